@@ -1,0 +1,122 @@
+"""The ``planbook`` command: a thin layer over the library.
+
+Exit codes: 0 success; 1 the data has errors (validate); 2 a file cannot be used or an output
+cannot be written, with a one-line reason; 3 an internal error (a bug: please report it).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections import Counter
+from collections.abc import Sequence
+
+from . import __version__
+from .errors import PlanbookError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE, EXIT_INTERNAL = 0, 1, 2, 3
+
+
+def _print_findings(findings, stream=sys.stdout, limit: int | None = None) -> None:
+    shown = list(findings)[:limit] if limit else list(findings)
+    for f in shown:
+        print(f"  {f.sheet}!{f.cell or '-'}  {f.severity:<7} {f.code:<16} {f.message}", file=stream)
+    if limit and len(list(findings)) > limit:
+        print(f"  … and {len(list(findings)) - limit} more (use --json for all)", file=stream)
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from .writer import new_plan
+
+    if not args.lead:
+        raise PlanbookError("give at least one --lead NAME")
+    tabs = new_plan(args.out, args.title, args.period, args.lead, args.theme or [],
+                    coordinator=args.coordinator or "", coordinator_email=args.coordinator_email or "",
+                    overwrite=args.force)
+    print(f"wrote {args.out}: {len(tabs)} lead tab(s): {', '.join(tabs)}")
+    return EXIT_OK
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .reader import read_plan
+
+    plan = read_plan(args.plan)
+    report = plan.report
+    if args.json:
+        print(json.dumps({"file": plan.path, "actions": len(plan.actions),
+                          "findings": [f.to_dict() for f in report]}, ensure_ascii=False, indent=1))
+    else:
+        counts = Counter(a.status_shown for a in plan.actions)
+        print(f"{plan.path}: {len(plan.actions)} actions on {len(plan.tabs)} lead tab(s); "
+              f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)")
+        if counts:
+            print("  " + ", ".join(f"{k or 'blank'}: {v}" for k, v in counts.most_common()))
+        _print_findings(report)
+    return EXIT_OK if report.ok else EXIT_FINDINGS
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    result = run_demo(args.out)
+    plan = result.plan
+    print(f"Demo plan: {plan.info.title} ({plan.info.period})")
+    print(f"  {len(plan.actions)} actions, {len(plan.tabs)} lead tabs, "
+          f"{len(plan.report.errors)} error(s) and {len(plan.report.warnings)} warning(s) found by validate:")
+    _print_findings(plan.report, limit=10)
+    print("Files:")
+    for label, path in result.files.items():
+        print(f"  {label:<14} {os.path.abspath(path)}")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="planbook", description="Run action plans in Excel.")
+    parser.add_argument("--version", action="version", version=f"planbook {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("new", help="create a standard plan workbook with a tab per lead")
+    p.add_argument("out", metavar="OUT.xlsx")
+    p.add_argument("--title", required=True)
+    p.add_argument("--period", required=True, help='reporting period, e.g. "Q2 2009/10"')
+    p.add_argument("--lead", action="append", metavar="NAME", help="a lead (repeat for each)")
+    p.add_argument("--theme", action="append", metavar="NAME", help="a theme (repeat for each)")
+    p.add_argument("--coordinator")
+    p.add_argument("--coordinator-email")
+    p.add_argument("--force", action="store_true", help="replace OUT if it exists")
+    p.set_defaults(func=cmd_new)
+
+    p = sub.add_parser("validate", help="check a plan workbook and list problems by cell")
+    p.add_argument("plan", metavar="PLAN.xlsx")
+    p.add_argument("--json", action="store_true", help="print the findings as JSON")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("demo", help="build the demo plan from bundled example data")
+    p.add_argument("--out", default="demo-output", metavar="DIR")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit code (never lets a traceback reach the user)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except PlanbookError as exc:
+        print(f"planbook: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
+    except KeyboardInterrupt:
+        print("planbook: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug in planbook, not the user's fault
+        if os.environ.get("PLANBOOK_DEBUG"):
+            raise
+        print(f"planbook: internal error: {type(exc).__name__}: {exc} (set PLANBOOK_DEBUG=1 for details)",
+              file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":
+    sys.exit(main())

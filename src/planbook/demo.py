@@ -1,0 +1,93 @@
+"""The demo: the real Middlesbrough 2009 plan, rekeyed into the standard workbook.
+
+It writes the plan, fills in a quarter's updates with varied statuses (deterministically, so
+runs are repeatable), validates the result and says where the files are.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import random
+import re
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from .due import parse_due
+from .model import Action, Lead, PlanInfo
+from .reader import Plan, read_plan
+from .status import COMPLETE, NOT_STARTED, OFF_TRACK, ON_TRACK, SLIPPAGE, normalise_status
+from .writer import write_plan
+
+DEMO_TODAY = dt.date(2009, 10, 9)  # the demo plan is reported at the end of Q2 2009/10
+
+_NOTES = {
+    ON_TRACK: ["Working group met in {m}; milestones agreed and on schedule.",
+               "Pilot running in three localities; first evaluation due next quarter.",
+               "Draft reported to the partnership board in {m}; consultation under way."],
+    SLIPPAGE: ["Recruitment to the post delayed until {m}; revised date agreed with the lead.",
+               "Data-sharing agreement still with partners' legal teams; expect sign-off next quarter.",
+               "Consultation extended by six weeks at schools' request."],
+    OFF_TRACK: ["Funding not confirmed; action cannot proceed without a decision from the board.",
+                "Key partner withdrew in {m}; options paper going to the next executive meeting."],
+    COMPLETE: ["Completed in {m}; evidence held by the lead.", "Signed off by the partnership board in {m}."],
+}
+
+
+@dataclass
+class DemoResult:
+    """What the demo produced, for the CLI to print and tests to check."""
+
+    folder: Path
+    plan_path: Path
+    plan: Plan
+    files: dict[str, Path] = field(default_factory=dict)
+
+
+def demo_data() -> dict:
+    """The bundled rekeyed Middlesbrough plan (standard column names -> cell text)."""
+    text = resources.files("planbook").joinpath("data/middlesbrough_2009.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def _email_for(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", ".", name.lower()).strip(".") or "lead"
+    return f"{slug}@council.example"
+
+
+def demo_plan(seed: int = 2009) -> tuple[PlanInfo, list[Action]]:
+    """The demo plan's details and actions, with this quarter's updates filled in."""
+    data = demo_data()
+    rng = random.Random(seed)
+    actions: list[Action] = []
+    for row in data["actions"]:
+        status = normalise_status(row["Status"])
+        due = parse_due(row["Due"], 2009)
+        progress = ""
+        if status != COMPLETE:
+            status = rng.choices([ON_TRACK, SLIPPAGE, OFF_TRACK, NOT_STARTED], weights=[60, 22, 8, 10])[0]
+        if status in _NOTES:
+            month = (DEMO_TODAY - dt.timedelta(days=rng.randint(5, 80))).strftime("%B %Y")
+            progress = rng.choice(_NOTES[status]).format(m=month)
+        updated = None if status == NOT_STARTED else DEMO_TODAY - dt.timedelta(days=rng.randint(0, 120))
+        actions.append(Action(
+            ref=row["Ref"], theme=row["Theme"], objective=row["Objective"], action=row["Action"],
+            lead=row["Lead"], partners=row["Partners"], due=due, success_measure=row["Success measure"],
+            resources=row["Resources"], status=status, status_text=status or "", progress=progress,
+            last_updated=updated))
+    leads = [Lead(n, _email_for(n)) for n in dict.fromkeys(a.lead for a in actions if a.lead)]
+    info = PlanInfo(title=data["title"], period=f"Q2 {data['period']}", leads=leads, themes=data["themes"],
+                    coordinator="Performance & Partnerships Team", coordinator_email="plans@council.example")
+    return info, actions
+
+
+def run_demo(out: str | os.PathLike[str] = "demo-output") -> DemoResult:
+    """Build the demo plan in ``out`` and validate it."""
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    info, actions = demo_plan()
+    plan_path = folder / "plan.xlsx"
+    write_plan(plan_path, info, actions)
+    plan = read_plan(plan_path)
+    return DemoResult(folder=folder, plan_path=plan_path, plan=plan, files={"plan": plan_path})

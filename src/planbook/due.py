@@ -1,0 +1,250 @@
+"""Understanding "By when" cells: dates, month/season/quarter phrases, ranges, recurrences.
+
+Real plans write due dates as people speak them: "December 2008", "Jan –May 2009",
+"Sept 2008 (M)", "Summer 2008", "2008/09", "Stage 1 October 2008", "Quarterly",
+"To be confirmed".  :func:`parse_due` turns each into a :class:`Due` holding the text as
+typed plus what it means.  Anything it cannot understand keeps its text and is marked
+``kind="unknown"`` so the caller reports it — it never guesses silently.
+"""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+BLANK, DATE, RANGE, RECURRING, OPEN, UNKNOWN = "blank", "date", "range", "recurring", "open", "unknown"
+
+
+@dataclass(frozen=True)
+class Due:
+    """A parsed due value.
+
+    ``start``/``end`` bound the period meant ("December 2008" is 1–31 Dec 2008; "By Oct 2009"
+    has only an end).  ``end`` is the deadline used for "overdue".  ``recurrence`` names a
+    repeating or open-ended timescale ("quarterly", "ongoing", "to be confirmed").
+    ``term`` keeps a short/medium/long-term marker: "S", "M" or "L".
+    """
+
+    text: str
+    kind: str
+    start: dt.date | None = None
+    end: dt.date | None = None
+    recurrence: str | None = None
+    term: str | None = None
+
+    @property
+    def understood(self) -> bool:
+        return self.kind != UNKNOWN
+
+    @property
+    def deadline(self) -> dt.date | None:
+        return self.end
+
+    def describe(self) -> str:
+        """A short plain-English reading, e.g. "1 Dec 2008 – 31 Dec 2008"."""
+        if self.kind in (BLANK, UNKNOWN):
+            return self.kind
+        if self.recurrence and not (self.start or self.end):
+            return self.recurrence
+        fmt = "%d %b %Y"
+        if self.kind == DATE and self.end:
+            return self.end.strftime(fmt)
+        left = self.start.strftime(fmt) if self.start else "…"
+        right = self.end.strftime(fmt) if self.end else "…"
+        text = f"{left} – {right}"
+        return f"{self.recurrence} {text}" if self.recurrence else text
+
+
+_MONTHS = {
+    "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4,
+    "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8, "sep": 9, "sept": 9,
+    "september": 9, "oct": 10, "october": 10, "nov": 11, "november": 11, "dec": 12, "december": 12,
+}
+_MONTH = r"(?P<{n}>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+_YEAR = r"(?P<{n}>(?:19|20)\d{{2}}|'?\d{{2}})"
+# (first month, last month) of each season; winter runs Dec-Feb, starting the year named.
+_SEASONS = {"spring": (3, 5), "summer": (6, 8), "autumn": (9, 11), "fall": (9, 11), "winter": (12, 14)}
+# School terms in England.
+_TERMS = {"spring": (1, 3), "summer": (4, 7), "autumn": (9, 12)}
+
+_RECURRENCES: list[tuple[str, str, str]] = [  # (regex, recurrence, kind)
+    (r"on[\s-]?going|continuous(?:ly)?|throughout", "ongoing", OPEN),
+    (r"as (?:and when )?(?:appropriate|required|needed|necessary)", "as appropriate", OPEN),
+    (r"to be (?:confirmed|agreed|decided|determined)|tbc|tba|tbd", "to be confirmed", OPEN),
+    (r"fortnightly", "fortnightly", RECURRING),
+    (r"weekly", "weekly", RECURRING),
+    (r"bi-?monthly", "every two months", RECURRING),
+    (r"monthly", "monthly", RECURRING),
+    (r"quarterly", "quarterly", RECURRING),
+    (r"(?:six|6)[\s-]monthly|half[\s-]yearly|bi-?annual(?:ly)?", "six-monthly", RECURRING),
+    (r"annual(?:ly)?|yearly|each year|every year", "annually", RECURRING),
+    (r"termly|each term|every term", "termly", RECURRING),
+    (r"(?P<n>\d+|one|two|three|four|five|six|seven|eight|nine|ten|twelve) times (?:per|a|each) (?P<u>year|term|month)",
+     "{n} times per {u}", RECURRING),
+]
+
+_POINT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("iso", re.compile(r"(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})")),
+    ("dmy", re.compile(r"(?P<d>\d{1,2})[/.](?P<m>\d{1,2})[/.](?P<y>\d{4}|\d{2})\b")),
+    ("fy", re.compile(r"(?:fy\s*)?(?P<y>(?:19|20)\d{2})\s*[/-]\s*(?P<y2>\d{2}|\d{4})\b")),
+    ("quarter", re.compile(r"(?:q|quarter\s*)(?P<q>[1-4])\b(?:\s*(?:of\s*)?(?P<y>(?:19|20)\d{2})(?:\s*[/-]\s*(?P<y2>\d{2,4}))?)?")),
+    ("day_month", re.compile(r"(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+" + _MONTH.format(n="m") + r",?\s*" + _YEAR.format(n="y"))),
+    ("month_day", re.compile(_MONTH.format(n="m") + r"\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,\s*" + _YEAR.format(n="y"))),
+    ("month", re.compile(_MONTH.format(n="m") + r"\s*[-\s]?\s*" + _YEAR.format(n="y") + r"\b")),
+    ("season", re.compile(r"(?P<s>spring|summer|autumn|fall|winter)(?P<t>\s+term)?\s+" + _YEAR.format(n="y") + r"\b")),
+    ("month_only", re.compile(_MONTH.format(n="m") + r"(?![a-z])")),
+    ("season_only", re.compile(r"(?P<s>spring|summer|autumn|fall|winter)(?P<t>\s+term)?(?![a-z])")),
+    ("year", re.compile(r"(?P<y>(?:19|20)\d{2})\b")),
+]
+
+_FILLER = re.compile(
+    r"^(?:[\s,;:/&+\-()•·.]|to|until|till|through|and|then|or|onwards?|from|by|before|"
+    r"(?:stage|phase|step|part)\s*\d+[a-z]?|pilot|complete[d]?|completion|implemented|in place|"
+    r"end\s+of|start(?:ing)?|beginning\s+of|begin(?:ning)?|commencing|deadline|no\s+later\s+than|"
+    r"in|during|at|the|of|for|review(?:ed)?|report(?:ed)?|launch(?:ed)?|target|date)+$"
+)
+
+
+def _year(text: str) -> int:
+    text = text.lstrip("'")
+    year = int(text)
+    return year + 2000 if year < 100 else year
+
+
+def _month_span(year: int, first: int, last: int) -> tuple[dt.date, dt.date]:
+    end_year, end_month = year + (last - 1) // 12, (last - 1) % 12 + 1
+    return dt.date(year, first, 1), dt.date(end_year, end_month, calendar.monthrange(end_year, end_month)[1])
+
+
+def _fy_start(y: str, y2: str | None) -> int | None:
+    start = int(y)
+    if y2 is None:
+        return start
+    end = int(y2)
+    end = end if end >= 100 else (start // 100) * 100 + end
+    return start if end == start + 1 else None
+
+
+def _point(kind: str, g: dict[str, str | None], context_year: int | None) -> tuple[dt.date | None, dt.date | None, bool]:
+    """Interval for one matched token; the bool says "needs a year from a later token"."""
+    if kind in ("iso", "dmy", "day_month", "month_day"):
+        month = _MONTHS[g["m"].lower().rstrip(".")] if kind in ("day_month", "month_day") else int(g["m"])
+        day = dt.date(_year(g["y"]), month, int(g["d"]))
+        return day, day, False
+    if kind == "month":
+        return (*_month_span(_year(g["y"]), m := _MONTHS[g["m"].lower().rstrip(".")], m), False)
+    if kind == "month_only":
+        m = _MONTHS[g["m"].lower().rstrip(".")]
+        return (dt.date(1, m, 1), dt.date(1, m, 1), True)
+    if kind in ("season", "season_only"):
+        first, last = (_TERMS if g.get("t") else _SEASONS)[g["s"].lower()]
+        if kind == "season_only":
+            return (dt.date(1, first, 1), dt.date(1, min(last, 12), 1), True)
+        return (*_month_span(_year(g["y"]), first, last), False)
+    if kind == "fy":
+        start = _fy_start(g["y"], g["y2"])
+        if start is None:
+            raise ValueError("not a financial year")
+        return dt.date(start, 4, 1), dt.date(start + 1, 3, 31), False
+    if kind == "quarter":
+        start = _fy_start(g["y"], g["y2"]) if g.get("y") else context_year
+        if start is None:
+            start = fy_of(dt.date.today())
+        q = int(g["q"])  # UK public sector: Q1 = April-June of the financial year
+        first = 4 + 3 * (q - 1)
+        return (*_month_span(start, first, first + 2), False)
+    if kind == "year":
+        y = int(g["y"])
+        return dt.date(y, 1, 1), dt.date(y, 12, 31), False
+    raise AssertionError(kind)
+
+
+def fy_of(day: dt.date) -> int:
+    """The start year of the UK financial year (April–March) containing ``day``."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def _resolve_pending(points: list[tuple[dt.date, dt.date, bool]]) -> list[tuple[dt.date, dt.date]] | None:
+    """Give a year to "Jan" in "Jan – May 2009" from the next token that has one."""
+    out: list[tuple[dt.date, dt.date]] = []
+    for i, (start, end, pending) in enumerate(points):
+        if not pending:
+            out.append((start, end))
+            continue
+        following = next((p for p in points[i + 1:] if not p[2]), None)
+        if following is None:
+            return None
+        year = following[0].year
+        if start.month > following[0].month:
+            year -= 1  # "Nov – Feb 2009" starts in Nov 2008
+        last = end.month if end.month >= start.month else end.month + 12
+        out.append(_month_span(year, start.month, last))
+    return out
+
+
+def parse_due(value: object, context_year: int | None = None) -> Due:
+    """Parse a Due cell (text, date or datetime) into a :class:`Due`.
+
+    ``context_year`` is the financial year the plan runs in; it gives "Q1" a year.
+    """
+    if value is None:
+        return Due("", BLANK)
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return Due(value.isoformat(), DATE, value, value)
+    text = str(value)
+    norm = re.sub(r"\s+", " ", text.replace("–", "-").replace("—", "-").replace("‘", "'").replace("’", "'")).strip().lower()
+    if not norm:
+        return Due(text, BLANK)
+    term = None
+    m = re.search(r"\(\s*([sml])\s*\)|\b(short|medium|long)[\s-]term\b", norm)
+    if m:
+        term = (m.group(1) or m.group(2)[0]).upper()
+        norm = (norm[:m.start()] + " " + norm[m.end():]).strip()
+    recurrence, kind = None, None
+    for pattern, name, rkind in _RECURRENCES:
+        rm = re.search(r"\b(?:" + pattern + r")\b", norm)
+        if rm:
+            recurrence = name.format(**rm.groupdict()) if "{" in name else name
+            kind = rkind
+            norm = (norm[:rm.start()] + " " + norm[rm.end():]).strip()
+            break
+    norm = re.sub(r"\b(?:stage|phase|step|part)\s*\d+[a-z]?\b", " ", norm).strip()
+    open_ended = bool(re.search(r"\bonwards?\b|\bfrom\b|\bstarting\b|\bcommencing\b", norm))
+    points: list[tuple[dt.date, dt.date, bool]] = []
+    leftovers: list[str] = []
+    pos = 0
+    while pos < len(norm):
+        for pkind, pattern in _POINT_PATTERNS:
+            pm = pattern.match(norm, pos)
+            if pm and (pos == 0 or not norm[pos - 1].isalnum()):
+                try:
+                    points.append(_point(pkind, pm.groupdict(), context_year))
+                except ValueError:
+                    return Due(text, UNKNOWN, term=term)
+                pos = pm.end()
+                break
+        else:
+            word = re.match(r"[a-z]+|\d+|.", norm[pos:]).group(0)
+            leftovers.append(word)
+            pos += len(word)
+    if leftovers and not _FILLER.match(" ".join(leftovers)):
+        return Due(text, UNKNOWN, term=term)
+    resolved = _resolve_pending(points)
+    if resolved is None:
+        return Due(text, UNKNOWN, term=term)
+    if not resolved:
+        if recurrence:
+            return Due(text, kind, recurrence=recurrence, term=term)
+        return Due(text, UNKNOWN, term=term)
+    start = min(p[0] for p in resolved)
+    end = max(p[1] for p in resolved)
+    if recurrence:
+        return Due(text, kind, start, None if open_ended else (end if len(resolved) > 1 else None), recurrence, term)
+    if open_ended:
+        return Due(text, RANGE, start, None, None, term)
+    if re.match(r"^(?:by|before|no later than|deadline)\b", norm) or "completed by" in norm:
+        return Due(text, RANGE, None, end, None, term)
+    return Due(text, DATE if start == end else RANGE, start, end, None, term)

@@ -1,0 +1,24 @@
+"""The one small hierarchy of exceptions planbook raises.
+
+Problems in a user's *data* are never exceptions: they are :class:`planbook.findings.Finding`
+values collected in a report.  Exceptions are for when planbook cannot do its own job:
+a file that is not a usable workbook, an output that cannot be written.
+"""
+from __future__ import annotations
+
+
+class PlanbookError(Exception):
+    """Base class: something planbook could not do.  ``str(err)`` is one line for a person."""
+
+
+class UnusableFileError(PlanbookError):
+    """An input file cannot be used at all (not a workbook, corrupt, encrypted, legacy .xls…)."""
+
+    def __init__(self, path: object, reason: str) -> None:
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+
+class OutputError(PlanbookError):
+    """An output file could not be written (target open in Excel, folder missing, exists…)."""

@@ -1,0 +1,88 @@
+"""Problems found in user data, as values: code, severity, file, sheet, cell, value, message.
+
+Modelled on validation reports in frictionless-py: every problem points at a cell a person can
+go to, and says what is wrong and what planbook did about it.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+
+ERROR = "error"
+WARNING = "warning"
+
+#: Every finding code planbook produces, with its severity and a short description.
+CODES: dict[str, tuple[str, str]] = {
+    "missing-required": (ERROR, "a required cell (Ref, Action, Lead) is empty"),
+    "duplicate-ref": (ERROR, "the same Ref is used twice"),
+    "unknown-status": (ERROR, "the Status is not one of the status list"),
+    "unknown-lead": (ERROR, "the Lead is not on the Lists sheet"),
+    "unknown-theme": (WARNING, "the Theme is not on the Lists sheet"),
+    "bad-due": (WARNING, "the Due cell is not a date or a recognised phrase"),
+    "bad-date": (WARNING, "a date cell holds something that is not a date"),
+    "unknown-column": (WARNING, "a column planbook does not know; kept as an extra column"),
+    "sheet-skipped": (WARNING, "a sheet with content that is not a lead tab"),
+    "missing-metadata": (WARNING, "the workbook has no planbook metadata sheet"),
+}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem in user data, pointing at the exact cell."""
+
+    code: str
+    file: str
+    sheet: str
+    cell: str
+    value: str
+    message: str
+    severity: str = ""
+    outcome: str = ""  # what planbook did: "kept as text", "row not rolled up", …
+
+    def __post_init__(self) -> None:
+        if self.code not in CODES:
+            raise ValueError(f"unknown finding code {self.code!r}")
+        if not self.severity:
+            object.__setattr__(self, "severity", CODES[self.code][0])
+
+    def to_dict(self) -> dict[str, str]:
+        return asdict(self)
+
+    def __str__(self) -> str:
+        where = f"{self.file}!{self.sheet}!{self.cell}" if self.cell else f"{self.file}!{self.sheet}"
+        return f"{where}: {self.severity}: {self.message} [{self.code}]"
+
+
+class Report:
+    """An ordered collection of findings with the counts people ask for."""
+
+    def __init__(self, findings: Iterable[Finding] = ()) -> None:
+        self.findings: list[Finding] = list(findings)
+
+    def add(self, finding: Finding) -> None:
+        self.findings.append(finding)
+
+    def extend(self, findings: Iterable[Finding]) -> None:
+        self.findings.extend(findings)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.severity == WARNING]
+
+    @property
+    def ok(self) -> bool:
+        """True when there are no errors (warnings allowed)."""
+        return not self.errors
+
+    def codes(self) -> list[str]:
+        return [f.code for f in self.findings]
+
+    def __iter__(self) -> Iterator[Finding]:
+        return iter(self.findings)
+
+    def __len__(self) -> int:
+        return len(self.findings)

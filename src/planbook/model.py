@@ -1,0 +1,81 @@
+"""What a plan holds: plan details, leads, and actions."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from .due import BLANK, Due
+from .status import NOT_STARTED
+
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Lead:
+    """An accountable lead; ``email`` comes from the Lists sheet."""
+
+    name: str
+    email: str = ""
+
+
+@dataclass
+class PlanInfo:
+    """Plan-level details written to the Guide, Lists and hidden metadata sheets."""
+
+    title: str
+    period: str = ""
+    leads: list[Lead] = field(default_factory=list)
+    themes: list[str] = field(default_factory=list)
+    coordinator: str = ""
+    coordinator_email: str = ""
+    format_version: int = FORMAT_VERSION
+
+    def lead_names(self) -> list[str]:
+        return [lead.name for lead in self.leads]
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where an action was read from: file, sheet and 1-based row."""
+
+    file: str
+    sheet: str
+    row: int
+
+
+@dataclass
+class Action:
+    """One numbered action of a plan.
+
+    ``status`` is the standard status ("Complete", …) or ``None`` when the cell held a word
+    planbook does not recognise; ``status_text`` keeps what was typed.  ``extras`` holds the
+    user's own columns (header -> value), never dropped.
+    """
+
+    ref: str
+    action: str
+    lead: str
+    theme: str = ""
+    objective: str = ""
+    partners: str = ""
+    due: Due = field(default_factory=lambda: Due("", BLANK))
+    success_measure: str = ""
+    resources: str = ""
+    status: str | None = NOT_STARTED
+    status_text: str = ""
+    progress: str = ""
+    last_updated: dt.date | None = None
+    extras: dict[str, object] = field(default_factory=dict)
+    origin: Origin | None = None
+
+    @property
+    def status_shown(self) -> str:
+        """What goes in the Status cell: the standard word, or the text as typed."""
+        return self.status if self.status is not None else self.status_text
+
+    def is_overdue(self, today: dt.date) -> bool:
+        """Unfinished and past the end of its due period."""
+        from .status import FINISHED
+
+        deadline = self.due.deadline
+        return deadline is not None and deadline < today and self.status not in FINISHED

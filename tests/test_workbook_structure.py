@@ -1,0 +1,69 @@
+"""The standard workbook's structure, checked part by part with openpyxl (an independent reader)."""
+import zipfile
+
+import openpyxl
+
+from planbook import new_plan
+from planbook.columns import HEADERS
+
+
+def test_new_plan_structure(tmp_path):
+    path = tmp_path / "new.xlsx"
+    tabs = new_plan(path, "Youth plan", "2009/10", ["Jane Smith", "Team: A/B", "Lists"], ["Staying Safe"])
+    assert list(tabs) == ["Jane Smith", "Team- A-B", "Lists (lead)"]  # legal, unique sheet names
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["Guide", *tabs, "Lists", "_planbook"]
+    assert wb["_planbook"].sheet_state == "veryHidden"
+    meta = {r[0]: r[1] for r in wb["_planbook"].iter_rows(values_only=True)}
+    assert meta["planbook_format"] == "1" and meta["title"] == "Youth plan" and meta["period"] == "2009/10"
+    assert wb["Guide"]["A1"].value == "Youth plan"
+    names = {n: wb.defined_names[n].attr_text for n in wb.defined_names}
+    assert names["StatusList"] == "Lists!$A$2:$A$6"
+    assert set(names) >= {"ThemeList", "LeadList", "TimescaleList"}
+    lists = wb["Lists"]
+    assert [lists.cell(r, 1).value for r in range(2, 7)] == ["Complete", "On track", "Slippage", "Off track", "Not started"]
+    assert [lists.cell(r, 4).value for r in range(2, 5)] == ["Jane Smith", "Team: A/B", "Lists"]
+
+    ws = wb["Jane Smith"]
+    assert [c.value for c in ws[1]] == list(HEADERS)
+    (table,) = ws.tables.values()
+    assert table.ref.startswith("A1:L") and table.autoFilter is not None
+    assert ws.freeze_panes == "B2"
+    dv = {str(d.sqref).split(":")[0]: (d.type, d.formula1) for d in ws.data_validations.dataValidation}
+    assert dv["J2"] == ("list", "StatusList")  # never an inline list
+    assert dv["B2"] == ("list", "ThemeList") and dv["E2"] == ("list", "LeadList")
+    rules = {str(cf.sqref): [r for r in cf.rules] for cf in ws.conditional_formatting}
+    status_rules = [r.formula[0] for r in rules[next(k for k in rules if k.startswith("J2"))]]
+    assert status_rules == ['"Complete"', '"On track"', '"Slippage"', '"Off track"', '"Not started"']
+    overdue = rules[next(k for k in rules if k.startswith("G2"))][0].formula[0]
+    assert "TODAY()" in overdue and '"Complete"' in overdue
+    assert ws.protection.sheet and not ws.protection.password
+    assert ws["A1"].protection.locked and not ws["D2"].protection.locked
+    assert ws["A2"].number_format == "@"
+    assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth in (None, 1)  # 1 is the default
+    assert ws.page_setup.fitToHeight == 0  # as many pages down as needed
+    assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.print_title_rows == "$1:$1"
+    assert ws["D2"].alignment.wrap_text
+
+
+def test_inline_lists_never_used(tmp_path):
+    path = tmp_path / "new.xlsx"
+    new_plan(path, "T", "P", [f"Lead {i} with a long name" for i in range(40)], [f"Theme {i}" for i in range(40)])
+    with zipfile.ZipFile(path) as zf:
+        for name in zf.namelist():
+            if name.startswith("xl/worksheets/sheet"):
+                xml = zf.read(name).decode()
+                assert '<formula1>"' not in xml  # an inline list would start with a quote
+
+
+def test_new_refuses_to_overwrite(tmp_path):
+    import pytest
+
+    from planbook import OutputError
+
+    path = tmp_path / "new.xlsx"
+    new_plan(path, "T", "P", ["A"])
+    before = path.read_bytes()
+    with pytest.raises(OutputError, match="already exists"):
+        new_plan(path, "T2", "P", ["B"])
+    assert path.read_bytes() == before
