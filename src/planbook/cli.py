@@ -65,9 +65,77 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"  {len(plan.actions)} actions, {len(plan.tabs)} lead tabs, "
           f"{len(plan.report.errors)} error(s) and {len(plan.report.warnings)} warning(s) found by validate:")
     _print_findings(plan.report, limit=10)
+    c = result.consolidation
+    if c is not None:
+        counts = c.status_counts()
+        print(f"Consolidated {len(c.actions)} actions from {sum(1 for s in c.sources if not s.skipped)} file(s) "
+              f"(leads' returns + the master for leads who did not return): "
+              + ", ".join(f"{s} {counts.get(s, 0)}" for s in ("Complete", "On track", "Slippage", "Off track", "Not started")))
+        print(f"  {len(c.exceptions)} exception(s), {len(c.changes or [])} change(s) since last quarter")
     print("Files:")
     for label, path in result.files.items():
         print(f"  {label:<14} {os.path.abspath(path)}")
+    return EXIT_OK
+
+
+def _progress_printer(stream=sys.stderr):
+    """A progress line on stderr: rewritten in place on a terminal, every 10% otherwise."""
+    last = [-1]
+
+    def show(done: int, total: int, path: str) -> None:
+        if total < 5:
+            return
+        if stream.isatty():
+            print(f"\rreading {done}/{total} files", end="" if done < total else "\n", file=stream, flush=True)
+        elif done * 10 // total != last[0] or done == total:
+            last[0] = done * 10 // total
+            print(f"reading {done}/{total} files", file=stream, flush=True)
+    return show
+
+
+def _date_arg(text: str):
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (use YYYY-MM-DD): {text!r}") from None
+
+
+def cmd_split(args: argparse.Namespace) -> int:
+    from .split import split_plan
+
+    copies = split_plan(args.plan, args.out, force=args.force)
+    for c in copies:
+        print(f"  {c.lead:<40} {c.actions:>4} action(s)  {c.path}")
+    print(f"wrote {len(copies)} lead workbook(s) to {args.out}")
+    return EXIT_OK
+
+
+def cmd_consolidate(args: argparse.Namespace) -> int:
+    from .consolidate import consolidate
+    from .consolidated_writer import write_consolidated
+
+    exclude = [args.out] + ([args.previous] if args.previous else [])
+    result = consolidate(args.inputs, previous=args.previous, today=args.as_of, period=args.period,
+                         exclude=exclude, progress=None if args.json else _progress_printer())
+    write_consolidated(result, args.out)
+    changes = len(result.changes) if result.changes is not None else 0
+    if args.json:
+        print(json.dumps({"output": str(args.out), "actions": len(result.actions), "findings": len(result.report),
+                          "sources": [s.to_dict() for s in result.sources], "changes": changes},
+                         ensure_ascii=False, indent=1))
+        return EXIT_OK
+    used = [s for s in result.sources if not s.skipped]
+    skipped = [s for s in result.sources if s.skipped]
+    counts = result.status_counts()
+    print(f"Consolidated {len(result.actions)} actions from {len(used)} file(s) into {args.out}")
+    print("  " + ", ".join(f"{s}: {counts.get(s, 0)}" for s in ("Complete", "On track", "Slippage", "Off track", "Not started")))
+    print(f"  {len(result.exceptions)} exception(s); {len(result.report.errors)} data error(s), "
+          f"{len(result.report.warnings)} warning(s) on the Data issues sheet"
+          + (f"; {changes} change(s) since {args.previous}" if args.previous else ""))
+    for s in skipped:
+        print(f"  skipped {s.file}: {s.skipped}")
     return EXIT_OK
 
 
@@ -91,6 +159,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("plan", metavar="PLAN.xlsx")
     p.add_argument("--json", action="store_true", help="print the findings as JSON")
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("split", help="write one workbook per lead, to send out for updates")
+    p.add_argument("plan", metavar="PLAN.xlsx")
+    p.add_argument("--out", required=True, metavar="DIR")
+    p.add_argument("--force", action="store_true", help="replace files that already exist")
+    p.set_defaults(func=cmd_split)
+
+    p = sub.add_parser("consolidate", help="roll up plans and leads' returned workbooks into one workbook")
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="workbooks and/or folders of them")
+    p.add_argument("--out", required=True, metavar="OUT.xlsx")
+    p.add_argument("--previous", metavar="PREV.xlsx", help="the last consolidation, to report what changed")
+    p.add_argument("--period", help="reporting period (default: from the plans)")
+    p.add_argument("--as-of", type=_date_arg, metavar="YYYY-MM-DD", help="date for overdue checks (default: today)")
+    p.add_argument("--json", action="store_true", help="print a JSON summary")
+    p.set_defaults(func=cmd_consolidate)
 
     p = sub.add_parser("demo", help="build the demo plan from bundled example data")
     p.add_argument("--out", default="demo-output", metavar="DIR")

@@ -43,6 +43,7 @@ class DemoResult:
     plan_path: Path
     plan: Plan
     files: dict[str, Path] = field(default_factory=dict)
+    consolidation: object = None
 
 
 def demo_data() -> dict:
@@ -82,12 +83,54 @@ def demo_plan(seed: int = 2009) -> tuple[PlanInfo, list[Action]]:
     return info, actions
 
 
+def _lead_updates(path: Path, rng: random.Random) -> None:
+    """Play a lead filling in their returned copy: new statuses, notes, a moved due date."""
+    plan = read_plan(path)
+    for a in plan.actions:
+        if a.status == COMPLETE or rng.random() < 0.35:
+            continue  # untouched: the commentary stays as last quarter's
+        a.status = rng.choices([COMPLETE, ON_TRACK, SLIPPAGE, OFF_TRACK], weights=[30, 40, 20, 10])[0]
+        a.status_text = a.status
+        a.progress = rng.choice(_NOTES[a.status]).format(m="September 2009")
+        a.last_updated = DEMO_TODAY - dt.timedelta(days=rng.randint(1, 30))
+        if a.status == SLIPPAGE and a.due.end and rng.random() < 0.6:
+            moved = a.due.end + dt.timedelta(days=92)
+            a.due = parse_due(moved.strftime("%B %Y"))
+    write_plan(path, plan.info, plan.actions, only_leads=list(plan.tabs.values()) or None, role="lead-copy")
+
+
 def run_demo(out: str | os.PathLike[str] = "demo-output") -> DemoResult:
-    """Build the demo plan in ``out`` and validate it."""
+    """The whole quarter in one go, in ``out``.
+
+    1. write the plan (``plan.xlsx``) and validate it;
+    2. consolidate it as last quarter's position (``consolidated-Q1.xlsx``);
+    3. split it into one workbook per lead (``returns/``); the leads fill them in — a few do not return;
+    4. consolidate the returns and the master against last quarter (``consolidated.xlsx``).
+    """
+    from .consolidate import consolidate
+    from .consolidated_writer import write_consolidated
+    from .split import split_plan
+
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
     info, actions = demo_plan()
     plan_path = folder / "plan.xlsx"
     write_plan(plan_path, info, actions)
     plan = read_plan(plan_path)
-    return DemoResult(folder=folder, plan_path=plan_path, plan=plan, files={"plan": plan_path})
+    previous = folder / "consolidated-Q1.xlsx"
+    write_consolidated(consolidate([plan_path], today=dt.date(2009, 7, 9), period="Q1 2009/10"), previous)
+    returns = folder / "returns"
+    copies = split_plan(plan_path, returns, force=True)
+    rng = random.Random(7)
+    for copy in copies:
+        if rng.random() < 0.1:
+            copy.path.unlink()  # this lead did not send their copy back: the master's tab is used
+        else:
+            _lead_updates(copy.path, rng)
+    consolidated = folder / "consolidated.xlsx"
+    result = consolidate([returns, plan_path], previous=previous, today=DEMO_TODAY,
+                         exclude=[consolidated, previous])
+    write_consolidated(result, consolidated)
+    return DemoResult(folder=folder, plan_path=plan_path, plan=plan,
+                      files={"plan": plan_path, "previous": previous, "returns": returns,
+                             "consolidated": consolidated}, consolidation=result)

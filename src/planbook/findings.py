@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 
 ERROR = "error"
 WARNING = "warning"
+INFO = "info"  # not a problem: a note of what planbook did with a row (e.g. superseded)
 
 #: Every finding code planbook produces, with its severity and a short description.
 CODES: dict[str, tuple[str, str]] = {
@@ -23,6 +24,9 @@ CODES: dict[str, tuple[str, str]] = {
     "unknown-column": (WARNING, "a column planbook does not know; kept as an extra column"),
     "sheet-skipped": (WARNING, "a sheet with content that is not a lead tab"),
     "missing-metadata": (WARNING, "the workbook has no planbook metadata sheet"),
+    "duplicate-across-sources": (WARNING, "the same Ref came from two files or tabs; one copy was used"),
+    "superseded": (INFO, "a master tab row replaced by the lead's returned copy"),
+    "file-skipped": (WARNING, "an input file that is not a usable planbook workbook"),
 }
 
 

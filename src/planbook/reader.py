@@ -37,6 +37,7 @@ class Plan:
     rows_read: int = 0  # non-empty rows under a header, across lead tabs
     has_metadata: bool = True
     extra_columns: list[str] = field(default_factory=list)  # user columns, in sheet order
+    role: str = "plan"  # "plan" (a master), "lead-copy" (split off for one lead), "consolidated"
 
 
 def col_letter(index: int) -> str:
@@ -214,6 +215,10 @@ def read_plan(path: str | os.PathLike[str], *, today: dt.date | None = None) -> 
     context_year = fy_of(period_due.start) if period_due and period_due.start else None
 
     plan = Plan(path=str(p), info=info, actions=[], report=report, has_metadata=meta is not None)
+    if meta is not None:
+        plan.role = (meta.get("role") or ["plan"])[0] or "plan"
+        if plan.role == "consolidated":
+            raise UnusableFileError(p, "a consolidated workbook (planbook output), not a plan or a lead's return")
     lead_keys = {lead.name.strip().lower() for lead in info.leads}
     theme_keys = {t.strip().lower() for t in info.themes}
     first_ref: dict[str, str] = {}

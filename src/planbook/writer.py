@@ -66,14 +66,20 @@ def _group_by_lead(info: PlanInfo, actions: Sequence[Action]) -> dict[str, list[
 
 
 def write_plan(path: str | os.PathLike[str], info: PlanInfo, actions: Sequence[Action] = (), *,
-               blank_rows: int = DEFAULT_BLANK_ROWS, overwrite: bool = True) -> dict[str, str]:
+               blank_rows: int = DEFAULT_BLANK_ROWS, overwrite: bool = True,
+               only_leads: Sequence[str] | None = None, role: str = "plan") -> dict[str, str]:
     """Write a standard plan workbook to ``path`` atomically.
 
+    ``only_leads`` writes tabs for those leads only (a lead's own copy; ``Lists`` still holds
+    every lead and theme).  ``role`` is recorded in the metadata: "plan" or "lead-copy".
     Returns the mapping sheet name -> lead name of the lead tabs written.
     """
     import xlsxwriter
 
     groups = _group_by_lead(info, actions)
+    if only_leads is not None:
+        wanted = {name.strip().lower() for name in only_leads}
+        groups = {lead: acts for lead, acts in groups.items() if lead.strip().lower() in wanted}
     themes = list(dict.fromkeys([*info.themes, *(a.theme for a in actions if a.theme)]))
     known = {lead.name for lead in info.leads}
     leads = [*info.leads, *(Lead(n) for n in groups if n not in known and n != NO_LEAD)]
@@ -92,7 +98,7 @@ def write_plan(path: str | os.PathLike[str], info: PlanInfo, actions: Sequence[A
             tabs[tab] = lead
             _write_lead_tab(wb, fmt, tab, index, lead_actions, extras, blank_rows)
         _write_lists(wb, fmt, themes, leads)
-        _write_meta(wb, info, tabs, extras)
+        _write_meta(wb, info, tabs, extras, role)
         wb.close()
     return tabs
 
@@ -308,9 +314,9 @@ def _write_lists(wb, fmt: _Formats, themes: list[str], leads: list[Lead]) -> Non
         wb.define_name(name, f"=OFFSET(Lists!${col}$2,0,0,MAX(1,COUNTA(Lists!${col}$2:${col}${_LIST_ROWS})),1)")
 
 
-def _write_meta(wb, info: PlanInfo, tabs: dict[str, str], extras: list[str]) -> None:
+def _write_meta(wb, info: PlanInfo, tabs: dict[str, str], extras: list[str], role: str = "plan") -> None:
     ws = wb.add_worksheet(META)
-    rows = [("planbook_format", str(FORMAT_VERSION)), ("generator", f"planbook {__version__}"),
+    rows = [("planbook_format", str(FORMAT_VERSION)), ("generator", f"planbook {__version__}"), ("role", role),
             ("title", info.title), ("period", info.period), ("coordinator", info.coordinator),
             ("coordinator_email", info.coordinator_email),
             ("written", dt.datetime.now().replace(microsecond=0).isoformat())]

@@ -1,0 +1,265 @@
+"""Roll up every lead's actions into one consolidated plan.
+
+Inputs are any mix of master workbooks (many lead tabs), leads' returned copies, and folders
+of them.  Merge rules, keyed on Ref:
+
+* a lead's returned copy wins over the master's tab for that lead (the master's rows are
+  listed as ``superseded``);
+* the same Ref from two sources: the copy whose source belongs to the action's Lead wins;
+  otherwise the first read (returned copies before masters); the other is listed as
+  ``duplicate-across-sources``.
+
+Nothing is lost: every non-empty input row is in ``actions`` or has a finding saying why not.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .changes import Change, compare_with_previous
+from .due import parse_due
+from .errors import PlanbookError, UnusableFileError
+from .findings import Finding, Report
+from .model import Action
+from .reader import Plan, read_plan
+from .status import FINISHED, OFF_TRACK, SLIPPAGE
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class Source:
+    """One input file: what was read from it, or why it was skipped."""
+
+    file: str
+    lead: str = ""
+    role: str = ""
+    rows: int = 0
+    findings: int = 0
+    used: int = 0
+    sha256: str = ""
+    modified: str = ""
+    skipped: str = ""  # reason, when the file was not used
+    rows_with_findings: int = 0
+
+    def to_dict(self) -> dict:
+        return {"file": self.file, "lead": self.lead, "rows": self.rows, "findings": self.findings,
+                "skipped": self.skipped or None}
+
+
+@dataclass
+class Exception_:
+    """An action that needs attention, with the reason."""
+
+    reason: str
+    action: Action
+
+
+@dataclass
+class Consolidation:
+    """The rolled-up plan: actions, findings, sources, exceptions and changes."""
+
+    title: str
+    period: str
+    today: dt.date
+    actions: list[Action]
+    report: Report
+    sources: list[Source]
+    extra_columns: list[str] = field(default_factory=list)
+    exceptions: list[Exception_] = field(default_factory=list)
+    changes: list[Change] | None = None
+    rows_in: int = 0
+    previous: str = ""
+
+    def status_counts(self) -> Counter:
+        return Counter(a.status_shown or "Not started" for a in self.actions)
+
+
+def expand_inputs(inputs: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], list[Source]]:
+    """Files to read, and files skipped at once (lock files, non-workbooks found in folders)."""
+    files: list[Path] = []
+    skipped: list[Source] = []
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            candidates = sorted(p for p in path.rglob("*") if p.is_file())
+        elif path.exists():
+            candidates = [path]
+        else:
+            skipped.append(Source(str(path), skipped="file not found"))
+            continue
+        for p in candidates:
+            if p.name.startswith("~$"):
+                skipped.append(Source(str(p), skipped="Office lock file (the workbook is open in Excel)"))
+            elif p.name.startswith(".") and path.is_dir():
+                continue  # hidden files in a folder (.DS_Store, our own temp files)
+            elif p.suffix.lower() not in WORKBOOK_SUFFIXES and path.is_dir():
+                skipped.append(Source(str(p), skipped=f"not a workbook ({p.suffix or 'no extension'})"))
+            else:
+                files.append(p)
+    seen: set[Path] = set()
+    unique = []
+    for p in files:
+        key = p.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append(p)
+    return unique, skipped
+
+
+def _fingerprint(path: Path) -> tuple[str, str]:
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    mtime = dt.datetime.fromtimestamp(path.stat().st_mtime).replace(microsecond=0).isoformat(sep=" ")
+    return digest, mtime
+
+
+def _row_of(cell: str) -> int:
+    digits = "".join(ch for ch in cell if ch.isdigit())
+    return int(digits) if digits and cell[:1].isalpha() else 0
+
+
+def _cell_of(plan_file: str, action: Action) -> tuple[str, str, str]:
+    o = action.origin
+    return (o.file, o.sheet, f"A{o.row}") if o else (plan_file, "", "")
+
+
+def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.PathLike[str] | None = None,
+                today: dt.date | None = None, period: str | None = None, title: str | None = None,
+                exclude: Iterable[str | os.PathLike[str]] = (), progress: Progress | None = None) -> Consolidation:
+    """Read every input and merge them into one :class:`Consolidation` (nothing written yet)."""
+    today = today or dt.date.today()
+    files, sources = expand_inputs(inputs)
+    excluded = {Path(p).resolve() for p in exclude}
+    files = [f for f in files if f.resolve() not in excluded]
+    report = Report()
+    plans: list[tuple[Plan, Source]] = []
+    for i, path in enumerate(files, start=1):
+        src = Source(str(path))
+        try:
+            src.sha256, src.modified = _fingerprint(path)
+            plan = read_plan(path)
+        except UnusableFileError as exc:
+            src.skipped = exc.reason
+            sources.append(src)
+            report.add(Finding("file-skipped", path.name, "", "", "", f"{path.name} was not read: {exc.reason}",
+                               outcome="file skipped"))
+            continue
+        except OSError as exc:
+            src.skipped = f"cannot be read ({exc.strerror})"
+            sources.append(src)
+            continue
+        finally:
+            if progress:
+                progress(i, len(files), str(path))
+        src.role = plan.role
+        src.lead = ", ".join(dict.fromkeys(v for v in plan.tabs.values() if v)) if plan.role == "lead-copy" \
+            else f"{len(plan.tabs)} lead tab(s)"
+        src.rows = plan.rows_read
+        plans.append((plan, src))
+    if not plans:
+        raise PlanbookError("no planbook workbooks found in the inputs" +
+                            (f" ({len(sources)} file(s) skipped: {sources[0].file}: {sources[0].skipped})" if sources else ""))
+    # lead copies first: they win over masters
+    plans.sort(key=lambda ps: 0 if ps[0].role == "lead-copy" else 1)
+    returned_leads = {lead.strip().lower(): plan.path for plan, _ in plans if plan.role == "lead-copy"
+                      for lead in plan.tabs.values() if lead}
+    chosen: dict[str, tuple[Action, Plan]] = {}
+    actions: list[Action] = []
+    rows_in = 0
+    extras: dict[str, None] = {}
+    for plan, src in plans:
+        rows_in += plan.rows_read
+        superseded_tabs = set() if plan.role == "lead-copy" else {
+            sheet for sheet, lead in plan.tabs.items() if lead and lead.strip().lower() in returned_leads}
+        report.extend(f for f in plan.report if f.sheet not in superseded_tabs)
+        src.findings = len(plan.report)
+        src.rows_with_findings = len({(f.sheet, _row_of(f.cell)) for f in plan.report if _row_of(f.cell) > 1})
+        for name in plan.extra_columns:
+            extras.setdefault(name, None)
+        for action in plan.actions:
+            tab_lead = plan.tabs.get(action.origin.sheet, "") if action.origin else ""
+            if plan.role != "lead-copy" and tab_lead and tab_lead.strip().lower() in returned_leads:
+                f, s, c = _cell_of(plan.path, action)
+                report.add(Finding("superseded", f, s, c, action.ref,
+                                   f"row for {action.ref or 'an action'} not used: {tab_lead}'s returned copy "
+                                   f"{Path(returned_leads[tab_lead.strip().lower()]).name} replaces this tab",
+                                   outcome="returned copy used instead"))
+                continue
+            key = action.ref.strip().lower()
+            if key and key in chosen:
+                kept, kept_plan = chosen[key]
+                if _owns(action, plan) and not _owns(kept, kept_plan):
+                    actions[actions.index(kept)] = action
+                    chosen[key] = (action, plan)
+                    loser, winner = kept, action
+                else:
+                    loser, winner = action, kept
+                f, s, c = _cell_of(plan.path, loser)
+                w = winner.origin
+                report.add(Finding("duplicate-across-sources", f, s, c, loser.ref,
+                                   f"Ref {loser.ref} is also at {w.file}!{w.sheet}!A{w.row}, whose copy was used "
+                                   f"({'it belongs to the lead ' + winner.lead if _owns(winner, plan if winner is action else kept_plan) else 'read first'})",
+                                   outcome="this copy not rolled up"))
+                continue
+            if key:
+                chosen[key] = (action, plan)
+            actions.append(action)
+        src.used = sum(1 for a in actions if a.origin and a.origin.file == Path(plan.path).name)
+    infos = [p.info for p, _ in plans]
+    if not period:
+        periods = Counter(i.period for i in infos if i.period)
+        period = periods.most_common(1)[0][0] if periods else ""
+    title = title or next((i.title for i in infos if i.title), "Action plan")
+    result = Consolidation(title=title, period=period, today=today, actions=actions, report=report,
+                           sources=sources + [s for _, s in plans], extra_columns=list(extras), rows_in=rows_in)
+    result.exceptions = find_exceptions(actions, period, today)
+    if previous:
+        result.previous = str(previous)
+        result.changes = compare_with_previous(actions, previous)
+    return result
+
+
+def _owns(action: Action, plan: Plan) -> bool:
+    """Does the tab the action came from belong to the action's own Lead?"""
+    if not action.origin:
+        return False
+    tab_lead = plan.tabs.get(action.origin.sheet, "") or action.origin.sheet
+    return bool(action.lead) and action.lead.strip().lower() == tab_lead.strip().lower()
+
+
+def period_start(period: str) -> dt.date | None:
+    """The first day of a reporting period such as "Q2 2009/10" (None if not understood)."""
+    if not period:
+        return None
+    due = parse_due(period)
+    return due.start
+
+
+def find_exceptions(actions: Sequence[Action], period: str, today: dt.date) -> list[Exception_]:
+    """Off track, slippage, overdue and unfinished, not updated this period, missing fields."""
+    start = period_start(period)
+    out: list[Exception_] = []
+    for a in actions:
+        reasons = []
+        if a.status == OFF_TRACK:
+            reasons.append("Off track")
+        elif a.status == SLIPPAGE:
+            reasons.append("Slippage")
+        if a.is_overdue(today):
+            reasons.append(f"Overdue (due {a.due.deadline:%d %b %Y})")
+        if a.status not in FINISHED and start and (a.last_updated is None or a.last_updated < start):
+            reasons.append("Not updated this period")
+        missing = [n for n, v in (("Ref", a.ref), ("Action", a.action), ("Lead", a.lead)) if not v]
+        if missing:
+            reasons.append("Missing " + ", ".join(missing))
+        if a.status is None:
+            reasons.append(f"Status not recognised ({a.status_text})")
+        if reasons:
+            out.append(Exception_("; ".join(reasons), a))
+    return out

@@ -1,0 +1,303 @@
+"""Write the consolidated workbook: Summary, All actions, Exceptions, Changes, Data issues, Sources.
+
+Summary figures are live formulas over ``All actions`` *with cached values*, so Excel users can
+filter and edit while every other reader (calamine, pandas, a mail preview) sees the numbers.
+Written with XlsxWriter in constant-memory mode: rows stream to disk as they are written.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections import Counter
+from collections.abc import Sequence
+
+from . import __version__
+from .atomic import atomic_output
+from .changes import ALL_ACTIONS
+from .columns import HEADERS, STANDARD_COLUMNS
+from .consolidate import Consolidation
+from .findings import ERROR, INFO, WARNING
+from .model import Action
+from .reader import col_letter
+from .status import COLOURS, STATUSES
+
+#: Excel's row limit less the header row: more actions go on "All actions (2)", …
+MAX_DATA_ROWS = 1_048_575
+_ACTION_HEADERS = [*HEADERS, "Due by", "Overdue"]
+_SOURCE_HEADERS = ["Source file", "Source sheet", "Source row"]
+_STATUS_COL = col_letter(HEADERS.index("Status"))
+_THEME_COL = col_letter(HEADERS.index("Theme"))
+_LEAD_COL = col_letter(HEADERS.index("Lead"))
+_WIDTHS = {"Ref": 7, "Theme": 20, "Objective": 30, "Action": 50, "Lead": 22, "Partners": 18, "Due": 16,
+           "Success measure": 30, "Resources": 16, "Status": 12, "Progress update": 50, "Last updated": 12,
+           "Due by": 12, "Overdue": 9, "Source file": 24, "Source sheet": 18, "Source row": 8}
+
+
+def _criteria(text: str) -> str:
+    """A COUNTIFS criterion matching ``text`` exactly (no wildcards, no operators)."""
+    escaped = text.replace("~", "~~").replace("*", "~*").replace("?", "~?").replace('"', '""')
+    return f'"={escaped}"'
+
+
+def _sheet_chunks(n: int, limit: int) -> list[tuple[str, int, int]]:
+    chunks, start, i = [], 0, 1
+    while start < n or not chunks:
+        end = min(n, start + limit)
+        chunks.append((ALL_ACTIONS if i == 1 else f"{ALL_ACTIONS} ({i})", start, end))
+        start, i = end, i + 1
+    return chunks
+
+
+def write_consolidated(result: Consolidation, out: str | os.PathLike[str], *,
+                       max_rows: int = MAX_DATA_ROWS) -> list[str]:
+    """Write ``result`` to ``out`` atomically; returns the sheet names written."""
+    import xlsxwriter
+
+    chunks = _sheet_chunks(len(result.actions), max_rows)
+    with atomic_output(out) as tmp:
+        wb = xlsxwriter.Workbook(str(tmp), {"constant_memory": True, "strings_to_numbers": False,
+                                            "strings_to_formulas": False, "strings_to_urls": False})
+        wb.set_properties({"title": f"{result.title} — consolidated", "subject": result.period,
+                           "comments": f"planbook {__version__} consolidation"})
+        fmt = _Formats(wb)
+        _write_summary(wb, fmt, result, chunks)
+        for name, start, end in chunks:
+            _write_actions(wb, fmt, name, result.actions[start:end], result.extra_columns, result.today)
+        _write_exceptions(wb, fmt, result)
+        _write_changes(wb, fmt, result)
+        _write_issues(wb, fmt, result)
+        _write_sources(wb, fmt, result)
+        meta = wb.add_worksheet("_planbook")
+        for r, (k, v) in enumerate([("planbook_format", "1"), ("role", "consolidated"), ("title", result.title),
+                                    ("period", result.period), ("as_of", result.today.isoformat()),
+                                    ("generator", f"planbook {__version__}")]):
+            meta.write_string(r, 0, k)
+            meta.write_string(r, 1, v)
+        meta.very_hidden()
+        names = [ws.name for ws in wb.worksheets()]
+        wb.close()
+    return names
+
+
+class _Formats:
+    def __init__(self, wb) -> None:
+        self.title = wb.add_format({"bold": True, "font_size": 16})
+        self.h2 = wb.add_format({"bold": True, "font_size": 12})
+        self.header = wb.add_format({"bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF",
+                                     "text_wrap": True, "valign": "top", "border": 1})
+        self.bold = wb.add_format({"bold": True})
+        self.pct = wb.add_format({"num_format": "0%"})
+        self.date = wb.add_format({"num_format": "dd/mm/yyyy", "align": "left", "valign": "top"})
+        self.wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+        self.top = wb.add_format({"valign": "top"})
+        self.status = {s: wb.add_format({"bg_color": fill, "font_color": font, "border": 1})
+                       for s, (_, fill, font) in COLOURS.items()}
+        self.severity = {ERROR: wb.add_format({"font_color": "#9C0006", "bold": True}),
+                         WARNING: wb.add_format({"font_color": "#7F6000"}), INFO: wb.add_format({"font_color": "#595959"})}
+
+
+def _add_status_colours(ws, fmt: _Formats, first_row: int, last_row: int, col: int) -> None:
+    if last_row < first_row:
+        return
+    for status in STATUSES:
+        ws.conditional_format(first_row, col, last_row, col, {
+            "type": "cell", "criteria": "==", "value": f'"{status}"', "format": fmt.status[status]})
+
+
+def _write_summary(wb, fmt: _Formats, result: Consolidation, chunks) -> None:
+    ws = wb.add_worksheet("Summary")
+    ws.set_column(0, 0, 34)
+    ws.set_column(1, len(STATUSES) + 2, 12)
+    ws.write_string(0, 0, result.title, fmt.title)
+    ws.write_string(1, 0, f"Consolidated progress — {result.period}" if result.period else "Consolidated progress")
+    ws.write_string(2, 0, f"As at {result.today:%d %B %Y}; {len(result.actions)} actions from "
+                          f"{sum(1 for s in result.sources if not s.skipped)} file(s); "
+                          f"{len(result.report.errors)} data error(s) listed on Data issues.")
+    counts = result.status_counts()
+    total = len(result.actions)
+    ranges = [(f"'{name}'!${_STATUS_COL}$2:${_STATUS_COL}${end - start + 1}", name, end - start) for name, start, end in chunks]
+
+    def countif(criteria_parts: list[tuple[str, str]]) -> str:
+        terms = []
+        for _, name, n in ranges:
+            last = max(n, 1) + 1
+            args = ",".join(f"'{name}'!${c}$2:${c}${last},{crit}" for c, crit in criteria_parts)
+            terms.append(f"COUNTIFS({args})")
+        return "=" + "+".join(terms)
+
+    r = 4
+    ws.write_string(r, 0, "Status", fmt.header)
+    ws.write_string(r, 1, "Actions", fmt.header)
+    ws.write_string(r, 2, "%", fmt.header)
+    total_row = r + len(STATUSES) + 1
+    for i, status in enumerate(STATUSES, start=1):
+        ws.write_string(r + i, 0, status, fmt.status[status])
+        ws.write_formula(r + i, 1, countif([(_STATUS_COL, _criteria(status))]), None, counts.get(status, 0))
+        ws.write_formula(r + i, 2, f"=IF($B${total_row + 1}=0,0,B{r + i + 1}/$B${total_row + 1})", fmt.pct,
+                         counts.get(status, 0) / total if total else 0)
+    other = total - sum(counts.get(s, 0) for s in STATUSES)
+    ws.write_string(total_row, 0, "Total actions" + (f" (incl. {other} with a status not recognised)" if other else ""), fmt.bold)
+    if total:
+        rows_formula = "=" + "+".join(f"ROWS('{name}'!$A$2:$A${n + 1})" for _, name, n in ranges)
+        ws.write_formula(total_row, 1, rows_formula, fmt.bold, total)
+    else:
+        ws.write_number(total_row, 1, 0, fmt.bold)
+    ws.write_formula(total_row, 2, f"=IF(B{total_row + 1}=0,0,SUM(C{r + 2}:C{total_row}))", fmt.pct,
+                     (total - other) / total if total else 0)
+    r = total_row + 2
+    themes = list(dict.fromkeys(a.theme for a in result.actions))
+    theme_top = r
+    r = _cross_table(ws, fmt, r, "Status by theme", "Theme", themes, _THEME_COL,
+                     Counter((a.theme, a.status_shown) for a in result.actions), countif)
+    leads = sorted(dict.fromkeys(a.lead for a in result.actions), key=str.lower)
+    lead_top = r + 1
+    _cross_table(ws, fmt, lead_top, "Status by lead", "Lead", leads, _LEAD_COL,
+                 Counter((a.lead, a.status_shown) for a in result.actions), countif)
+    if themes:
+        chart = wb.add_chart({"type": "bar", "subtype": "stacked"})
+        first, last = theme_top + 2, theme_top + 1 + len(themes)
+        for j, status in enumerate(STATUSES, start=1):
+            chart.add_series({"name": ["Summary", theme_top + 1, j], "categories": ["Summary", first, 0, last, 0],
+                              "values": ["Summary", first, j, last, j],
+                              "fill": {"color": COLOURS[status][1]}, "border": {"color": "#404040"}})
+        chart.set_title({"name": "Actions by status and theme"})
+        chart.set_y_axis({"reverse": True})
+        chart.set_legend({"position": "bottom"})
+        chart.set_size({"width": 640, "height": 60 + 28 * len(themes) + 80})
+        ws.insert_chart(4, len(STATUSES) + 4, chart, {
+            "description": "Stacked bar chart: number of actions in each status for each theme. "
+                           "The same figures are in the Status by theme table."})
+
+
+def _cross_table(ws, fmt: _Formats, r: int, title: str, label: str, rows: Sequence[str], col: str,
+                 counts: Counter, countif) -> int:
+    ws.write_string(r, 0, title, fmt.h2)
+    ws.write_string(r + 1, 0, label, fmt.header)
+    for j, status in enumerate(STATUSES, start=1):
+        ws.write_string(r + 1, j, status, fmt.header)
+    ws.write_string(r + 1, len(STATUSES) + 1, "Total", fmt.header)
+    for i, name in enumerate(rows, start=r + 2):
+        ws.write_string(i, 0, name or f"(no {label.lower()})")
+        row_total = 0
+        for j, status in enumerate(STATUSES, start=1):
+            value = counts.get((name, status), 0)
+            row_total += value
+            ws.write_formula(i, j, countif([(col, _criteria(name)), (_STATUS_COL, _criteria(status))]), None, value)
+        first, last = col_letter(1), col_letter(len(STATUSES))
+        ws.write_formula(i, len(STATUSES) + 1, f"=SUM({first}{i + 1}:{last}{i + 1})", fmt.bold, row_total)
+    return r + 2 + len(rows)
+
+
+def _write_actions(wb, fmt: _Formats, name: str, actions: Sequence[Action], extras: list[str],
+                   today: dt.date) -> None:
+    ws = wb.add_worksheet(name)
+    headers = [*_ACTION_HEADERS, *extras, *_SOURCE_HEADERS]
+    for c, h in enumerate(headers):
+        ws.set_column(c, c, _WIDTHS.get(h, 16), fmt.date if h in ("Last updated", "Due by") else None)
+    _header_row(ws, fmt, headers, len(actions))
+    ws.freeze_panes(1, 1)
+    nstd = len(STANDARD_COLUMNS)
+    for r, a in enumerate(actions, start=1):
+        values = [a.ref, a.theme, a.objective, a.action, a.lead, a.partners]
+        for c, v in enumerate(values):
+            if v:
+                ws.write_string(r, c, v)
+        due = a.due
+        if due.kind == "date" and due.end and due.text == due.end.isoformat():
+            ws.write_datetime(r, 6, dt.datetime(due.end.year, due.end.month, due.end.day), fmt.date)
+        elif due.text:
+            ws.write_string(r, 6, due.text)
+        for c, v in ((7, a.success_measure), (8, a.resources), (9, a.status_shown or "Not started"), (10, a.progress)):
+            if v:
+                ws.write_string(r, c, v)
+        if a.last_updated:
+            lu = a.last_updated
+            ws.write_datetime(r, 11, dt.datetime(lu.year, lu.month, lu.day), fmt.date)
+        deadline = due.deadline
+        if deadline:
+            ws.write_datetime(r, nstd, dt.datetime(deadline.year, deadline.month, deadline.day), fmt.date)
+        if a.is_overdue(today):
+            ws.write_string(r, nstd + 1, "Overdue")
+        c = nstd + 2
+        for key in extras:
+            v = a.extras.get(key)
+            if v is not None and v != "":
+                ws.write(r, c, v)
+            c += 1
+        o = a.origin
+        if o:
+            ws.write_string(r, c, o.file)
+            ws.write_string(r, c + 1, o.sheet)
+            ws.write_number(r, c + 2, o.row)
+    _add_status_colours(ws, fmt, 1, len(actions), HEADERS.index("Status"))
+
+
+def _header_row(ws, fmt: _Formats, headers: list[str], nrows: int) -> None:
+    """Header cells plus an autofilter over the data (tables are not possible in constant-memory mode)."""
+    for c, h in enumerate(headers):
+        ws.write_string(0, c, h, fmt.header)
+    ws.autofilter(0, 0, max(nrows, 1), len(headers) - 1)
+    ws.repeat_rows(0)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+
+
+def _simple_table(wb, fmt: _Formats, name: str, headers: list[str], rows: list[list[object]],
+                  widths: list[int], *, status_col: int | None = None, wrap: bool = True) -> None:
+    ws = wb.add_worksheet(name)
+    for c, w in enumerate(widths):
+        ws.set_column(c, c, w)
+    _header_row(ws, fmt, headers, len(rows))
+    ws.freeze_panes(1, 0)
+    for r, row in enumerate(rows, start=1):
+        for c, v in enumerate(row):
+            if v is None or v == "":
+                continue
+            if isinstance(v, dt.date):
+                ws.write_datetime(r, c, dt.datetime(v.year, v.month, v.day), fmt.date)
+            elif isinstance(v, (int, float)) and not isinstance(v, bool):
+                ws.write_number(r, c, v, fmt.top)
+            else:
+                ws.write_string(r, c, str(v), fmt.wrap if wrap else fmt.top)
+    if status_col is not None:
+        _add_status_colours(ws, fmt, 1, len(rows), status_col)
+    return ws
+
+
+def _origin(a: Action) -> list[object]:
+    o = a.origin
+    return [o.file, o.sheet, o.row] if o else ["", "", ""]
+
+
+def _write_exceptions(wb, fmt: _Formats, result: Consolidation) -> None:
+    rows = [[e.reason, e.action.ref, e.action.lead, e.action.action, e.action.status_shown or "Not started",
+             e.action.due.text if e.action.due.kind != "date" else e.action.due.end, e.action.progress,
+             e.action.last_updated, *_origin(e.action)] for e in result.exceptions]
+    _simple_table(wb, fmt, "Exceptions", ["Why", "Ref", "Lead", "Action", "Status", "Due", "Progress update",
+                                          "Last updated", "Source file", "Source sheet", "Source row"],
+                  rows, [28, 7, 20, 50, 12, 14, 50, 12, 22, 16, 8], status_col=4)
+
+
+def _write_changes(wb, fmt: _Formats, result: Consolidation) -> None:
+    if result.changes is None:
+        rows = [["No previous consolidation given (use --previous) — nothing to compare.", "", "", "", "", ""]]
+    else:
+        rows = [[c.kind, c.ref, c.lead, c.action, c.before, c.after] for c in result.changes]
+    _simple_table(wb, fmt, "Changes", ["Change", "Ref", "Lead", "Action", "Before", "Now"], rows,
+                  [22, 7, 20, 50, 30, 30])
+
+
+def _write_issues(wb, fmt: _Formats, result: Consolidation) -> None:
+    order = {ERROR: 0, WARNING: 1, INFO: 2}
+    findings = sorted(result.report, key=lambda f: (order.get(f.severity, 3), f.file, f.sheet))
+    rows = [[f.severity, f.code, f.file, f.sheet, f.cell, f.value, f.message, f.outcome] for f in findings]
+    _simple_table(wb, fmt, "Data issues", ["Severity", "Problem", "File", "Sheet", "Cell", "Value",
+                                           "What is wrong", "What was done"], rows, [9, 22, 24, 18, 7, 20, 60, 26])
+
+
+def _write_sources(wb, fmt: _Formats, result: Consolidation) -> None:
+    rows = [[s.file, s.lead, s.role, s.rows, s.rows_with_findings, s.used, s.sha256, s.modified, s.skipped]
+            for s in result.sources]
+    _simple_table(wb, fmt, "Sources", ["File", "Lead", "Kind", "Rows read", "Rows with issues", "Actions used",
+                                       "SHA-256", "Modified", "Skipped because"], rows,
+                  [40, 24, 10, 9, 9, 9, 20, 18, 40], wrap=False)

@@ -1,0 +1,46 @@
+"""Split a plan into one workbook per lead, to email out for updates."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import OutputError
+from .names import file_stem
+from .reader import read_plan
+from .writer import write_plan
+
+
+@dataclass(frozen=True)
+class LeadCopy:
+    lead: str
+    path: Path
+    actions: int
+
+
+def split_plan(plan_path: str | os.PathLike[str], out_dir: str | os.PathLike[str], *,
+               force: bool = False) -> list[LeadCopy]:
+    """Write one workbook per lead tab of ``plan_path`` into ``out_dir``.
+
+    Each copy has the lead's tab, ``Guide``, ``Lists`` (all leads and themes, so the drop-downs
+    work) and metadata marking it as that lead's copy.  File names come from the lead's name,
+    made safe on every system and unique.  Existing files are not replaced unless ``force``;
+    in that case nothing is written at all.
+    """
+    plan = read_plan(plan_path)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    taken: set[str] = set()
+    jobs = []
+    for sheet, lead in plan.tabs.items():
+        name = lead or sheet
+        actions = [a for a in plan.actions if a.origin and a.origin.sheet == sheet]
+        jobs.append((name, out / f"{file_stem(name, taken)}.xlsx", actions))
+    clashes = [str(p) for _, p, _ in jobs if p.exists()]
+    if clashes and not force:
+        raise OutputError(f"{len(clashes)} file(s) already exist in {out}, e.g. {clashes[0]} (use --force to replace them)")
+    copies = []
+    for name, path, actions in jobs:
+        write_plan(path, plan.info, actions, only_leads=[name], role="lead-copy")
+        copies.append(LeadCopy(name, path, len(actions)))
+    return copies
