@@ -169,7 +169,7 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
     plans.sort(key=lambda ps: 0 if ps[0].role == "lead-copy" else 1)
     returned_leads = {lead.strip().lower(): plan.path for plan, _ in plans if plan.role == "lead-copy"
                       for lead in plan.tabs.values() if lead}
-    chosen: dict[str, tuple[Action, Plan]] = {}
+    chosen: dict[str, tuple[Action, Plan, int]] = {}  # ref -> (action, its plan, index in actions)
     actions: list[Action] = []
     rows_in = 0
     extras: dict[str, None] = {}
@@ -193,10 +193,10 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
                 continue
             key = action.ref.strip().lower()
             if key and key in chosen:
-                kept, kept_plan = chosen[key]
+                kept, kept_plan, index = chosen[key]
                 if _owns(action, plan) and not _owns(kept, kept_plan):
-                    actions[actions.index(kept)] = action
-                    chosen[key] = (action, plan)
+                    actions[index] = action
+                    chosen[key] = (action, plan, index)
                     loser, winner = kept, action
                 else:
                     loser, winner = action, kept
@@ -208,9 +208,11 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
                                    outcome="this copy not rolled up"))
                 continue
             if key:
-                chosen[key] = (action, plan)
+                chosen[key] = (action, plan, len(actions))
             actions.append(action)
-        src.used = sum(1 for a in actions if a.origin and a.origin.file == Path(plan.path).name)
+    used = Counter(a.origin.file for a in actions if a.origin)
+    for plan, src in plans:
+        src.used = used.get(Path(plan.path).name, 0)
     infos = [p.info for p, _ in plans]
     if not period:
         periods = Counter(i.period for i in infos if i.period)

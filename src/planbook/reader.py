@@ -279,21 +279,28 @@ def _read_tab(plan: Plan, file: str, sheet: str, rows: list[list[object]], heade
                            f"column {name!r} is not a standard planbook column; kept as an extra column",
                            outcome="kept as extra column"))
     col_of = {f: c for c, f in columns.items()}
+    text_fields = [(f, c) for c, f in columns.items()
+                   if f in ("ref", "theme", "objective", "action", "lead", "partners", "success_measure",
+                            "resources", "progress")]
+    extra_cols = [(f[6:], c) for c, f in columns.items() if f.startswith("extra:")]
+    special = {f: c for c, f in columns.items() if f in ("status", "due", "last_updated")}
+    stripped = ("ref", "lead", "theme")
     for r in range(header_row + 1, len(rows)):
         row = rows[r]
-        if all(_blank(v) for v in row):
+        n = len(row)
+        if all(v == "" or v is None for v in row) or all(_blank(v) for v in row):
             continue
         plan.rows_read += 1
-        values = {f: (row[c] if c < len(row) else None) for c, f in columns.items()}
-        action = Action(ref="", action="", lead="", origin=Origin(file, sheet, r + 1))
-        for fld in ("ref", "theme", "objective", "action", "lead", "partners", "success_measure",
-                    "resources", "progress"):
-            text = as_text(values.get(fld))
-            setattr(action, fld, text.strip() if fld in ("ref", "lead", "theme") else text)
-        for key, value in values.items():
-            if key.startswith("extra:"):
-                if not _blank(value):
-                    action.extras[key[6:]] = value
+        fields = {}
+        for fld, c in text_fields:
+            v = row[c] if c < n else ""
+            text = v if type(v) is str else as_text(v)
+            fields[fld] = text.strip() if fld in stripped else text
+        action = Action(origin=Origin(file, sheet, r + 1), **{"ref": "", "action": "", "lead": "", **fields})
+        for name, c in extra_cols:
+            if c < n and not _blank(row[c]):
+                action.extras[name] = row[c]
+        values = {f: (row[c] if c < n else None) for f, c in special.items()}
         if not action.lead and tab_lead:
             action.lead = tab_lead  # a lead's own tab: the row is theirs
         for fld in REQUIRED_FIELDS:

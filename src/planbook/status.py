@@ -1,6 +1,7 @@
 """The five statuses, their colours, and every word real plans use for them."""
 from __future__ import annotations
 
+import functools
 import re
 
 COMPLETE = "Complete"
@@ -44,15 +45,8 @@ def _key(text: str) -> str:
     return text.strip(" .!;:-")
 
 
-def normalise_status(value: object) -> str | None:
-    """Return the standard status for ``value``, ``NOT_STARTED`` for blank, ``None`` if unknown.
-
-    Matching ignores case, spacing and trailing punctuation, understands the symbols
-    ☺ 😊 ☹, and a word typed twice ("Complete Complete", a common copy-paste slip).
-    """
-    if value is None:
-        return NOT_STARTED
-    text = str(value)
+@functools.lru_cache(maxsize=2048)
+def _normalise_text(text: str) -> str | None:
     key = _key(text)
     if not key:
         return NOT_STARTED
@@ -63,6 +57,17 @@ def normalise_status(value: object) -> str | None:
     if len(words) % 2 == 0 and words[:half] == words[half:]:
         return _LOOKUP.get(" ".join(words[:half]))
     return None
+
+
+def normalise_status(value: object) -> str | None:
+    """Return the standard status for ``value``, ``NOT_STARTED`` for blank, ``None`` if unknown.
+
+    Matching ignores case, spacing and trailing punctuation, understands the symbols
+    ☺ 😊 ☹, and a word typed twice ("Complete Complete", a common copy-paste slip).
+    """
+    if value is None:
+        return NOT_STARTED
+    return _normalise_text(str(value))
 
 
 def split_status_prefix(text: str) -> tuple[str | None, str]:

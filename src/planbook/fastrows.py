@@ -1,0 +1,117 @@
+"""Stream many data rows into sheets of an XlsxWriter-written workbook, fast.
+
+XlsxWriter writes each sheet's structure — header row, column widths and styles, frozen
+panes, autofilter, conditional formats — plus one *probe row* holding a blank cell in each
+column's style.  :func:`splice_rows` then copies the workbook, replacing each named sheet's
+probe row with the real rows written directly as SpreadsheetML (inline strings, numbers,
+dates as serials), streamed into the zip so memory stays flat however many rows there are.
+XlsxWriter's general per-cell path costs several microseconds a cell; this costs well under one.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import zipfile
+from collections.abc import Callable, Iterable, Sequence
+
+_EPOCH = dt.date(1899, 12, 30)
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_STYLE = re.compile(r'<c r="([A-Z]+)2"(?: s="(\d+)")?/>')
+
+Row = Sequence[object]
+
+
+def _letters(n: int) -> list[str]:
+    out = []
+    for i in range(n):
+        s, i = "", i + 1
+        while i:
+            i, rem = divmod(i - 1, 26)
+            s = chr(65 + rem) + s
+        out.append(s)
+    return out
+
+
+def _escape(text: str) -> str:
+    if "&" in text:
+        text = text.replace("&", "&amp;")
+    if "<" in text:
+        text = text.replace("<", "&lt;")
+    if ">" in text:
+        text = text.replace(">", "&gt;")
+    if _ILLEGAL.search(text):
+        text = _ILLEGAL.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
+    return text
+
+
+def _rows_xml(rows: Iterable[Row], width: int, styles: list[str], first_row: int) -> Iterable[str]:
+    cols = _letters(width)
+    for r, row in enumerate(rows, start=first_row):
+        parts = [f'<row r="{r}">']
+        for c, v in enumerate(row):
+            if v is None or v == "":
+                continue
+            s = styles[c]
+            ref = f"{cols[c]}{r}"
+            if isinstance(v, str):
+                parts.append(f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{_escape(v)}</t></is></c>')
+            elif isinstance(v, bool):
+                parts.append(f'<c r="{ref}"{s} t="b"><v>{int(v)}</v></c>')
+            elif isinstance(v, (int, float)):
+                parts.append(f'<c r="{ref}"{s}><v>{v!r}</v></c>')
+            elif isinstance(v, dt.datetime):
+                serial = (v.date() - _EPOCH).days + (v.hour * 3600 + v.minute * 60 + v.second) / 86400
+                parts.append(f'<c r="{ref}"{s}><v>{serial!r}</v></c>')
+            elif isinstance(v, dt.date):
+                parts.append(f'<c r="{ref}"{s}><v>{(v - _EPOCH).days}</v></c>')
+            else:
+                parts.append(f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{_escape(str(v))}</t></is></c>')
+        parts.append("</row>")
+        yield "".join(parts)
+
+
+def splice_rows(path: str | os.PathLike[str],
+                sheets: dict[int, tuple[int, int, Callable[[], Iterable[Row]]]]) -> None:
+    """Replace the probe row (row 2) of each sheet with real rows, in place.
+
+    ``sheets`` maps a 1-based sheet index (XlsxWriter's ``xl/worksheets/sheet{N}.xml``) to
+    (column count, row count, a function returning the rows).  Rows start at sheet row 2.
+    """
+    src = os.fspath(path)
+    tmp = src + ".splice"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zout:
+        for info in zin.infolist():
+            index = _sheet_index(info.filename)
+            if index not in sheets:
+                zout.writestr(info, zin.read(info.filename))
+                continue
+            width, nrows, make_rows = sheets[index]
+            xml = zin.read(info.filename).decode("utf-8")
+            xml = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{_letters(width)[-1]}{nrows + 1}"/>', xml, count=1)
+            head, rest = xml.split("<sheetData>", 1)
+            data, tail = rest.split("</sheetData>", 1)
+            header_end = data.index("</row>") + len("</row>")
+            header, probe = data[:header_end], data[header_end:]
+            found = dict(_STYLE.findall(probe))
+            styles = [f' s="{found[c]}"' if found.get(c) else "" for c in _letters(width)]
+            with zout.open(info.filename, "w", force_zip64=nrows * width > 2_000_000) as out:
+                out.write(head.encode("utf-8"))
+                out.write(b"<sheetData>")
+                out.write(header.encode("utf-8"))
+                buffer: list[str] = []
+                for row_xml in _rows_xml(make_rows(), width, styles, 2):
+                    buffer.append(row_xml)
+                    if len(buffer) >= 2000:
+                        out.write("".join(buffer).encode("utf-8"))
+                        buffer.clear()
+                out.write("".join(buffer).encode("utf-8"))
+                out.write(b"</sheetData>")
+                out.write(tail.encode("utf-8"))
+    shutil.move(tmp, src)
+
+
+def _sheet_index(name: str) -> int | None:
+    m = re.fullmatch(r"xl/worksheets/sheet(\d+)\.xml", name)
+    return int(m.group(1)) if m else None
