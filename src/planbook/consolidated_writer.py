@@ -216,7 +216,8 @@ def _deferred_sheet(wb, fmt: _Formats, deferred: dict, name: str, headers: list[
         ws.write_blank(1, c, None, col_formats.get(c, fmt.top))
     if status_col is not None:
         _add_status_colours(ws, fmt, 1, nrows, status_col)
-    deferred[len(wb.worksheets())] = (len(headers), nrows, make_rows)
+    date_col = next((c for c, f in col_formats.items() if f is fmt.date), None)
+    deferred[len(wb.worksheets())] = (len(headers), nrows, make_rows, date_col)
 
 
 def _write_actions(wb, fmt: _Formats, deferred: dict, name: str, actions: Sequence[Action], extras: list[str],

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 _EPOCH = dt.date(1899, 12, 30)
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_LITERAL_ESCAPE = re.compile("_(x[0-9A-Fa-f]{4}_)")  # text that Excel would read as an escape
 _STYLE = re.compile(r'<c r="([A-Z]+)2"(?: s="(\d+)")?/>')
 
 Row = Sequence[object]
@@ -41,12 +42,15 @@ def _escape(text: str) -> str:
         text = text.replace("<", "&lt;")
     if ">" in text:
         text = text.replace(">", "&gt;")
+    if "_x" in text:
+        text = _LITERAL_ESCAPE.sub(r"_x005F_\1", text)
     if _ILLEGAL.search(text):
         text = _ILLEGAL.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
     return text
 
 
-def _rows_xml(rows: Iterable[Row], width: int, styles: list[str], first_row: int) -> Iterable[str]:
+def _rows_xml(rows: Iterable[Row], width: int, styles: list[str], first_row: int,
+              date_style: str = "") -> Iterable[str]:
     cols = _letters(width)
     for r, row in enumerate(rows, start=first_row):
         parts = [f'<row r="{r}">']
@@ -62,9 +66,11 @@ def _rows_xml(rows: Iterable[Row], width: int, styles: list[str], first_row: int
             elif isinstance(v, (int, float)):
                 parts.append(f'<c r="{ref}"{s}><v>{v!r}</v></c>')
             elif isinstance(v, dt.datetime):
+                s = s or date_style
                 serial = (v.date() - _EPOCH).days + (v.hour * 3600 + v.minute * 60 + v.second) / 86400
                 parts.append(f'<c r="{ref}"{s}><v>{serial!r}</v></c>')
             elif isinstance(v, dt.date):
+                s = s or date_style
                 parts.append(f'<c r="{ref}"{s}><v>{(v - _EPOCH).days}</v></c>')
             else:
                 parts.append(f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{_escape(str(v))}</t></is></c>')
@@ -73,11 +79,13 @@ def _rows_xml(rows: Iterable[Row], width: int, styles: list[str], first_row: int
 
 
 def splice_rows(path: str | os.PathLike[str],
-                sheets: dict[int, tuple[int, int, Callable[[], Iterable[Row]]]]) -> None:
+                sheets: dict[int, tuple[int, int, Callable[[], Iterable[Row]], int | None]]) -> None:
     """Replace the probe row (row 2) of each sheet with real rows, in place.
 
     ``sheets`` maps a 1-based sheet index (XlsxWriter's ``xl/worksheets/sheet{N}.xml``) to
-    (column count, row count, a function returning the rows).  Rows start at sheet row 2.
+    (column count, row count, a function returning the rows, date column).  Rows start at
+    sheet row 2.  A date in a column whose probe cell has no style (a user's extra column)
+    takes the style of the probe cell in the date column, so it shows as a date.
     """
     src = os.fspath(path)
     tmp = src + ".splice"
@@ -87,7 +95,7 @@ def splice_rows(path: str | os.PathLike[str],
             if index not in sheets:
                 zout.writestr(info, zin.read(info.filename))
                 continue
-            width, nrows, make_rows = sheets[index]
+            width, nrows, make_rows, date_col = sheets[index]
             xml = zin.read(info.filename).decode("utf-8")
             xml = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{_letters(width)[-1]}{nrows + 1}"/>', xml, count=1)
             head, rest = xml.split("<sheetData>", 1)
@@ -96,12 +104,13 @@ def splice_rows(path: str | os.PathLike[str],
             header, probe = data[:header_end], data[header_end:]
             found = dict(_STYLE.findall(probe))
             styles = [f' s="{found[c]}"' if found.get(c) else "" for c in _letters(width)]
+            date_style = styles[date_col] if date_col is not None else ""
             with zout.open(info.filename, "w", force_zip64=nrows * width > 2_000_000) as out:
                 out.write(head.encode("utf-8"))
                 out.write(b"<sheetData>")
                 out.write(header.encode("utf-8"))
                 buffer: list[str] = []
-                for row_xml in _rows_xml(make_rows(), width, styles, 2):
+                for row_xml in _rows_xml(make_rows(), width, styles, 2, date_style):
                     buffer.append(row_xml)
                     if len(buffer) >= 2000:
                         out.write("".join(buffer).encode("utf-8"))
