@@ -139,6 +139,65 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from .report import render_report
+
+    out = render_report(args.consolidated, args.out, template=args.template)
+    print(f"wrote {out}")
+    return EXIT_OK
+
+
+def _smtp_settings(args: argparse.Namespace):
+    from .mailer import SmtpSettings
+
+    security = "ssl" if args.ssl else "starttls" if args.starttls else "none"
+    return SmtpSettings(host=args.smtp_host, port=args.smtp_port, security=security, user=args.smtp_user)
+
+
+def cmd_email(args: argparse.Namespace) -> int:
+    from .mailer import build_report_email, save_eml, send
+
+    msg = build_report_email(args.consolidated, args.to, cc=args.cc or [], sender=args.sender,
+                             subject=args.subject, attachments=args.attach)
+    names = [part.get_filename() for part in msg.iter_attachments()]
+    if args.save:
+        path = save_eml(msg, args.save)
+        print(f"saved {path} (unsent draft: open it in Outlook, review, send); attachments: {', '.join(names)}")
+    else:
+        send([msg], _smtp_settings(args))
+        print(f"sent to {msg['To']}" + (f", cc {msg['Cc']}" if msg["Cc"] else "") + f"; attachments: {', '.join(names)}")
+    return EXIT_OK
+
+
+def cmd_request_updates(args: argparse.Namespace) -> int:
+    from .mailer import request_updates
+
+    smtp = None if args.save_dir else _smtp_settings(args)
+    requests, missing = request_updates(args.plan, args.out, args.return_by, sender=args.sender, smtp=smtp,
+                                        save_dir=args.save_dir, force=args.force)
+    for r in requests:
+        print(f"  {r.lead:<40} {r.email:<36} {r.eml or 'sent'}")
+    verb = "saved" if args.save_dir else "sent"
+    print(f"{verb} {len(requests)} update request(s); workbooks in {args.out}")
+    if missing:
+        print(f"planbook: {len(missing)} lead(s) have no email address on the Lists sheet and were NOT asked: "
+              f"{', '.join(missing)}", file=sys.stderr)
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def _add_smtp_options(p: argparse.ArgumentParser, save_flag: str, save_help: str) -> None:
+    p.add_argument("--from", dest="sender", default="planbook@localhost", metavar="ADDR", help="sender address")
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--smtp-host", metavar="HOST")
+    where.add_argument(save_flag, metavar="PATH", help=save_help)
+    p.add_argument("--smtp-port", type=int, metavar="PORT")
+    sec = p.add_mutually_exclusive_group()
+    sec.add_argument("--starttls", action="store_true")
+    sec.add_argument("--ssl", action="store_true")
+    p.add_argument("--smtp-user", metavar="USER", help="login user; the password comes from PLANBOOK_SMTP_PASSWORD")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="planbook", description="Run action plans in Excel.")
     parser.add_argument("--version", action="version", version=f"planbook {__version__}")
@@ -174,6 +233,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", type=_date_arg, metavar="YYYY-MM-DD", help="date for overdue checks (default: today)")
     p.add_argument("--json", action="store_true", help="print a JSON summary")
     p.set_defaults(func=cmd_consolidate)
+
+    p = sub.add_parser("report", help="write the Word progress report from a consolidated workbook")
+    p.add_argument("consolidated", metavar="CONSOLIDATED.xlsx")
+    p.add_argument("--out", required=True, metavar="SUMMARY.docx")
+    p.add_argument("--template", metavar="T.docx", help="your own Word template (default: templates/summary.docx)")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("email", help="email the rolled-up report, or save it as an unsent .eml draft")
+    p.add_argument("consolidated", metavar="CONSOLIDATED.xlsx")
+    p.add_argument("--to", action="append", required=True, metavar="ADDR")
+    p.add_argument("--cc", action="append", metavar="ADDR")
+    p.add_argument("--attach", action="append", metavar="FILE",
+                   help="attach FILE (default: the workbook and the summary .docx beside it)")
+    p.add_argument("--subject")
+    _add_smtp_options(p, "--save", "write MESSAGE.eml (unsent draft) instead of sending")
+    p.set_defaults(func=cmd_email)
+
+    p = sub.add_parser("request-updates", help="split the plan and email each lead their workbook")
+    p.add_argument("plan", metavar="PLAN.xlsx")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder for the leads' workbooks")
+    p.add_argument("--return-by", required=True, type=_date_arg, metavar="YYYY-MM-DD")
+    p.add_argument("--force", action="store_true", help="replace workbooks already in DIR")
+    _add_smtp_options(p, "--save-dir", "write one .eml per lead into this folder instead of sending")
+    p.set_defaults(func=cmd_request_updates)
 
     p = sub.add_parser("demo", help="build the demo plan from bundled example data")
     p.add_argument("--out", default="demo-output", metavar="DIR")

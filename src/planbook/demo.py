@@ -105,10 +105,13 @@ def run_demo(out: str | os.PathLike[str] = "demo-output") -> DemoResult:
     1. write the plan (``plan.xlsx``) and validate it;
     2. consolidate it as last quarter's position (``consolidated-Q1.xlsx``);
     3. split it into one workbook per lead (``returns/``); the leads fill them in — a few do not return;
-    4. consolidate the returns and the master against last quarter (``consolidated.xlsx``).
+    4. consolidate the returns and the master against last quarter (``consolidated.xlsx``);
+    5. write the Word progress report (``summary.docx``) and the email as an unsent draft (``report.eml``).
     """
     from .consolidate import consolidate
     from .consolidated_writer import write_consolidated
+    from .mailer import build_report_email, save_eml
+    from .report import render_report
     from .split import split_plan
 
     folder = Path(out)
@@ -131,6 +134,10 @@ def run_demo(out: str | os.PathLike[str] = "demo-output") -> DemoResult:
     result = consolidate([returns, plan_path], previous=previous, today=DEMO_TODAY,
                          exclude=[consolidated, previous])
     write_consolidated(result, consolidated)
+    summary = render_report(consolidated, folder / "summary.docx")
+    eml = save_eml(build_report_email(consolidated, ["portfolio.holder@council.example"],
+                                      cc=["director.childrens.services@council.example"],
+                                      sender=f"{info.coordinator} <{info.coordinator_email}>"), folder / "report.eml")
     return DemoResult(folder=folder, plan_path=plan_path, plan=plan,
                       files={"plan": plan_path, "previous": previous, "returns": returns,
-                             "consolidated": consolidated}, consolidation=result)
+                             "consolidated": consolidated, "summary": summary, "email": eml}, consolidation=result)
