@@ -67,3 +67,11 @@ def lo_convert(soffice: str, src: Path, fmt: str, outdir: Path) -> Path:
     out = outdir / f"{src.stem}.{ext}"
     assert out.exists(), f"LibreOffice did not convert {src}: {result.stdout} {result.stderr}"
     return out
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory):
+    """The full demo, built once: plan, returns, consolidations, summary.docx, report.eml."""
+    from planbook.demo import run_demo
+
+    return run_demo(tmp_path_factory.mktemp("demo"))

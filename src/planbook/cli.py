@@ -187,7 +187,7 @@ def cmd_request_updates(args: argparse.Namespace) -> int:
 
 
 def _add_smtp_options(p: argparse.ArgumentParser, save_flag: str, save_help: str) -> None:
-    p.add_argument("--from", dest="sender", default="planbook@localhost", metavar="ADDR", help="sender address")
+    p.add_argument("--from", dest="sender", metavar="ADDR", help="sender address (default: the plan's coordinator)")
     where = p.add_mutually_exclusive_group(required=True)
     where.add_argument("--smtp-host", metavar="HOST")
     where.add_argument(save_flag, metavar="PATH", help=save_help)

@@ -76,6 +76,8 @@ class Consolidation:
     changes: list[Change] | None = None
     rows_in: int = 0
     previous: str = ""
+    coordinator: str = ""
+    coordinator_email: str = ""
 
     def status_counts(self) -> Counter:
         return Counter(a.status_shown or "Not started" for a in self.actions)
@@ -220,6 +222,8 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
     title = title or next((i.title for i in infos if i.title), "Action plan")
     result = Consolidation(title=title, period=period, today=today, actions=actions, report=report,
                            sources=sources + [s for _, s in plans], extra_columns=list(extras), rows_in=rows_in)
+    result.coordinator = next((i.coordinator for i in infos if i.coordinator), "")
+    result.coordinator_email = next((i.coordinator_email for i in infos if i.coordinator_email), "")
     result.exceptions = find_exceptions(actions, period, today)
     if previous:
         result.previous = str(previous)

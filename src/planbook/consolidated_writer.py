@@ -73,6 +73,7 @@ def write_consolidated(result: Consolidation, out: str | os.PathLike[str], *,
         meta = wb.add_worksheet("_planbook")
         for r, (k, v) in enumerate([("planbook_format", "1"), ("role", "consolidated"), ("title", result.title),
                                     ("period", result.period), ("as_of", result.today.isoformat()),
+                                    ("coordinator", result.coordinator), ("coordinator_email", result.coordinator_email),
                                     ("generator", f"planbook {__version__}")]):
             meta.write_string(r, 0, k)
             meta.write_string(r, 1, v)

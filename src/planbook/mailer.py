@@ -49,7 +49,8 @@ def check_address(text: str) -> str:
     if any(ch in raw for ch in "\r\n"):
         raise PlanbookError(f"not a valid email address (contains a line break): {raw!r}")
     name, addr = parseaddr(raw)
-    if not addr or not _ADDRESS.match(addr) or raw.count("@") != 1:
+    bare = "<" not in raw
+    if not addr or not _ADDRESS.match(addr) or (bare and raw.strip() != addr) or (not bare and not raw.rstrip().endswith(">")):
         raise PlanbookError(f"not a valid email address: {raw!r}")
     return formataddr((one_line(name), addr)) if name else addr
 
@@ -92,7 +93,7 @@ def default_attachments(consolidated: Path) -> list[Path]:
 
 
 def build_report_email(consolidated: str | os.PathLike[str], to: Sequence[str], *, cc: Sequence[str] = (),
-                       sender: str = "planbook@localhost", subject: str | None = None,
+                       sender: str | None = None, subject: str | None = None,
                        attachments: Sequence[str | os.PathLike[str]] | None = None,
                        max_exceptions: int = 10) -> EmailMessage:
     """A multipart message: text and HTML bodies from the templates, plus attachments."""
@@ -110,7 +111,7 @@ def build_report_email(consolidated: str | os.PathLike[str], to: Sequence[str], 
                    top_exceptions=exceptions[:max_exceptions], more_exceptions=max(0, len(exceptions) - max_exceptions),
                    attachment_names=[f.name for f in files])
     msg = EmailMessage()
-    msg["From"] = check_address(sender)
+    msg["From"] = check_address(_sender(sender, view.coordinator, view.coordinator_email))
     msg["To"] = ", ".join(check_address(a) for a in to)
     if cc:
         msg["Cc"] = ", ".join(check_address(a) for a in cc)
@@ -182,6 +183,15 @@ def send(messages: Sequence[EmailMessage], smtp: SmtpSettings) -> int:
     return sent
 
 
+def _sender(given: str | None, coordinator: str, coordinator_email: str) -> str:
+    """The From address: as given, else the plan's coordinator."""
+    if given:
+        return given
+    if coordinator_email:
+        return formataddr((one_line(coordinator), coordinator_email)) if coordinator else coordinator_email
+    raise PlanbookError("no sender address: give --from ADDR (the plan has no coordinator email)")
+
+
 def _text(value: object) -> str:
     return value.decode(errors="replace") if isinstance(value, bytes) else str(value)
 
@@ -195,7 +205,7 @@ class UpdateRequest:
 
 
 def request_updates(plan_path: str | os.PathLike[str], out_dir: str | os.PathLike[str], return_by: dt.date, *,
-                    sender: str = "planbook@localhost", smtp: SmtpSettings | None = None,
+                    sender: str | None = None, smtp: SmtpSettings | None = None,
                     save_dir: str | os.PathLike[str] | None = None, force: bool = False) -> tuple[list[UpdateRequest], list[str]]:
     """Split the plan and email each lead their own workbook with instructions and the return date.
 
@@ -220,7 +230,7 @@ def request_updates(plan_path: str | os.PathLike[str], out_dir: str | os.PathLik
                    "attachment": copy.path.name, "actions": copy.actions, "return_by": return_by.strftime("%d %B %Y"),
                    "coordinator": plan.info.coordinator or "The plan coordinator"}
         msg = EmailMessage()
-        msg["From"] = check_address(sender)
+        msg["From"] = check_address(_sender(sender, plan.info.coordinator, plan.info.coordinator_email))
         msg["To"] = check_address(formataddr((one_line(copy.lead), email)))
         msg["Subject"] = one_line(f"Update needed by {context['return_by']}: {context['title']} ({copy.lead})")
         msg["Date"] = formatdate(localtime=True)

@@ -38,6 +38,8 @@ class ConsolidatedView:
     changes: list[dict[str, str]] = field(default_factory=list)
     issues: int = 0
     errors: int = 0
+    coordinator: str = ""
+    coordinator_email: str = ""
 
     def counts(self) -> Counter:
         return Counter(a["Status"] or NOT_STARTED for a in self.actions)
@@ -69,7 +71,8 @@ def read_consolidated(path: str | os.PathLike[str]) -> ConsolidatedView:
     issues = table("Data issues") if "Data issues" in names else []
     as_of = dt.date.fromisoformat(meta["as_of"]) if meta.get("as_of") else None
     return ConsolidatedView(str(p), meta.get("title", ""), meta.get("period", ""), as_of, actions, changes,
-                            issues=len(issues), errors=sum(1 for i in issues if i.get("Severity") == "error"))
+                            issues=len(issues), errors=sum(1 for i in issues if i.get("Severity") == "error"),
+                            coordinator=meta.get("coordinator", ""), coordinator_email=meta.get("coordinator_email", ""))
 
 
 def _fill(status: str) -> str:
