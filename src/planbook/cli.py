@@ -186,6 +186,29 @@ def cmd_request_updates(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    from .importer import import_plan
+
+    result = import_plan(args.legacy, args.out, mapping=args.map or [], title=args.title, period=args.period or "",
+                         overwrite=args.force)
+    if args.json:
+        print(json.dumps({**result.to_dict(), "output": str(args.out)}, ensure_ascii=False, indent=1))
+        return EXIT_OK
+    dues = [a for a in result.actions if a.due.text]
+    understood = sum(1 for a in dues if a.due.understood)
+    print(f"Imported {result.source}: {result.rows_in} row(s) read, {len(result.actions)} action(s) written to {args.out}")
+    print(f"  {len(result.info.themes)} theme(s), {len(result.info.leads)} lead tab(s); "
+          f"due dates understood: {understood}/{len(dues)}")
+    print("  mapping: " + "; ".join(f"{k} -> {v}" for k, v in result.mapping.items()))
+    by_code: dict[str, int] = {}
+    for f in result.report:
+        by_code[f.code] = by_code.get(f.code, 0) + 1
+    if by_code:
+        print("  report: " + ", ".join(f"{n} {code}" for code, n in sorted(by_code.items())))
+    _print_findings([f for f in result.report if f.severity != "info"], limit=15)
+    return EXIT_OK
+
+
 def _add_smtp_options(p: argparse.ArgumentParser, save_flag: str, save_help: str) -> None:
     p.add_argument("--from", dest="sender", metavar="ADDR", help="sender address (default: the plan's coordinator)")
     where = p.add_mutually_exclusive_group(required=True)
@@ -258,6 +281,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_smtp_options(p, "--save-dir", "write one .eml per lead into this folder instead of sending")
     p.set_defaults(func=cmd_request_updates)
 
+    p = sub.add_parser("import", help="import a plan kept in Word, Excel or CSV in its own layout")
+    p.add_argument("legacy", metavar="LEGACY", help=".xlsx, .xlsm, .docx or .csv")
+    p.add_argument("--out", required=True, metavar="PLAN.xlsx")
+    p.add_argument("--map", action="append", metavar='"HEADER=COLUMN"',
+                   help='map a header to a standard column, e.g. "Owner=Lead", or "Notes=extra" to keep it')
+    p.add_argument("--title", help="plan title (default: the document's title)")
+    p.add_argument("--period", help='reporting period, e.g. "Q1 2009/10"')
+    p.add_argument("--force", action="store_true", help="replace PLAN.xlsx if it exists")
+    p.add_argument("--json", action="store_true", help="print the import report as JSON")
+    p.set_defaults(func=cmd_import)
+
     p = sub.add_parser("demo", help="build the demo plan from bundled example data")
     p.add_argument("--out", default="demo-output", metavar="DIR")
     p.set_defaults(func=cmd_demo)
@@ -276,6 +310,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("planbook: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into `head` and closed: not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except Exception as exc:  # a bug in planbook, not the user's fault
         if os.environ.get("PLANBOOK_DEBUG"):
             raise

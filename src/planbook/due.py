@@ -16,7 +16,7 @@ from dataclasses import dataclass
 BLANK, DATE, RANGE, RECURRING, OPEN, UNKNOWN = "blank", "date", "range", "recurring", "open", "unknown"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Due:
     """A parsed due value.
 

@@ -27,6 +27,7 @@ CODES: dict[str, tuple[str, str]] = {
     "duplicate-across-sources": (WARNING, "the same Ref came from two files or tabs; one copy was used"),
     "superseded": (INFO, "a master tab row replaced by the lead's returned copy"),
     "file-skipped": (WARNING, "an input file that is not a usable planbook workbook"),
+    "lead-split": (INFO, "a cell named several leads: the first is the Lead, the others Partners"),
 }
 
 

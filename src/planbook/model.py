@@ -29,12 +29,13 @@ class PlanInfo:
     coordinator: str = ""
     coordinator_email: str = ""
     format_version: int = FORMAT_VERSION
+    notes: list[str] = field(default_factory=list)  # e.g. title rows kept from an imported plan
 
     def lead_names(self) -> list[str]:
         return [lead.name for lead in self.leads]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Origin:
     """Where an action was read from: file, sheet and 1-based row."""
 
@@ -43,7 +44,7 @@ class Origin:
     row: int
 
 
-@dataclass
+@dataclass(slots=True)
 class Action:
     """One numbered action of a plan.
 

@@ -260,6 +260,12 @@ def _write_guide(wb, fmt: _Formats, info: PlanInfo) -> None:
         ws.write_string(r, 0, label, fmt.bold)
         ws.write_string(r, 1, value or "")
     r = len(rows) + 3
+    for note in info.notes:
+        ws.write_string(r, 0, "Note", fmt.bold)
+        ws.write_string(r, 1, note)
+        r += 1
+    if info.notes:
+        r += 1
     ws.write_string(r, 0, "How to fill in", fmt.bold)
     steps = [
         "Go to your own tab (named after you). Each row is one action.",
