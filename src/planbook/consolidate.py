@@ -140,12 +140,13 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
     excluded = {Path(p).resolve() for p in exclude}
     files = [f for f in files if f.resolve() not in excluded]
     report = Report()
+    strings: dict[str, str] = {}  # one copy of each repeated cell value across all inputs
     plans: list[tuple[Plan, Source]] = []
     for i, path in enumerate(files, start=1):
         src = Source(str(path))
         try:
             src.sha256, src.modified = _fingerprint(path)
-            plan = read_plan(path)
+            plan = read_plan(path, strings=strings)
         except UnusableFileError as exc:
             src.skipped = exc.reason
             sources.append(src)

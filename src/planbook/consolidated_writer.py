@@ -240,7 +240,20 @@ def _header_row(ws, fmt: _Formats, headers: list[str], nrows: int) -> None:
     ws.fit_to_pages(1, 0)
 
 
-def _simple_table(wb, fmt: _Formats, deferred: dict, name: str, headers: list[str], rows: list[list[object]],
+class _LazyRows:
+    """Rows made only when the sheet is streamed (no list of a million rows in memory)."""
+
+    def __init__(self, count: int, make) -> None:
+        self.count, self.make = count, make
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __iter__(self):
+        return iter(self.make())
+
+
+def _simple_table(wb, fmt: _Formats, deferred: dict, name: str, headers: list[str], rows,
                   widths: list[int], *, status_col: int | None = None, wrap: bool = True) -> None:
     col_formats = {c: fmt.date if h in ("Due", "Last updated", "Modified") else (fmt.wrap if wrap else fmt.top)
                    for c, h in enumerate(headers)}
@@ -254,9 +267,10 @@ def _origin(a: Action) -> list[object]:
 
 
 def _write_exceptions(wb, fmt: _Formats, deferred: dict, result: Consolidation) -> None:
-    rows = [[e.reason, e.action.ref, e.action.lead, e.action.action, e.action.status_shown or "Not started",
-             e.action.due.text if e.action.due.kind != "date" else e.action.due.end, e.action.progress,
-             e.action.last_updated, *_origin(e.action)] for e in result.exceptions]
+    rows = _LazyRows(len(result.exceptions), lambda: (
+        [e.reason, e.action.ref, e.action.lead, e.action.action, e.action.status_shown or "Not started",
+         e.action.due.text if e.action.due.kind != "date" else e.action.due.end, e.action.progress,
+         e.action.last_updated, *_origin(e.action)] for e in result.exceptions))
     _simple_table(wb, fmt, deferred, "Exceptions", ["Why", "Ref", "Lead", "Action", "Status", "Due", "Progress update",
                                           "Last updated", "Source file", "Source sheet", "Source row"],
                   rows, [28, 7, 20, 50, 12, 14, 50, 12, 22, 16, 8], status_col=4)

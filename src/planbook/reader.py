@@ -180,9 +180,11 @@ def _find_header(rows: list[list[object]]) -> int | None:
     return None
 
 
-def read_plan(path: str | os.PathLike[str], *, today: dt.date | None = None) -> Plan:
+def read_plan(path: str | os.PathLike[str], *, strings: dict[str, str] | None = None) -> Plan:
     """Read a standard plan workbook: actions from every lead tab and a report of findings.
 
+    ``strings`` is a cache shared across many reads (consolidation) so that a value repeated
+    on thousands of rows (a theme, a lead, a status) is held in memory once.
     Raises :class:`UnusableFileError` when the file cannot be used at all (not a workbook,
     corrupt, password-protected, legacy .xls, or not a planbook workbook).
     """
@@ -240,7 +242,7 @@ def read_plan(path: str | os.PathLike[str], *, today: dt.date | None = None) -> 
         tab_lead = tab_leads.get(sheet, "")
         plan.tabs[sheet] = tab_lead
         _read_tab(plan, file, sheet, rows, header_row, tab_lead, context_year, lead_keys, theme_keys, first_ref,
-                  known_extras)
+                  known_extras, {} if strings is None else strings)
     if not found_tab and meta is None:
         raise UnusableFileError(p, "not a planbook workbook (no planbook metadata and no sheet with "
                                    "Ref and Action columns)")
@@ -253,7 +255,8 @@ def read_plan(path: str | os.PathLike[str], *, today: dt.date | None = None) -> 
 
 def _read_tab(plan: Plan, file: str, sheet: str, rows: list[list[object]], header_row: int, tab_lead: str,
               context_year: int | None, lead_keys: set[str], theme_keys: set[str],
-              first_ref: dict[str, str], known_extras: set[str] = frozenset()) -> None:
+              first_ref: dict[str, str], known_extras: set[str] = frozenset(),
+              strings: dict[str, str] | None = None) -> None:
     report = plan.report
     columns: dict[int, str] = {}  # col -> field name or "extra:<header>"
     taken: set[str] = set()
@@ -285,6 +288,8 @@ def _read_tab(plan: Plan, file: str, sheet: str, rows: list[list[object]], heade
     extra_cols = [(f[6:], c) for c, f in columns.items() if f.startswith("extra:")]
     special = {f: c for c, f in columns.items() if f in ("status", "due", "last_updated")}
     stripped = ("ref", "lead", "theme")
+    shared = ("theme", "lead", "partners", "resources", "objective", "success_measure")
+    strings = {} if strings is None else strings
     for r in range(header_row + 1, len(rows)):
         row = rows[r]
         n = len(row)
@@ -295,7 +300,8 @@ def _read_tab(plan: Plan, file: str, sheet: str, rows: list[list[object]], heade
         for fld, c in text_fields:
             v = row[c] if c < n else ""
             text = v if type(v) is str else as_text(v)
-            fields[fld] = text.strip() if fld in stripped else text
+            text = text.strip() if fld in stripped else text
+            fields[fld] = strings.setdefault(text, text) if fld in shared and len(text) < 400 else text
         action = Action(origin=Origin(file, sheet, r + 1), **{"ref": "", "action": "", "lead": "", **fields})
         for name, c in extra_cols:
             if c < n and not _blank(row[c]):
@@ -335,8 +341,8 @@ def _read_tab(plan: Plan, file: str, sheet: str, rows: list[list[object]], heade
 
 def _check_status(action: Action, value: object, report: Report, file: str, sheet: str, r: int, c: int | None) -> None:
     text = as_text(value)
-    action.status_text = text
     action.status = normalise_status(text)
+    action.status_text = action.status if action.status == text else text  # the constant, not a copy
     if action.status is None and c is not None:
         report.add(Finding("unknown-status", file, sheet, cell_ref(r, c), text,
                            f"status {text!r} is not one of Complete, On track, Slippage, Off track, Not started",
