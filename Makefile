@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: setup system-deps demo test bench clean
+.PHONY: setup system-deps demo test bench workbook clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,9 @@ demo: setup
 
 test: setup system-deps
 	$(BIN)/python -m pytest -q
+
+workbook: setup
+	$(BIN)/python -m planbook.coordinator
 
 bench: setup
 	$(BIN)/python benchmarks/consolidate.py

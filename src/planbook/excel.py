@@ -1,0 +1,200 @@
+"""The Python side of the coordinator workbook's buttons (called through xlwings RunPython).
+
+``run_job`` is plain library code: it takes the settings from the Control sheet as a dict and
+does the job, so it is tested without Excel.  ``run_button`` is the thin xlwings layer: it
+reads the settings from the calling workbook, runs the job, writes the status, counts, output
+path and data issues back, and turns every error into a plain message box.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import PlanbookError
+
+#: Control-sheet settings: defined name -> (label, default).  Paths may be relative to the workbook.
+SETTINGS: dict[str, tuple[str, str]] = {
+    "pb_returns_folder": ("Folder of returned lead workbooks", "returns"),
+    "pb_master_plan": ("Master plan workbook", "plan.xlsx"),
+    "pb_previous": ("Previous consolidation (optional)", ""),
+    "pb_output_folder": ("Output folder", "output"),
+    "pb_period": ("Reporting period (blank = from the plan)", ""),
+    "pb_as_of": ("Date for overdue checks (blank = today)", ""),
+    "pb_email_to": ("Email recipients (separate with ;)", ""),
+    "pb_email_cc": ("Email copy to (separate with ;)", ""),
+    "pb_email_from": ("Send from (blank = the plan's coordinator)", ""),
+    "pb_send_mode": ("Email: save .eml only, or send by SMTP", "Save .eml only"),
+    "pb_smtp_host": ("SMTP server", ""),
+    "pb_smtp_port": ("SMTP port (blank = default)", ""),
+    "pb_smtp_security": ("SMTP security: none, starttls or ssl", "starttls"),
+    "pb_smtp_user": ("SMTP user (password: PLANBOOK_SMTP_PASSWORD)", ""),
+}
+#: Where results are written back on the Control sheet.
+OUTPUTS: dict[str, str] = {"pb_status": "Status", "pb_counts": "Counts", "pb_output": "File produced"}
+SEND_MODES = ("Save .eml only", "Send by SMTP")
+JOBS = ("consolidate", "report", "email", "split")
+
+
+@dataclass
+class JobResult:
+    """What a button reports back: a status line, counts, the file produced, the data issues."""
+
+    status: str
+    counts: str = ""
+    output: str = ""
+    issues: list[list[str]] = field(default_factory=list)  # severity, problem, file, sheet, cell, message
+
+
+def _path(settings: dict[str, str], name: str, base: Path, required: str | None = None) -> Path | None:
+    text = str(settings.get(name) or "").strip()
+    if not text:
+        if required:
+            raise PlanbookError(f"fill in '{SETTINGS[name][0]}' on the Control sheet ({required})")
+        return None
+    p = Path(os.path.expandvars(os.path.expanduser(text)))
+    return p if p.is_absolute() else base / p
+
+
+def _date(text: str) -> dt.date | None:
+    if isinstance(text, dt.datetime):
+        return text.date()
+    if isinstance(text, dt.date):
+        return text
+    text = str(text or "").strip()
+    if not text:
+        return None
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            pass
+    raise PlanbookError(f"'{SETTINGS['pb_as_of'][0]}' is not a date: {text!r} (use 31/03/2010)")
+
+
+def _addresses(text: str) -> list[str]:
+    return [a.strip() for a in str(text or "").replace(",", ";").split(";") if a.strip()]
+
+
+def run_job(job: str, settings: dict[str, str], base: str | os.PathLike[str]) -> JobResult:
+    """Run one button's job with the Control-sheet ``settings``; relative paths are under ``base``."""
+    base = Path(base)
+    out_dir = _path(settings, "pb_output_folder", base, required="where to write results")
+    consolidated = out_dir / "consolidated.xlsx"
+    if job == "consolidate":
+        from .consolidate import consolidate
+        from .consolidated_writer import write_consolidated
+
+        inputs = [p for p in (_path(settings, "pb_returns_folder", base), _path(settings, "pb_master_plan", base))
+                  if p is not None and p.exists()]
+        if not inputs:
+            raise PlanbookError("neither the returns folder nor the master plan on the Control sheet exists")
+        previous = _path(settings, "pb_previous", base)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        result = consolidate(inputs, previous=previous, today=_date(settings.get("pb_as_of", "")),
+                             period=str(settings.get("pb_period") or "") or None, exclude=[consolidated])
+        write_consolidated(result, consolidated)
+        counts = result.status_counts()
+        paths = {Path(src.file).name: str(Path(src.file).resolve()) for src in result.sources}
+        return JobResult(
+            status=f"Consolidated {len(result.actions)} actions from "
+                   f"{sum(1 for s in result.sources if not s.skipped)} file(s) at {dt.datetime.now():%H:%M}",
+            counts=", ".join(f"{s} {counts.get(s, 0)}" for s in ("Complete", "On track", "Slippage", "Off track", "Not started")),
+            output=str(consolidated),
+            issues=[[f.severity, f.code, paths.get(f.file, f.file), f.sheet, f.cell, f.message]
+                    for f in result.report if f.severity != "info"])
+    if job == "report":
+        from .report import render_report
+
+        if not consolidated.exists():
+            raise PlanbookError("no consolidated workbook yet: click Consolidate first")
+        out = render_report(consolidated, out_dir / "summary.docx")
+        return JobResult(status=f"Word summary written at {dt.datetime.now():%H:%M}", output=str(out))
+    if job == "email":
+        from .mailer import SmtpSettings, build_report_email, save_eml, send
+
+        if not consolidated.exists():
+            raise PlanbookError("no consolidated workbook yet: click Consolidate first")
+        to = _addresses(settings.get("pb_email_to", ""))
+        if not to:
+            raise PlanbookError(f"fill in '{SETTINGS['pb_email_to'][0]}' on the Control sheet")
+        msg = build_report_email(consolidated, to, cc=_addresses(settings.get("pb_email_cc", "")),
+                                 sender=str(settings.get("pb_email_from") or "") or None)
+        if str(settings.get("pb_send_mode") or SEND_MODES[0]).strip().lower().startswith("send"):
+            port = str(settings.get("pb_smtp_port") or "").strip()
+            smtp = SmtpSettings(host=str(settings.get("pb_smtp_host") or "").strip() or _missing("pb_smtp_host"),
+                                port=int(float(port)) if port else None,
+                                security=str(settings.get("pb_smtp_security") or "none").strip().lower(),
+                                user=str(settings.get("pb_smtp_user") or "").strip() or None)
+            send([msg], smtp)
+            return JobResult(status=f"Report emailed to {msg['To']} at {dt.datetime.now():%H:%M}")
+        eml = save_eml(msg, out_dir / "report.eml")
+        return JobResult(status="Email saved as a draft: open it in Outlook, review and send", output=str(eml))
+    if job == "split":
+        from .split import split_plan
+
+        plan = _path(settings, "pb_master_plan", base, required="the plan to split")
+        folder = out_dir / "for-leads"
+        copies = split_plan(plan, folder)
+        return JobResult(status=f"Wrote {len(copies)} lead workbook(s) to send out",
+                         counts=f"{sum(c.actions for c in copies)} actions", output=str(folder))
+    raise PlanbookError(f"unknown job {job!r}")
+
+
+def _missing(name: str) -> str:
+    raise PlanbookError(f"fill in '{SETTINGS[name][0]}' on the Control sheet")
+
+
+def settings_from_workbook(path: str | os.PathLike[str]) -> dict[str, str]:
+    """Read the Control-sheet settings from a coordinator workbook file (no Excel needed)."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path, read_only=False, keep_vba=False)
+    values = {}
+    for name in SETTINGS:
+        if name in wb.defined_names:
+            for sheet, ref in wb.defined_names[name].destinations:
+                cell = wb[sheet][ref.replace("$", "")]
+                values[name] = "" if cell.value is None else cell.value
+    return values
+
+
+def run_button(job: str) -> None:
+    """Entry point for the VBA buttons: never lets a Python traceback reach the coordinator."""
+    import xlwings as xw
+
+    book = xw.Book.caller()
+    control = book.sheets["Control"]
+    try:
+        settings = {name: book.names[name].refers_to_range.value for name in SETTINGS if name in
+                    [n.name for n in book.names]}
+        _write(book, "pb_status", f"Running {job}…")
+        result = run_job(job, {k: ("" if v is None else v) for k, v in settings.items()}, Path(book.fullname).parent)
+    except Exception as exc:  # shown as a plain message, whatever went wrong
+        message = str(exc) if isinstance(exc, PlanbookError) else f"{type(exc).__name__}: {exc}"
+        _write(book, "pb_status", f"Failed: {message}")
+        book.app.alert(message, title="planbook", mode="critical")
+        return
+    _write(book, "pb_status", result.status)
+    _write(book, "pb_counts", result.counts)
+    _write(book, "pb_output", result.output)
+    if job == "consolidate":
+        _write_issues(book, result.issues)
+    control.activate()
+
+
+def _write(book, name: str, value: str) -> None:
+    book.names[name].refers_to_range.value = value
+
+
+def _write_issues(book, issues: list[list[str]]) -> None:
+    sheet = book.sheets["Data issues"]
+    sheet.clear_contents()
+    sheet["A1"].value = [["Severity", "Problem", "File", "Sheet", "Cell", "What is wrong", "Go to"]]
+    rows = []
+    for severity, code, file, sheet_name, cell, message in issues:
+        target = f"{file}#'{sheet_name}'!{cell}" if cell and cell[0].isalpha() else file
+        rows.append([severity, code, file, sheet_name, cell, message, f'=HYPERLINK("{target}","open")'])
+    if rows:
+        sheet["A2"].value = rows
