@@ -20,8 +20,8 @@ from .consolidate import Consolidation
 from .findings import ERROR, INFO, WARNING
 from .model import Action
 from .fastrows import splice_rows
-from .reader import col_letter
 from .status import COLOURS, STATUSES
+from .writer import col_letter
 
 #: Excel's row limit less the header row: more actions go on "All actions (2)", …
 MAX_DATA_ROWS = 1_048_575

@@ -25,14 +25,9 @@ Row = Sequence[object]
 
 
 def _letters(n: int) -> list[str]:
-    out = []
-    for i in range(n):
-        s, i = "", i + 1
-        while i:
-            i, rem = divmod(i - 1, 26)
-            s = chr(65 + rem) + s
-        out.append(s)
-    return out
+    from .writer import col_letter
+
+    return [col_letter(i) for i in range(n)]
 
 
 def _escape(text: str) -> str:

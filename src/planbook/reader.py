@@ -20,7 +20,7 @@ from .errors import UnusableFileError
 from .findings import Finding, Report
 from .model import Action, Lead, Origin, PlanInfo
 from .status import normalise_status
-from .writer import GUIDE, LISTS, META
+from .writer import GUIDE, LISTS, META, col_letter
 
 _HEADER_SCAN_ROWS = 30
 
@@ -38,16 +38,6 @@ class Plan:
     has_metadata: bool = True
     extra_columns: list[str] = field(default_factory=list)  # user columns, in sheet order
     role: str = "plan"  # "plan" (a master), "lead-copy" (split off for one lead), "consolidated"
-
-
-def col_letter(index: int) -> str:
-    """0-based column index -> Excel letters (0 -> A, 27 -> AB)."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 def cell_ref(row: int, col: int) -> str:

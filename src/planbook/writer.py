@@ -31,7 +31,8 @@ _WIDTHS = {"Ref": 7, "Theme": 18, "Objective": 30, "Action": 48, "Lead": 20, "Pa
 _COL = {h: i for i, h in enumerate(HEADERS)}
 
 
-def _col_letter(index: int) -> str:
+def col_letter(index: int) -> str:
+    """0-based column index -> Excel letters (0 -> A, 27 -> AB)."""
     letters = ""
     index += 1
     while index:
@@ -238,11 +239,11 @@ def _add_validation(ws, last_row: int) -> None:
 
 def _add_conditional_formats(ws, fmt: _Formats, last_row: int) -> None:
     c = _COL
-    status_col = _col_letter(c["Status"])
+    status_col = col_letter(c["Status"])
     for status in STATUSES:
         ws.conditional_format(1, c["Status"], last_row, c["Status"], {
             "type": "cell", "criteria": "==", "value": f'"{status}"', "format": fmt.status[status]})
-    due, action = _col_letter(c["Due"]), _col_letter(c["Action"])
+    due, action = col_letter(c["Due"]), col_letter(c["Action"])
     ws.conditional_format(1, c["Due"], last_row, c["Due"], {
         "type": "formula",
         "criteria": f'=AND(ISNUMBER(${due}2),${due}2<TODAY(),${status_col}2<>"Complete",${action}2<>"")',
