@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLE = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT.parent / "shared" / "samples" / "middlesbrough_cs.json"
+SAMPLE = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "tests" / "samples" / "middlesbrough_cs.json"
 # Spelling variants of one post, as typed in the published plan.
 KEEP_WHOLE = {"Commissioning & Development Officer", "Manager, Communications & Engagement"}
 SAME_POST = {

@@ -12,7 +12,8 @@ import pytest
 from planbook import Action, Lead, PlanInfo, parse_due, write_plan
 
 ROOT = Path(__file__).resolve().parents[1]
-SAMPLES = ROOT.parent / "shared" / "samples"
+# The real sample plans: the shared folder beside the checkout, or the copy kept in tests/samples.
+SAMPLES = next(p for p in (ROOT.parent / "shared" / "samples", ROOT / "tests" / "samples") if (p / "README.md").exists())
 
 
 def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
