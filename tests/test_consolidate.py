@@ -193,3 +193,19 @@ def test_exceptions_list_off_track_slippage_overdue_and_stale(plan_file):
     assert "Off track" in why["4.2a"]
     assert "Not updated this period" in why["1.2"]
     assert "1.1" not in why  # complete
+
+
+def test_texts_held_on_disk_give_the_same_workbook(demo, tmp_path):
+    """A very large run keeps long texts in a spill file; forcing that on the demo changes nothing."""
+    inputs = [demo.files["returns"], demo.files["plan"]]
+    kwargs = dict(previous=demo.files["previous"], today=TODAY)
+    in_memory = consolidate(inputs, spill_over=None, **kwargs)
+    on_disk = consolidate(inputs, spill_over=0, **kwargs)
+    assert in_memory.store is None and on_disk.store is not None and len(on_disk.store) >= 122
+    assert all(a.spill >= 0 for a in on_disk.actions)
+    a, b = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
+    write_consolidated(in_memory, a)
+    write_consolidated(on_disk, b)
+    for sheet in ("All actions", "Exceptions", "Changes", "Data issues"):
+        assert _rows(a, sheet) == _rows(b, sheet), sheet
+    assert any(r["Progress update"] for r in _rows(b, "All actions"))  # the texts really came back

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,12 +56,16 @@ def read_previous(path: str | os.PathLike[str]) -> dict[str, dict[str, str]]:
     return out
 
 
-def compare_with_previous(actions: Sequence[Action], previous: str | os.PathLike[str]) -> list[Change]:
-    """Changes between ``actions`` and the previous consolidation's actions, by Ref."""
+def compare_with_previous(actions: Sequence[Action], previous: str | os.PathLike[str],
+                          full: Callable[[Action], Action] = lambda a: a) -> list[Change]:
+    """Changes between ``actions`` and the previous consolidation's actions, by Ref.
+
+    ``full`` gives an action with its texts when they are held on disk (very large runs).
+    """
     before = read_previous(previous)
     changes: list[Change] = []
     seen: set[str] = set()
-    for a in actions:
+    for a in map(full, actions):
         key = a.ref.strip().lower()
         if not key:
             continue

@@ -27,9 +27,12 @@ from .errors import PlanbookError, UnusableFileError
 from .findings import Finding, Report
 from .model import Action
 from .reader import Plan, read_plan
+from .spill import SpillStore
 from .status import FINISHED, OFF_TRACK, SLIPPAGE
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+#: Past this many rows, long texts wait on disk (see planbook.spill) to keep memory flat.
+SPILL_OVER = 200_000
 Progress = Callable[[int, int, str], None]
 
 
@@ -76,11 +79,16 @@ class Consolidation:
     changes: list[Change] | None = None
     rows_in: int = 0
     previous: str = ""
+    store: SpillStore | None = None
     coordinator: str = ""
     coordinator_email: str = ""
 
     def status_counts(self) -> Counter:
         return Counter(a.status_shown or "Not started" for a in self.actions)
+
+    def full(self, action: Action) -> Action:
+        """The action with all its texts (they may be waiting on disk for a very large run)."""
+        return self.store.full(action) if self.store is not None else action
 
 
 def expand_inputs(inputs: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], list[Source]]:
@@ -133,8 +141,12 @@ def _cell_of(plan_file: str, action: Action) -> tuple[str, str, str]:
 
 def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.PathLike[str] | None = None,
                 today: dt.date | None = None, period: str | None = None, title: str | None = None,
-                exclude: Iterable[str | os.PathLike[str]] = (), progress: Progress | None = None) -> Consolidation:
-    """Read every input and merge them into one :class:`Consolidation` (nothing written yet)."""
+                exclude: Iterable[str | os.PathLike[str]] = (), progress: Progress | None = None,
+                spill_over: int | None = SPILL_OVER) -> Consolidation:
+    """Read every input and merge them into one :class:`Consolidation` (nothing written yet).
+
+    Past ``spill_over`` rows the actions' long texts are kept in a temporary file, not memory.
+    """
     today = today or dt.date.today()
     files, sources = expand_inputs(inputs)
     excluded = {Path(p).resolve() for p in exclude}
@@ -142,6 +154,8 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
     report = Report()
     strings: dict[str, str] = {}  # one copy of each repeated cell value across all inputs
     plans: list[tuple[Plan, Source]] = []
+    store: SpillStore | None = None
+    rows_so_far = 0
     for i, path in enumerate(files, start=1):
         src = Source(str(path))
         try:
@@ -165,6 +179,13 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
             else f"{len(plan.tabs)} lead tab(s)"
         src.rows = plan.rows_read
         plans.append((plan, src))
+        rows_so_far += plan.rows_read
+        if spill_over is not None and rows_so_far > spill_over:
+            if store is None:
+                store = SpillStore()
+            for earlier, _ in plans:
+                for action in earlier.actions:
+                    store.spill(action)
     if not plans:
         raise PlanbookError("no planbook workbooks found in the inputs" +
                             (f" ({len(sources)} file(s) skipped: {sources[0].file}: {sources[0].skipped})" if sources else ""))
@@ -172,8 +193,9 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
     plans.sort(key=lambda ps: 0 if ps[0].role == "lead-copy" else 1)
     returned_leads = {lead.strip().lower(): plan.path for plan, _ in plans if plan.role == "lead-copy"
                       for lead in plan.tabs.values() if lead}
-    chosen: dict[str, tuple[Action, Plan, int]] = {}  # ref -> (action, its plan, index in actions)
+    chosen: dict[str, int] = {}  # ref -> index in actions
     actions: list[Action] = []
+    plan_of: list[Plan] = []  # the plan each chosen action came from
     rows_in = 0
     extras: dict[str, None] = {}
     for plan, src in plans:
@@ -196,10 +218,10 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
                 continue
             key = action.ref.strip().lower()
             if key and key in chosen:
-                kept, kept_plan, index = chosen[key]
+                index = chosen[key]
+                kept, kept_plan = actions[index], plan_of[index]
                 if _owns(action, plan) and not _owns(kept, kept_plan):
-                    actions[index] = action
-                    chosen[key] = (action, plan, index)
+                    actions[index], plan_of[index] = action, plan
                     loser, winner = kept, action
                 else:
                     loser, winner = action, kept
@@ -211,8 +233,9 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
                                    outcome="this copy not rolled up"))
                 continue
             if key:
-                chosen[key] = (action, plan, len(actions))
+                chosen[key] = len(actions)
             actions.append(action)
+            plan_of.append(plan)
     used = Counter(a.origin.file for a in actions if a.origin)
     for plan, src in plans:
         src.used = used.get(Path(plan.path).name, 0)
@@ -221,14 +244,16 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
         periods = Counter(i.period for i in infos if i.period)
         period = periods.most_common(1)[0][0] if periods else ""
     title = title or next((i.title for i in infos if i.title), "Action plan")
+    del chosen, plan_of
     result = Consolidation(title=title, period=period, today=today, actions=actions, report=report,
-                           sources=sources + [s for _, s in plans], extra_columns=list(extras), rows_in=rows_in)
+                           sources=sources + [s for _, s in plans], extra_columns=list(extras), rows_in=rows_in,
+                           store=store)
     result.coordinator = next((i.coordinator for i in infos if i.coordinator), "")
     result.coordinator_email = next((i.coordinator_email for i in infos if i.coordinator_email), "")
     result.exceptions = find_exceptions(actions, period, today)
     if previous:
         result.previous = str(previous)
-        result.changes = compare_with_previous(actions, previous)
+        result.changes = compare_with_previous(actions, previous, full=result.full)
     return result
 
 
@@ -252,6 +277,7 @@ def find_exceptions(actions: Sequence[Action], period: str, today: dt.date) -> l
     """Off track, slippage, overdue and unfinished, not updated this period, missing fields."""
     start = period_start(period)
     out: list[Exception_] = []
+    reasons_seen: dict[str, str] = {}  # one string per distinct reason
     for a in actions:
         reasons = []
         if a.status == OFF_TRACK:
@@ -268,5 +294,6 @@ def find_exceptions(actions: Sequence[Action], period: str, today: dt.date) -> l
         if a.status is None:
             reasons.append(f"Status not recognised ({a.status_text})")
         if reasons:
-            out.append(Exception_("; ".join(reasons), a))
+            text = "; ".join(reasons)
+            out.append(Exception_(reasons_seen.setdefault(text, text), a))
     return out

@@ -65,7 +65,8 @@ def write_consolidated(result: Consolidation, out: str | os.PathLike[str], *,
         fmt = _Formats(wb)
         _write_summary(wb, fmt, result, chunks)
         for name, start, end in chunks:
-            _write_actions(wb, fmt, deferred, name, result.actions[start:end], result.extra_columns, result.today)
+            _write_actions(wb, fmt, deferred, name, result.actions[start:end], result.extra_columns, result.today,
+                           result.full)
         _write_exceptions(wb, fmt, deferred, result)
         _write_changes(wb, fmt, deferred, result)
         _write_issues(wb, fmt, deferred, result)
@@ -193,8 +194,8 @@ def _cross_table(ws, fmt: _Formats, r: int, title: str, label: str, rows: Sequen
     return r + 2 + len(rows)
 
 
-def _action_rows(actions: Sequence[Action], extras: list[str], today: dt.date):
-    for a in actions:
+def _action_rows(actions: Sequence[Action], extras: list[str], today: dt.date, full):
+    for a in map(full, actions):
         due = a.due
         due_cell = due.end if (due.kind == "date" and due.end and due.text == due.end.isoformat()) else due.text
         o = a.origin
@@ -222,10 +223,10 @@ def _deferred_sheet(wb, fmt: _Formats, deferred: dict, name: str, headers: list[
 
 
 def _write_actions(wb, fmt: _Formats, deferred: dict, name: str, actions: Sequence[Action], extras: list[str],
-                   today: dt.date) -> None:
+                   today: dt.date, full) -> None:
     headers = [*_ACTION_HEADERS, *extras, *_SOURCE_HEADERS]
     dates = {headers.index(h) for h in ("Due", "Last updated", "Due by")}
-    _deferred_sheet(wb, fmt, deferred, name, headers, len(actions), lambda: _action_rows(actions, extras, today),
+    _deferred_sheet(wb, fmt, deferred, name, headers, len(actions), lambda: _action_rows(actions, extras, today, full),
                     [_WIDTHS.get(h, 16) for h in headers], {c: fmt.date for c in dates}, freeze_cols=1,
                     status_col=HEADERS.index("Status"))
 
@@ -268,9 +269,9 @@ def _origin(a: Action) -> list[object]:
 
 def _write_exceptions(wb, fmt: _Formats, deferred: dict, result: Consolidation) -> None:
     rows = _LazyRows(len(result.exceptions), lambda: (
-        [e.reason, e.action.ref, e.action.lead, e.action.action, e.action.status_shown or "Not started",
-         e.action.due.text if e.action.due.kind != "date" else e.action.due.end, e.action.progress,
-         e.action.last_updated, *_origin(e.action)] for e in result.exceptions))
+        [e.reason, a.ref, a.lead, a.action, a.status_shown or "Not started",
+         a.due.text if a.due.kind != "date" else a.due.end, a.progress, a.last_updated, *_origin(a)]
+        for e in result.exceptions for a in (result.full(e.action),)))
     _simple_table(wb, fmt, deferred, "Exceptions", ["Why", "Ref", "Lead", "Action", "Status", "Due", "Progress update",
                                           "Last updated", "Source file", "Source sheet", "Source row"],
                   rows, [28, 7, 20, 50, 12, 14, 50, 12, 22, 16, 8], status_col=4)

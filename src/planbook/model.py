@@ -68,6 +68,8 @@ class Action:
     last_updated: dt.date | None = None
     extras: dict[str, object] = field(default_factory=dict)
     origin: Origin | None = None
+    #: Where this action's long texts are in a consolidation's spill file (-1: in memory).
+    spill: int = field(default=-1, repr=False, compare=False)
 
     @property
     def status_shown(self) -> str:

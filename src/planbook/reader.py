@@ -121,6 +121,9 @@ def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
+_DATES: dict[dt.date, dt.date] = {}
+
+
 @functools.lru_cache(maxsize=4096)
 def _due_cached(text: str, context_year: int | None) -> Due:
     return parse_due(text, context_year)
@@ -355,11 +358,9 @@ def _check_last_updated(action: Action, value: object, report: Report, file: str
                         c: int | None) -> None:
     if _blank(value):
         return
-    if isinstance(value, dt.datetime):
-        action.last_updated = value.date()
-        return
-    if isinstance(value, dt.date):
-        action.last_updated = value
+    if isinstance(value, (dt.date, dt.datetime)):
+        day = value.date() if isinstance(value, dt.datetime) else value
+        action.last_updated = _DATES.setdefault(day, day)  # one object per distinct date
         return
     due = _due_cached(as_text(value), None)
     if due.kind == DATE and due.end:
