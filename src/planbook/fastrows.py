@@ -39,7 +39,7 @@ def _escape(text: str) -> str:
         text = text.replace(">", "&gt;")
     if "_x" in text:
         text = _LITERAL_ESCAPE.sub(r"_x005F_\1", text)
-    if _ILLEGAL.search(text):
+    if not text.isprintable() and _ILLEGAL.search(text):  # isprintable: a fast pass for ordinary text
         text = _ILLEGAL.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
     return text
 
