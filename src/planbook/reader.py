@@ -93,11 +93,11 @@ def _open(path: Path):
         raise UnusableFileError(path, f"corrupt workbook ({type(exc).__name__}: {str(exc).splitlines()[0][:120]})") from exc
 
 
-def _sheet_rows(wb, name: str) -> list[list[object]]:
+def _sheet_rows(wb, name: str, path: Path) -> list[list[object]]:
     try:
         return wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
     except Exception as exc:
-        raise UnusableFileError("workbook", f"sheet {name!r} cannot be read ({type(exc).__name__})") from exc
+        raise UnusableFileError(path, f"sheet {name!r} cannot be read ({type(exc).__name__})") from exc
 
 
 def as_text(value: object) -> str:
@@ -135,20 +135,20 @@ def _parse_due_value(value: object, context_year: int | None) -> Due:
     return _due_cached(as_text(value), context_year)
 
 
-def _read_meta(wb, names: list[str]) -> dict[str, list[str]] | None:
+def _read_meta(wb, names: list[str], path: Path) -> dict[str, list[str]] | None:
     if META not in names:
         return None
     meta: dict[str, list[str]] = {}
-    for row in _sheet_rows(wb, META):
+    for row in _sheet_rows(wb, META, path):
         if row and not _blank(row[0]):
             meta.setdefault(as_text(row[0]).strip(), []).append(as_text(row[1]) if len(row) > 1 else "")
     return meta
 
 
-def _read_lists(wb, names: list[str]) -> tuple[list[str], list[Lead]] | None:
+def _read_lists(wb, names: list[str], path: Path) -> tuple[list[str], list[Lead]] | None:
     if LISTS not in names:
         return None
-    rows = _sheet_rows(wb, LISTS)
+    rows = _sheet_rows(wb, LISTS, path)
     if not rows:
         return [], []
     header = {as_text(v).strip().lower(): i for i, v in enumerate(rows[0]) if not _blank(v)}
@@ -186,8 +186,8 @@ def read_plan(path: str | os.PathLike[str], *, strings: dict[str, str] | None = 
     names = list(wb.sheet_names)
     file = p.name
     report = Report()
-    meta = _read_meta(wb, names)
-    lists = _read_lists(wb, names)
+    meta = _read_meta(wb, names, p)
+    lists = _read_lists(wb, names, p)
     info = PlanInfo(title="", period="")
     tab_leads: dict[str, str] = {}
     known_extras: set[str] = set()
@@ -221,7 +221,7 @@ def read_plan(path: str | os.PathLike[str], *, strings: dict[str, str] | None = 
     for sheet in names:
         if sheet in (GUIDE, LISTS, META):
             continue
-        rows = _sheet_rows(wb, sheet)
+        rows = _sheet_rows(wb, sheet, p)
         header_row = _find_header(rows)
         if header_row is None:
             filled = sum(1 for row in rows if any(not _blank(v) for v in row))
