@@ -158,7 +158,7 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
     strings: dict[str, str] = {}  # one copy of each repeated cell value across all inputs
     plans: list[tuple[Plan, Source]] = []
     store: SpillStore | None = None
-    rows_so_far = 0
+    rows_so_far, spilled_plans = 0, 0
     for i, path in enumerate(files, start=1):
         src = Source(str(path))
         try:
@@ -173,6 +173,8 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
         except OSError as exc:
             src.skipped = f"cannot be read ({exc.strerror})"
             sources.append(src)
+            report.add(Finding("file-skipped", path.name, "", "", "", f"{path.name} was not read: {src.skipped}",
+                               outcome="file skipped"))
             continue
         finally:
             if progress:
@@ -184,11 +186,11 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
         plans.append((plan, src))
         rows_so_far += plan.rows_read
         if spill_over is not None and rows_so_far > spill_over:
-            if store is None:
-                store = SpillStore()
-            for earlier, _ in plans:
+            store = store or SpillStore()
+            for earlier, _ in plans[spilled_plans:]:  # every plan not yet spilled, once
                 for action in earlier.actions:
                     store.spill(action)
+            spilled_plans = len(plans)
     if not plans:
         raise PlanbookError("no planbook workbooks found in the inputs" +
                             (f" ({len(sources)} file(s) skipped: {sources[0].file}: {sources[0].skipped})" if sources else ""))
@@ -225,15 +227,15 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
                 kept, kept_plan = actions[index], plan_of[index]
                 if _owns(action, plan) and not _owns(kept, kept_plan):
                     actions[index], plan_of[index] = action, plan
-                    loser, winner = kept, action
+                    loser, winner, winner_plan = kept, action, plan
                 else:
-                    loser, winner = action, kept
+                    loser, winner, winner_plan = action, kept, kept_plan
+                why = f"it is on {winner.lead}'s own tab" if _owns(winner, winner_plan) else "it was read first"
                 f, s, c = _cell_of(plan.path, loser)
                 w = winner.origin
                 report.add(Finding("duplicate-across-sources", f, s, c, loser.ref,
                                    f"Ref {loser.ref} is also at {w.file}!{w.sheet}!A{w.row}, whose copy was used "
-                                   f"({'it belongs to the lead ' + winner.lead if _owns(winner, plan if winner is action else kept_plan) else 'read first'})",
-                                   outcome="this copy not rolled up"))
+                                   f"({why})", outcome="this copy not rolled up"))
                 continue
             if key:
                 chosen[key] = len(actions)
