@@ -112,6 +112,9 @@ def _add_status_colours(ws, fmt: _Formats, first_row: int, last_row: int, col: i
 
 def _write_summary(wb, fmt: _Formats, result: Consolidation, chunks) -> None:
     ws = wb.add_worksheet("Summary")
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
     ws.set_column(0, 0, 34)
     ws.set_column(1, len(STATUSES) + 2, 12)
     ws.write_string(0, 0, result.title, fmt.title)
