@@ -209,3 +209,15 @@ def test_texts_held_on_disk_give_the_same_workbook(demo, tmp_path):
     for sheet in ("All actions", "Exceptions", "Changes", "Data issues"):
         assert _rows(a, sheet) == _rows(b, sheet), sheet
     assert any(r["Progress update"] for r in _rows(b, "All actions"))  # the texts really came back
+
+
+def test_a_lead_who_renames_their_tab_still_replaces_the_master_tab(plan_file, tmp_path):
+    split_plan(plan_file, tmp_path / "returns")
+    path = tmp_path / "returns" / "Jane Smith.xlsx"
+    wb = openpyxl.load_workbook(path)
+    wb["Jane Smith"].title = "My actions"
+    wb["My actions"]["J2"] = "Slippage"
+    wb.save(path)
+    result = consolidate([plan_file, tmp_path / "returns"], today=TODAY)
+    assert next(a for a in result.actions if a.ref == "1.1").status == "Slippage"
+    assert {f.code for f in result.report} == {"superseded"}  # no duplicates, nothing else wrong

@@ -233,6 +233,9 @@ def read_plan(path: str | os.PathLike[str], *, strings: dict[str, str] | None = 
             continue
         found_tab = True
         tab_lead = tab_leads.get(sheet, "")
+        copy_for = meta.get("copy_for_lead", []) if meta is not None else []
+        if not tab_lead and len(copy_for) == 1 and not any(t in names for t in tab_leads):
+            tab_lead = copy_for[0]  # a lead's own copy whose tab they renamed
         plan.tabs[sheet] = tab_lead
         _read_tab(plan, file, sheet, rows, header_row, tab_lead, context_year, lead_keys, theme_keys, first_ref,
                   known_extras, {} if strings is None else strings)
