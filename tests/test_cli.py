@@ -94,3 +94,19 @@ def test_demo_builds_and_validates_the_middlesbrough_plan(tmp_path):
     statuses = {a.status for a in plan.actions}
     assert statuses == {"Complete", "On track", "Slippage", "Off track", "Not started"}
     assert {f.code for f in plan.report} == {"missing-required", "bad-due"}  # the real plan's own gaps
+
+
+def test_outputs_get_normal_permissions_not_private_temp_ones(tmp_path):
+    import os
+    import stat
+
+    out = tmp_path / "plan.xlsx"
+    old = os.umask(0o022)
+    try:
+        assert run_cli("new", out, "--title", "T", "--period", "P", "--lead", "A").returncode == 0
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644  # not mkstemp's 0600
+    os.chmod(out, 0o664)
+    assert run_cli("new", out, "--title", "T", "--period", "P", "--lead", "B", "--force").returncode == 0
+    assert stat.S_IMODE(out.stat().st_mode) == 0o664  # a replaced file keeps its permissions

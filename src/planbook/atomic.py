@@ -10,6 +10,20 @@ from pathlib import Path
 from .errors import OutputError
 
 
+def _set_mode(tmp: Path, target: Path) -> None:
+    """Give the new file the permissions a normal save would: the old file's, else the umask's.
+
+    (mkstemp makes temporary files private, 0600; an output on a shared drive must not be.)
+    """
+    if target.exists():
+        mode = target.stat().st_mode & 0o777
+    else:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    os.chmod(tmp, mode)
+
+
 @contextlib.contextmanager
 def atomic_output(target: str | os.PathLike[str], *, overwrite: bool = True) -> Iterator[Path]:
     """Yield a temporary path; on success it replaces ``target`` in one rename.
@@ -31,6 +45,7 @@ def atomic_output(target: str | os.PathLike[str], *, overwrite: bool = True) -> 
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        _set_mode(tmp_path, target)
         try:
             os.replace(tmp_path, target)
         except PermissionError as exc:

@@ -19,8 +19,10 @@ from .atomic import atomic_output
 from .errors import PlanbookError
 from .excel import OUTPUTS, SEND_MODES, SETTINGS
 
+from .report import _resource_dir
+
 ROOT = Path(__file__).resolve().parents[2]
-MACROS = ROOT / "macros"
+MACROS = _resource_dir("macros")
 PROJECT_ID = "{6E0A8F1C-8B5E-4C7A-9D51-0B1F3A2C4D5E}"  # fixed: two builds give the same project
 WORKBOOK_GUID = "00020819-0000-0000-C000-000000000046"
 SHEET_GUID = "00020820-0000-0000-C000-000000000046"
@@ -93,13 +95,18 @@ def build_vba_project(macros: Path = MACROS, *, standalone: bool = False) -> byt
             MsOvba.compress = original_compress
 
 
-def build_coordinator(out: str | os.PathLike[str] = ROOT / "workbooks" / "Coordinator.xlsm", *,
+def _default_out() -> Path:
+    """workbooks/Coordinator.xlsm in a checkout; Coordinator.xlsm here for an installed planbook."""
+    return ROOT / "workbooks" / "Coordinator.xlsm" if (ROOT / "workbooks").is_dir() else Path("Coordinator.xlsm")
+
+
+def build_coordinator(out: str | os.PathLike[str] | None = None, *,
                       macros: Path = MACROS, standalone: bool = False) -> Path:
     """Write the coordinator workbook; returns its path."""
     import xlsxwriter
 
     vba = build_vba_project(macros, standalone=standalone)
-    out = Path(out)
+    out = Path(out) if out is not None else _default_out()
     out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp, atomic_output(out) as target:
         vba_path = Path(tmp) / "vbaProject.bin"
@@ -181,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
 
     ap = argparse.ArgumentParser(prog="python -m planbook.coordinator", description=__doc__.splitlines()[0])
-    ap.add_argument("--out", default=str(ROOT / "workbooks" / "Coordinator.xlsm"))
+    ap.add_argument("--out", default=None, help="default: workbooks/Coordinator.xlsm in a checkout")
     ap.add_argument("--standalone", action="store_true", help="embed the xlwings VBA module (no add-in needed)")
     args = ap.parse_args(argv)
     print(f"wrote {build_coordinator(args.out, standalone=args.standalone)}")

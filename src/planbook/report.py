@@ -19,7 +19,14 @@ from .errors import PlanbookError, UnusableFileError
 from .reader import as_text, check_workbook_file
 from .status import COLOURS, COMPLETE, NOT_STARTED, OFF_TRACK, ON_TRACK, SLIPPAGE, STATUSES
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+def _resource_dir(name: str) -> Path:
+    """``templates``/``macros``: the repository's folder in a checkout, else the installed copy."""
+    here = Path(__file__).resolve().parent
+    repo = here.parents[1] / name
+    return repo if repo.is_dir() else here / name
+
+
+TEMPLATES = _resource_dir("templates")
 
 
 class TemplateError(PlanbookError):
