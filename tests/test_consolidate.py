@@ -7,10 +7,9 @@ import json
 from pathlib import Path
 
 import openpyxl
-import pytest
 from python_calamine import CalamineWorkbook
 
-from planbook import Action, Lead, PlanInfo, parse_due, read_plan, write_plan
+from planbook import Action, Lead, PlanInfo, read_plan, write_plan
 from planbook.consolidate import consolidate
 from planbook.consolidated_writer import write_consolidated
 from planbook.split import split_plan

@@ -4,13 +4,11 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
-from .errors import UnusableFileError
+from .consolidated_reader import read_consolidated
 from .model import Action
 from .status import COMPLETE, NOT_STARTED, OFF_TRACK, ON_TRACK, SLIPPAGE, normalise_status
 
-ALL_ACTIONS = "All actions"
 # Better is higher.  Not started sits between Slippage and On track: starting late is worse
 # than starting, better than slipping.
 _RANK = {OFF_TRACK: 0, SLIPPAGE: 1, NOT_STARTED: 2, ON_TRACK: 3, COMPLETE: 4}
@@ -30,29 +28,12 @@ class Change:
 
 
 def read_previous(path: str | os.PathLike[str]) -> dict[str, dict[str, str]]:
-    """Ref -> {header: text} from a previous consolidated workbook's "All actions" sheet(s)."""
-    from python_calamine import CalamineWorkbook
-
-    from .reader import as_text, check_workbook_file
-
-    p = Path(path)
-    check_workbook_file(p)
-    wb = CalamineWorkbook.from_path(str(p))
-    sheets = [n for n in wb.sheet_names if n == ALL_ACTIONS or n.startswith(ALL_ACTIONS + " (")]
-    if not sheets:
-        raise UnusableFileError(p, "not a consolidated workbook (no 'All actions' sheet) — give the "
-                                   "previous output of planbook consolidate")
+    """Ref (folded) -> {header: text} from a previous consolidation's "All actions" sheet(s)."""
     out: dict[str, dict[str, str]] = {}
-    for name in sheets:
-        rows = wb.get_sheet_by_name(name).to_python()
-        if not rows:
-            continue
-        header = [as_text(h) for h in rows[0]]
-        for row in rows[1:]:
-            rec = {h: as_text(v) for h, v in zip(header, row)}
-            ref = rec.get("Ref", "").strip()
-            if ref:
-                out.setdefault(ref.lower(), rec)
+    for rec in read_consolidated(path).actions:
+        ref = rec.get("Ref", "").strip()
+        if ref:
+            out.setdefault(ref.lower(), rec)
     return out
 
 

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 
 from . import __version__
 from .atomic import atomic_output
-from .changes import ALL_ACTIONS
-from .columns import HEADERS, STANDARD_COLUMNS
+from .consolidated_reader import ALL_ACTIONS
+from .columns import HEADERS
 from .consolidate import Consolidation
 from .findings import ERROR, INFO, WARNING
 from .model import Action

@@ -19,10 +19,9 @@ from .atomic import atomic_output
 from .errors import PlanbookError
 from .excel import OUTPUTS, SEND_MODES, SETTINGS
 
-from .report import _resource_dir
+from .resources import MACROS
 
 ROOT = Path(__file__).resolve().parents[2]
-MACROS = _resource_dir("macros")
 PROJECT_ID = "{6E0A8F1C-8B5E-4C7A-9D51-0B1F3A2C4D5E}"  # fixed: two builds give the same project
 WORKBOOK_GUID = "00020819-0000-0000-C000-000000000046"
 SHEET_GUID = "00020820-0000-0000-C000-000000000046"

@@ -18,7 +18,9 @@ from pathlib import Path
 
 from .atomic import atomic_output
 from .errors import PlanbookError
-from .report import TEMPLATES, TemplateError, build_context, read_consolidated
+from .consolidated_reader import read_consolidated
+from .report import TemplateError, build_context
+from .resources import TEMPLATES
 
 PASSWORD_ENV = "PLANBOOK_SMTP_PASSWORD"
 _ADDRESS = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$")

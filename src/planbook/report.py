@@ -10,76 +10,16 @@ import datetime as dt
 import os
 import tempfile
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from .atomic import atomic_output
-from .changes import ALL_ACTIONS
-from .errors import PlanbookError, UnusableFileError
-from .reader import as_text, check_workbook_file
+from .consolidated_reader import ConsolidatedView, read_consolidated
+from .errors import PlanbookError
+from .resources import TEMPLATES
 from .status import COLOURS, COMPLETE, NOT_STARTED, OFF_TRACK, ON_TRACK, SLIPPAGE, STATUSES
-
-def _resource_dir(name: str) -> Path:
-    """``templates``/``macros``: the repository's folder in a checkout, else the installed copy."""
-    here = Path(__file__).resolve().parent
-    repo = here.parents[1] / name
-    return repo if repo.is_dir() else here / name
-
-
-TEMPLATES = _resource_dir("templates")
-
 
 class TemplateError(PlanbookError):
     """A Word or email template that cannot be rendered (unknown tag, syntax error)."""
-
-
-@dataclass
-class ConsolidatedView:
-    """What a consolidated workbook says: plan details, every action, the changes."""
-
-    path: str
-    title: str
-    period: str
-    as_of: dt.date | None
-    actions: list[dict[str, str]]
-    changes: list[dict[str, str]] = field(default_factory=list)
-    issues: int = 0
-    errors: int = 0
-    coordinator: str = ""
-    coordinator_email: str = ""
-
-    def counts(self) -> Counter:
-        return Counter(a["Status"] or NOT_STARTED for a in self.actions)
-
-
-def read_consolidated(path: str | os.PathLike[str]) -> ConsolidatedView:
-    """Read a workbook written by ``planbook consolidate``."""
-    from python_calamine import CalamineWorkbook
-
-    p = Path(path)
-    check_workbook_file(p)
-    wb = CalamineWorkbook.from_path(str(p))
-    names = wb.sheet_names
-    if ALL_ACTIONS not in names or "_planbook" not in names:
-        raise UnusableFileError(p, "not a consolidated workbook (run planbook consolidate first)")
-    meta = {as_text(r[0]): as_text(r[1]) for r in wb.get_sheet_by_name("_planbook").to_python() if len(r) > 1}
-    if meta.get("role") != "consolidated":
-        raise UnusableFileError(p, "not a consolidated workbook (run planbook consolidate first)")
-
-    def table(name: str) -> list[dict[str, str]]:
-        rows = wb.get_sheet_by_name(name).to_python()
-        if not rows:
-            return []
-        header = [as_text(h) for h in rows[0]]
-        return [{h: as_text(v) for h, v in zip(header, r)} for r in rows[1:] if any(v != "" for v in r)]
-
-    actions = [row for n in names if n == ALL_ACTIONS or n.startswith(ALL_ACTIONS + " (") for row in table(n)]
-    changes = [c for c in table("Changes") if c.get("Ref")] if "Changes" in names else []
-    issues = table("Data issues") if "Data issues" in names else []
-    as_of = dt.date.fromisoformat(meta["as_of"]) if meta.get("as_of") else None
-    return ConsolidatedView(str(p), meta.get("title", ""), meta.get("period", ""), as_of, actions, changes,
-                            issues=len(issues), errors=sum(1 for i in issues if i.get("Severity") == "error"),
-                            coordinator=meta.get("coordinator", ""), coordinator_email=meta.get("coordinator_email", ""))
 
 
 def _fill(status: str) -> str:
