@@ -121,9 +121,6 @@ def _blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-_DATES: dict[dt.date, dt.date] = {}
-
-
 @functools.lru_cache(maxsize=4096)
 def _due_cached(text: str, context_year: int | None) -> Due:
     return parse_due(text, context_year)
@@ -173,11 +170,11 @@ def _find_header(rows: list[list[object]]) -> int | None:
     return None
 
 
-def read_plan(path: str | os.PathLike[str], *, strings: dict[str, str] | None = None) -> Plan:
+def read_plan(path: str | os.PathLike[str], *, strings: dict | None = None) -> Plan:
     """Read a standard plan workbook: actions from every lead tab and a report of findings.
 
     ``strings`` is a cache shared across many reads (consolidation) so that a value repeated
-    on thousands of rows (a theme, a lead, a status) is held in memory once.
+    on thousands of rows (a theme, a lead, a date) is held in memory once.
     Raises :class:`UnusableFileError` when the file cannot be used at all (not a workbook,
     corrupt, password-protected, legacy .xls, or not a planbook workbook).
     """
@@ -233,12 +230,12 @@ def read_plan(path: str | os.PathLike[str], *, strings: dict[str, str] | None = 
             continue
         found_tab = True
         tab_lead = tab_leads.get(sheet, "")
-        copy_for = meta.get("copy_for_lead", []) if meta is not None else []
-        if not tab_lead and len(copy_for) == 1 and not any(t in names for t in tab_leads):
-            tab_lead = copy_for[0]  # a lead's own copy whose tab they renamed
+        owners = {lead for lead in tab_leads.values() if lead}
+        if not tab_lead and plan.role == "lead-copy" and len(owners) == 1 and not set(tab_leads) & set(names):
+            tab_lead = owners.pop()  # a lead's own copy whose tab they renamed
         plan.tabs[sheet] = tab_lead
         _read_tab(plan, file, sheet, rows, header_row, tab_lead, context_year, lead_keys, theme_keys, first_ref,
-                  known_extras, {} if strings is None else strings)
+                  known_extras, strings)
     if not found_tab and meta is None:
         raise UnusableFileError(p, "not a planbook workbook (no planbook metadata and no sheet with "
                                    "Ref and Action columns)")
@@ -252,7 +249,7 @@ def read_plan(path: str | os.PathLike[str], *, strings: dict[str, str] | None = 
 def _read_tab(plan: Plan, file: str, sheet: str, rows: list[list[object]], header_row: int, tab_lead: str,
               context_year: int | None, lead_keys: set[str], theme_keys: set[str],
               first_ref: dict[str, str], known_extras: set[str] = frozenset(),
-              strings: dict[str, str] | None = None) -> None:
+              strings: dict | None = None) -> None:
     report = plan.report
     columns: dict[int, str] = {}  # col -> field name or "extra:<header>"
     taken: set[str] = set()
@@ -289,7 +286,7 @@ def _read_tab(plan: Plan, file: str, sheet: str, rows: list[list[object]], heade
     for r in range(header_row + 1, len(rows)):
         row = rows[r]
         n = len(row)
-        if all(v == "" or v is None for v in row) or all(_blank(v) for v in row):
+        if all(_blank(v) for v in row):
             continue
         plan.rows_read += 1
         fields = {}
@@ -314,7 +311,8 @@ def _read_tab(plan: Plan, file: str, sheet: str, rows: list[list[object]], heade
                                    outcome="row kept; fill in the cell"))
         _check_status(action, values.get("status"), report, file, sheet, r, col_of.get("status"))
         _check_due(action, values.get("due"), report, file, sheet, r, col_of.get("due"), context_year)
-        _check_last_updated(action, values.get("last_updated"), report, file, sheet, r, col_of.get("last_updated"))
+        _check_last_updated(action, values.get("last_updated"), report, file, sheet, r, col_of.get("last_updated"),
+                            strings)
         if action.lead and lead_keys and action.lead.lower() not in lead_keys:
             report.add(Finding("unknown-lead", file, sheet, cell_ref(r, col_of["lead"]) if "lead" in col_of else f"row {r + 1}",
                                action.lead, f"lead {action.lead!r} is not on the Lists sheet; add them there "
@@ -358,12 +356,12 @@ def _check_due(action: Action, value: object, report: Report, file: str, sheet: 
 
 
 def _check_last_updated(action: Action, value: object, report: Report, file: str, sheet: str, r: int,
-                        c: int | None) -> None:
+                        c: int | None, shared: dict) -> None:
     if _blank(value):
         return
     if isinstance(value, (dt.date, dt.datetime)):
         day = value.date() if isinstance(value, dt.datetime) else value
-        action.last_updated = _DATES.setdefault(day, day)  # one object per distinct date
+        action.last_updated = shared.setdefault(day, day)  # one object per distinct date
         return
     due = _due_cached(as_text(value), None)
     if due.kind == DATE and due.end:

@@ -99,7 +99,7 @@ def write_plan(path: str | os.PathLike[str], info: PlanInfo, actions: Sequence[A
             tabs[tab] = lead
             _write_lead_tab(wb, fmt, tab, index, lead_actions, extras, blank_rows)
         _write_lists(wb, fmt, themes, leads)
-        _write_meta(wb, info, tabs, extras, role, copy_of=list(only_leads) if only_leads is not None else [])
+        _write_meta(wb, info, tabs, extras, role)
         wb.close()
     return tabs
 
@@ -321,8 +321,7 @@ def _write_lists(wb, fmt: _Formats, themes: list[str], leads: list[Lead]) -> Non
         wb.define_name(name, f"=OFFSET(Lists!${col}$2,0,0,MAX(1,COUNTA(Lists!${col}$2:${col}${_LIST_ROWS})),1)")
 
 
-def _write_meta(wb, info: PlanInfo, tabs: dict[str, str], extras: list[str], role: str = "plan",
-                copy_of: Sequence[str] = ()) -> None:
+def _write_meta(wb, info: PlanInfo, tabs: dict[str, str], extras: list[str], role: str = "plan") -> None:
     ws = wb.add_worksheet(META)
     rows = [("planbook_format", str(FORMAT_VERSION)), ("generator", f"planbook {__version__}"), ("role", role),
             ("title", info.title), ("period", info.period), ("coordinator", info.coordinator),
@@ -330,7 +329,6 @@ def _write_meta(wb, info: PlanInfo, tabs: dict[str, str], extras: list[str], rol
             ("written", dt.datetime.now().replace(microsecond=0).isoformat())]
     rows += [("lead_tab", f"{tab}\t{lead if lead != NO_LEAD else ''}") for tab, lead in tabs.items()]
     rows += [("extra_column", name) for name in extras]
-    rows += [("copy_for_lead", name) for name in copy_of]  # whose copy this is, even if the tab is renamed
     for r, (key, value) in enumerate(rows):
         ws.write_string(r, 0, key)
         ws.write_string(r, 1, value or "")
