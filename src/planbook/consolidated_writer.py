@@ -98,8 +98,6 @@ class _Formats:
         self.top = wb.add_format({"valign": "top"})
         self.status = {s: wb.add_format({"bg_color": fill, "font_color": font, "border": 1})
                        for s, (_, fill, font) in COLOURS.items()}
-        self.severity = {ERROR: wb.add_format({"font_color": "#9C0006", "bold": True}),
-                         WARNING: wb.add_format({"font_color": "#7F6000"}), INFO: wb.add_format({"font_color": "#595959"})}
 
 
 def _add_status_colours(ws, fmt: _Formats, first_row: int, last_row: int, col: int) -> None:
@@ -124,11 +122,11 @@ def _write_summary(wb, fmt: _Formats, result: Consolidation, chunks) -> None:
                           f"{len(result.report.errors)} data error(s) listed on Data issues.")
     counts = result.status_counts()
     total = len(result.actions)
-    ranges = [(f"'{name}'!${_STATUS_COL}$2:${_STATUS_COL}${end - start + 1}", name, end - start) for name, start, end in chunks]
+    ranges = [(name, end - start) for name, start, end in chunks]  # each All actions sheet, its rows
 
     def countif(criteria_parts: list[tuple[str, str]]) -> str:
         terms = []
-        for _, name, n in ranges:
+        for name, n in ranges:
             last = max(n, 1) + 1
             args = ",".join(f"'{name}'!${c}$2:${c}${last},{crit}" for c, crit in criteria_parts)
             terms.append(f"COUNTIFS({args})")
@@ -147,7 +145,7 @@ def _write_summary(wb, fmt: _Formats, result: Consolidation, chunks) -> None:
     other = total - sum(counts.get(s, 0) for s in STATUSES)
     ws.write_string(total_row, 0, "Total actions" + (f" (incl. {other} with a status not recognised)" if other else ""), fmt.bold)
     if total:
-        rows_formula = "=" + "+".join(f"ROWS('{name}'!$A$2:$A${n + 1})" for _, name, n in ranges)
+        rows_formula = "=" + "+".join(f"ROWS('{name}'!$A$2:$A${n + 1})" for name, n in ranges)
         ws.write_formula(total_row, 1, rows_formula, fmt.bold, total)
     else:
         ws.write_number(total_row, 1, 0, fmt.bold)

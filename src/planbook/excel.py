@@ -123,7 +123,10 @@ def run_job(job: str, settings: dict[str, str], base: str | os.PathLike[str]) ->
                                  sender=str(settings.get("pb_email_from") or "") or None)
         if str(settings.get("pb_send_mode") or SEND_MODES[0]).strip().lower().startswith("send"):
             port = str(settings.get("pb_smtp_port") or "").strip()
-            smtp = SmtpSettings(host=str(settings.get("pb_smtp_host") or "").strip() or _missing("pb_smtp_host"),
+            host = str(settings.get("pb_smtp_host") or "").strip()
+            if not host:
+                raise PlanbookError(f"fill in '{SETTINGS['pb_smtp_host'][0]}' on the Control sheet")
+            smtp = SmtpSettings(host=host,
                                 port=int(float(port)) if port else None,
                                 security=str(settings.get("pb_smtp_security") or "none").strip().lower(),
                                 user=str(settings.get("pb_smtp_user") or "").strip() or None)
@@ -140,10 +143,6 @@ def run_job(job: str, settings: dict[str, str], base: str | os.PathLike[str]) ->
         return JobResult(status=f"Wrote {len(copies)} lead workbook(s) to send out",
                          counts=f"{sum(c.actions for c in copies)} actions", output=str(folder))
     raise PlanbookError(f"unknown job {job!r}")
-
-
-def _missing(name: str) -> str:
-    raise PlanbookError(f"fill in '{SETTINGS[name][0]}' on the Control sheet")
 
 
 def settings_from_workbook(path: str | os.PathLike[str]) -> dict[str, str]:

@@ -193,7 +193,7 @@ def _field(text: str, overrides: dict[str, str]) -> str | None:
 
 def parse_map(items: Sequence[str]) -> dict[str, str]:
     """``["By when=Due", "Owner=Lead", "Notes=extra"]`` -> {header key: field}."""
-    fields = {header_key(h): f for h, f in ((h, f) for f, h in HEADER_OF_FIELD.items())}
+    fields = {header_key(h): f for f, h in HEADER_OF_FIELD.items()}
     out = {}
     for item in items:
         if "=" not in item:

@@ -73,6 +73,19 @@ def _render(name: str, context: dict, html: bool) -> str:
         raise TemplateError(f"email template {name}: {exc}") from exc
 
 
+def _new_message(sender: str, to: Sequence[str], subject: str, cc: Sequence[str] = ()) -> EmailMessage:
+    """A message with checked addresses and a one-line subject: headers cannot be injected."""
+    msg = EmailMessage()
+    msg["From"] = check_address(sender)
+    msg["To"] = ", ".join(check_address(a) for a in to)
+    if cc:
+        msg["Cc"] = ", ".join(check_address(a) for a in cc)
+    msg["Subject"] = one_line(subject)
+    msg["Date"] = formatdate(localtime=True)
+    msg["Message-ID"] = make_msgid(domain="planbook.local")
+    return msg
+
+
 def _attach(msg: EmailMessage, path: Path) -> None:
     ctype, _ = mimetypes.guess_type(path.name)
     if path.suffix.lower() == ".xlsx":
@@ -112,14 +125,8 @@ def build_report_email(consolidated: str | os.PathLike[str], to: Sequence[str], 
     context.update(statuses=[{**s, "fill": "#" + s["fill"]} for s in context["status_rows"]],
                    top_exceptions=exceptions[:max_exceptions], more_exceptions=max(0, len(exceptions) - max_exceptions),
                    attachment_names=[f.name for f in files])
-    msg = EmailMessage()
-    msg["From"] = check_address(_sender(sender, view.coordinator, view.coordinator_email))
-    msg["To"] = ", ".join(check_address(a) for a in to)
-    if cc:
-        msg["Cc"] = ", ".join(check_address(a) for a in cc)
-    msg["Subject"] = one_line(subject or f"{context['title']}: progress report {context['period']}")
-    msg["Date"] = formatdate(localtime=True)
-    msg["Message-ID"] = make_msgid(domain="planbook.local")
+    msg = _new_message(_sender(sender, view.coordinator, view.coordinator_email), to,
+                       subject or f"{context['title']}: progress report {context['period']}", cc)
     msg.set_content(_render("email.txt.j2", context, html=False))
     msg.add_alternative(_render("email.html.j2", context, html=True), subtype="html")
     for f in files:
@@ -164,16 +171,15 @@ def send(messages: Sequence[EmailMessage], smtp: SmtpSettings) -> int:
             for msg in messages:
                 refused = server.send_message(msg)
                 if refused:
-                    bad = "; ".join(f"{a} ({c} {m.decode(errors='replace') if isinstance(m, bytes) else m})"
-                                    for a, (c, m) in refused.items())
-                    raise SendError(f"message {sent + 1} NOT delivered to every recipient — rejected: {bad}; "
+                    raise SendError(f"message {sent + 1} NOT delivered to every recipient — rejected: "
+                                    f"{_recipients(refused)}; "
                                     f"{sent} earlier message(s) were sent")
                 sent += 1
     except smtplib.SMTPAuthenticationError as exc:
         raise SendError(f"{where} refused the login for {smtp.user!r}: {exc.smtp_code} {_text(exc.smtp_error)}") from exc
     except smtplib.SMTPRecipientsRefused as exc:
-        bad = "; ".join(f"{a} ({c} {_text(m)})" for a, (c, m) in exc.recipients.items())
-        raise SendError(f"{where} rejected the recipient(s): {bad}; nothing sent for this message") from exc
+        raise SendError(f"{where} rejected the recipient(s): {_recipients(exc.recipients)}; "
+                        "nothing sent for this message") from exc
     except smtplib.SMTPSenderRefused as exc:
         raise SendError(f"{where} refused the sender {exc.sender}: {exc.smtp_code} {_text(exc.smtp_error)}") from exc
     except smtplib.SMTPNotSupportedError as exc:
@@ -198,6 +204,11 @@ def _text(value: object) -> str:
     return value.decode(errors="replace") if isinstance(value, bytes) else str(value)
 
 
+def _recipients(refused: dict) -> str:
+    """{address: (code, reply)} as "a@b.org (550 no such user); …"."""
+    return "; ".join(f"{a} ({code} {_text(reply)})" for a, (code, reply) in refused.items())
+
+
 @dataclass
 class UpdateRequest:
     lead: str
@@ -215,13 +226,13 @@ def request_updates(plan_path: str | os.PathLike[str], out_dir: str | os.PathLik
     Exactly one of ``smtp`` and ``save_dir`` is used.
     """
     from .reader import read_plan
-    from .split import split_plan
+    from .split import split_read_plan
 
     if (smtp is None) == (save_dir is None):
         raise PlanbookError("give either SMTP settings or a folder to save the messages in")
     plan = read_plan(plan_path)
     emails = {lead.name.strip().lower(): lead.email.strip() for lead in plan.info.leads}
-    copies = split_plan(plan_path, out_dir, force=force)
+    copies = split_read_plan(plan, out_dir, force=force)
     requests, missing, messages = [], [], []
     for copy in copies:
         email = emails.get(copy.lead.strip().lower(), "")
@@ -231,12 +242,9 @@ def request_updates(plan_path: str | os.PathLike[str], out_dir: str | os.PathLik
         context = {"lead": copy.lead, "title": plan.info.title or "action plan", "period": plan.info.period or "this period",
                    "attachment": copy.path.name, "actions": copy.actions, "return_by": return_by.strftime("%d %B %Y"),
                    "coordinator": plan.info.coordinator or "The plan coordinator"}
-        msg = EmailMessage()
-        msg["From"] = check_address(_sender(sender, plan.info.coordinator, plan.info.coordinator_email))
-        msg["To"] = check_address(formataddr((one_line(copy.lead), email)))
-        msg["Subject"] = one_line(f"Update needed by {context['return_by']}: {context['title']} ({copy.lead})")
-        msg["Date"] = formatdate(localtime=True)
-        msg["Message-ID"] = make_msgid(domain="planbook.local")
+        msg = _new_message(_sender(sender, plan.info.coordinator, plan.info.coordinator_email),
+                           [formataddr((one_line(copy.lead), email))],
+                           f"Update needed by {context['return_by']}: {context['title']} ({copy.lead})")
         msg.set_content(_render("request.txt.j2", context, html=False))
         _attach(msg, copy.path)
         requests.append(UpdateRequest(copy.lead, email, copy.path))

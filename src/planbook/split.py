@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .errors import OutputError
 from .names import file_stem
-from .reader import read_plan
+from .reader import Plan, read_plan
 from .writer import write_plan
 
 
@@ -27,7 +27,11 @@ def split_plan(plan_path: str | os.PathLike[str], out_dir: str | os.PathLike[str
     made safe on every system and unique.  Existing files are not replaced unless ``force``;
     in that case nothing is written at all.
     """
-    plan = read_plan(plan_path)
+    return split_read_plan(read_plan(plan_path), out_dir, force=force)
+
+
+def split_read_plan(plan: Plan, out_dir: str | os.PathLike[str], *, force: bool = False) -> list[LeadCopy]:
+    """:func:`split_plan` for a plan already read (so callers that need it too read it once)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     taken: set[str] = set()
