@@ -220,3 +220,13 @@ def test_a_lead_who_renames_their_tab_still_replaces_the_master_tab(plan_file, t
     result = consolidate([plan_file, tmp_path / "returns"], today=TODAY)
     assert next(a for a in result.actions if a.ref == "1.1").status == "Slippage"
     assert {f.code for f in result.report} == {"superseded"}  # no duplicates, nothing else wrong
+
+
+def test_a_ref_repeated_within_one_file_is_kept_twice_as_validate_shows(tmp_path):
+    path = tmp_path / "plan.xlsx"
+    write_plan(path, PlanInfo("T", "Q2 2009/10", [Lead("A"), Lead("B")]),
+               [Action("5.3", "First", "A"), Action("5.3", "Second", "B"), Action("6.1", "Other", "B")])
+    plan = read_plan(path)
+    result = consolidate([path], today=TODAY)
+    assert len(result.actions) == len(plan.actions) == 3
+    assert [f.code for f in result.report] == ["duplicate-ref"]  # reported once, under its own name

@@ -7,7 +7,8 @@ of them.  Merge rules, keyed on Ref:
   listed as ``superseded``);
 * the same Ref from two sources: the copy whose source belongs to the action's Lead wins;
   otherwise the first read (returned copies before masters); the other is listed as
-  ``duplicate-across-sources``.
+  ``duplicate-across-sources``.  The same Ref twice in one file is the reader's
+  ``duplicate-ref`` error: both rows are kept, as ``validate`` shows them.
 
 Nothing is lost: every non-empty input row is in ``actions`` or has a finding saying why not.
 """
@@ -222,8 +223,8 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
                                    outcome="returned copy used instead"))
                 continue
             key = action.ref.strip().lower()
-            if key and key in chosen:
-                index = chosen[key]
+            if key and key in chosen and plan_of[chosen[key]] is not plan:
+                index = chosen[key]  # a twin within one file is the reader's duplicate-ref: both kept
                 kept, kept_plan = actions[index], plan_of[index]
                 if _owns(action, plan) and not _owns(kept, kept_plan):
                     actions[index], plan_of[index] = action, plan
@@ -237,7 +238,7 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
                                    f"Ref {loser.ref} is also at {w.file}!{w.sheet}!A{w.row}, whose copy was used "
                                    f"({why})", outcome="this copy not rolled up"))
                 continue
-            if key:
+            if key and key not in chosen:
                 chosen[key] = len(actions)
             actions.append(action)
             plan_of.append(plan)
