@@ -163,3 +163,15 @@ def test_request_updates_one_message_per_lead(demo, tmp_path, smtp_server):
                    "--smtp-host", "127.0.0.1", "--smtp-port", controller.port)
     assert sent.returncode == 1
     assert sorted(r for e in handler.envelopes for r in e.rcpt_tos) == ["jane@council.example", "raj@council.example"]
+
+
+def test_request_updates_without_a_sender_writes_nothing(plan_file, tmp_path):
+    from planbook import PlanInfo, read_plan, write_plan
+
+    plan = read_plan(plan_file)
+    no_coordinator = tmp_path / "plan.xlsx"
+    write_plan(no_coordinator, PlanInfo("T", "P", plan.info.leads), plan.actions)
+    result = run_cli("request-updates", no_coordinator, "--out", tmp_path / "out", "--return-by", "2010-01-15",
+                     "--save-dir", tmp_path / "eml")
+    assert result.returncode == 2 and "--from" in result.stderr
+    assert not (tmp_path / "out").exists() and not (tmp_path / "eml").exists()

@@ -231,6 +231,7 @@ def request_updates(plan_path: str | os.PathLike[str], out_dir: str | os.PathLik
     if (smtp is None) == (save_dir is None):
         raise PlanbookError("give either SMTP settings or a folder to save the messages in")
     plan = read_plan(plan_path)
+    from_addr = check_address(_sender(sender, plan.info.coordinator, plan.info.coordinator_email))  # before writing
     emails = {lead.name.strip().lower(): lead.email.strip() for lead in plan.info.leads}
     copies = split_read_plan(plan, out_dir, force=force)
     requests, missing, messages = [], [], []
@@ -242,8 +243,7 @@ def request_updates(plan_path: str | os.PathLike[str], out_dir: str | os.PathLik
         context = {"lead": copy.lead, "title": plan.info.title or "action plan", "period": plan.info.period or "this period",
                    "attachment": copy.path.name, "actions": copy.actions, "return_by": return_by.strftime("%d %B %Y"),
                    "coordinator": plan.info.coordinator or "The plan coordinator"}
-        msg = _new_message(_sender(sender, plan.info.coordinator, plan.info.coordinator_email),
-                           [formataddr((one_line(copy.lead), email))],
+        msg = _new_message(from_addr, [formataddr((one_line(copy.lead), email))],
                            f"Update needed by {context['return_by']}: {context['title']} ({copy.lead})")
         msg.set_content(_render("request.txt.j2", context, html=False))
         _attach(msg, copy.path)
