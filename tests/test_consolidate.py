@@ -230,3 +230,20 @@ def test_a_ref_repeated_within_one_file_is_kept_twice_as_validate_shows(tmp_path
     result = consolidate([path], today=TODAY)
     assert len(result.actions) == len(plan.actions) == 3
     assert [f.code for f in result.report] == ["duplicate-ref"]  # reported once, under its own name
+
+
+def test_all_actions_read_in_plan_order_whatever_the_file_order(tmp_path):
+    from planbook.consolidate import plan_order, ref_key
+
+    assert sorted(["3.10", "3.9", "10.1", "4.2a", "4.2", "1"], key=ref_key) == ["1", "3.9", "3.10", "4.2", "4.2a", "10.1"]
+    info = PlanInfo("T", "Q2 2009/10", [Lead("Zoe"), Lead("Adam")], themes=["Staying Safe", "Being Healthy"])
+    write_plan(tmp_path / "plan.xlsx", info, [
+        Action("2.10", "x", "Adam", theme="Being Healthy"), Action("2.9", "x", "Zoe", theme="Being Healthy"),
+        Action("1.2", "x", "Adam", theme="Staying Safe"), Action("", "no ref", "Zoe", theme="Staying Safe"),
+        Action("1.1", "x", "Zoe", theme="Staying Safe")])
+    split_plan(tmp_path / "plan.xlsx", tmp_path / "returns")  # read back Adam's file first, then Zoe's
+    result = consolidate([tmp_path / "returns"], today=TODAY)
+    assert [(a.theme, a.ref) for a in result.actions] == [
+        ("Staying Safe", "1.1"), ("Staying Safe", "1.2"), ("Staying Safe", ""),
+        ("Being Healthy", "2.9"), ("Being Healthy", "2.10")]
+    assert plan_order([], []) == []

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -246,6 +247,7 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
     for plan, src in plans:
         src.used = used.get(Path(plan.path).name, 0)
     infos = [p.info for p, _ in plans]
+    actions = plan_order(actions, [t for i in infos for t in i.themes])
     if not period:
         periods = Counter(i.period for i in infos if i.period)
         period = periods.most_common(1)[0][0] if periods else ""
@@ -261,6 +263,31 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
         result.previous = str(previous)
         result.changes = compare_with_previous(actions, previous, full=result.full)
     return result
+
+
+def ref_key(ref: str) -> str:
+    """Sort key for refs as a plan numbers them: 3.9 before 3.10, 4.2 before 4.2a.
+
+    A compact string (numbers zero-padded, words after numbers), so sorting a million actions
+    does not hold a million nested tuples.
+    """
+    return ".".join(f"{int(part):09d}" if part.isdigit() else "~" + part.lower()
+                    for part in re.findall(r"\d+|[^\d.\s]+", ref))
+
+
+def plan_order(actions: Sequence[Action], themes: Sequence[str]) -> list[Action]:
+    """Actions as the plan reads: by theme (the plans' Lists order, then as met), then by Ref.
+
+    Sorted theme by theme, so sort keys exist for one theme's actions at a time (memory).
+    """
+    groups: dict[str, list[Action]] = {theme.strip().lower(): [] for theme in themes}
+    for a in actions:
+        groups.setdefault(a.theme.strip().lower(), []).append(a)
+    ordered: list[Action] = []
+    for group in groups.values():
+        group.sort(key=lambda a: ref_key(a.ref) if a.ref else "\x7f")  # actions without a Ref last
+        ordered += group
+    return ordered
 
 
 def _owns(action: Action, plan: Plan) -> bool:
