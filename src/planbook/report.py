@@ -118,7 +118,7 @@ def draw_chart(context: dict, path: Path) -> None:
     ax.legend(ncol=5, loc="upper center", bbox_to_anchor=(0.5, -0.18 if len(rows) > 3 else -0.3), frameon=False, fontsize=8)
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
-    fig.savefig(path)
+    fig.savefig(path, bbox_inches="tight")  # the legend sits below the axes: keep it in the picture
     plt.close(fig)
 
 
