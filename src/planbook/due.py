@@ -56,6 +56,9 @@ class Due:
         return f"{self.recurrence} {text}" if self.recurrence else text
 
 
+#: The due of an empty cell (a Due is immutable, so every blank action shares this one).
+BLANK_DUE = Due("", BLANK)
+
 _MONTHS = {
     "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4,
     "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8, "sep": 9, "sept": 9,

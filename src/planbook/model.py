@@ -4,8 +4,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from .due import BLANK, Due
-from .status import NOT_STARTED
+from .due import BLANK_DUE, Due
+from .status import FINISHED, NOT_STARTED
 
 FORMAT_VERSION = 1
 
@@ -59,7 +59,7 @@ class Action:
     theme: str = ""
     objective: str = ""
     partners: str = ""
-    due: Due = field(default_factory=lambda: Due("", BLANK))
+    due: Due = BLANK_DUE
     success_measure: str = ""
     resources: str = ""
     status: str | None = NOT_STARTED
@@ -78,7 +78,5 @@ class Action:
 
     def is_overdue(self, today: dt.date) -> bool:
         """Unfinished and past the end of its due period."""
-        from .status import FINISHED
-
         deadline = self.due.deadline
         return deadline is not None and deadline < today and self.status not in FINISHED

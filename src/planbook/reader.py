@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .columns import HEADER_OF_FIELD, REQUIRED_FIELDS, field_for_header
-from .due import DATE, UNKNOWN, Due, fy_of, parse_due
+from .due import BLANK_DUE, DATE, UNKNOWN, Due, fy_of, parse_due
 from .errors import UnusableFileError
 from .findings import Finding, Report
 from .model import Action, Lead, Origin, PlanInfo
@@ -213,7 +213,7 @@ def read_plan(path: str | os.PathLike[str], *, strings: dict | None = None) -> P
             raise UnusableFileError(p, "a consolidated workbook (planbook output), not a plan or a lead's return")
     lead_keys = {lead.name.strip().lower() for lead in info.leads}
     theme_keys = {t.strip().lower() for t in info.themes}
-    first_ref: dict[str, str] = {}
+    first_ref: dict[str, tuple[str, int, int]] = {}
     found_tab = False
     for sheet in names:
         if sheet in (GUIDE, LISTS, META):
@@ -248,7 +248,7 @@ def read_plan(path: str | os.PathLike[str], *, strings: dict | None = None) -> P
 
 def _read_tab(plan: Plan, file: str, sheet: str, rows: list[list[object]], header_row: int, tab_lead: str,
               context_year: int | None, lead_keys: set[str], theme_keys: set[str],
-              first_ref: dict[str, str], known_extras: set[str] = frozenset(),
+              first_ref: dict[str, tuple[str, int, int]], known_extras: set[str] = frozenset(),
               strings: dict | None = None) -> None:
     report = plan.report
     columns: dict[int, str] = {}  # col -> field name or "extra:<header>"
@@ -275,99 +275,161 @@ def _read_tab(plan: Plan, file: str, sheet: str, rows: list[list[object]], heade
                            f"column {name!r} is not a standard planbook column; kept as an extra column",
                            outcome="kept as extra column"))
     col_of = {f: c for c, f in columns.items()}
-    text_fields = [(f, c) for c, f in columns.items()
-                   if f in ("ref", "theme", "objective", "action", "lead", "partners", "success_measure",
-                            "resources", "progress")]
     extra_cols = [(f[6:], c) for c, f in columns.items() if f.startswith("extra:")]
-    special = {f: c for c, f in columns.items() if f in ("status", "due", "last_updated")}
-    stripped = ("ref", "lead", "theme")
-    shared = ("theme", "lead", "partners", "resources", "objective", "success_measure")
     strings = {} if strings is None else strings
+    _read_rows(plan, file, sheet, rows, header_row, width, col_of, extra_cols, tab_lead, context_year, lead_keys,
+               theme_keys, first_ref, strings)
+
+
+def _read_rows(plan: Plan, file: str, sheet: str, rows: list[list[object]], header_row: int, width: int,
+               col_of: dict[str, int], extra_cols: list[tuple[str, int]], tab_lead: str, context_year: int | None,
+               lead_keys: set[str], theme_keys: set[str], first_ref: dict[str, tuple[str, int, int]],
+               strings: dict) -> None:
+    """Turn each non-empty row under the header into an :class:`Action`, checking it as it goes.
+
+    This loop runs once per action in every consolidation, so it is written for speed: columns
+    are fixed indexes into a padded row (a missing column reads as the blank cell at
+    ``width``), and values met again (statuses, dues, dates) are looked up, not re-parsed.
+    """
+    report = plan.report
+    actions = plan.actions
+    pad = [""] * (width + 1)
+    missing = width  # index of a blank cell, for columns the tab does not have
+    c_ref, c_theme, c_objective, c_action, c_lead, c_partners, c_due, c_success, c_resources, c_status, \
+        c_progress, c_updated = (col_of.get(f, missing) for f in _FIELD_ORDER)
+    share = strings.setdefault
+    statuses: dict[object, tuple[str | None, str]] = {}  # cell value -> what it means, per tab
+    dues: dict[object, Due] = {}
+    days: dict[object, object] = {}
     for r in range(header_row + 1, len(rows)):
         row = rows[r]
-        n = len(row)
-        if all(_blank(v) for v in row):
+        if _blank_row(row):
             continue
         plan.rows_read += 1
-        fields = {}
-        for fld, c in text_fields:
-            v = row[c] if c < n else ""
-            text = v if type(v) is str else as_text(v)
-            text = text.strip() if fld in stripped else text
-            fields[fld] = strings.setdefault(text, text) if fld in shared and len(text) < 400 else text
-        action = Action(origin=Origin(file, sheet, r + 1), **{"ref": "", "action": "", "lead": "", **fields})
+        row = row + pad[len(row):]
+        v = row[c_ref]
+        ref = (v if type(v) is str else as_text(v)).strip()
+        v = row[c_theme]
+        theme = (v if type(v) is str else as_text(v)).strip()
+        v = row[c_objective]
+        objective = v if type(v) is str else as_text(v)
+        v = row[c_action]
+        text = v if type(v) is str else as_text(v)
+        v = row[c_lead]
+        lead = (v if type(v) is str else as_text(v)).strip()
+        v = row[c_partners]
+        partners = v if type(v) is str else as_text(v)
+        v = row[c_success]
+        success = v if type(v) is str else as_text(v)
+        v = row[c_resources]
+        resources = v if type(v) is str else as_text(v)
+        v = row[c_progress]
+        progress = v if type(v) is str else as_text(v)
+        # one copy of each value repeated down a plan (long texts are rarely repeated)
+        theme = share(theme, theme) if len(theme) < 400 else theme
+        lead = share(lead, lead) if len(lead) < 400 else lead
+        objective = share(objective, objective) if len(objective) < 400 else objective
+        partners = share(partners, partners) if len(partners) < 400 else partners
+        success = share(success, success) if len(success) < 400 else success
+        resources = share(resources, resources) if len(resources) < 400 else resources
+        if not lead and tab_lead:
+            lead = tab_lead  # a lead's own tab: the row is theirs
+        extras = {}
         for name, c in extra_cols:
-            if c < n and not _blank(row[c]):
-                action.extras[name] = row[c]
-        values = {f: (row[c] if c < n else None) for f, c in special.items()}
-        if not action.lead and tab_lead:
-            action.lead = tab_lead  # a lead's own tab: the row is theirs
-        for fld in REQUIRED_FIELDS:
-            if not getattr(action, fld):
-                c = col_of.get(fld)
-                where = cell_ref(r, c) if c is not None else f"row {r + 1}"
-                report.add(Finding("missing-required", file, sheet, where, "",
-                                   f"{HEADER_OF_FIELD[fld]} is empty; every action needs one",
-                                   outcome="row kept; fill in the cell"))
-        _check_status(action, values.get("status"), report, file, sheet, r, col_of.get("status"))
-        _check_due(action, values.get("due"), report, file, sheet, r, col_of.get("due"), context_year)
-        _check_last_updated(action, values.get("last_updated"), report, file, sheet, r, col_of.get("last_updated"),
-                            strings)
-        if action.lead and lead_keys and action.lead.lower() not in lead_keys:
-            report.add(Finding("unknown-lead", file, sheet, cell_ref(r, col_of["lead"]) if "lead" in col_of else f"row {r + 1}",
-                               action.lead, f"lead {action.lead!r} is not on the Lists sheet; add them there "
+            v = row[c]
+            if not _blank(v):
+                extras[name] = v
+        v = row[c_status]
+        key = v if type(v) is str else (type(v), v)
+        known = statuses.get(key)
+        if known is None:
+            known = statuses[key] = _status_of(v)
+        status, status_text = known
+        v = row[c_due]
+        key = v if type(v) is str else (type(v), v)
+        due = dues.get(key)
+        if due is None:
+            due = dues[key] = BLANK_DUE if _blank(v) else _parse_due_value(v, context_year)
+        v = row[c_updated]
+        key = v if type(v) is str else (type(v), v)
+        day = days.get(key, _NOT_A_DATE)
+        if day is _NOT_A_DATE:
+            day = days[key] = _date_of(v, strings)
+        action = Action(ref, text, lead, theme, objective, partners, due, success, resources, status, status_text,
+                        progress, None if day is _NOT_A_DATE else day, extras, Origin(file, sheet, r + 1))
+        if not (ref and text and lead):
+            for fld in REQUIRED_FIELDS:
+                if not getattr(action, fld):
+                    c = col_of.get(fld)
+                    where = cell_ref(r, c) if c is not None else f"row {r + 1}"
+                    report.add(Finding("missing-required", file, sheet, where, "",
+                                       f"{HEADER_OF_FIELD[fld]} is empty; every action needs one",
+                                       outcome="row kept; fill in the cell"))
+        if status is None and c_status != missing:
+            report.add(Finding("unknown-status", file, sheet, cell_ref(r, c_status), status_text,
+                               f"status {status_text!r} is not one of Complete, On track, Slippage, Off track, "
+                               "Not started", outcome="kept as typed; not counted in any status"))
+        if due.kind == UNKNOWN and c_due != missing:
+            report.add(Finding("bad-due", file, sheet, cell_ref(r, c_due), due.text,
+                               f"due {due.text!r} is not a date or a recognised timescale; use e.g. "
+                               "31/03/2009, December 2008, Jan - May 2009, Quarterly, Ongoing",
+                               outcome="kept as text; not checked for overdue"))
+        if day is _NOT_A_DATE:
+            text = as_text(row[c_updated])
+            extras.setdefault("Last updated (as typed)", text)
+            report.add(Finding("bad-date", file, sheet, cell_ref(r, c_updated), text,
+                               f"Last updated {text!r} is not a date; type e.g. 31/03/2009",
+                               outcome="kept as text in an extra column"))
+        if lead and lead_keys and lead.lower() not in lead_keys:
+            report.add(Finding("unknown-lead", file, sheet, cell_ref(r, c_lead) if c_lead != missing else f"row {r + 1}",
+                               lead, f"lead {lead!r} is not on the Lists sheet; add them there "
                                "or pick a lead from the drop-down", outcome="kept as typed"))
-        if action.theme and theme_keys and action.theme.lower() not in theme_keys:
-            report.add(Finding("unknown-theme", file, sheet, cell_ref(r, col_of["theme"]), action.theme,
-                               f"theme {action.theme!r} is not on the Lists sheet; add it there or pick one "
+        if theme and theme_keys and theme.lower() not in theme_keys:
+            report.add(Finding("unknown-theme", file, sheet, cell_ref(r, c_theme), theme,
+                               f"theme {theme!r} is not on the Lists sheet; add it there or pick one "
                                "from the drop-down", outcome="kept as typed"))
-        if action.ref:
-            here = f"{sheet}!{cell_ref(r, col_of['ref'])}"
-            key = action.ref.lower()
-            if key in first_ref:
-                report.add(Finding("duplicate-ref", file, sheet, cell_ref(r, col_of["ref"]), action.ref,
-                                   f"Ref {action.ref} is also used at {first_ref[key]}; each action needs its own Ref",
-                                   outcome="both rows kept"))
+        if ref:
+            key = ref.lower()
+            first = first_ref.get(key)
+            if first is not None:
+                report.add(Finding("duplicate-ref", file, sheet, cell_ref(r, c_ref), ref,
+                                   f"Ref {ref} is also used at {first[0]}!{cell_ref(first[1], first[2])}; "
+                                   "each action needs its own Ref", outcome="both rows kept"))
             else:
-                first_ref[key] = here
-        plan.actions.append(action)
+                first_ref[key] = (sheet, r, c_ref)
+        actions.append(action)
 
 
-def _check_status(action: Action, value: object, report: Report, file: str, sheet: str, r: int, c: int | None) -> None:
+_FIELD_ORDER = ("ref", "theme", "objective", "action", "lead", "partners", "due", "success_measure", "resources",
+                "status", "progress", "last_updated")
+
+
+def _status_of(value: object) -> tuple[str | None, str]:
+    """(standard status or None, the text as typed) for a Status cell."""
     text = as_text(value)
-    action.status = normalise_status(text)
-    action.status_text = action.status if action.status == text else text  # the constant, not a copy
-    if action.status is None and c is not None:
-        report.add(Finding("unknown-status", file, sheet, cell_ref(r, c), text,
-                           f"status {text!r} is not one of Complete, On track, Slippage, Off track, Not started",
-                           outcome="kept as typed; not counted in any status"))
+    status = normalise_status(text)
+    return status, (status if status == text else text)  # the constant, not a copy
 
 
-def _check_due(action: Action, value: object, report: Report, file: str, sheet: str, r: int, c: int | None,
-               context_year: int | None) -> None:
+def _date_of(value: object, shared: dict) -> dt.date | None | object:
+    """A Last updated cell as a date, None when blank, or ``_NOT_A_DATE``."""
     if _blank(value):
-        return
-    action.due = _parse_due_value(value, context_year)
-    if action.due.kind == UNKNOWN and c is not None:
-        report.add(Finding("bad-due", file, sheet, cell_ref(r, c), action.due.text,
-                           f"due {action.due.text!r} is not a date or a recognised timescale; use e.g. "
-                           "31/03/2009, December 2008, Jan - May 2009, Quarterly, Ongoing",
-                           outcome="kept as text; not checked for overdue"))
-
-
-def _check_last_updated(action: Action, value: object, report: Report, file: str, sheet: str, r: int,
-                        c: int | None, shared: dict) -> None:
-    if _blank(value):
-        return
+        return None
     if isinstance(value, (dt.date, dt.datetime)):
         day = value.date() if isinstance(value, dt.datetime) else value
-        action.last_updated = shared.setdefault(day, day)  # one object per distinct date
-        return
+        return shared.setdefault(day, day)  # one object per distinct date
     due = _due_cached(as_text(value), None)
     if due.kind == DATE and due.end:
-        action.last_updated = due.end
-        return
-    action.extras.setdefault("Last updated (as typed)", as_text(value))
-    report.add(Finding("bad-date", file, sheet, cell_ref(r, c) if c is not None else f"row {r + 1}",
-                       as_text(value), f"Last updated {as_text(value)!r} is not a date; type e.g. 31/03/2009",
-                       outcome="kept as text in an extra column"))
+        return due.end
+    return _NOT_A_DATE
+
+
+_NOT_A_DATE = object()
+
+
+def _blank_row(row: list[object]) -> bool:
+    for v in row:
+        if v is None or v == "" or (type(v) is str and not v.strip()):
+            continue
+        return False
+    return True
