@@ -17,10 +17,11 @@ from .atomic import atomic_output
 from .consolidated_reader import ALL_ACTIONS
 from .columns import HEADERS
 from .consolidate import Consolidation
+from .due import DATE, Due
 from .findings import ERROR, INFO, WARNING
 from .model import Action
 from .fastrows import splice_rows
-from .status import COLOURS, STATUSES
+from .status import COLOURS, FINISHED, NOT_STARTED, STATUSES
 from .writer import col_letter
 
 #: Excel's row limit less the header row: more actions go on "All actions (2)", …
@@ -66,7 +67,7 @@ def write_consolidated(result: Consolidation, out: str | os.PathLike[str], *,
         _write_summary(wb, fmt, result, chunks)
         for name, start, end in chunks:
             _write_actions(wb, fmt, deferred, name, result.actions[start:end], result.extra_columns, result.today,
-                           result.full)
+                           result.full if result.store else None)
         _write_exceptions(wb, fmt, deferred, result)
         _write_changes(wb, fmt, deferred, result)
         _write_issues(wb, fmt, deferred, result)
@@ -195,14 +196,24 @@ def _cross_table(ws, fmt: _Formats, r: int, title: str, label: str, rows: Sequen
     return r + 2 + len(rows)
 
 
+def _due_cells(due: Due) -> tuple[object, dt.date | None]:
+    """(the Due cell: a real date when the text was just that date, else the text; the deadline)."""
+    exact = due.kind == DATE and due.end and due.text == due.end.isoformat()
+    return (due.end if exact else due.text), due.end
+
+
 def _action_rows(actions: Sequence[Action], extras: list[str], today: dt.date, full):
-    for a in map(full, actions):
+    """One All actions row per action (run for every action: kept lean)."""
+    cells: dict[int, tuple[object, dt.date | None]] = {}  # id(due) -> its cells; Dues are shared
+    for a in map(full, actions) if full else actions:
         due = a.due
-        due_cell = due.end if (due.kind == "date" and due.end and due.text == due.end.isoformat()) else due.text
+        due_cell, deadline = cells.get(id(due)) or cells.setdefault(id(due), _due_cells(due))
         o = a.origin
+        status = a.status
         yield [a.ref, a.theme, a.objective, a.action, a.lead, a.partners, due_cell, a.success_measure,
-               a.resources, a.status_shown or "Not started", a.progress, a.last_updated, due.deadline,
-               "Overdue" if a.is_overdue(today) else None, *(a.extras.get(k) for k in extras),
+               a.resources, status or a.status_text or NOT_STARTED, a.progress, a.last_updated, deadline,
+               "Overdue" if deadline is not None and deadline < today and status not in FINISHED else None,
+               *([a.extras.get(k) for k in extras] if extras else ()),
                *((o.file, o.sheet, o.row) if o else (None, None, None))]
 
 

@@ -44,33 +44,61 @@ def _escape(text: str) -> str:
     return text
 
 
+def _cell_xml(ref: str, s: str, v: object, date_style: str) -> str:
+    """One cell of any type (the general path; see :func:`_rows_xml` for the common ones)."""
+    if isinstance(v, str):
+        return f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{_escape(v)}</t></is></c>'
+    if isinstance(v, bool):
+        return f'<c r="{ref}"{s} t="b"><v>{int(v)}</v></c>'
+    if isinstance(v, (int, float)):
+        return f'<c r="{ref}"{s}><v>{v!r}</v></c>'
+    if isinstance(v, dt.datetime):
+        serial = (v.date() - _EPOCH).days + (v.hour * 3600 + v.minute * 60 + v.second) / 86400
+        return f'<c r="{ref}"{s or date_style}><v>{serial!r}</v></c>'
+    if isinstance(v, dt.date):
+        return f'<c r="{ref}"{s or date_style}><v>{(v - _EPOCH).days}</v></c>'
+    return f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{_escape(str(v))}</t></is></c>'
+
+
+def _plain(text: str) -> bool:
+    """True if ``text`` needs no XML escaping (checked once for a whole row's texts)."""
+    return not ("&" in text or "<" in text or ">" in text or "_x" in text
+                or (not text.isprintable() and _ILLEGAL.search(text)))
+
+
 def _rows_xml(rows: Iterable[Row], width: int, styles: list[str], first_row: int,
               date_style: str = "") -> Iterable[str]:
+    """Each row as SpreadsheetML.  Blank cells (None, "") are left out.
+
+    Run once per cell of every big sheet, so the common types (text, numbers, dates) are
+    formatted inline from per-column prefixes, and escaping is skipped for rows whose texts,
+    taken together, contain nothing to escape (nearly all of them).
+    """
     cols = _letters(width)
+    opens = [f'<c r="{c}' for c in cols]
+    text_mid = [f'"{s} t="inlineStr"><is><t xml:space="preserve">' for s in styles]
+    num_mid = [f'"{s}><v>' for s in styles]
+    date_mid = [f'"{s or date_style}><v>' for s in styles]
+    epoch = _EPOCH.toordinal()
     for r, row in enumerate(rows, start=first_row):
-        parts = [f'<row r="{r}">']
+        rs = str(r)
+        plain = _plain(" ".join([v for v in row if type(v) is str]))
+        parts = []
+        add = parts.append
         for c, v in enumerate(row):
-            if v is None or v == "":
+            t = type(v)
+            if t is str:
+                if v:
+                    add(f"{opens[c]}{rs}{text_mid[c]}{v if plain else _escape(v)}</t></is></c>")
+            elif v is None:
                 continue
-            s = styles[c]
-            ref = f"{cols[c]}{r}"
-            if isinstance(v, str):
-                parts.append(f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{_escape(v)}</t></is></c>')
-            elif isinstance(v, bool):
-                parts.append(f'<c r="{ref}"{s} t="b"><v>{int(v)}</v></c>')
-            elif isinstance(v, (int, float)):
-                parts.append(f'<c r="{ref}"{s}><v>{v!r}</v></c>')
-            elif isinstance(v, dt.datetime):
-                s = s or date_style
-                serial = (v.date() - _EPOCH).days + (v.hour * 3600 + v.minute * 60 + v.second) / 86400
-                parts.append(f'<c r="{ref}"{s}><v>{serial!r}</v></c>')
-            elif isinstance(v, dt.date):
-                s = s or date_style
-                parts.append(f'<c r="{ref}"{s}><v>{(v - _EPOCH).days}</v></c>')
+            elif t is int or t is float:
+                add(f"{opens[c]}{rs}{num_mid[c]}{v!r}</v></c>")
+            elif t is dt.date:
+                add(f"{opens[c]}{rs}{date_mid[c]}{v.toordinal() - epoch}</v></c>")
             else:
-                parts.append(f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{_escape(str(v))}</t></is></c>')
-        parts.append("</row>")
-        yield "".join(parts)
+                add(_cell_xml(f"{cols[c]}{rs}", styles[c], v, date_style))
+        yield f'<row r="{rs}">{"".join(parts)}</row>'
 
 
 def splice_rows(path: str | os.PathLike[str],
