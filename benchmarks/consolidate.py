@@ -100,7 +100,7 @@ def floor_run(folder: Path, out: Path) -> int:
     ws = wb_out.add_worksheet("All actions")
     ws.write_row(0, 0, [f"Column {i}" for i in range(width)])
     wb_out.close()
-    splice_rows(out, {1: (width, len(rows), lambda: rows, None)})
+    splice_rows(out, {1: (width, len(rows), lambda start, stop: rows[start:stop], None)})
     return len(rows)
 
 

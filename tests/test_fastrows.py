@@ -25,7 +25,7 @@ def _write(path, rows, width):
     for c in range(width):
         ws.write_blank(1, c, None, date if c == 0 else None)
     wb.close()
-    splice_rows(path, {1: (width, len(rows), lambda: rows, 0)})  # column 0 carries the date style
+    splice_rows(path, {1: (width, len(rows), lambda start, stop: rows[start:stop], 0)})  # column 0 carries the date style
 
 
 @settings(max_examples=30, deadline=None)

@@ -14,20 +14,25 @@ Nothing is lost: every non-empty input row is in ``actions`` or has a finding sa
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import functools
 import hashlib
 import os
+import pickle
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .bulk import gc_paused
 from .changes import Change, compare_with_previous
 from .due import parse_due
 from .errors import PlanbookError, UnusableFileError
 from .findings import Finding, Report
-from .model import Action
+from .model import Action, Origin
+from .parallel import map_in_order
 from .reader import Plan, read_plan
 from .spill import SpillStore
 from .status import FINISHED, OFF_TRACK, SLIPPAGE
@@ -144,6 +149,49 @@ def _cell_of(plan_file: str, action: Action) -> tuple[str, str, str]:
     return (o.file, o.sheet, f"A{o.row}") if o else (plan_file, "", "")
 
 
+#: From this many input files, a second process reads half of them (see planbook.parallel).
+PARALLEL_FROM = 8
+_Read = tuple[str, str, "Plan | None", str]  # sha256, modified, the plan (or None), why it was skipped
+
+
+def _read_source(path: Path, strings: dict[str, str]) -> _Read:
+    """Fingerprint and read one input; a file that cannot be used gives the reason, not an error."""
+    try:
+        sha256, modified = _fingerprint(path)
+    except OSError as exc:
+        return "", "", None, f"cannot be read ({exc.strerror})"
+    try:
+        return sha256, modified, read_plan(path, strings=strings), ""
+    except UnusableFileError as exc:
+        return sha256, modified, None, exc.reason
+    except OSError as exc:
+        return sha256, modified, None, f"cannot be read ({exc.strerror})"
+
+
+def _pack_read(read: _Read) -> bytes:
+    """A read result as bytes for the trip from a worker process: actions as plain tuples,
+    several times quicker to pickle and unpickle than the objects."""
+    sha256, modified, plan, reason = read
+    if plan is None:
+        return pickle.dumps((read, [], []), protocol=pickle.HIGHEST_PROTOCOL)
+    sheets: dict[str, int] = {}
+    rows = [(a.ref, a.action, a.lead, a.theme, a.objective, a.partners, a.due, a.success_measure, a.resources,
+             a.status, a.status_text, a.progress, a.last_updated, a.extras or None,
+             sheets.setdefault(a.origin.sheet, len(sheets)), a.origin.row) for a in plan.actions]
+    bare = dataclasses.replace(plan, actions=[])
+    return pickle.dumps(((sha256, modified, bare, reason), list(sheets), rows), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _unpack_read(data: bytes) -> _Read:
+    read, sheets, rows = pickle.loads(data)
+    plan = read[2]
+    if plan is not None:
+        file = Path(plan.path).name
+        plan.actions = [Action(*row[:13], row[13] or {}, Origin(file, sheets[row[14]], row[15])) for row in rows]
+    return read
+
+
+@gc_paused()
 def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.PathLike[str] | None = None,
                 today: dt.date | None = None, period: str | None = None, title: str | None = None,
                 exclude: Iterable[str | os.PathLike[str]] = (), progress: Progress | None = None,
@@ -161,26 +209,18 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
     plans: list[tuple[Plan, Source]] = []
     store: SpillStore | None = None
     rows_so_far, spilled_plans = 0, 0
-    for i, path in enumerate(files, start=1):
-        src = Source(str(path))
-        try:
-            src.sha256, src.modified = _fingerprint(path)
-            plan = read_plan(path, strings=strings)
-        except UnusableFileError as exc:
-            src.skipped = exc.reason
+    read = functools.partial(_read_source, strings=strings)
+    results = map_in_order(read, files, pack=_pack_read, unpack=_unpack_read, parallel=len(files) >= PARALLEL_FROM)
+    for i, (path, (sha256, modified, plan, reason)) in enumerate(zip(files, results), start=1):
+        if progress:
+            progress(i, len(files), str(path))
+        src = Source(str(path), sha256=sha256, modified=modified)
+        if plan is None:
+            src.skipped = reason
             sources.append(src)
-            report.add(Finding("file-skipped", path.name, "", "", "", f"{path.name} was not read: {exc.reason}",
+            report.add(Finding("file-skipped", path.name, "", "", "", f"{path.name} was not read: {reason}",
                                outcome="file skipped"))
             continue
-        except OSError as exc:
-            src.skipped = f"cannot be read ({exc.strerror})"
-            sources.append(src)
-            report.add(Finding("file-skipped", path.name, "", "", "", f"{path.name} was not read: {src.skipped}",
-                               outcome="file skipped"))
-            continue
-        finally:
-            if progress:
-                progress(i, len(files), str(path))
         src.role = plan.role
         src.lead = ", ".join(dict.fromkeys(v for v in plan.tabs.values() if v)) if plan.role == "lead-copy" \
             else f"{len(plan.tabs)} lead tab(s)"
@@ -271,8 +311,14 @@ def ref_key(ref: str) -> str:
     A compact string (numbers zero-padded, words after numbers), so sorting a million actions
     does not hold a million nested tuples.
     """
-    return ".".join(f"{int(part):09d}" if part.isdigit() else "~" + part.lower()
-                    for part in re.findall(r"\d+|[^\d.\s]+", ref))
+    parts = ref.split(".")
+    if all(part.isdecimal() and part.isascii() for part in parts):  # the usual "3.10": quick
+        return ".".join([part.zfill(9) for part in parts])
+    return ".".join(f"{int(part):09d}" if part.isdecimal() else "~" + part.lower()
+                    for part in _REF_PARTS.findall(ref))
+
+
+_REF_PARTS = re.compile(r"\d+|[^\d.\s]+")
 
 
 def plan_order(actions: Sequence[Action], themes: Sequence[str]) -> list[Action]:
@@ -312,19 +358,21 @@ def find_exceptions(actions: Sequence[Action], period: str, today: dt.date) -> l
     out: list[Exception_] = []
     reasons_seen: dict[str, str] = {}  # one string per distinct reason
     for a in actions:
+        status, due = a.status, a.due
         reasons = []
-        if a.status == OFF_TRACK:
+        if status == OFF_TRACK:
             reasons.append("Off track")
-        elif a.status == SLIPPAGE:
+        elif status == SLIPPAGE:
             reasons.append("Slippage")
-        if a.is_overdue(today):
-            reasons.append(f"Overdue (due {a.due.deadline:%d %b %Y})")
-        if a.status not in FINISHED and start and (a.last_updated is None or a.last_updated < start):
+        finished = status in FINISHED
+        if not finished and due.end is not None and due.end < today:
+            reasons.append(f"Overdue (due {due.end:%d %b %Y})")
+        if not finished and start and (a.last_updated is None or a.last_updated < start):
             reasons.append("Not updated this period")
-        missing = [n for n, v in (("Ref", a.ref), ("Action", a.action), ("Lead", a.lead)) if not v]
-        if missing:
-            reasons.append("Missing " + ", ".join(missing))
-        if a.status is None:
+        if not (a.ref and a.action and a.lead):
+            reasons.append("Missing " + ", ".join(n for n, v in (("Ref", a.ref), ("Action", a.action),
+                                                               ("Lead", a.lead)) if not v))
+        if status is None:
             reasons.append(f"Status not recognised ({a.status_text})")
         if reasons:
             text = "; ".join(reasons)

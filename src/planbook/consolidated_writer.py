@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from . import __version__
 from .atomic import atomic_output
+from .bulk import gc_paused
 from .consolidated_reader import ALL_ACTIONS
 from .columns import HEADERS
 from .consolidate import Consolidation
@@ -26,6 +27,8 @@ from .writer import col_letter
 
 #: Excel's row limit less the header row: more actions go on "All actions (2)", …
 MAX_DATA_ROWS = 1_048_575
+#: From this many rows (actions + exceptions), two processes write the sheets (planbook.parallel).
+PARALLEL_FROM_ROWS = 5_000
 _ACTION_HEADERS = [*HEADERS, "Due by", "Overdue"]
 _SOURCE_HEADERS = ["Source file", "Source sheet", "Source row"]
 _STATUS_COL = col_letter(HEADERS.index("Status"))
@@ -51,6 +54,7 @@ def _sheet_chunks(n: int, limit: int) -> list[tuple[str, int, int]]:
     return chunks
 
 
+@gc_paused()
 def write_consolidated(result: Consolidation, out: str | os.PathLike[str], *,
                        max_rows: int = MAX_DATA_ROWS) -> list[str]:
     """Write ``result`` to ``out`` atomically; returns the sheet names written."""
@@ -68,6 +72,7 @@ def write_consolidated(result: Consolidation, out: str | os.PathLike[str], *,
         for name, start, end in chunks:
             _write_actions(wb, fmt, deferred, name, result.actions[start:end], result.extra_columns, result.today,
                            result.full if result.store else None)
+        actions_sheets = set(deferred)
         _write_exceptions(wb, fmt, deferred, result)
         _write_changes(wb, fmt, deferred, result)
         _write_issues(wb, fmt, deferred, result)
@@ -82,8 +87,21 @@ def write_consolidated(result: Consolidation, out: str | os.PathLike[str], *,
         meta.very_hidden()
         names = [ws.name for ws in wb.worksheets()]
         wb.close()
-        splice_rows(tmp, deferred)
+        # Big runs: a second process writes the other sheets and the end of All actions.  Not
+        # with a spill file (its read position would be shared); those runs are about memory.
+        big = len(result.actions) + len(result.exceptions) >= PARALLEL_FROM_ROWS and result.store is None
+        splice_rows(tmp, deferred, child_from=_share_out(deferred, actions_sheets) if big else None)
     return names
+
+
+def _share_out(deferred: dict, actions_sheets: set[int]) -> dict[int, int]:
+    """Which rows a second process writes: every sheet but All actions, and as much of the end
+    of All actions as evens out the cells each process writes."""
+    main = max(actions_sheets, key=lambda i: deferred[i][1])
+    width, nrows = deferred[main][:2]
+    others = sum(spec[0] * spec[1] for i, spec in deferred.items() if i != main)
+    mine = (width * nrows + others) // (2 * width) if width else 0
+    return {i: (min(mine, nrows) if i == main else 0) for i in deferred}
 
 
 class _Formats:
@@ -238,7 +256,8 @@ def _write_actions(wb, fmt: _Formats, deferred: dict, name: str, actions: Sequen
                    today: dt.date, full) -> None:
     headers = [*_ACTION_HEADERS, *extras, *_SOURCE_HEADERS]
     dates = {headers.index(h) for h in ("Due", "Last updated", "Due by")}
-    _deferred_sheet(wb, fmt, deferred, name, headers, len(actions), lambda: _action_rows(actions, extras, today, full),
+    _deferred_sheet(wb, fmt, deferred, name, headers, len(actions),
+                    lambda start, stop: _action_rows(actions[start:stop], extras, today, full),
                     [_WIDTHS.get(h, 16) for h in headers], {c: fmt.date for c in dates}, freeze_cols=1,
                     status_col=HEADERS.index("Status"))
 
@@ -253,25 +272,15 @@ def _header_row(ws, fmt: _Formats, headers: list[str], nrows: int) -> None:
     ws.fit_to_pages(1, 0)
 
 
-class _LazyRows:
-    """Rows made only when the sheet is streamed (no list of a million rows in memory)."""
-
-    def __init__(self, count: int, make) -> None:
-        self.count, self.make = count, make
-
-    def __len__(self) -> int:
-        return self.count
-
-    def __iter__(self):
-        return iter(self.make())
-
-
-def _simple_table(wb, fmt: _Formats, deferred: dict, name: str, headers: list[str], rows,
-                  widths: list[int], *, status_col: int | None = None, wrap: bool = True) -> None:
+def _simple_table(wb, fmt: _Formats, deferred: dict, name: str, headers: list[str], rows: Sequence | None,
+                  widths: list[int], *, status_col: int | None = None, wrap: bool = True,
+                  count: int = 0, make_rows=None) -> None:
+    """A sheet of ``rows`` (or of ``count`` rows made by ``make_rows(start, stop)`` as it is written)."""
     col_formats = {c: fmt.date if h in ("Due", "Last updated", "Modified") else (fmt.wrap if wrap else fmt.top)
                    for c, h in enumerate(headers)}
-    _deferred_sheet(wb, fmt, deferred, name, headers, len(rows), lambda: rows, widths, col_formats,
-                    status_col=status_col)
+    if rows is not None:
+        count, make_rows = len(rows), lambda start, stop: rows[start:stop]
+    _deferred_sheet(wb, fmt, deferred, name, headers, count, make_rows, widths, col_formats, status_col=status_col)
 
 
 def _origin(a: Action) -> list[object]:
@@ -280,13 +289,16 @@ def _origin(a: Action) -> list[object]:
 
 
 def _write_exceptions(wb, fmt: _Formats, deferred: dict, result: Consolidation) -> None:
-    rows = _LazyRows(len(result.exceptions), lambda: (
-        [e.reason, a.ref, a.lead, a.action, a.status_shown or "Not started",
-         a.due.text if a.due.kind != "date" else a.due.end, a.progress, a.last_updated, *_origin(a)]
-        for e in result.exceptions for a in (result.full(e.action),)))
+    def rows(start: int, stop: int):
+        for e in result.exceptions[start:stop]:
+            a = result.full(e.action)
+            yield [e.reason, a.ref, a.lead, a.action, a.status_shown or "Not started",
+                   a.due.text if a.due.kind != "date" else a.due.end, a.progress, a.last_updated, *_origin(a)]
+
     _simple_table(wb, fmt, deferred, "Exceptions", ["Why", "Ref", "Lead", "Action", "Status", "Due", "Progress update",
                                           "Last updated", "Source file", "Source sheet", "Source row"],
-                  rows, [28, 7, 20, 50, 12, 14, 50, 12, 22, 16, 8], status_col=4)
+                  None, [28, 7, 20, 50, 12, 14, 50, 12, 22, 16, 8], status_col=4,
+                  count=len(result.exceptions), make_rows=rows)
 
 
 def _write_changes(wb, fmt: _Formats, deferred: dict, result: Consolidation) -> None:

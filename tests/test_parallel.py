@@ -1,0 +1,194 @@
+"""Work shared with a forked process gives exactly what one process gives, even when the helper fails."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+import zipfile
+import zlib
+
+import pytest
+import xlsxwriter
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from python_calamine import CalamineWorkbook
+
+from planbook import Lead, PlanInfo, parallel, write_plan
+from planbook import consolidate as consolidate_module
+from planbook import consolidated_writer, fastrows
+from planbook.consolidate import consolidate
+from planbook.consolidated_writer import write_consolidated
+from planbook.fastrows import crc32_combine, splice_rows
+
+from .conftest import small_plan
+
+TODAY = dt.date(2009, 10, 9)
+
+
+@pytest.fixture(autouse=True)
+def _fork_allowed(monkeypatch):
+    """Share work on any Linux machine the tests run on, however many cores it has."""
+    monkeypatch.delenv("PLANBOOK_WORKERS", raising=False)
+    monkeypatch.setattr(parallel, "available", lambda: True)
+
+
+def _pid_of(item: int) -> tuple[int, int]:
+    time.sleep(0.005)  # long enough for the worker to start and take its share
+    return item * item, os.getpid()
+
+
+def test_map_in_order_shares_items_and_keeps_their_order():
+    results = list(parallel.map_in_order(_pid_of, list(range(40))))
+    assert [r for r, _ in results] == [i * i for i in range(40)]
+    pids = {pid for _, pid in results}
+    assert os.getpid() in pids and len(pids) == 2  # both processes did some
+
+
+def test_map_in_order_finishes_the_work_when_the_worker_fails(capfd):
+    parent = os.getpid()
+
+    def fragile(item: int) -> int:
+        time.sleep(0.005)
+        if os.getpid() != parent and item >= 3:
+            raise MemoryError("worker out of memory")
+        return item * 10
+
+    assert list(parallel.map_in_order(fragile, list(range(30)))) == [i * 10 for i in range(30)]
+    assert "worker process stopped (MemoryError: worker out of memory)" in capfd.readouterr().err
+
+
+def test_map_in_order_runs_here_when_forking_is_switched_off(monkeypatch):
+    monkeypatch.setattr(parallel, "available", lambda: False)
+    assert {pid for _, pid in parallel.map_in_order(_pid_of, list(range(10)))} == {os.getpid()}
+
+
+def test_in_child_reports_failure_so_the_caller_can_redo_the_job(tmp_path):
+    target = tmp_path / "done"
+    assert parallel.in_child(target.touch).wait() and target.exists()
+    assert not parallel.in_child(lambda: 1 / 0).wait()
+
+
+@settings(max_examples=200)
+@given(st.binary(max_size=300), st.binary(max_size=300))
+def test_crc32_combine_matches_zlib(a, b):
+    assert crc32_combine(zlib.crc32(a), zlib.crc32(b), len(b)) == zlib.crc32(a + b)
+
+
+def _grid(n: int) -> list[list[object]]:
+    return [[dt.date(2009, 1, 1) + dt.timedelta(days=i), f"row {i} <&> text", i * 1.5, None if i % 3 else "x"]
+            for i in range(n)]
+
+
+def _splice(path, rows, child_from=None):
+    wb = xlsxwriter.Workbook(str(path))
+    for name in ("One", "Two"):
+        ws = wb.add_worksheet(name)
+        ws.write_row(0, 0, ["When", "What", "How much", "Flag"])
+        ws.write_blank(1, 0, None, wb.add_format({"num_format": "yyyy-mm-dd"}))
+    wb.close()
+    spec = (4, len(rows), lambda start, stop: rows[start:stop], 0)
+    splice_rows(path, {1: spec, 2: spec}, child_from=child_from)
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.integers(0, 60), st.data())
+def test_a_sheet_split_between_processes_is_the_same_sheet(tmp_path_factory, n, data):
+    k = data.draw(st.integers(0, n))
+    rows = _grid(n)
+    folder = tmp_path_factory.mktemp("split")
+    _splice(folder / "one.xlsx", rows)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(parallel, "available", lambda: True)
+        _splice(folder / "two.xlsx", rows, child_from={1: k, 2: 0})
+    with zipfile.ZipFile(folder / "one.xlsx") as a, zipfile.ZipFile(folder / "two.xlsx") as b:
+        assert b.testzip() is None  # every member's CRC, including the joined ones
+        assert sorted(a.namelist()) == sorted(b.namelist())
+        for name in a.namelist():
+            if name != "docProps/core.xml":  # holds the time of writing
+                assert a.read(name) == b.read(name), name
+    got = CalamineWorkbook.from_path(str(folder / "two.xlsx")).get_sheet_by_name("One").to_python()
+    assert len(got) == n + 1 and (n == 0 or got[-1][1] == f"row {n - 1} <&> text")
+
+
+def _inputs(folder, leads: int = 12):
+    folder.mkdir()
+    info, actions = small_plan()
+    names = [f"Lead {i:02d}" for i in range(leads)]
+    info = PlanInfo(info.title, info.period, [Lead(n) for n in names], info.themes)
+    for i, name in enumerate(names):
+        mine = [type(a)(f"{i + 1}.{j + 1}", f"{a.action} ({name})", name, theme=a.theme, due=a.due, status=a.status,
+                        progress=a.progress) for j, a in enumerate(actions)]
+        write_plan(folder / f"{name}.xlsx", info, mine, only_leads=[name], role="lead-copy")
+    (folder / "~$Lead 00.xlsx").write_bytes(b"lock")
+    (folder / "broken.xlsx").write_bytes(b"PK not really")
+    return folder
+
+
+def _everything(result):
+    return ([(a.ref, a.action, a.lead, a.theme, a.status, a.status_text, a.due, a.progress, a.last_updated,
+              a.extras, a.origin) for a in result.actions],
+            [f.__dict__ for f in result.report], [s.__dict__ for s in result.sources],
+            [(e.reason, e.action.ref) for e in result.exceptions])
+
+
+def test_consolidation_read_by_two_processes_equals_one(tmp_path, monkeypatch):
+    folder = _inputs(tmp_path / "in")
+    readers = tmp_path / "pids"
+    real_read = consolidate_module._read_source
+
+    def read(path, strings):
+        with open(readers, "a") as fh:
+            fh.write(f"{os.getpid()}\n")
+        time.sleep(0.01)  # give the worker time to start and take its share
+        return real_read(path, strings)
+
+    monkeypatch.setattr(consolidate_module, "_read_source", read)
+    monkeypatch.setattr(consolidate_module, "PARALLEL_FROM", 2)
+    shared = consolidate([folder], today=TODAY)
+    assert len(set(readers.read_text().split())) == 2  # both processes read some files
+    monkeypatch.setattr(parallel, "available", lambda: False)
+    alone = consolidate([folder], today=TODAY)
+    assert _everything(shared) == _everything(alone)
+    assert len(shared.actions) == 12 * 4 and any(s.skipped for s in shared.sources)
+
+
+def test_workbook_written_by_two_processes_equals_one(tmp_path, monkeypatch):
+    result = consolidate([_inputs(tmp_path / "in")], today=TODAY)
+    started = []
+    real_in_child = parallel.in_child
+
+    def spy(job, **kw):
+        started.append(real_in_child(job, **kw))
+        return started[-1]
+
+    monkeypatch.setattr(parallel, "in_child", spy)
+    monkeypatch.setattr(consolidated_writer, "PARALLEL_FROM_ROWS", 0)
+    write_consolidated(result, tmp_path / "two.xlsx")
+    assert len(started) == 1 and started[0]._process.exitcode == 0
+    monkeypatch.setattr(consolidated_writer, "PARALLEL_FROM_ROWS", 10**9)
+    write_consolidated(result, tmp_path / "one.xlsx")
+    assert len(started) == 1
+    _same_members(tmp_path / "one.xlsx", tmp_path / "two.xlsx")
+
+
+def test_workbook_is_whole_when_the_writing_child_fails(tmp_path, monkeypatch, capfd):
+    result = consolidate([_inputs(tmp_path / "in")], today=TODAY)
+    write_consolidated(result, tmp_path / "one.xlsx")
+
+    def fail(*args):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(fastrows, "_save_index", fail)  # only the child calls it
+    monkeypatch.setattr(consolidated_writer, "PARALLEL_FROM_ROWS", 0)
+    write_consolidated(result, tmp_path / "two.xlsx")
+    assert "stopped (OSError: disk full)" in capfd.readouterr().err
+    _same_members(tmp_path / "one.xlsx", tmp_path / "two.xlsx")
+
+
+def _same_members(one, two):
+    with zipfile.ZipFile(one) as a, zipfile.ZipFile(two) as b:
+        assert b.testzip() is None
+        assert sorted(a.namelist()) == sorted(b.namelist())
+        for name in a.namelist():
+            if name != "docProps/core.xml":  # holds the time of writing
+                assert a.read(name) == b.read(name), name
