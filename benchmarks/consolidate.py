@@ -60,12 +60,9 @@ def make_inputs(leads: int, per_lead: int, folder: Path) -> Path:
 
 
 def planbook_run(folder: Path, out: Path) -> int:
-    from planbook.consolidate import consolidate
-    from planbook.consolidated_writer import write_consolidated
+    from planbook.consolidated_writer import consolidate_to
 
-    result = consolidate([folder], today=dt.date(2009, 10, 9))
-    write_consolidated(result, out)
-    return len(result.actions)
+    return len(consolidate_to([folder], out, today=dt.date(2009, 10, 9)).actions)
 
 
 def naive_run(folder: Path, out: Path) -> int:

@@ -113,13 +113,10 @@ def cmd_split(args: argparse.Namespace) -> int:
 
 
 def cmd_consolidate(args: argparse.Namespace) -> int:
-    from .consolidate import consolidate
-    from .consolidated_writer import write_consolidated
+    from .consolidated_writer import consolidate_to
 
-    exclude = [args.out] + ([args.previous] if args.previous else [])
-    result = consolidate(args.inputs, previous=args.previous, today=args.as_of, period=args.period,
-                         exclude=exclude, progress=None if args.json else _progress_printer())
-    write_consolidated(result, args.out)
+    result = consolidate_to(args.inputs, args.out, previous=args.previous, today=args.as_of, period=args.period,
+                            progress=None if args.json else _progress_printer())
     changes = len(result.changes) if result.changes is not None else 0
     if args.json:
         print(json.dumps({"output": str(args.out), "actions": len(result.actions), "findings": len(result.report),

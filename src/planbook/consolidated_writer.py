@@ -17,7 +17,7 @@ from .atomic import atomic_output
 from .bulk import gc_paused
 from .consolidated_reader import ALL_ACTIONS
 from .columns import HEADERS
-from .consolidate import Consolidation
+from .consolidate import Consolidation, consolidate
 from .due import DATE, Due
 from .findings import ERROR, INFO, WARNING
 from .model import Action
@@ -52,6 +52,22 @@ def _sheet_chunks(n: int, limit: int) -> list[tuple[str, int, int]]:
         chunks.append((ALL_ACTIONS if i == 1 else f"{ALL_ACTIONS} ({i})", start, end))
         start, i = end, i + 1
     return chunks
+
+
+def consolidate_to(inputs: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str],
+                   **options) -> Consolidation:
+    """The whole job in one call: consolidate ``inputs`` and write the workbook to ``out``.
+
+    ``options`` are :func:`planbook.consolidate.consolidate`'s.  The output and the previous
+    consolidation are never read as inputs, even when they sit in an input folder.  This is
+    what the CLI and the Excel button run.
+    """
+    never_inputs = [out, *([options["previous"]] if options.get("previous") else [])]
+    options["exclude"] = [*options.get("exclude", ()), *never_inputs]
+    with gc_paused():  # one pause for both halves (see planbook.bulk)
+        result = consolidate(inputs, **options)
+        write_consolidated(result, out)
+    return result
 
 
 @gc_paused()

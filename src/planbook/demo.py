@@ -109,7 +109,7 @@ def run_demo(out: str | os.PathLike[str] = "demo-output") -> DemoResult:
     5. write the Word progress report (``summary.docx``) and the email as an unsent draft (``report.eml``).
     """
     from .consolidate import consolidate
-    from .consolidated_writer import write_consolidated
+    from .consolidated_writer import consolidate_to, write_consolidated
     from .mailer import build_report_email, save_eml
     from .report import render_report
     from .split import split_plan
@@ -131,9 +131,7 @@ def run_demo(out: str | os.PathLike[str] = "demo-output") -> DemoResult:
         else:
             _lead_updates(copy.path, rng)
     consolidated = folder / "consolidated.xlsx"
-    result = consolidate([returns, plan_path], previous=previous, today=DEMO_TODAY,
-                         exclude=[consolidated, previous])
-    write_consolidated(result, consolidated)
+    result = consolidate_to([returns, plan_path], consolidated, previous=previous, today=DEMO_TODAY)
     summary = render_report(consolidated, folder / "summary.docx")
     eml = save_eml(build_report_email(consolidated, ["portfolio.holder@council.example"],
                                       cc=["director.childrens.services@council.example"],

@@ -83,8 +83,7 @@ def run_job(job: str, settings: dict[str, str], base: str | os.PathLike[str]) ->
     out_dir = _path(settings, "pb_output_folder", base, required="where to write results")
     consolidated = out_dir / "consolidated.xlsx"
     if job == "consolidate":
-        from .consolidate import consolidate
-        from .consolidated_writer import write_consolidated
+        from .consolidated_writer import consolidate_to
 
         inputs = [p for p in (_path(settings, "pb_returns_folder", base), _path(settings, "pb_master_plan", base))
                   if p is not None and p.exists()]
@@ -92,9 +91,8 @@ def run_job(job: str, settings: dict[str, str], base: str | os.PathLike[str]) ->
             raise PlanbookError("neither the returns folder nor the master plan on the Control sheet exists")
         previous = _path(settings, "pb_previous", base)
         out_dir.mkdir(parents=True, exist_ok=True)
-        result = consolidate(inputs, previous=previous, today=_date(settings.get("pb_as_of", "")),
-                             period=str(settings.get("pb_period") or "") or None, exclude=[consolidated])
-        write_consolidated(result, consolidated)
+        result = consolidate_to(inputs, consolidated, previous=previous, today=_date(settings.get("pb_as_of", "")),
+                                period=str(settings.get("pb_period") or "") or None)
         counts = result.status_counts()
         paths = {Path(src.file).name: str(Path(src.file).resolve()) for src in result.sources}
         return JobResult(
