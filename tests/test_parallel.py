@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import threading
 import time
 import zipfile
 import zlib
@@ -14,7 +15,6 @@ from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
 from planbook import Lead, PlanInfo, parallel, write_plan
-from planbook import consolidate as consolidate_module
 from planbook import consolidated_writer, fastrows
 from planbook.consolidate import consolidate
 from planbook.consolidated_writer import write_consolidated
@@ -32,34 +32,39 @@ def _fork_allowed(monkeypatch):
     monkeypatch.setattr(parallel, "available", lambda: True)
 
 
-def _pid_of(item: int) -> tuple[int, int]:
-    time.sleep(0.005)  # long enough for the worker to start and take its share
-    return item * item, os.getpid()
+def test_prefetch_gives_map_in_order_and_runs_ahead_on_threads():
+    started: list[int] = []
+
+    def slow_square(item: int) -> tuple[int, str]:
+        started.append(item)
+        time.sleep(0.002 * (item % 3))  # finishing out of order must not matter
+        return item * item, threading.current_thread().name
+
+    seen = []
+    for item, (square, thread) in zip(range(30), parallel.prefetch(slow_square, list(range(30)), ahead=3)):
+        assert square == item * item and thread.startswith("planbook-load")
+        assert max(started) <= item + 3  # never more than `ahead` items beyond the one in hand
+        seen.append(item)
+    assert seen == list(range(30))
 
 
-def test_map_in_order_shares_items_and_keeps_their_order():
-    results = list(parallel.map_in_order(_pid_of, list(range(40))))
-    assert [r for r, _ in results] == [i * i for i in range(40)]
-    pids = {pid for _, pid in results}
-    assert os.getpid() in pids and len(pids) == 2  # both processes did some
+def test_prefetch_passes_on_an_error_and_stops():
+    def fail_on_five(item: int) -> int:
+        if item == 5:
+            raise ValueError("bad item")
+        return item
+
+    got = []
+    with pytest.raises(ValueError, match="bad item"):
+        for value in parallel.prefetch(fail_on_five, list(range(100))):
+            got.append(value)
+    assert got == [0, 1, 2, 3, 4]
 
 
-def test_map_in_order_finishes_the_work_when_the_worker_fails(capfd):
-    parent = os.getpid()
-
-    def fragile(item: int) -> int:
-        time.sleep(0.005)
-        if os.getpid() != parent and item >= 3:
-            raise MemoryError("worker out of memory")
-        return item * 10
-
-    assert list(parallel.map_in_order(fragile, list(range(30)))) == [i * 10 for i in range(30)]
-    assert "worker process stopped (MemoryError: worker out of memory)" in capfd.readouterr().err
-
-
-def test_map_in_order_runs_here_when_forking_is_switched_off(monkeypatch):
-    monkeypatch.setattr(parallel, "available", lambda: False)
-    assert {pid for _, pid in parallel.map_in_order(_pid_of, list(range(10)))} == {os.getpid()}
+def test_prefetch_runs_here_when_workers_are_switched_off(monkeypatch):
+    monkeypatch.setenv("PLANBOOK_WORKERS", "1")
+    assert {name for name in parallel.prefetch(lambda _: threading.current_thread().name, list(range(5)))} \
+        == {threading.current_thread().name}
 
 
 def test_in_child_reports_failure_so_the_caller_can_redo_the_job(tmp_path):
@@ -131,22 +136,10 @@ def _everything(result):
             [(e.reason, e.action.ref) for e in result.exceptions])
 
 
-def test_consolidation_read_by_two_processes_equals_one(tmp_path, monkeypatch):
+def test_consolidation_loaded_on_threads_equals_one_thread(tmp_path, monkeypatch):
     folder = _inputs(tmp_path / "in")
-    readers = tmp_path / "pids"
-    real_read = consolidate_module._read_source
-
-    def read(path, strings):
-        with open(readers, "a") as fh:
-            fh.write(f"{os.getpid()}\n")
-        time.sleep(0.01)  # give the worker time to start and take its share
-        return real_read(path, strings)
-
-    monkeypatch.setattr(consolidate_module, "_read_source", read)
-    monkeypatch.setattr(consolidate_module, "PARALLEL_FROM", 2)
     shared = consolidate([folder], today=TODAY)
-    assert len(set(readers.read_text().split())) == 2  # both processes read some files
-    monkeypatch.setattr(parallel, "available", lambda: False)
+    monkeypatch.setenv("PLANBOOK_WORKERS", "1")
     alone = consolidate([folder], today=TODAY)
     assert _everything(shared) == _everything(alone)
     assert len(shared.actions) == 12 * 4 and any(s.skipped for s in shared.sources)

@@ -14,12 +14,9 @@ Nothing is lost: every non-empty input row is in ``actions`` or has a finding sa
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import functools
 import hashlib
 import os
-import pickle
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -31,9 +28,9 @@ from .changes import Change, compare_with_previous
 from .due import parse_due
 from .errors import PlanbookError, UnusableFileError
 from .findings import Finding, Report
-from .model import Action, Origin
-from .parallel import map_in_order
-from .reader import Plan, read_plan
+from .model import Action
+from .parallel import prefetch
+from .reader import LoadedWorkbook, Plan, load_workbook, read_plan
 from .spill import SpillStore
 from .status import FINISHED, OFF_TRACK, SLIPPAGE
 
@@ -149,46 +146,22 @@ def _cell_of(plan_file: str, action: Action) -> tuple[str, str, str]:
     return (o.file, o.sheet, f"A{o.row}") if o else (plan_file, "", "")
 
 
-#: From this many input files, a second process reads half of them (see planbook.parallel).
-PARALLEL_FROM = 8
-_Read = tuple[str, str, "Plan | None", str]  # sha256, modified, the plan (or None), why it was skipped
+_Loaded = tuple[str, str, "LoadedWorkbook | None", str]  # sha256, modified, the cells (or None), why not
 
 
-def _read_source(path: Path, strings: dict[str, str]) -> _Read:
-    """Fingerprint and read one input; a file that cannot be used gives the reason, not an error."""
+def _load_source(path: Path) -> _Loaded:
+    """Fingerprint one input and read its cells (run on a loader thread: see planbook.parallel).
+    A file that cannot be used gives the reason, not an error."""
     try:
         sha256, modified = _fingerprint(path)
     except OSError as exc:
         return "", "", None, f"cannot be read ({exc.strerror})"
     try:
-        return sha256, modified, read_plan(path, strings=strings), ""
+        return sha256, modified, load_workbook(path), ""
     except UnusableFileError as exc:
         return sha256, modified, None, exc.reason
     except OSError as exc:
         return sha256, modified, None, f"cannot be read ({exc.strerror})"
-
-
-def _pack_read(read: _Read) -> bytes:
-    """A read result as bytes for the trip from a worker process: actions as plain tuples,
-    several times quicker to pickle and unpickle than the objects."""
-    sha256, modified, plan, reason = read
-    if plan is None:
-        return pickle.dumps((read, [], []), protocol=pickle.HIGHEST_PROTOCOL)
-    sheets: dict[str, int] = {}
-    rows = [(a.ref, a.action, a.lead, a.theme, a.objective, a.partners, a.due, a.success_measure, a.resources,
-             a.status, a.status_text, a.progress, a.last_updated, a.extras or None,
-             sheets.setdefault(a.origin.sheet, len(sheets)), a.origin.row) for a in plan.actions]
-    bare = dataclasses.replace(plan, actions=[])
-    return pickle.dumps(((sha256, modified, bare, reason), list(sheets), rows), protocol=pickle.HIGHEST_PROTOCOL)
-
-
-def _unpack_read(data: bytes) -> _Read:
-    read, sheets, rows = pickle.loads(data)
-    plan = read[2]
-    if plan is not None:
-        file = Path(plan.path).name
-        plan.actions = [Action(*row[:13], row[13] or {}, Origin(file, sheets[row[14]], row[15])) for row in rows]
-    return read
 
 
 @gc_paused()
@@ -209,9 +182,14 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
     plans: list[tuple[Plan, Source]] = []
     store: SpillStore | None = None
     rows_so_far, spilled_plans = 0, 0
-    read = functools.partial(_read_source, strings=strings)
-    results = map_in_order(read, files, pack=_pack_read, unpack=_unpack_read, parallel=len(files) >= PARALLEL_FROM)
-    for i, (path, (sha256, modified, plan, reason)) in enumerate(zip(files, results), start=1):
+    for i, (path, (sha256, modified, book, reason)) in enumerate(zip(files, prefetch(_load_source, files)), start=1):
+        plan = None
+        if book is not None:
+            try:
+                plan = read_plan(path, strings=strings, loaded=book)
+            except UnusableFileError as exc:
+                reason = exc.reason
+        del book  # the cells are not needed once read
         if progress:
             progress(i, len(files), str(path))
         src = Source(str(path), sha256=sha256, modified=modified)

@@ -100,6 +100,28 @@ def _sheet_rows(wb, name: str, path: Path) -> list[list[object]]:
         raise UnusableFileError(path, f"sheet {name!r} cannot be read ({type(exc).__name__})") from exc
 
 
+@dataclass
+class LoadedWorkbook:
+    """A workbook's cells as read from disk: every sheet but the Guide, as lists of rows."""
+
+    path: Path
+    names: list[str]
+    sheets: dict[str, list[list[object]]]
+
+
+def load_workbook(path: str | os.PathLike[str]) -> LoadedWorkbook:
+    """Read a workbook's cells: the slow, file-bound half of :func:`read_plan`.
+
+    Parsing runs in calamine's native code without holding Python's lock, so a consolidation
+    loads the next files on other threads while this one turns rows into actions.
+    Raises :class:`UnusableFileError` as :func:`read_plan` does.
+    """
+    p = Path(path)
+    wb = _open(p)
+    names = list(wb.sheet_names)
+    return LoadedWorkbook(p, names, {name: _sheet_rows(wb, name, p) for name in names if name != GUIDE})
+
+
 def as_text(value: object) -> str:
     """A cell value as the text a person sees (numbers without a trailing .0, dates as ISO)."""
     if value is None or value == "":
@@ -132,20 +154,20 @@ def _parse_due_value(value: object, context_year: int | None) -> Due:
     return _due_cached(as_text(value), context_year)
 
 
-def _read_meta(wb, names: list[str], path: Path) -> dict[str, list[str]] | None:
-    if META not in names:
+def _read_meta(book: LoadedWorkbook) -> dict[str, list[str]] | None:
+    if META not in book.sheets:
         return None
     meta: dict[str, list[str]] = {}
-    for row in _sheet_rows(wb, META, path):
+    for row in book.sheets[META]:
         if row and not _blank(row[0]):
             meta.setdefault(as_text(row[0]).strip(), []).append(as_text(row[1]) if len(row) > 1 else "")
     return meta
 
 
-def _read_lists(wb, names: list[str], path: Path) -> tuple[list[str], list[Lead]] | None:
-    if LISTS not in names:
+def _read_lists(book: LoadedWorkbook) -> tuple[list[str], list[Lead]] | None:
+    if LISTS not in book.sheets:
         return None
-    rows = _sheet_rows(wb, LISTS, path)
+    rows = book.sheets[LISTS]
     if not rows:
         return [], []
     header = {as_text(v).strip().lower(): i for i, v in enumerate(rows[0]) if not _blank(v)}
@@ -170,21 +192,23 @@ def _find_header(rows: list[list[object]]) -> int | None:
     return None
 
 
-def read_plan(path: str | os.PathLike[str], *, strings: dict | None = None) -> Plan:
+def read_plan(path: str | os.PathLike[str], *, strings: dict | None = None,
+              loaded: LoadedWorkbook | None = None) -> Plan:
     """Read a standard plan workbook: actions from every lead tab and a report of findings.
 
     ``strings`` is a cache shared across many reads (consolidation) so that a value repeated
     on thousands of rows (a theme, a lead, a date) is held in memory once.
+    ``loaded`` is the workbook's cells if :func:`load_workbook` has read them already.
     Raises :class:`UnusableFileError` when the file cannot be used at all (not a workbook,
     corrupt, password-protected, legacy .xls, or not a planbook workbook).
     """
     p = Path(path)
-    wb = _open(p)
-    names = list(wb.sheet_names)
+    book = loaded or load_workbook(p)
+    names = book.names
     file = p.name
     report = Report()
-    meta = _read_meta(wb, names, p)
-    lists = _read_lists(wb, names, p)
+    meta = _read_meta(book)
+    lists = _read_lists(book)
     info = PlanInfo(title="", period="")
     tab_leads: dict[str, str] = {}
     known_extras: set[str] = set()
@@ -218,7 +242,7 @@ def read_plan(path: str | os.PathLike[str], *, strings: dict | None = None) -> P
     for sheet in names:
         if sheet in (GUIDE, LISTS, META):
             continue
-        rows = _sheet_rows(wb, sheet, p)
+        rows = book.sheets[sheet]
         header_row = _find_header(rows)
         if header_row is None:
             filled = sum(1 for row in rows if any(not _blank(v) for v in row))
