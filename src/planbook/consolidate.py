@@ -305,13 +305,21 @@ def plan_order(actions: Sequence[Action], themes: Sequence[str]) -> list[Action]
     Sorted theme by theme, so sort keys exist for one theme's actions at a time (memory).
     """
     groups: dict[str, list[Action]] = {theme.strip().lower(): [] for theme in themes}
+    group_of: dict[str, list[Action]] = {}  # each theme as written -> its group (themes repeat)
     for a in actions:
-        groups.setdefault(a.theme.strip().lower(), []).append(a)
+        group = group_of.get(a.theme)
+        if group is None:
+            group = group_of[a.theme] = groups.setdefault(a.theme.strip().lower(), [])
+        group.append(a)
     ordered: list[Action] = []
     for group in groups.values():
-        group.sort(key=lambda a: ref_key(a.ref) if a.ref else "\x7f")  # actions without a Ref last
+        group.sort(key=_action_key)
         ordered += group
     return ordered
+
+
+def _action_key(action: Action) -> str:
+    return ref_key(action.ref) if action.ref else "\x7f"  # actions without a Ref last
 
 
 def _owns(action: Action, plan: Plan) -> bool:

@@ -112,12 +112,12 @@ def write_consolidated(result: Consolidation, out: str | os.PathLike[str], *,
 
 def _share_out(deferred: dict, actions_sheets: set[int]) -> dict[int, int]:
     """Which rows a second process writes: every sheet but All actions, and as much of the end
-    of All actions as evens out the cells each process writes."""
+    of All actions as evens out the rows each process writes (a row's long texts dominate its
+    cost, so an Exceptions row costs about what an All actions row does)."""
     main = max(actions_sheets, key=lambda i: deferred[i][1])
-    width, nrows = deferred[main][:2]
-    others = sum(spec[0] * spec[1] for i, spec in deferred.items() if i != main)
-    mine = (width * nrows + others) // (2 * width) if width else 0
-    return {i: (min(mine, nrows) if i == main else 0) for i in deferred}
+    nrows = deferred[main][1]
+    others = sum(spec[1] for i, spec in deferred.items() if i != main)
+    return {i: (min((nrows + others) // 2, nrows) if i == main else 0) for i in deferred}
 
 
 class _Formats:
@@ -155,7 +155,8 @@ def _write_summary(wb, fmt: _Formats, result: Consolidation, chunks) -> None:
     ws.write_string(2, 0, f"As at {result.today:%d %B %Y}; {len(result.actions)} actions from "
                           f"{sum(1 for s in result.sources if not s.skipped)} file(s); "
                           f"{len(result.report.errors)} data error(s) listed on Data issues.")
-    counts = result.status_counts()
+    shown = [a.status or a.status_text or NOT_STARTED for a in result.actions]  # the Status cells
+    counts = Counter(shown)
     total = len(result.actions)
     ranges = [(name, end - start) for name, start, end in chunks]  # each All actions sheet, its rows
 
@@ -187,14 +188,16 @@ def _write_summary(wb, fmt: _Formats, result: Consolidation, chunks) -> None:
     ws.write_formula(total_row, 2, f"=IF(B{total_row + 1}=0,0,SUM(C{r + 2}:C{total_row}))", fmt.pct,
                      (total - other) / total if total else 0)
     r = total_row + 2
-    themes = list(dict.fromkeys(a.theme for a in result.actions))
+    theme_of = [a.theme for a in result.actions]
+    themes = list(dict.fromkeys(theme_of))
     theme_top = r
     r = _cross_table(ws, fmt, r, "Status by theme", "Theme", themes, _THEME_COL,
-                     Counter((a.theme, a.status_shown) for a in result.actions), countif)
-    leads = sorted(dict.fromkeys(a.lead for a in result.actions), key=str.lower)
+                     Counter(zip(theme_of, shown)), countif)
+    lead_of = [a.lead for a in result.actions]
+    leads = sorted(dict.fromkeys(lead_of), key=str.lower)
     lead_top = r + 1
     _cross_table(ws, fmt, lead_top, "Status by lead", "Lead", leads, _LEAD_COL,
-                 Counter((a.lead, a.status_shown) for a in result.actions), countif)
+                 Counter(zip(lead_of, shown)), countif)
     if themes:
         chart = wb.add_chart({"type": "bar", "subtype": "stacked"})
         first, last = theme_top + 2, theme_top + 1 + len(themes)
