@@ -233,8 +233,8 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
         for name in plan.extra_columns:
             extras.setdefault(name, None)
         for action in plan.actions:
-            tab_lead = plan.tabs.get(action.origin.sheet, "") if action.origin else ""
-            if plan.role != "lead-copy" and tab_lead and tab_lead.strip().lower() in returned_leads:
+            if superseded_tabs and action.origin and action.origin.sheet in superseded_tabs:
+                tab_lead = plan.tabs[action.origin.sheet]
                 f, s, c = _cell_of(plan.path, action)
                 report.add(Finding("superseded", f, s, c, action.ref,
                                    f"row for {action.ref or 'an action'} not used: {tab_lead}'s returned copy "
@@ -242,8 +242,9 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
                                    outcome="returned copy used instead"))
                 continue
             key = action.ref.strip().lower()
-            if key and key in chosen and plan_of[chosen[key]] is not plan:
-                index = chosen[key]  # a twin within one file is the reader's duplicate-ref: both kept
+            index = chosen.get(key) if key else None
+            if index is not None and plan_of[index] is not plan:  # a twin within one file is the
+                # reader's duplicate-ref: both kept
                 kept, kept_plan = actions[index], plan_of[index]
                 if _owns(action, plan) and not _owns(kept, kept_plan):
                     actions[index], plan_of[index] = action, plan
@@ -257,7 +258,7 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
                                    f"Ref {loser.ref} is also at {w.file}!{w.sheet}!A{w.row}, whose copy was used "
                                    f"({why})", outcome="this copy not rolled up"))
                 continue
-            if key and key not in chosen:
+            if key and index is None:
                 chosen[key] = len(actions)
             actions.append(action)
             plan_of.append(plan)
@@ -289,9 +290,8 @@ def ref_key(ref: str) -> str:
     A compact string (numbers zero-padded, words after numbers), so sorting a million actions
     does not hold a million nested tuples.
     """
-    parts = ref.split(".")
-    if all(part.isdecimal() and part.isascii() for part in parts):  # the usual "3.10": quick
-        return ".".join([part.zfill(9) for part in parts])
+    if ref.replace(".", "").isdecimal() and ref.isascii() and ".." not in ref and ref[0] != "." != ref[-1]:
+        return ".".join([part.zfill(9) for part in ref.split(".")])  # the usual "3.10": quick
     return ".".join(f"{int(part):09d}" if part.isdecimal() else "~" + part.lower()
                     for part in _REF_PARTS.findall(ref))
 
@@ -343,6 +343,7 @@ def find_exceptions(actions: Sequence[Action], period: str, today: dt.date) -> l
     start = period_start(period)
     out: list[Exception_] = []
     reasons_seen: dict[str, str] = {}  # one string per distinct reason
+    overdue: dict[dt.date, str] = {}  # deadline -> its reason
     for a in actions:
         status, due = a.status, a.due
         reasons = []
@@ -352,7 +353,7 @@ def find_exceptions(actions: Sequence[Action], period: str, today: dt.date) -> l
             reasons.append("Slippage")
         finished = status in FINISHED
         if not finished and due.end is not None and due.end < today:
-            reasons.append(f"Overdue (due {due.end:%d %b %Y})")
+            reasons.append(overdue.get(due.end) or overdue.setdefault(due.end, f"Overdue (due {due.end:%d %b %Y})"))
         if not finished and start and (a.last_updated is None or a.last_updated < start):
             reasons.append("Not updated this period")
         if not (a.ref and a.action and a.lead):
