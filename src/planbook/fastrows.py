@@ -49,20 +49,20 @@ def _escape(text: str) -> str:
     return text
 
 
-def _cell_xml(ref: str, s: str, v: object, date_style: str) -> str:
+def _cell_xml(s: str, v: object, date_style: str) -> str:
     """One cell of any type (the general path; see :func:`_rows_xml` for the common ones)."""
     if isinstance(v, str):
-        return f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{_escape(v)}</t></is></c>'
+        return f'<c{s} t="inlineStr"><is><t xml:space="preserve">{_escape(v)}</t></is></c>'
     if isinstance(v, bool):
-        return f'<c r="{ref}"{s} t="b"><v>{int(v)}</v></c>'
+        return f'<c{s} t="b"><v>{int(v)}</v></c>'
     if isinstance(v, (int, float)):
-        return f'<c r="{ref}"{s}><v>{v!r}</v></c>'
+        return f'<c{s}><v>{v!r}</v></c>'
     if isinstance(v, dt.datetime):
         serial = (v.date() - _EPOCH).days + (v.hour * 3600 + v.minute * 60 + v.second) / 86400
-        return f'<c r="{ref}"{s or date_style}><v>{serial!r}</v></c>'
+        return f'<c{s or date_style}><v>{serial!r}</v></c>'
     if isinstance(v, dt.date):
-        return f'<c r="{ref}"{s or date_style}><v>{(v - _EPOCH).days}</v></c>'
-    return f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{_escape(str(v))}</t></is></c>'
+        return f'<c{s or date_style}><v>{(v - _EPOCH).days}</v></c>'
+    return f'<c{s} t="inlineStr"><is><t xml:space="preserve">{_escape(str(v))}</t></is></c>'
 
 
 def _plain(text: str) -> bool:
@@ -73,37 +73,37 @@ def _plain(text: str) -> bool:
 
 def _rows_xml(rows: Iterable[Row], width: int, styles: list[str], first_row: int,
               date_style: str = "") -> Iterable[str]:
-    """Each row as SpreadsheetML.  Blank cells (None, "") are left out.
+    """Each row as SpreadsheetML.
 
-    Run once per cell of every big sheet, so the common types (text, numbers, dates) are
-    formatted inline from per-column prefixes, and escaping is skipped for rows whose texts,
-    taken together, contain nothing to escape (nearly all of them).
+    Run once per cell of every big sheet, so it is lean: cells carry no ``r`` reference (it
+    is optional; a cell follows the one before), a blank (None or "") is an empty styled
+    cell keeping its column's place, the common types (text, numbers, dates) are formatted
+    inline from per-column prefixes, and escaping is skipped for rows whose texts, taken
+    together, contain nothing to escape (nearly all of them).  Leaving out the references
+    makes the XML an eighth smaller and quicker to compress.
     """
-    cols = _letters(width)
-    opens = [f'<c r="{c}' for c in cols]
-    text_mid = [f'"{s} t="inlineStr"><is><t xml:space="preserve">' for s in styles]
-    num_mid = [f'"{s}><v>' for s in styles]
-    date_mid = [f'"{s or date_style}><v>' for s in styles]
+    text_open = [f'<c{s} t="inlineStr"><is><t xml:space="preserve">' for s in styles]
+    num_open = [f"<c{s}><v>" for s in styles]
+    date_open = [f"<c{s or date_style}><v>" for s in styles]
+    blank = [f"<c{s}/>" for s in styles]
     epoch = _EPOCH.toordinal()
     for r, row in enumerate(rows, start=first_row):
-        rs = str(r)
         plain = _plain(" ".join([v for v in row if type(v) is str]))
         parts = []
         add = parts.append
         for c, v in enumerate(row):
             t = type(v)
             if t is str:
-                if v:
-                    add(f"{opens[c]}{rs}{text_mid[c]}{v if plain else _escape(v)}</t></is></c>")
+                add(f"{text_open[c]}{v if plain else _escape(v)}</t></is></c>" if v else blank[c])
             elif v is None:
-                continue
+                add(blank[c])
             elif t is int or t is float:
-                add(f"{opens[c]}{rs}{num_mid[c]}{v!r}</v></c>")
+                add(f"{num_open[c]}{v!r}</v></c>")
             elif t is dt.date:
-                add(f"{opens[c]}{rs}{date_mid[c]}{v.toordinal() - epoch}</v></c>")
+                add(f"{date_open[c]}{v.toordinal() - epoch}</v></c>")
             else:
-                add(_cell_xml(f"{cols[c]}{rs}", styles[c], v, date_style))
-        yield f'<row r="{rs}">{"".join(parts)}</row>'
+                add(_cell_xml(styles[c], v, date_style))
+        yield f'<row r="{r}">{"".join(parts)}</row>'
 
 
 RowSource = Callable[[int, int], Iterable[Row]]  #: (start, stop) -> rows[start:stop]
