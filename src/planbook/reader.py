@@ -93,33 +93,41 @@ def _open(path: Path):
         raise UnusableFileError(path, f"corrupt workbook ({type(exc).__name__}: {str(exc).splitlines()[0][:120]})") from exc
 
 
-def _sheet_rows(wb, name: str, path: Path) -> list[list[object]]:
+def _parse_sheet(wb, name: str, path: Path):
     try:
-        return wb.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        return wb.get_sheet_by_name(name)
     except Exception as exc:
         raise UnusableFileError(path, f"sheet {name!r} cannot be read ({type(exc).__name__})") from exc
 
 
 @dataclass
 class LoadedWorkbook:
-    """A workbook's cells as read from disk: every sheet but the Guide, as lists of rows."""
+    """A workbook read from disk: every sheet but the Guide, parsed by calamine."""
 
     path: Path
     names: list[str]
-    sheets: dict[str, list[list[object]]]
+    parsed: dict[str, object]  # sheet name -> calamine's parsed sheet
+
+    def rows(self, name: str) -> list[list[object]]:
+        """A sheet's cells as Python values, row by row (made when asked for)."""
+        try:
+            return self.parsed[name].to_python(skip_empty_area=False)
+        except Exception as exc:
+            raise UnusableFileError(self.path, f"sheet {name!r} cannot be read ({type(exc).__name__})") from exc
 
 
 def load_workbook(path: str | os.PathLike[str]) -> LoadedWorkbook:
-    """Read a workbook's cells: the slow, file-bound half of :func:`read_plan`.
+    """Open and parse a workbook: the slow, file-bound half of :func:`read_plan`.
 
     Parsing runs in calamine's native code without holding Python's lock, so a consolidation
-    loads the next files on other threads while this one turns rows into actions.
+    parses the next files on other threads while this one turns rows into actions (making
+    Python values needs the lock, so :meth:`LoadedWorkbook.rows` is left to the reader).
     Raises :class:`UnusableFileError` as :func:`read_plan` does.
     """
     p = Path(path)
     wb = _open(p)
     names = list(wb.sheet_names)
-    return LoadedWorkbook(p, names, {name: _sheet_rows(wb, name, p) for name in names if name != GUIDE})
+    return LoadedWorkbook(p, names, {name: _parse_sheet(wb, name, p) for name in names if name != GUIDE})
 
 
 def as_text(value: object) -> str:
@@ -155,19 +163,19 @@ def _parse_due_value(value: object, context_year: int | None) -> Due:
 
 
 def _read_meta(book: LoadedWorkbook) -> dict[str, list[str]] | None:
-    if META not in book.sheets:
+    if META not in book.parsed:
         return None
     meta: dict[str, list[str]] = {}
-    for row in book.sheets[META]:
+    for row in book.rows(META):
         if row and not _blank(row[0]):
             meta.setdefault(as_text(row[0]).strip(), []).append(as_text(row[1]) if len(row) > 1 else "")
     return meta
 
 
 def _read_lists(book: LoadedWorkbook) -> tuple[list[str], list[Lead]] | None:
-    if LISTS not in book.sheets:
+    if LISTS not in book.parsed:
         return None
-    rows = book.sheets[LISTS]
+    rows = book.rows(LISTS)
     if not rows:
         return [], []
     header = {as_text(v).strip().lower(): i for i, v in enumerate(rows[0]) if not _blank(v)}
@@ -242,7 +250,7 @@ def read_plan(path: str | os.PathLike[str], *, strings: dict | None = None,
     for sheet in names:
         if sheet in (GUIDE, LISTS, META):
             continue
-        rows = book.sheets[sheet]
+        rows = book.rows(sheet)
         header_row = _find_header(rows)
         if header_row is None:
             filled = sum(1 for row in rows if any(not _blank(v) for v in row))
