@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
 from planbook import Lead, PlanInfo, parallel, write_plan
+from planbook import consolidate as consolidate_module
 from planbook import consolidated_writer, fastrows
 from planbook.consolidate import consolidate
 from planbook.consolidated_writer import write_consolidated
@@ -30,6 +31,36 @@ def _fork_allowed(monkeypatch):
     """Share work on any Linux machine the tests run on, however many cores it has."""
     monkeypatch.delenv("PLANBOOK_WORKERS", raising=False)
     monkeypatch.setattr(parallel, "available", lambda: True)
+
+
+def _pid_of(item: int) -> tuple[int, int]:
+    time.sleep(0.005)  # long enough for the worker to start and take its share
+    return item * item, os.getpid()
+
+
+def test_map_in_order_shares_items_and_keeps_their_order():
+    results = list(parallel.map_in_order(_pid_of, list(range(40))))
+    assert [r for r, _ in results] == [i * i for i in range(40)]
+    pids = {pid for _, pid in results}
+    assert os.getpid() in pids and len(pids) == 2  # both processes did some
+
+
+def test_map_in_order_finishes_the_work_when_the_worker_fails(capfd):
+    parent = os.getpid()
+
+    def fragile(item: int) -> int:
+        time.sleep(0.005)
+        if os.getpid() != parent and item >= 3:
+            raise MemoryError("worker out of memory")
+        return item * 10
+
+    assert list(parallel.map_in_order(fragile, list(range(30)))) == [i * 10 for i in range(30)]
+    assert "worker process stopped (MemoryError: worker out of memory)" in capfd.readouterr().err
+
+
+def test_map_in_order_runs_here_when_forking_is_switched_off(monkeypatch):
+    monkeypatch.setattr(parallel, "available", lambda: False)
+    assert {pid for _, pid in parallel.map_in_order(_pid_of, list(range(10)))} == {os.getpid()}
 
 
 def test_prefetch_gives_map_in_order_and_runs_ahead_on_threads():
@@ -136,13 +167,27 @@ def _everything(result):
             [(e.reason, e.action.ref) for e in result.exceptions])
 
 
-def test_consolidation_loaded_on_threads_equals_one_thread(tmp_path, monkeypatch):
+def test_consolidation_read_by_a_worker_or_threads_equals_one_thread(tmp_path, monkeypatch):
     folder = _inputs(tmp_path / "in")
-    shared = consolidate([folder], today=TODAY)
+    readers = tmp_path / "pids"
+    real_read = consolidate_module._read_source
+
+    def read(path):
+        with open(readers, "a") as fh:
+            fh.write(f"{os.getpid()}\n")
+        time.sleep(0.01)  # give the worker time to start and take its share
+        return real_read(path)
+
+    monkeypatch.setattr(consolidate_module, "_read_source", read)
+    monkeypatch.setattr(consolidate_module, "PARALLEL_FROM", 2)
+    by_worker = consolidate([folder], today=TODAY)
+    assert len(set(readers.read_text().split())) == 2  # both processes read some files
+    monkeypatch.setattr(parallel, "available", lambda: False)  # no fork: loader threads
+    by_threads = consolidate([folder], today=TODAY)
     monkeypatch.setenv("PLANBOOK_WORKERS", "1")
     alone = consolidate([folder], today=TODAY)
-    assert _everything(shared) == _everything(alone)
-    assert len(shared.actions) == 12 * 4 and any(s.skipped for s in shared.sources)
+    assert _everything(by_worker) == _everything(alone) == _everything(by_threads)
+    assert len(alone.actions) == 12 * 4 and any(s.skipped for s in alone.sources)
 
 
 def test_workbook_written_by_two_processes_equals_one(tmp_path, monkeypatch):

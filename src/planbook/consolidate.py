@@ -14,12 +14,14 @@ Nothing is lost: every non-empty input row is in ``actions`` or has a finding sa
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import os
+import pickle
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,8 +30,8 @@ from .changes import Change, compare_with_previous
 from .due import parse_due
 from .errors import PlanbookError, UnusableFileError
 from .findings import Finding, Report
-from .model import Action
-from .parallel import prefetch
+from . import parallel
+from .model import Action, Origin
 from .reader import LoadedWorkbook, Plan, load_workbook, read_plan
 from .spill import SpillStore
 from .status import FINISHED, OFF_TRACK, SLIPPAGE
@@ -146,11 +148,14 @@ def _cell_of(plan_file: str, action: Action) -> tuple[str, str, str]:
     return (o.file, o.sheet, f"A{o.row}") if o else (plan_file, "", "")
 
 
-_Loaded = tuple[str, str, "LoadedWorkbook | None", str]  # sha256, modified, the cells (or None), why not
+#: From this many input files, a forked worker reads some of them (see planbook.parallel).
+PARALLEL_FROM = 8
+_Loaded = tuple[str, str, "LoadedWorkbook | None", str]  # sha256, modified, the workbook (or None), why not
+_Read = tuple[str, str, "Plan | None", str]  # sha256, modified, the plan (or None), why it was skipped
 
 
 def _load_source(path: Path) -> _Loaded:
-    """Fingerprint one input and read its cells (run on a loader thread: see planbook.parallel).
+    """Fingerprint one input and parse it (a loader thread may run this: see planbook.parallel).
     A file that cannot be used gives the reason, not an error."""
     try:
         sha256, modified = _fingerprint(path)
@@ -162,6 +167,51 @@ def _load_source(path: Path) -> _Loaded:
         return sha256, modified, None, exc.reason
     except OSError as exc:
         return sha256, modified, None, f"cannot be read ({exc.strerror})"
+
+
+def _read_loaded(path: Path, loaded: _Loaded) -> _Read:
+    sha256, modified, book, reason = loaded
+    if book is None:
+        return sha256, modified, None, reason
+    try:
+        return sha256, modified, read_plan(path, loaded=book), ""
+    except UnusableFileError as exc:
+        return sha256, modified, None, exc.reason
+
+
+def _read_source(path: Path) -> _Read:
+    return _read_loaded(path, _load_source(path))
+
+
+def _read_all(files: list[Path]) -> Iterator[_Read]:
+    """Each input read, in order, using both cores: a forked worker reading some files where
+    there is fork, else loader threads parsing ahead."""
+    if len(files) >= PARALLEL_FROM and parallel.available():
+        return parallel.map_in_order(_read_source, files, pack=_pack_read, unpack=_unpack_read)
+    return map(_read_loaded, files, parallel.prefetch(_load_source, files))
+
+
+def _pack_read(read: _Read) -> bytes:
+    """A read result as bytes for the trip from a worker process: actions as plain tuples,
+    several times quicker to pickle and unpickle than the objects."""
+    sha256, modified, plan, reason = read
+    if plan is None:
+        return pickle.dumps((read, [], []), protocol=pickle.HIGHEST_PROTOCOL)
+    sheets: dict[str, int] = {}
+    rows = [(a.ref, a.action, a.lead, a.theme, a.objective, a.partners, a.due, a.success_measure, a.resources,
+             a.status, a.status_text, a.progress, a.last_updated, a.extras or None,
+             sheets.setdefault(a.origin.sheet, len(sheets)), a.origin.row) for a in plan.actions]
+    bare = dataclasses.replace(plan, actions=[])
+    return pickle.dumps(((sha256, modified, bare, reason), list(sheets), rows), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _unpack_read(data: bytes) -> _Read:
+    read, sheets, rows = pickle.loads(data)
+    plan = read[2]
+    if plan is not None:
+        file = Path(plan.path).name
+        plan.actions = [Action(*row[:13], row[13] or {}, Origin(file, sheets[row[14]], row[15])) for row in rows]
+    return read
 
 
 @gc_paused()
@@ -178,18 +228,10 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
     excluded = {Path(p).resolve() for p in exclude}
     files = [f for f in files if f.resolve() not in excluded]
     report = Report()
-    strings: dict[str, str] = {}  # one copy of each repeated cell value across all inputs
     plans: list[tuple[Plan, Source]] = []
     store: SpillStore | None = None
     rows_so_far, spilled_plans = 0, 0
-    for i, (path, (sha256, modified, book, reason)) in enumerate(zip(files, prefetch(_load_source, files)), start=1):
-        plan = None
-        if book is not None:
-            try:
-                plan = read_plan(path, strings=strings, loaded=book)
-            except UnusableFileError as exc:
-                reason = exc.reason
-        del book  # the cells are not needed once read
+    for i, (path, (sha256, modified, plan, reason)) in enumerate(zip(files, _read_all(files)), start=1):
         if progress:
             progress(i, len(files), str(path))
         src = Source(str(path), sha256=sha256, modified=modified)

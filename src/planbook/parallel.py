@@ -2,12 +2,17 @@
 
 Two helpers, each with the same result as doing the work in this process:
 
-* :func:`prefetch` — background threads compute the next items of a list while this thread
-  uses each result in turn (loading workbooks: calamine parses without holding Python's lock).
+* :func:`map_in_order` — a forked worker and this process share out the items of a list,
+  each taking the next one free; results come back in list order (reading 150 workbooks).
 * :func:`in_child` — a forked child does one job (writing some sheets) while this process
-  does another.  It needs ``fork`` (the child starts with this process's memory, so nothing
-  is copied to it): Linux only.  Elsewhere, with one core, or if the child fails for any
-  reason, this process does the job itself, so a failure costs time, never results.
+  does another.
+* :func:`prefetch` — where there is no fork: background threads compute the next items of
+  a list while this thread uses each result in turn (calamine parses without holding
+  Python's lock, though the threads contend for it; a worker process reads a third faster).
+
+The first two need ``fork`` (the child starts with this process's memory, so nothing is
+copied to it): Linux only.  If a worker or child fails for any reason, this process does
+its share itself, so a failure costs time, never results.
 
 ``PLANBOOK_WORKERS=1`` turns both off: everything runs here, one item after another.
 """
@@ -15,7 +20,10 @@ from __future__ import annotations
 
 import itertools
 import os
+import pickle
+import queue
 import sys
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar
@@ -68,6 +76,92 @@ def prefetch(fn: Callable[[T], R], items: Sequence[T], *, ahead: int = 3, thread
             yield result
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def map_in_order(fn: Callable[[T], R], items: Sequence[T], *, pack: Callable[[R], bytes] = pickle.dumps,
+                 unpack: Callable[[bytes], R] = pickle.loads, parallel: bool = True) -> Iterator[R]:
+    """``map(fn, items)``, shared with a forked worker; results come back in ``items`` order.
+
+    Each process takes the next item not yet taken, so a slow item does not hold the other
+    process up.  ``pack``/``unpack`` carry a worker's result across (a compact form matters
+    when results are large).  At most a few results wait out of order, so memory stays bounded.
+    """
+    if not (parallel and len(items) >= 2 and available()):
+        yield from map(fn, items)
+        return
+    ctx = _context()
+    receiver, sender = ctx.Pipe(duplex=False)
+    taken, lock = ctx.RawValue("q", 0), ctx.Lock()
+
+    def take() -> int:
+        with lock:
+            i = taken.value
+            taken.value = i + 1
+        return i
+
+    worker = ctx.Process(target=_serve, args=(fn, items, pack, sender, take), daemon=True)
+    worker.start()
+    sender.close()
+    done: dict[int, R] = {}  # results not yet handed out
+    want, broken = 0, False
+
+    def receive(block: bool) -> bool:
+        """Collect the worker's finished results; False once it has stopped."""
+        try:
+            while block or receiver.poll():
+                data = receiver.recv_bytes()
+                done[int.from_bytes(data[:4], "little")] = unpack(memoryview(data)[4:])
+                block = False
+            return True
+        except (EOFError, OSError):  # the worker stopped (finished, failed or killed)
+            return False
+
+    try:
+        while want < len(items):
+            if want in done:
+                yield done.pop(want)
+                want += 1
+                continue
+            broken = broken or not receive(block=False)
+            if want in done:
+                continue
+            if broken:  # the worker took this item but never delivered it: do it here
+                done[want] = fn(items[want])
+            elif len(done) < 4 and (i := take()) < len(items):
+                done[i] = fn(items[i])
+            else:  # the worker has what comes next
+                broken = not receive(block=True)
+    finally:
+        receiver.close()
+        worker.join(timeout=5)
+        if worker.is_alive():
+            worker.terminate()
+            worker.join()
+
+
+def _serve(fn: Callable, items: Sequence, pack: Callable, sender, take: Callable[[], int]) -> None:
+    """The worker: take the next free item, compute it, and hand the packed result to a sender
+    thread (so computing goes on while the parent is busy)."""
+    out: queue.Queue[bytes | None] = queue.Queue(maxsize=4)
+
+    def send() -> None:
+        while (data := out.get()) is not None:
+            try:
+                sender.send_bytes(data)
+            except OSError:  # the parent stopped listening (it was interrupted)
+                return
+
+    thread = threading.Thread(target=send, daemon=True)
+    thread.start()
+    try:
+        while (i := take()) < len(items):
+            out.put(i.to_bytes(4, "little") + pack(fn(items[i])))
+    except BaseException as exc:  # noqa: BLE001 - the parent redoes what is missing
+        _say_stopped(exc)
+    finally:
+        out.put(None)
+        thread.join()
+        sender.close()
 
 
 class Child:

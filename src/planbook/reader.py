@@ -200,19 +200,17 @@ def _find_header(rows: list[list[object]]) -> int | None:
     return None
 
 
-def read_plan(path: str | os.PathLike[str], *, strings: dict | None = None,
-              loaded: LoadedWorkbook | None = None) -> Plan:
+def read_plan(path: str | os.PathLike[str], *, loaded: LoadedWorkbook | None = None) -> Plan:
     """Read a standard plan workbook: actions from every lead tab and a report of findings.
 
-    ``strings`` is a cache shared across many reads (consolidation) so that a value repeated
-    on thousands of rows (a theme, a lead, a date) is held in memory once.
-    ``loaded`` is the workbook's cells if :func:`load_workbook` has read them already.
+    ``loaded`` is the workbook if :func:`load_workbook` has parsed it already.
     Raises :class:`UnusableFileError` when the file cannot be used at all (not a workbook,
     corrupt, password-protected, legacy .xls, or not a planbook workbook).
     """
     p = Path(path)
     book = loaded or load_workbook(p)
     names = book.names
+    strings: dict = {}  # one copy of each value repeated down the file (a theme, a lead, a date)
     file = p.name
     report = Report()
     meta = _read_meta(book)
@@ -280,8 +278,7 @@ def read_plan(path: str | os.PathLike[str], *, strings: dict | None = None,
 
 def _read_tab(plan: Plan, file: str, sheet: str, rows: list[list[object]], header_row: int, tab_lead: str,
               context_year: int | None, lead_keys: set[str], theme_keys: set[str],
-              first_ref: dict[str, tuple[str, int, int]], known_extras: set[str] = frozenset(),
-              strings: dict | None = None) -> None:
+              first_ref: dict[str, tuple[str, int, int]], known_extras: set[str], strings: dict) -> None:
     report = plan.report
     columns: dict[int, str] = {}  # col -> field name or "extra:<header>"
     taken: set[str] = set()
@@ -308,7 +305,6 @@ def _read_tab(plan: Plan, file: str, sheet: str, rows: list[list[object]], heade
                            outcome="kept as extra column"))
     col_of = {f: c for c, f in columns.items()}
     extra_cols = [(f[6:], c) for c, f in columns.items() if f.startswith("extra:")]
-    strings = {} if strings is None else strings
     _read_rows(plan, file, sheet, rows, header_row, width, col_of, extra_cols, tab_lead, context_year, lead_keys,
                theme_keys, first_ref, strings)
 
