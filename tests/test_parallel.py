@@ -1,6 +1,7 @@
 """Work shared with a forked process gives exactly what one process gives, even when the helper fails."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import threading
@@ -115,27 +116,38 @@ def _grid(n: int) -> list[list[object]]:
             for i in range(n)]
 
 
-def _splice(path, rows, child_from=None):
+def _splice(path, rows, child_from=None, right_styles=True):
+    """Two sheets of ``rows``; with ``child_from``, a forked child writes those rows, started
+    before the workbook exists (as the consolidated writer does)."""
     wb = xlsxwriter.Workbook(str(path))
-    for name in ("One", "Two"):
-        ws = wb.add_worksheet(name)
-        ws.write_row(0, 0, ["When", "What", "How much", "Flag"])
-        ws.write_blank(1, 0, None, wb.add_format({"num_format": "yyyy-mm-dd"}))
-    wb.close()
+    date = wb.add_format({"num_format": "yyyy-mm-dd"})
+    style = f' s="{date._get_xf_index()}"' if right_styles else ' s="7"'
     spec = (4, len(rows), lambda start, stop: rows[start:stop], 0)
-    splice_rows(path, {1: spec, 2: spec}, child_from=child_from)
+    sheets = {1: spec, 2: spec}
+    with fastrows.rows_child(sheets, child_from or {}, {i: ([style, "", "", ""], style) for i in sheets}, path) \
+            if child_from else contextlib.nullcontext() as child:
+        for name in ("One", "Two"):
+            ws = wb.add_worksheet(name)
+            ws.write_row(0, 0, ["When", "What", "How much", "Flag"])
+            ws.write_blank(1, 0, None, date)
+        wb.close()
+        splice_rows(path, sheets, child=child)
 
 
 @settings(max_examples=15, deadline=None)
-@given(st.integers(0, 60), st.data())
-def test_a_sheet_split_between_processes_is_the_same_sheet(tmp_path_factory, n, data):
+@given(st.integers(0, 60), st.data(), st.booleans())
+def test_a_sheet_split_between_processes_is_the_same_sheet(tmp_path_factory, n, data, right_styles):
     k = data.draw(st.integers(0, n))
     rows = _grid(n)
     folder = tmp_path_factory.mktemp("split")
     _splice(folder / "one.xlsx", rows)
+    redone = []
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(parallel, "available", lambda: True)
-        _splice(folder / "two.xlsx", rows, child_from={1: k, 2: 0})
+        real = fastrows.RowsChild._deflate_pieces
+        mp.setattr(fastrows.RowsChild, "_deflate_pieces", lambda self: redone.append(1) or real(self))
+        _splice(folder / "two.xlsx", rows, child_from={1: k, 2: 0}, right_styles=right_styles)
+    assert bool(redone) != right_styles  # the child's rows are used only if it assumed the right styles
     with zipfile.ZipFile(folder / "one.xlsx") as a, zipfile.ZipFile(folder / "two.xlsx") as b:
         assert b.testzip() is None  # every member's CRC, including the joined ones
         assert sorted(a.namelist()) == sorted(b.namelist())

@@ -7,10 +7,12 @@ by :mod:`planbook.fastrows` (several times faster than cell-by-cell, flat memory
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from . import __version__
 from .atomic import atomic_output
@@ -21,7 +23,7 @@ from .consolidate import Consolidation, consolidate
 from .due import DATE, Due
 from .findings import ERROR, INFO, WARNING
 from .model import Action
-from .fastrows import splice_rows
+from .fastrows import RowSource, rows_child, splice_rows
 from .status import COLOURS, FINISHED, NOT_STARTED, STATUSES
 from .writer import col_letter
 
@@ -77,47 +79,53 @@ def write_consolidated(result: Consolidation, out: str | os.PathLike[str], *,
     import xlsxwriter
 
     chunks = _sheet_chunks(len(result.actions), max_rows)
+    tables = _tables(result, chunks)
+    deferred = {i: (len(t.headers), t.count, t.make_rows, t.date_col) for i, t in enumerate(tables, start=2)}
+    # Big runs: a forked child writes the other sheets' rows and the end of All actions while
+    # this process makes the workbook around them.  Not with a spill file (its read position
+    # would be shared); those runs are about memory.
+    big = len(result.actions) + len(result.exceptions) >= PARALLEL_FROM_ROWS and result.store is None
     with atomic_output(out) as tmp:
         wb = xlsxwriter.Workbook(str(tmp), {"strings_to_numbers": False, "strings_to_formulas": False,
                                             "strings_to_urls": False})
-        deferred: dict[int, tuple[int, int, object]] = {}
         wb.set_properties({"title": f"{result.title} — consolidated", "subject": result.period,
                            "comments": f"planbook {__version__} consolidation"})
         fmt = _Formats(wb)
-        _write_summary(wb, fmt, result, chunks)
-        for name, start, end in chunks:
-            _write_actions(wb, fmt, deferred, name, result.actions[start:end], result.extra_columns, result.today,
-                           result.full if result.store else None)
-        actions_sheets = set(deferred)
-        _write_exceptions(wb, fmt, deferred, result)
-        _write_changes(wb, fmt, deferred, result)
-        _write_issues(wb, fmt, deferred, result)
-        _write_sources(wb, fmt, deferred, result)
-        meta = wb.add_worksheet("_planbook")
-        for r, (k, v) in enumerate([("planbook_format", "1"), ("role", "consolidated"), ("title", result.title),
-                                    ("period", result.period), ("as_of", result.today.isoformat()),
-                                    ("coordinator", result.coordinator), ("coordinator_email", result.coordinator_email),
-                                    ("generator", f"planbook {__version__}")]):
-            meta.write_string(r, 0, k)
-            meta.write_string(r, 1, v)
-        meta.very_hidden()
-        names = [ws.name for ws in wb.worksheets()]
-        wb.close()
-        # Big runs: a second process writes the other sheets and the end of All actions.  Not
-        # with a spill file (its read position would be shared); those runs are about memory.
-        big = len(result.actions) + len(result.exceptions) >= PARALLEL_FROM_ROWS and result.store is None
-        splice_rows(tmp, deferred, child_from=_share_out(deferred, actions_sheets) if big else None)
+        styles = {i: fmt.styles(t) for i, t in enumerate(tables, start=2)}
+        share = _share_out(deferred, {i for i in deferred if i - 2 < len(chunks)}) if big else {}
+        with rows_child(deferred, share, styles, tmp) if big else contextlib.nullcontext() as child:
+            _write_summary(wb, fmt, result, chunks)  # sheet 1
+            for table in tables:  # sheets 2, 3, ...
+                _table_sheet(wb, fmt, table)
+            meta = wb.add_worksheet("_planbook")
+            for r, (k, v) in enumerate([("planbook_format", "1"), ("role", "consolidated"), ("title", result.title),
+                                        ("period", result.period), ("as_of", result.today.isoformat()),
+                                        ("coordinator", result.coordinator),
+                                        ("coordinator_email", result.coordinator_email),
+                                        ("generator", f"planbook {__version__}")]):
+                meta.write_string(r, 0, k)
+                meta.write_string(r, 1, v)
+            meta.very_hidden()
+            names = [ws.name for ws in wb.worksheets()]
+            wb.close()
+            splice_rows(tmp, deferred, child=child)
     return names
 
 
+#: The part of the rows this process writes when a child shares the work: less than half,
+#: as the child starts while this process still makes the Summary and the workbook's shell
+#: (measured at 45k rows: both finish together at about 0.42).
+_MY_SHARE = 0.42
+
+
 def _share_out(deferred: dict, actions_sheets: set[int]) -> dict[int, int]:
-    """Which rows a second process writes: every sheet but All actions, and as much of the end
-    of All actions as evens out the rows each process writes (a row's long texts dominate its
-    cost, so an Exceptions row costs about what an All actions row does)."""
+    """Which rows a child process writes: every sheet but All actions, and enough of the end
+    of All actions that both processes finish together (a row's long texts dominate its cost,
+    so an Exceptions row costs about what an All actions row does)."""
     main = max(actions_sheets, key=lambda i: deferred[i][1])
     nrows = deferred[main][1]
-    others = sum(spec[1] for i, spec in deferred.items() if i != main)
-    return {i: (min((nrows + others) // 2, nrows) if i == main else 0) for i in deferred}
+    total = sum(spec[1] for spec in deferred.values())
+    return {i: (min(int(total * _MY_SHARE), nrows) if i == main else 0) for i in deferred}
 
 
 class _Formats:
@@ -133,6 +141,14 @@ class _Formats:
         self.top = wb.add_format({"valign": "top"})
         self.status = {s: wb.add_format({"bg_color": fill, "font_color": font, "border": 1})
                        for s, (_, fill, font) in COLOURS.items()}
+        self.kinds = {"date": self.date, "wrap": self.wrap, "top": self.top}
+        for f in self.kinds.values():  # fix their style numbers now: a child writing rows needs them
+            f._get_xf_index()  # before the workbook is closed (planbook.fastrows checks they held)
+
+    def styles(self, table: _Table) -> tuple[list[str], str]:
+        """Each column's style attribute in the rows of ``table``, and the date style."""
+        attrs = [f' s="{self.kinds[table.kind(c)].xf_index}"' for c in range(len(table.headers))]
+        return attrs, (attrs[table.date_col] if table.date_col is not None else "")
 
 
 def _add_status_colours(ws, fmt: _Formats, first_row: int, last_row: int, col: int) -> None:
@@ -254,31 +270,58 @@ def _action_rows(actions: Sequence[Action], extras: list[str], today: dt.date, f
                *((o.file, o.sheet, o.row) if o else (None, None, None))]
 
 
-def _deferred_sheet(wb, fmt: _Formats, deferred: dict, name: str, headers: list[str], nrows: int, make_rows,
-                    widths: list[int], col_formats: dict[int, object], *, freeze_cols: int = 0,
-                    status_col: int | None = None) -> None:
-    """A sheet whose header and styles XlsxWriter writes and whose rows fastrows streams in."""
-    ws = wb.add_worksheet(name)
-    for c, w in enumerate(widths):
+@dataclass
+class _Table:
+    """A sheet of many rows: XlsxWriter writes its header, widths and styles; fastrows streams
+    its ``count`` rows, made by ``make_rows(start, stop)`` as they are written."""
+
+    name: str
+    headers: list[str]
+    widths: list[int]
+    count: int
+    make_rows: RowSource
+    kinds: dict[int, str] = field(default_factory=dict)  # column -> "date" or "wrap" (else "top")
+    freeze_cols: int = 0
+    status_col: int | None = None
+
+    def kind(self, c: int) -> str:
+        return self.kinds.get(c, "top")
+
+    @property
+    def date_col(self) -> int | None:
+        return next((c for c, k in sorted(self.kinds.items()) if k == "date"), None)
+
+
+def _table_sheet(wb, fmt: _Formats, table: _Table) -> None:
+    """The sheet's header, widths, styles and a *probe row*: one blank cell in each column's
+    style, which fastrows replaces by the real rows."""
+    ws = wb.add_worksheet(table.name)
+    for c, w in enumerate(table.widths):
         ws.set_column(c, c, w)
-    _header_row(ws, fmt, headers, nrows)
-    ws.freeze_panes(1, freeze_cols)
-    for c in range(len(headers)):  # the probe row: each column's style, replaced by the real rows
-        ws.write_blank(1, c, None, col_formats.get(c, fmt.top))
-    if status_col is not None:
-        _add_status_colours(ws, fmt, 1, nrows, status_col)
-    date_col = next((c for c, f in col_formats.items() if f is fmt.date), None)
-    deferred[len(wb.worksheets())] = (len(headers), nrows, make_rows, date_col)
+    _header_row(ws, fmt, table.headers, table.count)
+    ws.freeze_panes(1, table.freeze_cols)
+    for c in range(len(table.headers)):
+        ws.write_blank(1, c, None, fmt.kinds[table.kind(c)])
+    if table.status_col is not None:
+        _add_status_colours(ws, fmt, 1, table.count, table.status_col)
 
 
-def _write_actions(wb, fmt: _Formats, deferred: dict, name: str, actions: Sequence[Action], extras: list[str],
-                   today: dt.date, full) -> None:
+def _tables(result: Consolidation, chunks) -> list[_Table]:
+    """Every row-heavy sheet, in order: All actions (and its continuations), Exceptions,
+    Changes, Data issues, Sources."""
+    full = result.full if result.store else None
+    extras = result.extra_columns
     headers = [*_ACTION_HEADERS, *extras, *_SOURCE_HEADERS]
-    dates = {headers.index(h) for h in ("Due", "Last updated", "Due by")}
-    _deferred_sheet(wb, fmt, deferred, name, headers, len(actions),
-                    lambda start, stop: _action_rows(actions[start:stop], extras, today, full),
-                    [_WIDTHS.get(h, 16) for h in headers], {c: fmt.date for c in dates}, freeze_cols=1,
-                    status_col=HEADERS.index("Status"))
+    dates = {headers.index(h): "date" for h in ("Due", "Last updated", "Due by")}
+    tables = [_Table(name, headers, [_WIDTHS.get(h, 16) for h in headers], end - start,
+                     _slice_rows(result.actions[start:end], extras, result.today, full), dates, freeze_cols=1,
+                     status_col=HEADERS.index("Status"))
+              for name, start, end in chunks]
+    return tables + [_exceptions_table(result), _changes_table(result), _issues_table(result), _sources_table(result)]
+
+
+def _slice_rows(actions: Sequence[Action], extras: list[str], today: dt.date, full) -> RowSource:
+    return lambda start, stop: _action_rows(actions[start:stop], extras, today, full)
 
 
 def _header_row(ws, fmt: _Formats, headers: list[str], nrows: int) -> None:
@@ -291,15 +334,15 @@ def _header_row(ws, fmt: _Formats, headers: list[str], nrows: int) -> None:
     ws.fit_to_pages(1, 0)
 
 
-def _simple_table(wb, fmt: _Formats, deferred: dict, name: str, headers: list[str], rows: Sequence | None,
-                  widths: list[int], *, status_col: int | None = None, wrap: bool = True,
-                  count: int = 0, make_rows=None) -> None:
-    """A sheet of ``rows`` (or of ``count`` rows made by ``make_rows(start, stop)`` as it is written)."""
-    col_formats = {c: fmt.date if h in ("Due", "Last updated", "Modified") else (fmt.wrap if wrap else fmt.top)
-                   for c, h in enumerate(headers)}
+def _table(name: str, headers: list[str], widths: list[int], rows: Sequence | None = None, *,
+           count: int = 0, make_rows: RowSource | None = None, wrap: bool = True,
+           status_col: int | None = None) -> _Table:
+    """A simple sheet of ``rows`` (or of ``count`` rows made as they are written)."""
+    kinds = {c: "date" if h in ("Due", "Last updated", "Modified") else ("wrap" if wrap else "top")
+             for c, h in enumerate(headers)}
     if rows is not None:
         count, make_rows = len(rows), lambda start, stop: rows[start:stop]
-    _deferred_sheet(wb, fmt, deferred, name, headers, count, make_rows, widths, col_formats, status_col=status_col)
+    return _Table(name, headers, widths, count, make_rows, kinds, status_col=status_col)
 
 
 def _origin(a: Action) -> list[object]:
@@ -307,39 +350,36 @@ def _origin(a: Action) -> list[object]:
     return [o.file, o.sheet, o.row] if o else ["", "", ""]
 
 
-def _write_exceptions(wb, fmt: _Formats, deferred: dict, result: Consolidation) -> None:
+def _exceptions_table(result: Consolidation) -> _Table:
     def rows(start: int, stop: int):
         for e in result.exceptions[start:stop]:
             a = result.full(e.action)
             yield [e.reason, a.ref, a.lead, a.action, a.status_shown or "Not started",
                    a.due.text if a.due.kind != "date" else a.due.end, a.progress, a.last_updated, *_origin(a)]
 
-    _simple_table(wb, fmt, deferred, "Exceptions", ["Why", "Ref", "Lead", "Action", "Status", "Due", "Progress update",
-                                          "Last updated", "Source file", "Source sheet", "Source row"],
-                  None, [28, 7, 20, 50, 12, 14, 50, 12, 22, 16, 8], status_col=4,
-                  count=len(result.exceptions), make_rows=rows)
+    return _table("Exceptions", ["Why", "Ref", "Lead", "Action", "Status", "Due", "Progress update", "Last updated",
+                                 "Source file", "Source sheet", "Source row"], [28, 7, 20, 50, 12, 14, 50, 12, 22, 16, 8],
+                  count=len(result.exceptions), make_rows=rows, status_col=4)
 
 
-def _write_changes(wb, fmt: _Formats, deferred: dict, result: Consolidation) -> None:
+def _changes_table(result: Consolidation) -> _Table:
     if result.changes is None:
         rows = [["No previous consolidation given (use --previous) — nothing to compare.", "", "", "", "", ""]]
     else:
         rows = [[c.kind, c.ref, c.lead, c.action, c.before, c.after] for c in result.changes]
-    _simple_table(wb, fmt, deferred, "Changes", ["Change", "Ref", "Lead", "Action", "Before", "Now"], rows,
-                  [22, 7, 20, 50, 30, 30])
+    return _table("Changes", ["Change", "Ref", "Lead", "Action", "Before", "Now"], [22, 7, 20, 50, 30, 30], rows)
 
 
-def _write_issues(wb, fmt: _Formats, deferred: dict, result: Consolidation) -> None:
+def _issues_table(result: Consolidation) -> _Table:
     order = {ERROR: 0, WARNING: 1, INFO: 2}
     findings = sorted(result.report, key=lambda f: (order.get(f.severity, 3), f.file, f.sheet))
     rows = [[f.severity, f.code, f.file, f.sheet, f.cell, f.value, f.message, f.outcome] for f in findings]
-    _simple_table(wb, fmt, deferred, "Data issues", ["Severity", "Problem", "File", "Sheet", "Cell", "Value",
-                                           "What is wrong", "What was done"], rows, [9, 22, 24, 18, 7, 20, 60, 26])
+    return _table("Data issues", ["Severity", "Problem", "File", "Sheet", "Cell", "Value", "What is wrong",
+                                  "What was done"], [9, 22, 24, 18, 7, 20, 60, 26], rows)
 
 
-def _write_sources(wb, fmt: _Formats, deferred: dict, result: Consolidation) -> None:
+def _sources_table(result: Consolidation) -> _Table:
     rows = [[s.file, s.lead, s.role, s.rows, s.rows_with_findings, s.used, s.sha256, s.modified, s.skipped]
             for s in result.sources]
-    _simple_table(wb, fmt, deferred, "Sources", ["File", "Lead", "Kind", "Rows read", "Rows with issues", "Actions used",
-                                       "SHA-256", "Modified", "Skipped because"], rows,
-                  [40, 24, 10, 9, 9, 9, 20, 18, 40], wrap=False)
+    return _table("Sources", ["File", "Lead", "Kind", "Rows read", "Rows with issues", "Actions used", "SHA-256",
+                              "Modified", "Skipped because"], [40, 24, 10, 9, 9, 9, 20, 18, 40], rows, wrap=False)

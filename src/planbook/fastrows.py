@@ -9,6 +9,7 @@ XlsxWriter's general per-cell path costs several microseconds a cell; this costs
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
@@ -17,7 +18,8 @@ import shutil
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import BinaryIO
 
 from . import parallel
 
@@ -108,7 +110,7 @@ def _rows_xml(rows: Iterable[Row], width: int, styles: list[str], first_row: int
 
 RowSource = Callable[[int, int], Iterable[Row]]  #: (start, stop) -> rows[start:stop]
 SheetRows = tuple[int, int, RowSource, "int | None"]
-Piece = tuple[int, int, int, bool]  #: (sheet index, first row, row after the last, ends the sheet?)
+Styles = tuple[list[str], str]  #: each column's style attribute (' s="3"' or ""), and the date style
 Segment = tuple[int, int, int, int]  #: (offset in its part file, deflated length, crc32, XML length)
 
 #: zlib level for the streamed sheets: level 1 is several times quicker than the default and
@@ -116,8 +118,51 @@ Segment = tuple[int, int, int, int]  #: (offset in its part file, deflated lengt
 _LEVEL = 1
 
 
-def splice_rows(path: str | os.PathLike[str], sheets: dict[int, SheetRows], *,
-                child_from: dict[int, int] | None = None) -> None:
+class RowsChild:
+    """Rows of some sheets, written and deflated by a forked child while the workbook around
+    them is still being made (see :func:`rows_child`)."""
+
+    def __init__(self, sheets: dict[int, SheetRows], child_from: dict[int, int], styles: dict[int, Styles],
+                 work: str) -> None:
+        self.sheets = sheets
+        self.child_from = {i: min(max(k, 0), sheets[i][1]) for i, k in child_from.items() if i in sheets}
+        self.styles = styles
+        self.part = os.path.join(work, "child")
+        self.pieces = [(i, k, sheets[i][1]) for i, k in self.child_from.items()]
+        self._child = parallel.in_child(lambda: _save_index(self.part, self._deflate_pieces()))
+
+    def _deflate_pieces(self) -> list[Segment]:
+        with open(self.part, "wb") as out:
+            return [_deflate_into(out, _rows_chunks(self.sheets[i], start, stop, self.styles[i]), final=False)
+                    for i, start, stop in self.pieces]
+
+    def segments(self, found: dict[int, Styles]) -> dict[int, Segment]:
+        """Each shared sheet's rows from the child: waited for, and redone here if the child
+        failed or assumed other styles than the workbook's (``found``)."""
+        done = self._child.wait()
+        if done and all(found[i] == self.styles[i] for i in self.child_from):
+            segments = _load_index(self.part)
+        else:
+            self.styles = {i: found[i] for i in self.child_from}
+            segments = self._deflate_pieces()
+        return {i: seg for (i, _, _), seg in zip(self.pieces, segments)}
+
+
+@contextlib.contextmanager
+def rows_child(sheets: dict[int, SheetRows], child_from: dict[int, int], styles: dict[int, Styles],
+               near: str | os.PathLike[str]) -> Iterator[RowsChild]:
+    """Start a forked child writing rows ``child_from[i]`` onward of each sheet ``i``, in the
+    column ``styles`` given, before the workbook exists; pass it to :func:`splice_rows`.
+    Its temporary files go in a folder next to ``near`` and are removed on exit."""
+    with tempfile.TemporaryDirectory(prefix=".planbook-", dir=os.path.dirname(os.fspath(near)) or ".") as work:
+        child = RowsChild(sheets, child_from, styles, work)
+        try:
+            yield child
+        finally:
+            child._child.wait()  # never leave it writing into a folder being removed
+
+
+def splice_rows(path: str | os.PathLike[str], sheets: dict[int, SheetRows], *, child: RowsChild | None = None) -> None:
     """Replace the probe row (row 2) of each sheet with real rows, in place.
 
     ``sheets`` maps a 1-based sheet index (XlsxWriter's ``xl/worksheets/sheet{N}.xml``) to
@@ -125,47 +170,43 @@ def splice_rows(path: str | os.PathLike[str], sheets: dict[int, SheetRows], *,
     at sheet row 2.  A date in a column whose probe cell has no style (a user's extra column)
     takes the style of the probe cell in the date column, so it shows as a date.
 
-    ``child_from`` shares the work with a forked child (:mod:`planbook.parallel`): for each
-    sheet index in it, the rows from that position on (0: the whole sheet) are written by the
-    child while this process writes the rows before.  Each part is deflated on its own and
-    the parts joined into one member: a deflate stream cut at a flush point carries on in
-    another compressor's output, and the CRCs combine.
+    With ``child`` (:func:`rows_child`), the rows it took are its, the rows before them this
+    process's.  Each part is deflated on its own and the parts joined into one member: a
+    deflate stream cut at a flush point carries on in another compressor's output, and the
+    CRCs combine.
     """
     src = os.fspath(path)
     tmp = src + ".splice"
-    shared = {i: min(max(k, 0), sheets[i][1]) for i, k in (child_from or {}).items() if i in sheets}
-    names = {index: f"xl/worksheets/sheet{index}.xml" for index in sheets}
-    with zipfile.ZipFile(src) as zin, tempfile.TemporaryDirectory(prefix=".planbook-", dir=os.path.dirname(src) or ".") as work:
-        theirs = [(i, k, sheets[i][1], True) for i, k in shared.items()]
-        mine = [(i, 0, k, False) for i, k in shared.items() if k > 0]
-        their_part, my_part = os.path.join(work, "child"), os.path.join(work, "parent")
-        child = parallel.in_child(lambda: _save_index(their_part, _deflate(src, names, sheets, theirs, their_part))) \
-            if shared else None
-        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=_LEVEL) as zout:
-            for info in zin.infolist():
-                index = _sheet_index(info.filename)
-                if index not in sheets:
-                    zout.writestr(info, zin.read(info.filename))
-                elif index not in shared:
-                    _write_sheet(zout, zin, info.filename, sheets[index])
-            if child is not None:
-                my_segments = dict(zip(mine, _deflate(src, names, sheets, mine, my_part)))
-                if child.wait():
-                    their_segments = dict(zip(theirs, _load_index(their_part)))
-                else:  # the child could not do its part: do it here
-                    their_segments = dict(zip(theirs, _deflate(src, names, sheets, theirs, their_part)))
-                for index, k in shared.items():
-                    parts = [(my_part, my_segments[(index, 0, k, False)])] if k > 0 else []
-                    parts.append((their_part, their_segments[(index, k, sheets[index][1], True)]))
-                    _add_deflated(zout, zin.getinfo(names[index]), parts)
+    shared = child.child_from if child is not None else {}
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=_LEVEL) as zout:
+        for info in zin.infolist():
+            index = _sheet_index(info.filename)
+            if index not in sheets:
+                zout.writestr(info, zin.read(info.filename))
+            elif index not in shared:
+                _write_sheet(zout, zin, info.filename, sheets[index])
+        if shared:
+            names = {i: f"xl/worksheets/sheet{i}.xml" for i in shared}
+            shells = {i: _shell(zin.read(names[i]), *sheets[i][:2], sheets[i][3]) for i in shared}
+            mine: dict[int, list[Segment]] = {}
+            my_part = os.path.join(os.path.dirname(child.part), "parent")
+            with open(my_part, "wb") as out:
+                for i, k in shared.items():
+                    head, tail, styles = shells[i]
+                    mine[i] = [_deflate_into(out, [head], final=False),
+                               _deflate_into(out, _rows_chunks(sheets[i], 0, k, styles), final=False),
+                               _deflate_into(out, [tail], final=True)]
+            theirs = child.segments({i: shells[i][2] for i in shared})
+            for i in shared:
+                head, rows, tail = mine[i]
+                parts = [(my_part, head), (my_part, rows), (child.part, theirs[i]), (my_part, tail)]
+                _add_deflated(zout, zin.getinfo(names[i]), parts)
     shutil.move(tmp, src)
 
 
-def _sheet_xml(skeleton: bytes, width: int, nrows: int, make_rows: RowSource, date_col: int | None,
-               start: int = 0, stop: int | None = None, last: bool = True) -> Iterable[bytes]:
-    """The sheet XML for rows[start:stop], in chunks, with the skeleton's head if ``start`` is
-    0 and its tail if ``last``; the probe row is replaced by the real rows."""
-    stop = nrows if stop is None else stop
+def _shell(skeleton: bytes, width: int, nrows: int, date_col: int | None) -> tuple[bytes, bytes, Styles]:
+    """A sheet's XML before its data rows (to the header row) and after them, and the styles
+    of its probe row's cells (the date style for dates in unstyled columns)."""
     xml = skeleton.decode("utf-8")
     xml = re.sub(r'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{_letters(width)[-1]}{nrows + 1}"/>', xml, count=1)
     head, rest = xml.split("<sheetData>", 1)
@@ -175,43 +216,42 @@ def _sheet_xml(skeleton: bytes, width: int, nrows: int, make_rows: RowSource, da
     found = dict(_STYLE.findall(probe))
     styles = [f' s="{found[c]}"' if found.get(c) else "" for c in _letters(width)]
     date_style = styles[date_col] if date_col is not None else ""
-    if start == 0:
-        yield f"{head}<sheetData>{header}".encode("utf-8")
+    return f"{head}<sheetData>{header}".encode("utf-8"), f"</sheetData>{tail}".encode("utf-8"), (styles, date_style)
+
+
+def _rows_chunks(spec: SheetRows, start: int, stop: int, styles: Styles) -> Iterable[bytes]:
+    """rows[start:stop] of a sheet as XML, in chunks of a couple of thousand rows."""
+    width, _, make_rows, _ = spec
     buffer: list[str] = []
-    for row_xml in _rows_xml(make_rows(start, stop), width, styles, start + 2, date_style):
+    for row_xml in _rows_xml(make_rows(start, stop), width, styles[0], start + 2, styles[1]):
         buffer.append(row_xml)
         if len(buffer) >= 2000:
             yield "".join(buffer).encode("utf-8")
             buffer.clear()
-    yield f"{''.join(buffer)}</sheetData>{tail}".encode("utf-8") if last else "".join(buffer).encode("utf-8")
+    yield "".join(buffer).encode("utf-8")
 
 
 def _write_sheet(zout: zipfile.ZipFile, zin: zipfile.ZipFile, name: str, spec: SheetRows) -> None:
-    width, nrows = spec[:2]
+    width, nrows, _, date_col = spec
+    head, tail, styles = _shell(zin.read(name), width, nrows, date_col)
     with zout.open(name, "w", force_zip64=nrows * width > 2_000_000) as out:
-        for chunk in _sheet_xml(zin.read(name), *spec):
+        out.write(head)
+        for chunk in _rows_chunks(spec, 0, nrows, styles):
             out.write(chunk)
+        out.write(tail)
 
 
-def _deflate(src: str, names: dict[int, str], sheets: dict[int, SheetRows], pieces: list[Piece],
-             part: str) -> list[Segment]:
-    """Each piece's XML, raw-deflated one after another into the file ``part``.
-
-    A piece that ends its sheet finishes its deflate stream; one that does not ends on a sync
-    flush (byte-aligned, not final), so the next piece's stream can follow it.
-    """
-    segments = []
-    with zipfile.ZipFile(src) as zin, open(part, "wb") as out:  # its own handle: never share a file offset
-        for index, start, stop, last in pieces:
-            packer = zlib.compressobj(_LEVEL, zlib.DEFLATED, -15)
-            offset, crc, size = out.tell(), 0, 0
-            for chunk in _sheet_xml(zin.read(names[index]), *sheets[index], start, stop, last):
-                crc = zlib.crc32(chunk, crc)
-                size += len(chunk)
-                out.write(packer.compress(chunk))
-            out.write(packer.flush(zlib.Z_FINISH if last else zlib.Z_SYNC_FLUSH))
-            segments.append((offset, out.tell() - offset, crc, size))
-    return segments
+def _deflate_into(out: BinaryIO, chunks: Iterable[bytes], *, final: bool) -> Segment:
+    """Raw-deflate ``chunks`` onto the end of ``out``.  A segment that does not end its member
+    ends on a sync flush (byte-aligned, not final), so another segment's stream can follow."""
+    packer = zlib.compressobj(_LEVEL, zlib.DEFLATED, -15)
+    offset, crc, size = out.tell(), 0, 0
+    for chunk in chunks:
+        crc = zlib.crc32(chunk, crc)
+        size += len(chunk)
+        out.write(packer.compress(chunk))
+    out.write(packer.flush(zlib.Z_FINISH if final else zlib.Z_SYNC_FLUSH))
+    return offset, out.tell() - offset, crc, size
 
 
 def _save_index(part: str, segments: list[Segment]) -> None:
