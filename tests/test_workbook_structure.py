@@ -1,4 +1,6 @@
 """The standard workbook's structure, checked part by part with openpyxl (an independent reader)."""
+import html
+import re
 import zipfile
 
 import openpyxl
@@ -67,3 +69,14 @@ def test_new_refuses_to_overwrite(tmp_path):
     with pytest.raises(OutputError, match="already exists"):
         new_plan(path, "T2", "P", ["B"])
     assert path.read_bytes() == before
+
+
+def test_page_header_keeps_a_lead_name_with_an_ampersand(tmp_path, recwarn):
+    path = tmp_path / "amp.xlsx"
+    new_plan(path, "T", "P", ["R&G Services", "Health & Care"], ["Theme"])
+    assert not [w for w in recwarn if "footer images" in str(w.message)]  # XlsxWriter would drop the header
+    with zipfile.ZipFile(path) as zf:
+        headers = [re.search(r"<oddHeader>(.*?)</oddHeader>", zf.read(f"xl/worksheets/sheet{i}.xml").decode())
+                   for i in (2, 3)]
+    printed = [html.unescape(h.group(1)).replace('&"-,Bold"', "").replace("&&", "&") for h in headers]
+    assert printed == ["&LR&G Services&R&D", "&LHealth & Care&R&D"]  # as Excel prints: name left, date right

@@ -173,8 +173,10 @@ def _row_height(action: Action) -> float:
     return min(15.0 * lines + 2, 409.0)
 
 
-def _escape_hf(text: str) -> str:
-    return text.replace("&", "&&")
+def _escape_hf(text: str, font: str = '"-,Bold"') -> str:
+    """Text for a page header: "&" doubled.  "&&G" would read as a picture code to XlsxWriter,
+    which then drops the whole header, so a font code (the same font) goes between."""
+    return text.replace("&", "&&").replace("&&G", f"&&&{font}G")
 
 
 def _write_action_row(ws, fmt: _Formats, r: int, action: Action, extras: list[str]) -> None:
