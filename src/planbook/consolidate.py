@@ -25,12 +25,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import parallel
 from .bulk import gc_paused
 from .changes import Change, compare_with_previous
 from .due import parse_due
 from .errors import PlanbookError, UnusableFileError
 from .findings import Finding, Report
-from . import parallel
 from .model import Action, Origin
 from .reader import LoadedWorkbook, Plan, load_workbook, read_plan
 from .spill import SpillStore
@@ -285,8 +285,9 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
                 continue
             key = action.ref.strip().lower()
             index = chosen.get(key) if key else None
-            if index is not None and plan_of[index] is not plan:  # a twin within one file is the
-                # reader's duplicate-ref: both kept
+            # the same Ref from another file (a twin within one file is the reader's
+            # duplicate-ref: both kept)
+            if index is not None and plan_of[index] is not plan:
                 kept, kept_plan = actions[index], plan_of[index]
                 if _owns(action, plan) and not _owns(kept, kept_plan):
                     actions[index], plan_of[index] = action, plan

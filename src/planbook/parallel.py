@@ -79,14 +79,14 @@ def prefetch(fn: Callable[[T], R], items: Sequence[T], *, ahead: int = 3, thread
 
 
 def map_in_order(fn: Callable[[T], R], items: Sequence[T], *, pack: Callable[[R], bytes] = pickle.dumps,
-                 unpack: Callable[[bytes], R] = pickle.loads, parallel: bool = True) -> Iterator[R]:
+                 unpack: Callable[[bytes], R] = pickle.loads) -> Iterator[R]:
     """``map(fn, items)``, shared with a forked worker; results come back in ``items`` order.
 
     Each process takes the next item not yet taken, so a slow item does not hold the other
     process up.  ``pack``/``unpack`` carry a worker's result across (a compact form matters
     when results are large).  At most a few results wait out of order, so memory stays bounded.
     """
-    if not (parallel and len(items) >= 2 and available()):
+    if not (len(items) >= 2 and available()):
         yield from map(fn, items)
         return
     ctx = _context()
@@ -156,6 +156,8 @@ def _serve(fn: Callable, items: Sequence, pack: Callable, sender, take: Callable
     try:
         while (i := take()) < len(items):
             out.put(i.to_bytes(4, "little") + pack(fn(items[i])))
+    except KeyboardInterrupt:  # Ctrl-C reaches both processes; the parent reports it
+        pass
     except BaseException as exc:  # noqa: BLE001 - the parent redoes what is missing
         _say_stopped(exc)
     finally:
@@ -177,13 +179,13 @@ class Child:
         return self._process.exitcode == 0
 
 
-def in_child(job: Callable[[], None], *, parallel: bool = True) -> Child:
+def in_child(job: Callable[[], None]) -> Child:
     """Start ``job()`` in a forked child (it must leave its results in files).
 
     Returns at once.  ``Child.wait()`` is False if the job could not run in a child or failed
     there; the caller then does the job itself.
     """
-    if not (parallel and available()):
+    if not available():
         return Child(None)
     process = _context().Process(target=_run_job, args=(job,), daemon=True)
     process.start()
@@ -194,6 +196,7 @@ def _run_job(job: Callable[[], None]) -> None:
     try:
         job()
     except BaseException as exc:  # noqa: BLE001 - exit code 1 tells the parent to do the job itself
-        _say_stopped(exc)
-        sys.stderr.flush()
+        if not isinstance(exc, KeyboardInterrupt):  # Ctrl-C reaches both processes; the parent reports it
+            _say_stopped(exc)
+            sys.stderr.flush()
         os._exit(1)
