@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import operator
 import os
 import zipfile
 from dataclasses import dataclass, field
@@ -156,7 +157,9 @@ def _due_cached(text: str, context_year: int | None) -> Due:
     return parse_due(text, context_year)
 
 
-def _parse_due_value(value: object, context_year: int | None) -> Due:
+def _due_of(value: object, context_year: int | None) -> Due:
+    if _blank(value):
+        return BLANK_DUE
     if isinstance(value, (dt.date, dt.datetime)):
         return parse_due(value)
     return _due_cached(as_text(value), context_year)
@@ -325,8 +328,10 @@ def _read_rows(plan: Plan, file: str, sheet: str, rows: list[list[object]], head
     missing = width  # index of a blank cell, for columns the tab does not have
     c_ref, c_theme, c_objective, c_action, c_lead, c_partners, c_due, c_success, c_resources, c_status, \
         c_progress, c_updated = (col_of.get(f, missing) for f in _FIELD_ORDER)
+    text_cells = operator.itemgetter(c_ref, c_theme, c_objective, c_action, c_lead, c_partners, c_success,
+                                     c_resources, c_progress)
     share = strings.setdefault
-    statuses: dict[object, tuple[str | None, str]] = {}  # cell value -> what it means, per tab
+    statuses: dict[object, tuple[str | None, str]] = {}
     dues: dict[object, Due] = {}
     days: dict[object, object] = {}
     for r in range(header_row + 1, len(rows)):
@@ -335,31 +340,12 @@ def _read_rows(plan: Plan, file: str, sheet: str, rows: list[list[object]], head
             continue
         plan.rows_read += 1
         row = row + pad[len(row):]
-        v = row[c_ref]
-        ref = (v if type(v) is str else as_text(v)).strip()
-        v = row[c_theme]
-        theme = (v if type(v) is str else as_text(v)).strip()
-        v = row[c_objective]
-        objective = v if type(v) is str else as_text(v)
-        v = row[c_action]
-        text = v if type(v) is str else as_text(v)
-        v = row[c_lead]
-        lead = (v if type(v) is str else as_text(v)).strip()
-        v = row[c_partners]
-        partners = v if type(v) is str else as_text(v)
-        v = row[c_success]
-        success = v if type(v) is str else as_text(v)
-        v = row[c_resources]
-        resources = v if type(v) is str else as_text(v)
-        v = row[c_progress]
-        progress = v if type(v) is str else as_text(v)
+        ref, theme, objective, text, lead, partners, success, resources, progress = [
+            v if type(v) is str else as_text(v) for v in text_cells(row)]
+        ref, theme, lead = ref.strip(), theme.strip(), lead.strip()
         # one copy of each value repeated down a plan (long texts are rarely repeated)
-        theme = share(theme, theme) if len(theme) < 400 else theme
-        lead = share(lead, lead) if len(lead) < 400 else lead
-        objective = share(objective, objective) if len(objective) < 400 else objective
-        partners = share(partners, partners) if len(partners) < 400 else partners
-        success = share(success, success) if len(success) < 400 else success
-        resources = share(resources, resources) if len(resources) < 400 else resources
+        theme, lead, objective, partners, success, resources = [
+            share(t, t) if len(t) < 400 else t for t in (theme, lead, objective, partners, success, resources)]
         if not lead and tab_lead:
             lead = tab_lead  # a lead's own tab: the row is theirs
         extras = {}
@@ -367,22 +353,17 @@ def _read_rows(plan: Plan, file: str, sheet: str, rows: list[list[object]], head
             v = row[c]
             if not _blank(v):
                 extras[name] = v
+        # status, due and date cells: each distinct value is understood once per tab
+        # (keyed with its type, as 1, 1.0 and True are equal keys but different cells)
         v = row[c_status]
         key = v if type(v) is str else (type(v), v)
-        known = statuses.get(key)
-        if known is None:
-            known = statuses[key] = _status_of(v)
-        status, status_text = known
+        status, status_text = statuses[key] if key in statuses else statuses.setdefault(key, _status_of(v))
         v = row[c_due]
         key = v if type(v) is str else (type(v), v)
-        due = dues.get(key)
-        if due is None:
-            due = dues[key] = BLANK_DUE if _blank(v) else _parse_due_value(v, context_year)
+        due = dues[key] if key in dues else dues.setdefault(key, _due_of(v, context_year))
         v = row[c_updated]
         key = v if type(v) is str else (type(v), v)
-        day = days.get(key, _NOT_A_DATE)
-        if day is _NOT_A_DATE:
-            day = days[key] = _date_of(v, strings)
+        day = days[key] if key in days else days.setdefault(key, _date_of(v, strings))
         action = Action(ref, text, lead, theme, objective, partners, due, success, resources, status, status_text,
                         progress, None if day is _NOT_A_DATE else day, extras, Origin(file, sheet, r + 1))
         if not (ref and text and lead):
@@ -403,10 +384,10 @@ def _read_rows(plan: Plan, file: str, sheet: str, rows: list[list[object]], head
                                "31/03/2009, December 2008, Jan - May 2009, Quarterly, Ongoing",
                                outcome="kept as text; not checked for overdue"))
         if day is _NOT_A_DATE:
-            text = as_text(row[c_updated])
-            extras.setdefault("Last updated (as typed)", text)
-            report.add(Finding("bad-date", file, sheet, cell_ref(r, c_updated), text,
-                               f"Last updated {text!r} is not a date; type e.g. 31/03/2009",
+            typed = as_text(row[c_updated])
+            extras.setdefault("Last updated (as typed)", typed)
+            report.add(Finding("bad-date", file, sheet, cell_ref(r, c_updated), typed,
+                               f"Last updated {typed!r} is not a date; type e.g. 31/03/2009",
                                outcome="kept as text in an extra column"))
         if lead and lead_keys and lead.lower() not in lead_keys:
             report.add(Finding("unknown-lead", file, sheet, cell_ref(r, c_lead) if c_lead != missing else f"row {r + 1}",
