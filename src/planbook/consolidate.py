@@ -34,7 +34,7 @@ from .findings import Finding, Report
 from .model import Action, Origin
 from .reader import LoadedWorkbook, Plan, load_workbook, read_plan
 from .spill import SpillStore
-from .status import FINISHED, OFF_TRACK, SLIPPAGE
+from .status import FINISHED, NOT_STARTED, OFF_TRACK, SLIPPAGE
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 #: Past this many rows, long texts wait on disk (see planbook.spill) to keep memory flat.
@@ -90,7 +90,7 @@ class Consolidation:
     coordinator_email: str = ""
 
     def status_counts(self) -> Counter:
-        return Counter(a.status_shown or "Not started" for a in self.actions)
+        return Counter(a.status_shown or NOT_STARTED for a in self.actions)
 
     def full(self, action: Action) -> Action:
         """The action with all its texts (they may be waiting on disk for a very large run)."""
@@ -394,10 +394,9 @@ def find_exceptions(actions: Sequence[Action], period: str, today: dt.date) -> l
             reasons.append("Off track")
         elif status == SLIPPAGE:
             reasons.append("Slippage")
-        finished = status in FINISHED
-        if not finished and due.end is not None and due.end < today:
+        if a.is_overdue(today):
             reasons.append(overdue.get(due.end) or overdue.setdefault(due.end, f"Overdue (due {due.end:%d %b %Y})"))
-        if not finished and start and (a.last_updated is None or a.last_updated < start):
+        if status not in FINISHED and start and (a.last_updated is None or a.last_updated < start):
             reasons.append("Not updated this period")
         if not (a.ref and a.action and a.lead):
             reasons.append("Missing " + ", ".join(n for n, v in (("Ref", a.ref), ("Action", a.action),

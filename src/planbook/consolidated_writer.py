@@ -24,7 +24,7 @@ from .due import DATE, Due
 from .findings import ERROR, INFO, WARNING
 from .model import Action
 from .fastrows import RowSource, rows_child, splice_rows
-from .status import COLOURS, FINISHED, NOT_STARTED, STATUSES
+from .status import COLOURS, NOT_STARTED, STATUSES
 from .writer import col_letter
 
 #: Excel's row limit less the header row: more actions go on "All actions (2)", …
@@ -171,7 +171,7 @@ def _write_summary(wb, fmt: _Formats, result: Consolidation, chunks) -> None:
     ws.write_string(2, 0, f"As at {result.today:%d %B %Y}; {len(result.actions)} actions from "
                           f"{sum(1 for s in result.sources if not s.skipped)} file(s); "
                           f"{len(result.report.errors)} data error(s) listed on Data issues.")
-    shown = [a.status or a.status_text or NOT_STARTED for a in result.actions]  # the Status cells
+    shown = [a.status_shown or NOT_STARTED for a in result.actions]  # the Status cells
     counts = Counter(shown)
     total = len(result.actions)
     ranges = [(name, end - start) for name, start, end in chunks]  # each All actions sheet, its rows
@@ -249,23 +249,22 @@ def _cross_table(ws, fmt: _Formats, r: int, title: str, label: str, rows: Sequen
     return r + 2 + len(rows)
 
 
-def _due_cells(due: Due) -> tuple[object, dt.date | None]:
-    """(the Due cell: a real date when the text was just that date, else the text; the deadline)."""
+def _due_cell(due: Due) -> object:
+    """The Due cell: a real date when the text was just that date, else the text as typed."""
     exact = due.kind == DATE and due.end and due.text == due.end.isoformat()
-    return (due.end if exact else due.text), due.end
+    return due.end if exact else due.text
 
 
 def _action_rows(actions: Sequence[Action], extras: list[str], today: dt.date, full):
     """One All actions row per action (run for every action: kept lean)."""
-    cells: dict[int, tuple[object, dt.date | None]] = {}  # id(due) -> its cells; Dues are shared
+    cells: dict[int, object] = {}  # id(due) -> its Due cell; Dues are shared by many actions
     for a in map(full, actions) if full else actions:
         due = a.due
-        due_cell, deadline = cells.get(id(due)) or cells.setdefault(id(due), _due_cells(due))
+        due_cell = cells[id(due)] if id(due) in cells else cells.setdefault(id(due), _due_cell(due))
         o = a.origin
-        status = a.status
         yield [a.ref, a.theme, a.objective, a.action, a.lead, a.partners, due_cell, a.success_measure,
-               a.resources, status or a.status_text or NOT_STARTED, a.progress, a.last_updated, deadline,
-               "Overdue" if deadline is not None and deadline < today and status not in FINISHED else None,
+               a.resources, a.status_shown or NOT_STARTED, a.progress, a.last_updated, due.deadline,
+               "Overdue" if a.is_overdue(today) else None,
                *([a.extras.get(k) for k in extras] if extras else ()),
                *((o.file, o.sheet, o.row) if o else (None, None, None))]
 
@@ -354,7 +353,7 @@ def _exceptions_table(result: Consolidation) -> _Table:
     def rows(start: int, stop: int):
         for e in result.exceptions[start:stop]:
             a = result.full(e.action)
-            yield [e.reason, a.ref, a.lead, a.action, a.status_shown or "Not started",
+            yield [e.reason, a.ref, a.lead, a.action, a.status_shown or NOT_STARTED,
                    a.due.text if a.due.kind != "date" else a.due.end, a.progress, a.last_updated, *_origin(a)]
 
     return _table("Exceptions", ["Why", "Ref", "Lead", "Action", "Status", "Due", "Progress update", "Last updated",
