@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import itertools
 import json
 import os
 import re
@@ -188,19 +189,16 @@ def splice_rows(path: str | os.PathLike[str], sheets: dict[int, SheetRows], *, c
         if shared:
             names = {i: f"xl/worksheets/sheet{i}.xml" for i in shared}
             shells = {i: _shell(zin.read(names[i]), *sheets[i][:2], sheets[i][3]) for i in shared}
-            mine: dict[int, list[Segment]] = {}
             my_part = os.path.join(os.path.dirname(child.part), "parent")
+            mine: dict[int, tuple[Segment, Segment]] = {}  # each sheet: its head and first rows; its tail
             with open(my_part, "wb") as out:
                 for i, k in shared.items():
                     head, tail, styles = shells[i]
-                    mine[i] = [_deflate_into(out, [head], final=False),
-                               _deflate_into(out, _rows_chunks(sheets[i], 0, k, styles), final=False),
-                               _deflate_into(out, [tail], final=True)]
+                    first = itertools.chain([head], _rows_chunks(sheets[i], 0, k, styles))
+                    mine[i] = _deflate_into(out, first, final=False), _deflate_into(out, [tail], final=True)
             theirs = child.segments({i: shells[i][2] for i in shared})
-            for i in shared:
-                head, rows, tail = mine[i]
-                parts = [(my_part, head), (my_part, rows), (child.part, theirs[i]), (my_part, tail)]
-                _add_deflated(zout, zin.getinfo(names[i]), parts)
+            for i, (first, tail) in mine.items():
+                _add_deflated(zout, zin.getinfo(names[i]), [(my_part, first), (child.part, theirs[i]), (my_part, tail)])
     shutil.move(tmp, src)
 
 

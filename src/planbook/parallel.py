@@ -32,11 +32,13 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
+def _switched_off() -> bool:
+    return os.environ.get("PLANBOOK_WORKERS", "").strip() == "1"
+
+
 def available() -> bool:
     """Can work be shared with a forked worker here?"""
-    if os.environ.get("PLANBOOK_WORKERS", "").strip() == "1":
-        return False
-    return sys.platform.startswith("linux") and (os.cpu_count() or 1) >= 2
+    return not _switched_off() and sys.platform.startswith("linux") and (os.cpu_count() or 1) >= 2
 
 
 def _context():
@@ -60,7 +62,7 @@ def prefetch(fn: Callable[[T], R], items: Sequence[T], *, ahead: int = 3, thread
     At most ``ahead`` results wait, so memory stays bounded.  Threads need no fork: this works
     on every platform.
     """
-    if len(items) < 2 or os.environ.get("PLANBOOK_WORKERS", "").strip() == "1":
+    if len(items) < 2 or _switched_off():
         yield from map(fn, items)
         return
     from concurrent.futures import ThreadPoolExecutor
