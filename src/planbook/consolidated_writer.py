@@ -92,7 +92,7 @@ def write_consolidated(result: Consolidation, out: str | os.PathLike[str], *,
                            "comments": f"planbook {__version__} consolidation"})
         fmt = _Formats(wb)
         styles = {i: fmt.styles(t) for i, t in enumerate(tables, start=2)}
-        share = _share_out(deferred, {i for i in deferred if i - 2 < len(chunks)}) if big else {}
+        share = _share_out(deferred, set(range(2, 2 + len(chunks)))) if big else {}  # All actions: 2, 3, …
         with rows_child(deferred, share, styles, tmp) if big else contextlib.nullcontext() as child:
             _write_summary(wb, fmt, result, chunks)  # sheet 1
             for table in tables:  # sheets 2, 3, ...
@@ -258,7 +258,7 @@ def _due_cell(due: Due) -> object:
 def _action_rows(actions: Sequence[Action], extras: list[str], today: dt.date, full):
     """One All actions row per action (run for every action: kept lean)."""
     cells: dict[int, object] = {}  # id(due) -> its Due cell; Dues are shared by many actions
-    for a in map(full, actions) if full else actions:
+    for a in map(full, actions):
         due = a.due
         due_cell = cells[id(due)] if id(due) in cells else cells.setdefault(id(due), _due_cell(due))
         o = a.origin
@@ -308,12 +308,11 @@ def _table_sheet(wb, fmt: _Formats, table: _Table) -> None:
 def _tables(result: Consolidation, chunks) -> list[_Table]:
     """Every row-heavy sheet, in order: All actions (and its continuations), Exceptions,
     Changes, Data issues, Sources."""
-    full = result.full if result.store else None
     extras = result.extra_columns
     headers = [*_ACTION_HEADERS, *extras, *_SOURCE_HEADERS]
     dates = {headers.index(h): "date" for h in ("Due", "Last updated", "Due by")}
     tables = [_Table(name, headers, [_WIDTHS.get(h, 16) for h in headers], end - start,
-                     _slice_rows(result.actions[start:end], extras, result.today, full), dates, freeze_cols=1,
+                     _slice_rows(result.actions[start:end], extras, result.today, result.full), dates, freeze_cols=1,
                      status_col=HEADERS.index("Status"))
               for name, start, end in chunks]
     return tables + [_exceptions_table(result), _changes_table(result), _issues_table(result), _sources_table(result)]
