@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import operator
 import os
 import zipfile
 from dataclasses import dataclass, field
@@ -328,8 +327,6 @@ def _read_rows(plan: Plan, file: str, sheet: str, rows: list[list[object]], head
     missing = width  # index of a blank cell, for columns the tab does not have
     c_ref, c_theme, c_objective, c_action, c_lead, c_partners, c_due, c_success, c_resources, c_status, \
         c_progress, c_updated = (col_of.get(f, missing) for f in _FIELD_ORDER)
-    text_cells = operator.itemgetter(c_ref, c_theme, c_objective, c_action, c_lead, c_partners, c_success,
-                                     c_resources, c_progress)
     share = strings.setdefault
     statuses: dict[object, tuple[str | None, str]] = {}
     dues: dict[object, Due] = {}
@@ -340,12 +337,33 @@ def _read_rows(plan: Plan, file: str, sheet: str, rows: list[list[object]], head
             continue
         plan.rows_read += 1
         row = row + pad[len(row):]
-        ref, theme, objective, text, lead, partners, success, resources, progress = [
-            v if type(v) is str else as_text(v) for v in text_cells(row)]
-        ref, theme, lead = ref.strip(), theme.strip(), lead.strip()
+        # Spelled out cell by cell: in this loop, run for every action, that is twice as quick
+        # as a comprehension over the columns.
+        v = row[c_ref]
+        ref = (v if type(v) is str else as_text(v)).strip()
+        v = row[c_theme]
+        theme = (v if type(v) is str else as_text(v)).strip()
+        v = row[c_objective]
+        objective = v if type(v) is str else as_text(v)
+        v = row[c_action]
+        text = v if type(v) is str else as_text(v)
+        v = row[c_lead]
+        lead = (v if type(v) is str else as_text(v)).strip()
+        v = row[c_partners]
+        partners = v if type(v) is str else as_text(v)
+        v = row[c_success]
+        success = v if type(v) is str else as_text(v)
+        v = row[c_resources]
+        resources = v if type(v) is str else as_text(v)
+        v = row[c_progress]
+        progress = v if type(v) is str else as_text(v)
         # one copy of each value repeated down a plan (long texts are rarely repeated)
-        theme, lead, objective, partners, success, resources = [
-            share(t, t) if len(t) < 400 else t for t in (theme, lead, objective, partners, success, resources)]
+        theme = share(theme, theme) if len(theme) < 400 else theme
+        lead = share(lead, lead) if len(lead) < 400 else lead
+        objective = share(objective, objective) if len(objective) < 400 else objective
+        partners = share(partners, partners) if len(partners) < 400 else partners
+        success = share(success, success) if len(success) < 400 else success
+        resources = share(resources, resources) if len(resources) < 400 else resources
         if not lead and tab_lead:
             lead = tab_lead  # a lead's own tab: the row is theirs
         extras = {}
