@@ -141,7 +141,8 @@ def test_summary_figures_read_by_calamine_equal_the_counts(tmp_path):
     counts = c.status_counts()
     assert table == {s: float(counts.get(s, 0)) for s in table} and sum(table.values()) == len(c.actions) == 122
     theme_hdr = next(i for i, r in enumerate(rows) if r[0] == "Theme")
-    by_theme = {r[0]: r[6] for r in rows[theme_hdr + 1: theme_hdr + 7]}
+    total_col = rows[theme_hdr].index("Total")
+    by_theme = {r[0]: r[total_col] for r in rows[theme_hdr + 1: theme_hdr + 7]}
     assert sum(by_theme.values()) == 122 and by_theme["Staying Safe"] == sum(1 for a in c.actions if a.theme == "Staying Safe")
     wb = openpyxl.load_workbook(demo.files["consolidated"])
     assert str(wb["Summary"]["B6"].value).startswith("=COUNTIFS(")  # live formula for Excel users

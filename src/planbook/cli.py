@@ -9,7 +9,6 @@ import argparse
 import json
 import os
 import sys
-from collections import Counter
 from collections.abc import Sequence
 
 from . import __version__
@@ -40,6 +39,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from .reader import read_plan
+    from .status import describe_counts, tally
 
     plan = read_plan(args.plan)
     report = plan.report
@@ -47,17 +47,19 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(json.dumps({"file": plan.path, "actions": len(plan.actions),
                           "findings": [f.to_dict() for f in report]}, ensure_ascii=False, indent=1))
     else:
-        counts = Counter(a.status_shown for a in plan.actions)
+        counts = tally(a.status for a in plan.actions)
         print(f"{plan.path}: {len(plan.actions)} actions on {len(plan.tabs)} lead tab(s); "
               f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)")
-        if counts:
-            print("  " + ", ".join(f"{k or 'blank'}: {v}" for k, v in counts.most_common()))
+        if plan.actions:
+            print("  " + describe_counts(counts, ": "))
         _print_findings(report)
     return EXIT_OK if report.ok else EXIT_FINDINGS
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
+
+    from .status import describe_counts
 
     result = run_demo(args.out)
     plan = result.plan
@@ -70,8 +72,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         counts = c.status_counts()
         print(f"Consolidated {len(c.actions)} actions from {sum(1 for s in c.sources if not s.skipped)} file(s) "
               f"(leads' returns + the master for leads who did not return): "
-              + ", ".join(f"{s} {counts.get(s, 0)}" for s in ("Complete", "On track", "Slippage", "Off track", "Not started")))
-        print(f"  {len(c.exceptions)} exception(s), {len(c.changes or [])} change(s) since last quarter")
+              + describe_counts(counts))
+        print(f"  {len(c.exceptions)} exception(s); {c.actions_changed} action(s) changed since last quarter, "
+              f"{len(c.not_updated)} not updated (commentary as last quarter's)")
     print("Files:")
     for label, path in result.files.items():
         print(f"  {label:<14} {os.path.abspath(path)}")
@@ -114,23 +117,24 @@ def cmd_split(args: argparse.Namespace) -> int:
 
 def cmd_consolidate(args: argparse.Namespace) -> int:
     from .consolidated_writer import consolidate_to
+    from .status import describe_counts
 
     result = consolidate_to(args.inputs, args.out, previous=args.previous, today=args.as_of, period=args.period,
                             progress=None if args.json else _progress_printer())
-    changes = len(result.changes) if result.changes is not None else 0
     if args.json:
         print(json.dumps({"output": str(args.out), "actions": len(result.actions), "findings": len(result.report),
-                          "sources": [s.to_dict() for s in result.sources], "changes": changes},
+                          "sources": [s.to_dict() for s in result.sources], "changes": result.actions_changed},
                          ensure_ascii=False, indent=1))
         return EXIT_OK
     used = [s for s in result.sources if not s.skipped]
     skipped = [s for s in result.sources if s.skipped]
     counts = result.status_counts()
     print(f"Consolidated {len(result.actions)} actions from {len(used)} file(s) into {args.out}")
-    print("  " + ", ".join(f"{s}: {counts.get(s, 0)}" for s in ("Complete", "On track", "Slippage", "Off track", "Not started")))
+    print("  " + describe_counts(counts, ": "))
     print(f"  {len(result.exceptions)} exception(s); {len(result.report.errors)} data error(s), "
           f"{len(result.report.warnings)} warning(s) on the Data issues sheet"
-          + (f"; {changes} change(s) since {args.previous}" if args.previous else ""))
+          + (f"; {result.actions_changed} action(s) changed since {args.previous}, {len(result.not_updated)} "
+             "not updated (commentary as last time)" if args.previous else ""))
     for s in skipped:
         print(f"  skipped {s.file}: {s.skipped}")
     return EXIT_OK

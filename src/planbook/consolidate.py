@@ -27,14 +27,14 @@ from pathlib import Path
 
 from . import parallel
 from .bulk import gc_paused
-from .changes import Change, compare_with_previous
+from .changes import Change, compare
 from .due import parse_due
 from .errors import PlanbookError, UnusableFileError
 from .findings import Finding, Report
 from .model import Action, Origin
 from .reader import LoadedWorkbook, Plan, load_workbook, read_plan
 from .spill import SpillStore
-from .status import FINISHED, NOT_STARTED, OFF_TRACK, SLIPPAGE
+from .status import FINISHED, NO_STATUS, OFF_TRACK, SLIPPAGE, tally
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 #: Past this many rows, long texts wait on disk (see planbook.spill) to keep memory flat.
@@ -82,7 +82,9 @@ class Consolidation:
     sources: list[Source]
     extra_columns: list[str] = field(default_factory=list)
     exceptions: list[Exception_] = field(default_factory=list)
-    changes: list[Change] | None = None
+    changes: list[Change] | None = None  # real changes since ``previous`` (None: no --previous)
+    not_updated: list[Change] = field(default_factory=list)  # commentary as it was last period
+    directions: list[str] | None = None  # each action's direction of travel (None: no --previous)
     rows_in: int = 0
     previous: str = ""
     store: SpillStore | None = None
@@ -90,7 +92,14 @@ class Consolidation:
     coordinator_email: str = ""
 
     def status_counts(self) -> Counter:
-        return Counter(a.status_shown or NOT_STARTED for a in self.actions)
+        """Actions by line of :data:`planbook.status.COUNT_LINES` (no status given and not
+        recognised are lines of their own): the counts sum to the number of actions."""
+        return tally(a.status for a in self.actions)
+
+    @property
+    def actions_changed(self) -> int:
+        """How many actions changed since ``previous`` (new and removed ones included)."""
+        return len({c.ref.strip().lower() for c in self.changes or ()})
 
     def full(self, action: Action) -> Action:
         """The action with all its texts (they may be waiting on disk for a very large run)."""
@@ -323,7 +332,9 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
     result.exceptions = find_exceptions(actions, period, today)
     if previous:
         result.previous = str(previous)
-        result.changes = compare_with_previous(actions, previous, full=result.full)
+        comparison = compare(actions, previous, full=result.full)
+        result.changes, result.not_updated = comparison.changes, comparison.not_updated
+        result.directions = comparison.directions
     return result
 
 
@@ -382,7 +393,8 @@ def period_start(period: str) -> dt.date | None:
 
 
 def find_exceptions(actions: Sequence[Action], period: str, today: dt.date) -> list[Exception_]:
-    """Off track, slippage, overdue and unfinished, not updated this period, missing fields."""
+    """Off track, slippage, overdue and unfinished, not updated this period, missing fields, no
+    status given (a blank Status counts as unfinished), status not recognised."""
     start = period_start(period)
     out: list[Exception_] = []
     reasons_seen: dict[str, str] = {}  # one string per distinct reason
@@ -395,7 +407,7 @@ def find_exceptions(actions: Sequence[Action], period: str, today: dt.date) -> l
         elif status == SLIPPAGE:
             reasons.append("Slippage")
         if a.is_overdue(today):
-            reasons.append(overdue.get(due.end) or overdue.setdefault(due.end, f"Overdue (due {due.end:%d %b %Y})"))
+            reasons.append(overdue.get(due.end) or overdue.setdefault(due.end, f"Overdue (due {due.end:%d/%m/%Y})"))
         if status not in FINISHED and start and (a.last_updated is None or a.last_updated < start):
             reasons.append("Not updated this period")
         if not (a.ref and a.action and a.lead):
@@ -403,6 +415,8 @@ def find_exceptions(actions: Sequence[Action], period: str, today: dt.date) -> l
                                                                ("Lead", a.lead)) if not v))
         if status is None:
             reasons.append(f"Status not recognised ({a.status_text})")
+        elif status == NO_STATUS:
+            reasons.append(NO_STATUS)
         if reasons:
             text = "; ".join(reasons)
             out.append(Exception_(reasons_seen.setdefault(text, text), a))

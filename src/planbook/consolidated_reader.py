@@ -9,14 +9,21 @@ from pathlib import Path
 
 from .errors import UnusableFileError
 from .reader import as_text, check_workbook_file
-from .status import NOT_STARTED
+from .status import normalise_status, tally
 
 ALL_ACTIONS = "All actions"
 
 
 @dataclass
 class ConsolidatedView:
-    """What a consolidated workbook says: plan details, every action, the changes."""
+    """What a consolidated workbook says: plan details, every action, the changes.
+
+    ``actions`` are All actions rows as header -> text (dates as ISO text: see
+    :func:`planbook.ukdate.uk_text`); with a previous consolidation each has a ``Direction``
+    (↑ better, ↓ worse, → same, new).  ``changes`` are the real changes (Change, Ref, Lead,
+    Action, Before, Now); ``not_updated`` the actions whose commentary has not moved for two
+    periods, listed apart and never counted as changes.
+    """
 
     path: str
     title: str
@@ -28,9 +35,16 @@ class ConsolidatedView:
     errors: int = 0
     coordinator: str = ""
     coordinator_email: str = ""
+    not_updated: list[dict[str, str]] = field(default_factory=list)
 
     def counts(self) -> Counter:
-        return Counter(a["Status"] or NOT_STARTED for a in self.actions)
+        """Actions by line of :data:`planbook.status.COUNT_LINES`: the five statuses, "No status
+        given" and "Status not recognised" (every action on one line; they sum to the total)."""
+        return tally(normalise_status(a.get("Status", "")) for a in self.actions)
+
+    def actions_changed(self) -> int:
+        """How many actions changed since the previous consolidation (new and removed included)."""
+        return len({c.get("Ref", "").strip().lower() for c in self.changes})
 
 
 def read_consolidated(path: str | os.PathLike[str]) -> ConsolidatedView:
@@ -58,9 +72,13 @@ def read_consolidated(path: str | os.PathLike[str]) -> ConsolidatedView:
         return [{h: as_text(v) for h, v in zip(header, r)} for r in rows[1:] if any(v != "" for v in r)]
 
     actions = [row for n in names if n == ALL_ACTIONS or n.startswith(ALL_ACTIONS + " (") for row in table(n)]
-    changes = [c for c in table("Changes") if c.get("Ref")] if "Changes" in names else []
+    from .changes import NOT_UPDATED
+
+    rows = [c for c in table("Changes") if c.get("Ref")] if "Changes" in names else []
+    changes = [c for c in rows if c.get("Change") != NOT_UPDATED]
     issues = table("Data issues") if "Data issues" in names else []
     as_of = dt.date.fromisoformat(meta["as_of"]) if meta.get("as_of") else None
     return ConsolidatedView(str(p), meta.get("title", ""), meta.get("period", ""), as_of, actions, changes,
                             issues=len(issues), errors=sum(1 for i in issues if i.get("Severity") == "error"),
-                            coordinator=meta.get("coordinator", ""), coordinator_email=meta.get("coordinator_email", ""))
+                            coordinator=meta.get("coordinator", ""), coordinator_email=meta.get("coordinator_email", ""),
+                            not_updated=[c for c in rows if c.get("Change") == NOT_UPDATED])

@@ -75,7 +75,7 @@ def _plain(text: str) -> bool:
 
 
 def _rows_xml(rows: Iterable[Row], width: int, styles: list[str], first_row: int,
-              date_style: str = "") -> Iterable[str]:
+              date_style: str = "", heights: RowHeight | None = None) -> Iterable[str]:
     """Each row as SpreadsheetML.
 
     Run once per cell of every big sheet, so it is lean: cells carry no ``r`` reference (it
@@ -83,7 +83,8 @@ def _rows_xml(rows: Iterable[Row], width: int, styles: list[str], first_row: int
     cell keeping its column's place, the common types (text, numbers, dates) are formatted
     inline from per-column prefixes, and escaping is skipped for rows whose texts, taken
     together, contain nothing to escape (nearly all of them).  Leaving out the references
-    makes the XML an eighth smaller and quicker to compress.
+    makes the XML an eighth smaller and quicker to compress.  ``heights`` gives each row's
+    extra ``<row>`` attributes (its height: ``' ht="47" customHeight="1"'``, or "").
     """
     text_open = [f'<c{s} t="inlineStr"><is><t xml:space="preserve">' for s in styles]
     num_open = [f"<c{s}><v>" for s in styles]
@@ -106,11 +107,13 @@ def _rows_xml(rows: Iterable[Row], width: int, styles: list[str], first_row: int
                 add(f"{date_open[c]}{v.toordinal() - epoch}</v></c>")
             else:
                 add(_cell_xml(styles[c], v, date_style))
-        yield f'<row r="{r}">{"".join(parts)}</row>'
+        yield f'<row r="{r}"{heights(row) if heights else ""}>{"".join(parts)}</row>'
 
 
+RowHeight = Callable[[Row], str]  #: a row -> its <row> element's height attributes, or ""
 RowSource = Callable[[int, int], Iterable[Row]]  #: (start, stop) -> rows[start:stop]
-SheetRows = tuple[int, int, RowSource, "int | None"]
+#: (column count, row count, rows, date column[, row heights]): see :func:`splice_rows`.
+SheetRows = tuple  # tuple[int, int, RowSource, int | None] or with a RowHeight after them
 Styles = tuple[list[str], str]  #: each column's style attribute (' s="3"' or ""), and the date style
 Segment = tuple[int, int, int, int]  #: (offset in its part file, deflated length, crc32, XML length)
 
@@ -167,7 +170,8 @@ def splice_rows(path: str | os.PathLike[str], sheets: dict[int, SheetRows], *, c
     """Replace the probe row (row 2) of each sheet with real rows, in place.
 
     ``sheets`` maps a 1-based sheet index (XlsxWriter's ``xl/worksheets/sheet{N}.xml``) to
-    (column count, row count, a function giving rows[start:stop], date column).  Rows start
+    (column count, row count, a function giving rows[start:stop], date column), optionally
+    followed by a function giving each row's height attributes.  Rows start
     at sheet row 2.  A date in a column whose probe cell has no style (a user's extra column)
     takes the style of the probe cell in the date column, so it shows as a date.
 
@@ -219,9 +223,9 @@ def _shell(skeleton: bytes, width: int, nrows: int, date_col: int | None) -> tup
 
 def _rows_chunks(spec: SheetRows, start: int, stop: int, styles: Styles) -> Iterable[bytes]:
     """rows[start:stop] of a sheet as XML, in chunks of a couple of thousand rows."""
-    width, _, make_rows, _ = spec
+    width, make_rows, heights = spec[0], spec[2], spec[4] if len(spec) > 4 else None
     buffer: list[str] = []
-    for row_xml in _rows_xml(make_rows(start, stop), width, styles[0], start + 2, styles[1]):
+    for row_xml in _rows_xml(make_rows(start, stop), width, styles[0], start + 2, styles[1], heights):
         buffer.append(row_xml)
         if len(buffer) >= 2000:
             yield "".join(buffer).encode("utf-8")
@@ -230,7 +234,7 @@ def _rows_chunks(spec: SheetRows, start: int, stop: int, styles: Styles) -> Iter
 
 
 def _write_sheet(zout: zipfile.ZipFile, zin: zipfile.ZipFile, name: str, spec: SheetRows) -> None:
-    width, nrows, _, date_col = spec
+    width, nrows, date_col = spec[0], spec[1], spec[3]
     head, tail, styles = _shell(zin.read(name), width, nrows, date_col)
     with zout.open(name, "w", force_zip64=nrows * width > 2_000_000) as out:
         out.write(head)

@@ -28,6 +28,7 @@ CODES: dict[str, tuple[str, str]] = {
     "superseded": (INFO, "a master tab row replaced by the lead's returned copy"),
     "file-skipped": (WARNING, "an input file that is not a usable planbook workbook"),
     "lead-split": (INFO, "a cell named several leads: the first is the Lead, the others Partners"),
+    "cell-too-long": (WARNING, "a text longer than an Excel cell holds: cut to fit, the rest kept on Data issues"),
 }
 
 

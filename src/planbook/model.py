@@ -5,7 +5,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from .due import BLANK_DUE, Due
-from .status import FINISHED, NOT_STARTED
+from .status import FINISHED, NO_STATUS
 
 FORMAT_VERSION = 1
 
@@ -48,8 +48,9 @@ class Origin:
 class Action:
     """One numbered action of a plan.
 
-    ``status`` is the standard status ("Complete", …) or ``None`` when the cell held a word
-    planbook does not recognise; ``status_text`` keeps what was typed.  ``extras`` holds the
+    ``status`` is the standard status ("Complete", …), ``NO_STATUS`` when the cell was blank,
+    or ``None`` when it held a word planbook does not recognise; ``status_text`` keeps what
+    was typed.  ``extras`` holds the
     user's own columns (header -> value), never dropped.
     """
 
@@ -62,7 +63,7 @@ class Action:
     due: Due = BLANK_DUE
     success_measure: str = ""
     resources: str = ""
-    status: str | None = NOT_STARTED
+    status: str | None = NO_STATUS
     status_text: str = ""
     progress: str = ""
     last_updated: dt.date | None = None
@@ -73,8 +74,10 @@ class Action:
 
     @property
     def status_shown(self) -> str:
-        """What goes in the Status cell: the standard word, or the text as typed."""
-        return self.status if self.status is not None else self.status_text
+        """What goes in a lead's Status cell: the standard word, or the text as typed (blank
+        when no status was given; the consolidated workbook shows that as ``NO_STATUS``)."""
+        status = self.status
+        return status if status is not None and status != NO_STATUS else self.status_text
 
     def is_overdue(self, today: dt.date) -> bool:
         """Unfinished and past the end of its due period."""
