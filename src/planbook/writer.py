@@ -272,7 +272,8 @@ def _write_guide(wb, fmt: _Formats, info: PlanInfo) -> None:
     ws.write_string(r, 0, "How to fill in", fmt.bold)
     steps = [
         "Go to your own tab (named after you). Each row is one action.",
-        "Choose a Status from the drop-down for every action you lead. The colour follows the word.",
+        "Choose a Status from the drop-down for every action you lead. The colour follows the word. "
+        "A blank Status is reported as \"No status given\" (choose Not started if work has not begun).",
         "Write a short Progress update: what has happened this period and what happens next.",
         "Put today's date in Last updated when you change a row.",
         "Due takes a date (31/03/2009), a month (December 2008), a range (Jan - May 2009) or a phrase "
