@@ -300,3 +300,18 @@ def test_rendered_by_libreoffice_every_page_a4_and_no_technical_columns(family, 
     assert "Source file" not in text and "Source sheet" not in text  # outside the print areas
     assert "Progress update" in text and "Direction" in text and "No status given" in text
     assert "Page 1 of" in text
+
+
+def test_a_long_text_met_by_the_helper_process_is_cut_and_kept_too(family, tmp_path, monkeypatch, capfd):
+    """The same when a forked helper writes the rows (big runs): the workbook is written again."""
+    import planbook.consolidated_writer as cw
+
+    monkeypatch.setattr(cw, "PARALLEL_FROM_ROWS", 1)
+    result = consolidate([family["plan"]], today=TODAY)
+    result.actions[-1].progress = LONG_PROGRESS
+    out = tmp_path / "parallel.xlsx"
+    write_consolidated(result, out)
+    cell = _rows(out, "All actions")[-1]["Progress update"]
+    rest = [r["Value"] for r in _rows(out, "Data issues") if r["Problem"] == "cell-too-long"]
+    assert cell[:cell.rindex(" … [cut:")] + "".join(rest) == LONG_PROGRESS
+    assert "Traceback" not in capfd.readouterr().err

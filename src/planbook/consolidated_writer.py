@@ -14,6 +14,7 @@ import os
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from operator import floordiv, itemgetter
 
 from . import __version__
 from .atomic import atomic_output
@@ -22,7 +23,7 @@ from .consolidated_reader import ALL_ACTIONS
 from .consolidate import Consolidation, consolidate
 from .due import DATE, Due
 from .excel_limits import MAX_CELL, fit_long_cells, label_lines
-from .findings import ERROR, INFO, WARNING
+from .findings import ERROR, INFO, WARNING, Report
 from .model import Action
 from .fastrows import Row, RowHeight, RowSource, rows_child, splice_rows
 from .status import COLOURS, COUNT_LINES, NO_STATUS, NOT_RECOGNISED, STATUSES, count_line, percentages, tally
@@ -44,11 +45,14 @@ _STATUS_COL = col_letter(_ACTION_HEADERS.index("Status"))
 _THEME_COL = col_letter(_ACTION_HEADERS.index("Theme"))
 _LEAD_COL = col_letter(_ACTION_HEADERS.index("Lead"))
 _WIDTHS = {"Ref": 7, "Theme": 16, "Objective": 50, "Action": 45, "Lead": 18, "Partners": 24, "Due": 13,
-           "Success measure": 50, "Resources": 24, "Status": 13, "Direction": 10, "Progress update": 50,
+           "Success measure": 50, "Resources": 24, "Status": 16, "Direction": 10, "Progress update": 50,
            "Last updated": 12, "Due by": 12, "Overdue": 9, "Source file": 24, "Source sheet": 18, "Source row": 8}
 #: Columns of All actions whose text wraps (and sets the row's height).
 _WRAPPED = {"Theme", "Action", "Lead", "Due", "Status", "Progress update", "Objective", "Partners",
             "Success measure", "Resources"}
+#: Columns of All actions that always hold text.
+_TEXT_HEADERS = ["Ref", "Theme", "Action", "Lead", "Status", "Progress update", "Objective", "Partners",
+                 "Success measure", "Resources"]
 #: Excel's longest formula, and longest text in a formula.
 MAX_FORMULA, MAX_LITERAL = 8192, 255
 #: The fills of the two count lines that are not statuses (their words say what they are).
@@ -89,12 +93,49 @@ def consolidate_to(inputs: Sequence[str | os.PathLike[str]], out: str | os.PathL
 @gc_paused()
 def write_consolidated(result: Consolidation, out: str | os.PathLike[str], *,
                        max_rows: int = MAX_DATA_ROWS) -> list[str]:
-    """Write ``result`` to ``out`` atomically; returns the sheet names written."""
+    """Write ``result`` to ``out`` atomically; returns the sheet names written.
+
+    A text longer than a cell holds is noticed as its row is written (at no cost to the usual
+    run); then the texts are cut to fit, the rest kept on Data issues, and the workbook written
+    again (see :mod:`planbook.excel_limits`)."""
+    with_extras = [a for a in result.actions if a.extras]  # extra columns are not measured as rows go
+    if with_extras and result.store is None:
+        fit_long_cells(with_extras, result.report)
+    try:
+        return _write_consolidated(result, out, max_rows)
+    except CellTooLong:
+        _fit_all(result)
+        return _write_consolidated(result, out, max_rows)
+
+
+class CellTooLong(Exception):
+    """A text longer than an Excel cell met while writing rows (the writer then fits them all)."""
+
+    def __str__(self) -> str:
+        return "a text is longer than an Excel cell holds: cutting it to fit and writing again"
+
+
+def _fit_all(result: Consolidation) -> None:
+    """Cut every text too long for a cell, keeping the rest on Data issues.  Texts held on disk
+    (very large runs) are cut as they are read back, the same way each time."""
+    if result.store is None:
+        fit_long_cells(result.actions, result.report)
+        return
+    restore = result.full
+    for a in result.actions:
+        fit_long_cells([restore(a)], result.report)
+
+    def full(a: Action) -> Action:
+        whole = restore(a)
+        fit_long_cells([whole], Report())
+        return whole
+    result.full = full
+
+
+def _write_consolidated(result: Consolidation, out: str | os.PathLike[str], max_rows: int) -> list[str]:
     import xlsxwriter
 
     chunks = _sheet_chunks(len(result.actions), max_rows)
-    if result.store is None:  # a spilled run's texts came from workbooks, which cannot hold more
-        fit_long_cells(result.actions, result.report)
     tables = _tables(result, chunks)
     deferred = {i: (len(t.headers), t.count, t.make_rows, t.date_col, t.heights())
                 for i, t in enumerate(tables, start=2)}
@@ -247,7 +288,6 @@ def _write_summary(wb, fmt: _Formats, result: Consolidation, chunks) -> None:
     total = len(result.actions)
     statuses = [a.status for a in result.actions]
     counts = tally(statuses)
-    lines = [count_line(s) for s in statuses]  # each action's count line
     theme_of = [a.theme for a in result.actions]
     themes = _groups(theme_of)  # case ignored, as Excel's COUNTIFS does
     lead_of = [a.lead for a in result.actions]
@@ -287,12 +327,20 @@ def _write_summary(wb, fmt: _Formats, result: Consolidation, chunks) -> None:
     r = total_row + 2
     theme_top = r
     r = _cross_table(ws, fmt, r, "Status by theme", "Theme", themes, _THEME_COL,
-                     Counter(zip(map(str.lower, theme_of), lines)), counter, width)
+                     _by_line(Counter(zip(theme_of, statuses))), counter, width)
     lead_top = r + 1
     _cross_table(ws, fmt, lead_top, "Status by lead", "Lead", leads, _LEAD_COL,
-                 Counter(zip(map(str.lower, lead_of), lines)), counter, width)
+                 _by_line(Counter(zip(lead_of, statuses))), counter, width)
     if themes:
         _chart(wb, ws, fmt, themes, theme_top, counts)
+
+
+def _by_line(pairs: Counter) -> Counter:
+    """(name, status) counts as (name ignoring case, count line) counts, as Excel's COUNTIFS sees them."""
+    out: Counter = Counter()
+    for (name, status), n in pairs.items():
+        out[name.lower(), count_line(status)] += n
+    return out
 
 
 def _groups(names: Sequence[str]) -> list[str]:
@@ -399,6 +447,7 @@ class _Table:
     freeze_cols: int = 0
     status_col: int | None = None
     printed: int = 0  # the first columns that are printed (0: all)
+    text_cols: list[int] = field(default_factory=list)  # columns always holding text (measured quickly)
 
     def kind(self, c: int) -> str:
         return self.kinds.get(c, "top")
@@ -409,26 +458,69 @@ class _Table:
 
     def heights(self) -> RowHeight | None:
         """Each row's height attributes: enough lines for its longest wrapped text."""
-        cols = [(c, max(int(self.widths[c] * 1.1) - 2, 4)) for c, k in sorted(self.kinds.items())
-                if k in ("wrap", "date")]
+        cols = [(c, _chars(self.widths[c])) for c, k in sorted(self.kinds.items()) if k in ("wrap", "date")]
+        if self.text_cols:
+            return _text_row_heights(cols, self.text_cols)
         return _row_heights(cols) if cols else None
+
+
+def _chars(width: float) -> int:
+    """Characters a line of a wrapped column holds (see :func:`_text_lines`)."""
+    return max(int(width * 1.1) - 2, 4)
+
+
+_HEIGHTS = [""] + [f' ht="{_points(n):g}" customHeight="1"' for n in range(1, 28)]  # by lines
 
 
 def _row_heights(cols: list[tuple[int, int]]) -> RowHeight:
     """A function giving a row's height attributes from its wrapped columns (column, characters
-    a line holds): nothing for one line, else the points its lines need (see :func:`_text_lines`)."""
-    attrs = [""] + [f' ht="{_points(n):g}" customHeight="1"' for n in range(1, 28)]
-    top = len(attrs) - 1
+    a line holds): nothing for one line, else the points its lines need (see :func:`_text_lines`).
+    A text longer than a cell holds raises :class:`CellTooLong`."""
+    top = len(_HEIGHTS) - 1
 
     def height(row: Row) -> str:
         most = 1
         for c, chars in cols:
             v = row[c]
             if v.__class__ is str and (len(v) > chars or "\n" in v):
+                if len(v) > MAX_CELL:
+                    raise CellTooLong
                 n = sum(max(1, -(-len(part) // chars)) for part in v.split("\n"))
                 if n > most:
                     most = n
-        return attrs[min(most, top)] if most > 1 else ""
+        return _HEIGHTS[min(most, top)] if most > 1 else ""
+    return height
+
+
+def _text_row_heights(cols: list[tuple[int, int]], text_cols: list[int]) -> RowHeight:
+    """:func:`_row_heights` for a sheet whose columns ``text_cols`` always hold text (All
+    actions, every action's row): measured together in a few C calls, as this runs for every
+    row of the biggest sheet.  Also raises :class:`CellTooLong` for a text in those columns."""
+    wrapped = dict(cols)
+    get = itemgetter(*text_cols)
+    chars = [wrapped.get(c, MAX_CELL + 1) for c in text_cols]  # a column that does not wrap: no lines
+    others = [(c, n) for c, n in cols if c not in set(text_cols)]
+    slow = _row_heights(cols)
+    top = len(_HEIGHTS) - 1
+
+    def height(row: Row) -> str:
+        try:
+            values = get(row)
+            lengths = list(map(len, values))
+        except TypeError:  # not text after all
+            return slow(row)
+        if max(lengths) > MAX_CELL:
+            raise CellTooLong
+        most = max(map(floordiv, lengths, chars)) + 1
+        for c, n in others:  # Due: a date, or a phrase as typed
+            v = row[c]
+            if v.__class__ is str and len(v) > n:
+                if "\n" in v or len(v) > MAX_CELL:
+                    return slow(row)
+                most = max(most, len(v) // n + 1)
+        if "\n" in "".join(values):
+            return slow(row)
+        return _HEIGHTS[min(most, top)] if most > 1 else ""
     return height
 
 
@@ -468,7 +560,8 @@ def _tables(result: Consolidation, chunks) -> list[_Table]:
     tables = [_Table(name, headers, [_WIDTHS.get(h, 16) for h in headers], end - start,
                      _slice_rows(result.actions[start:end], directions[start:end] if directions else None, extras,
                                  result.today, result.full), kinds, freeze_cols=1,
-                     status_col=headers.index("Status"), printed=len(PRINTED_HEADERS))
+                     status_col=headers.index("Status"), printed=len(PRINTED_HEADERS),
+                     text_cols=[headers.index(h) for h in _TEXT_HEADERS])
               for name, start, end in chunks]
     return tables + [_exceptions_table(result), _changes_table(result), _issues_table(result), _sources_table(result)]
 
@@ -493,14 +586,15 @@ def _header_row(ws, fmt: _Formats, headers: list[str], nrows: int) -> None:
 
 def _table(name: str, headers: list[str], widths: list[int], rows: Sequence | None = None, *,
            count: int = 0, make_rows: RowSource | None = None, wrap: Sequence[str] | None = None,
-           status_col: int | None = None, printed: int = 0) -> _Table:
+           status_col: int | None = None, printed: int = 0, text: Sequence[str] = ()) -> _Table:
     """A simple sheet of ``rows`` (or of ``count`` rows made as they are written); the columns
     named in ``wrap`` wrap (all but dates when None)."""
     kinds = {c: "date" if h in ("Due", "Last updated") else "datetime" if h == "Modified" else
              ("wrap" if wrap is None or h in wrap else "top") for c, h in enumerate(headers)}
     if rows is not None:
         count, make_rows = len(rows), lambda start, stop: rows[start:stop]
-    return _Table(name, headers, widths, count, make_rows, kinds, status_col=status_col, printed=printed)
+    return _Table(name, headers, widths, count, make_rows, kinds, status_col=status_col, printed=printed,
+                  text_cols=[headers.index(h) for h in text])
 
 
 def _origin(a: Action) -> list[object]:
@@ -518,7 +612,8 @@ def _exceptions_table(result: Consolidation) -> _Table:
     return _table("Exceptions", ["Why", "Ref", "Lead", "Action", "Status", "Due", "Progress update", "Last updated",
                                  "Source file", "Source sheet", "Source row"], [26, 7, 18, 45, 13, 13, 50, 12, 22, 16, 8],
                   count=len(result.exceptions), make_rows=rows, status_col=4, printed=8,
-                  wrap=("Why", "Ref", "Lead", "Action", "Status", "Progress update"))
+                  wrap=("Why", "Ref", "Lead", "Action", "Status", "Progress update"),
+                  text=("Why", "Ref", "Lead", "Action", "Status", "Progress update"))
 
 
 def _changes_table(result: Consolidation) -> _Table:
