@@ -193,6 +193,7 @@ class _Formats:
         self.header = wb.add_format({"bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF",
                                      "text_wrap": True, "valign": "top", "border": 1})
         self.bold = wb.add_format({"bold": True})
+        self.bold_top = wb.add_format({"bold": True, "valign": "top"})
         self.label = wb.add_format({"text_wrap": True, "valign": "top"})
         self.pct = wb.add_format({"num_format": "0%"})
         self.bold_pct = wb.add_format({"num_format": "0%", "bold": True})
@@ -404,10 +405,10 @@ def _cross_table(ws, fmt: _Formats, r: int, title: str, label: str, rows: Sequen
             value = counts.get((key, line), 0)
             if line == NOT_RECOGNISED:
                 ws.write_formula(i, j, f"={col_letter(total_col)}{i + 1}-SUM({first}{i + 1}:{before_last}{i + 1})",
-                                 None, value)
+                                 fmt.top, value)
             else:
-                _write_formula(ws, i, j, counter.formula([(col, name, cell), (_STATUS_COL, line, "")]), None, value)
-        _write_formula(ws, i, total_col, counter.formula([(col, name, cell)]), fmt.bold, row_total)
+                _write_formula(ws, i, j, counter.formula([(col, name, cell), (_STATUS_COL, line, "")]), fmt.top, value)
+        _write_formula(ws, i, total_col, counter.formula([(col, name, cell)]), fmt.bold_top, row_total)
     return r + 2 + len(rows)
 
 
@@ -504,22 +505,22 @@ def _text_row_heights(cols: list[tuple[int, int]], text_cols: list[int]) -> RowH
     top = len(_HEIGHTS) - 1
 
     def height(row: Row) -> str:
+        values = get(row)
         try:
-            values = get(row)
-            lengths = list(map(len, values))
+            joined = "".join(values)
         except TypeError:  # not text after all
             return slow(row)
-        if max(lengths) > MAX_CELL:
-            raise CellTooLong
-        most = max(map(floordiv, lengths, chars)) + 1
+        if len(joined) > MAX_CELL or "\n" in joined:  # rare: measured one by one
+            if any(len(v) > MAX_CELL for v in values):
+                raise CellTooLong
+            return slow(row)
+        most = max(map(floordiv, map(len, values), chars)) + 1
         for c, n in others:  # Due: a date, or a phrase as typed
             v = row[c]
             if v.__class__ is str and len(v) > n:
                 if "\n" in v or len(v) > MAX_CELL:
                     return slow(row)
                 most = max(most, len(v) // n + 1)
-        if "\n" in "".join(values):
-            return slow(row)
         return _HEIGHTS[min(most, top)] if most > 1 else ""
     return height
 
