@@ -42,6 +42,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from .reader import read_plan
 
     plan = read_plan(args.plan)
+    if not plan.has_metadata:
+        raise PlanbookError(f"{args.plan} is not a planbook workbook (no planbook metadata): bring it in with "
+                            f"`planbook import {args.plan} --out plan.xlsx`, then validate that")
     report = plan.report
     if args.json:
         print(json.dumps({"file": plan.path, "actions": len(plan.actions),
@@ -133,7 +136,26 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
           + (f"; {changes} change(s) since {args.previous}" if args.previous else ""))
     for s in skipped:
         print(f"  skipped {s.file}: {s.skipped}")
+    _print_needs_a_person(result)
     return EXIT_OK
+
+
+def _print_needs_a_person(result, limit: int = 20) -> None:
+    """What a person must act on, with its cells: two copies from one lead, Ref collisions,
+    unreadable returns, rows missing from a lead's return, copies of another plan."""
+    from .merge import NEEDS_A_PERSON
+
+    for line in result.notices:
+        print(f"  {line}")
+    wanted = [f for f in result.report if f.code in NEEDS_A_PERSON and f.code != "superseded-copy"]
+    wanted.sort(key=lambda f: (f.severity != "error", NEEDS_A_PERSON.index(f.code)))
+    if wanted:
+        print(f"Needs a person ({len(wanted)}):")
+    for f in wanted[:limit]:
+        where = "!".join(p for p in (f.file, f.sheet, f.cell) if p)
+        print(f"  {where}: {f.severity}: {f.message}")
+    if len(wanted) > limit:
+        print(f"  … and {len(wanted) - limit} more on the Data issues sheet")
 
 
 def cmd_report(args: argparse.Namespace) -> int:

@@ -32,13 +32,15 @@ MAX_DATA_ROWS = 1_048_575
 #: From this many rows (actions + exceptions), two processes write the sheets (planbook.parallel).
 PARALLEL_FROM_ROWS = 5_000
 _ACTION_HEADERS = [*HEADERS, "Due by", "Overdue"]
-_SOURCE_HEADERS = ["Source file", "Source sheet", "Source row"]
+#: "Note": what the merge flagged on the row (planbook.merge: a Ref collision, not in the lead's
+#: return, a stale copy), blank otherwise; then where the row came from.
+_SOURCE_HEADERS = ["Note", "Source file", "Source sheet", "Source row"]
 _STATUS_COL = col_letter(HEADERS.index("Status"))
 _THEME_COL = col_letter(HEADERS.index("Theme"))
 _LEAD_COL = col_letter(HEADERS.index("Lead"))
 _WIDTHS = {"Ref": 7, "Theme": 20, "Objective": 30, "Action": 50, "Lead": 22, "Partners": 18, "Due": 16,
            "Success measure": 30, "Resources": 16, "Status": 12, "Progress update": 50, "Last updated": 12,
-           "Due by": 12, "Overdue": 9, "Source file": 24, "Source sheet": 18, "Source row": 8}
+           "Due by": 12, "Overdue": 9, "Note": 40, "Source file": 24, "Source sheet": 18, "Source row": 8}
 
 
 def _criteria(text: str) -> str:
@@ -266,7 +268,7 @@ def _action_rows(actions: Sequence[Action], extras: list[str], today: dt.date, f
                a.resources, a.status_shown or NOT_STARTED, a.progress, a.last_updated, due.deadline,
                "Overdue" if a.is_overdue(today) else None,
                *([a.extras.get(k) for k in extras] if extras else ()),
-               *((o.file, o.sheet, o.row) if o else (None, None, None))]
+               a.note or None, *((o.file, o.sheet, o.row) if o else (None, None, None))]
 
 
 @dataclass
