@@ -135,7 +135,8 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
           f"{len(result.report.warnings)} warning(s) on the Data issues sheet"
           + (f"; {changes} change(s) since {args.previous}" if args.previous else ""))
     for s in skipped:
-        print(f"  skipped {s.file}: {s.skipped}")
+        if not s.skipped.startswith("superseded by "):  # said below, with the copy used
+            print(f"  skipped {s.file}: {s.skipped}")
     _print_needs_a_person(result)
     return EXIT_OK
 

@@ -195,9 +195,18 @@ def _latest_copies(pairs: list, report: Report, chosen: Chosen) -> list:
         ranked = sorted(group, key=lambda ps: when[id(ps[0])], reverse=True)
         (win, wsrc), rest = ranked[0], ranked[1:]
 
+        dates = [when[id(p)][0] for p, _ in group]
+        minutes = {int(when[id(p)][1] // 60) for p, _ in group}
+
         def shown(p: Plan) -> str:
+            """The date that decided: the newest Last updated, or when the file was saved if
+            that does not tell the copies apart."""
             newest, mtime = when[id(p)]
-            return _day(newest) if newest != dt.date.min else "file saved " + _day(dt.date.fromtimestamp(mtime))
+            if newest != dt.date.min and dates.count(newest) == 1:
+                return _day(newest)
+            saved = dt.datetime.fromtimestamp(mtime)
+            clock = f"{saved:%H:%M:%S}" if len(minutes) < len(group) else f"{saved:%H:%M}"
+            return (f"{_day(newest)}, " if newest != dt.date.min else "") + f"file saved {_day(saved)} {clock}"
 
         lead = ", ".join(dict.fromkeys(v for v in win.tabs.values() if v))
         line = (f"{lead} returned {len(group)} copies: used {wsrc.file} ({shown(win)}), not "
