@@ -27,6 +27,8 @@ CODES: dict[str, tuple[str, str]] = {
     "duplicate-across-sources": (WARNING, "the same Ref came from two files or tabs; one copy was used"),
     "superseded": (INFO, "a master tab row replaced by the lead's returned copy"),
     "file-skipped": (WARNING, "an input file that is not a usable planbook workbook"),
+    "error-value": (ERROR, "a cell shows an error value (#REF!, #N/A, #DIV/0! …) instead of data"),
+    "formula-not-calculated": (ERROR, "a cell holds a formula saved without its value (never calculated)"),
     "lead-split": (INFO, "a cell named several leads: the first is the Lead, the others Partners"),
 }
 
