@@ -181,9 +181,14 @@ def cmd_request_updates(args: argparse.Namespace) -> int:
         from .mailer import read_sent_log
 
         now = {r.lead.strip().lower() for r in requests}
-        earlier = [row["lead"] for key, row in read_sent_log(args.out, args.return_by).items() if key not in now]
+        log = [row for key, row in read_sent_log(args.out, args.return_by).items() if key not in now]
+        earlier = [row["lead"] for row in log if row.get("confirmed") != "no"]
+        unsure = [row["lead"] for row in log if row.get("confirmed") == "no"]
         if earlier:
             print(f"not asked again (sent before, in the sent log): {', '.join(earlier)}")
+        if unsure:
+            print(f"not asked again, but never confirmed by the server (check with them; to ask again, delete "
+                  f"their line from the sent log in {args.out}): {', '.join(unsure)}")
     if missing:
         print(f"planbook: {len(missing)} lead(s) have no email address on the Lists sheet and were NOT asked: "
               f"{', '.join(missing)}", file=sys.stderr)

@@ -157,7 +157,6 @@ def send(messages: Sequence[EmailMessage], smtp: SmtpSettings,
     in flight was handed over without an answer (``SendError.unconfirmed``: it may arrive).
     """
     import smtplib
-    import socket
     import ssl
 
     port = smtp.port or {"ssl": 465, "starttls": 587}.get(smtp.security, 25)
@@ -174,8 +173,7 @@ def send(messages: Sequence[EmailMessage], smtp: SmtpSettings,
         else:
             server = _tracking(smtplib.SMTP)(smtp.host, port, timeout=smtp.timeout)
     except (OSError, smtplib.SMTPException) as exc:
-        reason = "no answer in time" if isinstance(exc, (socket.timeout, TimeoutError)) else \
-            getattr(exc, "strerror", None) or exc
+        reason = "no answer in time" if _timed_out(exc) else getattr(exc, "strerror", None) or exc
         raise SendError(f"cannot connect to {where}: {reason} (timeout {smtp.timeout:g} s)") from exc
     sent = 0
     ok = False
@@ -220,11 +218,13 @@ def send(messages: Sequence[EmailMessage], smtp: SmtpSettings,
         raise failed(f"{where} does not support that: {exc}") from exc
     except smtplib.SMTPResponseException as exc:
         raise failed(f"{where} answered {exc.smtp_code} {_text(exc.smtp_error)}") from exc
-    except (socket.timeout, TimeoutError) as exc:
-        raise failed(f"{where} stopped answering (no reply within the {smtp.timeout:g} s timeout)") from exc
-    except smtplib.SMTPServerDisconnected as exc:
-        raise failed(f"{where} closed the connection ({exc or 'unexpectedly'})") from exc
-    except (smtplib.SMTPException, OSError, ssl.SSLError) as exc:
+    except (smtplib.SMTPServerDisconnected, OSError) as exc:  # ssl.SSLError is an OSError
+        if _timed_out(exc):
+            raise failed(f"{where} stopped answering (no reply within the {smtp.timeout:g} s timeout)") from exc
+        if isinstance(exc, (smtplib.SMTPServerDisconnected, ConnectionError)):
+            raise failed(f"{where} closed the connection ({exc or 'unexpectedly'})") from exc
+        raise failed(f"sending through {where} failed: {exc}") from exc
+    except smtplib.SMTPException as exc:
         raise failed(f"sending through {where} failed: {exc}") from exc
     finally:
         if ok:
@@ -235,6 +235,17 @@ def send(messages: Sequence[EmailMessage], smtp: SmtpSettings,
         else:
             server.close()  # no QUIT to a server that failed: it could stall again
     return sent
+
+
+def _timed_out(exc: BaseException) -> bool:
+    """A socket timeout, also when smtplib has turned it into "Connection unexpectedly closed"."""
+    import socket
+
+    while exc is not None:
+        if isinstance(exc, (socket.timeout, TimeoutError)):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
 
 
 def _tracking(base):
@@ -282,7 +293,7 @@ class UpdateRequest:
 #: The record, kept in the folder of the leads' workbooks, of every update request the SMTP
 #: server accepted: a re-run with ``only_unsent`` skips the leads it lists for the same return date.
 SENT_LOG = "update-requests-sent.tsv"
-_LOG_HEADER = ["sent_at", "return_by", "lead", "email", "workbook", "message_id"]
+_LOG_HEADER = ["sent_at", "return_by", "lead", "email", "workbook", "message_id", "confirmed"]
 
 
 def read_sent_log(out_dir: str | os.PathLike[str], return_by: dt.date) -> dict[str, dict[str, str]]:
@@ -301,7 +312,7 @@ def read_sent_log(out_dir: str | os.PathLike[str], return_by: dt.date) -> dict[s
             if r.get("lead") and r.get("return_by") == return_by.isoformat()}
 
 
-def _log_sent(path: Path, return_by: dt.date, req: UpdateRequest, msg: EmailMessage) -> None:
+def _log_sent(path: Path, return_by: dt.date, req: UpdateRequest, msg: EmailMessage, confirmed: bool = True) -> None:
     """Append one line and flush it to disk before the next message is sent."""
     import csv
     import io
@@ -312,7 +323,8 @@ def _log_sent(path: Path, return_by: dt.date, req: UpdateRequest, msg: EmailMess
     if new:
         writer.writerow(_LOG_HEADER)
     writer.writerow([dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), return_by.isoformat(),
-                     one_line(req.lead), req.email, req.workbook.name, one_line(msg["Message-ID"] or "")])
+                     one_line(req.lead), req.email, req.workbook.name, one_line(msg["Message-ID"] or ""),
+                     "yes" if confirmed else "no"])
     with open(path, "a", encoding="utf-8", newline="") as fh:
         fh.write(buffer.getvalue())
         fh.flush()
@@ -388,12 +400,15 @@ def request_updates(plan_path: str | os.PathLike[str], out_dir: str | os.PathLik
     except SendError as exc:
         done = [r.lead for r in requests if r.sent]
         unsure = requests[exc.unconfirmed].lead if exc.unconfirmed is not None else None
+        if unsure:  # it may have arrived: logged, so that --only-unsent does not ask twice
+            _log_sent(log, return_by, requests[exc.unconfirmed], messages[exc.unconfirmed], confirmed=False)
         todo = [r.lead for r in requests if not r.sent and r.lead != unsure]
         parts = [f"update requests stopped: {exc}", f"SENT now ({len(done)}): {', '.join(done) or 'nobody'}"]
         if already:
             parts.append(f"sent before ({len(already)}): {', '.join(r['lead'] for r in already.values())}")
         if unsure:
-            parts.append(f"NOT CONFIRMED (may have arrived; not in the sent log): {unsure}")
+            parts.append(f"NOT CONFIRMED (the server took the message but never answered: it may have arrived; "
+                         f"logged as unconfirmed, so --only-unsent will not ask again — check with them): {unsure}")
         parts.append(f"NOT SENT ({len(todo)}): {', '.join(todo) or 'nobody'}")
         parts.append(f"the sent log is {log}; re-run the same command with --only-unsent to ask only those not sent")
         err = SendError(" — ".join(parts))
