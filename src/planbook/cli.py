@@ -171,7 +171,8 @@ def _smtp_settings(args: argparse.Namespace):
     from .mailer import SmtpSettings
 
     security = "ssl" if args.ssl else "starttls" if args.starttls else "none"
-    return SmtpSettings(host=args.smtp_host, port=args.smtp_port, security=security, user=args.smtp_user)
+    return SmtpSettings(host=args.smtp_host, port=args.smtp_port, security=security, user=args.smtp_user,
+                        timeout=args.smtp_timeout)
 
 
 def cmd_email(args: argparse.Namespace) -> int:
@@ -194,11 +195,23 @@ def cmd_request_updates(args: argparse.Namespace) -> int:
 
     smtp = None if args.save_dir else _smtp_settings(args)
     requests, missing = request_updates(args.plan, args.out, args.return_by, sender=args.sender, smtp=smtp,
-                                        save_dir=args.save_dir, force=args.force)
+                                        save_dir=args.save_dir, force=args.force, only_unsent=args.only_unsent)
     for r in requests:
         print(f"  {r.lead:<40} {r.email:<36} {r.eml or 'sent'}")
     verb = "saved" if args.save_dir else "sent"
     print(f"{verb} {len(requests)} update request(s); workbooks in {args.out}")
+    if args.only_unsent:
+        from .mailer import read_sent_log
+
+        now = {r.lead.strip().lower() for r in requests}
+        log = [row for key, row in read_sent_log(args.out, args.return_by).items() if key not in now]
+        earlier = [row["lead"] for row in log if row.get("confirmed") != "no"]
+        unsure = [row["lead"] for row in log if row.get("confirmed") == "no"]
+        if earlier:
+            print(f"not asked again (sent before, in the sent log): {', '.join(earlier)}")
+        if unsure:
+            print(f"not asked again, but never confirmed by the server (check with them; to ask again, delete "
+                  f"their line from the sent log in {args.out}): {', '.join(unsure)}")
     if missing:
         print(f"planbook: {len(missing)} lead(s) have no email address on the Lists sheet and were NOT asked: "
               f"{', '.join(missing)}", file=sys.stderr)
@@ -239,6 +252,8 @@ def _add_smtp_options(p: argparse.ArgumentParser, save_flag: str, save_help: str
     sec.add_argument("--starttls", action="store_true")
     sec.add_argument("--ssl", action="store_true")
     p.add_argument("--smtp-user", metavar="USER", help="login user; the password comes from PLANBOOK_SMTP_PASSWORD")
+    p.add_argument("--smtp-timeout", type=float, default=60.0, metavar="SECONDS",
+                   help="give up on a server that does not answer a step within this time (default 60)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -299,6 +314,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--return-by", required=True, type=_date_arg, metavar="YYYY-MM-DD")
     p.add_argument("--force", action="store_true", help="replace workbooks already in DIR")
     _add_smtp_options(p, "--save-dir", "write one .eml per lead into this folder instead of sending")
+    p.add_argument("--only-unsent", action="store_true",
+                   help="after a send that stopped part way: ask only the leads not in DIR's sent log")
     p.set_defaults(func=cmd_request_updates)
 
     p = sub.add_parser("import", help="import a plan kept in Word, Excel or CSV in its own layout")
