@@ -88,6 +88,7 @@ class Consolidation:
     store: SpillStore | None = None
     coordinator: str = ""
     coordinator_email: str = ""
+    leads: list = field(default_factory=list)  # the plans' leads (Lead, with email), for receipts
 
     def status_counts(self) -> Counter:
         return Counter(a.status_shown or NOT_STARTED for a in self.actions)
@@ -320,6 +321,7 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
                            store=store)
     result.coordinator = next((i.coordinator for i in infos if i.coordinator), "")
     result.coordinator_email = next((i.coordinator_email for i in infos if i.coordinator_email), "")
+    result.leads = list({lead.name.strip().lower(): lead for i in reversed(infos) for lead in i.leads}.values())
     result.exceptions = find_exceptions(actions, period, today)
     if previous:
         result.previous = str(previous)

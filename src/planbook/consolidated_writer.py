@@ -105,6 +105,9 @@ def write_consolidated(result: Consolidation, out: str | os.PathLike[str], *,
                                         ("generator", f"planbook {__version__}")]):
                 meta.write_string(r, 0, k)
                 meta.write_string(r, 1, v)
+            for r, lead in enumerate((lead for lead in result.leads if lead.email), start=r + 1):
+                meta.write_string(r, 0, "lead_email")  # for receipts (planbook.chasing)
+                meta.write_string(r, 1, f"{lead.name}\t{lead.email}")
             meta.very_hidden()
             names = [ws.name for ws in wb.worksheets()]
             wb.close()
