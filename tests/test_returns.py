@@ -227,3 +227,20 @@ def test_receipts_carry_lead_text_literally_and_headers_stay_single(tmp_path, sm
     assert m["X-Injected"] is None and m["Bcc"] is None
     assert [a.addr_spec for a in m["To"].addresses] == ["evil@example.org"]
     assert handler.envelopes[0].rcpt_tos == ["evil@example.org"]
+
+
+def test_returns_sheet_in_the_consolidated_workbook(quarter):
+    from python_calamine import CalamineWorkbook
+
+    cons = quarter["tmp"] / "consolidated.xlsx"
+    consolidate_to([quarter["returns"], quarter["plan"]], cons, return_by=RETURN_BY)
+    tracker = track_returns(quarter["plan"], quarter["returns"], return_by=RETURN_BY)
+    rows = CalamineWorkbook.from_path(str(cons)).get_sheet_by_name("Returns").to_python()
+    assert rows[0][:3] == ["Lead", "Return", "File"]
+    sheet = {r[0]: r for r in rows[1:]}
+    assert {lead: r[1] for lead, r in sheet.items()} == {r.lead: r.state for r in tracker.leads}
+    for r in tracker.leads:
+        assert sheet[r.lead][2] == (Path(r.file).name if r.file else "")
+        if r.returned:
+            assert (sheet[r.lead][5], sheet[r.lead][6]) == (r.updated, len(r.errors))
+    assert [r[1] for r in rows[1:]][:4] == [NOT_RETURNED] * 4  # those to chase first

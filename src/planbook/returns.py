@@ -171,10 +171,12 @@ def track_returns(plan_path: str | os.PathLike[str], returns_dir: str | os.PathL
             tracker.skipped.append((str(path), "not a lead's copy (a master plan or another workbook)"))
             continue
         owners = [lead for lead in copy.tabs.values() if lead] or list(copy.tabs)
-        key = lead_key(owners[0]) if owners else ""
+        if not owners:
+            tracker.skipped.append((str(path), "a lead's copy with no lead tab planbook can read"))
+            continue
+        key = lead_key(owners[0])
         if key not in rows:
-            tracker.skipped.append((str(path), f"a copy for {owners[0] if owners else 'no lead'!r}, "
-                                               "who is not a lead of this plan"))
+            tracker.skipped.append((str(path), f"a copy for {owners[0]!r}, who is not a lead of this plan"))
             continue
         candidates.setdefault(key, []).append((copy, path))
     start = period_start(plan.info.period)
@@ -191,3 +193,46 @@ def track_returns(plan_path: str | os.PathLike[str], returns_dir: str | os.PathL
     order = {key: i for i, key in enumerate(rows)}
     tracker.leads = sorted(rows.values(), key=lambda r: (_ORDER[r.state], order[lead_key(r.lead)]))
     return tracker
+
+
+def returns_of_consolidation(plans: list[tuple[Plan, str]], period: str,
+                             return_by: dt.date | None = None) -> list[LeadReturn]:
+    """The tracker's rows for a consolidation's inputs: (plan read, file modified time as ISO text).
+
+    Every lead with a tab on a master plan, and every lead whose copy came back; the copy used
+    is the first of that lead's copies in ``plans`` (the consolidation's own choice).
+    """
+    from .consolidate import period_start
+
+    rows: dict[str, LeadReturn] = {}
+    master: dict[str, dict[str, Action]] = {}
+    for plan, _ in plans:
+        if plan.role == "lead-copy":
+            continue
+        emails = {lead_key(lead.name): lead.email.strip() for lead in plan.info.leads}
+        for sheet, lead in plan.tabs.items():
+            key = lead_key(lead or sheet)
+            mine = {a.ref.strip(): a for a in plan.actions if a.origin and a.origin.sheet == sheet}
+            if key not in rows:
+                rows[key] = LeadReturn(lead or sheet, emails.get(key, ""), len(mine))
+                master[key] = mine
+    start = period_start(period)
+    for plan, modified in plans:
+        if plan.role != "lead-copy":
+            continue
+        owners = [lead for lead in plan.tabs.values() if lead] or list(plan.tabs)
+        if not owners:
+            continue
+        key = lead_key(owners[0])
+        row = rows.setdefault(key, LeadReturn(owners[0], "", len(plan.actions)))
+        when = dt.datetime.fromisoformat(modified) if modified else None
+        if row.returned:
+            row.other_files.append(plan.path)
+            continue
+        row.file, row.modified = plan.path, when
+        row.updated = _updated(plan.actions, master.get(key, {}), start)
+        row.errors = [f for f in plan.report if f.severity == ERROR]
+        row.warnings = len(plan.report.warnings)
+        row.late = bool(return_by and when and when.date() > return_by)
+    order = {key: i for i, key in enumerate(rows)}
+    return sorted(rows.values(), key=lambda r: (_ORDER[r.state], order[lead_key(r.lead)]))
