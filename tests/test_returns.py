@@ -67,7 +67,7 @@ def quarter(tmp_path: Path) -> dict:
 
     Jane returns a clean update on time; Raj returns on time with a bad status; Omar returns
     late; Ann and Trust Manager do not return (Trust Manager has no email address); Kim and
-    Lee share one mailbox and neither returns.  A stray master copy and a text file sit in the folder.
+    Lee share one mailbox and neither returns.  A text file sits in the folder.
     """
     leads = [Lead("Jane Smith", "jane@example.org"), Lead("Raj Patel", "raj@example.org"),
              Lead("Omar Khan", "omar@example.org"), Lead("Ann Lee", "ann@example.org"), Lead("Trust Manager", ""),
@@ -95,12 +95,12 @@ def quarter(tmp_path: Path) -> dict:
         first.last_updated = dt.date(2009, 9, 20)
         write_plan(dest, copy.info, copy.actions, only_leads=list(copy.tabs.values()), role="lead-copy")
         _set_time(dest, when)
-    shutil.copy(plan, returns / "master copy.xlsx")
     (returns / "notes.txt").write_text("not a workbook")
     return {"plan": plan, "copies": copies, "returns": returns, "tmp": tmp_path}
 
 
 def test_tracker_lists_every_lead_worst_first(quarter):
+    shutil.copy(quarter["plan"], quarter["returns"] / "master copy.xlsx")  # a stray master: not a return
     tracker = track_returns(quarter["plan"], quarter["returns"], return_by=RETURN_BY)
     states = {r.lead: r.state for r in tracker.leads}
     assert states == {"Jane Smith": RETURNED, "Raj Patel": WITH_ERRORS, "Omar Khan": LATE, "Ann Lee": NOT_RETURNED,

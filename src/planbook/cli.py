@@ -75,6 +75,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
               f"(leads' returns + the master for leads who did not return): "
               + ", ".join(f"{s} {counts.get(s, 0)}" for s in ("Complete", "On track", "Slippage", "Off track", "Not started")))
         print(f"  {len(c.exceptions)} exception(s), {len(c.changes or [])} change(s) since last quarter")
+    if result.tracker is not None:
+        print("Returns:")
+        _print_tracker(result.tracker)
+        print(f"  saved {len(result.reminders.messages)} reminder(s) and {len(result.receipts.messages)} receipt(s) "
+              "as unsent drafts")
     print("Files:")
     for label, path in result.files.items():
         print(f"  {label:<14} {os.path.abspath(path)}")
@@ -119,7 +124,7 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
     from .consolidated_writer import consolidate_to
 
     result = consolidate_to(args.inputs, args.out, previous=args.previous, today=args.as_of, period=args.period,
-                            progress=None if args.json else _progress_printer())
+                            return_by=args.return_by, progress=None if args.json else _progress_printer())
     changes = len(result.changes) if result.changes is not None else 0
     if args.json:
         print(json.dumps({"output": str(args.out), "actions": len(result.actions), "findings": len(result.report),
@@ -351,6 +356,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--previous", metavar="PREV.xlsx", help="the last consolidation, to report what changed")
     p.add_argument("--period", help="reporting period (default: from the plans)")
     p.add_argument("--as-of", type=_date_arg, metavar="YYYY-MM-DD", help="date for overdue checks (default: today)")
+    p.add_argument("--return-by", type=_date_arg, metavar="YYYY-MM-DD",
+                   help="returns modified after this date are marked late on the Returns sheet")
     p.add_argument("--json", action="store_true", help="print a JSON summary")
     p.set_defaults(func=cmd_consolidate)
 
