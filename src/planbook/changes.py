@@ -88,7 +88,7 @@ def compare(actions: Sequence[Action], previous: str | os.PathLike[str],
         if old is None:
             directions.append(NEW_DIRECTION)
             if key and key not in seen:
-                changes.append(Change(NEW, a.ref, a.lead, a.action, "", a.status_shown or NO_STATUS))
+                changes.append(Change(NEW, a.ref, a.lead, a.action, "", _shown(a)))
             seen.add(key)
             continue
         seen.add(key)
@@ -98,7 +98,7 @@ def compare(actions: Sequence[Action], previous: str | os.PathLike[str],
         if old_status != a.status:
             kind = STATUS_BETTER if way == BETTER else STATUS_WORSE if way == WORSE else STATUS_CHANGED
             changes.append(Change(kind, a.ref, a.lead, a.action, old.get("Status", "") or NO_STATUS,
-                                  a.status_shown or NO_STATUS))
+                                  _shown(a)))
         old_due, new_due = uk_text(old.get("Due", "").strip()), due_text(a)
         if old_due != new_due:
             changes.append(Change(DUE_MOVED, a.ref, a.lead, a.action, old_due, new_due))
@@ -125,3 +125,8 @@ def due_text(a: Action) -> str:
     if a.due.kind == "date" and a.due.end and a.due.text == a.due.end.isoformat():
         return table_date(a.due.end)
     return uk_text(a.due.text.strip())
+
+
+def _shown(a: Action) -> str:
+    """The Status as the consolidated workbook shows it (a blank one as "No status given")."""
+    return a.status if a.status is not None else a.status_text

@@ -69,6 +69,8 @@ def read_consolidated(path: str | os.PathLike[str]) -> ConsolidatedView:
         if not rows:
             return []
         header = [as_text(h) for h in rows[0]]
+        if len(set(header)) < len(header):  # a column headed like another: the first (standard) one counts
+            header = [h if h not in header[:i] else f"{h} ({i + 1})" for i, h in enumerate(header)]
         return [{h: as_text(v) for h, v in zip(header, r)} for r in rows[1:] if any(v != "" for v in r)]
 
     actions = [row for n in names if n == ALL_ACTIONS or n.startswith(ALL_ACTIONS + " (") for row in table(n)]

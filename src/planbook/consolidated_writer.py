@@ -40,16 +40,18 @@ PARALLEL_FROM_ROWS = 5_000
 PRINTED_HEADERS = ["Ref", "Theme", "Action", "Lead", "Due", "Status", "Direction", "Progress update"]
 _ACTION_HEADERS = [*PRINTED_HEADERS, "Overdue", "Last updated", "Due by", "Objective", "Partners",
                    "Success measure", "Resources"]
-_SOURCE_HEADERS = ["Source file", "Source sheet", "Source row"]
+#: "Note": what the merge flagged on the row (planbook.merge: a Ref collision, not in the lead's
+#: return, a stale copy), blank otherwise; then where the row came from.
+_SOURCE_HEADERS = ["Note", "Source file", "Source sheet", "Source row"]
 _STATUS_COL = col_letter(_ACTION_HEADERS.index("Status"))
 _THEME_COL = col_letter(_ACTION_HEADERS.index("Theme"))
 _LEAD_COL = col_letter(_ACTION_HEADERS.index("Lead"))
 _WIDTHS = {"Ref": 7, "Theme": 16, "Objective": 50, "Action": 45, "Lead": 18, "Partners": 24, "Due": 13,
            "Success measure": 50, "Resources": 24, "Status": 16, "Direction": 10, "Progress update": 50,
-           "Last updated": 12, "Due by": 12, "Overdue": 9, "Source file": 24, "Source sheet": 18, "Source row": 8}
+           "Last updated": 12, "Due by": 12, "Overdue": 9, "Note": 40, "Source file": 24, "Source sheet": 18, "Source row": 8}
 #: Columns of All actions whose text wraps (and sets the row's height).
 _WRAPPED = {"Theme", "Action", "Lead", "Due", "Status", "Progress update", "Objective", "Partners",
-            "Success measure", "Resources"}
+            "Success measure", "Resources", "Note"}
 #: Columns of All actions that always hold text.
 _TEXT_HEADERS = ["Ref", "Theme", "Action", "Lead", "Status", "Progress update", "Objective", "Partners",
                  "Success measure", "Resources"]
@@ -163,6 +165,9 @@ def _write_consolidated(result: Consolidation, out: str | os.PathLike[str], max_
                                         ("generator", f"planbook {__version__}")]):
                 meta.write_string(r, 0, k)
                 meta.write_string(r, 1, v)
+            for r, lead in enumerate((lead for lead in result.leads if lead.email), start=r + 1):
+                meta.write_string(r, 0, "lead_email")  # for receipts (planbook.chasing)
+                meta.write_string(r, 1, f"{lead.name}\t{lead.email}")
             meta.very_hidden()
             names = [ws.name for ws in wb.worksheets()]
             wb.close()
@@ -427,11 +432,12 @@ def _action_rows(actions: Sequence[Action], directions: Sequence[str] | None, ex
         due = a.due
         due_cell = cells[id(due)] if id(due) in cells else cells.setdefault(id(due), _due_cell(due))
         o = a.origin
-        yield [a.ref, a.theme, a.action, a.lead, due_cell, a.status_shown or NO_STATUS, way, a.progress,
+        status = a.status  # the standard word (a blank one as "No status given"), else the text as typed
+        yield [a.ref, a.theme, a.action, a.lead, due_cell, status if status is not None else a.status_text, way, a.progress,
                "Overdue" if a.is_overdue(today) else None, a.last_updated, due.deadline,
                a.objective, a.partners, a.success_measure, a.resources,
                *([a.extras.get(k) for k in extras] if extras else ()),
-               *((o.file, o.sheet, o.row) if o else (None, None, None))]
+               a.note or None, *((o.file, o.sheet, o.row) if o else (None, None, None))]
 
 
 @dataclass
@@ -564,7 +570,8 @@ def _tables(result: Consolidation, chunks) -> list[_Table]:
                      status_col=headers.index("Status"), printed=len(PRINTED_HEADERS),
                      text_cols=[headers.index(h) for h in _TEXT_HEADERS])
               for name, start, end in chunks]
-    return tables + [_exceptions_table(result), _changes_table(result), _issues_table(result), _sources_table(result)]
+    return tables + [_exceptions_table(result), _changes_table(result), _issues_table(result), _sources_table(result),
+                     _returns_table(result)]
 
 
 def _slice_rows(actions: Sequence[Action], directions: Sequence[str] | None, extras: list[str], today: dt.date,
@@ -607,7 +614,8 @@ def _exceptions_table(result: Consolidation) -> _Table:
     def rows(start: int, stop: int):
         for e in result.exceptions[start:stop]:
             a = result.full(e.action)
-            yield [e.reason, a.ref, a.lead, a.action, a.status_shown or NO_STATUS, _due_cell(a.due), a.progress,
+            yield [e.reason, a.ref, a.lead, a.action, a.status if a.status is not None else a.status_text,
+                   _due_cell(a.due), a.progress,
                    a.last_updated, *_origin(a)]
 
     return _table("Exceptions", ["Why", "Ref", "Lead", "Action", "Status", "Due", "Progress update", "Last updated",
@@ -653,3 +661,13 @@ def _sources_table(result: Consolidation) -> _Table:
     return _table("Sources", ["File", "Lead", "Kind", "Rows read", "Rows with issues", "Actions used", "SHA-256",
                               "Modified", "Skipped because"], [40, 24, 10, 9, 9, 9, 20, 17, 40], rows,
                   wrap=("File", "Lead", "Skipped because"))
+
+
+def _returns_table(result: Consolidation) -> _Table:
+    """Who returned their update (see planbook.returns): leads not returned, late or with errors first."""
+    rows = [[r.lead, r.state, os.path.basename(r.file), r.modified, r.actions, r.updated if r.returned else "",
+             len(r.errors) if r.returned else "", r.email, ", ".join(os.path.basename(f) for f in r.other_files)]
+            for r in result.returns]
+    return _table("Returns", ["Lead", "Return", "File", "Modified", "Actions", "Updated this period", "Errors",
+                              "Email", "Other copies (not used)"], [28, 20, 30, 16, 9, 10, 8, 28, 30], rows,
+                  wrap=("Lead", "Return", "File", "Email", "Other copies (not used)"))

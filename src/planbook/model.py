@@ -30,6 +30,9 @@ class PlanInfo:
     coordinator_email: str = ""
     format_version: int = FORMAT_VERSION
     notes: list[str] = field(default_factory=list)  # e.g. title rows kept from an imported plan
+    #: The plan's identity, made when ``new`` or ``import`` writes it and carried by ``split``
+    #: copies, so a consolidation knows which returns belong to it ("" for older workbooks).
+    plan_id: str = ""
 
     def lead_names(self) -> list[str]:
         return [lead.name for lead in self.leads]
@@ -71,6 +74,9 @@ class Action:
     origin: Origin | None = None
     #: Where this action's long texts are in a consolidation's spill file (-1: in memory).
     spill: int = field(default=-1, repr=False, compare=False)
+    #: What a consolidation flagged on this row for the committee ("Ref collision …", "Not in the
+    #: lead's return", …); shown in the consolidated workbook's ``Note`` column.
+    note: str = field(default="", compare=False)
 
     @property
     def status_shown(self) -> str:

@@ -326,8 +326,9 @@ def _write_lists(wb, fmt: _Formats, themes: list[str], leads: list[Lead]) -> Non
 
 def _write_meta(wb, info: PlanInfo, tabs: dict[str, str], extras: list[str], role: str = "plan") -> None:
     ws = wb.add_worksheet(META)
+    plan_id = info.plan_id or (new_plan_id() if role == "plan" else "")
     rows = [("planbook_format", str(FORMAT_VERSION)), ("generator", f"planbook {__version__}"), ("role", role),
-            ("title", info.title), ("period", info.period), ("coordinator", info.coordinator),
+            ("plan_id", plan_id), ("title", info.title), ("period", info.period), ("coordinator", info.coordinator),
             ("coordinator_email", info.coordinator_email),
             ("written", dt.datetime.now().replace(microsecond=0).isoformat())]
     rows += [("lead_tab", f"{tab}\t{lead if lead != NO_LEAD else ''}") for tab, lead in tabs.items()]
@@ -336,6 +337,13 @@ def _write_meta(wb, info: PlanInfo, tabs: dict[str, str], extras: list[str], rol
         ws.write_string(r, 0, key)
         ws.write_string(r, 1, value or "")
     ws.very_hidden()
+
+
+def new_plan_id() -> str:
+    """A fresh plan identity: written once when a plan is created, then carried by its copies."""
+    import uuid
+
+    return uuid.uuid4().hex
 
 
 def new_plan(path: str | os.PathLike[str], title: str, period: str, leads: Sequence[str | Lead],
