@@ -419,3 +419,15 @@ def test_a_master_whose_metadata_names_a_tab_that_is_gone_says_which(tmp_path):
     assert [(f.sheet, f.value) for f in missing] == [("DD Achievement", "DD Achievement")]
     result = run_cli("validate", master)
     assert result.returncode == 0 and "missing-tab" in result.stdout and "DD Achievement" in result.stdout
+
+
+def test_a_ref_on_two_tabs_of_one_master_is_flagged_for_the_committee(tmp_path):
+    path = tmp_path / "plan.xlsx"
+    write_plan(path, PlanInfo("T", "Q2 2009/10", [Lead("A"), Lead("B")]),
+               [Action("5.3", "First", "A", status="Complete"), Action("5.3", "Second", "B"), Action("6.1", "Other", "B")])
+    result = consolidate([path], today=dt.date(2009, 10, 9))
+    notes = {a.action: a.note for a in result.actions}
+    assert notes["First"] == "Ref collision: 5.3 is also plan.xlsx!B!A2; renumber one"
+    assert notes["Second"] == "Ref collision: 5.3 is also plan.xlsx!A!A2; renumber one" and notes["Other"] == ""
+    assert {e.action.action for e in result.exceptions if "Ref collision" in e.reason} == {"First", "Second"}
+    assert [f.code for f in result.report] == ["duplicate-ref"]  # the reader's finding names the cells

@@ -311,6 +311,10 @@ def _same_ref(action: Action, plan: Plan, candidates: list[int], actions: list[A
                                f"({why})", outcome="this copy not rolled up"))
             merged.rows_superseded += 1
             return
+    for i in candidates:
+        if plan_of[i] is plan:  # a twin in one file: the reader's duplicate-ref error names it; flag the rows
+            _add_note(actions[i], f"{NOTE_COLLISION}: {action.ref} is also {_cell(action)}; renumber one")
+            _add_note(action, f"{NOTE_COLLISION}: {action.ref} is also {_cell(actions[i])}; renumber one")
     for i in others:
         kept = actions[i]
         for row, other in ((action, kept), (kept, action)):
