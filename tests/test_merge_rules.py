@@ -15,6 +15,7 @@ import shutil
 from pathlib import Path
 
 import openpyxl
+import pytest
 from docx import Document
 from python_calamine import CalamineWorkbook
 
@@ -389,13 +390,19 @@ def test_data_issues_errors_first_superseded_folded_and_sources_by_relative_path
 # issue 10 item 6: a return planbook cannot read -------------------------------------------------
 
 
-def test_an_unreadable_return_is_an_error_and_the_stale_rows_are_marked(tmp_path):
+@pytest.mark.parametrize("damage", ["header row deleted", "headers renamed"])
+def test_an_unreadable_return_is_an_error_and_the_stale_rows_are_marked(tmp_path, damage):
     folder = tmp_path / "in"
     master = _master(folder)
     split_plan(master, folder / "returns")
     jane = folder / "returns" / "Jane Smith.xlsx"
     wb = openpyxl.load_workbook(jane)
-    wb["Jane Smith"].delete_rows(1)  # the header row deleted
+    ws = wb["Jane Smith"]
+    if damage == "header row deleted":
+        ws.delete_rows(1)
+    else:  # renamed beyond recognition
+        for c in range(1, ws.max_column + 1):
+            ws.cell(1, c, f"Column {c}")
     wb.save(jane)
     run = Run(folder, tmp_path)
     for ref, text in (("1.2", "Record ECM outcomes"),):
@@ -406,7 +413,9 @@ def test_an_unreadable_return_is_an_error_and_the_stale_rows_are_marked(tmp_path
     assert [(e["Severity"], e["File"], e["Sheet"]) for e in errors] == [("error", "Jane Smith.xlsx", "Jane Smith")]
     message = "Jane Smith.xlsx: no header row found on tab 'Jane Smith': the master's copy of Jane Smith's actions was used"
     assert errors[0]["What is wrong"].startswith(message)
-    assert message in run.cli.stdout
+    assert message in run.cli.stdout and "(its latest update: 1 Sep 2009)" in errors[0]["What is wrong"]
+    assert [(i["File"], i["Sheet"]) for i in run.issues_of("sheet-skipped")] == [("Jane Smith.xlsx", "Jane Smith")]
+    assert _rows_in(folder) == len(run.actions) + run.listed() == 4 + 2  # the unreadable tab's rows: sheet-skipped
 
 
 def test_a_master_whose_metadata_names_a_tab_that_is_gone_says_which(tmp_path):
