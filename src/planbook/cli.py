@@ -75,6 +75,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
               f"(leads' returns + the master for leads who did not return): "
               + ", ".join(f"{s} {counts.get(s, 0)}" for s in ("Complete", "On track", "Slippage", "Off track", "Not started")))
         print(f"  {len(c.exceptions)} exception(s), {len(c.changes or [])} change(s) since last quarter")
+    if result.tracker is not None:
+        print("Returns:")
+        _print_tracker(result.tracker)
+        print(f"  saved {len(result.reminders.messages)} reminder(s) and {len(result.receipts.messages)} receipt(s) "
+              "as unsent drafts")
     print("Files:")
     for label, path in result.files.items():
         print(f"  {label:<14} {os.path.abspath(path)}")
@@ -119,7 +124,7 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
     from .consolidated_writer import consolidate_to
 
     result = consolidate_to(args.inputs, args.out, previous=args.previous, today=args.as_of, period=args.period,
-                            progress=None if args.json else _progress_printer())
+                            return_by=args.return_by, progress=None if args.json else _progress_printer())
     changes = len(result.changes) if result.changes is not None else 0
     if args.json:
         print(json.dumps({"output": str(args.out), "actions": len(result.actions), "findings": len(result.report),
@@ -171,7 +176,8 @@ def _smtp_settings(args: argparse.Namespace):
     from .mailer import SmtpSettings
 
     security = "ssl" if args.ssl else "starttls" if args.starttls else "none"
-    return SmtpSettings(host=args.smtp_host, port=args.smtp_port, security=security, user=args.smtp_user)
+    return SmtpSettings(host=args.smtp_host, port=args.smtp_port, security=security, user=args.smtp_user,
+                        timeout=args.smtp_timeout)
 
 
 def cmd_email(args: argparse.Namespace) -> int:
@@ -194,11 +200,23 @@ def cmd_request_updates(args: argparse.Namespace) -> int:
 
     smtp = None if args.save_dir else _smtp_settings(args)
     requests, missing = request_updates(args.plan, args.out, args.return_by, sender=args.sender, smtp=smtp,
-                                        save_dir=args.save_dir, force=args.force)
+                                        save_dir=args.save_dir, force=args.force, only_unsent=args.only_unsent)
     for r in requests:
         print(f"  {r.lead:<40} {r.email:<36} {r.eml or 'sent'}")
     verb = "saved" if args.save_dir else "sent"
     print(f"{verb} {len(requests)} update request(s); workbooks in {args.out}")
+    if args.only_unsent:
+        from .mailer import read_sent_log
+
+        now = {r.lead.strip().lower() for r in requests}
+        log = [row for key, row in read_sent_log(args.out, args.return_by).items() if key not in now]
+        earlier = [row["lead"] for row in log if row.get("confirmed") != "no"]
+        unsure = [row["lead"] for row in log if row.get("confirmed") == "no"]
+        if earlier:
+            print(f"not asked again (sent before, in the sent log): {', '.join(earlier)}")
+        if unsure:
+            print(f"not asked again, but never confirmed by the server (check with them; to ask again, delete "
+                  f"their line from the sent log in {args.out}): {', '.join(unsure)}")
     if missing:
         print(f"planbook: {len(missing)} lead(s) have no email address on the Lists sheet and were NOT asked: "
               f"{', '.join(missing)}", file=sys.stderr)
@@ -229,9 +247,69 @@ def cmd_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _add_smtp_options(p: argparse.ArgumentParser, save_flag: str, save_help: str) -> None:
+def _print_tracker(tracker) -> None:
+    print(f"{tracker.title or 'Plan'} ({tracker.period or 'no period'}): {tracker.sentence()}")
+    for r in tracker.leads:
+        when = f"{r.modified:%d/%m/%Y %H:%M}" if r.modified else ""
+        print(f"  {r.state:<21} {r.lead:<32} {os.path.basename(r.file) or '-':<28} {when:<16} "
+              f"{r.updated:>3}/{r.actions:<3} updated  {len(r.errors)} error(s)")
+        for other in r.other_files:
+            print(f"      also returned {other} (older: not used)")
+    for file, why in tracker.skipped:
+        print(f"  skipped {file}: {why}")
+
+
+def cmd_returns(args: argparse.Namespace) -> int:
+    from .returns import track_returns
+
+    tracker = track_returns(args.plan, args.returns, return_by=args.return_by)
+    if args.json:
+        print(json.dumps(tracker.to_dict(), ensure_ascii=False, indent=1))
+    else:
+        _print_tracker(tracker)
+    return EXIT_OK
+
+
+def _print_mail_run(run, what: str, args: argparse.Namespace) -> int:
+    if args.json:
+        print(json.dumps(run.to_dict(), ensure_ascii=False, indent=1))
+    else:
+        if run.tracker is not None:
+            _print_tracker(run.tracker)
+        verb = "would send" if run.dry_run else "saved" if getattr(args, "save_dir", None) else "sent"
+        for m in run.messages:
+            where = f" -> {m.eml}" if m.eml else ""
+            print(f"  {what} to {m.to} ({', '.join(m.leads)}; {', '.join(m.reasons)}): "
+                  f"{len(m.attachments)} attachment(s), {len(m.problems)} problem(s) listed{where}")
+        print(f"{verb} {len(run.messages)} {what}(s)")
+    if run.no_email:
+        print(f"planbook: {len(run.no_email)} lead(s) have no email address on the Lists sheet and were NOT "
+              f"messaged: {', '.join(run.no_email)}", file=sys.stderr)
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def cmd_chase(args: argparse.Namespace) -> int:
+    from .chasing import chase
+
+    smtp = _smtp_settings(args) if args.smtp_host and not args.dry_run else None
+    run = chase(args.plan, args.returns, return_by=args.return_by, sender=args.sender, smtp=smtp,
+                save_dir=args.save_dir, copies_dir=args.copies, dry_run=args.dry_run)
+    return _print_mail_run(run, "reminder", args)
+
+
+def cmd_receipts(args: argparse.Namespace) -> int:
+    from .chasing import receipts
+
+    smtp = _smtp_settings(args) if args.smtp_host and not args.dry_run else None
+    run = receipts(args.consolidated, sender=args.sender, smtp=smtp, save_dir=args.save_dir, plan=args.plan,
+                   dry_run=args.dry_run)
+    return _print_mail_run(run, "receipt", args)
+
+
+def _add_smtp_options(p: argparse.ArgumentParser, save_flag: str, save_help: str, dry_run: bool = False) -> None:
     p.add_argument("--from", dest="sender", metavar="ADDR", help="sender address (default: the plan's coordinator)")
-    where = p.add_mutually_exclusive_group(required=True)
+    where = p.add_mutually_exclusive_group(required=not dry_run)
     where.add_argument("--smtp-host", metavar="HOST")
     where.add_argument(save_flag, metavar="PATH", help=save_help)
     p.add_argument("--smtp-port", type=int, metavar="PORT")
@@ -239,6 +317,10 @@ def _add_smtp_options(p: argparse.ArgumentParser, save_flag: str, save_help: str
     sec.add_argument("--starttls", action="store_true")
     sec.add_argument("--ssl", action="store_true")
     p.add_argument("--smtp-user", metavar="USER", help="login user; the password comes from PLANBOOK_SMTP_PASSWORD")
+    p.add_argument("--smtp-timeout", type=float, default=60.0, metavar="SECONDS",
+                   help="give up on a server that does not answer a step within this time (default 60)")
+    if dry_run:
+        p.add_argument("--dry-run", action="store_true", help="show who would get what; send and save nothing")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -274,6 +356,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--previous", metavar="PREV.xlsx", help="the last consolidation, to report what changed")
     p.add_argument("--period", help="reporting period (default: from the plans)")
     p.add_argument("--as-of", type=_date_arg, metavar="YYYY-MM-DD", help="date for overdue checks (default: today)")
+    p.add_argument("--return-by", type=_date_arg, metavar="YYYY-MM-DD",
+                   help="returns modified after this date are marked late on the Returns sheet")
     p.add_argument("--json", action="store_true", help="print a JSON summary")
     p.set_defaults(func=cmd_consolidate)
 
@@ -299,6 +383,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--return-by", required=True, type=_date_arg, metavar="YYYY-MM-DD")
     p.add_argument("--force", action="store_true", help="replace workbooks already in DIR")
     _add_smtp_options(p, "--save-dir", "write one .eml per lead into this folder instead of sending")
+    p.add_argument("--only-unsent", action="store_true",
+                   help="after a send that stopped part way: ask only the leads not in DIR's sent log")
     p.set_defaults(func=cmd_request_updates)
 
     p = sub.add_parser("import", help="import a plan kept in Word, Excel or CSV in its own layout")
@@ -311,6 +397,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="replace PLAN.xlsx if it exists")
     p.add_argument("--json", action="store_true", help="print the import report as JSON")
     p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("returns", help="which leads have returned their update, and with how many errors")
+    p.add_argument("plan", metavar="PLAN.xlsx")
+    p.add_argument("returns", metavar="RETURNS", help="the folder the leads' returned workbooks are saved in")
+    p.add_argument("--return-by", type=_date_arg, metavar="YYYY-MM-DD", help="returns modified after this are late")
+    p.add_argument("--json", action="store_true", help="print the tracker as JSON")
+    p.set_defaults(func=cmd_returns)
+
+    p = sub.add_parser("chase", help="remind leads who have not returned, or whose return has errors")
+    p.add_argument("plan", metavar="PLAN.xlsx")
+    p.add_argument("returns", metavar="RETURNS", help="the folder the leads' returned workbooks are saved in")
+    p.add_argument("--return-by", type=_date_arg, metavar="YYYY-MM-DD")
+    p.add_argument("--copies", metavar="DIR", help="the folder the leads' copies were sent from (attached again)")
+    p.add_argument("--json", action="store_true", help="print what was done as JSON")
+    _add_smtp_options(p, "--save-dir", "write one .eml draft per lead into this folder instead of sending", dry_run=True)
+    p.set_defaults(func=cmd_chase)
+
+    p = sub.add_parser("receipts", help="send each lead who returned a receipt: their counts, changes, problems")
+    p.add_argument("consolidated", metavar="CONSOLIDATED.xlsx")
+    p.add_argument("--plan", metavar="PLAN.xlsx", help="the master plan, for leads' addresses (default: the consolidation's)")
+    p.add_argument("--json", action="store_true", help="print what was done as JSON")
+    _add_smtp_options(p, "--save-dir", "write one .eml draft per lead into this folder instead of sending", dry_run=True)
+    p.set_defaults(func=cmd_receipts)
 
     p = sub.add_parser("demo", help="build the demo plan from bundled example data")
     p.add_argument("--out", default="demo-output", metavar="DIR")

@@ -90,6 +90,8 @@ class Consolidation:
     store: SpillStore | None = None
     coordinator: str = ""
     coordinator_email: str = ""
+    leads: list = field(default_factory=list)  # the plans' leads (Lead, with email), for receipts
+    returns: list = field(default_factory=list)  # planbook.returns.LeadReturn per lead: who returned
 
     def status_counts(self) -> Counter:
         return Counter(a.status_shown or NOT_STARTED for a in self.actions)
@@ -210,10 +212,11 @@ def _unpack_read(data: bytes) -> _Read:
 def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.PathLike[str] | None = None,
                 today: dt.date | None = None, period: str | None = None, title: str | None = None,
                 exclude: Iterable[str | os.PathLike[str]] = (), progress: Progress | None = None,
-                spill_over: int | None = SPILL_OVER) -> Consolidation:
+                spill_over: int | None = SPILL_OVER, return_by: dt.date | None = None) -> Consolidation:
     """Read every input and merge them into one :class:`Consolidation` (nothing written yet).
 
     Past ``spill_over`` rows the actions' long texts are kept in a temporary file, not memory.
+    ``return_by`` marks returned copies modified after it as late on the Returns sheet.
     """
     today = today or dt.date.today()
     files, sources = expand_inputs(inputs)
@@ -280,6 +283,10 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
                            notices=chosen.notices)
     result.coordinator = next((i.coordinator for i in infos if i.coordinator), "")
     result.coordinator_email = next((i.coordinator_email for i in infos if i.coordinator_email), "")
+    result.leads = list({lead.name.strip().lower(): lead for i in reversed(infos) for lead in i.leads}.values())
+    from .returns import returns_of_consolidation
+
+    result.returns = returns_of_consolidation([(p, s.modified) for p, s in plans], period, return_by)
     result.exceptions = find_exceptions(actions, period, today)
     if previous:
         result.previous = str(previous)

@@ -107,6 +107,9 @@ def write_consolidated(result: Consolidation, out: str | os.PathLike[str], *,
                                         ("generator", f"planbook {__version__}")]):
                 meta.write_string(r, 0, k)
                 meta.write_string(r, 1, v)
+            for r, lead in enumerate((lead for lead in result.leads if lead.email), start=r + 1):
+                meta.write_string(r, 0, "lead_email")  # for receipts (planbook.chasing)
+                meta.write_string(r, 1, f"{lead.name}\t{lead.email}")
             meta.very_hidden()
             names = [ws.name for ws in wb.worksheets()]
             wb.close()
@@ -317,7 +320,8 @@ def _tables(result: Consolidation, chunks) -> list[_Table]:
                      _slice_rows(result.actions[start:end], extras, result.today, result.full), dates, freeze_cols=1,
                      status_col=HEADERS.index("Status"))
               for name, start, end in chunks]
-    return tables + [_exceptions_table(result), _changes_table(result), _issues_table(result), _sources_table(result)]
+    return tables + [_exceptions_table(result), _changes_table(result), _issues_table(result), _sources_table(result),
+                     _returns_table(result)]
 
 
 def _slice_rows(actions: Sequence[Action], extras: list[str], today: dt.date, full) -> RowSource:
@@ -338,7 +342,7 @@ def _table(name: str, headers: list[str], widths: list[int], rows: Sequence | No
            count: int = 0, make_rows: RowSource | None = None, wrap: bool = True,
            status_col: int | None = None) -> _Table:
     """A simple sheet of ``rows`` (or of ``count`` rows made as they are written)."""
-    kinds = {c: "date" if h in ("Due", "Last updated", "Modified") else ("wrap" if wrap else "top")
+    kinds = {c: "date" if h in ("Due", "Last updated") or (h == "Modified" and name == "Returns") else ("wrap" if wrap else "top")
              for c, h in enumerate(headers)}
     if rows is not None:
         count, make_rows = len(rows), lambda start, stop: rows[start:stop]
@@ -383,3 +387,12 @@ def _sources_table(result: Consolidation) -> _Table:
             for s in result.sources]
     return _table("Sources", ["File", "Lead", "Kind", "Rows read", "Rows with issues", "Actions used", "SHA-256",
                               "Modified", "Skipped because"], [40, 24, 10, 9, 9, 9, 20, 18, 40], rows, wrap=False)
+
+
+def _returns_table(result: Consolidation) -> _Table:
+    """Who returned their update (see planbook.returns): leads not returned, late or with errors first."""
+    rows = [[r.lead, r.state, os.path.basename(r.file), r.modified, r.actions, r.updated if r.returned else "",
+             len(r.errors) if r.returned else "", r.email, ", ".join(os.path.basename(f) for f in r.other_files)]
+            for r in result.returns]
+    return _table("Returns", ["Lead", "Return", "File", "Modified", "Actions", "Updated this period", "Errors",
+                              "Email", "Other copies (not used)"], [28, 20, 30, 16, 9, 10, 8, 28, 30], rows, wrap=False)

@@ -35,6 +35,8 @@ CODES: dict[str, tuple[str, str]] = {
     "return-unreadable": (ERROR, "a lead's returned copy could not be read: the master's older copy was used"),
     "renamed-column": (WARNING, "a lead's own column headed like a standard one was renamed"),
     "missing-tab": (WARNING, "the plan's metadata names a lead tab that is not in the workbook"),
+    "error-value": (ERROR, "a cell shows an error value (#REF!, #N/A, #DIV/0! …) instead of data"),
+    "formula-not-calculated": (ERROR, "a cell holds a formula saved without its value (never calculated)"),
     "lead-split": (INFO, "a cell named several leads: the first is the Lead, the others Partners"),
 }
 

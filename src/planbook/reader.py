@@ -14,6 +14,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .cellfaults import blank_key_cell, report_faults, restore, sheet_faults
 from .columns import HEADER_OF_FIELD, REQUIRED_FIELDS, field_for_header
 from .due import BLANK_DUE, DATE, UNKNOWN, Due, fy_of, parse_due
 from .errors import UnusableFileError
@@ -324,8 +325,17 @@ def _read_tab(plan: Plan, file: str, sheet: str, rows: list[list[object]], heade
                            outcome="kept as extra column"))
     col_of = {f: c for c, f in columns.items()}
     extra_cols = [(f[6:], c) for c, f in columns.items() if f.startswith("extra:")]
+    # Error values and never-calculated formulas read as blank: look for them only if a key cell is blank.
+    key_cols = [col_of[f] for f in ("ref", "status", "due", "last_updated") if f in col_of]
+    put = []
+    if blank_key_cell(rows, header_row + 1, key_cols):
+        put = restore(rows, header_row + 1, sheet_faults(plan.path, sheet))
+    since = len(report.findings)
     _read_rows(plan, file, sheet, rows, header_row, width, col_of, extra_cols, tab_lead, context_year, lead_keys,
                theme_keys, first_ref, strings)
+    if put:
+        report_faults(report, since, file, sheet, put,
+                      {c: HEADER_OF_FIELD.get(f, f[6:]) for c, f in columns.items()})
 
 
 #: Headers a lead's own column may not take: the standard columns and the columns planbook adds
