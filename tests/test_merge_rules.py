@@ -440,3 +440,20 @@ def test_a_ref_on_two_tabs_of_one_master_is_flagged_for_the_committee(tmp_path):
     assert notes["Second"] == "Ref collision: 5.3 is also plan.xlsx!A!A2; renumber one" and notes["Other"] == ""
     assert {e.action.action for e in result.exceptions if "Ref collision" in e.reason} == {"First", "Second"}
     assert [f.code for f in result.report] == ["duplicate-ref"]  # the reader's finding names the cells
+
+
+def test_a_real_councils_own_sheet_in_the_returns_folder_adds_no_phantom_actions(tmp_path):
+    from .conftest import SAMPLES
+
+    master = _master(tmp_path)
+    split_plan(master, tmp_path / "returns")
+    alone = consolidate([tmp_path / "returns", master], today=dt.date(2009, 10, 9))
+    for name in ("middlesbrough_cs.xlsx", "oxfordshire_14_19.xlsx"):
+        shutil.copy(SAMPLES / name, tmp_path / "returns" / name)
+    result = consolidate([tmp_path / "returns", master], today=dt.date(2009, 10, 9))
+    assert len(result.actions) == len(alone.actions) == 4
+    assert [f.code for f in result.report if f.severity == "error"] == []
+    skipped = {Path(s.file).name: s for s in result.sources if s.skipped}
+    assert set(skipped) == {"middlesbrough_cs.xlsx", "oxfordshire_14_19.xlsx"}
+    assert all(s.skipped.startswith("not a planbook workbook") and s.rows > 0 for s in skipped.values())
+    assert result.rows_in == len(result.actions) + result.rows_superseded + result.rows_skipped
