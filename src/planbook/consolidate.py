@@ -295,7 +295,8 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
     result.leads = list({lead.name.strip().lower(): lead for i in reversed(infos) for lead in i.leads}.values())
     from .returns import returns_of_consolidation
 
-    result.returns = returns_of_consolidation([(p, s.modified) for p, s in plans], period, return_by)
+    older = [(p, s) for p, s in read if s.skipped.startswith("superseded by ")]  # listed after the copy used
+    result.returns = returns_of_consolidation([(p, s.modified) for p, s in plans + older], period, return_by)
     result.exceptions = find_exceptions(actions, period, today)
     if previous:
         result.previous = str(previous)
