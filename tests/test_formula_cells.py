@@ -210,3 +210,23 @@ def test_zip_parts_found_by_relationship(faulty):
         parts = sheet_parts(zf)
         assert set(parts) >= {"Jane Smith", "DD Achievement", "Lists"}
         assert all(p in zf.namelist() for p in parts.values())
+
+
+def test_a_row_of_nothing_but_errors_is_kept(tmp_path):
+    """Every cell #REF! (a pasted row whose sources were deleted): calamine sees an empty row."""
+    info, actions = small_plan()
+    path = tmp_path / "plan.xlsx"
+    write_plan(path, info, actions)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["DD Achievement"]
+    width = len(_columns(ws))
+    row = ws.max_row + 1
+    for c in range(1, width + 1):
+        cell = ws.cell(row=row, column=c, value="#REF!")
+        cell.data_type = "e"
+    wb.save(path)
+    plan = read_plan(path)
+    broken = [a for a in plan.actions if a.origin.sheet == "DD Achievement" and a.origin.row == row]
+    assert len(broken) == 1 and broken[0].ref == "#REF!" and broken[0].action == "#REF!"
+    cells = {f.cell for f in plan.report if f.code == "error-value" and f.sheet == "DD Achievement"}
+    assert cells == {f"{openpyxl.utils.get_column_letter(c)}{row}" for c in range(1, width + 1)}

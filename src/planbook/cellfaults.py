@@ -4,12 +4,13 @@ never calculated.
 python-calamine returns ``""`` for an error cell (``#REF!``, ``#N/A``, ``#DIV/0!`` …) and for a
 formula saved without a cached value (written by a script, or by a tool that does not
 calculate), exactly as for an empty cell.  Read as blank, such a Status would become
-"Not started" and such a Due nothing at all.  So when a data row of a lead tab has a blank key
-cell (Ref, Status, Due, Last updated), the sheet's own XML is read once, and only if it holds a
-formula or an error at all, its cells are found: each such cell is put back as the lead sees it
-(the error's text, or the formula) and reported with its cell (``error-value``,
-``formula-not-calculated``).  Files without blank key cells — nearly every return — never pay
-for the second read.
+"Not started", such a Due nothing at all, and a row of them would vanish.  So when a row of a
+lead tab has a blank key cell (Ref, Status, Due, Last updated), the sheet's own XML is read
+once; only if it holds a formula or an error at all are its cells found: each such cell in a
+data row is put back as the lead sees it (the error's text, or the formula) and reported with
+its cell (``error-value``, ``formula-not-calculated``).  A tab whose key cells are all filled
+never pays for the second read; otherwise it costs a decompression and a byte search, unless
+the sheet has formulas.
 
 The sheet XML is scanned with byte patterns, not an XML parser, so no entity is ever expanded;
 the workbook part and its relationships (small) go through lxml with entities and network off.
@@ -134,18 +135,18 @@ def sheet_faults(path: str | Path, sheet: str) -> dict[tuple[int, int], CellFaul
 
 
 def blank_key_cell(rows: list[list[object]], start: int, key_cols: list[int]) -> bool:
-    """True if a data row (from ``start``) that is not empty has a key cell calamine read as blank."""
-    if not key_cols:
-        return False
+    """True if a row from ``start`` has a key cell calamine read as blank (``""``), or — for a tab
+    without key columns — is blank all through (calamine's rows end at the last cell with a
+    value, so a blank row inside them is rare: a gap a lead left, or a row of error cells)."""
     for r in range(start, len(rows)):
         row = rows[r]
         n = len(row)
         for c in key_cols:
             v = row[c] if c < n else ""
             if v == "" or v is None:
-                if any(not (x is None or x == "" or (type(x) is str and not x.strip())) for x in row):
-                    return True
-                break
+                return True
+        if not key_cols and all(v == "" or v is None for v in row):
+            return True
     return False
 
 
