@@ -373,10 +373,11 @@ def request_updates(plan_path: str | os.PathLike[str], out_dir: str | os.PathLik
         if not email:
             missing.append(copy.lead)
             continue
-        context = {"lead": copy.lead, "title": plan.info.title or "action plan", "period": plan.info.period or "this period",
+        context = {"lead": one_line(copy.lead), "title": one_line(plan.info.title) or "action plan",
+                   "period": one_line(plan.info.period) or "this period",
                    "attachment": copy.path.name, "actions": copy.actions,
                    "return_by": f"{return_by.day} {return_by:%B %Y}",
-                   "coordinator": plan.info.coordinator or "The plan coordinator"}
+                   "coordinator": one_line(plan.info.coordinator) or "The plan coordinator"}
         msg = _new_message(from_addr, [formataddr((one_line(copy.lead), email))],
                            f"Update needed by {context['return_by']}: {context['title']} ({copy.lead})")
         msg.set_content(_render("request.txt.j2", context, html=False))
