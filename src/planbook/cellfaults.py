@@ -29,10 +29,14 @@ from .findings import Finding, Report
 #: generic complaint about its value would be misleading.
 _SUPERSEDED = {"unknown-status", "bad-due", "bad-date", "unknown-lead", "unknown-theme", "missing-required"}
 
-#: Any sheet XML with an error cell holds ``t="e"``; any with a formula holds ``f>`` (``</f>``,
-#: ``<f>``, ``</x:f>``: a shared formula's followers are ``<f …/>`` but its first cell closes
-#: with ``</f>``).  Two substring tests: several times quicker than one regex over the sheet.
-_FAULT_MARKS = (b't="e"', b"f>")
+#: Any sheet XML with an error cell holds ``#`` (every error value starts with it: a one-byte
+#: test, the quickest there is) and ``t="e"``; any with a formula holds ``f>`` (``</f>``, ``<f>``,
+#: ``</x:f>``: a shared formula's followers are ``<f …/>`` but its first cell closes with
+#: ``</f>``).  Substring tests: several times quicker than one regex over the sheet.
+
+
+def _may_have_faults(xml: bytes) -> bool:
+    return (b"#" in xml and b't="e"' in xml) or b"f>" in xml
 _TOKEN = re.compile(rb'<(?:\w+:)?(row|c)\b([^>]*?)(/?)>')
 _ATTR = re.compile(rb'\b(r|t)="([^"]*)"')
 _FORMULA = re.compile(rb'<(?:\w+:)?f\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?f>)', re.S)
@@ -90,7 +94,7 @@ def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
 def find_faults(xml: bytes) -> dict[tuple[int, int], CellFault]:
     """Every error cell and every formula cell without a cached value in a sheet's XML."""
     faults: dict[tuple[int, int], CellFault] = {}
-    if not any(mark in xml for mark in _FAULT_MARKS):
+    if not _may_have_faults(xml):
         return faults
     row, col = -1, -1
     for m in _TOKEN.finditer(xml):
