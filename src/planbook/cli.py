@@ -200,19 +200,19 @@ def cmd_email(args: argparse.Namespace) -> int:
 
 
 def cmd_request_updates(args: argparse.Namespace) -> int:
-    from .mailer import request_updates
+    from .mailer import one_line, request_updates
 
     smtp = None if args.save_dir else _smtp_settings(args)
     requests, missing = request_updates(args.plan, args.out, args.return_by, sender=args.sender, smtp=smtp,
                                         save_dir=args.save_dir, force=args.force, only_unsent=args.only_unsent)
     for r in requests:
-        print(f"  {r.lead:<40} {r.email:<36} {r.eml or 'sent'}")
+        print(f"  {one_line(r.lead):<40} {r.email:<36} {r.eml or 'sent'}")
     verb = "saved" if args.save_dir else "sent"
     print(f"{verb} {len(requests)} update request(s); workbooks in {args.out}")
     if args.only_unsent:
-        from .mailer import read_sent_log
+        from .mailer import lead_key, read_sent_log
 
-        now = {r.lead.strip().lower() for r in requests}
+        now = {lead_key(r.lead) for r in requests}
         log = [row for key, row in read_sent_log(args.out, args.return_by).items() if key not in now]
         earlier = [row["lead"] for row in log if row.get("confirmed") != "no"]
         unsure = [row["lead"] for row in log if row.get("confirmed") == "no"]
