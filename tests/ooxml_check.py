@@ -165,10 +165,11 @@ def _check_row(row, where: str, last_row: int, problems: list[str]) -> int:
         elif col <= last_col:
             problems.append(f"{where}: cell {ref} is out of order in row {number}")
         last_col = col or last_col
-        kids = tuple([k.tag for k in c])
-        if kids == _INLINE_CELL and len(c[0]) == 1 and c[0][0].tag == _T:  # the common inline string
-            continue
-        if kids not in _PLAIN_CELLS:
+        if len(c) == 1:  # the common cells, quickly: a value, or an inline string of one <t>
+            only = c[0]
+            if only.tag == _V or (only.tag == _IS and len(only) == 1 and only[0].tag == _T):
+                continue
+        if tuple([k.tag for k in c]) not in _PLAIN_CELLS:
             _check_children(c, f"{where}!{ref}", problems)
             for inner in c:
                 _check_children(inner, f"{where}!{ref}", problems)
@@ -196,7 +197,7 @@ def _check_part(zf: zipfile.ZipFile, name: str, problems: list[str]) -> None:
 
 _ROW, _CELL_TAG = f"{{{MAIN}}}row", f"{{{MAIN}}}c"
 #: The children of an ordinary number or formula cell: nothing more to check inside.
-_INLINE_CELL, _T = (f"{{{MAIN}}}is",), f"{{{MAIN}}}t"
+_V, _IS, _T = f"{{{MAIN}}}v", f"{{{MAIN}}}is", f"{{{MAIN}}}t"
 _PLAIN_CELLS = {(), (f"{{{MAIN}}}v",), (f"{{{MAIN}}}f",), (f"{{{MAIN}}}f", f"{{{MAIN}}}v")}
 
 

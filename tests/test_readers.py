@@ -412,3 +412,53 @@ def test_awkward_text_survives_exactly(workspace):
     reference = workspace.reference("consolidated-small")
     cells = {v for rows in reference.values() for row in rows for v in row if isinstance(v, str)}
     assert [text for text in AWKWARD if text not in cells] == []
+
+
+# --- the checker catches what it is for -------------------------------------------------------
+
+def _rewritten(src: Path, dst: Path, change, *, force_zip64: str = "") -> Path:
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = change(data)
+            with zout.open(info.filename, "w", force_zip64=info.filename == force_zip64) as fh:
+                fh.write(data)
+    return dst
+
+
+def _swap(x: bytes, a: bytes, b: bytes) -> bytes:
+    return x.replace(a, b"\0").replace(b, a).replace(b"\0", b)
+
+
+@pytest.mark.parametrize("change, problem", [
+    (lambda x: x.replace(b'<c r="B2"', b"<c"), "no r reference"),
+    (lambda x: x.replace(b'<row r="2"', b"<row"), "has no r reference"),
+    (lambda x: re.sub(rb'(<row r="2".*?</row>)(<row r="3".*?</row>)', rb"\2\1", x), "row 2 follows row 3"),
+    (lambda x: x.replace(b'r="B2"', b'r="B7"'), "no r reference in that row ('B7')"),
+    (lambda x: _swap(x, b'r="A2"', b'r="C2"'), "out of order"),
+    (lambda x: re.sub(rb"(<sheetData>.*</sheetData>)(<pageMargins[^>]*/>)", rb"\2\1", x, flags=re.S),
+     "comes after a later element in <worksheet>"),
+    (lambda x: x.replace(b"<pageMargins", b"<sheetFormatPr/><pageMargins"), "repeated"),
+    (lambda x: x.replace(b"<v>1</v>", b"<v>1</v><f>1</f>"), "comes after a later element in <c>"),
+    (lambda x: x.replace(b"</sheetData>", b"</sheetData><bogus/>"), "not allowed"),
+])
+def test_order_checker_finds_each_fault(tmp_path, change, problem):
+    import xlsxwriter
+
+    good = tmp_path / "good.xlsx"
+    wb = xlsxwriter.Workbook(str(good))
+    ws = wb.add_worksheet()
+    for r in range(3):
+        ws.write_row(r, 0, [f"a{r}", r, f"c{r}"])
+    wb.close()
+    assert ooxml_check.order_problems(good) == [] and ooxml_check.zip_problems(good) == []
+    bad = _rewritten(good, tmp_path / "bad.xlsx", change)
+    found = ooxml_check.order_problems(bad)
+    assert found and problem in found[0], found
+
+
+def test_zip_checker_finds_a_needless_zip64_header(tmp_path, plan_file):
+    bad = _rewritten(plan_file, tmp_path / "bad.xlsx", lambda x: x, force_zip64="xl/worksheets/sheet1.xml")
+    assert any("ZIP64 local header" in p for p in ooxml_check.zip_problems(bad))
+    assert ooxml_check.zip_problems(plan_file) == []
