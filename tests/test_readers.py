@@ -52,7 +52,7 @@ from .conftest import ROOT, SAMPLES, run_cli
 
 READERS = ("sheetjs", "gnumeric", "libreoffice")
 OUTPUTS = ("plan-new", "split-copy", "imported-plan", "consolidated-small", "consolidated-45k",
-           "consolidated-204k", "coordinator")
+           "consolidated-201k", "coordinator")
 AS_OF = "2009-10-09"
 _EPOCH = dt.datetime(1899, 12, 30)
 _XSTRING_ESCAPE = re.compile("_x([0-9A-Fa-f]{4})_")  # ECMA-376 ST_Xstring: _x000D_ is a carriage return
@@ -132,9 +132,10 @@ def _lead_copies(folder: Path, files: int, per_file: int, *, long_texts: bool) -
     return folder
 
 
-def _consolidate(inputs: list[Path], out: Path, *extra: str) -> Path:
-    result = run_cli("consolidate", *inputs, "--out", out, "--as-of", AS_OF, *extra)
+def _consolidate(inputs: list[Path], out: Path, *extra: str, actions: int | None = None) -> Path:
+    result = run_cli("consolidate", *inputs, "--out", out, "--as-of", AS_OF, "--json", *extra)
     assert result.returncode in (0, 1), result.stderr
+    assert actions is None or json.loads(result.stdout)["actions"] == actions
     return out
 
 
@@ -163,9 +164,13 @@ def _build(name: str, folder: Path) -> Path:
         assert run_cli("split", plan, "--out", returned).returncode == 0
         return _consolidate([plan, returned], folder / "consolidated-small.xlsx", "--previous", str(previous))
     if name == "consolidated-45k":
-        return _consolidate([_lead_copies(folder / "in", 15, 3000, long_texts=True)], folder / "c45k.xlsx")
-    if name == "consolidated-204k":
-        return _consolidate([_lead_copies(folder / "in", 68, 3000, long_texts=False)], folder / "c204k.xlsx")
+        return _consolidate([_lead_copies(folder / "in", 15, 3000, long_texts=True)], folder / "c45k.xlsx", actions=45_000)
+    if name == "consolidated-201k":
+        from planbook.consolidate import SPILL_OVER
+
+        assert 67 * 3000 > SPILL_OVER  # the size that takes the one-process, spill-file path
+        return _consolidate([_lead_copies(folder / "in", 67, 3000, long_texts=False)], folder / "c201k.xlsx",
+                            actions=201_000)  # past SPILL_OVER: long texts on disk, sheets written by one process
     if name == "coordinator":
         return ROOT / "workbooks" / "Coordinator.xlsm"
     raise KeyError(name)
