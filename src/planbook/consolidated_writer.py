@@ -8,6 +8,7 @@ by :mod:`planbook.fastrows` (several times faster than cell-by-cell, flat memory
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import os
 from collections import Counter
@@ -15,8 +16,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from . import __version__
-from .atomic import atomic_output
+from .atomic import atomic_output, check_output
 from .bulk import gc_paused
+from .clean import clean_text, has_bad
 from .consolidated_reader import ALL_ACTIONS
 from .columns import HEADERS
 from .consolidate import Consolidation, consolidate
@@ -24,6 +26,7 @@ from .due import DATE, Due
 from .findings import ERROR, INFO, WARNING
 from .model import Action
 from .fastrows import RowSource, rows_child, splice_rows
+from .guard import is_consolidated, refuse_overwriting_inputs
 from .status import COLOURS, NOT_STARTED, STATUSES
 from .writer import col_letter
 
@@ -62,8 +65,12 @@ def consolidate_to(inputs: Sequence[str | os.PathLike[str]], out: str | os.PathL
 
     ``options`` are :func:`planbook.consolidate.consolidate`'s.  The output and the previous
     consolidation are never read as inputs, even when they sit in an input folder.  This is
-    what the CLI and the Excel button run.
+    what the CLI and the Excel button run.  ``out`` naming an input (or ``previous``, or a file
+    in an input folder other than an earlier consolidation) is refused before anything is read.
     """
+    refuse_overwriting_inputs(out, inputs, folder_member=lambda p: not is_consolidated(p))
+    check_output(out)  # a missing or read-only folder is said now, not after reading every input
+    refuse_overwriting_inputs(out, [options.get("previous")], what="--previous consolidation")
     never_inputs = [out, *([options["previous"]] if options.get("previous") else [])]
     options["exclude"] = [*options.get("exclude", ()), *never_inputs]
     with gc_paused():  # one pause for both halves (see planbook.bulk)
@@ -78,6 +85,9 @@ def write_consolidated(result: Consolidation, out: str | os.PathLike[str], *,
     """Write ``result`` to ``out`` atomically; returns the sheet names written."""
     import xlsxwriter
 
+    texts = {k: getattr(result, k) for k in ("title", "period", "coordinator", "coordinator_email")}
+    if any(has_bad(v) for v in texts.values()):  # last line of defence (the readers clean what they read)
+        result = dataclasses.replace(result, **{k: clean_text(v) for k, v in texts.items()})
     chunks = _sheet_chunks(len(result.actions), max_rows)
     tables = _tables(result, chunks)
     deferred = {i: (len(t.headers), t.count, t.make_rows, t.date_col) for i, t in enumerate(tables, start=2)}
@@ -238,6 +248,7 @@ def _cross_table(ws, fmt: _Formats, r: int, title: str, label: str, rows: Sequen
         ws.write_string(r + 1, j, status, fmt.header)
     ws.write_string(r + 1, len(STATUSES) + 1, "Total", fmt.header)
     for i, name in enumerate(rows, start=r + 2):
+        name = clean_text(name)
         ws.write_string(i, 0, name or f"(no {label.lower()})")
         row_total = 0
         for j, status in enumerate(STATUSES, start=1):

@@ -25,7 +25,7 @@ from typing import BinaryIO
 from . import parallel
 
 _EPOCH = dt.date(1899, 12, 30)
-_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _LITERAL_ESCAPE = re.compile("_(x[0-9A-Fa-f]{4}_)")  # text that Excel would read as an escape
 _STYLE = re.compile(r'<c r="([A-Z]+)2"(?: s="(\d+)")?/>')
 
@@ -48,8 +48,15 @@ def _escape(text: str) -> str:
     if "_x" in text:
         text = _LITERAL_ESCAPE.sub(r"_x005F_\1", text)
     if not text.isprintable() and _ILLEGAL.search(text):  # isprintable: a fast pass for ordinary text
-        text = _ILLEGAL.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
+        text = _ILLEGAL.sub(_illegal, text)
     return text
+
+
+def _illegal(m: re.Match) -> str:
+    """A character XML cannot hold, as Excel's escape (a lone surrogate, which no file can
+    hold even escaped, as U+FFFD)."""
+    ch = m.group()
+    return "\ufffd" if "\ud800" <= ch <= "\udfff" else f"_x{ord(ch):04X}_"
 
 
 def _cell_xml(s: str, v: object, date_style: str) -> str:
@@ -155,10 +162,14 @@ def rows_child(sheets: dict[int, SheetRows], child_from: dict[int, int], styles:
     """Start a forked child writing rows ``child_from[i]`` onward of each sheet ``i``, in the
     column ``styles`` given, before the workbook exists; pass it to :func:`splice_rows`.
     Its temporary files go in a folder next to ``near`` and are removed on exit."""
-    with tempfile.TemporaryDirectory(prefix=".planbook-", dir=os.path.dirname(os.fspath(near)) or ".") as work:
+    near = os.fspath(near)
+    with tempfile.TemporaryDirectory(prefix=os.path.basename(near) + ".parts-", dir=os.path.dirname(near) or ".") as work:
         child = RowsChild(sheets, child_from, styles, work)
         try:
             yield child
+        except BaseException:
+            child._child.stop()  # interrupted or failed: its rows are not wanted; stop it at once
+            raise
         finally:
             child._child.wait()  # never leave it writing into a folder being removed
 
@@ -178,6 +189,15 @@ def splice_rows(path: str | os.PathLike[str], sheets: dict[int, SheetRows], *, c
     """
     src = os.fspath(path)
     tmp = src + ".splice"
+    try:
+        _splice(src, tmp, sheets, child)
+        shutil.move(tmp, src)
+    finally:  # failed or interrupted: no half-made copy stays behind
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+
+
+def _splice(src: str, tmp: str, sheets: dict[int, SheetRows], child: RowsChild | None) -> None:
     shared = child.child_from if child is not None else {}
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=_LEVEL) as zout:
         for info in zin.infolist():
@@ -199,7 +219,6 @@ def splice_rows(path: str | os.PathLike[str], sheets: dict[int, SheetRows], *, c
             theirs = child.segments({i: shells[i][2] for i in shared})
             for i, (first, tail) in mine.items():
                 _add_deflated(zout, zin.getinfo(names[i]), [(my_part, first), (child.part, theirs[i]), (my_part, tail)])
-    shutil.move(tmp, src)
 
 
 def _shell(skeleton: bytes, width: int, nrows: int, date_col: int | None) -> tuple[bytes, bytes, Styles]:

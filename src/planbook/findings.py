@@ -28,6 +28,9 @@ CODES: dict[str, tuple[str, str]] = {
     "superseded": (INFO, "a master tab row replaced by the lead's returned copy"),
     "file-skipped": (WARNING, "an input file that is not a usable planbook workbook"),
     "lead-split": (INFO, "a cell named several leads: the first is the Lead, the others Partners"),
+    "control-character": (WARNING, "a cell held characters Excel and Word cannot save (e.g. Word's line break "
+                                   "U+000B); replaced"),
+    "cell-too-long": (ERROR, "a cell longer than Excel's 32,767 characters; cut to that length"),
 }
 
 
