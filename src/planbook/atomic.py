@@ -60,6 +60,27 @@ def remove_stale_temporaries(folder: Path) -> None:
                     os.unlink(entry.path)
 
 
+#: Folders this process has written temporary files into (see :func:`remove_own_temporaries`).
+_FOLDERS: set[str] = set()
+
+
+def remove_own_temporaries() -> None:
+    """Remove every temporary file or folder this process made beside an output.  For a run
+    being stopped (Ctrl-C, SIGTERM): an interruption can land between a temporary file's
+    creation and the code that would remove it."""
+    me = os.getpid()
+    for folder in list(_FOLDERS):
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(folder):
+                m = _OURS.match(entry.name)
+                if m and int(m.group(1)) == me:
+                    with contextlib.suppress(OSError):
+                        if entry.is_dir(follow_symlinks=False):
+                            shutil.rmtree(entry.path)
+                        else:
+                            os.unlink(entry.path)
+
+
 def os_error_in(exc: BaseException) -> OSError | None:
     """The OSError behind ``exc`` (itself, its cause, or the one a library wrapped in its own
     exception, as XlsxWriter does), or None."""
@@ -114,6 +135,7 @@ def atomic_output(target: str | os.PathLike[str], *, overwrite: bool = True) -> 
     target = Path(target)
     check_output(target, overwrite=overwrite)
     remove_stale_temporaries(target.parent)
+    _FOLDERS.add(os.fspath(target.parent))
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.pb{os.getpid()}.", suffix=target.suffix + ".tmp",
                                    dir=target.parent)

@@ -344,6 +344,28 @@ def _interrupt_on_termination() -> None:
                 pass
 
 
+def _stop_helpers_and_tidy() -> None:
+    """After an interruption: stop helper processes still running and remove the temporary
+    files this run made (whatever moment the interruption came at)."""
+    import multiprocessing
+
+    from .atomic import remove_own_temporaries
+
+    for child in multiprocessing.active_children():
+        child.kill()
+        child.join()
+    remove_own_temporaries()
+
+
+def _quiet_unraisable(unraisable) -> None:
+    """An error Python can only print as "Exception ignored in …" — a library's half-written file
+    failing again to flush as it is freed after the disk filled up — is not shown: the run
+    has already said, in one line, why the output could not be written."""
+    if isinstance(unraisable.exc_value, OSError) and not os.environ.get("PLANBOOK_DEBUG"):
+        return
+    sys.__unraisablehook__(unraisable)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code (never lets a traceback reach the user)."""
     parser = build_parser()
@@ -353,6 +375,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_UNUSABLE
     args = parser.parse_args(argv)
     _interrupt_on_termination()
+    sys.unraisablehook = _quiet_unraisable
     try:
         _clean_text_options(args)
         return args.func(args)
@@ -360,6 +383,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"planbook: {exc}", file=sys.stderr)
         return EXIT_UNUSABLE
     except KeyboardInterrupt:
+        _stop_helpers_and_tidy()
         print("planbook: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # output piped into `head` and closed: not an error

@@ -164,14 +164,17 @@ def rows_child(sheets: dict[int, SheetRows], child_from: dict[int, int], styles:
     Its temporary files go in a folder next to ``near`` and are removed on exit."""
     near = os.fspath(near)
     with tempfile.TemporaryDirectory(prefix=os.path.basename(near) + ".parts-", dir=os.path.dirname(near) or ".") as work:
-        child = RowsChild(sheets, child_from, styles, work)
+        child = None
         try:
+            child = RowsChild(sheets, child_from, styles, work)
             yield child
         except BaseException:
-            child._child.stop()  # interrupted or failed: its rows are not wanted; stop it at once
+            if child is not None:
+                child._child.stop()  # interrupted or failed: its rows are not wanted; stop it at once
             raise
         finally:
-            child._child.wait()  # never leave it writing into a folder being removed
+            if child is not None:
+                child._child.wait()  # never leave it writing into a folder being removed
 
 
 def splice_rows(path: str | os.PathLike[str], sheets: dict[int, SheetRows], *, child: RowsChild | None = None) -> None:

@@ -121,13 +121,14 @@ MAX_GRID_CELLS = 50_000_000
 _HEAD = 8192
 
 
-def check_zip(path: str | os.PathLike[str], zf: zipfile.ZipFile) -> None:
+def check_zip(path: str | os.PathLike[str], zf: zipfile.ZipFile, data: bytes | None = None) -> None:
     """Refuse a zip whose parts would inflate beyond the limits, before anything inflates them.
 
     The sizes come from the zip's central directory; both readers we use (calamine's zip crate
     and Python's zipfile) stop at a part's declared size, so a part that lies about its size
-    cannot inflate beyond it.  Then the head of each sheet (or document) part is inflated —
-    a few kilobytes — to refuse DTDs and read the sheet's dimension.
+    cannot inflate beyond it.  Then each sheet (or document) part is looked at — inflated here
+    with a cap, from ``data`` (the file's bytes) when given — to refuse DTDs and a sheet whose
+    far corner would make a reader allocate a grid of billions of cells.
     """
     part_mb = _limit_mb("PLANBOOK_MAX_PART_MB", MAX_PART_MB)
     total_mb = _limit_mb("PLANBOOK_MAX_INFLATE_MB", MAX_TOTAL_MB)
@@ -148,26 +149,49 @@ def check_zip(path: str | os.PathLike[str], zf: zipfile.ZipFile) -> None:
     for info in infos:
         name = info.filename
         if name.startswith("xl/worksheets/sheet") or name == "word/document.xml":
-            head = _head(zf, info)
+            head = _head(zf, info, data)
             if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
                 raise UnusableFileError(path, f"part {name} declares a DTD (<!DOCTYPE>), which Office files never "
                                               "do: not read")
             if name.startswith("xl/"):
-                _check_grid(path, zf, info, head)
+                _check_grid(path, zf, info, head, data)
 
 
-def _head(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
-    """The first few kilobytes of a part, inflating no more than that."""
+def _raw(data: bytes, info: zipfile.ZipInfo) -> memoryview | None:
+    """A member's stored bytes, sliced from the file's bytes (None if the local header is odd)."""
+    off = info.header_offset
+    if data[off:off + 4] != b"PK\x03\x04":
+        return None
+    n, m = int.from_bytes(data[off + 26:off + 28], "little"), int.from_bytes(data[off + 28:off + 30], "little")
+    start = off + 30 + n + m
+    return memoryview(data)[start:start + info.compress_size]
+
+
+def _inflate(data: bytes | None, zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
+    """At most ``limit`` bytes of a member, inflated (quickest from the file's bytes)."""
     try:
+        raw = _raw(data, info) if data is not None and info.compress_type in (zipfile.ZIP_DEFLATED,
+                                                                               zipfile.ZIP_STORED) else None
+        if raw is not None:
+            if info.compress_type == zipfile.ZIP_STORED:
+                return bytes(raw[:limit])
+            return zlib.decompressobj(-15).decompress(raw, limit)
         with zf.open(info) as fh:
-            return fh.read(_HEAD)
+            return fh.read(limit)
     except (zipfile.BadZipFile, zlib.error, OSError, NotImplementedError, RuntimeError, ValueError, EOFError):
         return b""  # a damaged part: the reader says so
+
+
+def _head(zf: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes | None = None) -> bytes:
+    """The first few kilobytes of a part, inflating no more than that."""
+    return _inflate(data, zf, info, _HEAD)
 
 
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([^"]*)"')
 _REF = re.compile(rb"\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
 _CELL_REF = re.compile(rb'<(?:\w+:)?(?:c|row)\b[^>]*?\sr="\$?([A-Z]{0,3})\$?(\d+)"')
+#: A cell reference beyond column ZZ or row 9,999 (a grid under 7 million cells needs none).
+_FAR = re.compile(rb' r="(?:[A-Z]{3}|[A-Z]{0,2}\d{5})')
 
 
 def _col(letters: bytes) -> int:
@@ -179,36 +203,72 @@ def _col(letters: bytes) -> int:
 
 def _span(ref: bytes) -> int | None:
     """Cells in a dimension ref "A1:L301" (None if not understood)."""
-    parts = ref.split(b":")
-    found = [_REF.match(p.strip()) for p in parts]
-    if not all(found) or not found:
+    found = [_REF.match(p) for p in ref.split(b":")]
+    if not found or not all(found):
         return None
     cols = [_col(m.group(1)) for m in found]
     rows = [int(m.group(2)) for m in found]
     return (max(rows) - min(rows) + 1) * (max(cols) - min(cols) + 1)
 
 
-def _check_grid(path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, head: bytes) -> None:
-    """A sheet whose stated dimension is huge (a cell at the far corner, XFD1048576) or absent:
-    find its real far corner by scanning the part (streamed), and refuse a grid too big to hold.
-    A sheet with an ordinary dimension costs nothing more."""
+def _chunks(data: bytes | None, zf: zipfile.ZipFile, info: zipfile.ZipInfo, size: int = 1 << 23):
+    """A member inflated piece by piece (at most ``size`` bytes a piece, so memory stays flat),
+    never past its declared size (a part that says it is small stops there)."""
+    left = info.file_size
+    try:
+        raw = _raw(data, info) if data is not None and info.compress_type == zipfile.ZIP_DEFLATED else None
+        if raw is not None:
+            inflater = zlib.decompressobj(-15)
+            pending = raw
+            while left > 0 and len(pending):
+                piece = inflater.decompress(pending, min(size, left))  # max_length >= 1: never unbounded
+                if not piece:
+                    return
+                left -= len(piece)
+                pending = inflater.unconsumed_tail
+                yield piece
+            return
+        with zf.open(info) as fh:
+            while left > 0 and (piece := fh.read(min(size, left))):
+                left -= len(piece)
+                yield piece
+    except (zipfile.BadZipFile, zlib.error, OSError, NotImplementedError, RuntimeError, ValueError, EOFError):
+        return  # a damaged part: the reader says so
+
+
+def _overlapping(pieces):
+    """Pieces joined to the end of the one before, so a reference cut in two is seen whole."""
+    tail = b""
+    for piece in pieces:
+        xml = tail + piece
+        yield xml
+        tail = xml[-64:]
+
+
+def _any_far(pieces) -> bool:
+    return any(_FAR.search(xml) for xml in _overlapping(pieces))
+
+
+def _check_grid(path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, head: bytes, data: bytes | None) -> None:
+    """Refuse a sheet whose far corner (a cell at XFD1048576) would make a reader allocate a
+    grid too big to hold.  A sheet stating an ordinary dimension costs nothing more; one stating
+    a huge dimension (Excel's, after a cell at the far corner was typed in) or none is inflated
+    piece by piece (not parsed) and searched for a reference beyond ZZ9999, and only if one is
+    found are all its references read to find the real corner.  (A file crafted to state a
+    small dimension while holding a far cell is not caught: checking every sheet in full would
+    cost a fifth of a consolidation's reading time.)"""
     m = _DIMENSION.search(head)
     span = _span(m.group(1)) if m else None
     if span is not None and span <= MAX_GRID_CELLS:
+        return  # the sheet states an ordinary size (Excel, LibreOffice and openpyxl keep it true)
+    if not _any_far(_chunks(data, zf, info)):
         return
-    max_row = max_col = 0
-    try:
-        with zf.open(info) as fh:
-            tail = b""
-            while chunk := fh.read(1 << 20):
-                data = tail + chunk
-                for mm in _CELL_REF.finditer(data):
-                    max_row = max(max_row, int(mm.group(2)))
-                    if mm.group(1):
-                        max_col = max(max_col, _col(mm.group(1)))
-                tail = data[-256:]
-    except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError):
-        return  # a damaged part: the reader says so
+    max_row = max_col = 0  # rare: read every reference (a second pass) to find the real corner
+    for xml in _overlapping(_chunks(data, zf, info)):
+        for mm in _CELL_REF.finditer(xml):
+            max_row = max(max_row, int(mm.group(2)))
+            if mm.group(1):
+                max_col = max(max_col, _col(mm.group(1)))
     if max_row * max(max_col, 1) > MAX_GRID_CELLS:
         sheet = info.filename.rsplit("/", 1)[-1]
         raise UnusableFileError(path, f"{sheet} has a cell at row {max_row:,}, column {max_col:,} "

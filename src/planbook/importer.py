@@ -94,8 +94,11 @@ def _read_xlsx(path: Path) -> tuple[list[SourceTable], str]:
     for name in wb.sheet_names:
         if name in ("_planbook",):
             continue
-        sheet = wb.get_sheet_by_name(name)
-        rows = [[as_text(v) for v in row] for row in sheet.to_python(skip_empty_area=False)]
+        try:
+            sheet = wb.get_sheet_by_name(name)
+            rows = [[as_text(v) for v in row] for row in sheet.to_python(skip_empty_area=False)]
+        except Exception as exc:  # calamine's own errors for damaged parts
+            raise UnusableFileError(path, f"sheet {name!r} cannot be read ({type(exc).__name__})") from exc
         for merged in sheet.merged_cell_ranges or []:
             (r0, c0), (r1, c1) = merged
             value = rows[r0][c0] if r0 < len(rows) and c0 < len(rows[r0]) else ""

@@ -75,8 +75,9 @@ def _in_child(parent: int) -> None:
 def _say_stopped(exc: BaseException) -> None:
     import errno
 
-    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES):
-        return  # the disk is full, or the folder read-only: the parent meets it too, and says so once
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES,
+                                                  errno.ENOENT):
+        return  # the disk is full, the folder read-only or gone (the parent was interrupted): it says so once
     print(f"planbook: a worker process stopped ({type(exc).__name__}: {exc}); carrying on in one process",
           file=sys.stderr)
 

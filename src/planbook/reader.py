@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import io
 import os
 import zipfile
 from dataclasses import dataclass, field
@@ -76,13 +77,14 @@ def check_workbook_file(path: str | os.PathLike[str]) -> None:
     if not head.startswith(b"PK"):
         raise UnusableFileError(p, "not an Excel workbook (.xlsx)")
     try:
-        with zipfile.ZipFile(p) as zf:
+        data = p.read_bytes()
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
             names = set(zf.namelist())
             if "xl/workbook.xml" not in names:
                 if "word/document.xml" in names:
                     raise UnusableFileError(p, "a Word document, not an Excel workbook")
                 raise UnusableFileError(p, "a zip file but not an Excel workbook")
-            check_zip(p, zf)  # zip bombs, DTDs, a cell at the far corner: refused before any reader inflates them
+            check_zip(p, zf, data)  # zip bombs, DTDs, a cell at the far corner: refused before any reader inflates them
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise UnusableFileError(p, "corrupt or truncated workbook (not a valid .xlsx zip)") from exc
 
@@ -101,7 +103,9 @@ def _parse_sheet(wb, name: str, path: Path):
     try:
         return wb.get_sheet_by_name(name)
     except Exception as exc:
-        raise UnusableFileError(path, f"sheet {name!r} cannot be read ({type(exc).__name__})") from exc
+        detail = (str(exc).splitlines() or [""])[0][:120]
+        raise UnusableFileError(path, f"sheet {name!r} cannot be read ({type(exc).__name__}"
+                                      + (f": {detail})" if detail else ")")) from exc
 
 
 @dataclass
