@@ -25,7 +25,7 @@ from typing import BinaryIO
 from . import parallel
 
 _EPOCH = dt.date(1899, 12, 30)
-_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _LITERAL_ESCAPE = re.compile("_(x[0-9A-Fa-f]{4}_)")  # text that Excel would read as an escape
 _STYLE = re.compile(r'<c r="([A-Z]+)2"(?: s="(\d+)")?/>')
 
@@ -50,8 +50,15 @@ def _escape(text: str) -> str:
     if "\r" in text:  # XML readers turn a raw CR into LF; Excel's escape keeps it (as XlsxWriter writes it)
         text = text.replace("\r", "_x000D_")
     if not text.isprintable() and _ILLEGAL.search(text):  # isprintable: a fast pass for ordinary text
-        text = _ILLEGAL.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
+        text = _ILLEGAL.sub(_illegal, text)
     return text
+
+
+def _illegal(m: re.Match) -> str:
+    """A character XML cannot hold, as Excel's escape (a lone surrogate, which no file can
+    hold even escaped, as U+FFFD)."""
+    ch = m.group()
+    return "\ufffd" if "\ud800" <= ch <= "\udfff" else f"_x{ord(ch):04X}_"
 
 
 def _cell_xml(ref: str, s: str, v: object, date_style: str) -> str:
@@ -163,12 +170,19 @@ def rows_child(sheets: dict[int, SheetRows], child_from: dict[int, int], styles:
     """Start a forked child writing rows ``child_from[i]`` onward of each sheet ``i``, in the
     column ``styles`` given, before the workbook exists; pass it to :func:`splice_rows`.
     Its temporary files go in a folder next to ``near`` and are removed on exit."""
-    with tempfile.TemporaryDirectory(prefix=".planbook-", dir=os.path.dirname(os.fspath(near)) or ".") as work:
-        child = RowsChild(sheets, child_from, styles, work)
+    near = os.fspath(near)
+    with tempfile.TemporaryDirectory(prefix=os.path.basename(near) + ".parts-", dir=os.path.dirname(near) or ".") as work:
+        child = None
         try:
+            child = RowsChild(sheets, child_from, styles, work)
             yield child
+        except BaseException:
+            if child is not None:
+                child._child.stop()  # interrupted or failed: its rows are not wanted; stop it at once
+            raise
         finally:
-            child._child.wait()  # never leave it writing into a folder being removed
+            if child is not None:
+                child._child.wait()  # never leave it writing into a folder being removed
 
 
 def splice_rows(path: str | os.PathLike[str], sheets: dict[int, SheetRows], *, child: RowsChild | None = None) -> None:
@@ -189,6 +203,15 @@ def splice_rows(path: str | os.PathLike[str], sheets: dict[int, SheetRows], *, c
     """
     src = os.fspath(path)
     tmp = src + ".splice"
+    try:
+        _splice(src, tmp, sheets, child)
+        shutil.move(tmp, src)
+    finally:  # failed or interrupted: no half-made copy stays behind
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+
+
+def _splice(src: str, tmp: str, sheets: dict[int, SheetRows], child: RowsChild | None) -> None:
     shared = child.child_from if child is not None else {}
     with contextlib.ExitStack() as stack:
         work = os.path.dirname(child.part) if child is not None else \
@@ -214,7 +237,6 @@ def splice_rows(path: str | os.PathLike[str], sheets: dict[int, SheetRows], *, c
             theirs = child.segments({i: shells[i][2] for i in shared})
             for i, (first, tail) in mine.items():
                 _add_deflated(zout, zin.getinfo(names[i]), [(my_part, first), (child.part, theirs[i]), (my_part, tail)])
-    shutil.move(tmp, src)
 
 
 def _shell(skeleton: bytes, width: int, nrows: int, date_col: int | None) -> tuple[bytes, bytes, Styles]:
