@@ -55,8 +55,12 @@ def text_width_pt(text: str, size_pt: float, bold: bool = False) -> float:
     return total * size_pt / 1000
 
 
+_WORD = re.compile(r"[^\s-]*-+|[^\s-]+")  # a line may break after a hyphen ("Co-" / "ordinator"), not inside a word
+
+
 def longest_word_pt(text: str, size_pt: float, bold: bool = False) -> float:
-    return max((text_width_pt(w, size_pt, bold) for w in text.split()), default=0.0)
+    """Width of the longest piece of ``text`` a line cannot break inside."""
+    return max((text_width_pt(w, size_pt, bold) for w in _WORD.findall(text)), default=0.0)
 
 
 def _twips(pt: float) -> int:

@@ -411,9 +411,14 @@ def render_report(consolidated: str | os.PathLike[str], out: str | os.PathLike[s
 
     ``recommendations`` fills the Recommendations section (else a placeholder the coordinator edits).
     """
+    return render_view(read_consolidated(consolidated), out, template, recommendations=recommendations)
+
+
+def render_view(view: ConsolidatedView, out: str | os.PathLike[str],
+                template: str | os.PathLike[str] | None = None, *, recommendations: Sequence[str] = ()) -> Path:
+    """Write the Word progress report for an already-read consolidation ``view``."""
     from jinja2 import Environment, StrictUndefined, TemplateError as JinjaError
 
-    view = read_consolidated(consolidated)
     template_path = Path(template) if template else TEMPLATES / "summary.docx"
     if not template_path.exists():
         raise TemplateError(f"template not found: {template_path}")
