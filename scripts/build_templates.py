@@ -126,6 +126,9 @@ def build() -> None:
         rec = doc.styles.add_style("Recommendation", WD_STYLE_TYPE.PARAGRAPH)
         rec.base_style = doc.styles["List Number"]
     _language(doc)
+    footer_tabs = doc.styles["Footer"].element.find(qn("w:pPr") + "/" + qn("w:tabs"))
+    if footer_tabs is not None:  # Letter-size tab stops: each footer sets its own right tab
+        footer_tabs.getparent().remove(footer_tabs)
     sec = doc.sections[0]
     sec.page_width, sec.page_height = A4
     sec.left_margin = sec.right_margin = MARGIN
@@ -161,15 +164,19 @@ def build() -> None:
     doc.add_paragraph("{{ chart_caption }}", style="Caption")
     doc.add_heading("Exceptions", level=1)
     doc.add_paragraph("{{ exceptions_sentence }}")
+    doc.add_paragraph("{%p if exceptions %}")
     _loop_table(doc, ["Ref", "Action", "Lead", "Due", "Status", "Since last report", "Commentary"],
                 [1.2, 4.6, 2.4, 2.0, 2.6, 1.8, 4.2],
                 ["{{ e.ref }}", "{{ e.action }}", "{{ e.lead }}", "{{ e.due }}", "{% cellbg e.fill %}{{ e.status }}",
                  "{{ e.direction }}", "{{ e.progress }}"], "for e in exceptions")
+    doc.add_paragraph("{%p endif %}")
     doc.add_heading("Changes since last report", level=1)
     doc.add_paragraph("{{ changes_sentence }}")
+    doc.add_paragraph("{%p if changes %}")
     _loop_table(doc, ["Change", "Ref", "Action", "Before", "Now"], [3, 1.3, 6.4, 3, 3.7],
                 ["{{ c.kind }}", "{{ c.ref }}", "{{ c.action }}", "{{ c.before }}", "{{ c.after }}"],
                 "for c in changes")
+    doc.add_paragraph("{%p endif %}")
     doc.add_paragraph("{%p if not_updated_sentence %}")
     doc.add_paragraph("{{ not_updated_sentence }}")
     doc.add_paragraph("{%p endif %}")

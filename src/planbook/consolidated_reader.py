@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,10 +34,11 @@ class ConsolidatedView:
         return Counter(a["Status"] or NOT_STARTED for a in self.actions)
 
 
-def read_consolidated(path: str | os.PathLike[str]) -> ConsolidatedView:
+def read_consolidated(path: str | os.PathLike[str], columns: Sequence[str] | None = None) -> ConsolidatedView:
     """Every sheet planbook reads back from its own output, as header -> text rows.
 
     ``All actions`` continues on ``All actions (2)`` … when a run has more rows than a sheet holds.
+    ``columns`` keeps only those columns of ``All actions`` (quicker for a very big run).
     """
     from python_calamine import CalamineWorkbook
 
@@ -50,14 +52,18 @@ def read_consolidated(path: str | os.PathLike[str]) -> ConsolidatedView:
     if meta.get("role") != "consolidated":
         raise UnusableFileError(p, "not a consolidated workbook (run planbook consolidate first)")
 
-    def table(name: str) -> list[dict[str, str]]:
+    def table(name: str, keep: Sequence[str] | None = None) -> list[dict[str, str]]:
         rows = wb.get_sheet_by_name(name).to_python()
         if not rows:
             return []
         header = [as_text(h) for h in rows[0]]
+        if keep is not None:
+            cols = [(h, i) for i, h in enumerate(header) if h in keep]
+            return [{h: as_text(r[i]) for h, i in cols} for r in rows[1:] if any(v != "" for v in r)]
         return [{h: as_text(v) for h, v in zip(header, r)} for r in rows[1:] if any(v != "" for v in r)]
 
-    actions = [row for n in names if n == ALL_ACTIONS or n.startswith(ALL_ACTIONS + " (") for row in table(n)]
+    keep = set(columns) if columns is not None else None
+    actions = [row for n in names if n == ALL_ACTIONS or n.startswith(ALL_ACTIONS + " (") for row in table(n, keep)]
     changes = [c for c in table("Changes") if c.get("Ref")] if "Changes" in names else []
     issues = table("Data issues") if "Data issues" in names else []
     as_of = dt.date.fromisoformat(meta["as_of"]) if meta.get("as_of") else None

@@ -50,22 +50,62 @@ def _col(n: int) -> str:
 
 
 def _workbook(categories: Sequence[str], series: Sequence[Series]) -> bytes:
-    """The chart's data as a workbook (what Word's Edit Data opens)."""
-    import xlsxwriter
+    """The chart's data as a small workbook (what Word's Edit Data opens): names in row 1,
+    themes in column A, counts beside them."""
+    import zipfile
 
+    def cell(ref: str, value: str | int) -> str:
+        if isinstance(value, str):
+            return f'<c r="{ref}" t="inlineStr"><is><t xml:space="preserve">{escape(value)}</t></is></c>'
+        return f'<c r="{ref}"><v>{value}</v></c>'
+
+    rows = ['<row r="1">' + cell("A1", "Theme") + "".join(cell(f"{_col(j)}1", s.name)
+                                                          for j, s in enumerate(series, start=1)) + "</row>"]
+    for i, cat in enumerate(categories, start=2):
+        rows.append(f'<row r="{i}">' + cell(f"A{i}", cat) + "".join(
+            cell(f"{_col(j)}{i}", s.values[i - 2]) for j, s in enumerate(series, start=1)) + "</row>")
+    last = f"{_col(len(series))}{len(categories) + 1}"
+    ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    head = "<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+    parts = {
+        "[Content_Types].xml": head + (
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            '<Override PartName="/xl/worksheets/sheet1.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+            '<Override PartName="/xl/styles.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/></Types>'),
+        "_rels/.rels": head + (
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+            'officeDocument" Target="xl/workbook.xml"/></Relationships>'),
+        "xl/workbook.xml": head + (
+            f'<workbook xmlns="{ns}" xmlns:r="{R_NS}"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/>'
+            "</sheets></workbook>"),
+        "xl/_rels/workbook.xml.rels": head + (
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+            'worksheet" Target="worksheets/sheet1.xml"/>'
+            '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+            'styles" Target="styles.xml"/></Relationships>'),
+        "xl/styles.xml": head + (
+            f'<styleSheet xmlns="{ns}"><fonts count="1"><font><sz val="11"/><name val="Arial"/></font></fonts>'
+            '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/>'
+            '</fill></fills><borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+            '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+            '<cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs>'
+            '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles></styleSheet>'),
+        "xl/worksheets/sheet1.xml": head + (
+            f'<worksheet xmlns="{ns}"><dimension ref="A1:{last}"/><cols><col min="1" max="1" width="40" '
+            f'customWidth="1"/></cols><sheetData>{"".join(rows)}</sheetData></worksheet>'),
+    }
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
-                                   "strings_to_numbers": False})
-    ws = wb.add_worksheet("Sheet1")
-    ws.write_string(0, 0, "Theme")
-    for j, s in enumerate(series, start=1):
-        ws.write_string(0, j, s.name)
-    for i, cat in enumerate(categories, start=1):
-        ws.write_string(i, 0, cat)
-        for j, s in enumerate(series, start=1):
-            ws.write_number(i, j, s.values[i - 1])
-    ws.set_column(0, 0, 40)
-    wb.close()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, text in parts.items():
+            z.writestr(name, text.encode("utf-8"))
     return buf.getvalue()
 
 

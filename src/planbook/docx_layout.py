@@ -11,7 +11,7 @@ word that fits here fits in Word too.
 from __future__ import annotations
 
 import re
-import unicodedata
+from itertools import repeat
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -44,15 +44,9 @@ _SLACK = 1.12  # room for kerning and a different font at the same size
 
 
 def text_width_pt(text: str, size_pt: float, bold: bool = False) -> float:
-    """Width of ``text`` on one line, in points, at ``size_pt`` (DejaVu Sans metrics)."""
-    table = _WIDTHS[bold]
-    total = 0
-    for ch in text:
-        w = table.get(ch)
-        if w is None:
-            w = 1000 if unicodedata.east_asian_width(ch) in "WF" else 760
-        total += w
-    return total * size_pt / 1000
+    """Width of ``text`` on one line, in points, at ``size_pt`` (DejaVu Sans metrics; 1 em for
+    characters not in the table, as wide as the widest)."""
+    return sum(map(_WIDTHS[bold].get, text, repeat(1000))) * size_pt / 1000
 
 
 _WORD = re.compile(r"[^\s-]*-+|[^\s-]+")  # a line may break after a hyphen ("Co-" / "ordinator"), not inside a word
@@ -80,10 +74,12 @@ def column_widths(headers: Sequence[str], columns: Sequence[Iterable[str]], avai
         key = header.strip().lower()
         lo = longest_word_pt(header, size_pt, bold=True)
         hi = text_width_pt(header, size_pt, bold=True)
-        for t in texts:
-            for line in str(t).split("\n"):
-                hi = max(hi, text_width_pt(line, size_pt))
-                lo = max(lo, longest_word_pt(line, size_pt))
+        lines = {line for t in set(texts) for line in str(t).split("\n")}
+        if lines:
+            hi = max(hi, max(text_width_pt(line, size_pt) for line in lines))
+            words = {w for line in lines for w in _WORD.findall(line)}
+            if words:
+                lo = max(lo, max(text_width_pt(w, size_pt) for w in words))
         is_wide = key in WIDE
         if is_wide:
             lo = min(lo, WIDE_WORD_CAP_PT)

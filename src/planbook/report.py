@@ -354,7 +354,18 @@ def _template_class():
                     return super().fix_tables(xml)  # a {%tc for %} column loop in a council's template
             return tree
 
+        def resolve_listing(self, xml):
+            # only paragraphs holding a tab, line break, \a or \f need docxtpl's rewriting
+            if not _LISTING.search(xml):
+                return xml
+            return _PARAGRAPH.sub(lambda m: super(Template, self).resolve_listing(m.group(0))
+                                  if _LISTING.search(m.group(0)) else m.group(0), xml)
+
     return Template
+
+
+_LISTING = re.compile("[\t\n\a\f]")
+_PARAGRAPH = re.compile(r"<w:p(?: [^>]*)?>.*?</w:p>", re.DOTALL)
 
 
 def _undeclared(tpl, env) -> set[str]:
@@ -404,34 +415,65 @@ def _chart(tpl, context: dict):
         font=tpl.docx.styles["Normal"].font.name or "")
 
 
+#: The All actions columns the report reads (a 45,000-row report reads half the sheet's cells).
+REPORT_COLUMNS = ("Ref", "Theme", "Action", "Lead", "Due", "Status", "Progress update", "Due by", "Overdue",
+                  "Direction")
+
+
 def render_report(consolidated: str | os.PathLike[str], out: str | os.PathLike[str],
                   template: str | os.PathLike[str] | None = None, *,
                   recommendations: Sequence[str] = ()) -> Path:
     """Write the Word progress report for ``consolidated`` to ``out`` (atomically).
 
     ``recommendations`` fills the Recommendations section (else a placeholder the coordinator edits).
+    The workbook is read on a second thread (calamine parses outside Python's lock) while the
+    template loads.
     """
-    return render_view(read_consolidated(consolidated), out, template, recommendations=recommendations)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        reading = pool.submit(read_consolidated, consolidated, REPORT_COLUMNS)
+        try:
+            loaded, problem = _load_template(template), None
+        except TemplateError as exc:
+            loaded, problem = None, exc
+        view = reading.result()  # a workbook that cannot be read is reported before a template problem
+    if problem is not None:
+        raise problem
+    return _render(view, out, loaded, recommendations)
 
 
 def render_view(view: ConsolidatedView, out: str | os.PathLike[str],
                 template: str | os.PathLike[str] | None = None, *, recommendations: Sequence[str] = ()) -> Path:
     """Write the Word progress report for an already-read consolidation ``view``."""
+    return _render(view, out, _load_template(template), recommendations)
+
+
+def _load_template(template: str | os.PathLike[str] | None):
+    """(docxtpl template, jinja environment, the variables it uses, its path), or TemplateError."""
     from jinja2 import Environment, StrictUndefined, TemplateError as JinjaError
 
     template_path = Path(template) if template else TEMPLATES / "summary.docx"
     if not template_path.exists():
         raise TemplateError(f"template not found: {template_path}")
     env = Environment(undefined=StrictUndefined, autoescape=True)
-    context = build_context(view, recommendations)
     try:
         tpl = _template_class()(str(template_path))
         tpl.init_docx()
-        unknown = sorted(_undeclared(tpl, env) - set(context) - {"chart"})
+        used = _undeclared(tpl, env)
     except JinjaError as exc:
         raise TemplateError(f"template {template_path.name} has a syntax error: {exc}") from exc
     except Exception as exc:  # not a .docx, damaged zip
         raise TemplateError(f"template {template_path.name} cannot be read: {exc}") from exc
+    return tpl, env, used, template_path
+
+
+def _render(view: ConsolidatedView, out: str | os.PathLike[str], loaded, recommendations: Sequence[str]) -> Path:
+    from jinja2 import TemplateError as JinjaError
+
+    tpl, env, used, template_path = loaded
+    context = build_context(view, recommendations)
+    unknown = sorted(used - set(context) - {"chart"})
     if unknown:
         known = ", ".join(sorted([*context, "chart"]))
         raise TemplateError(f"template {template_path.name} uses unknown variable(s): "
