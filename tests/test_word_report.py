@@ -272,6 +272,11 @@ def test_every_status_line_adds_up_in_text_tables_and_chart(hostile):
         (hostile["folder"] / "chart.xlsx").write_bytes(z.read(name))
     data = CalamineWorkbook.from_path(str(hostile["folder"] / "chart.xlsx")).get_sheet_by_name("Sheet1").to_python()
     assert {s: int(sum(r[j] for r in data[1:])) for j, s in enumerate(data[0]) if j} == lines
+    import openpyxl
+
+    assert [list(r) for r in openpyxl.load_workbook(hostile["folder"] / "chart.xlsx")["Sheet1"].values] == \
+        [[v if isinstance(v, str) else int(v) for v in r] for r in data]
+    assert [r[0] for r in data[1:]] == [THEME, "Staying Safe"]  # the theme names as typed
     sentence = next(p.text for p in doc.paragraphs if p.text.startswith("Of the "))
     numbers = [int(n.replace(",", "")) for n in re.findall(r"\d[\d,]*", sentence)]
     assert numbers[0] == total and sum(numbers[1:]) == total, sentence
@@ -297,11 +302,13 @@ def test_direction_of_travel_for_actions_and_themes(demo):
     kinds = Counter(c["Change"] for c in view.changes)
     doc = Document(str(demo.files["summary"]))
     appendix = [t for t in doc.tables if [c.text for c in t.rows[0].cells][-2:] == ["Since last report", "Progress update"]]
-    directions = Counter(r.cells[5].text for t in appendix for r in t.rows[1:])
+    directions = Counter(r.cells[5].text.replace("\u00a0", " ") for t in appendix for r in t.rows[1:])
+    assert "↑\u00a0better" in {r.cells[5].text for t in appendix for r in t.rows[1:]}  # arrow and word kept together
     assert set(directions) <= {"↑ better", "↓ worse", "→ same", "new"}
     assert directions["↑ better"] == kinds["Status better"] and directions["↓ worse"] == kinds["Status worse"]
     theme = next(t for t in doc.tables if t.rows[0].cells[0].text == "Theme")
-    assert all(re.match(r"^(↑ better|↓ worse|→ same|new)", r.cells[-1].text) for r in theme.rows[1:])
+    assert all(re.match(r"^(↑ better|↓ worse|→ same|new)", r.cells[-1].text.replace("\u00a0", " "))
+               for r in theme.rows[1:])
     text = _doc_text(demo.files["summary"])
     assert f"{kinds['Status better']} are ↑ better" in text
 
@@ -312,7 +319,7 @@ def test_direction_column_from_the_workbook_is_used(tmp_path):
     out = render_view(ConsolidatedView(str(tmp_path / "c.xlsx"), "P", "Q", None, acts), tmp_path / "r.docx")
     doc = Document(str(out))
     theme = next(t for t in doc.tables if t.rows[0].cells[0].text == "Theme")
-    assert theme.rows[1].cells[-1].text == "↑ better (2 up, 1 down)"
+    assert theme.rows[1].cells[-1].text == "↑\u00a0better (2 up, 1 down)"
     assert "2 are ↑ better, 1 ↓ worse, 1 → same and 1 new" in _doc_text(out)
 
 

@@ -32,7 +32,7 @@ _BOLD = (348, 456, 521, 838, 696, 1002, 872, 306, 457, 457, 523, 838, 380, 415, 
          716, 593, 716, 678, 435, 716, 712, 343, 343, 665, 343, 1042, 712, 687, 716, 716, 493, 595, 478, 712, 652, 924,
          645, 652, 582, 712, 365, 712, 838, 696, 696, 500, 1000, 380, 380, 657, 657, 1000, 678, 678, 675, 675, 687, 712,
          593, 838, 838, 838)
-_WIDTHS = {False: dict(zip(_CHARS, _REGULAR)), True: dict(zip(_CHARS, _BOLD))}
+_WIDTHS = {False: {**dict(zip(_CHARS, _REGULAR)), "\u00a0": 318}, True: {**dict(zip(_CHARS, _BOLD)), "\u00a0": 348}}
 
 #: Header words (lower case) of columns whose words must never break, and of the wide columns.
 NO_BREAK = {"ref", "lead", "due", "status", "since last report", "change", "%", "actions", "total", "complete",
@@ -40,7 +40,9 @@ NO_BREAK = {"ref", "lead", "due", "status", "since last report", "change", "%", 
 WIDE = {"action", "commentary", "progress update", "progress", "theme", "before", "now"}
 #: A wide column may break a word longer than this (a pasted URL), rather than squeeze the others.
 WIDE_WORD_CAP_PT = 110.0
-_SLACK = 1.12  # room for kerning and a different font at the same size
+#: A narrow column whose longest line is at most this wide (2.8 cm) keeps its lines whole if there is room.
+SHORT_LINE_TWIPS = 1587
+_SLACK = 1.04  # room for kerning and rounding (DejaVu Sans is already wider than Arial)
 
 
 def text_width_pt(text: str, size_pt: float, bold: bool = False) -> float:
@@ -49,7 +51,8 @@ def text_width_pt(text: str, size_pt: float, bold: bool = False) -> float:
     return sum(map(_WIDTHS[bold].get, text, repeat(1000))) * size_pt / 1000
 
 
-_WORD = re.compile(r"[^\s-]*-+|[^\s-]+")  # a line may break after a hyphen ("Co-" / "ordinator"), not inside a word
+# a line may break at a space or after a hyphen ("Co-" / "ordinator"), never inside a word or at a no-break space
+_WORD = re.compile(r"[^ \t\n\r\f\v-]*-+|[^ \t\n\r\f\v-]+")
 
 
 def longest_word_pt(text: str, size_pt: float, bold: bool = False) -> float:
@@ -93,6 +96,11 @@ def column_widths(headers: Sequence[str], columns: Sequence[Iterable[str]], avai
         return [lo * available // total_min for lo in mins]
     widths = list(mins)
     room = available - total_min
+    # short texts in narrow columns on one line ("Lead 003", "December 2008") before anything else
+    for i, w in enumerate(wide):
+        if not w and mins[i] < maxs[i] <= SHORT_LINE_TWIPS and maxs[i] - mins[i] <= room:
+            room -= maxs[i] - mins[i]
+            widths[i] = maxs[i]
     # the wide columns first (Action, Commentary), then the others, each up to its longest line
     for group in ([i for i, w in enumerate(wide) if w], [i for i, w in enumerate(wide) if not w]):
         want = {i: maxs[i] - widths[i] for i in group if maxs[i] > widths[i]}

@@ -129,6 +129,11 @@ def _direction(a: Mapping[str, str], derived: Mapping[str, str] | None) -> str:
     return d
 
 
+def shown_direction(d: str) -> str:
+    """"↑ better" with a no-break space: the arrow never ends a line without its word."""
+    return d.replace(" ", "\u00a0", 1) if d[:1] in "↑↓→" and d else d
+
+
 def _theme_direction(values: Sequence[str]) -> str:
     """A theme's direction: arrow and word from how many of its actions got better or worse."""
     c = Counter(values)
@@ -137,7 +142,7 @@ def _theme_direction(values: Sequence[str]) -> str:
         return ""
     if up == down == 0 and c.get(NEW, 0) == sum(c.values()):
         return NEW
-    word = BETTER if up > down else WORSE if down > up else SAME
+    word = shown_direction(BETTER if up > down else WORSE if down > up else SAME)
     return f"{word} ({up} up, {down} down)" if up or down else word
 
 
@@ -187,7 +192,8 @@ def build_context(view: ConsolidatedView, recommendations: Sequence[str] = ()) -
         overdue = a.get("Overdue") and line != COMPLETE
         return {"ref": clean(a.get("Ref", "")), "action": clean(a.get("Action", "")), "lead": clean(a.get("Lead", "")),
                 "due": uk_date(clean(a.get("Due", ""))), "status": status + (" (overdue)" if overdue else ""),
-                "fill": FILLS[line], "progress": clean(a.get("Progress update", "")), "direction": directions[i],
+                "fill": FILLS[line], "progress": clean(a.get("Progress update", "")),
+                "direction": shown_direction(directions[i]),
                 "theme": clean(a.get("Theme", "")) or "(no theme)"}
 
     def severity(i: int) -> int:
