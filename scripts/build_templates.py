@@ -136,7 +136,7 @@ def build() -> None:
     _footer(sec)
 
     doc.add_paragraph("{{ title }}", style="Title")
-    doc.add_paragraph("Progress report: {{ period }}. Position as at {{ as_of }}.")
+    doc.add_paragraph("Progress report: {{ period }}.{% if as_of %} Position as at {{ as_of }}.{% endif %}")
     doc.add_heading("Purpose", level=1)
     doc.add_paragraph("{{ purpose }}")
     doc.add_heading("Recommendations", level=1)

@@ -506,3 +506,11 @@ def test_past_a_committee_size_the_appendix_lists_exceptions_by_theme(tmp_path, 
     assert len(body.rows) - 1 == min(exceptions, BODY_EXCEPTIONS)
     if exceptions > APPENDIX_ROWS:
         assert f"the {APPENDIX_ROWS} most serious of {exceptions:,}" in text
+
+
+def test_a_plan_with_no_actions_still_renders_cleanly(tmp_path):
+    out = render_view(ConsolidatedView(str(tmp_path / "c.xlsx"), "Empty plan", "Q1", None, []), tmp_path / "r.docx")
+    doc = Document(str(out))
+    assert doc.paragraphs[1].text == "Progress report: Q1."
+    assert sum(_status_table(doc).values()) == 0
+    assert all(c.ok for c in check_docx(out))
