@@ -37,7 +37,7 @@ HOSTILE = {
     "amp": "AT&T",
     "maths": "x < 5 & y > 2",
     "url": "<http://example.org/a?b=1&c=2>",
-    "jinja": "{{ 7*7 }} and {% if true %}yes{% endif %}",
+    "jinja": "{{ 7*7 }} and {% if true %}yes{% endif %} and {_{ x }_} {_% y %_}",
     "quotes": "He said \"it's done\" — ‘curly’ “quotes”",
     "field": ('</w:t></w:r><w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText>INCLUDEPICTURE '
               '"http://evil.example/p.png" \\d</w:instrText></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r><w:r><w:t>'),
@@ -139,7 +139,7 @@ def test_url_in_angle_brackets_no_longer_crashes_the_command(hostile, tmp_path):
 
 def test_hostile_text_survives_into_the_pdf(hostile):
     flat = _flat("\n".join(_pdf_pages(hostile["pdf"])))
-    for value in ("AT&T", HOSTILE["maths"], HOSTILE["url"], "{{ 7*7 }}", "{% if true %}yes{% endif %}",
+    for value in ("AT&T", HOSTILE["maths"], HOSTILE["url"], "{{ 7*7 }}", "{% if true %}yes{% endif %}", "{_{ x }_}",
                   "He said \"it's done\"", "“quotes”", "Smith & Jones <Partnership> \"Plan\""):
         assert value in flat, value
 
@@ -514,3 +514,13 @@ def test_a_plan_with_no_actions_still_renders_cleanly(tmp_path):
     assert doc.paragraphs[1].text == "Progress report: Q1."
     assert sum(_status_table(doc).values()) == 0
     assert all(c.ok for c in check_docx(out))
+
+
+def test_template_literal_braces_still_work_while_data_braces_stay_as_typed(hostile, tmp_path):
+    tpl = tmp_path / "lit.docx"
+    d = Document()
+    d.add_paragraph("Write {_{ this }_} in the template; {{ title }}")
+    d.save(str(tpl))
+    out = render_report(hostile["folder"] / "consolidated.xlsx", tmp_path / "r.docx", template=tpl)
+    assert Document(str(out)).paragraphs[0].text == 'Write {{ this }} in the template; Smith & Jones <Partnership> "Plan"'
+    assert "{_{ x }_} {_% y %_}" in _doc_text(hostile["docx"])

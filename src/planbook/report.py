@@ -342,6 +342,7 @@ def order_tcpr(xml: str) -> str:
 
 def _template_class():
     from docxtpl import DocxTemplate
+    from jinja2 import Environment
     from lxml import etree
 
     class Template(DocxTemplate):
@@ -360,6 +361,16 @@ def _template_class():
                     return super().fix_tables(xml)  # a {%tc for %} column loop in a council's template
             return tree
 
+        def render_xml_part(self, src_xml, part, context, jinja_env=None):
+            # docxtpl turns "{_{" into "{{" after rendering, in the data too; here the template's
+            # own "{_{" become jinja string literals first, so a lead's "{_{" stays as typed
+            for old, new in _LITERALS:
+                src_xml = src_xml.replace(old, new)
+            self.current_rendering_part = part
+            src_xml = _P_START.sub(r"\n<w:p\1", src_xml)
+            dst_xml = (jinja_env or Environment()).from_string(src_xml).render(context)
+            return self.resolve_listing(_P_NEWLINE.sub(r"<w:p\1", dst_xml))
+
         def resolve_listing(self, xml):
             # only paragraphs holding a tab, line break, \a or \f need docxtpl's rewriting
             if not _LISTING.search(xml):
@@ -370,6 +381,9 @@ def _template_class():
     return Template
 
 
+_LITERALS = (("{_{", "{{ '{{' }}"), ("}_}", "{{ '}}' }}"), ("{_%", "{{ '{%' }}"), ("%_}", "{{ '%}' }}"))
+_P_START = re.compile(r"<w:p([ >])")
+_P_NEWLINE = re.compile(r"\n<w:p([ >])")
 _LISTING = re.compile("[\t\n\a\f]")
 _PARAGRAPH = re.compile(r"<w:p(?: [^>]*)?>.*?</w:p>", re.DOTALL)
 
