@@ -178,7 +178,7 @@ def build() -> None:
                 "for c in changes")
     doc.add_paragraph("{%p endif %}")
     doc.add_paragraph("{%p if not_updated_sentence %}")
-    doc.add_paragraph("{{ not_updated_sentence }}")
+    doc.add_paragraph("{{ not_updated_sentence }}").paragraph_format.space_before = Pt(10)
     doc.add_paragraph("{%p endif %}")
     doc.add_paragraph("{%p for n in not_updated %}")
     doc.add_paragraph("{{ n.lead }}: {{ n.refs }}", style="List Bullet")

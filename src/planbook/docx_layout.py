@@ -40,8 +40,8 @@ NO_BREAK = {"ref", "lead", "due", "status", "since last report", "change", "%", 
 WIDE = {"action", "commentary", "progress update", "progress", "theme", "before", "now"}
 #: A wide column may break a word longer than this (a pasted URL), rather than squeeze the others.
 WIDE_WORD_CAP_PT = 110.0
-#: A narrow column whose longest line is at most this wide (2.8 cm) keeps its lines whole if there is room.
-SHORT_LINE_TWIPS = 1587
+#: A narrow column whose longest line is at most this wide (3.35 cm) keeps its lines whole if there is room.
+SHORT_LINE_TWIPS = 1900
 _SLACK = 1.04  # room for kerning and rounding (DejaVu Sans is already wider than Arial)
 
 
