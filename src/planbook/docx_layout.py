@@ -183,9 +183,16 @@ def _section_widths(body) -> list[tuple[Any, int]]:
     return out + [(t, 9638) for t in pending]
 
 
+_STYLE_MAPS: dict[int, tuple[Any, dict]] = {}
+
+
 def _font_size_pt(styles_element, style_id: str = "Normal") -> float:
     """A paragraph style's font size, following its base styles (else the document default), in points."""
-    styles = {s.get(qn("w:styleId")): s for s in styles_element.iter(qn("w:style"))}
+    cached = _STYLE_MAPS.get(id(styles_element))
+    if cached is None or cached[0] is not styles_element:
+        cached = _STYLE_MAPS[id(styles_element)] = (
+            styles_element, {s.get(qn("w:styleId")): s for s in styles_element.iter(qn("w:style"))})
+    styles = cached[1]
     seen = set()
     while style_id in styles and style_id not in seen:
         seen.add(style_id)
@@ -224,6 +231,7 @@ def lay_out_tables(document, context: Mapping[str, Any], drop: Iterable[str] = (
     remove the columns whose header is in ``drop`` (lower case).  Tables the coordinator merged
     cells in, or whose loops cannot be followed, keep the template's widths."""
     body = document.element.body
+    _STYLE_MAPS.clear()
     drop = {d.lower() for d in drop}
     size = _font_size_pt(document.styles.element)
     loops: dict[str, list] = {}
