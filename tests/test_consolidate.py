@@ -12,7 +12,6 @@ from python_calamine import CalamineWorkbook
 from planbook import Action, Lead, PlanInfo, read_plan, write_plan
 from planbook.consolidate import consolidate
 from planbook.consolidated_writer import write_consolidated
-from planbook.status import COUNT_LINES
 from planbook.split import split_plan
 
 from .conftest import lo_convert, run_cli, small_plan
@@ -143,9 +142,13 @@ def test_summary_figures_read_by_calamine_equal_the_counts(tmp_path):
     demo = run_demo(tmp_path / "demo")
     c = demo.consolidation
     rows = CalamineWorkbook.from_path(str(demo.files["consolidated"])).get_sheet_by_name("Summary").to_python()
-    table = {r[0]: r[1] for r in rows if r and r[0] in COUNT_LINES}  # the five statuses, no status, not recognised
+    from planbook.status import COUNT_LINES
+
+    table = {r[0]: r[1] for r in rows if r and r[0] in COUNT_LINES}
     counts = c.status_counts()
+    assert set(table) == set(COUNT_LINES)  # the five statuses, No status given, Status not recognised
     assert table == {s: float(counts.get(s, 0)) for s in table} and sum(table.values()) == len(c.actions) == 122
+    assert table["Status not recognised"] == 1  # the demo's lead who typed a status by hand
     theme_hdr = next(i for i, r in enumerate(rows) if r[0] == "Theme")
     total_col = rows[theme_hdr].index("Total")
     by_theme = {r[0]: r[total_col] for r in rows[theme_hdr + 1: theme_hdr + 7]}

@@ -214,3 +214,24 @@ def test_without_a_direction_column_no_arrows(hostile, tmp_path):
     html = msg.get_body(("html",)).get_content()
     assert not any(arrow in text + html for arrow in "↑↓→") and "Since the last report" not in text
     assert ">Direction</th>" not in html
+
+
+def test_update_requests_keep_lead_text_out_of_headers(tmp_path):
+    plan = tmp_path / "plan.xlsx"
+    _plan(plan)
+    result = run_cli("request-updates", plan, "--out", tmp_path / "out", "--return-by", "2010-01-05",
+                     "--save-dir", tmp_path / "eml")
+    assert result.returncode == 1 and "NOT asked: No lead" in result.stderr  # the action with no lead
+    emls = sorted((tmp_path / "eml").glob("*.eml"))
+    assert len(emls) == 2
+    for path in emls:
+        raw = path.read_bytes()
+        msg = email.message_from_bytes(raw, policy=policy.default)
+        assert msg["Bcc"] is None and not re.search(rb"^Bcc:", raw, re.M | re.I)
+        assert "5 January 2010" in msg["Subject"] and "\n" not in msg["Subject"]
+        body = msg.get_body(("plain",)).get_content()
+        assert body.startswith("Dear ") and "Bcc:" not in body.splitlines()[0][:5]
+        assert msg["To"].addresses[0].addr_spec in ("jane@council.example", "raj@council.example")
+    bodies = " ".join(email.message_from_bytes(p.read_bytes(), policy=policy.default).get_body(("plain",))
+                      .get_content() for p in emls)
+    assert 'Dear AT&T <Jane> "Smith",' in bodies and "Dear Raj Bcc: evil@attacker.example," in bodies

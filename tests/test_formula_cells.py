@@ -197,6 +197,8 @@ def test_a_clean_plan_with_blank_statuses_has_no_such_findings(tmp_path):
     # a formula that calculated to "" is blank, as the lead sees it; a cached number is a value
     (b'<row r="1"><c r="A1" t="str"><f>IF(1,"","x")</f><v></v></c><c r="B1"><f>1+1</f><v>2</v></c></row>', {}),
     (b'<row r="1"><c r="A1"><v>1</v></c></row><autoFilter ref="A1:B2"><filterColumn colId="0"/></autoFilter>', {}),
+    (b'<row r="1"><c r="A1" t="inlineStr"><is><t>Item #3 &gt; t="e"</t></is></c></row>', {}),
+    (b'<row r="2"><c r="C2" t="e"><v>#N/A</v></c></row>', {(1, 2): ("error-value", "#N/A")}),
 ])
 def test_find_faults_reads_the_sheet_xml(xml, expected):
     assert {k: (v.kind, v.shown) for k, v in find_faults(xml).items()} == expected
@@ -210,3 +212,23 @@ def test_zip_parts_found_by_relationship(faulty):
         parts = sheet_parts(zf)
         assert set(parts) >= {"Jane Smith", "DD Achievement", "Lists"}
         assert all(p in zf.namelist() for p in parts.values())
+
+
+def test_a_row_of_nothing_but_errors_is_kept(tmp_path):
+    """Every cell #REF! (a pasted row whose sources were deleted): calamine sees an empty row."""
+    info, actions = small_plan()
+    path = tmp_path / "plan.xlsx"
+    write_plan(path, info, actions)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["DD Achievement"]
+    width = len(_columns(ws))
+    row = ws.max_row + 1
+    for c in range(1, width + 1):
+        cell = ws.cell(row=row, column=c, value="#REF!")
+        cell.data_type = "e"
+    wb.save(path)
+    plan = read_plan(path)
+    broken = [a for a in plan.actions if a.origin.sheet == "DD Achievement" and a.origin.row == row]
+    assert len(broken) == 1 and broken[0].ref == "#REF!" and broken[0].action == "#REF!"
+    cells = {f.cell for f in plan.report if f.code == "error-value" and f.sheet == "DD Achievement"}
+    assert cells == {f"{openpyxl.utils.get_column_letter(c)}{row}" for c in range(1, width + 1)}

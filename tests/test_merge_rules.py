@@ -15,6 +15,7 @@ import shutil
 from pathlib import Path
 
 import openpyxl
+import pytest
 from docx import Document
 from python_calamine import CalamineWorkbook
 
@@ -389,13 +390,19 @@ def test_data_issues_errors_first_superseded_folded_and_sources_by_relative_path
 # issue 10 item 6: a return planbook cannot read -------------------------------------------------
 
 
-def test_an_unreadable_return_is_an_error_and_the_stale_rows_are_marked(tmp_path):
+@pytest.mark.parametrize("damage", ["header row deleted", "headers renamed"])
+def test_an_unreadable_return_is_an_error_and_the_stale_rows_are_marked(tmp_path, damage):
     folder = tmp_path / "in"
     master = _master(folder)
     split_plan(master, folder / "returns")
     jane = folder / "returns" / "Jane Smith.xlsx"
     wb = openpyxl.load_workbook(jane)
-    wb["Jane Smith"].delete_rows(1)  # the header row deleted
+    ws = wb["Jane Smith"]
+    if damage == "header row deleted":
+        ws.delete_rows(1)
+    else:  # renamed beyond recognition
+        for c in range(1, ws.max_column + 1):
+            ws.cell(1, c, f"Column {c}")
     wb.save(jane)
     run = Run(folder, tmp_path)
     for ref, text in (("1.2", "Record ECM outcomes"),):
@@ -406,7 +413,9 @@ def test_an_unreadable_return_is_an_error_and_the_stale_rows_are_marked(tmp_path
     assert [(e["Severity"], e["File"], e["Sheet"]) for e in errors] == [("error", "Jane Smith.xlsx", "Jane Smith")]
     message = "Jane Smith.xlsx: no header row found on tab 'Jane Smith': the master's copy of Jane Smith's actions was used"
     assert errors[0]["What is wrong"].startswith(message)
-    assert message in run.cli.stdout
+    assert message in run.cli.stdout and "(its latest update: 1 Sep 2009)" in errors[0]["What is wrong"]
+    assert [(i["File"], i["Sheet"]) for i in run.issues_of("sheet-skipped")] == [("Jane Smith.xlsx", "Jane Smith")]
+    assert _rows_in(folder) == len(run.actions) + run.listed() == 4 + 2  # the unreadable tab's rows: sheet-skipped
 
 
 def test_a_master_whose_metadata_names_a_tab_that_is_gone_says_which(tmp_path):
@@ -419,3 +428,32 @@ def test_a_master_whose_metadata_names_a_tab_that_is_gone_says_which(tmp_path):
     assert [(f.sheet, f.value) for f in missing] == [("DD Achievement", "DD Achievement")]
     result = run_cli("validate", master)
     assert result.returncode == 0 and "missing-tab" in result.stdout and "DD Achievement" in result.stdout
+
+
+def test_a_ref_on_two_tabs_of_one_master_is_flagged_for_the_committee(tmp_path):
+    path = tmp_path / "plan.xlsx"
+    write_plan(path, PlanInfo("T", "Q2 2009/10", [Lead("A"), Lead("B")]),
+               [Action("5.3", "First", "A", status="Complete"), Action("5.3", "Second", "B"), Action("6.1", "Other", "B")])
+    result = consolidate([path], today=dt.date(2009, 10, 9))
+    notes = {a.action: a.note for a in result.actions}
+    assert notes["First"] == "Ref collision: 5.3 is also plan.xlsx!B!A2; renumber one"
+    assert notes["Second"] == "Ref collision: 5.3 is also plan.xlsx!A!A2; renumber one" and notes["Other"] == ""
+    assert {e.action.action for e in result.exceptions if "Ref collision" in e.reason} == {"First", "Second"}
+    assert [f.code for f in result.report] == ["duplicate-ref"]  # the reader's finding names the cells
+
+
+def test_a_real_councils_own_sheet_in_the_returns_folder_adds_no_phantom_actions(tmp_path):
+    from .conftest import SAMPLES
+
+    master = _master(tmp_path)
+    split_plan(master, tmp_path / "returns")
+    alone = consolidate([tmp_path / "returns", master], today=dt.date(2009, 10, 9))
+    for name in ("middlesbrough_cs.xlsx", "oxfordshire_14_19.xlsx"):
+        shutil.copy(SAMPLES / name, tmp_path / "returns" / name)
+    result = consolidate([tmp_path / "returns", master], today=dt.date(2009, 10, 9))
+    assert len(result.actions) == len(alone.actions) == 4
+    assert [f.code for f in result.report if f.severity == "error"] == []
+    skipped = {Path(s.file).name: s for s in result.sources if s.skipped}
+    assert set(skipped) == {"middlesbrough_cs.xlsx", "oxfordshire_14_19.xlsx"}
+    assert all(s.skipped.startswith("not a planbook workbook") and s.rows > 0 for s in skipped.values())
+    assert result.rows_in == len(result.actions) + result.rows_superseded + result.rows_skipped

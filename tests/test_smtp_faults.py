@@ -223,7 +223,9 @@ def test_library_send_reports_what_went(demo, aiosmtpd_server):
 
 
 def _plan(path, n: int = 5):
-    leads = [Lead(f"Lead {chr(65 + i)}", f"lead{i}@council.example") for i in range(n)]
+    """Leads A, B … (B's name has a line break in it, pasted from Word)."""
+    leads = [Lead(f"Lead\r\n{chr(65 + i)}" if i == 1 else f"Lead {chr(65 + i)}", f"lead{i}@council.example")
+             for i in range(n)]
     write_plan(path, PlanInfo("Youth plan", "Q3 2009/10", leads, coordinator="Pat",
                               coordinator_email="pat@council.example"),
                [Action(f"{i + 1}.1", f"Action {i}", lead.name) for i, lead in enumerate(leads)])
@@ -246,9 +248,9 @@ def test_request_updates_stopped_part_way_then_only_unsent(tmp_path, raw_server,
     err = _one_line_exit_2(first, t)
     sent = _recipients_raw(flaky)
     assert len(sent) == 2
-    names = {lead.email: lead.name for lead in leads}
+    names = {lead.email: " ".join(lead.name.split()) for lead in leads}
     done = [names[a] for a in sent]
-    todo = [lead.name for lead in leads if lead.name not in done]
+    todo = [names[lead.email] for lead in leads if names[lead.email] not in done]
     assert f"SENT now (2): {', '.join(done)}" in err and f"NOT SENT (3): {', '.join(todo)}" in err
     assert "--only-unsent" in err
     log = (out / "update-requests-sent.tsv").read_text(encoding="utf-8").splitlines()
@@ -264,7 +266,7 @@ def test_request_updates_stopped_part_way_then_only_unsent(tmp_path, raw_server,
     rerun = run_cli(*args, "--smtp-port", good_controller.port, "--only-unsent")
     assert rerun.returncode == 0, rerun.stderr
     second = [r for e in good.envelopes for r in e.rcpt_tos]
-    assert sorted(second) == sorted(lead.email for lead in leads if lead.name in todo)
+    assert sorted(second) == sorted(lead.email for lead in leads if names[lead.email] in todo)
     assert sorted(sent + second) == sorted(lead.email for lead in leads)  # everyone once, nobody twice
     assert "not asked again" in rerun.stdout and all(name in rerun.stdout for name in done)
     # the workbooks already sent were not rewritten
@@ -284,10 +286,10 @@ def test_request_updates_unconfirmed_message_is_named(tmp_path, aiosmtpd_server)
                      "--smtp-host", "127.0.0.1", "--smtp-port", controller.port, "--smtp-timeout", TIMEOUT)
     err = _one_line_exit_2(result, t)
     (first,) = handler.envelopes
-    name = {lead.email: lead.name for lead in leads}
+    name = {lead.email: " ".join(lead.name.split()) for lead in leads}
     sent = name[first.rcpt_tos[0]]
-    unsure = leads[1].name if sent == leads[0].name else leads[0].name  # the order is the plan's tabs
-    last = leads[2].name
+    unsure = name[leads[1].email] if sent == name[leads[0].email] else name[leads[0].email]  # the tabs' order
+    last = name[leads[2].email]
     assert f"SENT now (1): {sent}" in err and "it may have arrived" in err and f"NOT SENT (1): {last}" in err
     assert f"check with them): {unsure}" in err
     # finishing the job asks only the one not sent: the unconfirmed lead is not asked twice

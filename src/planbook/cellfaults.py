@@ -4,18 +4,20 @@ never calculated.
 python-calamine returns ``""`` for an error cell (``#REF!``, ``#N/A``, ``#DIV/0!`` …) and for a
 formula saved without a cached value (written by a script, or by a tool that does not
 calculate), exactly as for an empty cell.  Read as blank, such a Status would become
-"Not started" and such a Due nothing at all.  So when a data row of a lead tab has a blank key
-cell (Ref, Status, Due, Last updated), the sheet's own XML is read once, and only if it holds a
-formula or an error at all, its cells are found: each such cell is put back as the lead sees it
-(the error's text, or the formula) and reported with its cell (``error-value``,
-``formula-not-calculated``).  Files without blank key cells — nearly every return — never pay
-for the second read.
+"Not started", such a Due nothing at all, and a row of them would vanish.  So when a row of a
+lead tab has a blank key cell (Ref, Status, Due, Last updated), the sheet's own XML is read
+once; only if it holds a formula or an error at all are its cells found: each such cell in a
+data row is put back as the lead sees it (the error's text, or the formula) and reported with
+its cell (``error-value``, ``formula-not-calculated``).  A tab whose key cells are all filled
+never pays for the second read; otherwise it costs a decompression and a byte search, unless
+the sheet has formulas.
 
 The sheet XML is scanned with byte patterns, not an XML parser, so no entity is ever expanded;
 the workbook part and its relationships (small) go through lxml with entities and network off.
 """
 from __future__ import annotations
 
+import os
 import re
 import zipfile
 from dataclasses import dataclass
@@ -27,7 +29,14 @@ from .findings import Finding, Report
 #: generic complaint about its value would be misleading.
 _SUPERSEDED = {"unknown-status", "bad-due", "bad-date", "unknown-lead", "unknown-theme", "missing-required"}
 
-_ANY_FAULT = re.compile(rb'<(?:\w+:)?f[\s>/]|\bt="e"')
+#: Any sheet XML with an error cell holds ``#`` (every error value starts with it: a one-byte
+#: test, the quickest there is) and ``t="e"``; any with a formula holds ``f>`` (``</f>``, ``<f>``,
+#: ``</x:f>``: a shared formula's followers are ``<f …/>`` but its first cell closes with
+#: ``</f>``).  Substring tests: several times quicker than one regex over the sheet.
+
+
+def _may_have_faults(xml: bytes) -> bool:
+    return (b"#" in xml and b't="e"' in xml) or b"f>" in xml
 _TOKEN = re.compile(rb'<(?:\w+:)?(row|c)\b([^>]*?)(/?)>')
 _ATTR = re.compile(rb'\b(r|t)="([^"]*)"')
 _FORMULA = re.compile(rb'<(?:\w+:)?f\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?f>)', re.S)
@@ -85,7 +94,7 @@ def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
 def find_faults(xml: bytes) -> dict[tuple[int, int], CellFault]:
     """Every error cell and every formula cell without a cached value in a sheet's XML."""
     faults: dict[tuple[int, int], CellFault] = {}
-    if not _ANY_FAULT.search(xml):
+    if not _may_have_faults(xml):
         return faults
     row, col = -1, -1
     for m in _TOKEN.finditer(xml):
@@ -118,11 +127,20 @@ def find_faults(xml: bytes) -> dict[tuple[int, int], CellFault]:
     return faults
 
 
+_PARTS: dict[tuple[str, int, int], dict[str, str]] = {}  # a master's many tabs: parts found once
+
+
 def sheet_faults(path: str | Path, sheet: str) -> dict[tuple[int, int], CellFault]:
     """:func:`find_faults` for one sheet of the workbook at ``path`` ({} if it cannot be read)."""
     try:
+        st = os.stat(path)
+        key = (os.fspath(path), st.st_size, st.st_mtime_ns)
         with zipfile.ZipFile(path) as zf:
-            part = sheet_parts(zf).get(sheet)
+            if key not in _PARTS:
+                if len(_PARTS) > 64:
+                    _PARTS.clear()
+                _PARTS[key] = sheet_parts(zf)
+            part = _PARTS[key].get(sheet)
             if not part:
                 return {}
             info = zf.getinfo(part)
@@ -134,18 +152,18 @@ def sheet_faults(path: str | Path, sheet: str) -> dict[tuple[int, int], CellFaul
 
 
 def blank_key_cell(rows: list[list[object]], start: int, key_cols: list[int]) -> bool:
-    """True if a data row (from ``start``) that is not empty has a key cell calamine read as blank."""
-    if not key_cols:
-        return False
+    """True if a row from ``start`` has a key cell calamine read as blank (``""``), or — for a tab
+    without key columns — is blank all through (calamine's rows end at the last cell with a
+    value, so a blank row inside them is rare: a gap a lead left, or a row of error cells)."""
     for r in range(start, len(rows)):
         row = rows[r]
         n = len(row)
         for c in key_cols:
             v = row[c] if c < n else ""
             if v == "" or v is None:
-                if any(not (x is None or x == "" or (type(x) is str and not x.strip())) for x in row):
-                    return True
-                break
+                return True
+        if not key_cols and all(v == "" or v is None for v in row):
+            return True
     return False
 
 

@@ -200,19 +200,19 @@ def cmd_email(args: argparse.Namespace) -> int:
 
 
 def cmd_request_updates(args: argparse.Namespace) -> int:
-    from .mailer import request_updates
+    from .mailer import one_line, request_updates
 
     smtp = None if args.save_dir else _smtp_settings(args)
     requests, missing = request_updates(args.plan, args.out, args.return_by, sender=args.sender, smtp=smtp,
                                         save_dir=args.save_dir, force=args.force, only_unsent=args.only_unsent)
     for r in requests:
-        print(f"  {r.lead:<40} {r.email:<36} {r.eml or 'sent'}")
+        print(f"  {one_line(r.lead):<40} {r.email:<36} {r.eml or 'sent'}")
     verb = "saved" if args.save_dir else "sent"
     print(f"{verb} {len(requests)} update request(s); workbooks in {args.out}")
     if args.only_unsent:
-        from .mailer import read_sent_log
+        from .mailer import lead_key, read_sent_log
 
-        now = {r.lead.strip().lower() for r in requests}
+        now = {lead_key(r.lead) for r in requests}
         log = [row for key, row in read_sent_log(args.out, args.return_by).items() if key not in now]
         earlier = [row["lead"] for row in log if row.get("confirmed") != "no"]
         unsure = [row["lead"] for row in log if row.get("confirmed") == "no"]
@@ -431,16 +431,95 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Options holding text for the outputs (not paths): characters no workbook, document or
+#: email can hold are replaced, with a warning.
+_TEXT_OPTIONS = ("title", "period", "lead", "theme", "coordinator", "subject")
+
+
+def _clean_text_options(args: argparse.Namespace) -> None:
+    from .clean import clean_text, describe, has_bad
+
+    for name in _TEXT_OPTIONS:
+        value = getattr(args, name, None)
+        values = value if isinstance(value, list) else [value]
+        cleaned = []
+        for v in values:
+            if isinstance(v, str) and has_bad(v):
+                new = " ".join(clean_text(v).split())
+                print(f"planbook: warning: control-character: --{name.replace('_', '-')} {new!r} held {describe(v)}, "
+                      "which Excel and Word cannot save; replaced by a space", file=sys.stderr)
+                v = new
+            cleaned.append(v)
+        if isinstance(value, (list, str)):
+            setattr(args, name, cleaned if isinstance(value, list) else cleaned[0])
+
+
+def _not_utf8(argv: Sequence[str]) -> str | None:
+    """The first argument that is not valid UTF-8 (Python holds its bad bytes as surrogates)."""
+    for arg in argv:
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            return arg.encode("utf-8", "surrogateescape").decode("ascii", "backslashreplace")
+    return None
+
+
+def _interrupt_on_termination() -> None:
+    """SIGTERM and SIGHUP stop a run as Ctrl-C does: temporary files are removed, helper
+    processes stopped, and no output is left half-written."""
+    import signal
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            try:
+                signal.signal(getattr(signal, name), stop)
+            except (ValueError, OSError):  # not the main thread
+                pass
+
+
+def _stop_helpers_and_tidy() -> None:
+    """After an interruption: stop helper processes still running and remove the temporary
+    files this run made (whatever moment the interruption came at)."""
+    import multiprocessing
+
+    from .atomic import remove_own_temporaries
+
+    for child in multiprocessing.active_children():
+        child.kill()
+        child.join()
+    remove_own_temporaries()
+
+
+def _quiet_unraisable(unraisable) -> None:
+    """An error Python can only print as "Exception ignored in …" — a library's half-written file
+    failing again to flush as it is freed after the disk filled up — is not shown: the run
+    has already said, in one line, why the output could not be written."""
+    if isinstance(unraisable.exc_value, OSError) and not os.environ.get("PLANBOOK_DEBUG"):
+        return
+    sys.__unraisablehook__(unraisable)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code (never lets a traceback reach the user)."""
     parser = build_parser()
+    bad = _not_utf8(sys.argv[1:] if argv is None else argv)
+    if bad is not None:
+        print(f"planbook: an argument is not valid UTF-8 (rename the file or retype it): {bad}", file=sys.stderr)
+        return EXIT_UNUSABLE
     args = parser.parse_args(argv)
+    _interrupt_on_termination()
+    sys.unraisablehook = _quiet_unraisable
     try:
+        _clean_text_options(args)
         return args.func(args)
     except PlanbookError as exc:
         print(f"planbook: {exc}", file=sys.stderr)
         return EXIT_UNUSABLE
     except KeyboardInterrupt:
+        _stop_helpers_and_tidy()
         print("planbook: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # output piped into `head` and closed: not an error

@@ -25,6 +25,7 @@ from .changes import Change, compare
 from .due import parse_due
 from .errors import PlanbookError, UnusableFileError
 from .findings import Finding, Report
+from .guard import special_kind
 from .model import Action, Origin
 from .reader import LoadedWorkbook, Plan, load_workbook, read_plan
 from .spill import SpillStore
@@ -117,14 +118,17 @@ def expand_inputs(inputs: Iterable[str | os.PathLike[str]]) -> tuple[list[Path],
     for item in inputs:
         path = Path(item)
         if path.is_dir():
-            candidates = sorted(p for p in path.rglob("*") if p.is_file())
+            candidates = sorted(p for p in path.rglob("*") if p.is_file() or special_kind(p))
         elif path.exists():
             candidates = [path]
         else:
             skipped.append(Source(str(path), skipped="file not found"))
             continue
         for p in candidates:
-            if p.name.startswith("~$"):
+            kind = special_kind(p)  # a FIFO or device: never opened (reading one blocks or never ends)
+            if kind:
+                skipped.append(Source(str(p), skipped=f"{kind}, not a file: not read"))
+            elif p.name.startswith("~$"):
                 skipped.append(Source(str(p), skipped="Office lock file (the workbook is open in Excel)"))
             elif p.name.startswith(".") and path.is_dir():
                 continue  # hidden files in a folder (.DS_Store, our own temp files)
@@ -295,7 +299,8 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
     result.leads = list({lead.name.strip().lower(): lead for i in reversed(infos) for lead in i.leads}.values())
     from .returns import returns_of_consolidation
 
-    result.returns = returns_of_consolidation([(p, s.modified) for p, s in plans], period, return_by)
+    older = [(p, s) for p, s in read if s.skipped.startswith("superseded by ")]  # listed after the copy used
+    result.returns = returns_of_consolidation([(p, s.modified) for p, s in plans + older], period, return_by)
     result.exceptions = find_exceptions(actions, period, today)
     if previous:
         result.previous = str(previous)

@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .clean import clean_rows, clean_text
 from .errors import UnusableFileError
 from .reader import as_text, check_workbook_file
 from .status import normalise_status, tally
@@ -56,19 +57,30 @@ def read_consolidated(path: str | os.PathLike[str]) -> ConsolidatedView:
 
     p = Path(path)
     check_workbook_file(p)
-    wb = CalamineWorkbook.from_path(str(p))
+    try:
+        wb = CalamineWorkbook.from_path(str(p))
+    except Exception as exc:  # calamine's own errors for damaged parts
+        raise UnusableFileError(p, f"corrupt workbook ({type(exc).__name__})") from exc
     names = wb.sheet_names
+
+    def sheet_rows(name: str) -> list[list[object]]:
+        try:
+            return wb.get_sheet_by_name(name).to_python()
+        except Exception as exc:
+            raise UnusableFileError(p, f"sheet {name!r} cannot be read ({type(exc).__name__})") from exc
+
     if ALL_ACTIONS not in names or "_planbook" not in names:
         raise UnusableFileError(p, "not a consolidated workbook (run planbook consolidate first)")
-    meta = {as_text(r[0]): as_text(r[1]) for r in wb.get_sheet_by_name("_planbook").to_python() if len(r) > 1}
+    meta = {as_text(r[0]): clean_text(as_text(r[1])) for r in sheet_rows("_planbook") if len(r) > 1}
     if meta.get("role") != "consolidated":
         raise UnusableFileError(p, "not a consolidated workbook (run planbook consolidate first)")
 
     def table(name: str) -> list[dict[str, str]]:
-        rows = wb.get_sheet_by_name(name).to_python()
+        rows = sheet_rows(name)
         if not rows:
             return []
         header = [as_text(h) for h in rows[0]]
+        clean_rows(rows)  # a workbook edited by hand may hold text no document or email can (planbook.clean)
         if len(set(header)) < len(header):  # a column headed like another: the first (standard) one counts
             header = [h if h not in header[:i] else f"{h} ({i + 1})" for i, h in enumerate(header)]
         return [{h: as_text(v) for h, v in zip(header, r)} for r in rows[1:] if any(v != "" for v in r)]

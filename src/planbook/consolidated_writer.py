@@ -8,6 +8,7 @@ by :mod:`planbook.fastrows` (several times faster than cell-by-cell, flat memory
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import itertools
 import os
@@ -17,8 +18,9 @@ from dataclasses import dataclass, field
 from operator import floordiv, itemgetter
 
 from . import __version__
-from .atomic import atomic_output
+from .atomic import atomic_output, check_output
 from .bulk import gc_paused
+from .clean import clean_text, has_bad
 from .consolidated_reader import ALL_ACTIONS
 from .consolidate import Consolidation, consolidate
 from .due import DATE, Due
@@ -28,6 +30,7 @@ from .model import Action
 from .fastrows import Row, RowHeight, RowSource, rows_child, splice_rows
 from .status import COLOURS, COUNT_LINES, NO_STATUS, NOT_RECOGNISED, STATUSES, count_line, percentages, tally
 from .ukdate import DATE_FORMAT, parse_iso, prose_date
+from .guard import is_consolidated, refuse_overwriting_inputs
 from .writer import col_letter
 
 #: Excel's row limit less the header row: more actions go on "All actions (2)", …
@@ -82,8 +85,12 @@ def consolidate_to(inputs: Sequence[str | os.PathLike[str]], out: str | os.PathL
 
     ``options`` are :func:`planbook.consolidate.consolidate`'s.  The output and the previous
     consolidation are never read as inputs, even when they sit in an input folder.  This is
-    what the CLI and the Excel button run.
+    what the CLI and the Excel button run.  ``out`` naming an input (or ``previous``, or a file
+    in an input folder other than an earlier consolidation) is refused before anything is read.
     """
+    refuse_overwriting_inputs(out, inputs, folder_member=lambda p: not is_consolidated(p))
+    check_output(out)  # a missing or read-only folder is said now, not after reading every input
+    refuse_overwriting_inputs(out, [options.get("previous")], what="--previous consolidation")
     never_inputs = [out, *([options["previous"]] if options.get("previous") else [])]
     options["exclude"] = [*options.get("exclude", ()), *never_inputs]
     with gc_paused():  # one pause for both halves (see planbook.bulk)
@@ -137,6 +144,9 @@ def _fit_all(result: Consolidation) -> None:
 def _write_consolidated(result: Consolidation, out: str | os.PathLike[str], max_rows: int) -> list[str]:
     import xlsxwriter
 
+    texts = {k: getattr(result, k) for k in ("title", "period", "coordinator", "coordinator_email")}
+    if any(has_bad(v) for v in texts.values()):  # last line of defence (the readers clean what they read)
+        result = dataclasses.replace(result, **{k: clean_text(v) for k, v in texts.items()})
     chunks = _sheet_chunks(len(result.actions), max_rows)
     tables = _tables(result, chunks)
     deferred = {i: (len(t.headers), t.count, t.make_rows, t.date_col, t.heights())
@@ -399,7 +409,7 @@ def _cross_table(ws, fmt: _Formats, r: int, title: str, label: str, rows: Sequen
     ws.set_row(r + 1, _points(max(_text_lines(h, 11) for h in COUNT_LINES)))
     first, before_last = col_letter(1), col_letter(len(COUNT_LINES) - 1)
     for i, name in enumerate(rows, start=r + 2):
-        shown = name or f"(no {label.lower()})"
+        shown = clean_text(name) or f"(no {label.lower()})"
         ws.write_string(i, 0, shown, fmt.label)
         if _text_lines(shown, width) > 1:
             ws.set_row(i, _points(_text_lines(shown, width)))

@@ -38,7 +38,10 @@ CODES: dict[str, tuple[str, str]] = {
     "error-value": (ERROR, "a cell shows an error value (#REF!, #N/A, #DIV/0! …) instead of data"),
     "formula-not-calculated": (ERROR, "a cell holds a formula saved without its value (never calculated)"),
     "lead-split": (INFO, "a cell named several leads: the first is the Lead, the others Partners"),
-    "cell-too-long": (WARNING, "a text longer than an Excel cell holds: cut to fit, the rest kept on Data issues"),
+    "control-character": (WARNING, "a cell held characters Excel and Word cannot save (e.g. Word's line break "
+                                   "U+000B); replaced"),
+    "cell-too-long": (WARNING, "a text longer than an Excel cell's 32,767 characters: cut to fit (what was cut is "
+                               "kept on Data issues)"),
 }
 
 

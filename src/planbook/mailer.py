@@ -204,7 +204,13 @@ def send(messages: Sequence[EmailMessage], smtp: SmtpSettings,
                 raise err
             sent += 1
             if on_sent is not None:
-                on_sent(sent - 1, msg)
+                try:
+                    on_sent(sent - 1, msg)
+                except OSError as exc:  # e.g. the sent log cannot be written: stop, saying so
+                    err = SendError(f"message {sent} was sent but could not be recorded ({exc}); "
+                                    f"{sent} message(s) were sent, none after it")
+                    err.sent = sent
+                    raise err from exc
         ok = True
     except SendError:
         raise
@@ -308,8 +314,12 @@ def read_sent_log(out_dir: str | os.PathLike[str], return_by: dt.date) -> dict[s
             rows = list(csv.DictReader(fh, delimiter="\t"))
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise PlanbookError(f"cannot read the sent log {path}: {exc}") from exc
-    return {r["lead"].strip().lower(): r for r in rows
-            if r.get("lead") and r.get("return_by") == return_by.isoformat()}
+    return {lead_key(r["lead"]): r for r in rows if r.get("lead") and r.get("return_by") == return_by.isoformat()}
+
+
+def lead_key(name: str) -> str:
+    """A lead's name as the sent log matches it: one line, any case."""
+    return one_line(name).lower()
 
 
 def _log_sent(path: Path, return_by: dt.date, req: UpdateRequest, msg: EmailMessage, confirmed: bool = True) -> None:
@@ -362,8 +372,7 @@ def request_updates(plan_path: str | os.PathLike[str], out_dir: str | os.PathLik
                             f"{Path(out_dir) / SENT_LOG}): {', '.join(names)}; re-run with --only-unsent to ask "
                             "only the others, or remove that file to ask everyone again")
     if only_unsent:
-        wanted = {name for name in ((lead or tab) for tab, lead in plan.tabs.items())
-                  if name.strip().lower() not in already}
+        wanted = {name for name in ((lead or tab) for tab, lead in plan.tabs.items()) if lead_key(name) not in already}
         copies = split_read_plan(plan, out_dir, force=True, only=wanted)
     else:
         copies = split_read_plan(plan, out_dir, force=force)
@@ -373,10 +382,11 @@ def request_updates(plan_path: str | os.PathLike[str], out_dir: str | os.PathLik
         if not email:
             missing.append(copy.lead)
             continue
-        context = {"lead": copy.lead, "title": plan.info.title or "action plan", "period": plan.info.period or "this period",
+        context = {"lead": one_line(copy.lead), "title": one_line(plan.info.title) or "action plan",
+                   "period": one_line(plan.info.period) or "this period",
                    "attachment": copy.path.name, "actions": copy.actions,
                    "return_by": f"{return_by.day} {return_by:%B %Y}",
-                   "coordinator": plan.info.coordinator or "The plan coordinator"}
+                   "coordinator": one_line(plan.info.coordinator) or "The plan coordinator"}
         msg = _new_message(from_addr, [formataddr((one_line(copy.lead), email))],
                            f"Update needed by {context['return_by']}: {context['title']} ({copy.lead})")
         msg.set_content(_render("request.txt.j2", context, html=False))
@@ -398,11 +408,11 @@ def request_updates(plan_path: str | os.PathLike[str], out_dir: str | os.PathLik
     try:
         send(messages, smtp, on_sent=sent)
     except SendError as exc:
-        done = [r.lead for r in requests if r.sent]
-        unsure = requests[exc.unconfirmed].lead if exc.unconfirmed is not None else None
+        done = [one_line(r.lead) for r in requests if r.sent]
+        unsure = one_line(requests[exc.unconfirmed].lead) if exc.unconfirmed is not None else None
         if unsure:  # it may have arrived: logged, so that --only-unsent does not ask twice
             _log_sent(log, return_by, requests[exc.unconfirmed], messages[exc.unconfirmed], confirmed=False)
-        todo = [r.lead for r in requests if not r.sent and r.lead != unsure]
+        todo = [one_line(r.lead) for r in requests if not r.sent and one_line(r.lead) != unsure]
         parts = [f"update requests stopped: {exc}", f"SENT now ({len(done)}): {', '.join(done) or 'nobody'}"]
         if already:
             parts.append(f"sent before ({len(already)}): {', '.join(r['lead'] for r in already.values())}")

@@ -40,7 +40,8 @@ NOTE_NOT_RETURNED = "Not in the lead's return"
 NOTE_STALE = "Stale: lead's return unreadable"
 
 #: Finding codes that need a person to act (printed by ``consolidate`` with their cells).
-NEEDS_A_PERSON = ("ref-collision", "return-unreadable", "superseded-copy", "not-in-return", "other-plan")
+NEEDS_A_PERSON = ("ref-collision", "return-unreadable", "superseded-copy", "not-in-return", "other-plan",
+                  "missing-tab")
 
 #: Two action texts at least this similar (after folding case, spaces, punctuation) are one action.
 NEAR_SAME = 0.8
@@ -311,6 +312,10 @@ def _same_ref(action: Action, plan: Plan, candidates: list[int], actions: list[A
                                f"({why})", outcome="this copy not rolled up"))
             merged.rows_superseded += 1
             return
+    for i in candidates:
+        if plan_of[i] is plan:  # a twin in one file: the reader's duplicate-ref error names it; flag the rows
+            _add_note(actions[i], f"{NOTE_COLLISION}: {action.ref} is also {_cell(action)}; renumber one")
+            _add_note(action, f"{NOTE_COLLISION}: {action.ref} is also {_cell(actions[i])}; renumber one")
     for i in others:
         kept = actions[i]
         for row, other in ((action, kept), (kept, action)):
@@ -338,8 +343,12 @@ def _unreadable_returns(pairs: list, returned: dict[str, Plan], report: Report,
                         file_of: dict[int, str]) -> dict[str, str]:
     """Leads whose returned copy has no readable tab for them: lead -> why (the master's rows
     for them will be used, marked stale)."""
-    masters_tabs = {lead.strip().lower() for plan, _ in pairs if plan.role != "lead-copy"
-                    for lead in plan.tabs.values() if lead}
+    masters_tabs: dict[str, Plan] = {}
+    for plan, _ in pairs:
+        if plan.role != "lead-copy":
+            for lead in plan.tabs.values():
+                if lead:
+                    masters_tabs.setdefault(lead.strip().lower(), plan)
     out: dict[str, str] = {}
     for plan, _ in pairs:
         if plan.role != "lead-copy":
@@ -355,7 +364,12 @@ def _unreadable_returns(pairs: list, returned: dict[str, Plan], report: Report,
             if key in returned:
                 used = f"{file_of[id(returned[key])]} was used"
             elif key in masters_tabs:
-                used = f"the master's copy of {lead}'s actions was used, and may be out of date"
+                master = masters_tabs[key]
+                tabs = {t for t, owner in master.tabs.items() if owner.strip().lower() == key}
+                newest = max((a.last_updated for a in master.actions if a.last_updated and a.origin
+                              and a.origin.sheet in tabs), default=None)
+                used = (f"the master's copy of {lead}'s actions was used, and may be out of date"
+                        + (f" (its latest update: {_day(newest)})" if newest else " (never updated)"))
                 out[key] = f"{name}: {why}"
             else:
                 used = f"none of {lead}'s actions could be rolled up from it"

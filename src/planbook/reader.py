@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import io
 import os
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .cellfaults import blank_key_cell, report_faults, restore, sheet_faults
+from .clean import MAX_CELL, clean_rows, clean_text
 from .columns import HEADER_OF_FIELD, REQUIRED_FIELDS, field_for_header
 from .due import BLANK_DUE, DATE, UNKNOWN, Due, fy_of, parse_due
 from .errors import UnusableFileError
 from .findings import Finding, Report
+from .guard import check_zip, refuse_special
 from .model import Action, Lead, Origin, PlanInfo
 from .status import normalise_status
 from .writer import GUIDE, LISTS, META, col_letter
@@ -58,6 +61,7 @@ def check_workbook_file(path: str | os.PathLike[str]) -> None:
         raise UnusableFileError(p, "file not found")
     if p.is_dir():
         raise UnusableFileError(p, "is a folder, not a workbook")
+    refuse_special(p)
     try:
         with open(p, "rb") as fh:
             head = fh.read(8)
@@ -75,14 +79,16 @@ def check_workbook_file(path: str | os.PathLike[str]) -> None:
     if not head.startswith(b"PK"):
         raise UnusableFileError(p, "not an Excel workbook (.xlsx)")
     try:
-        with zipfile.ZipFile(p) as zf:
+        data = p.read_bytes()
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
             names = set(zf.namelist())
+            if "xl/workbook.xml" not in names:
+                if "word/document.xml" in names:
+                    raise UnusableFileError(p, "a Word document, not an Excel workbook")
+                raise UnusableFileError(p, "a zip file but not an Excel workbook")
+            check_zip(p, zf, data)  # zip bombs, DTDs, a cell at the far corner: refused before any reader inflates them
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise UnusableFileError(p, "corrupt or truncated workbook (not a valid .xlsx zip)") from exc
-    if "xl/workbook.xml" not in names:
-        if "word/document.xml" in names:
-            raise UnusableFileError(p, "a Word document, not an Excel workbook")
-        raise UnusableFileError(p, "a zip file but not an Excel workbook")
 
 
 def _open(path: Path):
@@ -99,7 +105,9 @@ def _parse_sheet(wb, name: str, path: Path):
     try:
         return wb.get_sheet_by_name(name)
     except Exception as exc:
-        raise UnusableFileError(path, f"sheet {name!r} cannot be read ({type(exc).__name__})") from exc
+        detail = (str(exc).splitlines() or [""])[0][:120]
+        raise UnusableFileError(path, f"sheet {name!r} cannot be read ({type(exc).__name__}"
+                                      + (f": {detail})" if detail else ")")) from exc
 
 
 @dataclass
@@ -109,13 +117,18 @@ class LoadedWorkbook:
     path: Path
     names: list[str]
     parsed: dict[str, object]  # sheet name -> calamine's parsed sheet
+    #: cells :meth:`rows` cleaned: (sheet, row, col, code, what was wrong, the text as it was)
+    cleaned: list[tuple[str, int, int, str, str, str]] = field(default_factory=list)
 
     def rows(self, name: str) -> list[list[object]]:
-        """A sheet's cells as Python values, row by row (made when asked for)."""
+        """A sheet's cells as Python values, row by row (made when asked for), with text XML
+        cannot hold cleaned (see planbook.clean; each such cell is noted in ``cleaned``)."""
         try:
-            return self.parsed[name].to_python(skip_empty_area=False)
+            rows = self.parsed[name].to_python(skip_empty_area=False)
         except Exception as exc:
             raise UnusableFileError(self.path, f"sheet {name!r} cannot be read ({type(exc).__name__})") from exc
+        self.cleaned += [(name, *change) for change in clean_rows(rows)]
+        return rows
 
 
 def load_workbook(path: str | os.PathLike[str]) -> LoadedWorkbook:
@@ -282,11 +295,26 @@ def read_plan(path: str | os.PathLike[str], *, loaded: LoadedWorkbook | None = N
     if not found_tab and meta is None:
         raise UnusableFileError(p, "not a planbook workbook (no planbook metadata and no sheet with "
                                    "Ref and Action columns)")
+    _report_cleaned(book, file, report)
     if meta is None:
         report.add(Finding("missing-metadata", file, "", "", "",
                            "no hidden planbook metadata sheet: plan title and period unknown",
                            outcome="read lead tabs by their headers"))
     return plan
+
+
+def _report_cleaned(book: LoadedWorkbook, file: str, report: Report) -> None:
+    """One finding for each cell whose text was cleaned as it was read."""
+    for sheet, r, c, code, detail, original in book.cleaned:
+        shown = original[:200] + ("…" if len(original) > 200 else "")
+        if code == "control-character":
+            report.add(Finding(code, file, sheet, cell_ref(r, c), clean_text(shown),
+                               f"the cell held {detail}, which Excel and Word cannot save (pasted from Word "
+                               "or email?)", outcome="replaced by a line break (U+000B, U+000C) or a space"))
+        else:
+            report.add(Finding(code, file, sheet, cell_ref(r, c), clean_text(shown),
+                               f"the cell holds {detail}; Excel's limit is {MAX_CELL:,}",
+                               outcome=f"cut to {MAX_CELL:,} characters; the rest was not read"))
 
 
 def _read_tab(plan: Plan, file: str, sheet: str, rows: list[list[object]], header_row: int, tab_lead: str,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import OutputError
+from .guard import refuse_overwriting_inputs
 from .names import file_stem
 from .reader import Plan, read_plan
 from .writer import write_plan
@@ -46,6 +47,8 @@ def split_read_plan(plan: Plan, out_dir: str | os.PathLike[str], *, force: bool 
         jobs.append((name, out / f"{file_stem(name, taken)}.xlsx", actions))
     if only is not None:
         jobs = [job for job in jobs if job[0] in only]
+    for _, p, _ in jobs:
+        refuse_overwriting_inputs(p, [plan.path], what="plan")
     clashes = [str(p) for _, p, _ in jobs if p.exists()]
     if clashes and not force:
         raise OutputError(f"{len(clashes)} file(s) already exist in {out}, e.g. {clashes[0]} (use --force to replace them)")
