@@ -25,7 +25,7 @@ setup: $(STAMP) $(NODE_STAMP)
 system-deps:
 	sh scripts/install-system-deps.sh
 
-demo: setup
+demo: $(STAMP)
 	$(BIN)/planbook demo --out demo-output
 
 test: system-deps setup

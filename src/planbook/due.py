@@ -101,6 +101,10 @@ _POINT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("year", re.compile(r"(?P<y>(?:19|20)\d{2})\b")),
 ]
 
+_WORD = re.compile(r"[a-z]+|\d+|.", re.S)
+#: Longer Due texts are not parsed: no real timescale needs more, and a pasted page must not
+#: cost time (every step of parse_due is linear in the text's length anyway).
+MAX_DUE_TEXT = 500
 _FILLER = re.compile(
     r"^(?:[\s,;:/&+\-()•·.]|to|until|till|through|and|then|or|onwards?|from|by|before|"
     r"(?:stage|phase|step|part)\s*\d+[a-z]?|pilot|complete[d]?|completion|implemented|in place|"
@@ -198,6 +202,8 @@ def parse_due(value: object, context_year: int | None = None) -> Due:
     if isinstance(value, dt.date):
         return Due(value.isoformat(), DATE, value, value)
     text = str(value)
+    if len(text) > MAX_DUE_TEXT:  # no timescale is written at such length: not read as one
+        return Due(text, UNKNOWN)
     norm = re.sub(r"\s+", " ", text.replace("–", "-").replace("—", "-").replace("‘", "'").replace("’", "'")).strip().lower()
     if not norm:
         return Due(text, BLANK)
@@ -230,7 +236,7 @@ def parse_due(value: object, context_year: int | None = None) -> Due:
                 pos = pm.end()
                 break
         else:
-            word = re.match(r"[a-z]+|\d+|.", norm[pos:]).group(0)
+            word = _WORD.match(norm, pos).group(0)  # matched in place: no copy of the rest of the text
             leftovers.append(word)
             pos += len(word)
     if leftovers and not _FILLER.match(" ".join(leftovers)):

@@ -25,7 +25,7 @@ from typing import BinaryIO
 from . import parallel
 
 _EPOCH = dt.date(1899, 12, 30)
-_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _LITERAL_ESCAPE = re.compile("_(x[0-9A-Fa-f]{4}_)")  # text that Excel would read as an escape
 _STYLE = re.compile(r'<c r="([A-Z]+)2"(?: s="(\d+)")?/>')
 
@@ -50,8 +50,15 @@ def _escape(text: str) -> str:
     if "\r" in text:  # XML readers turn a raw CR into LF; Excel's escape keeps it (as XlsxWriter writes it)
         text = text.replace("\r", "_x000D_")
     if not text.isprintable() and _ILLEGAL.search(text):  # isprintable: a fast pass for ordinary text
-        text = _ILLEGAL.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
+        text = _ILLEGAL.sub(_illegal, text)
     return text
+
+
+def _illegal(m: re.Match) -> str:
+    """A character XML cannot hold, as Excel's escape (a lone surrogate, which no file can
+    hold even escaped, as U+FFFD)."""
+    ch = m.group()
+    return "\ufffd" if "\ud800" <= ch <= "\udfff" else f"_x{ord(ch):04X}_"
 
 
 def _cell_xml(ref: str, s: str, v: object, date_style: str) -> str:
@@ -77,7 +84,7 @@ def _plain(text: str) -> bool:
 
 
 def _rows_xml(rows: Iterable[Row], width: int, styles: list[str], first_row: int,
-              date_style: str = "") -> Iterable[str]:
+              date_style: str = "", heights: RowHeight | None = None) -> Iterable[str]:
     """Each row as SpreadsheetML.
 
     Run once per cell of every big sheet, so it is lean: the common types (text, numbers,
@@ -85,6 +92,8 @@ def _rows_xml(rows: Iterable[Row], width: int, styles: list[str], first_row: int
     and escaping is skipped for rows whose texts, taken together, contain nothing to escape
     (nearly all of them).  Every cell carries its ``r`` reference: optional in the schema, but
     Gnumeric drops the cells of rows without them.
+    ``heights`` gives each row's extra ``<row>`` attributes (its height:
+    ``' ht="47" customHeight="1"'``, or "").
     """
     cols = _letters(width)
     opens = [f'<c r="{c}' for c in cols]
@@ -110,11 +119,13 @@ def _rows_xml(rows: Iterable[Row], width: int, styles: list[str], first_row: int
                 add(f"{opens[c]}{rs}{date_mid[c]}{v.toordinal() - epoch}</v></c>")
             else:
                 add(_cell_xml(f"{cols[c]}{rs}", styles[c], v, date_style))
-        yield f'<row r="{rs}">{"".join(parts)}</row>'
+        yield f'<row r="{rs}"{heights(row) if heights else ""}>{"".join(parts)}</row>'
 
 
+RowHeight = Callable[[Row], str]  #: a row -> its <row> element's height attributes, or ""
 RowSource = Callable[[int, int], Iterable[Row]]  #: (start, stop) -> rows[start:stop]
-SheetRows = tuple[int, int, RowSource, "int | None"]
+#: (column count, row count, rows, date column[, row heights]): see :func:`splice_rows`.
+SheetRows = tuple  # tuple[int, int, RowSource, int | None] or with a RowHeight after them
 Styles = tuple[list[str], str]  #: each column's style attribute (' s="3"' or ""), and the date style
 Segment = tuple[int, int, int, int]  #: (offset in its part file, deflated length, crc32, XML length)
 
@@ -159,19 +170,27 @@ def rows_child(sheets: dict[int, SheetRows], child_from: dict[int, int], styles:
     """Start a forked child writing rows ``child_from[i]`` onward of each sheet ``i``, in the
     column ``styles`` given, before the workbook exists; pass it to :func:`splice_rows`.
     Its temporary files go in a folder next to ``near`` and are removed on exit."""
-    with tempfile.TemporaryDirectory(prefix=".planbook-", dir=os.path.dirname(os.fspath(near)) or ".") as work:
-        child = RowsChild(sheets, child_from, styles, work)
+    near = os.fspath(near)
+    with tempfile.TemporaryDirectory(prefix=os.path.basename(near) + ".parts-", dir=os.path.dirname(near) or ".") as work:
+        child = None
         try:
+            child = RowsChild(sheets, child_from, styles, work)
             yield child
+        except BaseException:
+            if child is not None:
+                child._child.stop()  # interrupted or failed: its rows are not wanted; stop it at once
+            raise
         finally:
-            child._child.wait()  # never leave it writing into a folder being removed
+            if child is not None:
+                child._child.wait()  # never leave it writing into a folder being removed
 
 
 def splice_rows(path: str | os.PathLike[str], sheets: dict[int, SheetRows], *, child: RowsChild | None = None) -> None:
     """Replace the probe row (row 2) of each sheet with real rows, in place.
 
     ``sheets`` maps a 1-based sheet index (XlsxWriter's ``xl/worksheets/sheet{N}.xml``) to
-    (column count, row count, a function giving rows[start:stop], date column).  Rows start
+    (column count, row count, a function giving rows[start:stop], date column), optionally
+    followed by a function giving each row's height attributes.  Rows start
     at sheet row 2.  A date in a column whose probe cell has no style (a user's extra column)
     takes the style of the probe cell in the date column, so it shows as a date.
 
@@ -184,6 +203,15 @@ def splice_rows(path: str | os.PathLike[str], sheets: dict[int, SheetRows], *, c
     """
     src = os.fspath(path)
     tmp = src + ".splice"
+    try:
+        _splice(src, tmp, sheets, child)
+        shutil.move(tmp, src)
+    finally:  # failed or interrupted: no half-made copy stays behind
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+
+
+def _splice(src: str, tmp: str, sheets: dict[int, SheetRows], child: RowsChild | None) -> None:
     shared = child.child_from if child is not None else {}
     with contextlib.ExitStack() as stack:
         work = os.path.dirname(child.part) if child is not None else \
@@ -209,7 +237,6 @@ def splice_rows(path: str | os.PathLike[str], sheets: dict[int, SheetRows], *, c
             theirs = child.segments({i: shells[i][2] for i in shared})
             for i, (first, tail) in mine.items():
                 _add_deflated(zout, zin.getinfo(names[i]), [(my_part, first), (child.part, theirs[i]), (my_part, tail)])
-    shutil.move(tmp, src)
 
 
 def _shell(skeleton: bytes, width: int, nrows: int, date_col: int | None) -> tuple[bytes, bytes, Styles]:
@@ -229,9 +256,9 @@ def _shell(skeleton: bytes, width: int, nrows: int, date_col: int | None) -> tup
 
 def _rows_chunks(spec: SheetRows, start: int, stop: int, styles: Styles) -> Iterable[bytes]:
     """rows[start:stop] of a sheet as XML, in chunks of a couple of thousand rows."""
-    width, _, make_rows, _ = spec
+    width, make_rows, heights = spec[0], spec[2], spec[4] if len(spec) > 4 else None
     buffer: list[str] = []
-    for row_xml in _rows_xml(make_rows(start, stop), width, styles[0], start + 2, styles[1]):
+    for row_xml in _rows_xml(make_rows(start, stop), width, styles[0], start + 2, styles[1], heights):
         buffer.append(row_xml)
         if len(buffer) >= 2000:
             yield "".join(buffer).encode("utf-8")
@@ -242,7 +269,7 @@ def _rows_chunks(spec: SheetRows, start: int, stop: int, styles: Styles) -> Iter
 def _write_sheet(zout: zipfile.ZipFile, zin: zipfile.ZipFile, info: zipfile.ZipInfo, spec: SheetRows,
                  part: str) -> None:
     """One sheet's member: its XML deflated into the file ``part`` first, then copied in."""
-    width, nrows, _, date_col = spec
+    width, nrows, date_col = spec[0], spec[1], spec[3]
     head, tail, styles = _shell(zin.read(info.filename), width, nrows, date_col)
     with open(part, "wb") as out:
         segment = _deflate_into(out, itertools.chain([head], _rows_chunks(spec, 0, nrows, styles), [tail]), final=True)

@@ -13,18 +13,22 @@ import csv
 import io
 import os
 import re
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .clean import MAX_CELL, clean_rows, clean_text
+from .atomic import check_output
 from .columns import HEADER_OF_FIELD, header_key
 from .columns import field_for_header as standard_field
 from .due import UNKNOWN, parse_due
 from .errors import PlanbookError, UnusableFileError
 from .findings import WARNING, Finding, Report
+from .guard import check_zip, refuse_overwriting_inputs, refuse_special
 from .model import Action, Lead, Origin, PlanInfo
 from .reader import as_text, cell_ref, check_workbook_file
-from .status import NOT_STARTED, normalise_status, split_status_prefix
+from .status import NO_STATUS, normalise_status, split_status_prefix
 from .writer import write_plan
 
 PROGRESS_SPLIT = "progress+status"  # a column holding a status word and commentary
@@ -90,8 +94,11 @@ def _read_xlsx(path: Path) -> tuple[list[SourceTable], str]:
     for name in wb.sheet_names:
         if name in ("_planbook",):
             continue
-        sheet = wb.get_sheet_by_name(name)
-        rows = [[as_text(v) for v in row] for row in sheet.to_python(skip_empty_area=False)]
+        try:
+            sheet = wb.get_sheet_by_name(name)
+            rows = [[as_text(v) for v in row] for row in sheet.to_python(skip_empty_area=False)]
+        except Exception as exc:  # calamine's own errors for damaged parts
+            raise UnusableFileError(path, f"sheet {name!r} cannot be read ({type(exc).__name__})") from exc
         for merged in sheet.merged_cell_ranges or []:
             (r0, c0), (r1, c1) = merged
             value = rows[r0][c0] if r0 < len(rows) and c0 < len(rows[r0]) else ""
@@ -107,6 +114,11 @@ def _read_docx(path: Path) -> tuple[list[SourceTable], str]:
     from docx import Document
     from docx.oxml.ns import qn
 
+    try:
+        with zipfile.ZipFile(path) as zf:
+            check_zip(path, zf)  # zip bombs and DTDs refused before python-docx inflates anything
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise UnusableFileError(path, "not a readable Word document (not a valid .docx zip)") from exc
     try:
         doc = Document(str(path))
     except Exception as exc:
@@ -156,7 +168,14 @@ def _read_csv(path: Path) -> tuple[list[SourceTable], str]:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
     except csv.Error:
         dialect = csv.excel
-    rows = [list(r) for r in csv.reader(io.StringIO(text), dialect)]
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, len(text) + 1))  # a field may be as long as the file: cells too long are reported later
+    try:
+        rows = [list(r) for r in csv.reader(io.StringIO(text), dialect)]
+    except csv.Error as exc:
+        raise UnusableFileError(path, f"not a readable CSV file ({exc})") from exc
+    finally:
+        csv.field_size_limit(limit)
     return [SourceTable(path.name, "", rows, "csv")], ""
 
 
@@ -165,6 +184,9 @@ def read_legacy(path: str | os.PathLike[str]) -> tuple[list[SourceTable], str]:
     p = Path(path)
     if not p.exists():
         raise UnusableFileError(p, "file not found")
+    if p.is_dir():
+        raise UnusableFileError(p, "is a folder, not a plan file")
+    refuse_special(p)
     suffix = p.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         return _read_xlsx(p)
@@ -247,10 +269,16 @@ def import_plan(legacy: str | os.PathLike[str], out: str | os.PathLike[str] | No
                 overwrite: bool = False) -> ImportResult:
     """Import ``legacy`` and (unless ``out`` is None) write the standard workbook to ``out``."""
     src = Path(legacy)
+    if out:
+        refuse_overwriting_inputs(out, [legacy], what="source")
+        check_output(out, overwrite=overwrite)
     overrides = parse_map(mapping)
     tables, doc_title = read_legacy(src)
     report = Report()
     file = src.name
+    doc_title = clean_text(doc_title)
+    for table in tables:
+        _clean_table(table, file, report)
     actions: list[Action] = []
     used_mapping: dict[str, str] = {}
     titles: list[str] = [doc_title] if doc_title else []
@@ -369,6 +397,22 @@ def import_plan(legacy: str | os.PathLike[str], out: str | os.PathLike[str] | No
     return result
 
 
+def _clean_table(table: SourceTable, file: str, report: Report) -> None:
+    """Clean text XML cannot hold (and over-long cells) as the table comes in, one finding a cell."""
+    table.heading = clean_text(table.heading)
+    table.name = clean_text(table.name)
+    for r, c, code, detail, original in clean_rows(table.rows):
+        shown = clean_text(original[:200]) + ("…" if len(original) > 200 else "")
+        if code == "control-character":
+            report.add(Finding(code, file, table.name, table.where(r, c), shown,
+                               f"the cell held {detail}, which Excel and Word cannot save",
+                               outcome="replaced by a line break (U+000B, U+000C) or a space"))
+        else:
+            report.add(Finding(code, file, table.name, table.where(r, c), shown,
+                               f"the cell holds {detail}; Excel's limit is {MAX_CELL:,}",
+                               outcome=f"cut to {MAX_CELL:,} characters; the rest was not imported"))
+
+
 def _import_status(a: Action, values: dict[str, str], fields: dict[int, str], report: Report, file: str,
                    table: SourceTable, r: int) -> None:
     status_text = values.get("status", "").strip()
@@ -383,8 +427,8 @@ def _import_status(a: Action, values: dict[str, str], fields: dict[int, str], re
             report.add(Finding("unknown-status", file, table.name, table.where(r, c), combined[:80],
                                "no status word (Complete, On track, Slippage, Off track …) at the start of "
                                "the progress text", severity=WARNING, outcome="status left blank; text kept as Progress update"))
-            status, rest = NOT_STARTED, combined
-        a.status, a.status_text = status, status
+            status, rest = NO_STATUS, combined
+        a.status, a.status_text = status, "" if status == NO_STATUS else status
         a.progress = "\n".join(x for x in (rest, progress_text) if x)
         return
     a.progress = progress_text
