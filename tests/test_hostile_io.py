@@ -260,6 +260,12 @@ def test_a_word_document_bomb_is_refused(tmp_path):
     result, seconds = _limited("import", bomb, "--out", tmp_path / "out.xlsx")
     assert result.returncode == 2 and "expands to more than" in one_line_error(result.stderr) and seconds < 20
     assert not (tmp_path / "out.xlsx").exists()
+    info, actions = small_plan()  # a report template is a .docx too
+    write_plan(tmp_path / "plan.xlsx", info, actions)
+    write_consolidated(consolidate([tmp_path / "plan.xlsx"], today=dt.date(2009, 10, 9)), tmp_path / "cons.xlsx")
+    result, seconds = _limited("report", tmp_path / "cons.xlsx", "--out", tmp_path / "r.docx", "--template", bomb)
+    assert result.returncode == 2 and "expands to more than" in one_line_error(result.stderr) and seconds < 20
+    assert not (tmp_path / "r.docx").exists()
 
 
 _DTD = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">'
@@ -446,7 +452,8 @@ def test_read_only_folder_directory_output_and_missing_folder(corpus, tmp_path):
         if not mounted:
             ro.chmod(0o555)
         cases += [(("consolidate", plan, "--out", ro / "c.xlsx"), "Read-only file system" if mounted else "Permission denied"),
-                  (("new", ro / "p.xlsx", "--title", "T", "--period", "Q1", "--lead", "A"), "cannot write")]
+                  (("new", ro / "p.xlsx", "--title", "T", "--period", "Q1", "--lead", "A"), "cannot write"),
+                  (("split", plan, "--out", ro / "copies"), "cannot make folder")]
         for args, words in cases:
             result = run_cli(*args)
             assert result.returncode == 2, (args, result.stderr)

@@ -9,13 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tempfile
+import zipfile
 from collections import Counter
 from pathlib import Path
 
 from .atomic import atomic_output, check_output
 from .consolidated_reader import ConsolidatedView, read_consolidated
 from .errors import PlanbookError
-from .guard import refuse_overwriting_inputs
+from .guard import check_zip, refuse_overwriting_inputs, refuse_special
 from .resources import TEMPLATES
 from .status import COLOURS, COMPLETE, NOT_STARTED, OFF_TRACK, ON_TRACK, SLIPPAGE, STATUSES
 
@@ -136,6 +137,12 @@ def render_report(consolidated: str | os.PathLike[str], out: str | os.PathLike[s
     template_path = Path(template) if template else TEMPLATES / "summary.docx"
     if not template_path.exists():
         raise TemplateError(f"template not found: {template_path}")
+    refuse_special(template_path)
+    try:
+        with zipfile.ZipFile(template_path) as zf:
+            check_zip(template_path, zf)  # a template is a .docx too: no bombs, no DTDs
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise TemplateError(f"template {template_path.name} cannot be read: not a .docx ({exc})") from exc
     try:
         tpl = DocxTemplate(str(template_path))
         env = Environment(undefined=StrictUndefined, autoescape=False)

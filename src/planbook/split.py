@@ -5,6 +5,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from .atomic import make_folder
 from .errors import OutputError
 from .guard import refuse_overwriting_inputs
 from .names import file_stem
@@ -34,7 +35,7 @@ def split_plan(plan_path: str | os.PathLike[str], out_dir: str | os.PathLike[str
 def split_read_plan(plan: Plan, out_dir: str | os.PathLike[str], *, force: bool = False) -> list[LeadCopy]:
     """:func:`split_plan` for a plan already read (so callers that need it too read it once)."""
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    make_folder(out)
     taken: set[str] = set()
     jobs = []
     for sheet, lead in plan.tabs.items():
