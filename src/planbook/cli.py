@@ -9,7 +9,6 @@ import argparse
 import json
 import os
 import sys
-from collections import Counter
 from collections.abc import Sequence
 
 from . import __version__
@@ -40,24 +39,30 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from .reader import read_plan
+    from .status import describe_counts, tally
 
     plan = read_plan(args.plan)
+    if not plan.has_metadata:
+        raise PlanbookError(f"{args.plan} is not a planbook workbook (no planbook metadata): bring it in with "
+                            f"`planbook import {args.plan} --out plan.xlsx`, then validate that")
     report = plan.report
     if args.json:
         print(json.dumps({"file": plan.path, "actions": len(plan.actions),
                           "findings": [f.to_dict() for f in report]}, ensure_ascii=False, indent=1))
     else:
-        counts = Counter(a.status_shown for a in plan.actions)
+        counts = tally(a.status for a in plan.actions)
         print(f"{plan.path}: {len(plan.actions)} actions on {len(plan.tabs)} lead tab(s); "
               f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)")
-        if counts:
-            print("  " + ", ".join(f"{k or 'blank'}: {v}" for k, v in counts.most_common()))
+        if plan.actions:
+            print("  " + describe_counts(counts, ": "))
         _print_findings(report)
     return EXIT_OK if report.ok else EXIT_FINDINGS
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
+
+    from .status import describe_counts
 
     result = run_demo(args.out)
     plan = result.plan
@@ -70,8 +75,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
         counts = c.status_counts()
         print(f"Consolidated {len(c.actions)} actions from {sum(1 for s in c.sources if not s.skipped)} file(s) "
               f"(leads' returns + the master for leads who did not return): "
-              + ", ".join(f"{s} {counts.get(s, 0)}" for s in ("Complete", "On track", "Slippage", "Off track", "Not started")))
-        print(f"  {len(c.exceptions)} exception(s), {len(c.changes or [])} change(s) since last quarter")
+              + describe_counts(counts))
+        print(f"  {len(c.exceptions)} exception(s); {c.actions_changed} action(s) changed since last quarter, "
+              f"{len(c.not_updated)} not updated (commentary as last quarter's)")
+    if result.tracker is not None:
+        print("Returns:")
+        _print_tracker(result.tracker)
+        print(f"  saved {len(result.reminders.messages)} reminder(s) and {len(result.receipts.messages)} receipt(s) "
+              "as unsent drafts")
     print("Files:")
     for label, path in result.files.items():
         print(f"  {label:<14} {os.path.abspath(path)}")
@@ -114,41 +125,79 @@ def cmd_split(args: argparse.Namespace) -> int:
 
 def cmd_consolidate(args: argparse.Namespace) -> int:
     from .consolidated_writer import consolidate_to
+    from .status import describe_counts
 
     result = consolidate_to(args.inputs, args.out, previous=args.previous, today=args.as_of, period=args.period,
-                            progress=None if args.json else _progress_printer())
-    changes = len(result.changes) if result.changes is not None else 0
+                            return_by=args.return_by, progress=None if args.json else _progress_printer())
     if args.json:
         print(json.dumps({"output": str(args.out), "actions": len(result.actions), "findings": len(result.report),
-                          "sources": [s.to_dict() for s in result.sources], "changes": changes},
+                          "sources": [s.to_dict() for s in result.sources], "changes": result.actions_changed},
                          ensure_ascii=False, indent=1))
         return EXIT_OK
     used = [s for s in result.sources if not s.skipped]
     skipped = [s for s in result.sources if s.skipped]
     counts = result.status_counts()
     print(f"Consolidated {len(result.actions)} actions from {len(used)} file(s) into {args.out}")
-    print("  " + ", ".join(f"{s}: {counts.get(s, 0)}" for s in ("Complete", "On track", "Slippage", "Off track", "Not started")))
+    print("  " + describe_counts(counts, ": "))
     print(f"  {len(result.exceptions)} exception(s); {len(result.report.errors)} data error(s), "
           f"{len(result.report.warnings)} warning(s) on the Data issues sheet"
-          + (f"; {changes} change(s) since {args.previous}" if args.previous else ""))
+          + (f"; {result.actions_changed} action(s) changed since {args.previous}, {len(result.not_updated)} "
+             "not updated (commentary as last time)" if args.previous else ""))
     for s in skipped:
-        print(f"  skipped {s.file}: {s.skipped}")
+        if not s.skipped.startswith("superseded by "):  # said below, with the copy used
+            print(f"  skipped {s.file}: {s.skipped}")
+    _print_needs_a_person(result)
     return EXIT_OK
+
+
+def _print_needs_a_person(result, limit: int = 20) -> None:
+    """What a person must act on, with its cells: two copies from one lead, Ref collisions,
+    unreadable returns, rows missing from a lead's return, copies of another plan."""
+    from .merge import NEEDS_A_PERSON
+
+    for line in result.notices:
+        print(f"  {line}")
+    wanted = [f for f in result.report if f.code in NEEDS_A_PERSON and f.code != "superseded-copy"]
+    wanted.sort(key=lambda f: (f.severity != "error", NEEDS_A_PERSON.index(f.code)))
+    if wanted:
+        print(f"Needs a person ({len(wanted)}):")
+    for f in wanted[:limit]:
+        where = "!".join(p for p in (f.file, f.sheet, f.cell) if p)
+        print(f"  {where}: {f.severity}: {f.message}")
+    if len(wanted) > limit:
+        print(f"  … and {len(wanted) - limit} more on the Data issues sheet")
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     from .report import render_report
 
-    out = render_report(args.consolidated, args.out, template=args.template)
+    out = render_report(args.consolidated, args.out, template=args.template,
+                        recommendations=args.recommendation or ())
     print(f"wrote {out}")
-    return EXIT_OK
+    code = EXIT_OK
+    if args.check_accessibility:
+        from .accessibility import check_docx
+
+        checks = check_docx(out)
+        for c in checks:
+            print(f"  {'ok  ' if c.ok else 'FAIL'} {c.name}: {c.detail}")
+        failed = [c.name for c in checks if not c.ok]
+        print(f"accessibility: {len(checks) - len(failed)} of {len(checks)} checks passed"
+              + (f"; failed: {', '.join(failed)}" if failed else ""))
+        code = EXIT_FINDINGS if failed else EXIT_OK
+    if args.pdf:
+        from .pdf import to_pdf
+
+        print(f"wrote {to_pdf(out)}")
+    return code
 
 
 def _smtp_settings(args: argparse.Namespace):
     from .mailer import SmtpSettings
 
     security = "ssl" if args.ssl else "starttls" if args.starttls else "none"
-    return SmtpSettings(host=args.smtp_host, port=args.smtp_port, security=security, user=args.smtp_user)
+    return SmtpSettings(host=args.smtp_host, port=args.smtp_port, security=security, user=args.smtp_user,
+                        timeout=args.smtp_timeout)
 
 
 def cmd_email(args: argparse.Namespace) -> int:
@@ -167,15 +216,27 @@ def cmd_email(args: argparse.Namespace) -> int:
 
 
 def cmd_request_updates(args: argparse.Namespace) -> int:
-    from .mailer import request_updates
+    from .mailer import one_line, request_updates
 
     smtp = None if args.save_dir else _smtp_settings(args)
     requests, missing = request_updates(args.plan, args.out, args.return_by, sender=args.sender, smtp=smtp,
-                                        save_dir=args.save_dir, force=args.force)
+                                        save_dir=args.save_dir, force=args.force, only_unsent=args.only_unsent)
     for r in requests:
-        print(f"  {r.lead:<40} {r.email:<36} {r.eml or 'sent'}")
+        print(f"  {one_line(r.lead):<40} {r.email:<36} {r.eml or 'sent'}")
     verb = "saved" if args.save_dir else "sent"
     print(f"{verb} {len(requests)} update request(s); workbooks in {args.out}")
+    if args.only_unsent:
+        from .mailer import lead_key, read_sent_log
+
+        now = {lead_key(r.lead) for r in requests}
+        log = [row for key, row in read_sent_log(args.out, args.return_by).items() if key not in now]
+        earlier = [row["lead"] for row in log if row.get("confirmed") != "no"]
+        unsure = [row["lead"] for row in log if row.get("confirmed") == "no"]
+        if earlier:
+            print(f"not asked again (sent before, in the sent log): {', '.join(earlier)}")
+        if unsure:
+            print(f"not asked again, but never confirmed by the server (check with them; to ask again, delete "
+                  f"their line from the sent log in {args.out}): {', '.join(unsure)}")
     if missing:
         print(f"planbook: {len(missing)} lead(s) have no email address on the Lists sheet and were NOT asked: "
               f"{', '.join(missing)}", file=sys.stderr)
@@ -206,9 +267,69 @@ def cmd_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _add_smtp_options(p: argparse.ArgumentParser, save_flag: str, save_help: str) -> None:
+def _print_tracker(tracker) -> None:
+    print(f"{tracker.title or 'Plan'} ({tracker.period or 'no period'}): {tracker.sentence()}")
+    for r in tracker.leads:
+        when = f"{r.modified:%d/%m/%Y %H:%M}" if r.modified else ""
+        print(f"  {r.state:<21} {r.lead:<32} {os.path.basename(r.file) or '-':<28} {when:<16} "
+              f"{r.updated:>3}/{r.actions:<3} updated  {len(r.errors)} error(s)")
+        for other in r.other_files:
+            print(f"      also returned {other} (older: not used)")
+    for file, why in tracker.skipped:
+        print(f"  skipped {file}: {why}")
+
+
+def cmd_returns(args: argparse.Namespace) -> int:
+    from .returns import track_returns
+
+    tracker = track_returns(args.plan, args.returns, return_by=args.return_by)
+    if args.json:
+        print(json.dumps(tracker.to_dict(), ensure_ascii=False, indent=1))
+    else:
+        _print_tracker(tracker)
+    return EXIT_OK
+
+
+def _print_mail_run(run, what: str, args: argparse.Namespace) -> int:
+    if args.json:
+        print(json.dumps(run.to_dict(), ensure_ascii=False, indent=1))
+    else:
+        if run.tracker is not None:
+            _print_tracker(run.tracker)
+        verb = "would send" if run.dry_run else "saved" if getattr(args, "save_dir", None) else "sent"
+        for m in run.messages:
+            where = f" -> {m.eml}" if m.eml else ""
+            print(f"  {what} to {m.to} ({', '.join(m.leads)}; {', '.join(m.reasons)}): "
+                  f"{len(m.attachments)} attachment(s), {len(m.problems)} problem(s) listed{where}")
+        print(f"{verb} {len(run.messages)} {what}(s)")
+    if run.no_email:
+        print(f"planbook: {len(run.no_email)} lead(s) have no email address on the Lists sheet and were NOT "
+              f"messaged: {', '.join(run.no_email)}", file=sys.stderr)
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def cmd_chase(args: argparse.Namespace) -> int:
+    from .chasing import chase
+
+    smtp = _smtp_settings(args) if args.smtp_host and not args.dry_run else None
+    run = chase(args.plan, args.returns, return_by=args.return_by, sender=args.sender, smtp=smtp,
+                save_dir=args.save_dir, copies_dir=args.copies, dry_run=args.dry_run)
+    return _print_mail_run(run, "reminder", args)
+
+
+def cmd_receipts(args: argparse.Namespace) -> int:
+    from .chasing import receipts
+
+    smtp = _smtp_settings(args) if args.smtp_host and not args.dry_run else None
+    run = receipts(args.consolidated, sender=args.sender, smtp=smtp, save_dir=args.save_dir, plan=args.plan,
+                   dry_run=args.dry_run)
+    return _print_mail_run(run, "receipt", args)
+
+
+def _add_smtp_options(p: argparse.ArgumentParser, save_flag: str, save_help: str, dry_run: bool = False) -> None:
     p.add_argument("--from", dest="sender", metavar="ADDR", help="sender address (default: the plan's coordinator)")
-    where = p.add_mutually_exclusive_group(required=True)
+    where = p.add_mutually_exclusive_group(required=not dry_run)
     where.add_argument("--smtp-host", metavar="HOST")
     where.add_argument(save_flag, metavar="PATH", help=save_help)
     p.add_argument("--smtp-port", type=int, metavar="PORT")
@@ -216,6 +337,10 @@ def _add_smtp_options(p: argparse.ArgumentParser, save_flag: str, save_help: str
     sec.add_argument("--starttls", action="store_true")
     sec.add_argument("--ssl", action="store_true")
     p.add_argument("--smtp-user", metavar="USER", help="login user; the password comes from PLANBOOK_SMTP_PASSWORD")
+    p.add_argument("--smtp-timeout", type=float, default=60.0, metavar="SECONDS",
+                   help="give up on a server that does not answer a step within this time (default 60)")
+    if dry_run:
+        p.add_argument("--dry-run", action="store_true", help="show who would get what; send and save nothing")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -251,6 +376,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--previous", metavar="PREV.xlsx", help="the last consolidation, to report what changed")
     p.add_argument("--period", help="reporting period (default: from the plans)")
     p.add_argument("--as-of", type=_date_arg, metavar="YYYY-MM-DD", help="date for overdue checks (default: today)")
+    p.add_argument("--return-by", type=_date_arg, metavar="YYYY-MM-DD",
+                   help="returns modified after this date are marked late on the Returns sheet")
     p.add_argument("--json", action="store_true", help="print a JSON summary")
     p.set_defaults(func=cmd_consolidate)
 
@@ -258,6 +385,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("consolidated", metavar="CONSOLIDATED.xlsx")
     p.add_argument("--out", required=True, metavar="SUMMARY.docx")
     p.add_argument("--template", metavar="T.docx", help="your own Word template (default: templates/summary.docx)")
+    p.add_argument("--recommendation", action="append", metavar="TEXT",
+                   help="a recommendation to the committee (repeat for more; default: a placeholder to edit)")
+    p.add_argument("--pdf", action="store_true", help="also write a tagged PDF beside it (needs LibreOffice)")
+    p.add_argument("--check-accessibility", action="store_true",
+                   help="check the report: language, headings, alt text, header rows, status words, contrast")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("email", help="email the rolled-up report, or save it as an unsent .eml draft")
@@ -276,6 +408,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--return-by", required=True, type=_date_arg, metavar="YYYY-MM-DD")
     p.add_argument("--force", action="store_true", help="replace workbooks already in DIR")
     _add_smtp_options(p, "--save-dir", "write one .eml per lead into this folder instead of sending")
+    p.add_argument("--only-unsent", action="store_true",
+                   help="after a send that stopped part way: ask only the leads not in DIR's sent log")
     p.set_defaults(func=cmd_request_updates)
 
     p = sub.add_parser("import", help="import a plan kept in Word, Excel or CSV in its own layout")
@@ -288,6 +422,29 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="replace PLAN.xlsx if it exists")
     p.add_argument("--json", action="store_true", help="print the import report as JSON")
     p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("returns", help="which leads have returned their update, and with how many errors")
+    p.add_argument("plan", metavar="PLAN.xlsx")
+    p.add_argument("returns", metavar="RETURNS", help="the folder the leads' returned workbooks are saved in")
+    p.add_argument("--return-by", type=_date_arg, metavar="YYYY-MM-DD", help="returns modified after this are late")
+    p.add_argument("--json", action="store_true", help="print the tracker as JSON")
+    p.set_defaults(func=cmd_returns)
+
+    p = sub.add_parser("chase", help="remind leads who have not returned, or whose return has errors")
+    p.add_argument("plan", metavar="PLAN.xlsx")
+    p.add_argument("returns", metavar="RETURNS", help="the folder the leads' returned workbooks are saved in")
+    p.add_argument("--return-by", type=_date_arg, metavar="YYYY-MM-DD")
+    p.add_argument("--copies", metavar="DIR", help="the folder the leads' copies were sent from (attached again)")
+    p.add_argument("--json", action="store_true", help="print what was done as JSON")
+    _add_smtp_options(p, "--save-dir", "write one .eml draft per lead into this folder instead of sending", dry_run=True)
+    p.set_defaults(func=cmd_chase)
+
+    p = sub.add_parser("receipts", help="send each lead who returned a receipt: their counts, changes, problems")
+    p.add_argument("consolidated", metavar="CONSOLIDATED.xlsx")
+    p.add_argument("--plan", metavar="PLAN.xlsx", help="the master plan, for leads' addresses (default: the consolidation's)")
+    p.add_argument("--json", action="store_true", help="print what was done as JSON")
+    _add_smtp_options(p, "--save-dir", "write one .eml draft per lead into this folder instead of sending", dry_run=True)
+    p.set_defaults(func=cmd_receipts)
 
     p = sub.add_parser("demo", help="build the demo plan from bundled example data")
     p.add_argument("--out", default="demo-output", metavar="DIR")

@@ -28,7 +28,7 @@ from .findings import WARNING, Finding, Report
 from .guard import check_zip, refuse_overwriting_inputs, refuse_special
 from .model import Action, Lead, Origin, PlanInfo
 from .reader import as_text, cell_ref, check_workbook_file
-from .status import NOT_STARTED, normalise_status, split_status_prefix
+from .status import NO_STATUS, normalise_status, split_status_prefix
 from .writer import write_plan
 
 PROGRESS_SPLIT = "progress+status"  # a column holding a status word and commentary
@@ -427,8 +427,8 @@ def _import_status(a: Action, values: dict[str, str], fields: dict[int, str], re
             report.add(Finding("unknown-status", file, table.name, table.where(r, c), combined[:80],
                                "no status word (Complete, On track, Slippage, Off track …) at the start of "
                                "the progress text", severity=WARNING, outcome="status left blank; text kept as Progress update"))
-            status, rest = NOT_STARTED, combined
-        a.status, a.status_text = status, status
+            status, rest = NO_STATUS, combined
+        a.status, a.status_text = status, "" if status == NO_STATUS else status
         a.progress = "\n".join(x for x in (rest, progress_text) if x)
         return
     a.progress = progress_text

@@ -15,6 +15,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .cellfaults import blank_key_cell, report_faults, restore, sheet_faults
 from .clean import BAD, CONTROL_BYTES, MAX_CELL, clean_rows, clean_text
 from .columns import HEADER_OF_FIELD, REQUIRED_FIELDS, field_for_header
 from .due import BLANK_DUE, DATE, UNKNOWN, Due, fy_of, parse_due
@@ -41,6 +42,7 @@ class Plan:
     has_metadata: bool = True
     extra_columns: list[str] = field(default_factory=list)  # user columns, in sheet order
     role: str = "plan"  # "plan" (a master), "lead-copy" (split off for one lead), "consolidated"
+    declared_tabs: dict[str, str] = field(default_factory=dict)  # lead tab -> lead, as the metadata names them
 
 
 def cell_ref(row: int, col: int) -> str:
@@ -246,6 +248,7 @@ def read_plan(path: str | os.PathLike[str], *, loaded: LoadedWorkbook | None = N
         info.period = (meta.get("period") or [""])[0]
         info.coordinator = (meta.get("coordinator") or [""])[0]
         info.coordinator_email = (meta.get("coordinator_email") or [""])[0]
+        info.plan_id = (meta.get("plan_id") or [""])[0].strip()
         try:
             info.format_version = int((meta.get("planbook_format") or ["1"])[0])
         except ValueError:
@@ -259,7 +262,8 @@ def read_plan(path: str | os.PathLike[str], *, loaded: LoadedWorkbook | None = N
     period_due = parse_due(info.period) if info.period else None
     context_year = fy_of(period_due.start) if period_due and period_due.start else None
 
-    plan = Plan(path=str(p), info=info, actions=[], report=report, has_metadata=meta is not None)
+    plan = Plan(path=str(p), info=info, actions=[], report=report, has_metadata=meta is not None,
+                declared_tabs=dict(tab_leads))
     if meta is not None:
         plan.role = (meta.get("role") or ["plan"])[0] or "plan"
         if plan.role == "consolidated":
@@ -290,6 +294,13 @@ def read_plan(path: str | os.PathLike[str], *, loaded: LoadedWorkbook | None = N
         book.note_cleaned(sheet, header_row, rows[header_row:header_row + 1])  # the data rows: in _read_rows
         _read_tab(plan, file, sheet, rows, header_row, tab_lead, context_year, lead_keys, theme_keys, first_ref,
                   known_extras, strings, book)
+    if plan.role == "plan":
+        for tab, lead in tab_leads.items():
+            if tab not in names:
+                report.add(Finding("missing-tab", file, tab, "", lead,
+                                   f"the plan's metadata names lead tab {tab!r}" + (f" ({lead})" if lead else "")
+                                   + " but the workbook has no such tab: was it deleted or renamed?",
+                                   outcome="no actions read for it"))
     if not found_tab and meta is None:
         raise UnusableFileError(p, "not a planbook workbook (no planbook metadata and no sheet with "
                                    "Ref and Action columns)")
@@ -335,6 +346,13 @@ def _read_tab(plan: Plan, file: str, sheet: str, rows: list[list[object]], heade
         if _blank(value) and not has_data:
             continue
         name = as_text(value).strip() or f"Column {col_letter(c)}"
+        given = name
+        name = _unshadowed(name, {f[6:].lower() for f in columns.values() if f.startswith("extra:")})
+        if name != given:
+            report.add(Finding("renamed-column", file, sheet, cell_ref(header_row, c), given,
+                               f"a second column headed {given!r} (a standard column, or one already on this "
+                               f"tab) was renamed {name!r}, so it cannot be mistaken for the first",
+                               outcome=f"kept as extra column {name!r}"))
         columns[c] = f"extra:{name}"
         if name not in plan.extra_columns:
             plan.extra_columns.append(name)
@@ -345,8 +363,34 @@ def _read_tab(plan: Plan, file: str, sheet: str, rows: list[list[object]], heade
                            outcome="kept as extra column"))
     col_of = {f: c for c, f in columns.items()}
     extra_cols = [(f[6:], c) for c, f in columns.items() if f.startswith("extra:")]
+    # Error values and never-calculated formulas read as blank: look for them only if a key cell is blank.
+    key_cols = [col_of[f] for f in ("ref", "status", "due", "last_updated") if f in col_of]
+    put = []
+    if blank_key_cell(rows, header_row + 1, key_cols):
+        put = restore(rows, header_row + 1, sheet_faults(plan.path, sheet))
+    since = len(report.findings)
     _read_rows(plan, file, sheet, rows, header_row, width, col_of, extra_cols, tab_lead, context_year, lead_keys,
                theme_keys, first_ref, strings, book)
+    if put:
+        report_faults(report, since, file, sheet, put,
+                      {c: HEADER_OF_FIELD.get(f, f[6:]) for c, f in columns.items()})
+
+
+#: Headers a lead's own column may not take: the standard columns and the columns planbook adds
+#: to its consolidated workbook (readers find columns by header, so a second one would shadow it).
+RESERVED_HEADERS = frozenset(h.lower() for h in (*HEADER_OF_FIELD.values(), "Due by", "Overdue", "Note", "Direction",
+                                                 "Source file", "Source sheet", "Source row", "Last updated (as typed)"))
+
+
+def _unshadowed(name: str, taken: set[str]) -> str:
+    """``name``, or ``name (2)``, ``(3)`` … when it would shadow a standard column or an extra
+    column already on the tab (lower-case names in ``taken``)."""
+    if name.lower() not in RESERVED_HEADERS and name.lower() not in taken:
+        return name
+    n = 2
+    while f"{name} ({n})".lower() in RESERVED_HEADERS | taken:
+        n += 1
+    return f"{name} ({n})"
 
 
 def _read_rows(plan: Plan, file: str, sheet: str, rows: list[list[object]], header_row: int, width: int,

@@ -276,7 +276,8 @@ def _write_guide(wb, fmt: _Formats, info: PlanInfo) -> None:
     ws.write_string(r, 0, "How to fill in", fmt.bold)
     steps = [
         "Go to your own tab (named after you). Each row is one action.",
-        "Choose a Status from the drop-down for every action you lead. The colour follows the word.",
+        "Choose a Status from the drop-down for every action you lead. The colour follows the word. "
+        "A blank Status is reported as \"No status given\" (choose Not started if work has not begun).",
         "Write a short Progress update: what has happened this period and what happens next.",
         "Put today's date in Last updated when you change a row.",
         "Due takes a date (31/03/2009), a month (December 2008), a range (Jan - May 2009) or a phrase "
@@ -329,8 +330,9 @@ def _write_lists(wb, fmt: _Formats, themes: list[str], leads: list[Lead]) -> Non
 
 def _write_meta(wb, info: PlanInfo, tabs: dict[str, str], extras: list[str], role: str = "plan") -> None:
     ws = wb.add_worksheet(META)
+    plan_id = info.plan_id or (new_plan_id() if role == "plan" else "")
     rows = [("planbook_format", str(FORMAT_VERSION)), ("generator", f"planbook {__version__}"), ("role", role),
-            ("title", info.title), ("period", info.period), ("coordinator", info.coordinator),
+            ("plan_id", plan_id), ("title", info.title), ("period", info.period), ("coordinator", info.coordinator),
             ("coordinator_email", info.coordinator_email),
             ("written", dt.datetime.now().replace(microsecond=0).isoformat())]
     rows += [("lead_tab", f"{tab}\t{lead if lead != NO_LEAD else ''}") for tab, lead in tabs.items()]
@@ -339,6 +341,13 @@ def _write_meta(wb, info: PlanInfo, tabs: dict[str, str], extras: list[str], rol
         ws.write_string(r, 0, key)
         ws.write_string(r, 1, value or "")
     ws.very_hidden()
+
+
+def new_plan_id() -> str:
+    """A fresh plan identity: written once when a plan is created, then carried by its copies."""
+    import uuid
+
+    return uuid.uuid4().hex
 
 
 def new_plan(path: str | os.PathLike[str], title: str, period: str, leads: Sequence[str | Lead],
