@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import zipfile
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -24,7 +25,7 @@ from typing import Any
 from .atomic import atomic_output, check_output
 from .consolidated_reader import ConsolidatedView, read_consolidated
 from .errors import PlanbookError
-from .guard import refuse_overwriting_inputs
+from .guard import check_zip, refuse_overwriting_inputs, refuse_special
 from .resources import TEMPLATES
 from .status import COLOURS, COMPLETE, NOT_STARTED, OFF_TRACK, ON_TRACK, SLIPPAGE, STATUSES
 
@@ -480,6 +481,12 @@ def _load_template(template: str | os.PathLike[str] | None):
     template_path = Path(template) if template else TEMPLATES / "summary.docx"
     if not template_path.exists():
         raise TemplateError(f"template not found: {template_path}")
+    refuse_special(template_path)
+    try:
+        with zipfile.ZipFile(template_path) as zf:
+            check_zip(template_path, zf)  # a template is a .docx too: no bombs, no DTDs
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise TemplateError(f"template {template_path.name} cannot be read: not a .docx ({exc})") from exc
     env = Environment(undefined=StrictUndefined, autoescape=True)
     try:
         tpl = _template_class()(str(template_path))
