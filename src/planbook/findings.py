@@ -28,6 +28,9 @@ CODES: dict[str, tuple[str, str]] = {
     "superseded": (INFO, "a master tab row replaced by the lead's returned copy"),
     "file-skipped": (WARNING, "an input file that is not a usable planbook workbook"),
     "lead-split": (INFO, "a cell named several leads: the first is the Lead, the others Partners"),
+    "ref-generated": (INFO, "import gave an action with no number in the source a Ref"),
+    "lead-merged": (INFO, "import listed a spelling of a lead under the lead's usual name"),
+    "section-heading": (INFO, "import read a row holding only a heading as the Theme or Objective below it"),
 }
 
 

@@ -1,0 +1,152 @@
+"""Reading a legacy plan file (Excel, Word or CSV) into plain tables of text.
+
+Each sheet or Word table becomes a :class:`SourceTable`: rows of text, the section heading
+before it, the lines above its header, and which cells only repeat a merged cell above them
+(so an import can tell a continuation row from a row with its own number and text).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import UnusableFileError
+from .reader import as_text, cell_ref, check_workbook_file
+
+_TITLE_LIKE = re.compile(r"\b(?:plan|strategy|programme|report|framework|action plan)\b|\b(?:19|20)\d\d\b", re.I)
+
+
+@dataclass
+class SourceTable:
+    """One table of the legacy file: a sheet, a Word table, or the CSV."""
+
+    name: str  # sheet name, "table 3", or the CSV file name
+    heading: str  # the section heading: sheet name or the Word heading before the table
+    rows: list[list[str]]
+    kind: str  # "sheet", "table", "csv"
+    merged: set[tuple[int, int]] = field(default_factory=set)  # cells copied down from a vertical merge
+
+    def where(self, r: int, c: int) -> str:
+        if self.kind == "sheet":
+            return cell_ref(r, c)
+        return f"row {r + 1}, column {c + 1}"
+
+
+def _read_xlsx(path: Path) -> tuple[list[SourceTable], str]:
+    from python_calamine import CalamineWorkbook
+
+    check_workbook_file(path)
+    try:
+        wb = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:
+        raise UnusableFileError(path, f"corrupt workbook ({type(exc).__name__})") from exc
+    tables = []
+    for name in wb.sheet_names:
+        if name in ("_planbook",):
+            continue
+        sheet = wb.get_sheet_by_name(name)
+        rows = [[as_text(v) for v in row] for row in sheet.to_python(skip_empty_area=False)]
+        merged: set[tuple[int, int]] = set()
+        for area in sheet.merged_cell_ranges or []:
+            (r0, c0), (r1, c1) = area
+            value = rows[r0][c0] if r0 < len(rows) and c0 < len(rows[r0]) else ""
+            for r in range(r0, min(r1, len(rows) - 1) + 1):
+                for c in range(c0, min(c1, len(rows[r]) - 1) + 1):
+                    if (r, c) != (r0, c0) and c0 == c1:  # vertical merge: the value holds for each row
+                        rows[r][c] = value
+                        merged.add((r, c))
+        tables.append(SourceTable(name, name, rows, "sheet", merged))
+    return tables, ""
+
+
+def _read_docx(path: Path) -> tuple[list[SourceTable], str]:
+    from docx import Document
+    from docx.oxml.ns import qn
+
+    try:
+        doc = Document(str(path))
+    except Exception as exc:
+        raise UnusableFileError(path, f"not a readable Word document ({type(exc).__name__})") from exc
+    title, heading, tables, n = "", "", [], 0
+    before_first: list[str] = []  # heading or title-like paragraphs before the first table
+    body = doc.element.body
+    for el in body.iterchildren():
+        if el.tag == qn("w:p"):
+            text = "".join(t.text or "" for t in el.iter(qn("w:t"))).strip()
+            style = el.find(qn("w:pPr") + "/" + qn("w:pStyle"))
+            style_id = style.get(qn("w:val")) if style is not None else ""
+            if text and style_id.lower() == "title" and not title:
+                title = text
+            elif text and (style_id.lower().startswith("heading") or not heading):
+                heading = text
+                if not tables:
+                    before_first.append(text)
+        elif el.tag == qn("w:tbl"):
+            n += 1
+            rows: list[list[str]] = []
+            merged: set[tuple[int, int]] = set()
+            for tr in el.iter(qn("w:tr")):
+                row: list[str] = []
+                for tc in tr.iterchildren(qn("w:tc")):
+                    pr = tc.find(qn("w:tcPr"))
+                    span = pr.find(qn("w:gridSpan")) if pr is not None else None
+                    vmerge = pr.find(qn("w:vMerge")) if pr is not None else None
+                    text = "\n".join("".join(t.text or "" for t in p.iter(qn("w:t"))) for p in tc.iter(qn("w:p"))).strip()
+                    if vmerge is not None and vmerge.get(qn("w:val")) in (None, "continue") and rows:
+                        col = len(row)
+                        text = rows[-1][col] if col < len(rows[-1]) else ""
+                        merged.add((len(rows), col))
+                    row.append(text)
+                    row.extend([""] * (int(span.get(qn("w:val"))) - 1 if span is not None else 0))
+                rows.append(row)
+            tables.append(SourceTable(f"table {n}", heading, rows, "table", merged))
+    if not tables:
+        raise UnusableFileError(path, "the Word document has no tables: an action plan must be in a table")
+    if not title and before_first:
+        if len(before_first) >= 2:
+            title = before_first[0]  # a heading over the first section's heading
+        elif _TITLE_LIKE.search(before_first[0]) and all(t.heading == before_first[0] for t in tables):
+            title = before_first[0]  # one heading over the whole plan that reads as a title, not a theme
+    if not title:
+        title = (doc.core_properties.title or "").strip()
+    if title:
+        for t in tables:
+            if t.heading == title:
+                t.heading = ""
+    return tables, title
+
+
+def _read_csv(path: Path) -> tuple[list[SourceTable], str]:
+    data = path.read_bytes()
+    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
+        try:
+            text = data.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
+    except csv.Error:
+        dialect = csv.excel
+    rows = [list(r) for r in csv.reader(io.StringIO(text), dialect)]
+    return [SourceTable(path.name, "", rows, "csv")], ""
+
+
+def read_legacy(path: str | os.PathLike[str]) -> tuple[list[SourceTable], str]:
+    """The tables of a legacy plan file, and its title if the file has one."""
+    p = Path(path)
+    if not p.exists():
+        raise UnusableFileError(p, "file not found")
+    suffix = p.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return _read_xlsx(p)
+    if suffix == ".docx":
+        return _read_docx(p)
+    if suffix in (".csv", ".txt"):
+        return _read_csv(p)
+    if suffix in (".xls", ".doc"):
+        raise UnusableFileError(p, f"legacy {suffix} file: open it and Save As {suffix}x first")
+    raise UnusableFileError(p, "not a .xlsx, .xlsm, .docx or .csv file")
