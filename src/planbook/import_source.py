@@ -62,6 +62,20 @@ def _read_xlsx(path: Path) -> tuple[list[SourceTable], str]:
     return tables, ""
 
 
+def _text_of(paragraph, qn) -> str:
+    """A Word paragraph's text, a line break (Shift+Enter) as a new line and a tab as a tab."""
+    t, br, cr, tab = qn("w:t"), qn("w:br"), qn("w:cr"), qn("w:tab")
+    parts = []
+    for el in paragraph.iter(t, br, cr, tab):
+        if el.tag == t:
+            parts.append(el.text or "")
+        elif el.tag == tab:
+            parts.append("\t")
+        else:
+            parts.append("\n")
+    return "".join(parts)
+
+
 def _read_docx(path: Path) -> tuple[list[SourceTable], str]:
     from docx import Document
     from docx.oxml.ns import qn
@@ -75,7 +89,7 @@ def _read_docx(path: Path) -> tuple[list[SourceTable], str]:
     body = doc.element.body
     for el in body.iterchildren():
         if el.tag == qn("w:p"):
-            text = "".join(t.text or "" for t in el.iter(qn("w:t"))).strip()
+            text = _text_of(el, qn).strip()
             style = el.find(qn("w:pPr") + "/" + qn("w:pStyle"))
             style_id = style.get(qn("w:val")) if style is not None else ""
             if text and style_id.lower() == "title" and not title:
@@ -94,7 +108,7 @@ def _read_docx(path: Path) -> tuple[list[SourceTable], str]:
                     pr = tc.find(qn("w:tcPr"))
                     span = pr.find(qn("w:gridSpan")) if pr is not None else None
                     vmerge = pr.find(qn("w:vMerge")) if pr is not None else None
-                    text = "\n".join("".join(t.text or "" for t in p.iter(qn("w:t"))) for p in tc.iter(qn("w:p"))).strip()
+                    text = "\n".join(_text_of(p, qn) for p in tc.iter(qn("w:p"))).strip()
                     if vmerge is not None and vmerge.get(qn("w:val")) in (None, "continue") and rows:
                         col = len(row)
                         text = rows[-1][col] if col < len(rows[-1]) else ""

@@ -107,3 +107,30 @@ def things_to_check(result: ImportResult, limit: int = 5) -> list[str]:
     elif c.get("status_blank", 0):
         items.append(f"{c['status_blank']} action(s) have no status in the source: they show as 'No status given'.")
     return items[:limit]
+
+
+def render_text(result: ImportResult, out: str) -> str:
+    """The import report a person reads: counts, the things to check, and every lead name."""
+    m = measures(result)
+    c = result.counts
+    lines = [f"Imported {result.source}: {result.rows_in} row(s) read, {len(result.actions)} action(s) written to {out}",
+             f"  title: {result.info.title}",
+             f"  {len(result.info.themes)} theme(s), {m['lead_tabs']} lead tab(s); due dates understood: "
+             f"{m['due_cells'] - m['due_not_understood']}/{m['due_cells']}",
+             f"  refs: {len(result.actions) - m['refs_generated']} from the source, {m['refs_generated']} generated"
+             f" ({c.get('continuation_rows', 0)} continuation row(s))",
+             f"  statuses: {sum(1 for a in result.actions if a.status is not None)} given, "
+             f"{m['status_blank']} blank (shown as 'No status given'), "
+             f"{c.get('status_unrecognised', 0)} with notes but no status word",
+             f"  leads: {len(result.leads)} name(s) as written -> {c.get('leads', 0)} lead(s), "
+             f"{m['leads_merged']} spelling(s) merged",
+             "  mapping: " + "; ".join(f"{k} -> {v}" for k, v in result.mapping.items())]
+    check = things_to_check(result)
+    if check:
+        lines.append("Worth a look:")
+        lines += [f"  {i}. {text}" for i, text in enumerate(check, start=1)]
+    lines.append("Leads (name as written -> lead listed; actions; tab):")
+    for row in result.leads:
+        note = {"spelling": "  [spelling merged]", "alias": "  [--leads alias]"}.get(row.via, "")
+        lines.append(f"  {row.written} -> {row.lead}; {row.actions}; {row.tab}{note}")
+    return "\n".join(lines)

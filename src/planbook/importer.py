@@ -34,6 +34,7 @@ from .writer import GUIDE, LISTS, META, col_letter, write_plan
 __all__ = ["ImportResult", "SourceTable", "import_plan", "parse_map", "read_legacy"]
 
 PROGRESS_SPLIT = "progress+status"  # a column holding a status word and commentary
+PROGRESS_NOTES = "progress+notes"  # a Progress column of notes: Progress update (a leading status word read)
 NUMBER = "number"  # a column with no heading holding 1, 1.1, 2.3a …
 _IMPORT_SYNONYMS = {
     "progress": PROGRESS_SPLIT, "progress rag": PROGRESS_SPLIT, "progress and rag": PROGRESS_SPLIT,
@@ -219,7 +220,7 @@ def _layout(table: SourceTable, found: tuple[int, int, list[str]], overrides: di
         raw[c], names[c] = fld, h or f"Column {c + 1}"
     present = set(raw.values())
     if "status" in present and PROGRESS_SPLIT in present:  # a status column beside: Progress is notes
-        raw = {c: ("progress" if f == PROGRESS_SPLIT else f) for c, f in raw.items()}
+        raw = {c: (PROGRESS_NOTES if f == PROGRESS_SPLIT else f) for c, f in raw.items()}
     action_cols = [c for c, f in raw.items() if f == "action"]
     if len(action_cols) >= 2 and "objective" not in present:  # "Action" + "Activity": the first is what
         raw[action_cols[0]] = "objective"  # the activities below it serve
@@ -231,7 +232,7 @@ def _layout(table: SourceTable, found: tuple[int, int, list[str]], overrides: di
             values = [r[c] for r in body if c < len(r) and r[c].strip()]
             with_word = sum(1 for v in values if _status_word(v)[0] is not None)
             if values and with_word * 2 < len(values):
-                fld = "progress"  # a Progress column of notes, not status words
+                fld = PROGRESS_NOTES  # a Progress column of notes, not status words
         if fld is None or (fld in seen and not fld.startswith("extra:") and fld != NUMBER):
             letter = col_letter(c)
             fld = f"extra:{name}"
@@ -242,6 +243,7 @@ def _layout(table: SourceTable, found: tuple[int, int, list[str]], overrides: di
         seen.add(fld)
         fields[c] = fld
         mapping.setdefault(name, "Status + Progress update" if fld == PROGRESS_SPLIT
+                           else "Progress update (Status where a status word leads)" if fld == PROGRESS_NOTES
                            else "Ref (numbers in a column with no heading)" if fld == NUMBER
                            else fld[6:] + " (extra)" if fld.startswith("extra:") else HEADER_OF_FIELD[fld])
     above = [" ".join(x.strip() for x in table.rows[r] if x.strip()) for r in range(header_row)]
@@ -402,28 +404,29 @@ def _read_table(lay: _Layout, file: str, report: Report, context_year: int | Non
 
 def _import_status(a: Action, values: dict[str, str], col_of: dict[str, int], report: Report, file: str,
                    table: SourceTable, r: int, counters: dict[str, int]) -> None:
-    """Status from a Status column or a Progress column of status words — never invented.
+    """Status from a Status column or a Progress column — never invented.
 
     A cell that is just a status word gives the status.  A status word leading notes ("Complete –
     report to Cabinet in May") gives the status and the whole text goes to Progress update too.
     Notes with no status word leave Status blank (shown as "No status given") and go to Progress
-    update; a blank cell leaves Status blank.
+    update — reported when the column is a status column, not when it is a column of notes; a
+    blank cell leaves Status blank.
     """
     a.status, a.status_text = None, ""
     progress = [values.get("progress", "").strip()]
-    fld = "status" if "status" in col_of else PROGRESS_SPLIT if PROGRESS_SPLIT in col_of else None
+    fld = next((f for f in ("status", PROGRESS_SPLIT, PROGRESS_NOTES) if f in col_of), None)
     text = values.get(fld, "").strip() if fld else ""
     if text:
         status, only_word = _status_word(text)
-        counters["status_cells"] += 1
+        if fld != PROGRESS_NOTES or status is not None:
+            counters["status_cells"] += 1
         if status is not None:
             counters["status_with_word"] += 1
             a.status, a.status_text = status, status
-            if not only_word:
-                progress.insert(0, text)
-        else:
-            counters["status_unrecognised"] += 1
+        if status is None or not only_word:
             progress.insert(0, text)
+        if status is None and fld != PROGRESS_NOTES:
+            counters["status_unrecognised"] += 1
             report.add(Finding("unknown-status", file, table.name, table.where(r, col_of[fld]), text[:200],
                                f"no status word (Complete, On track, Slippage, Off track, Not started) in "
                                f"{text[:80]!r}", severity=WARNING,
