@@ -152,7 +152,7 @@ def progress_report(numbers: str, continuation: str) -> Layout:
 
 
 _LEADS_1419 = ["Connexions (P.I.T.M.)", "14-19 Consultant", "Connexions (PITM)", "14 -19 Consultant",
-               "14-19 consultant", "Head of Service (J.B.)", "Schools / Connexions (P.I.T.M.)", "14 \u2013 19 Consultant"]
+               "14-19 consultant", "Head of Service (J.B.)", "Schools / connexions (PITM)", "14 \u2013 19 Consultant"]
 _NOTES = ["Timescales met", "Complete \u2013 report to Cabinet in May", "Meeting held with schools; next steps agreed",
           "", "Prospectus drafted and out for comment", "Complete", "Awaiting LSC decision on funding",
           "On track \u2013 pilot running in 3 schools"]

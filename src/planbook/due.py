@@ -109,6 +109,8 @@ _FILLER = re.compile(
 )
 
 
+#: Longer Due cells are kept as text (``unknown``) without being read for dates.
+MAX_DUE_TEXT = 2000
 _WORD = re.compile(r"[a-z]+|\d+|.", re.S)
 #: Words that make a date in a sentence vague ("by mid 2009"): such a cell is not read as a date.
 _HEDGES = frozenset({"mid", "early", "late", "around", "about", "approx", "approximately", "circa", "after",
@@ -256,6 +258,8 @@ def parse_due(value: object, context_year: int | None = None) -> Due:
     if isinstance(value, dt.date):
         return Due(value.isoformat(), DATE, value, value)
     text = str(value)
+    if len(text) > MAX_DUE_TEXT:
+        return Due(text, UNKNOWN)  # a page of text is not a due date: kept, reported, never scanned
     norm = re.sub(r"\s+", " ", text.replace("–", "-").replace("—", "-").replace("‘", "'").replace("’", "'")).strip().lower()
     if not norm:
         return Due(text, BLANK)

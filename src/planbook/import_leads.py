@@ -21,14 +21,15 @@ from pathlib import Path
 from .errors import PlanbookError, UnusableFileError
 
 _BULLET = re.compile(r"^[\s\u00b7\u2022\-*\u2013\u2014>]+")
-_DASH = re.compile(r"\s*[-\u2010-\u2015]\s*")
+_DASH = re.compile(r" ?[-\u2010-\u2015] ?")
+_SEPARATOR = re.compile(r"[\n\r/;\u00b7\u2022]")
 _AND = re.compile(r"\s+(?:and|&)\s+|\s*&\s*", re.I)
 
 
 def lead_key(name: str) -> str:
     """The form in which two spellings of one lead are equal."""
-    s = name.lower().replace("\u2019", "'").replace("&", " and ")
-    s = _DASH.sub("-", s)
+    s = re.sub(r"\s+", " ", name.lower().replace("\u2019", "'").replace("&", " and "))
+    s = _DASH.sub("-", s)  # on text with single spaces: linear
     s = re.sub(r"(?<=[a-z])-(?=[a-z])", "", s)  # co-ordinator = coordinator
     s = re.sub(r"\(([^()]*)\)", lambda m: "(" + m.group(1).replace(".", "").replace(" ", "") + ")", s)
     s = re.sub(r"\s+", " ", s)
@@ -42,6 +43,8 @@ def tidy_name(name: str) -> str:
 
 def split_outside_brackets(text: str) -> list[str]:
     """Cut at line breaks, "/", ";" and bullets that are not inside brackets (one pass)."""
+    if not any(b in text for b in "([{"):
+        return [p for p in (tidy_name(x) for x in _SEPARATOR.split(text)) if p]
     parts, depth, start = [], 0, 0
     for i, ch in enumerate(text):
         if ch in "([{":

@@ -16,6 +16,7 @@ from pathlib import Path
 from .errors import UnusableFileError
 from .reader import as_text, cell_ref, check_workbook_file
 
+_CSV_FIELD_LIMIT = 64 * 1024 * 1024
 _TITLE_LIKE = re.compile(r"\b(?:plan|strategy|programme|report|framework|action plan)\b|\b(?:19|20)\d\d\b", re.I)
 
 
@@ -145,7 +146,12 @@ def _read_csv(path: Path) -> tuple[list[SourceTable], str]:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
     except csv.Error:
         dialect = csv.excel
-    rows = [list(r) for r in csv.reader(io.StringIO(text), dialect)]
+    if csv.field_size_limit() < _CSV_FIELD_LIMIT:
+        csv.field_size_limit(_CSV_FIELD_LIMIT)  # a long progress note is data, not an error
+    try:
+        rows = [list(r) for r in csv.reader(io.StringIO(text), dialect)]
+    except csv.Error as exc:
+        raise UnusableFileError(path, f"not a readable CSV file ({exc})") from exc
     return [SourceTable(path.name, "", rows, "csv")], ""
 
 

@@ -84,6 +84,8 @@ class ImportResult:
 
 
 def _field(text: str, overrides: dict[str, str]) -> str | None:
+    if len(text) > 200:
+        return None  # a header is a few words; a long cell is data
     key = header_key(text)
     if not key:
         return None
@@ -179,6 +181,7 @@ class _Row:
     lead_text: str
     lead_col: int | None
     ref_col: int
+    partner_names: list[str] = field(default_factory=list)
 
 
 def _status_word(text: str) -> tuple[str | None, bool]:
@@ -583,8 +586,7 @@ def _give_leads(rows: list[_Row], aliases: dict[str, str], report: Report, file:
         if names:
             book.add(names[0])
             first_at.setdefault(names[0], (x, x.lead_text))
-        partners = names[1:] + ([x.action.partners] if x.action.partners else [])
-        x.action.partners = ", ".join(partners)
+        x.partner_names = names[1:]
         if len(names) > 1 and x.lead_col is not None:
             split_cells += 1
             report.add(Finding("lead-split", file, x.table.name, x.table.where(x.r, x.lead_col), x.lead_text[:200],
@@ -592,9 +594,15 @@ def _give_leads(rows: list[_Row], aliases: dict[str, str], report: Report, file:
                                f"{', '.join(repr(n) for n in names[1:])} Partners",
                                outcome="first name as Lead, others as Partners"))
     chosen = book.resolve()
+    by_key = {lead_key(name): lead for name, lead in chosen.items()}
+    by_key.update((k, by_key.get(lead_key(v), v)) for k, v in aliases.items())
     for x in rows:
         if x.action.lead:
             x.action.lead = chosen[x.action.lead]
+        partners = [by_key.get(lead_key(n), n) for n in x.partner_names]  # spelled as the lead list has them
+        if x.action.partners:
+            partners.append(x.action.partners)
+        x.action.partners = ", ".join(dict.fromkeys(p for p in partners if p != x.action.lead))
     for name, lead in chosen.items():
         if name != lead:
             x, _ = first_at[name]
