@@ -26,12 +26,12 @@ class PlanInfo:
     period: str = ""
     leads: list[Lead] = field(default_factory=list)
     themes: list[str] = field(default_factory=list)
+    #: "Ref<TAB>field" of each required cell an imported plan's source left blank (see reader).
+    source_gaps: list[str] = field(default_factory=list)
     coordinator: str = ""
     coordinator_email: str = ""
     format_version: int = FORMAT_VERSION
     notes: list[str] = field(default_factory=list)  # e.g. title rows kept from an imported plan
-    #: "Ref<TAB>field" of each required cell an imported plan's source left blank (see reader).
-    source_gaps: list[str] = field(default_factory=list)
 
     def lead_names(self) -> list[str]:
         return [lead.name for lead in self.leads]

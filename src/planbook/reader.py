@@ -36,10 +36,10 @@ class Plan:
     tabs: dict[str, str] = field(default_factory=dict)  # lead tab -> lead name
     rows_read: int = 0  # non-empty rows under a header, across lead tabs
     has_metadata: bool = True
-    extra_columns: list[str] = field(default_factory=list)  # user columns, in sheet order
-    role: str = "plan"  # "plan" (a master), "lead-copy" (split off for one lead), "consolidated"
     #: (ref, field) of required cells the imported source left blank: still blank, a warning.
     source_gaps: set[tuple[str, str]] = field(default_factory=set)
+    extra_columns: list[str] = field(default_factory=list)  # user columns, in sheet order
+    role: str = "plan"  # "plan" (a master), "lead-copy" (split off for one lead), "consolidated"
 
 
 def cell_ref(row: int, col: int) -> str:
