@@ -26,8 +26,6 @@ class PlanInfo:
     period: str = ""
     leads: list[Lead] = field(default_factory=list)
     themes: list[str] = field(default_factory=list)
-    #: "Ref<TAB>field" of each required cell an imported plan's source left blank (see reader).
-    source_gaps: list[str] = field(default_factory=list)
     coordinator: str = ""
     coordinator_email: str = ""
     format_version: int = FORMAT_VERSION
@@ -35,6 +33,10 @@ class PlanInfo:
 
     def lead_names(self) -> list[str]:
         return [lead.name for lead in self.leads]
+
+    #: "Ref<TAB>field" of each required cell an imported plan's source left blank: ``validate``
+    #: reports them as warnings while they stay blank (written to the metadata by ``import``).
+    source_gaps: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
