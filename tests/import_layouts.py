@@ -20,6 +20,7 @@ class Table:
     headers: list[str]
     rows: list[list[str]]
     merges: list[tuple[int, int, int]] = field(default_factory=list)  # (first row, last row, column), vertical
+    across: list[int] = field(default_factory=list)  # rows whose first cell is merged across the table
 
 
 @dataclass
@@ -56,6 +57,8 @@ def _save_xlsx(lay: Layout, path: Path) -> None:
                     ws.write_string(r, c, v, wrap)
         for r0, r1, c in t.merges:
             ws.merge_range(r0 + 2, c, r1 + 2, c, t.rows[r0][c], wrap)
+        for r in t.across:
+            ws.merge_range(r + 2, 0, r + 2, len(t.headers) - 1, t.rows[r][0], wrap)
     wb.close()
 
 
@@ -78,6 +81,9 @@ def _save_docx(lay: Layout, path: Path) -> None:
             for r in range(r0 + 1, r1 + 1):
                 table.cell(r + 1, c).text = ""
             table.cell(r0 + 1, c).merge(table.cell(r1 + 1, c)).text = value
+        for r in t.across:
+            value = t.rows[r][0]
+            table.cell(r + 1, 0).merge(table.cell(r + 1, len(t.headers) - 1)).text = value
     doc.save(str(path))
 
 
@@ -260,6 +266,25 @@ def several_bodies(with_refs: bool) -> Layout:
                   tables, 12, refs, words, ["Staying Safe", "Enjoying and Achieving", "Positive Contributi"])
 
 
+# ---------------------------------------------------------------- headings inside one table
+
+
+def headed_sections(numbered: bool) -> Layout:
+    """One table, Action first, with section headings merged across it ("2. Staying safe")."""
+    headers = ["Action", "Lead", "By when", "Status"]
+    rows, across, n = [], [], 0
+    for s, heading in enumerate(["Being healthy", "Staying safe", "Enjoying and achieving"], start=1):
+        across.append(len(rows))
+        rows.append([f"{s}. {heading}" if numbered else heading, "", "", ""])
+        for d in range(1, 4):
+            n += 1
+            rows.append([f"Action {s}-{d} for {heading.lower()}", ["Youth Service", "Schools"][d % 2],
+                         ["March 2009", "Q2 2009/10", "Ongoing"][d % 3], ["Complete", "On track", ""][d % 3]])
+    words = sum(1 for r in rows if r[3])
+    return Layout(f"headed-sections-{'numbered' if numbered else 'plain'}", "Every Child Matters plan 2009",
+                  [Table("", headers, rows, across=across)], n, [], words, ["ECM plan"])
+
+
 def all_layouts() -> list[tuple[Layout, str]]:
     """Every layout family, in each format it is met in."""
     out: list[tuple[Layout, str]] = []
@@ -270,4 +295,5 @@ def all_layouts() -> list[tuple[Layout, str]]:
     out += [(info_advice(n), ext) for n in (False, True) for ext in ("xlsx", "docx")]
     out.append((info_advice_csv(), "csv"))
     out += [(several_bodies(r), ext) for r in (False, True) for ext in ("xlsx", "docx")]
+    out += [(headed_sections(n), ext) for n in (False, True) for ext in ("xlsx", "docx")]
     return out

@@ -337,3 +337,17 @@ def test_huge_cells_import_quickly_and_whole(tmp_path):
     assert (a.ref, a.lead, a.partners, a.status) == ("1.1", "Youth Service", "Schools", "Complete")
     assert a.action == ("Audit " + big).strip() and a.due.kind == "unknown" and len(a.progress) > 1_000_000
     assert (b.ref, b.action) == ("1.2", "x")
+
+
+@pytest.mark.parametrize("ext", ["xlsx", "docx"])
+def test_headings_merged_across_a_table_are_themes_not_actions(imported, ext):
+    for variant, refs in (("numbered", ["1.1", "1.2", "1.3", "2.1"]), ("plain", ["1.1", "1.2", "1.3", "2.1"])):
+        _, result, _ = imported[f"headed-sections-{variant}.{ext}"]
+        assert [a.ref for a in result.actions][:4] == refs
+        themes = ["Being healthy", "Staying safe", "Enjoying and achieving"]
+        if variant == "numbered":
+            themes = [f"{i}. {t}" for i, t in enumerate(themes, start=1)]
+        assert [t for t in result.info.themes if t in themes] == themes
+        assert result.actions[3].theme == themes[1] and result.actions[3].action == "Action 2-1 for staying safe"
+        headings = [f for f in result.report if f.code == "section-heading"]
+        assert [f.value for f in headings] == themes

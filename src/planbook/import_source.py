@@ -29,6 +29,7 @@ class SourceTable:
     rows: list[list[str]]
     kind: str  # "sheet", "table", "csv"
     merged: set[tuple[int, int]] = field(default_factory=set)  # cells copied down from a vertical merge
+    wide: set[int] = field(default_factory=set)  # rows with a cell merged across three or more columns
 
     def where(self, r: int, c: int) -> str:
         if self.kind == "sheet":
@@ -51,15 +52,18 @@ def _read_xlsx(path: Path) -> tuple[list[SourceTable], str]:
         sheet = wb.get_sheet_by_name(name)
         rows = [[as_text(v) for v in row] for row in sheet.to_python(skip_empty_area=False)]
         merged: set[tuple[int, int]] = set()
+        wide: set[int] = set()
         for area in sheet.merged_cell_ranges or []:
             (r0, c0), (r1, c1) = area
             value = rows[r0][c0] if r0 < len(rows) and c0 < len(rows[r0]) else ""
+            if r0 == r1 and c1 - c0 >= 2:
+                wide.add(r0)
             for r in range(r0, min(r1, len(rows) - 1) + 1):
                 for c in range(c0, min(c1, len(rows[r]) - 1) + 1):
                     if (r, c) != (r0, c0) and c0 == c1:  # vertical merge: the value holds for each row
                         rows[r][c] = value
                         merged.add((r, c))
-        tables.append(SourceTable(name, name, rows, "sheet", merged))
+        tables.append(SourceTable(name, name, rows, "sheet", merged, wide))
     return tables, ""
 
 
@@ -103,6 +107,7 @@ def _read_docx(path: Path) -> tuple[list[SourceTable], str]:
             n += 1
             rows: list[list[str]] = []
             merged: set[tuple[int, int]] = set()
+            wide: set[int] = set()
             for tr in el.iter(qn("w:tr")):
                 row: list[str] = []
                 for tc in tr.iterchildren(qn("w:tc")):
@@ -115,9 +120,11 @@ def _read_docx(path: Path) -> tuple[list[SourceTable], str]:
                         text = rows[-1][col] if col < len(rows[-1]) else ""
                         merged.add((len(rows), col))
                     row.append(text)
+                    if span is not None and int(span.get(qn("w:val"))) >= 3:
+                        wide.add(len(rows))
                     row.extend([""] * (int(span.get(qn("w:val"))) - 1 if span is not None else 0))
                 rows.append(row)
-            tables.append(SourceTable(f"table {n}", heading, rows, "table", merged))
+            tables.append(SourceTable(f"table {n}", heading, rows, "table", merged, wide))
     if not tables:
         raise UnusableFileError(path, "the Word document has no tables: an action plan must be in a table")
     if not title and before_first:

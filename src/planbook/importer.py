@@ -328,19 +328,18 @@ def _read_table(lay: _Layout, file: str, report: Report, context_year: int | Non
 
         if not any(own(c) for c in range(len(row))):
             continue  # blank, or only cells merged down from the row above
-        own_data = [c for c in data_cols if own(c)]
-        if len(own_data) == 1 and own_data[0] == first_data and fields[first_data] not in ("action", "lead", "due"):
-            text = own(first_data)  # a heading row: one text in the first column, nothing else
-            number = next((as_number(own(c)) for c in lay.number_cols + [col_of.get("ref")] if own(c)), None)
-            if fields[first_data] == "objective":
+        heading = _heading_of(r, [(c, own(c)) for c in range(len(row)) if own(c)], t, fields, first_data)
+        if heading is not None:
+            c0, number, text = heading
+            if fields.get(c0) == "objective":
                 objective, lead_carried = (f"{number} {text}" if number and not text.startswith(number) else text), ""
             else:
                 theme = f"{number}. {text}" if number and not text.startswith(number) else text
                 objective, lead_carried, parent = "", "", None
             heading_rows.append((r, text))
-            report.add(Finding("section-heading", file, t.name, t.where(r, first_data), text[:80],
+            report.add(Finding("section-heading", file, t.name, t.where(r, c0), text[:80],
                                f"a row with only {text[:60]!r} in it: read as the "
-                               f"{'Objective' if fields[first_data] == 'objective' else 'Theme'} of the rows below",
+                               f"{'Objective' if fields.get(c0) == 'objective' else 'Theme'} of the rows below",
                                outcome="used for the rows below, not imported as an action"))
             continue
         data_rows += 1
@@ -403,6 +402,20 @@ def _read_table(lay: _Layout, file: str, report: Report, context_year: int | Non
         if not continuation:
             parent = rec
     return data_rows
+
+
+def _heading_of(r: int, cells: list[tuple[int, str]], t: SourceTable, fields: dict[int, str],
+                first_data: int | None) -> tuple[int, str | None, str] | None:
+    """(column, number, text) when a row is a heading, not an action: one text (and perhaps its
+    number) merged across the table, or alone in the first column when that is not the Action."""
+    numbers = [v for c, v in cells if fields.get(c) in (NUMBER, "ref") and as_number(v)]
+    texts = [(c, v) for c, v in cells if not (fields.get(c) in (NUMBER, "ref") and as_number(v))]
+    if len(texts) != 1 or len(numbers) > 1:
+        return None
+    c0, text = texts[0]
+    if r in t.wide or (c0 == first_data and fields.get(c0) not in ("action", "lead", "due", "ref", NUMBER)):
+        return c0, (as_number(numbers[0]) if numbers else None), text
+    return None
 
 
 def _import_status(a: Action, values: dict[str, str], col_of: dict[str, int], report: Report, file: str,
@@ -497,7 +510,7 @@ def import_plan(legacy: str | os.PathLike[str], out: str | os.PathLike[str] | No
     if not rows:
         raise PlanbookError(f"{file}: no header row found (looked for Action, Lead/Who, By when …); "
                             "use --map \"Your header=Action\"")
-    themes = list(dict.fromkeys([*themes, *(x.theme for x in rows if x.theme)]))
+    themes = list(dict.fromkeys(x.theme for x in rows if x.theme))  # the themes actions are under, in order
     _give_refs(rows, themes, report, file, counters)
     book = _give_leads(rows, aliases, report, file, counters)
     actions = [x.action for x in rows]
