@@ -106,7 +106,8 @@ def progress_report(numbers: str, continuation: str) -> Layout:
 
     ``numbers``: "first" (1.1 in column A), "two" (1 in A beside the objective, 1.1 in C) or
     "middle" (1.1 between Objective and driver).  ``continuation``: "none", "blank" (the driver
-    and number cells left blank below) or "merged" (merged down over the driver's rows).
+    and number cells left blank below), "merged" (merged down over the driver's rows) or "repeated"
+    (the number typed again on each row, the driver left blank).
     """
     if numbers == "first":
         headers = ["", "Key results driver", "Lead", "Success factor", "Target", "Timescale", "Progress"]
@@ -123,14 +124,14 @@ def progress_report(numbers: str, continuation: str) -> Layout:
         for d in range(1, 4):
             ref = f"{s}.{d}"
             refs.append(ref)
-            extra = {"none": 0, "blank": d % 3, "merged": d % 3}[continuation]  # 1, 2, 0 continuation rows
+            extra = 0 if continuation == "none" else d % 3  # 1, 2, 0 continuation rows
             first = len(rows)
             for j in range(extra + 1):
                 k += 1
                 status = _SMILEYS[k % len(_SMILEYS)]
                 words += 1
                 driver = f"Improve outcomes in area {s}.{d} for young people" if j == 0 else ""
-                number = ref if j == 0 else ""
+                number = ref if j == 0 or continuation == "repeated" else ""
                 lead = ["Head of Inclusion", "School Improvement Service", "Attendance Team"][d - 1] if j == 0 else ""
                 own = [f"Success factor {s}.{d}/{j}", f"{80 + j}% of pupils", ["March 2009", "Q2 2009/10",
                                                                                    "Sept 2009", "Summer 2009"][j % 4],
@@ -289,7 +290,7 @@ def all_layouts() -> list[tuple[Layout, str]]:
     """Every layout family, in each format it is met in."""
     out: list[tuple[Layout, str]] = []
     for numbers in ("first", "two", "middle"):
-        for continuation in ("none", "blank", "merged"):
+        for continuation in ("none", "blank", "merged", "repeated"):
             out += [(progress_report(numbers, continuation), ext) for ext in ("xlsx", "docx")]
     out += [(plan_14_19(m), ext) for m in (False, True) for ext in ("xlsx", "docx")]
     out += [(info_advice(n), ext) for n in (False, True) for ext in ("xlsx", "docx")]

@@ -108,7 +108,7 @@ def test_shared_samples_give_the_same_themes_from_word_and_excel(imported):
 
 
 @pytest.mark.parametrize("numbers", ["first", "two", "middle"])
-@pytest.mark.parametrize("continuation", ["blank", "merged"])
+@pytest.mark.parametrize("continuation", ["blank", "merged", "repeated"])
 @pytest.mark.parametrize("ext", ["xlsx", "docx"])
 def test_continuation_rows_are_actions_with_sub_refs(imported, numbers, continuation, ext):
     _, result, _ = imported[f"progress-{numbers}-{continuation}.{ext}"]
