@@ -10,6 +10,7 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from .import_leads import lead_key
+from .writer import NO_LEAD
 
 if TYPE_CHECKING:
     from .importer import ImportResult
@@ -26,7 +27,7 @@ def measures(result: ImportResult) -> dict[str, float | int]:
     refs = {a.ref.lower() for a in actions if a.ref}
     numbers = result.source_numbers
     leads_normalised = {lead_key(row.lead) for row in result.leads}
-    tabs_for_leads = sum(1 for lead in result.tabs.values() if lead and lead != "No lead")
+    tabs_for_leads = sum(1 for lead in result.tabs.values() if lead and lead != NO_LEAD)
     return {
         "rows_in": result.rows_in,
         "actions": len(actions),

@@ -29,7 +29,7 @@ from .import_source import SourceTable, read_legacy
 from .model import Action, Lead, Origin, PlanInfo
 from .names import sheet_name
 from .status import normalise_status, split_status_prefix
-from .writer import GUIDE, LISTS, META, col_letter, write_plan
+from .writer import GUIDE, LISTS, META, NO_LEAD, col_letter, write_plan
 
 __all__ = ["ImportResult", "SourceTable", "import_plan", "parse_map", "read_legacy"]
 
@@ -530,7 +530,7 @@ def import_plan(legacy: str | os.PathLike[str], out: str | os.PathLike[str] | No
         tabs = write_plan(out, info, actions, overwrite=overwrite)
     else:
         taken = {GUIDE.lower(), LISTS.lower(), META.lower()}
-        tabs = {sheet_name(n, taken): n for n in [*lead_names, *(["No lead"] if "" in {a.lead for a in actions} else [])]}
+        tabs = {sheet_name(n, taken): n for n in [*lead_names, *([NO_LEAD] if "" in {a.lead for a in actions} else [])]}
     result = ImportResult(str(src), Path(out) if out else None, info, actions, report, rows_in, used_mapping,
                           book.rows(tabs), tabs, counters)
     result.source_numbers = list(dict.fromkeys(x.source_ref for x in rows if x.source_ref))
