@@ -351,3 +351,23 @@ def test_headings_merged_across_a_table_are_themes_not_actions(imported, ext):
         assert result.actions[3].theme == themes[1] and result.actions[3].action == "Action 2-1 for staying safe"
         headings = [f for f in result.report if f.code == "section-heading"]
         assert [f.value for f in headings] == themes
+
+
+def test_word_title_from_the_first_heading_when_there_is_no_title_paragraph(tmp_path):
+    from docx import Document
+
+    doc = Document()
+    doc.add_heading("Information, Advice and Guidance Action Plan 2008/09", level=1)
+    for n, heading in enumerate(["Access to information", "Advice for young people"], start=1):
+        if n > 1:
+            doc.add_heading(heading, level=1)
+        t = doc.add_table(rows=2, cols=3)
+        for c, text in enumerate(["Action", "Lead", "By when"]):
+            t.cell(0, c).text = text
+        for c, text in enumerate([f"Action {n}", "Youth Service", "March 2009"]):
+            t.cell(1, c).text = text
+    path = tmp_path / "iag.docx"
+    doc.save(path)
+    result = import_plan(path, None)
+    assert result.info.title == "Information, Advice and Guidance Action Plan 2008/09"
+    assert [a.theme for a in result.actions] == ["", "Advice for young people"]

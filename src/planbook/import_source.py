@@ -130,8 +130,8 @@ def _read_docx(path: Path) -> tuple[list[SourceTable], str]:
     if not title and before_first:
         if len(before_first) >= 2:
             title = before_first[0]  # a heading over the first section's heading
-        elif _TITLE_LIKE.search(before_first[0]) and all(t.heading == before_first[0] for t in tables):
-            title = before_first[0]  # one heading over the whole plan that reads as a title, not a theme
+        elif _TITLE_LIKE.search(before_first[0]):
+            title = before_first[0]  # one heading before the first table that reads as a title, not a theme
     if not title:
         title = (doc.core_properties.title or "").strip()
     if title:
