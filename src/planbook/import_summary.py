@@ -62,7 +62,10 @@ def things_to_check(result: ImportResult, limit: int = 5) -> list[str]:
     c = result.counts
     items: list[str] = []
     n = c.get("lead_blank", 0)
-    if n:
+    if n and n == len(result.actions):
+        items.append(f"The source names no lead for any action: all {n} are on the 'No lead' tab. Give each a "
+                     "lead (validate shows them as warnings until you do).")
+    elif n:
         items.append(f"{n} action(s) name no lead in the source: they are on the 'No lead' tab. Give each a lead "
                      "(validate shows them as warnings until you do).")
     n = c.get("action_blank", 0)
