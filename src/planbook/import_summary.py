@@ -137,4 +137,6 @@ def render_text(result: ImportResult, out: str) -> str:
     for row in result.leads:
         note = {"spelling": "  [spelling merged]", "alias": "  [--leads alias]"}.get(row.via, "")
         lines.append(f"  {row.written} -> {row.lead}; {row.actions}; {row.tab}{note}")
+    if not result.leads:
+        lines.append("  (none: the source names no lead)")
     return "\n".join(lines)
