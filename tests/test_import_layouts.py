@@ -371,3 +371,14 @@ def test_word_title_from_the_first_heading_when_there_is_no_title_paragraph(tmp_
     result = import_plan(path, None)
     assert result.info.title == "Information, Advice and Guidance Action Plan 2008/09"
     assert [a.theme for a in result.actions] == ["", "Advice for young people"]
+
+
+def test_on_a_tie_the_tidy_spelling_of_a_lead_is_listed():
+    from planbook.import_leads import LeadBook
+
+    book = LeadBook()
+    for name in ("14 -19 Consultant", "14-19 Consultant", "Youth Service", "youth service", "youth service"):
+        book.add(name)
+    chosen = book.resolve()
+    assert chosen["14 -19 Consultant"] == chosen["14-19 Consultant"] == "14-19 Consultant"
+    assert chosen["Youth Service"] == "youth service"  # the spelling most actions use

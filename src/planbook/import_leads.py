@@ -41,6 +41,10 @@ def tidy_name(name: str) -> str:
     return re.sub(r"\s+", " ", _BULLET.sub("", name)).strip(" ,;:")
 
 
+def _tidy_dashes(name: str) -> str:
+    return re.sub(r"(?<=\d) ?[-\u2013] ?(?=\d)", "-", name)
+
+
 def split_outside_brackets(text: str) -> list[str]:
     """Cut at line breaks, "/", ";" and bullets that are not inside brackets (one pass)."""
     if not any(b in text for b in "([{"):
@@ -148,8 +152,8 @@ class LeadBook:
             alias_target = next((self.aliases[lead_key(n)] for n in names if lead_key(n) in self.aliases), None)
             if alias_target is not None:
                 best = alias_target
-            else:  # the spelling most actions use; on a tie the first met
-                best = max(names, key=lambda n: (self.written[n], -names.index(n)))
+            else:  # the spelling most actions use; on a tie the tidiest ("14-19", not "14 -19"), then the first met
+                best = max(names, key=lambda n: (self.written[n], _tidy_dashes(n) == n, -names.index(n)))
             for name in names:
                 chosen[name] = best
         return chosen
