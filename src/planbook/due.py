@@ -101,17 +101,10 @@ _POINT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("year", re.compile(r"(?P<y>(?:19|20)\d{2})\b")),
 ]
 
-_FILLER = re.compile(
-    r"^(?:[\s,;:/&+\-()•·.]|to|until|till|through|and|then|or|onwards?|from|by|before|"
-    r"(?:stage|phase|step|part)\s*\d+[a-z]?|pilot|complete[d]?|completion|implemented|in place|"
-    r"end\s+of|start(?:ing)?|beginning\s+of|begin(?:ning)?|commencing|deadline|no\s+later\s+than|"
-    r"in|during|at|the|of|for|review(?:ed)?|report(?:ed)?|launch(?:ed)?|target|date)+$"
-)
-
-
-#: Longer Due cells are kept as text (``unknown``) without being read for dates.
-MAX_DUE_TEXT = 2000
 _WORD = re.compile(r"[a-z]+|\d+|.", re.S)
+#: Longer Due texts are not parsed: no real timescale needs more, and a pasted page must not
+#: cost time (every step of parse_due is linear in the text's length anyway).
+MAX_DUE_TEXT = 500
 #: Words that make a date in a sentence vague ("by mid 2009"): such a cell is not read as a date.
 _HEDGES = frozenset({"mid", "early", "late", "around", "about", "approx", "approximately", "circa", "after",
                      "post", "pre", "beyond", "not", "except", "possibly", "maybe", "perhaps", "hopefully"})
@@ -119,6 +112,12 @@ _HEDGES = frozenset({"mid", "early", "late", "around", "about", "approx", "appro
 _RANGE_JOINERS = frozenset({"-", "/", "&", "to", "until", "till", "through", "and", "or", ",", " "})
 _FILLER_WORDS = frozenset({"to", "until", "till", "through", "and", "then", "or", "onward", "onwards", "from", "by",
                            "before", "in", "during", "at", "the", "of", "for", "end", "start", "beginning"})
+_FILLER = re.compile(
+    r"^(?:[\s,;:/&+\-()•·.]|to|until|till|through|and|then|or|onwards?|from|by|before|"
+    r"(?:stage|phase|step|part)\s*\d+[a-z]?|pilot|complete[d]?|completion|implemented|in place|"
+    r"end\s+of|start(?:ing)?|beginning\s+of|begin(?:ning)?|commencing|deadline|no\s+later\s+than|"
+    r"in|during|at|the|of|for|review(?:ed)?|report(?:ed)?|launch(?:ed)?|target|date)+$"
+)
 
 
 def _year(text: str) -> int:
@@ -258,8 +257,8 @@ def parse_due(value: object, context_year: int | None = None) -> Due:
     if isinstance(value, dt.date):
         return Due(value.isoformat(), DATE, value, value)
     text = str(value)
-    if len(text) > MAX_DUE_TEXT:
-        return Due(text, UNKNOWN)  # a page of text is not a due date: kept, reported, never scanned
+    if len(text) > MAX_DUE_TEXT:  # no timescale is written at such length: not read as one
+        return Due(text, UNKNOWN)
     norm = re.sub(r"\s+", " ", text.replace("–", "-").replace("—", "-").replace("‘", "'").replace("’", "'")).strip().lower()
     if not norm:
         return Due(text, BLANK)
@@ -289,7 +288,7 @@ def parse_due(value: object, context_year: int | None = None) -> Due:
                 pos = pm.end()
                 break
         else:
-            word = _WORD.match(norm, pos).group(0)
+            word = _WORD.match(norm, pos).group(0)  # matched in place: no copy of the rest of the text
             leftovers.append(word)
             tokens.append(word)
             pos += len(word)
