@@ -245,24 +245,18 @@ def cmd_request_updates(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from .import_leads import write_leads_csv
+    from .import_summary import render_text
     from .importer import import_plan
 
     result = import_plan(args.legacy, args.out, mapping=args.map or [], title=args.title, period=args.period or "",
-                         overwrite=args.force)
+                         overwrite=args.force, leads=args.leads)
+    if args.write_leads:
+        write_leads_csv(args.write_leads, result.leads)
     if args.json:
         print(json.dumps({**result.to_dict(), "output": str(args.out)}, ensure_ascii=False, indent=1))
         return EXIT_OK
-    dues = [a for a in result.actions if a.due.text]
-    understood = sum(1 for a in dues if a.due.understood)
-    print(f"Imported {result.source}: {result.rows_in} row(s) read, {len(result.actions)} action(s) written to {args.out}")
-    print(f"  {len(result.info.themes)} theme(s), {len(result.info.leads)} lead tab(s); "
-          f"due dates understood: {understood}/{len(dues)}")
-    print("  mapping: " + "; ".join(f"{k} -> {v}" for k, v in result.mapping.items()))
-    by_code: dict[str, int] = {}
-    for f in result.report:
-        by_code[f.code] = by_code.get(f.code, 0) + 1
-    if by_code:
-        print("  report: " + ", ".join(f"{n} {code}" for code, n in sorted(by_code.items())))
+    print(render_text(result, str(args.out)))
     _print_findings([f for f in result.report if f.severity != "info"], limit=15)
     return EXIT_OK
 
@@ -420,6 +414,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--title", help="plan title (default: the document's title)")
     p.add_argument("--period", help='reporting period, e.g. "Q1 2009/10"')
     p.add_argument("--force", action="store_true", help="replace PLAN.xlsx if it exists")
+    p.add_argument("--leads", metavar="FILE", help="CSV of lead aliases: name as written, lead to use")
+    p.add_argument("--write-leads", metavar="FILE",
+                   help="write every lead name as written and the lead it went to (a --leads file to edit)")
     p.add_argument("--json", action="store_true", help="print the import report as JSON")
     p.set_defaults(func=cmd_import)
 

@@ -337,6 +337,7 @@ def _write_meta(wb, info: PlanInfo, tabs: dict[str, str], extras: list[str], rol
             ("written", dt.datetime.now().replace(microsecond=0).isoformat())]
     rows += [("lead_tab", f"{tab}\t{lead if lead != NO_LEAD else ''}") for tab, lead in tabs.items()]
     rows += [("extra_column", name) for name in extras]
+    rows += [("source_gap", gap) for gap in info.source_gaps]
     for r, (key, value) in enumerate(rows):
         ws.write_string(r, 0, key)
         ws.write_string(r, 1, value or "")
