@@ -16,6 +16,9 @@ from . import __version__
 from .errors import PlanbookError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE, EXIT_INTERNAL = 0, 1, 2, 3
+STATUS_ORDER = ("Complete", "On track", "Slippage", "Off track", "Not started")
+#: The fields of one consolidate --json "data_issues" entry (the coordinator's Data issues columns).
+ISSUE_FIELDS = ("severity", "code", "file", "sheet", "cell", "message")
 
 
 def _print_findings(findings, stream=sys.stdout, limit: int | None = None) -> None:
@@ -78,6 +81,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _print_json(summary: dict) -> None:
+    """A command's --json summary, ASCII only (non-ASCII as \\u escapes): it reaches any reader
+    intact whatever the console's code page, including the coordinator workbook's macros."""
+    print(json.dumps(summary, ensure_ascii=True, indent=1))
+
+
 def _progress_printer(stream=sys.stderr):
     """A progress line on stderr: rewritten in place on a terminal, every 10% otherwise."""
     last = [-1]
@@ -106,6 +115,10 @@ def cmd_split(args: argparse.Namespace) -> int:
     from .split import split_plan
 
     copies = split_plan(args.plan, args.out, force=args.force)
+    if args.json:
+        _print_json({"output": str(args.out), "actions": sum(c.actions for c in copies),
+                     "copies": [{"lead": c.lead, "actions": c.actions, "path": str(c.path)} for c in copies]})
+        return EXIT_OK
     for c in copies:
         print(f"  {c.lead:<40} {c.actions:>4} action(s)  {c.path}")
     print(f"wrote {len(copies)} lead workbook(s) to {args.out}")
@@ -119,15 +132,20 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
                             progress=None if args.json else _progress_printer())
     changes = len(result.changes) if result.changes is not None else 0
     if args.json:
-        print(json.dumps({"output": str(args.out), "actions": len(result.actions), "findings": len(result.report),
-                          "sources": [s.to_dict() for s in result.sources], "changes": changes},
-                         ensure_ascii=False, indent=1))
+        from .excel import issue_rows
+
+        counts = result.status_counts()
+        _print_json({"output": str(args.out), "actions": len(result.actions), "findings": len(result.report),
+                     "sources": [s.to_dict() for s in result.sources], "changes": changes,
+                     "status_counts": {s: counts.get(s, 0) for s in STATUS_ORDER},
+                     "exceptions": len(result.exceptions),
+                     "data_issues": [dict(zip(ISSUE_FIELDS, row)) for row in issue_rows(result)]})
         return EXIT_OK
     used = [s for s in result.sources if not s.skipped]
     skipped = [s for s in result.sources if s.skipped]
     counts = result.status_counts()
     print(f"Consolidated {len(result.actions)} actions from {len(used)} file(s) into {args.out}")
-    print("  " + ", ".join(f"{s}: {counts.get(s, 0)}" for s in ("Complete", "On track", "Slippage", "Off track", "Not started")))
+    print("  " + ", ".join(f"{s}: {counts.get(s, 0)}" for s in STATUS_ORDER))
     print(f"  {len(result.exceptions)} exception(s); {len(result.report.errors)} data error(s), "
           f"{len(result.report.warnings)} warning(s) on the Data issues sheet"
           + (f"; {changes} change(s) since {args.previous}" if args.previous else ""))
@@ -140,6 +158,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     from .report import render_report
 
     out = render_report(args.consolidated, args.out, template=args.template)
+    if args.json:
+        _print_json({"output": str(out)})
+        return EXIT_OK
     print(f"wrote {out}")
     return EXIT_OK
 
@@ -159,9 +180,16 @@ def cmd_email(args: argparse.Namespace) -> int:
     names = [part.get_filename() for part in msg.iter_attachments()]
     if args.save:
         path = save_eml(msg, args.save)
+        if args.json:
+            _print_json({"output": str(path), "sent": False, "to": msg["To"], "cc": msg["Cc"] or "",
+                         "attachments": names})
+            return EXIT_OK
         print(f"saved {path} (unsent draft: open it in Outlook, review, send); attachments: {', '.join(names)}")
     else:
         send([msg], _smtp_settings(args))
+        if args.json:
+            _print_json({"output": None, "sent": True, "to": msg["To"], "cc": msg["Cc"] or "", "attachments": names})
+            return EXIT_OK
         print(f"sent to {msg['To']}" + (f", cc {msg['Cc']}" if msg["Cc"] else "") + f"; attachments: {', '.join(names)}")
     return EXIT_OK
 
@@ -243,6 +271,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("plan", metavar="PLAN.xlsx")
     p.add_argument("--out", required=True, metavar="DIR")
     p.add_argument("--force", action="store_true", help="replace files that already exist")
+    p.add_argument("--json", action="store_true", help="print a JSON summary")
     p.set_defaults(func=cmd_split)
 
     p = sub.add_parser("consolidate", help="roll up plans and leads' returned workbooks into one workbook")
@@ -258,6 +287,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("consolidated", metavar="CONSOLIDATED.xlsx")
     p.add_argument("--out", required=True, metavar="SUMMARY.docx")
     p.add_argument("--template", metavar="T.docx", help="your own Word template (default: templates/summary.docx)")
+    p.add_argument("--json", action="store_true", help="print a JSON summary")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("email", help="email the rolled-up report, or save it as an unsent .eml draft")
@@ -268,6 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="attach FILE (default: the workbook and the summary .docx beside it)")
     p.add_argument("--subject")
     _add_smtp_options(p, "--save", "write MESSAGE.eml (unsent draft) instead of sending")
+    p.add_argument("--json", action="store_true", help="print a JSON summary")
     p.set_defaults(func=cmd_email)
 
     p = sub.add_parser("request-updates", help="split the plan and email each lead their workbook")
