@@ -229,17 +229,20 @@ Private Function RunCommand(ByVal args As Collection) As String
     End If
     RunCommand = ReadFile(jsonFile)
     problem = LastLine(ReadFile(errFile))
-    Cleanup tmpStem
     If exitCode <> 0 Then
         If Left$(problem, 8) = "planbook" Then
             If Left$(problem, 10) = "planbook: " Then problem = Mid$(problem, 11)
+            Cleanup tmpStem
             Fail problem
         End If
+        problem = FirstLine(ReadFile(errFile))
+        Cleanup tmpStem
         Fail "could not run the planbook command " & command & IIf(problem <> "", " (" & problem & ")", "") & "." & _
              vbCrLf & vbCrLf & "Set '" & Label("pb_command") & "' on the Control sheet to the planbook program, " & _
              "e.g. the full path to a virtual environment's planbook (C:\planbook\.venv\Scripts\planbook.exe " & _
              "or /home/you/planbook/.venv/bin/planbook)."
     End If
+    Cleanup tmpStem
     If Trim$(RunCommand) = "" Then Fail "the planbook command " & command & " printed nothing (" & problem & ")"
 End Function
 
@@ -277,6 +280,17 @@ Private Function ReadFile(ByVal path As String) As String
     Loop
     Close #f
     ReadFile = text
+End Function
+
+Private Function FirstLine(ByVal text As String) As String
+    Dim lines As Variant, i As Long
+    lines = Split(Replace(text, vbCr, ""), vbLf)
+    For i = LBound(lines) To UBound(lines)
+        If Trim$(lines(i)) <> "" Then
+            FirstLine = Trim$(lines(i))
+            Exit Function
+        End If
+    Next
 End Function
 
 Private Function LastLine(ByVal text As String) As String
