@@ -253,3 +253,21 @@ def test_errors_are_shown_in_the_status_cell_and_do_not_hang(clicked, office, de
     first = office.click(empty / "Coordinator.xlsm", "Word summary", pb_command=str(PLANBOOK))
     assert first["results"]["pb_status"] == "Failed: no consolidated workbook yet: click Consolidate first"
     assert time.monotonic() - started < 60  # message boxes did not wait for a click
+
+
+def test_the_json_summaries_the_buttons_read(demo, tmp_path):
+    """report, email and consolidate --json: ASCII only (any console code page, any VBA reader)."""
+    shutil.copy(demo.files["consolidated"], tmp_path / "consolidated.xlsx")
+    report = run_cli("report", tmp_path / "consolidated.xlsx", "--out", tmp_path / "summary.docx", "--json")
+    assert report.returncode == 0, report.stderr
+    assert json.loads(report.stdout) == {"output": str(tmp_path / "summary.docx")}
+    assert (tmp_path / "summary.docx").exists()
+    mail = run_cli("email", tmp_path / "consolidated.xlsx", "--to", "Zoë Ångström <zoe@council.example>",
+                   "--save", tmp_path / "report.eml", "--json")
+    assert mail.returncode == 0, mail.stderr
+    assert mail.stdout.isascii()
+    summary = json.loads(mail.stdout)
+    assert summary["output"] == str(tmp_path / "report.eml") and summary["sent"] is False
+    assert "Zoë Ångström" in summary["to"] and summary["attachments"] == ["consolidated.xlsx", "summary.docx"]
+    failed = run_cli("report", tmp_path / "missing.xlsx", "--out", tmp_path / "x.docx", "--json")
+    assert failed.returncode == 2 and failed.stdout == "" and failed.stderr.startswith("planbook: ")
