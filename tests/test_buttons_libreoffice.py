@@ -98,12 +98,14 @@ def office(soffice, tmp_path_factory):
 
 
 def _coordinator_folder(demo, folder: Path) -> Path:
-    """The plan, the leads' returns and a copy of the shipped Coordinator.xlsm in one folder.  One
-    return is there twice, once under a non-ASCII name: its duplicates reach Data issues."""
+    """The plan, the leads' returns and a copy of the shipped Coordinator.xlsm in one folder.  Two more
+    copies of one return are there, under names that JSON must escape (non-ASCII, an emoji, quotes, a
+    backslash): their duplicates reach Data issues with those names."""
     folder.mkdir(parents=True)
     shutil.copy(demo.folder / "plan.xlsx", folder / "plan.xlsx")
     shutil.copytree(demo.folder / "returns", folder / "returns")
     shutil.copy(folder / "returns" / "CAMHS.xlsx", folder / "returns" / "Équipe CAMHS – copie.xlsx")
+    shutil.copy(folder / "returns" / "CAMHS.xlsx", folder / "returns" / 'JW "copy" \\ 2 \U0001F600.xlsx')
     shutil.copy(ROOT / "workbooks" / "Coordinator.xlsm", folder / "Coordinator.xlsm")
     return folder
 
@@ -153,9 +155,10 @@ def test_consolidate_button_writes_what_the_cli_reports(clicked):
     expected = [[i[k] for k in ("severity", "code", "file", "sheet", "cell", "message")] for i in cli["data_issues"]]
     assert len(expected) > 5 and [r[:6] for r in rows[1:]] == expected
     assert any("Équipe CAMHS – copie.xlsx" in r[2] for r in rows[1:])  # non-ASCII came through the JSON
+    assert any('JW "copy" \\ 2 \U0001F600.xlsx' in r[2] for r in rows[1:])  # and escapes
     for formula, issue in zip(clicks["Consolidate"]["formulas"][1:], expected):
         target = f"{issue[2]}#'{issue[3]}'!{issue[4]}" if issue[4][:1].isalpha() else issue[2]
-        assert formula[6] == f'=HYPERLINK("{target}";"open")'
+        assert formula[6] == '=HYPERLINK("' + target.replace('"', '""') + '";"open")'
 
 
 def test_the_command_line_way_writes_what_the_xlwings_way_writes(clicked, tmp_path):
