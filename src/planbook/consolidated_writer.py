@@ -378,7 +378,7 @@ _CHART_LABELS_COL = 30
 def _chart(wb, ws, fmt: _Formats, themes: list[str], theme_top: int, counts: Counter) -> None:
     first, last = theme_top + 2, theme_top + 1 + len(themes)
     for i, theme in enumerate(themes, start=first):
-        ws.write_string(i, _CHART_LABELS_COL, label_lines(theme or "(no theme)", 22, 3))
+        ws.write_string(i, _CHART_LABELS_COL, label_lines(clean_text(theme) or "(no theme)", 22, 3))
     ws.set_column(_CHART_LABELS_COL, _CHART_LABELS_COL, 24, None, {"hidden": True})
     chart = wb.add_chart({"type": "bar", "subtype": "stacked"})
     chart.show_hidden_data()
@@ -413,12 +413,13 @@ def _cross_table(ws, fmt: _Formats, r: int, title: str, label: str, rows: Sequen
     ws.set_row(r + 1, _points(max(_text_lines(h, 11) for h in COUNT_LINES)))
     first, before_last = col_letter(1), col_letter(len(COUNT_LINES) - 1)
     for i, name in enumerate(rows, start=r + 2):
-        shown = clean_text(name) or f"(no {label.lower()})"
+        key = name.lower()
+        name = clean_text(name)  # last line of defence: the readers clean what they read
+        shown = name or f"(no {label.lower()})"
         ws.write_string(i, 0, shown, fmt.label)
         if _text_lines(shown, width) > 1:
             ws.set_row(i, _points(_text_lines(shown, width)))
         cell = f"$A${i + 1}"
-        key = name.lower()
         row_total = sum(counts.get((key, line), 0) for line in COUNT_LINES)
         for j, line in enumerate(COUNT_LINES, start=1):
             value = counts.get((key, line), 0)
