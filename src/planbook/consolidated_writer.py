@@ -144,16 +144,13 @@ def _fit_all(result: Consolidation) -> None:
 def _write_consolidated(result: Consolidation, out: str | os.PathLike[str], max_rows: int) -> list[str]:
     import xlsxwriter
 
-    # Last line of defence (the readers clean what they read): nothing XML cannot hold goes into
-    # the texts XlsxWriter writes — the plan's details, and themes and leads (the Summary's labels
-    # and formulas).  Cleaned in place: ``result`` may carry its own ``full``.
-    for k in ("title", "period", "coordinator", "coordinator_email"):
-        if has_bad(getattr(result, k)):
-            setattr(result, k, clean_text(getattr(result, k)))
-    names = {a.theme for a in result.actions} | {a.lead for a in result.actions}
+    texts = {k: getattr(result, k) for k in ("title", "period", "coordinator", "coordinator_email")}
+    if any(has_bad(v) for v in texts.values()):  # last line of defence (the readers clean what they read)
+        result = dataclasses.replace(result, **{k: clean_text(v) for k, v in texts.items()})
+    names = {a.theme for a in result.actions} | {a.lead for a in result.actions}  # these go into formulas too
     if any(has_bad(n) for n in names):
-        result.actions[:] = [dataclasses.replace(a, theme=clean_text(a.theme), lead=clean_text(a.lead))
-                             if has_bad(a.theme) or has_bad(a.lead) else a for a in result.actions]
+        for a in result.actions:
+            a.theme, a.lead = clean_text(a.theme), clean_text(a.lead)
     chunks = _sheet_chunks(len(result.actions), max_rows)
     tables = _tables(result, chunks)
     deferred = {i: (len(t.headers), t.count, t.make_rows, t.date_col, t.heights())
@@ -687,4 +684,4 @@ def _returns_table(result: Consolidation) -> _Table:
             for r in result.returns]
     return _table("Returns", ["Lead", "Return", "File", "Modified", "Actions", "Updated this period", "Errors",
                               "Email", "Other copies (not used)"], [28, 20, 30, 16, 9, 10, 8, 28, 30], rows,
-                  wrap=("Lead", "Return", "File", "Email", "Other copies (not used)"))
+                  wrap=("Lead", "Return", "File", "Other copies (not used)"))

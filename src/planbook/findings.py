@@ -42,6 +42,9 @@ CODES: dict[str, tuple[str, str]] = {
                                    "U+000B); replaced"),
     "cell-too-long": (WARNING, "a text longer than an Excel cell's 32,767 characters: cut to fit (what was cut is "
                                "kept on Data issues)"),
+    "ref-generated": (INFO, "import gave an action with no number in the source a Ref"),
+    "lead-merged": (INFO, "import listed a spelling of a lead under the lead's usual name"),
+    "section-heading": (INFO, "import read a row holding only a heading as the Theme or Objective below it"),
 }
 
 

@@ -37,6 +37,10 @@ class PlanInfo:
     def lead_names(self) -> list[str]:
         return [lead.name for lead in self.leads]
 
+    #: "Ref<TAB>field" of each required cell an imported plan's source left blank: ``validate``
+    #: reports them as warnings while they stay blank (written to the metadata by ``import``).
+    source_gaps: list[str] = field(default_factory=list)
+
 
 @dataclass(frozen=True, slots=True)
 class Origin:

@@ -20,7 +20,7 @@ from .clean import BAD, CONTROL_BYTES, MAX_CELL, clean_rows, clean_text
 from .columns import HEADER_OF_FIELD, REQUIRED_FIELDS, field_for_header
 from .due import BLANK_DUE, DATE, UNKNOWN, Due, fy_of, parse_due
 from .errors import UnusableFileError
-from .findings import Finding, Report
+from .findings import WARNING, Finding, Report
 from .guard import check_zip, max_file_bytes, refuse_special
 from .model import Action, Lead, Origin, PlanInfo
 from .status import normalise_status
@@ -40,6 +40,8 @@ class Plan:
     tabs: dict[str, str] = field(default_factory=dict)  # lead tab -> lead name
     rows_read: int = 0  # non-empty rows under a header, across lead tabs
     has_metadata: bool = True
+    #: (ref, field) of required cells the imported source left blank: still blank, a warning.
+    source_gaps: set[tuple[str, str]] = field(default_factory=set)
     extra_columns: list[str] = field(default_factory=list)  # user columns, in sheet order
     role: str = "plan"  # "plan" (a master), "lead-copy" (split off for one lead), "consolidated"
     declared_tabs: dict[str, str] = field(default_factory=dict)  # lead tab -> lead, as the metadata names them
@@ -266,6 +268,8 @@ def read_plan(path: str | os.PathLike[str], *, loaded: LoadedWorkbook | None = N
                 declared_tabs=dict(tab_leads))
     if meta is not None:
         plan.role = (meta.get("role") or ["plan"])[0] or "plan"
+        plan.source_gaps = {(ref.strip().lower(), fld) for ref, _, fld in
+                            (gap.partition("\t") for gap in meta.get("source_gap", []))}
         if plan.role == "consolidated":
             raise UnusableFileError(p, "a consolidated workbook (planbook output), not a plan or a lead's return")
     lead_keys = {lead.name.strip().lower() for lead in info.leads}
@@ -491,6 +495,12 @@ def _read_rows(plan: Plan, file: str, sheet: str, rows: list[list[object]], head
                 if not getattr(action, fld):
                     c = col_of.get(fld)
                     where = cell_ref(r, c) if c is not None else f"row {r + 1}"
+                    if (ref.lower(), fld) in plan.source_gaps:  # blank in the plan it was imported from
+                        report.add(Finding("missing-required", file, sheet, where, "",
+                                           f"{HEADER_OF_FIELD[fld]} is empty, as it was in the plan this was "
+                                           "imported from; fill it in before sending the plan out",
+                                           severity=WARNING, outcome="row kept; blank in the source"))
+                        continue
                     report.add(Finding("missing-required", file, sheet, where, "",
                                        f"{HEADER_OF_FIELD[fld]} is empty; every action needs one",
                                        outcome="row kept; fill in the cell"))

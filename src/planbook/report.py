@@ -168,7 +168,7 @@ def build_context(view: ConsolidatedView, recommendations: Sequence[str] = ()) -
 
     has_direction = any(a.get("Direction") for a in actions)
     real_changes = [c for c in view.changes if not _is_not_updated(c.get("Change", ""))]
-    not_updated = [c for c in view.changes if _is_not_updated(c.get("Change", ""))]
+    not_updated = [c for c in [*view.changes, *view.not_updated] if _is_not_updated(c.get("Change", ""))]
     derived = None
     if not has_direction and view.changes:  # a workbook without the Direction column: from Changes
         derived = {}
