@@ -10,13 +10,14 @@ import csv
 import io
 import os
 import re
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import UnusableFileError
+from .guard import check_zip, refuse_special
 from .reader import as_text, cell_ref, check_workbook_file
 
-_CSV_FIELD_LIMIT = 64 * 1024 * 1024
 _TITLE_LIKE = re.compile(r"\b(?:plan|strategy|programme|report|framework|action plan)\b|\b(?:19|20)\d\d\b", re.I)
 
 
@@ -49,8 +50,11 @@ def _read_xlsx(path: Path) -> tuple[list[SourceTable], str]:
     for name in wb.sheet_names:
         if name in ("_planbook",):
             continue
-        sheet = wb.get_sheet_by_name(name)
-        rows = [[as_text(v) for v in row] for row in sheet.to_python(skip_empty_area=False)]
+        try:
+            sheet = wb.get_sheet_by_name(name)
+            rows = [[as_text(v) for v in row] for row in sheet.to_python(skip_empty_area=False)]
+        except Exception as exc:  # calamine's own errors for damaged parts
+            raise UnusableFileError(path, f"sheet {name!r} cannot be read ({type(exc).__name__})") from exc
         merged: set[tuple[int, int]] = set()
         wide: set[int] = set()
         for area in sheet.merged_cell_ranges or []:
@@ -85,6 +89,11 @@ def _read_docx(path: Path) -> tuple[list[SourceTable], str]:
     from docx import Document
     from docx.oxml.ns import qn
 
+    try:
+        with zipfile.ZipFile(path) as zf:
+            check_zip(path, zf)  # zip bombs and DTDs refused before python-docx inflates anything
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise UnusableFileError(path, "not a readable Word document (not a valid .docx zip)") from exc
     try:
         doc = Document(str(path))
     except Exception as exc:
@@ -153,12 +162,14 @@ def _read_csv(path: Path) -> tuple[list[SourceTable], str]:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
     except csv.Error:
         dialect = csv.excel
-    if csv.field_size_limit() < _CSV_FIELD_LIMIT:
-        csv.field_size_limit(_CSV_FIELD_LIMIT)  # a long progress note is data, not an error
+    limit = csv.field_size_limit()
+    csv.field_size_limit(max(limit, len(text) + 1))  # a field may be as long as the file: cells too long are reported later
     try:
         rows = [list(r) for r in csv.reader(io.StringIO(text), dialect)]
     except csv.Error as exc:
         raise UnusableFileError(path, f"not a readable CSV file ({exc})") from exc
+    finally:
+        csv.field_size_limit(limit)
     return [SourceTable(path.name, "", rows, "csv")], ""
 
 
@@ -167,6 +178,9 @@ def read_legacy(path: str | os.PathLike[str]) -> tuple[list[SourceTable], str]:
     p = Path(path)
     if not p.exists():
         raise UnusableFileError(p, "file not found")
+    if p.is_dir():
+        raise UnusableFileError(p, "is a folder, not a plan file")
+    refuse_special(p)
     suffix = p.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         return _read_xlsx(p)

@@ -18,17 +18,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .atomic import check_output
+from .clean import MAX_CELL, clean_rows, clean_text
 from .columns import HEADER_OF_FIELD, header_key
 from .columns import field_for_header as standard_field
 from .due import UNKNOWN, fy_of, parse_due
 from .errors import PlanbookError
 from .findings import WARNING, Finding, Report
+from .guard import refuse_overwriting_inputs
 from .import_leads import LeadBook, LeadRow, split_outside_brackets, lead_key, read_aliases, split_bodies
 from .import_refs import RefMaker, as_number, depth, is_number_column, leading_section_number, number_in_text
 from .import_source import SourceTable, read_legacy
 from .model import Action, Lead, Origin, PlanInfo
 from .names import sheet_name
-from .status import normalise_status, split_status_prefix
+from .status import NO_STATUS, normalise_status, split_status_prefix
 from .writer import GUIDE, LISTS, META, NO_LEAD, col_letter, write_plan
 
 __all__ = ["ImportResult", "SourceTable", "import_plan", "parse_map", "read_legacy"]
@@ -190,6 +193,8 @@ def _status_word(text: str) -> tuple[str | None, bool]:
     if not _HAS_WORD.search(t) and not any(ch in t for ch in "\u263a\u2639\U0001f60a\U0001f641"):
         return None, False
     status = normalise_status(t)
+    if status == NO_STATUS:
+        return None, False  # "No status given" typed out: no status word
     if status is not None:
         return status, True
     status, _ = split_status_prefix(t)
@@ -428,7 +433,7 @@ def _import_status(a: Action, values: dict[str, str], col_of: dict[str, int], re
     update — reported when the column is a status column, not when it is a column of notes; a
     blank cell leaves Status blank.
     """
-    a.status, a.status_text = None, ""
+    a.status, a.status_text = NO_STATUS, ""
     progress = [values.get("progress", "").strip()]
     fld = next((f for f in ("status", PROGRESS_SPLIT, PROGRESS_NOTES) if f in col_of), None)
     text = values.get(fld, "").strip() if fld else ""
@@ -447,7 +452,7 @@ def _import_status(a: Action, values: dict[str, str], col_of: dict[str, int], re
                                f"no status word (Complete, On track, Slippage, Off track, Not started) in "
                                f"{text[:80]!r}", severity=WARNING,
                                outcome="Status left blank (No status given); the text is kept as Progress update"))
-    if a.status is None:
+    if a.status == NO_STATUS:
         counters["status_blank"] += 1
     a.progress = "\n".join(p for p in progress if p)
 
@@ -466,11 +471,17 @@ def import_plan(legacy: str | os.PathLike[str], out: str | os.PathLike[str] | No
     matches no column, and :class:`UnusableFileError` for a file that cannot be read.
     """
     src = Path(legacy)
+    if out:
+        refuse_overwriting_inputs(out, [legacy, *([leads] if leads else [])], what="source")
+        check_output(out, overwrite=overwrite)
     overrides = parse_map(mapping)
     aliases = read_aliases(leads) if leads else {}
     tables, doc_title = read_legacy(src)
     report = Report()
     file = src.name
+    doc_title = clean_text(doc_title)
+    for table in tables:
+        _clean_table(table, file, report)
     used_mapping: dict[str, str] = {}
     used_keys: set[str] = set()
     layouts: list[_Layout] = []
@@ -540,6 +551,22 @@ def import_plan(legacy: str | os.PathLike[str], out: str | os.PathLike[str] | No
     counters["leads_merged"] = sum(1 for row in result.leads if row.via)
     counters["lead_tabs"] = len([t for t, lead in tabs.items()])
     return result
+
+
+def _clean_table(table: SourceTable, file: str, report: Report) -> None:
+    """Clean text XML cannot hold (and over-long cells) as the table comes in, one finding a cell."""
+    table.heading = clean_text(table.heading)
+    table.name = clean_text(table.name)
+    for r, c, code, detail, original in clean_rows(table.rows):
+        shown = clean_text(original[:200]) + ("…" if len(original) > 200 else "")
+        if code == "control-character":
+            report.add(Finding(code, file, table.name, table.where(r, c), shown,
+                               f"the cell held {detail}, which Excel and Word cannot save",
+                               outcome="replaced by a line break (U+000B, U+000C) or a space"))
+        else:
+            report.add(Finding(code, file, table.name, table.where(r, c), shown,
+                               f"the cell holds {detail}; Excel's limit is {MAX_CELL:,}",
+                               outcome=f"cut to {MAX_CELL:,} characters; the rest was not imported"))
 
 
 def _give_refs(rows: list[_Row], themes: list[str], report: Report, file: str, counters: dict[str, int]) -> None:

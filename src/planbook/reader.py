@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import io
 import os
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .cellfaults import blank_key_cell, report_faults, restore, sheet_faults
+from .clean import MAX_CELL, clean_rows, clean_text
 from .columns import HEADER_OF_FIELD, REQUIRED_FIELDS, field_for_header
 from .due import BLANK_DUE, DATE, UNKNOWN, Due, fy_of, parse_due
 from .errors import UnusableFileError
 from .findings import WARNING, Finding, Report
+from .guard import check_zip, refuse_special
 from .model import Action, Lead, Origin, PlanInfo
 from .status import normalise_status
 from .writer import GUIDE, LISTS, META, col_letter
@@ -40,6 +44,7 @@ class Plan:
     source_gaps: set[tuple[str, str]] = field(default_factory=set)
     extra_columns: list[str] = field(default_factory=list)  # user columns, in sheet order
     role: str = "plan"  # "plan" (a master), "lead-copy" (split off for one lead), "consolidated"
+    declared_tabs: dict[str, str] = field(default_factory=dict)  # lead tab -> lead, as the metadata names them
 
 
 def cell_ref(row: int, col: int) -> str:
@@ -58,6 +63,7 @@ def check_workbook_file(path: str | os.PathLike[str]) -> None:
         raise UnusableFileError(p, "file not found")
     if p.is_dir():
         raise UnusableFileError(p, "is a folder, not a workbook")
+    refuse_special(p)
     try:
         with open(p, "rb") as fh:
             head = fh.read(8)
@@ -75,14 +81,16 @@ def check_workbook_file(path: str | os.PathLike[str]) -> None:
     if not head.startswith(b"PK"):
         raise UnusableFileError(p, "not an Excel workbook (.xlsx)")
     try:
-        with zipfile.ZipFile(p) as zf:
+        data = p.read_bytes()
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
             names = set(zf.namelist())
+            if "xl/workbook.xml" not in names:
+                if "word/document.xml" in names:
+                    raise UnusableFileError(p, "a Word document, not an Excel workbook")
+                raise UnusableFileError(p, "a zip file but not an Excel workbook")
+            check_zip(p, zf, data)  # zip bombs, DTDs, a cell at the far corner: refused before any reader inflates them
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise UnusableFileError(p, "corrupt or truncated workbook (not a valid .xlsx zip)") from exc
-    if "xl/workbook.xml" not in names:
-        if "word/document.xml" in names:
-            raise UnusableFileError(p, "a Word document, not an Excel workbook")
-        raise UnusableFileError(p, "a zip file but not an Excel workbook")
 
 
 def _open(path: Path):
@@ -99,7 +107,9 @@ def _parse_sheet(wb, name: str, path: Path):
     try:
         return wb.get_sheet_by_name(name)
     except Exception as exc:
-        raise UnusableFileError(path, f"sheet {name!r} cannot be read ({type(exc).__name__})") from exc
+        detail = (str(exc).splitlines() or [""])[0][:120]
+        raise UnusableFileError(path, f"sheet {name!r} cannot be read ({type(exc).__name__}"
+                                      + (f": {detail})" if detail else ")")) from exc
 
 
 @dataclass
@@ -109,13 +119,18 @@ class LoadedWorkbook:
     path: Path
     names: list[str]
     parsed: dict[str, object]  # sheet name -> calamine's parsed sheet
+    #: cells :meth:`rows` cleaned: (sheet, row, col, code, what was wrong, the text as it was)
+    cleaned: list[tuple[str, int, int, str, str, str]] = field(default_factory=list)
 
     def rows(self, name: str) -> list[list[object]]:
-        """A sheet's cells as Python values, row by row (made when asked for)."""
+        """A sheet's cells as Python values, row by row (made when asked for), with text XML
+        cannot hold cleaned (see planbook.clean; each such cell is noted in ``cleaned``)."""
         try:
-            return self.parsed[name].to_python(skip_empty_area=False)
+            rows = self.parsed[name].to_python(skip_empty_area=False)
         except Exception as exc:
             raise UnusableFileError(self.path, f"sheet {name!r} cannot be read ({type(exc).__name__})") from exc
+        self.cleaned += [(name, *change) for change in clean_rows(rows)]
+        return rows
 
 
 def load_workbook(path: str | os.PathLike[str]) -> LoadedWorkbook:
@@ -227,6 +242,7 @@ def read_plan(path: str | os.PathLike[str], *, loaded: LoadedWorkbook | None = N
         info.period = (meta.get("period") or [""])[0]
         info.coordinator = (meta.get("coordinator") or [""])[0]
         info.coordinator_email = (meta.get("coordinator_email") or [""])[0]
+        info.plan_id = (meta.get("plan_id") or [""])[0].strip()
         try:
             info.format_version = int((meta.get("planbook_format") or ["1"])[0])
         except ValueError:
@@ -240,7 +256,8 @@ def read_plan(path: str | os.PathLike[str], *, loaded: LoadedWorkbook | None = N
     period_due = parse_due(info.period) if info.period else None
     context_year = fy_of(period_due.start) if period_due and period_due.start else None
 
-    plan = Plan(path=str(p), info=info, actions=[], report=report, has_metadata=meta is not None)
+    plan = Plan(path=str(p), info=info, actions=[], report=report, has_metadata=meta is not None,
+                declared_tabs=dict(tab_leads))
     if meta is not None:
         plan.role = (meta.get("role") or ["plan"])[0] or "plan"
         plan.source_gaps = {(ref.strip().lower(), fld) for ref, _, fld in
@@ -272,14 +289,36 @@ def read_plan(path: str | os.PathLike[str], *, loaded: LoadedWorkbook | None = N
         plan.tabs[sheet] = tab_lead
         _read_tab(plan, file, sheet, rows, header_row, tab_lead, context_year, lead_keys, theme_keys, first_ref,
                   known_extras, strings)
+    if plan.role == "plan":
+        for tab, lead in tab_leads.items():
+            if tab not in names:
+                report.add(Finding("missing-tab", file, tab, "", lead,
+                                   f"the plan's metadata names lead tab {tab!r}" + (f" ({lead})" if lead else "")
+                                   + " but the workbook has no such tab: was it deleted or renamed?",
+                                   outcome="no actions read for it"))
     if not found_tab and meta is None:
         raise UnusableFileError(p, "not a planbook workbook (no planbook metadata and no sheet with "
                                    "Ref and Action columns)")
+    _report_cleaned(book, file, report)
     if meta is None:
         report.add(Finding("missing-metadata", file, "", "", "",
                            "no hidden planbook metadata sheet: plan title and period unknown",
                            outcome="read lead tabs by their headers"))
     return plan
+
+
+def _report_cleaned(book: LoadedWorkbook, file: str, report: Report) -> None:
+    """One finding for each cell whose text was cleaned as it was read."""
+    for sheet, r, c, code, detail, original in book.cleaned:
+        shown = original[:200] + ("…" if len(original) > 200 else "")
+        if code == "control-character":
+            report.add(Finding(code, file, sheet, cell_ref(r, c), clean_text(shown),
+                               f"the cell held {detail}, which Excel and Word cannot save (pasted from Word "
+                               "or email?)", outcome="replaced by a line break (U+000B, U+000C) or a space"))
+        else:
+            report.add(Finding(code, file, sheet, cell_ref(r, c), clean_text(shown),
+                               f"the cell holds {detail}; Excel's limit is {MAX_CELL:,}",
+                               outcome=f"cut to {MAX_CELL:,} characters; the rest was not read"))
 
 
 def _read_tab(plan: Plan, file: str, sheet: str, rows: list[list[object]], header_row: int, tab_lead: str,
@@ -301,6 +340,13 @@ def _read_tab(plan: Plan, file: str, sheet: str, rows: list[list[object]], heade
         if _blank(value) and not has_data:
             continue
         name = as_text(value).strip() or f"Column {col_letter(c)}"
+        given = name
+        name = _unshadowed(name, {f[6:].lower() for f in columns.values() if f.startswith("extra:")})
+        if name != given:
+            report.add(Finding("renamed-column", file, sheet, cell_ref(header_row, c), given,
+                               f"a second column headed {given!r} (a standard column, or one already on this "
+                               f"tab) was renamed {name!r}, so it cannot be mistaken for the first",
+                               outcome=f"kept as extra column {name!r}"))
         columns[c] = f"extra:{name}"
         if name not in plan.extra_columns:
             plan.extra_columns.append(name)
@@ -311,8 +357,34 @@ def _read_tab(plan: Plan, file: str, sheet: str, rows: list[list[object]], heade
                            outcome="kept as extra column"))
     col_of = {f: c for c, f in columns.items()}
     extra_cols = [(f[6:], c) for c, f in columns.items() if f.startswith("extra:")]
+    # Error values and never-calculated formulas read as blank: look for them only if a key cell is blank.
+    key_cols = [col_of[f] for f in ("ref", "status", "due", "last_updated") if f in col_of]
+    put = []
+    if blank_key_cell(rows, header_row + 1, key_cols):
+        put = restore(rows, header_row + 1, sheet_faults(plan.path, sheet))
+    since = len(report.findings)
     _read_rows(plan, file, sheet, rows, header_row, width, col_of, extra_cols, tab_lead, context_year, lead_keys,
                theme_keys, first_ref, strings)
+    if put:
+        report_faults(report, since, file, sheet, put,
+                      {c: HEADER_OF_FIELD.get(f, f[6:]) for c, f in columns.items()})
+
+
+#: Headers a lead's own column may not take: the standard columns and the columns planbook adds
+#: to its consolidated workbook (readers find columns by header, so a second one would shadow it).
+RESERVED_HEADERS = frozenset(h.lower() for h in (*HEADER_OF_FIELD.values(), "Due by", "Overdue", "Note", "Direction",
+                                                 "Source file", "Source sheet", "Source row", "Last updated (as typed)"))
+
+
+def _unshadowed(name: str, taken: set[str]) -> str:
+    """``name``, or ``name (2)``, ``(3)`` … when it would shadow a standard column or an extra
+    column already on the tab (lower-case names in ``taken``)."""
+    if name.lower() not in RESERVED_HEADERS and name.lower() not in taken:
+        return name
+    n = 2
+    while f"{name} ({n})".lower() in RESERVED_HEADERS | taken:
+        n += 1
+    return f"{name} ({n})"
 
 
 def _read_rows(plan: Plan, file: str, sheet: str, rows: list[list[object]], header_row: int, width: int,

@@ -12,9 +12,10 @@ import tempfile
 from collections import Counter
 from pathlib import Path
 
-from .atomic import atomic_output
+from .atomic import atomic_output, check_output
 from .consolidated_reader import ConsolidatedView, read_consolidated
 from .errors import PlanbookError
+from .guard import refuse_overwriting_inputs
 from .resources import TEMPLATES
 from .status import COLOURS, COMPLETE, NOT_STARTED, OFF_TRACK, ON_TRACK, SLIPPAGE, STATUSES
 
@@ -129,6 +130,8 @@ def render_report(consolidated: str | os.PathLike[str], out: str | os.PathLike[s
     from docxtpl import DocxTemplate, InlineImage
     from jinja2 import Environment, StrictUndefined, TemplateError as JinjaError
 
+    refuse_overwriting_inputs(out, [consolidated, template], what="input")
+    check_output(out)
     view = read_consolidated(consolidated)
     template_path = Path(template) if template else TEMPLATES / "summary.docx"
     if not template_path.exists():
