@@ -35,19 +35,20 @@ def return_info() -> PlanInfo:
 def patched_return(path: Path, payloads: dict[str, bytes], *, rows: int = 3) -> Path:
     """A lead's returned copy (Jane Smith's tab) whose cells holding the placeholder keys of
     ``payloads`` ("@@1@@" …) hold the raw XML text given instead.  Placeholders go in Action,
-    Progress update, Due and Status cells (``@@action1@@``, ``@@progress1@@``, ``@@due1@@``,
-    ``@@status1@@`` for row 1, …); cells without a payload get ordinary text."""
+    Progress update, Due, Status and an extra Notes column (``@@action1@@``, ``@@progress1@@``,
+    ``@@due1@@``, ``@@status1@@``, ``@@notes1@@`` for row 1, …); cells without a payload get
+    ordinary text."""
     actions = []
     for i in range(1, rows + 1):
         actions.append(Action(f"1.{i}", f"@@action{i}@@", LEAD, theme="Being Healthy", objective="Objective",
                               due=parse_due(f"@@due{i}@@"), status=None, status_text=f"@@status{i}@@",
-                              progress=f"@@progress{i}@@"))
+                              progress=f"@@progress{i}@@", extras={"Notes": f"@@notes{i}@@"}))
     tmp = path.with_suffix(".plain.xlsx")
     write_plan(tmp, return_info(), actions, only_leads=[LEAD], role="lead-copy", blank_rows=2)
     defaults = {}
     for i in range(1, rows + 1):
         defaults.update({f"@@action{i}@@": f"Action {i}".encode(), f"@@progress{i}@@": b"Progress",
-                         f"@@due{i}@@": b"December 2009", f"@@status{i}@@": b"On track"})
+                         f"@@due{i}@@": b"December 2009", f"@@status{i}@@": b"On track", f"@@notes{i}@@": b"Note"})
     defaults.update(payloads)
     with zipfile.ZipFile(tmp) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
         for info in zin.infolist():

@@ -121,6 +121,8 @@ CONTROL_PAYLOADS = {
     "@@due2@@": b"December_x0001_ 2009",
     "@@status3@@": b"On track_x001F_",
     "@@progress3@@": b"not a char: \xef\xbf\xbe end",
+    "@@action3@@": "Café – £5 budget_x000B_agreed".encode(),  # not ASCII, and a control character
+    "@@notes2@@": b"extra column_x0007_",
 }
 
 
@@ -129,19 +131,20 @@ def test_control_characters_are_replaced_everywhere_and_reported_once(corpus, tm
     inputs = fingerprints(tmp_path / "in", corpus / "plan.xlsx")
     result = run_cli("validate", ret)
     assert result.returncode == 0 and "Traceback" not in result.stderr  # warnings only
-    assert result.stdout.count("control-character") == 6
+    assert result.stdout.count("control-character") == 8
     cons = tmp_path / "out" / "cons.xlsx"
     cons.parent.mkdir()
     result = run_cli("consolidate", tmp_path / "in", corpus / "plan.xlsx", "--out", cons, "--as-of", TODAY)
     assert result.returncode == 0, result.stderr
     check_output_file(cons)
     found = [i for i in _issues(cons) if i["Problem"] == "control-character"]
-    assert sorted(i["Cell"] for i in found) == ["D2", "D3", "G3", "J4", "K2", "K4"]  # once each, with its cell
+    assert sorted(i["Cell"] for i in found) == ["D2", "D3", "D4", "G3", "J4", "K2", "K4", "M3"]  # once each
     assert all(i["File"] == ret.name and i["Sheet"] == LEAD for i in found)
     rows = {r[0]: r for r in _rows(cons, "All actions")[1:]}
     assert rows["1.1"][3] == "Line one\nline two (Word's line break)"  # the line break kept as a line break
     assert {"1.1", "1.2", "1.3"} <= set(rows)  # every row of the return rolled up
     assert rows["1.3"][9] == "On track"  # the status understood once cleaned
+    assert rows["1.3"][3] == "Café – £5 budget\nagreed"
     # the rest of the quarter: report, email draft, split — all valid files
     report = tmp_path / "out" / "summary.docx"
     assert run_cli("report", cons, "--out", report).returncode == 0
@@ -260,6 +263,12 @@ def test_a_word_document_bomb_is_refused(tmp_path):
     result, seconds = _limited("import", bomb, "--out", tmp_path / "out.xlsx")
     assert result.returncode == 2 and "expands to more than" in one_line_error(result.stderr) and seconds < 20
     assert not (tmp_path / "out.xlsx").exists()
+    info, actions = small_plan()  # a report template is a .docx too
+    write_plan(tmp_path / "plan.xlsx", info, actions)
+    write_consolidated(consolidate([tmp_path / "plan.xlsx"], today=dt.date(2009, 10, 9)), tmp_path / "cons.xlsx")
+    result, seconds = _limited("report", tmp_path / "cons.xlsx", "--out", tmp_path / "r.docx", "--template", bomb)
+    assert result.returncode == 2 and "expands to more than" in one_line_error(result.stderr) and seconds < 20
+    assert not (tmp_path / "r.docx").exists()
 
 
 _DTD = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">'
@@ -446,7 +455,8 @@ def test_read_only_folder_directory_output_and_missing_folder(corpus, tmp_path):
         if not mounted:
             ro.chmod(0o555)
         cases += [(("consolidate", plan, "--out", ro / "c.xlsx"), "Read-only file system" if mounted else "Permission denied"),
-                  (("new", ro / "p.xlsx", "--title", "T", "--period", "Q1", "--lead", "A"), "cannot write")]
+                  (("new", ro / "p.xlsx", "--title", "T", "--period", "Q1", "--lead", "A"), "cannot write"),
+                  (("split", plan, "--out", ro / "copies"), "cannot make folder")]
         for args, words in cases:
             result = run_cli(*args)
             assert result.returncode == 2, (args, result.stderr)

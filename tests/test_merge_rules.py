@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import os
 import shutil
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -42,7 +43,10 @@ def _rows_in(folder: Path) -> int:
     (openpyxl: not the reader under test)."""
     total = 0
     for path in sorted(folder.rglob("*.xlsx")):
-        wb = openpyxl.load_workbook(path, read_only=True)
+        try:
+            wb = openpyxl.load_workbook(path, read_only=True)
+        except zipfile.BadZipFile:
+            continue  # not a workbook at all: no rows to count
         for ws in wb.worksheets:
             if ws.title in PLAN_SHEETS:
                 continue
@@ -457,3 +461,21 @@ def test_a_real_councils_own_sheet_in_the_returns_folder_adds_no_phantom_actions
     assert set(skipped) == {"middlesbrough_cs.xlsx", "oxfordshire_14_19.xlsx"}
     assert all(s.skipped.startswith("not a planbook workbook") and s.rows > 0 for s in skipped.values())
     assert result.rows_in == len(result.actions) + result.rows_superseded + result.rows_skipped
+
+
+def test_a_return_that_cannot_be_opened_marks_the_leads_master_rows_stale(tmp_path):
+    folder = tmp_path / "in"
+    _master(folder)
+    returns = folder / "returns"
+    returns.mkdir()
+    (returns / "Jane Smith.xlsx").write_bytes(b"PK\x03\x04 a truncated download")  # corrupt
+    (returns / "DD Achievement.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(600))  # saved as .xls
+    run = Run(folder, tmp_path)
+    for ref, text in (("1.2", "Record ECM outcomes"), ("3.10", "Audit safeguarding")):
+        assert run.shows(ref, text)["Note"].startswith("Stale: lead's return unreadable")
+    errors = {e["Value"]: e for e in run.issues_of("return-unreadable")}
+    assert set(errors) == {"Jane Smith", "DD Achievement"} and all(e["Severity"] == "error" for e in errors.values())
+    assert "the master's copy of Jane Smith's actions was used" in errors["Jane Smith"]["What is wrong"]
+    assert "Excel 97-2003" in errors["DD Achievement"]["What is wrong"]
+    assert "Jane Smith.xlsx (named for Jane Smith) could not be read" in run.cli.stdout
+    assert _rows_in(folder) == len(run.actions) + run.listed() == 4

@@ -185,31 +185,36 @@ def _tool(name: str, hint: str) -> str:
     return exe
 
 
-def _start_readers(src: Path, work: Path) -> dict[str, tuple[subprocess.Popen, Path]]:
-    """Start the three readers on ``src`` at once (they are separate programs: they run side by side)."""
+def _start_readers(sources: dict[str, Path], work: Path) -> dict[str, dict[str, tuple[subprocess.Popen, Path]]]:
+    """Start the three readers on each of ``sources`` (name -> file) at once: they are separate
+    programs, so they run side by side; LibreOffice, slow to start, converts them all in one go.
+    Returns name -> reader -> (its process, the folder it writes to)."""
     node = _tool("node", "install Node.js")
     script = ROOT / "tests" / "sheetjs_dump.js"
     if not (ROOT / "node_modules" / "xlsx").is_dir():
         pytest.fail("SheetJS is not installed: run `make setup` (npm ci)")
     ssconvert = _tool("ssconvert", "run `make test` (scripts/install-system-deps.sh installs gnumeric)")
     soffice = shutil.which("soffice") or _tool("libreoffice", "run `make test`")
-    started = {}
-    for reader in READERS:
-        out = work / reader
+
+    def start(cmd: list[str], out: Path) -> tuple[subprocess.Popen, Path]:
         out.mkdir(parents=True, exist_ok=True)
-        if reader == "sheetjs":
-            cmd = [node, str(script), str(src), str(out / "cells.jsonl")]
-        elif reader == "gnumeric":
-            cmd = [ssconvert, "-S", "--export-type=Gnumeric_stf:stf_assistant",
-                   "-O", "separator=, quoting-mode=always format=raw eol=unix charset=UTF-8",
-                   str(src), str(out / "%n.csv")]
-        else:
-            cmd = [soffice, f"-env:UserInstallation=file://{work / 'lo-profile'}", "--headless", "--convert-to",
-                   "csv:Text - txt - csv (StarCalc):44,34,76,1,,1033,true,true,false,false,false,-1",
-                   "--outdir", str(out), str(src)]
-        log = open(out / "log.txt", "wb")  # noqa: SIM115 - closed when the process is waited for
-        started[reader] = (subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=out), out)
-        log.close()
+        with open(out / "log.txt", "wb") as log:
+            return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, cwd=out), out
+
+    stems = [src.stem for src in sources.values()]
+    assert len(set(stems)) == len(stems)  # LibreOffice names its CSVs after them
+    lo = start([soffice, f"-env:UserInstallation=file://{work / 'lo-profile'}", "--headless", "--convert-to",
+                "csv:Text - txt - csv (StarCalc):44,34,76,1,,1033,true,true,false,false,false,-1",
+                "--outdir", str(work / "libreoffice"), *map(str, sources.values())], work / "libreoffice")
+    started = {}
+    for name, src in sources.items():
+        out = work / name
+        started[name] = {
+            "sheetjs": start([node, str(script), str(src), str(out / "sheetjs" / "cells.jsonl")], out / "sheetjs"),
+            "gnumeric": start([ssconvert, "-S", "--export-type=Gnumeric_stf:stf_assistant",
+                               "-O", "separator=, quoting-mode=always format=raw eol=unix charset=UTF-8",
+                               str(src), str(out / "gnumeric" / "%n.csv")], out / "gnumeric"),
+            "libreoffice": lo}
     return started
 
 
@@ -343,9 +348,14 @@ def _differences(reader: str, reference: dict, sheets: dict, limit: int = 12) ->
 
 # --- fixtures and tests ----------------------------------------------------------------------
 
+#: Read together (one LibreOffice start for all of them).
+SMALL = ("plan-new", "split-copy", "imported-plan", "consolidated-small", "coordinator")
+
+
 class Workspace:
-    """Each output built once and read once by each reader (the three side by side); a reader's
-    CSV or JSON is parsed only in its own test, and big readings are let go once compared."""
+    """Each output built once and read once by each reader (side by side; the small outputs
+    all at once); a reader's CSV or JSON is parsed only in its own test, and big readings are
+    let go once compared."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -368,21 +378,23 @@ class Workspace:
     def reading(self, name: str, reader: str) -> tuple[dict, dict]:
         """(calamine's sheets, ``reader``'s sheets) of output ``name``."""
         if name not in self.outs:
-            src = self.path(name)
-            started = _start_readers(src, self.root / name / "read")
-            self.reference(name)  # while the others run
-            for who, (process, out) in started.items():
-                code = process.wait(timeout=600)
-                log = (out / "log.txt").read_text(errors="replace")[-2000:]
-                assert code == 0, f"{who} failed on {src.name} (exit {code}): {log}"
-            self.outs[name] = {who: out for who, (_, out) in started.items()}
-            self.pending[name] = set(READERS)
+            group = SMALL if name in SMALL else (name,)
+            started = _start_readers({n: self.path(n) for n in group}, self.root / f"read-{name}")
+            for n in group:
+                self.reference(n)  # while the readers run
+            for n, readers in started.items():
+                for who, (process, out) in readers.items():
+                    code = process.wait(timeout=600)
+                    log = (out / "log.txt").read_text(errors="replace")[-2000:]
+                    assert code == 0, f"{who} failed on {self.path(n).name} (exit {code}): {log}"
+                self.outs[n] = {who: out for who, (_, out) in readers.items()}
+                self.pending[n] = set(READERS)
         reference, out, src = self.reference(name), self.outs[name][reader], self.path(name)
         names = list(reference)
         sheets = (_read_sheetjs(out) if reader == "sheetjs" else
                   _read_gnumeric(out, names) if reader == "gnumeric" else _read_libreoffice(out, src, names))
         self.pending[name].discard(reader)
-        if not self.pending[name] and name != "consolidated-small":
+        if not self.pending[name] and name not in SMALL:
             del self.references[name]  # the big ones are large in memory
         return reference, sheets
 

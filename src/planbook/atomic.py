@@ -98,6 +98,19 @@ def describe_os_error(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
+def make_folder(folder: str | os.PathLike[str]) -> Path:
+    """Create ``folder`` (and its parents) for outputs; :class:`OutputError` in one line if the
+    system refuses (read-only, no permission, a file in the way, disk full)."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError as exc:
+        raise OutputError(f"cannot make folder {folder}: a file of that name is in the way") from exc
+    except OSError as exc:
+        raise OutputError(f"cannot make folder {folder}: {describe_os_error(exc)}") from exc
+    return folder
+
+
 def check_output(target: str | os.PathLike[str], *, overwrite: bool = True) -> None:
     """Raise :class:`OutputError` now if ``target`` plainly cannot be written (its folder missing
     or read-only, it is a folder, it is open in Excel, or it exists and ``overwrite`` is false),

@@ -15,6 +15,9 @@ from collections.abc import Iterable
 #: Excel's limit on the characters in one cell.
 MAX_CELL = 32_767
 BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+#: The control characters (as bytes) of :data:`BAD` in ASCII text: a quick check of ASCII text
+#: is ``len(text.encode("ascii").translate(None, CONTROL_BYTES)) == len(text)``.
+CONTROL_BYTES = bytes(range(9)) + b"\x0b\x0c" + bytes(range(14, 32))
 _LINE_BREAKS = {"\x0b": "\n", "\x0c": "\n"}  # Word's manual line break and page break: a new line
 
 

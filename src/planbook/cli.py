@@ -171,9 +171,25 @@ def _print_needs_a_person(result, limit: int = 20) -> None:
 def cmd_report(args: argparse.Namespace) -> int:
     from .report import render_report
 
-    out = render_report(args.consolidated, args.out, template=args.template)
+    out = render_report(args.consolidated, args.out, template=args.template,
+                        recommendations=args.recommendation or ())
     print(f"wrote {out}")
-    return EXIT_OK
+    code = EXIT_OK
+    if args.check_accessibility:
+        from .accessibility import check_docx
+
+        checks = check_docx(out)
+        for c in checks:
+            print(f"  {'ok  ' if c.ok else 'FAIL'} {c.name}: {c.detail}")
+        failed = [c.name for c in checks if not c.ok]
+        print(f"accessibility: {len(checks) - len(failed)} of {len(checks)} checks passed"
+              + (f"; failed: {', '.join(failed)}" if failed else ""))
+        code = EXIT_FINDINGS if failed else EXIT_OK
+    if args.pdf:
+        from .pdf import to_pdf
+
+        print(f"wrote {to_pdf(out)}")
+    return code
 
 
 def _smtp_settings(args: argparse.Namespace):
@@ -363,6 +379,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("consolidated", metavar="CONSOLIDATED.xlsx")
     p.add_argument("--out", required=True, metavar="SUMMARY.docx")
     p.add_argument("--template", metavar="T.docx", help="your own Word template (default: templates/summary.docx)")
+    p.add_argument("--recommendation", action="append", metavar="TEXT",
+                   help="a recommendation to the committee (repeat for more; default: a placeholder to edit)")
+    p.add_argument("--pdf", action="store_true", help="also write a tagged PDF beside it (needs LibreOffice)")
+    p.add_argument("--check-accessibility", action="store_true",
+                   help="check the report: language, headings, alt text, header rows, status words, contrast")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("email", help="email the rolled-up report, or save it as an unsent .eml draft")

@@ -278,7 +278,8 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
     if not chosen.plans:
         raise PlanbookError("no planbook workbooks found in the inputs (" + "; ".join(
             f"{s.file}: {s.skipped}" for _, s in plans[:3]) + ")")
-    merged = merge.merge(chosen.plans, report, full=store.full if store is not None else lambda a: a)
+    unread = [(s.file, s.skipped) for s in sources if s.skipped]  # an unreadable return named for its lead
+    merged = merge.merge(chosen.plans, report, full=store.full if store is not None else lambda a: a, unread=unread)
     actions, extras = merged.actions, merged.extra_columns
     used = Counter(a.origin.file for a in actions if a.origin)
     for plan, src in plans:

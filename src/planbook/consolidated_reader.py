@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,10 +49,11 @@ class ConsolidatedView:
         return len({c.get("Ref", "").strip().lower() for c in self.changes})
 
 
-def read_consolidated(path: str | os.PathLike[str]) -> ConsolidatedView:
+def read_consolidated(path: str | os.PathLike[str], columns: Sequence[str] | None = None) -> ConsolidatedView:
     """Every sheet planbook reads back from its own output, as header -> text rows.
 
     ``All actions`` continues on ``All actions (2)`` … when a run has more rows than a sheet holds.
+    ``columns`` keeps only those columns of ``All actions`` (quicker for a very big run).
     """
     from python_calamine import CalamineWorkbook
 
@@ -75,7 +77,7 @@ def read_consolidated(path: str | os.PathLike[str]) -> ConsolidatedView:
     if meta.get("role") != "consolidated":
         raise UnusableFileError(p, "not a consolidated workbook (run planbook consolidate first)")
 
-    def table(name: str) -> list[dict[str, str]]:
+    def table(name: str, keep: Sequence[str] | None = None) -> list[dict[str, str]]:
         rows = sheet_rows(name)
         if not rows:
             return []
@@ -83,9 +85,13 @@ def read_consolidated(path: str | os.PathLike[str]) -> ConsolidatedView:
         clean_rows(rows)  # a workbook edited by hand may hold text no document or email can (planbook.clean)
         if len(set(header)) < len(header):  # a column headed like another: the first (standard) one counts
             header = [h if h not in header[:i] else f"{h} ({i + 1})" for i, h in enumerate(header)]
+        if keep is not None:
+            cols = [(h, i) for i, h in enumerate(header) if h in keep]
+            return [{h: as_text(r[i]) if i < len(r) else "" for h, i in cols} for r in rows[1:] if any(v != "" for v in r)]
         return [{h: as_text(v) for h, v in zip(header, r)} for r in rows[1:] if any(v != "" for v in r)]
 
-    actions = [row for n in names if n == ALL_ACTIONS or n.startswith(ALL_ACTIONS + " (") for row in table(n)]
+    keep = set(columns) if columns is not None else None
+    actions = [row for n in names if n == ALL_ACTIONS or n.startswith(ALL_ACTIONS + " (") for row in table(n, keep)]
     from .changes import NOT_UPDATED
 
     rows = [c for c in table("Changes") if c.get("Ref")] if "Changes" in names else []

@@ -680,4 +680,4 @@ def _returns_table(result: Consolidation) -> _Table:
             for r in result.returns]
     return _table("Returns", ["Lead", "Return", "File", "Modified", "Actions", "Updated this period", "Errors",
                               "Email", "Other copies (not used)"], [28, 20, 30, 16, 9, 10, 8, 28, 30], rows,
-                  wrap=("Lead", "Return", "File", "Email", "Other copies (not used)"))
+                  wrap=("Lead", "Return", "File", "Other copies (not used)"))

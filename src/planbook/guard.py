@@ -118,7 +118,12 @@ _RATIO_FROM_MB, _MAX_RATIO = 64, 200
 #: Cells a sheet's grid may span (rows x columns from its far corner); a reader allocates
 #: the whole grid (calamine aborts the process when that fails).
 MAX_GRID_CELLS = 50_000_000
-_HEAD = 8192
+_HEAD = 4096
+
+
+def max_file_bytes() -> int:
+    """The largest file (on disk) a reader reads at all: the inflated limit for all its parts."""
+    return _limit_mb("PLANBOOK_MAX_INFLATE_MB", MAX_TOTAL_MB) << 20
 
 
 def check_zip(path: str | os.PathLike[str], zf: zipfile.ZipFile, data: bytes | None = None) -> None:

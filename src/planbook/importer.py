@@ -18,13 +18,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .atomic import check_output
-from .clean import MAX_CELL, clean_rows, clean_text
 from .columns import HEADER_OF_FIELD, header_key
 from .columns import field_for_header as standard_field
 from .due import UNKNOWN, fy_of, parse_due
 from .errors import PlanbookError
 from .findings import WARNING, Finding, Report
+from .atomic import check_output
+from .clean import MAX_CELL, clean_rows, clean_text
 from .guard import refuse_overwriting_inputs
 from .import_leads import LeadBook, LeadRow, split_outside_brackets, lead_key, read_aliases, split_bodies
 from .import_refs import RefMaker, as_number, depth, is_number_column, leading_section_number, number_in_text
@@ -423,6 +423,22 @@ def _heading_of(r: int, cells: list[tuple[int, str]], t: SourceTable, fields: di
     return None
 
 
+def _clean_table(table: SourceTable, file: str, report: Report) -> None:
+    """Clean text XML cannot hold (and over-long cells) as the table comes in, one finding a cell."""
+    table.heading = clean_text(table.heading)
+    table.name = clean_text(table.name)
+    for r, c, code, detail, original in clean_rows(table.rows):
+        shown = clean_text(original[:200]) + ("…" if len(original) > 200 else "")
+        if code == "control-character":
+            report.add(Finding(code, file, table.name, table.where(r, c), shown,
+                               f"the cell held {detail}, which Excel and Word cannot save",
+                               outcome="replaced by a line break (U+000B, U+000C) or a space"))
+        else:
+            report.add(Finding(code, file, table.name, table.where(r, c), shown,
+                               f"the cell holds {detail}; Excel's limit is {MAX_CELL:,}",
+                               outcome=f"cut to {MAX_CELL:,} characters; the rest was not imported"))
+
+
 def _import_status(a: Action, values: dict[str, str], col_of: dict[str, int], report: Report, file: str,
                    table: SourceTable, r: int, counters: dict[str, int]) -> None:
     """Status from a Status column or a Progress column — never invented.
@@ -433,7 +449,7 @@ def _import_status(a: Action, values: dict[str, str], col_of: dict[str, int], re
     update — reported when the column is a status column, not when it is a column of notes; a
     blank cell leaves Status blank.
     """
-    a.status, a.status_text = NO_STATUS, ""
+    a.status, a.status_text = NO_STATUS, ""  # blank: "No status given"
     progress = [values.get("progress", "").strip()]
     fld = next((f for f in ("status", PROGRESS_SPLIT, PROGRESS_NOTES) if f in col_of), None)
     text = values.get(fld, "").strip() if fld else ""
@@ -551,22 +567,6 @@ def import_plan(legacy: str | os.PathLike[str], out: str | os.PathLike[str] | No
     counters["leads_merged"] = sum(1 for row in result.leads if row.via)
     counters["lead_tabs"] = len([t for t, lead in tabs.items()])
     return result
-
-
-def _clean_table(table: SourceTable, file: str, report: Report) -> None:
-    """Clean text XML cannot hold (and over-long cells) as the table comes in, one finding a cell."""
-    table.heading = clean_text(table.heading)
-    table.name = clean_text(table.name)
-    for r, c, code, detail, original in clean_rows(table.rows):
-        shown = clean_text(original[:200]) + ("…" if len(original) > 200 else "")
-        if code == "control-character":
-            report.add(Finding(code, file, table.name, table.where(r, c), shown,
-                               f"the cell held {detail}, which Excel and Word cannot save",
-                               outcome="replaced by a line break (U+000B, U+000C) or a space"))
-        else:
-            report.add(Finding(code, file, table.name, table.where(r, c), shown,
-                               f"the cell holds {detail}; Excel's limit is {MAX_CELL:,}",
-                               outcome=f"cut to {MAX_CELL:,} characters; the rest was not imported"))
 
 
 def _give_refs(rows: list[_Row], themes: list[str], report: Report, file: str, counters: dict[str, int]) -> None:

@@ -16,7 +16,7 @@ from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid, parseaddr
 from pathlib import Path
 
-from .atomic import atomic_output
+from .atomic import atomic_output, make_folder
 from .errors import PlanbookError
 from .consolidated_reader import read_consolidated
 from .email_content import email_context
@@ -395,7 +395,7 @@ def request_updates(plan_path: str | os.PathLike[str], out_dir: str | os.PathLik
         messages.append(msg)
     if save_dir is not None:
         folder = Path(save_dir)
-        folder.mkdir(parents=True, exist_ok=True)
+        make_folder(folder)
         for req, msg in zip(requests, messages):
             req.eml = save_eml(msg, folder / f"{req.workbook.stem}.eml")
         return requests, missing

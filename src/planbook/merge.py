@@ -32,6 +32,7 @@ from pathlib import Path
 from .errors import PlanbookError
 from .findings import Finding, Report
 from .model import Action, Origin, PlanInfo
+from .names import file_stem
 from .reader import Plan
 
 #: Note values written in the ``Note`` column of All actions (each followed by details).
@@ -245,8 +246,11 @@ class Merged:
     extra_columns: list[str] = field(default_factory=list)
 
 
-def merge(pairs: list, report: Report, full: Callable[[Action], Action]) -> Merged:
-    """Merge the actions of ``pairs`` (lead copies first) by the rules above; findings to ``report``."""
+def merge(pairs: list, report: Report, full: Callable[[Action], Action],
+          unread: Sequence[tuple[str, str]] = ()) -> Merged:
+    """Merge the actions of ``pairs`` (lead copies first) by the rules above; findings to ``report``.
+    ``unread`` are the files that could not be read at all (file, why): one named after a lead
+    who sent nothing else back is that lead's return, and the master's rows are marked stale."""
     file_of = {id(p): s.label or Path(p.path).name for p, s in pairs}
     returned: dict[str, Plan] = {}  # lead -> their returned copy
     for plan, _ in pairs:
@@ -254,7 +258,7 @@ def merge(pairs: list, report: Report, full: Callable[[Action], Action]) -> Merg
             for lead in plan.tabs.values():
                 if lead:
                     returned.setdefault(lead.strip().lower(), plan)
-    unreadable = _unreadable_returns(pairs, returned, report, file_of)
+    unreadable = _unreadable_returns(pairs, returned, report, file_of, unread)
     chosen: dict[str, int] = {}  # ref (folded) -> index of its first row in actions
     more: dict[str, list[int]] = {}  # ref (folded) -> later rows kept with that ref
     actions: list[Action] = []
@@ -339,10 +343,11 @@ def _owns(action: Action, plan: Plan) -> bool:
     return bool(action.lead) and action.lead.strip().lower() == tab_lead.strip().lower()
 
 
-def _unreadable_returns(pairs: list, returned: dict[str, Plan], report: Report,
-                        file_of: dict[int, str]) -> dict[str, str]:
-    """Leads whose returned copy has no readable tab for them: lead -> why (the master's rows
-    for them will be used, marked stale)."""
+def _unreadable_returns(pairs: list, returned: dict[str, Plan], report: Report, file_of: dict[int, str],
+                        unread: Sequence[tuple[str, str]] = ()) -> dict[str, str]:
+    """Leads whose returned copy has no readable tab for them, or whose return (a file named
+    after them) could not be read at all: lead -> why (the master's rows for them will be
+    used, marked stale)."""
     masters_tabs: dict[str, Plan] = {}
     for plan, _ in pairs:
         if plan.role != "lead-copy":
@@ -364,18 +369,30 @@ def _unreadable_returns(pairs: list, returned: dict[str, Plan], report: Report,
             if key in returned:
                 used = f"{file_of[id(returned[key])]} was used"
             elif key in masters_tabs:
-                master = masters_tabs[key]
-                tabs = {t for t, owner in master.tabs.items() if owner.strip().lower() == key}
-                newest = max((a.last_updated for a in master.actions if a.last_updated and a.origin
-                              and a.origin.sheet in tabs), default=None)
-                used = (f"the master's copy of {lead}'s actions was used, and may be out of date"
-                        + (f" (its latest update: {_day(newest)})" if newest else " (never updated)"))
+                used = _stale_used(masters_tabs[key], key, lead)
                 out[key] = f"{name}: {why}"
             else:
                 used = f"none of {lead}'s actions could be rolled up from it"
             report.add(Finding("return-unreadable", name, tab, "", lead, f"{name}: {why}: {used}",
                                outcome="return not used"))
+    by_stem = {file_stem(lead, set()).casefold(): (key, lead) for key, plan in masters_tabs.items()
+               for lead in plan.tabs.values() if lead and lead.strip().lower() == key}
+    for name, why in unread:
+        key, lead = by_stem.get(Path(name).stem.strip().casefold(), ("", ""))
+        if key and key not in returned and key not in out:
+            out[key] = f"{name}: {why}"
+            report.add(Finding("return-unreadable", name, "", "", lead,
+                               f"{name} (named for {lead}) could not be read ({why}): "
+                               + _stale_used(masters_tabs[key], key, lead), outcome="return not used"))
     return out
+
+
+def _stale_used(master: Plan, key: str, lead: str) -> str:
+    tabs = {t for t, owner in master.tabs.items() if owner.strip().lower() == key}
+    newest = max((a.last_updated for a in master.actions if a.last_updated and a.origin
+                  and a.origin.sheet in tabs), default=None)
+    return (f"the master's copy of {lead}'s actions was used, and may be out of date"
+            + (f" (its latest update: {_day(newest)})" if newest else " (never updated)"))
 
 
 def _tabs_replaced(plan: Plan, returned: dict[str, Plan], unreadable: dict[str, str], report: Report,

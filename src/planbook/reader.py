@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .cellfaults import blank_key_cell, report_faults, restore, sheet_faults
-from .clean import MAX_CELL, clean_rows, clean_text
+from .clean import BAD, CONTROL_BYTES, MAX_CELL, clean_rows, clean_text
 from .columns import HEADER_OF_FIELD, REQUIRED_FIELDS, field_for_header
 from .due import BLANK_DUE, DATE, UNKNOWN, Due, fy_of, parse_due
 from .errors import UnusableFileError
 from .findings import WARNING, Finding, Report
-from .guard import check_zip, refuse_special
+from .guard import check_zip, max_file_bytes, refuse_special
 from .model import Action, Lead, Origin, PlanInfo
 from .status import normalise_status
 from .writer import GUIDE, LISTS, META, col_letter
@@ -65,23 +65,24 @@ def check_workbook_file(path: str | os.PathLike[str]) -> None:
         raise UnusableFileError(p, "is a folder, not a workbook")
     refuse_special(p)
     try:
-        with open(p, "rb") as fh:
-            head = fh.read(8)
-            if head == _OLE_MAGIC:
-                body = head + fh.read()
+        size = p.stat().st_size
+        if size > max_file_bytes():
+            raise UnusableFileError(p, f"is {size >> 20} MB, more than a workbook planbook reads "
+                                       f"({max_file_bytes() >> 20} MB): not read")
+        data = p.read_bytes()  # read once: the checks below look at the zip's directory and parts
     except OSError as exc:
         raise UnusableFileError(p, f"cannot be opened ({exc.strerror})") from exc
+    head = data[:8]
     if not head:
         raise UnusableFileError(p, "empty file (0 bytes)")
     if head == _OLE_MAGIC:
-        if _ENCRYPTED in body:
+        if _ENCRYPTED in data:
             raise UnusableFileError(p, "password-protected workbook: remove the password in Excel "
                                        "(File > Info > Protect Workbook) and try again")
         raise UnusableFileError(p, "legacy Excel 97-2003 (.xls) file: open it in Excel and Save As .xlsx")
     if not head.startswith(b"PK"):
         raise UnusableFileError(p, "not an Excel workbook (.xlsx)")
     try:
-        data = p.read_bytes()
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             names = set(zf.namelist())
             if "xl/workbook.xml" not in names:
@@ -122,15 +123,22 @@ class LoadedWorkbook:
     #: cells :meth:`rows` cleaned: (sheet, row, col, code, what was wrong, the text as it was)
     cleaned: list[tuple[str, int, int, str, str, str]] = field(default_factory=list)
 
-    def rows(self, name: str) -> list[list[object]]:
+    def rows(self, name: str, *, clean: bool = True) -> list[list[object]]:
         """A sheet's cells as Python values, row by row (made when asked for), with text XML
-        cannot hold cleaned (see planbook.clean; each such cell is noted in ``cleaned``)."""
+        cannot hold cleaned (see planbook.clean; each such cell is noted in ``cleaned``).
+        ``clean=False`` leaves that to the caller (the lead tabs: :func:`_read_rows` checks
+        each row as it reads it, which costs less than a pass of its own)."""
         try:
             rows = self.parsed[name].to_python(skip_empty_area=False)
         except Exception as exc:
             raise UnusableFileError(self.path, f"sheet {name!r} cannot be read ({type(exc).__name__})") from exc
-        self.cleaned += [(name, *change) for change in clean_rows(rows)]
+        if clean:
+            self.note_cleaned(name, 0, rows)
         return rows
+
+    def note_cleaned(self, name: str, first: int, rows: list[list[object]]) -> None:
+        """Clean ``rows`` (sheet rows ``first`` onward) in place, noting each cell changed."""
+        self.cleaned += [(name, first + r, *change) for r, *change in clean_rows(rows)]
 
 
 def load_workbook(path: str | os.PathLike[str]) -> LoadedWorkbook:
@@ -271,7 +279,7 @@ def read_plan(path: str | os.PathLike[str], *, loaded: LoadedWorkbook | None = N
     for sheet in names:
         if sheet in (GUIDE, LISTS, META):
             continue
-        rows = book.rows(sheet)
+        rows = book.rows(sheet, clean=False)
         header_row = _find_header(rows)
         if header_row is None:
             filled = sum(1 for row in rows if any(not _blank(v) for v in row))
@@ -287,8 +295,9 @@ def read_plan(path: str | os.PathLike[str], *, loaded: LoadedWorkbook | None = N
         if not tab_lead and plan.role == "lead-copy" and len(owners) == 1 and not set(tab_leads) & set(names):
             tab_lead = owners.pop()  # a lead's own copy whose tab they renamed
         plan.tabs[sheet] = tab_lead
+        book.note_cleaned(sheet, header_row, rows[header_row:header_row + 1])  # the data rows: in _read_rows
         _read_tab(plan, file, sheet, rows, header_row, tab_lead, context_year, lead_keys, theme_keys, first_ref,
-                  known_extras, strings)
+                  known_extras, strings, book)
     if plan.role == "plan":
         for tab, lead in tab_leads.items():
             if tab not in names:
@@ -323,7 +332,8 @@ def _report_cleaned(book: LoadedWorkbook, file: str, report: Report) -> None:
 
 def _read_tab(plan: Plan, file: str, sheet: str, rows: list[list[object]], header_row: int, tab_lead: str,
               context_year: int | None, lead_keys: set[str], theme_keys: set[str],
-              first_ref: dict[str, tuple[str, int, int]], known_extras: set[str], strings: dict) -> None:
+              first_ref: dict[str, tuple[str, int, int]], known_extras: set[str], strings: dict,
+              book: LoadedWorkbook | None = None) -> None:
     report = plan.report
     columns: dict[int, str] = {}  # col -> field name or "extra:<header>"
     taken: set[str] = set()
@@ -364,7 +374,7 @@ def _read_tab(plan: Plan, file: str, sheet: str, rows: list[list[object]], heade
         put = restore(rows, header_row + 1, sheet_faults(plan.path, sheet))
     since = len(report.findings)
     _read_rows(plan, file, sheet, rows, header_row, width, col_of, extra_cols, tab_lead, context_year, lead_keys,
-               theme_keys, first_ref, strings)
+               theme_keys, first_ref, strings, book)
     if put:
         report_faults(report, since, file, sheet, put,
                       {c: HEADER_OF_FIELD.get(f, f[6:]) for c, f in columns.items()})
@@ -390,7 +400,7 @@ def _unshadowed(name: str, taken: set[str]) -> str:
 def _read_rows(plan: Plan, file: str, sheet: str, rows: list[list[object]], header_row: int, width: int,
                col_of: dict[str, int], extra_cols: list[tuple[str, int]], tab_lead: str, context_year: int | None,
                lead_keys: set[str], theme_keys: set[str], first_ref: dict[str, tuple[str, int, int]],
-               strings: dict) -> None:
+               strings: dict, book: LoadedWorkbook | None = None) -> None:
     """Turn each non-empty row under the header into an :class:`Action`, checking it as it goes.
 
     This loop runs once per action in every consolidation, so it is written for speed: columns
@@ -413,6 +423,18 @@ def _read_rows(plan: Plan, file: str, sheet: str, rows: list[list[object]], head
             continue
         plan.rows_read += 1
         row = row + pad[len(row):]
+        # One quick look at the row's texts: plain ASCII with no control character and no cell
+        # longer than Excel allows (nearly every row).  Anything else is checked cell by cell.
+        v, w, x = row[c_due], row[c_status], row[c_updated]
+        joined = (f"{row[c_ref]}{row[c_theme]}{row[c_objective]}{row[c_action]}{row[c_lead]}{row[c_partners]}"
+                  f"{row[c_success]}{row[c_resources]}{row[c_progress]}{v if v.__class__ is str else ''}"
+                  f"{w if w.__class__ is str else ''}{x if x.__class__ is str else ''}")
+        if len(joined) > MAX_CELL or not (
+                len(joined.encode("ascii").translate(None, CONTROL_BYTES)) == len(joined) if joined.isascii()
+                else joined.isprintable() or not BAD.search(joined)):
+            changed = clean_rows([row])  # rare: clean it in place, and note where
+            if book is not None:
+                book.cleaned += [(sheet, r, c, code, detail, original) for _, c, code, detail, original in changed]
         # Spelled out cell by cell: in this loop, run for every action, that is twice as quick
         # as a comprehension over the columns.
         v = row[c_ref]
@@ -446,6 +468,14 @@ def _read_rows(plan: Plan, file: str, sheet: str, rows: list[list[object]], head
         for name, c in extra_cols:
             v = row[c]
             if not _blank(v):
+                if v.__class__ is str and not (v.isascii() and len(v) <= MAX_CELL and v.isprintable()):
+                    cell = [[v]]
+                    changed = clean_rows(cell)
+                    if changed:
+                        v = row[c] = cell[0][0]
+                        if book is not None:
+                            book.cleaned += [(sheet, r, c, code, detail, original)
+                                             for _, _, code, detail, original in changed]
                 extras[name] = v
         # status, due and date cells: each distinct value is understood once per tab
         # (keyed with its type, as 1, 1.0 and True are equal keys but different cells)

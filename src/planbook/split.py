@@ -6,6 +6,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
+from .atomic import make_folder
 from .errors import OutputError
 from .guard import refuse_overwriting_inputs
 from .names import file_stem
@@ -38,7 +39,7 @@ def split_read_plan(plan: Plan, out_dir: str | os.PathLike[str], *, force: bool 
 
     ``only``: write just these leads' copies (file names stay those of the full split)."""
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    make_folder(out)
     taken: set[str] = set()
     jobs = []
     for sheet, lead in plan.tabs.items():
