@@ -10,6 +10,7 @@ command -v pdftoppm >/dev/null 2>&1 || MISSING="$MISSING poppler-utils"
 command -v ssconvert >/dev/null 2>&1 || MISSING="$MISSING gnumeric"
 command -v node >/dev/null 2>&1 || MISSING="$MISSING nodejs"
 command -v npm >/dev/null 2>&1 || MISSING="$MISSING npm"
+/usr/bin/python3 -c "import uno" >/dev/null 2>&1 || MISSING="$MISSING python3-uno"
 if [ -z "$MISSING" ]; then
     exit 0
 fi

@@ -79,7 +79,8 @@ def test_conservation_every_row_in_all_actions_or_data_issues(tmp_path):
     result = run_cli("consolidate", tmp_path / "in", "--out", out, "--json", "--as-of", "2009-10-09")
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
-    assert set(summary) == {"output", "actions", "findings", "sources", "changes"}
+    assert set(summary) == {"output", "actions", "findings", "sources", "changes",
+                            "status_counts", "exceptions", "data_issues"}
 
     rows_in = sum(read_plan(p).rows_read for p in (tmp_path / "in").rglob("*.xlsx")
                   if not p.name.startswith(("~$", "budget")))

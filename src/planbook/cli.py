@@ -15,6 +15,8 @@ from . import __version__
 from .errors import PlanbookError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE, EXIT_INTERNAL = 0, 1, 2, 3
+#: The fields of one consolidate --json "data_issues" entry (the coordinator's Data issues columns).
+ISSUE_FIELDS = ("severity", "code", "file", "sheet", "cell", "message")
 
 
 def _print_findings(findings, stream=sys.stdout, limit: int | None = None) -> None:
@@ -89,6 +91,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _print_json(summary: dict) -> None:
+    """A command's --json summary, ASCII only (non-ASCII as \\u escapes): it reaches any reader
+    intact whatever the console's code page, including the coordinator workbook's macros."""
+    print(json.dumps(summary, ensure_ascii=True, indent=1))
+
+
 def _progress_printer(stream=sys.stderr):
     """A progress line on stderr: rewritten in place on a terminal, every 10% otherwise."""
     last = [-1]
@@ -117,6 +125,10 @@ def cmd_split(args: argparse.Namespace) -> int:
     from .split import split_plan
 
     copies = split_plan(args.plan, args.out, force=args.force)
+    if args.json:
+        _print_json({"output": str(args.out), "actions": sum(c.actions for c in copies),
+                     "copies": [{"lead": c.lead, "actions": c.actions, "path": str(c.path)} for c in copies]})
+        return EXIT_OK
     for c in copies:
         print(f"  {c.lead:<40} {c.actions:>4} action(s)  {c.path}")
     print(f"wrote {len(copies)} lead workbook(s) to {args.out}")
@@ -125,14 +137,20 @@ def cmd_split(args: argparse.Namespace) -> int:
 
 def cmd_consolidate(args: argparse.Namespace) -> int:
     from .consolidated_writer import consolidate_to
-    from .status import describe_counts
+    from .status import COUNT_LINES, describe_counts
 
     result = consolidate_to(args.inputs, args.out, previous=args.previous, today=args.as_of, period=args.period,
                             return_by=args.return_by, progress=None if args.json else _progress_printer())
     if args.json:
-        print(json.dumps({"output": str(args.out), "actions": len(result.actions), "findings": len(result.report),
-                          "sources": [s.to_dict() for s in result.sources], "changes": result.actions_changed},
-                         ensure_ascii=False, indent=1))
+        from .excel import issue_rows
+
+        counts = result.status_counts()
+        _print_json({"output": str(args.out), "actions": len(result.actions), "findings": len(result.report),
+                     "sources": [s.to_dict() for s in result.sources], "changes": result.actions_changed,
+                     "status_counts": {s: counts.get(s, 0) for s in COUNT_LINES},
+                     "counts_text": describe_counts(counts),
+                     "exceptions": len(result.exceptions),
+                     "data_issues": [dict(zip(ISSUE_FIELDS, row)) for row in issue_rows(result)]})
         return EXIT_OK
     used = [s for s in result.sources if not s.skipped]
     skipped = [s for s in result.sources if s.skipped]
@@ -173,22 +191,28 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     out = render_report(args.consolidated, args.out, template=args.template,
                         recommendations=args.recommendation or ())
-    print(f"wrote {out}")
+    summary: dict = {"output": str(out)}
+    say = (lambda *a: None) if args.json else print
+    say(f"wrote {out}")
     code = EXIT_OK
     if args.check_accessibility:
         from .accessibility import check_docx
 
         checks = check_docx(out)
         for c in checks:
-            print(f"  {'ok  ' if c.ok else 'FAIL'} {c.name}: {c.detail}")
+            say(f"  {'ok  ' if c.ok else 'FAIL'} {c.name}: {c.detail}")
         failed = [c.name for c in checks if not c.ok]
-        print(f"accessibility: {len(checks) - len(failed)} of {len(checks)} checks passed"
-              + (f"; failed: {', '.join(failed)}" if failed else ""))
+        say(f"accessibility: {len(checks) - len(failed)} of {len(checks)} checks passed"
+            + (f"; failed: {', '.join(failed)}" if failed else ""))
+        summary["accessibility_failed"] = failed
         code = EXIT_FINDINGS if failed else EXIT_OK
     if args.pdf:
         from .pdf import to_pdf
 
-        print(f"wrote {to_pdf(out)}")
+        summary["pdf"] = str(to_pdf(out))
+        say(f"wrote {summary['pdf']}")
+    if args.json:
+        _print_json(summary)
     return code
 
 
@@ -208,9 +232,16 @@ def cmd_email(args: argparse.Namespace) -> int:
     names = [part.get_filename() for part in msg.iter_attachments()]
     if args.save:
         path = save_eml(msg, args.save)
+        if args.json:
+            _print_json({"output": str(path), "sent": False, "to": msg["To"], "cc": msg["Cc"] or "",
+                         "attachments": names})
+            return EXIT_OK
         print(f"saved {path} (unsent draft: open it in Outlook, review, send); attachments: {', '.join(names)}")
     else:
         send([msg], _smtp_settings(args))
+        if args.json:
+            _print_json({"output": None, "sent": True, "to": msg["To"], "cc": msg["Cc"] or "", "attachments": names})
+            return EXIT_OK
         print(f"sent to {msg['To']}" + (f", cc {msg['Cc']}" if msg["Cc"] else "") + f"; attachments: {', '.join(names)}")
     return EXIT_OK
 
@@ -362,6 +393,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("plan", metavar="PLAN.xlsx")
     p.add_argument("--out", required=True, metavar="DIR")
     p.add_argument("--force", action="store_true", help="replace files that already exist")
+    p.add_argument("--json", action="store_true", help="print a JSON summary")
     p.set_defaults(func=cmd_split)
 
     p = sub.add_parser("consolidate", help="roll up plans and leads' returned workbooks into one workbook")
@@ -384,6 +416,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pdf", action="store_true", help="also write a tagged PDF beside it (needs LibreOffice)")
     p.add_argument("--check-accessibility", action="store_true",
                    help="check the report: language, headings, alt text, header rows, status words, contrast")
+    p.add_argument("--json", action="store_true", help="print a JSON summary")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("email", help="email the rolled-up report, or save it as an unsent .eml draft")
@@ -394,6 +427,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="attach FILE (default: the workbook and the summary .docx beside it)")
     p.add_argument("--subject")
     _add_smtp_options(p, "--save", "write MESSAGE.eml (unsent draft) instead of sending")
+    p.add_argument("--json", action="store_true", help="print a JSON summary")
     p.set_defaults(func=cmd_email)
 
     p = sub.add_parser("request-updates", help="split the plan and email each lead their workbook")

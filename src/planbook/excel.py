@@ -30,6 +30,7 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "pb_smtp_port": ("SMTP port (blank = default)", ""),
     "pb_smtp_security": ("SMTP security: none, starttls or ssl", "starttls"),
     "pb_smtp_user": ("SMTP user (password: PLANBOOK_SMTP_PASSWORD)", ""),
+    "pb_command": ("planbook command (used when xlwings is not there; a full path works)", "planbook"),
 }
 #: Where results are written back on the Control sheet.
 OUTPUTS: dict[str, str] = {"pb_status": "Status", "pb_counts": "Counts", "pb_output": "File produced"}
@@ -77,6 +78,15 @@ def _addresses(text: str) -> list[str]:
     return [a.strip() for a in str(text or "").replace(",", ";").split(";") if a.strip()]
 
 
+def issue_rows(result) -> list[list[str]]:
+    """The rows of the coordinator's Data issues sheet for a consolidation: every finding but the
+    informational ones, as severity, problem, file (a full path, so the sheet's links open it),
+    sheet, cell, message."""
+    paths = {Path(src.file).name: str(Path(src.file).resolve()) for src in result.sources}
+    return [[f.severity, f.code, paths.get(f.file, f.file), f.sheet, f.cell, f.message]
+            for f in result.report if f.severity != "info"]
+
+
 def run_job(job: str, settings: dict[str, str], base: str | os.PathLike[str]) -> JobResult:
     """Run one button's job with the Control-sheet ``settings``; relative paths are under ``base``."""
     base = Path(base)
@@ -96,14 +106,12 @@ def run_job(job: str, settings: dict[str, str], base: str | os.PathLike[str]) ->
         from .status import describe_counts
 
         counts = result.status_counts()
-        paths = {Path(src.file).name: str(Path(src.file).resolve()) for src in result.sources}
         return JobResult(
             status=f"Consolidated {len(result.actions)} actions from "
                    f"{sum(1 for s in result.sources if not s.skipped)} file(s) at {dt.datetime.now():%H:%M}",
             counts=describe_counts(counts),
             output=str(consolidated),
-            issues=[[f.severity, f.code, paths.get(f.file, f.file), f.sheet, f.cell, f.message]
-                    for f in result.report if f.severity != "info"])
+            issues=issue_rows(result))
     if job == "report":
         from .report import render_report
 

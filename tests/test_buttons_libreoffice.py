@@ -1,0 +1,276 @@
+"""The coordinator's buttons, clicked in a real office suite: LibreOffice Calc, headless, over UNO.
+
+LibreOffice has no xlwings, so every button takes the command-line way: the macro runs the
+``planbook`` command set on the Control sheet with ``--json``, waits, and writes the Results
+cells and the Data issues sheet.  One LibreOffice process serves every click; each click opens
+a copy of the shipped ``workbooks/Coordinator.xlsm`` with macros allowed, fills in the settings,
+runs the macro its button's form control is bound to (read from the document), and reads the
+cells back (``tests/uno_buttons.py``, run by a Python with the UNO bridge).  What the buttons wrote
+is checked against what ``planbook … --json`` reports for the same inputs, against the xlwings
+path's own Python (``planbook.excel.run_job``), and by opening the files they made.
+"""
+from __future__ import annotations
+
+import email
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from email import policy
+from pathlib import Path
+
+import pytest
+from python_calamine import CalamineWorkbook
+
+import planbook.excel as excel
+from planbook import read_plan
+from planbook.coordinator import BUTTONS
+
+from .conftest import ROOT, run_cli
+
+DRIVER = Path(__file__).with_name("uno_buttons.py")
+PLANBOOK = Path(sys.executable).with_name("planbook")  # this checkout's venv: the "full path" setting
+CLICK_TIMEOUT = 120  # a macro stuck on a message box fails the test instead of hanging it
+AS_OF = "09/10/2009"  # typed the British way in the settings cell; the CLI gets 2009-10-09
+RECIPIENTS = "a@council.example; b@council.example"
+
+
+def _uno_python() -> str:
+    """A Python that can import uno: Debian's python3-uno (make test installs it), or LibreOffice's own."""
+    candidates = [os.environ.get("PLANBOOK_UNO_PYTHON"), "/usr/bin/python3",
+                  "/usr/lib/libreoffice/program/python", "/opt/libreoffice/program/python", sys.executable]
+    for exe in filter(None, candidates):
+        if Path(exe).exists() and subprocess.run([exe, "-c", "import uno"], capture_output=True).returncode == 0:
+            return exe
+    pytest.fail("no Python with LibreOffice's UNO bridge: install python3-uno (`make test` does)")
+
+
+class Office:
+    """One headless LibreOffice listening on a pipe; ``click`` presses one button in a workbook."""
+
+    def __init__(self, soffice: str, folder: Path) -> None:
+        self.python = _uno_python()
+        self.folder = folder
+        self.pipe = f"planbook-buttons-{uuid.uuid4().hex[:8]}"
+        self.log = open(folder / "soffice.log", "w")
+        self.proc = subprocess.Popen(
+            [soffice, f"-env:UserInstallation={(folder / 'profile').as_uri()}", "--headless", "--invisible",
+             "--norestore", "--nologo", "--nodefault", f"--accept=pipe,name={self.pipe};urp;"],
+            stdout=self.log, stderr=subprocess.STDOUT)
+        self.clicks = 0
+
+    def click(self, workbook: Path, button: str, **settings: str) -> dict:
+        self.clicks += 1
+        request = self.folder / f"click-{self.clicks}.json"
+        request.write_text(json.dumps({"workbook": str(workbook), "button": button, "settings": settings}))
+        try:
+            done = subprocess.run([self.python, str(DRIVER), self.pipe, str(request)], capture_output=True,
+                                  text=True, timeout=CLICK_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.close()  # LibreOffice is stuck (a dialog waiting for a click?): nothing after this can pass
+            pytest.fail(f"the {button!r} button did not finish within {CLICK_TIMEOUT} s")
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(10)
+        self.log.close()
+
+
+@pytest.fixture(scope="module")
+def office(soffice, tmp_path_factory):
+    lo = Office(soffice, tmp_path_factory.mktemp("office"))
+    try:
+        yield lo
+    finally:
+        lo.close()
+
+
+def _coordinator_folder(demo, folder: Path) -> Path:
+    """The plan, the leads' returns and a copy of the shipped Coordinator.xlsm in one folder.  Two more
+    copies of one return are there, under names that JSON must escape (non-ASCII, an emoji, quotes, a
+    backslash): their duplicates reach Data issues with those names."""
+    folder.mkdir(parents=True)
+    shutil.copy(demo.folder / "plan.xlsx", folder / "plan.xlsx")
+    shutil.copytree(demo.folder / "returns", folder / "returns")
+    shutil.copy(folder / "returns" / "CAMHS.xlsx", folder / "returns" / "Équipe CAMHS – copie.xlsx")
+    shutil.copy(folder / "returns" / "CAMHS.xlsx", folder / "returns" / 'JW "copy" \\ 2 \U0001F600.xlsx')
+    shutil.copy(ROOT / "workbooks" / "Coordinator.xlsm", folder / "Coordinator.xlsm")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def clicked(office, demo, tmp_path_factory):
+    """Every button clicked once, in the order a coordinator works; and the CLI's view of the same inputs."""
+    # A folder name with a space and an apostrophe: the command line must quote it.
+    folder = _coordinator_folder(demo, tmp_path_factory.mktemp("buttons") / "Council's plan")
+    book = folder / "Coordinator.xlsm"
+    settings = {"pb_command": str(PLANBOOK), "pb_as_of": AS_OF, "pb_email_to": RECIPIENTS,
+                "pb_email_cc": "c@council.example"}
+    clicks = {caption: office.click(book, caption, **settings) for caption, _, _ in BUTTONS}
+    (folder / "cli").mkdir()
+    cli = run_cli("consolidate", folder / "returns", folder / "plan.xlsx", "--out", folder / "cli" / "consolidated.xlsx",
+                  "--as-of", "2009-10-09", "--json")
+    assert cli.returncode == 0, cli.stderr
+    return folder, clicks, json.loads(cli.stdout)
+
+
+def _time_stamped(status: str, prefix: str) -> None:
+    assert re.fullmatch(re.escape(prefix) + r" at \d\d:\d\d", status), status
+
+
+def test_every_button_runs_the_macro_its_control_is_bound_to(clicked):
+    _, clicks, _ = clicked
+    for caption, macro, _ in BUTTONS:
+        click = clicks[caption]
+        assert click["bindings"][caption] == click["script"]
+        assert click["script"] == f"vnd.sun.star.script:VBAProject.Planbook.{macro}?language=Basic&location=document"
+        assert not click["results"]["pb_status"].startswith(("Failed", "Running")), click["results"]
+
+
+def test_consolidate_button_writes_what_the_cli_reports(clicked):
+    folder, clicks, cli = clicked
+    results = clicks["Consolidate"]["results"]
+    used = sum(1 for s in cli["sources"] if not s["skipped"])
+    _time_stamped(results["pb_status"], f"Consolidated {cli['actions']} actions from {used} file(s)")
+    assert results["pb_counts"] == ", ".join(f"{s} {n}" for s, n in cli["status_counts"].items())
+    out = folder / "output" / "consolidated.xlsx"
+    assert results["pb_output"] == str(out)
+    sheets = CalamineWorkbook.from_path(str(out)).sheet_names
+    assert {"All actions", "Exceptions", "Data issues", "Sources"} <= set(sheets)
+
+    rows = clicks["Consolidate"]["issues"]
+    assert rows[0] == ["Severity", "Problem", "File", "Sheet", "Cell", "What is wrong", "Go to"]
+    expected = [[i[k] for k in ("severity", "code", "file", "sheet", "cell", "message")] for i in cli["data_issues"]]
+    assert len(expected) > 5 and [r[:6] for r in rows[1:]] == expected
+    assert any("Équipe CAMHS – copie.xlsx" in r[2] for r in rows[1:])  # non-ASCII came through the JSON
+    assert any('JW "copy" \\ 2 \U0001F600.xlsx' in r[2] for r in rows[1:])  # and escapes
+    for formula, issue in zip(clicks["Consolidate"]["formulas"][1:], expected):
+        target = f"{issue[2]}#'{issue[3]}'!{issue[4]}" if issue[4][:1].isalpha() else issue[2]
+        assert formula[6] == '=HYPERLINK("' + target.replace('"', '""') + '";"open")'
+
+
+def test_the_command_line_way_writes_what_the_xlwings_way_writes(clicked, tmp_path):
+    folder, clicks, _ = clicked
+    settings = {**excel.settings_from_workbook(folder / "Coordinator.xlsm"), "pb_as_of": AS_OF,
+                "pb_output_folder": str(tmp_path / "xlwings-way")}
+    job = excel.run_job("consolidate", settings, folder)
+    results = clicks["Consolidate"]["results"]
+    assert job.status[:-6] == results["pb_status"][:-6] and job.counts == results["pb_counts"]
+    assert job.issues == [r[:6] for r in clicks["Consolidate"]["issues"][1:]]
+
+
+def test_word_summary_email_and_split_buttons_make_their_files(clicked, tmp_path):
+    folder, clicks, _ = clicked
+    out = folder / "output"
+    summary = clicks["Word summary"]["results"]
+    _time_stamped(summary["pb_status"], "Word summary written")
+    assert summary["pb_output"] == str(out / "summary.docx")
+    import docx
+
+    text = "\n".join(p.text for p in docx.Document(out / "summary.docx").paragraphs)
+    assert read_plan(folder / "plan.xlsx").info.title in text
+
+    emailed = clicks["Email report"]["results"]
+    assert emailed["pb_status"] == "Email saved as a draft: open it in Outlook, review and send"
+    assert emailed["pb_output"] == str(out / "report.eml")
+    msg = email.message_from_bytes((out / "report.eml").read_bytes(), policy=policy.default)
+    assert msg["X-Unsent"] == "1" and msg["To"] == "a@council.example, b@council.example"
+    assert msg["Cc"] == "c@council.example"
+    assert sorted(p.get_filename() for p in msg.iter_attachments()) == ["consolidated.xlsx", "summary.docx"]
+
+    split = clicks["Split for leads"]["results"]
+    cli = run_cli("split", folder / "plan.xlsx", "--out", tmp_path / "cli-split", "--json")
+    assert cli.returncode == 0, cli.stderr
+    cli = json.loads(cli.stdout)
+    assert split["pb_status"] == f"Wrote {len(cli['copies'])} lead workbook(s) to send out"
+    assert split["pb_counts"] == f"{cli['actions']} actions" and split["pb_output"] == str(out / "for-leads")
+    copies = sorted(p.name for p in (out / "for-leads").glob("*.xlsx"))
+    assert copies == sorted(Path(c["path"]).name for c in cli["copies"])
+    assert sum(len(read_plan(out / "for-leads" / name).actions) for name in copies) == cli["actions"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_email_button_sends_by_smtp(clicked, office):
+    from aiosmtpd.controller import Controller
+
+    class Recorder:
+        envelopes: list = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.envelopes.append(envelope)
+            return "250 Message accepted for delivery"
+
+    folder, _, _ = clicked
+    controller = Controller(Recorder(), hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    try:
+        click = office.click(folder / "Coordinator.xlsm", "Email report", pb_command=str(PLANBOOK),
+                             pb_email_to=RECIPIENTS, pb_send_mode="Send by SMTP", pb_smtp_host="127.0.0.1",
+                             pb_smtp_port=str(controller.port), pb_smtp_security="none")
+    finally:
+        controller.stop()
+    _time_stamped(click["results"]["pb_status"], "Report emailed to a@council.example, b@council.example")
+    assert click["results"]["pb_output"] == ""
+    (envelope,) = Recorder.envelopes
+    assert sorted(envelope.rcpt_tos) == ["a@council.example", "b@council.example"]
+    msg = email.message_from_bytes(envelope.original_content, policy=policy.default)
+    assert "X-Unsent" not in msg and "consolidated.xlsx" in [p.get_filename() for p in msg.iter_attachments()]
+
+
+def test_errors_are_shown_in_the_status_cell_and_do_not_hang(clicked, office, demo, tmp_path):
+    folder, _, _ = clicked
+    book = folder / "Coordinator.xlsm"
+    started = time.monotonic()
+    # The command is missing: the message names the setting to fix.
+    missing = office.click(book, "Word summary", pb_command=str(tmp_path / "no-such" / "planbook"))
+    status = missing["results"]["pb_status"]
+    assert status.startswith("Failed: could not run the planbook command " + str(tmp_path / "no-such" / "planbook"))
+    assert "Set 'planbook command (used when xlwings is not there; a full path works)' on the Control sheet" in status
+    # Checked by the macro before anything runs.
+    no_to = office.click(book, "Email report", pb_command=str(PLANBOOK))
+    assert no_to["results"]["pb_status"] == "Failed: fill in 'Email recipients (separate with ;)' on the Control sheet"
+    # Refused by planbook itself: its one-line message, without the "planbook:" prefix.
+    again = office.click(book, "Split for leads", pb_command=str(PLANBOOK))
+    assert re.fullmatch(r"Failed: \d+ file\(s\) already exist in .*for-leads, e\.g\. .* \(use --force to replace "
+                        r"them\)", again["results"]["pb_status"]), again["results"]
+    bad_date = office.click(book, "Consolidate", pb_command=str(PLANBOOK), pb_as_of="31/02/2010")
+    assert "not a date" in bad_date["results"]["pb_status"] and "2010-02-31" in bad_date["results"]["pb_status"]
+    empty = _coordinator_folder(demo, tmp_path / "fresh")
+    first = office.click(empty / "Coordinator.xlsm", "Word summary", pb_command=str(PLANBOOK))
+    assert first["results"]["pb_status"] == "Failed: no consolidated workbook yet: click Consolidate first"
+    assert time.monotonic() - started < 60  # message boxes did not wait for a click
+
+
+def test_the_json_summaries_the_buttons_read(demo, tmp_path):
+    """report, email and consolidate --json: ASCII only (any console code page, any VBA reader)."""
+    shutil.copy(demo.files["consolidated"], tmp_path / "consolidated.xlsx")
+    report = run_cli("report", tmp_path / "consolidated.xlsx", "--out", tmp_path / "summary.docx", "--json")
+    assert report.returncode == 0, report.stderr
+    assert json.loads(report.stdout) == {"output": str(tmp_path / "summary.docx")}
+    assert (tmp_path / "summary.docx").exists()
+    mail = run_cli("email", tmp_path / "consolidated.xlsx", "--to", "Zoë Ångström <zoe@council.example>",
+                   "--save", tmp_path / "report.eml", "--json")
+    assert mail.returncode == 0, mail.stderr
+    assert mail.stdout.isascii()
+    summary = json.loads(mail.stdout)
+    assert summary["output"] == str(tmp_path / "report.eml") and summary["sent"] is False
+    assert "Zoë Ångström" in summary["to"] and summary["attachments"] == ["consolidated.xlsx", "summary.docx"]
+    failed = run_cli("report", tmp_path / "missing.xlsx", "--out", tmp_path / "x.docx", "--json")
+    assert failed.returncode == 2 and failed.stdout == "" and failed.stderr.startswith("planbook: ")
