@@ -10,6 +10,7 @@ from collections import Counter
 from typing import TYPE_CHECKING
 
 from .import_leads import lead_key
+from .status import NO_STATUS
 from .writer import NO_LEAD
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ def measures(result: ImportResult) -> dict[str, float | int]:
         "due_understood": _share(c.get("due_cells", 0) - c.get("due_not_understood", 0), c.get("due_cells", 0)),
         "status_cells": c.get("status_cells", 0),
         "status_words": c.get("status_with_word", 0),
-        "status_given": _share(sum(1 for a in actions if a.status is not None),
+        "status_given": _share(sum(1 for a in actions if a.status not in (None, NO_STATUS)),
                                c.get("status_with_word", 0)) if c.get("status_with_word") else 1.0,
         "lead_tabs": tabs_for_leads,
         "distinct_leads_normalised": len(leads_normalised),
@@ -123,7 +124,7 @@ def render_text(result: ImportResult, out: str) -> str:
              f"{m['due_cells'] - m['due_not_understood']}/{m['due_cells']}",
              f"  refs: {len(result.actions) - m['refs_generated']} from the source, {m['refs_generated']} generated"
              f" ({c.get('continuation_rows', 0)} continuation row(s))",
-             f"  statuses: {sum(1 for a in result.actions if a.status is not None)} given, "
+             f"  statuses: {sum(1 for a in result.actions if a.status not in (None, NO_STATUS))} given, "
              f"{m['status_blank']} blank (shown as 'No status given'), "
              f"{c.get('status_unrecognised', 0)} with notes but no status word",
              f"  leads: {len(result.leads)} name(s) as written -> {c.get('leads', 0)} lead(s), "

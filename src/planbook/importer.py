@@ -31,7 +31,7 @@ from .import_refs import RefMaker, as_number, depth, is_number_column, leading_s
 from .import_source import SourceTable, read_legacy
 from .model import Action, Lead, Origin, PlanInfo
 from .names import sheet_name
-from .status import normalise_status, split_status_prefix
+from .status import NO_STATUS, normalise_status, split_status_prefix
 from .writer import GUIDE, LISTS, META, NO_LEAD, col_letter, write_plan
 
 __all__ = ["ImportResult", "SourceTable", "import_plan", "parse_map", "read_legacy"]
@@ -193,6 +193,8 @@ def _status_word(text: str) -> tuple[str | None, bool]:
     if not _HAS_WORD.search(t) and not any(ch in t for ch in "\u263a\u2639\U0001f60a\U0001f641"):
         return None, False
     status = normalise_status(t)
+    if status == NO_STATUS:
+        return None, False  # "No status given" typed out: no status word
     if status is not None:
         return status, True
     status, _ = split_status_prefix(t)
@@ -450,7 +452,7 @@ def _import_status(a: Action, values: dict[str, str], col_of: dict[str, int], re
     update — reported when the column is a status column, not when it is a column of notes; a
     blank cell leaves Status blank.
     """
-    a.status, a.status_text = None, ""
+    a.status, a.status_text = NO_STATUS, ""  # blank: "No status given"
     progress = [values.get("progress", "").strip()]
     fld = next((f for f in ("status", PROGRESS_SPLIT, PROGRESS_NOTES) if f in col_of), None)
     text = values.get(fld, "").strip() if fld else ""
@@ -469,7 +471,7 @@ def _import_status(a: Action, values: dict[str, str], col_of: dict[str, int], re
                                f"no status word (Complete, On track, Slippage, Off track, Not started) in "
                                f"{text[:80]!r}", severity=WARNING,
                                outcome="Status left blank (No status given); the text is kept as Progress update"))
-    if a.status is None:
+    if a.status == NO_STATUS:
         counters["status_blank"] += 1
     a.progress = "\n".join(p for p in progress if p)
 
@@ -489,7 +491,7 @@ def import_plan(legacy: str | os.PathLike[str], out: str | os.PathLike[str] | No
     """
     src = Path(legacy)
     if out:
-        refuse_overwriting_inputs(out, [legacy], what="source")
+        refuse_overwriting_inputs(out, [legacy, *([leads] if leads else [])], what="source")
         check_output(out, overwrite=overwrite)
     overrides = parse_map(mapping)
     aliases = read_aliases(leads) if leads else {}
