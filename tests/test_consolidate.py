@@ -80,18 +80,21 @@ def test_conservation_every_row_in_all_actions_or_data_issues(tmp_path):
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
     assert set(summary) == {"output", "actions", "findings", "sources", "changes",
-                            "status_counts", "exceptions", "data_issues"}
+                            "status_counts", "counts_line", "exceptions", "data_issues"}
 
     rows_in = sum(read_plan(p).rows_read for p in (tmp_path / "in").rglob("*.xlsx")
                   if not p.name.startswith(("~$", "budget")))
     all_actions = _rows(out, "All actions")
     issues = _rows(out, "Data issues")
-    dropped = [i for i in issues if i["Problem"] in ("superseded", "duplicate-across-sources")]
-    assert rows_in == len(all_actions) + len(dropped) == 4 + 6  # master 4; copies 4 + 2 typed by Jane
-    assert summary["actions"] == len(all_actions) == 5  # 4 actions + the row with no ref (listed as missing-required)
-    dup = [i for i in issues if i["Problem"] == "duplicate-across-sources"]
-    assert [(d["File"], d["Sheet"], d["Cell"]) for d in dup] == [("Jane Smith.xlsx", "Jane Smith", "A50")]
-    assert next(r for r in all_actions if r["Ref"] == "3.10")["Lead"] == "DD Achievement"  # the owner wins
+    # the master's rows replaced by the returns are folded into one line per tab, its Value the row count
+    dropped = sum(int(i["Value"]) for i in issues if i["Problem"] == "superseded")
+    assert rows_in == len(all_actions) + dropped == 4 + 6  # master 4; copies 4 + 2 typed by Jane
+    # 4 actions + Jane's own 3.10 (a different action: a Ref collision, both kept) + the row with no ref
+    assert summary["actions"] == len(all_actions) == 6
+    clash = [i for i in issues if i["Problem"] == "ref-collision"]
+    assert sorted((d["File"], d["Sheet"], d["Cell"]) for d in clash) == [
+        ("DD Achievement.xlsx", "DD Achievement", "A2"), ("Jane Smith.xlsx", "Jane Smith", "A50")]
+    assert sorted(r["Lead"] for r in all_actions if r["Ref"] == "3.10") == ["DD Achievement", "Jane Smith"]
     skipped = {Path(s["file"]).name: s["skipped"] for s in summary["sources"] if s["skipped"]}
     assert set(skipped) == {"~$master.xlsx", "notes.docx", "budget.xlsx"}
     assert "lock file" in skipped["~$master.xlsx"] and "not a planbook workbook" in skipped["budget.xlsx"]
@@ -107,7 +110,9 @@ def test_returned_copy_wins_over_master_tab(plan_file, tmp_path):
     wb.save(tmp_path / "returns" / "Jane Smith.xlsx")
     result = consolidate([plan_file, tmp_path / "returns"], today=TODAY)
     assert next(a for a in result.actions if a.ref == "1.1").status == "Off track"
-    assert sum(1 for f in result.report if f.code == "superseded") == 4
+    superseded = [f for f in result.report if f.code == "superseded"]  # one line per master tab replaced
+    assert sorted((f.sheet, f.cell, f.value) for f in superseded) == [("DD Achievement", "A2:A3", "2"),
+                                                                      ("Jane Smith", "A2:A3", "2")]
 
 
 def test_changes_finds_status_and_due_moves(plan_file, tmp_path):
@@ -138,11 +143,16 @@ def test_summary_figures_read_by_calamine_equal_the_counts(tmp_path):
     demo = run_demo(tmp_path / "demo")
     c = demo.consolidation
     rows = CalamineWorkbook.from_path(str(demo.files["consolidated"])).get_sheet_by_name("Summary").to_python()
-    table = {r[0]: r[1] for r in rows if r and r[0] in ("Complete", "On track", "Slippage", "Off track", "Not started")}
+    from planbook.status import COUNT_LINES
+
+    table = {r[0]: r[1] for r in rows if r and r[0] in COUNT_LINES}
     counts = c.status_counts()
+    assert set(table) == set(COUNT_LINES)  # the five statuses, No status given, Status not recognised
     assert table == {s: float(counts.get(s, 0)) for s in table} and sum(table.values()) == len(c.actions) == 122
+    assert table["Status not recognised"] == 1  # the demo's lead who typed a status by hand
     theme_hdr = next(i for i, r in enumerate(rows) if r[0] == "Theme")
-    by_theme = {r[0]: r[6] for r in rows[theme_hdr + 1: theme_hdr + 7]}
+    total_col = rows[theme_hdr].index("Total")
+    by_theme = {r[0]: r[total_col] for r in rows[theme_hdr + 1: theme_hdr + 7]}
     assert sum(by_theme.values()) == 122 and by_theme["Staying Safe"] == sum(1 for a in c.actions if a.theme == "Staying Safe")
     wb = openpyxl.load_workbook(demo.files["consolidated"])
     assert str(wb["Summary"]["B6"].value).startswith("=COUNTIFS(")  # live formula for Excel users

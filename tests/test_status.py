@@ -1,6 +1,6 @@
 import pytest
 
-from planbook.status import COMPLETE, NOT_STARTED, OFF_TRACK, ON_TRACK, SLIPPAGE, normalise_status, split_status_prefix
+from planbook.status import COMPLETE, NO_STATUS, NOT_STARTED, OFF_TRACK, ON_TRACK, SLIPPAGE, normalise_status, split_status_prefix
 
 
 @pytest.mark.parametrize("word, status", [
@@ -11,7 +11,8 @@ from planbook.status import COMPLETE, NOT_STARTED, OFF_TRACK, ON_TRACK, SLIPPAGE
     ("Slippage", SLIPPAGE), ("Amber", SLIPPAGE), ("Delayed", SLIPPAGE), ("Some slippage", SLIPPAGE), ("☹", SLIPPAGE),
     ("Off track", OFF_TRACK), ("RED", OFF_TRACK), ("Unlikely to be achieved", OFF_TRACK),
     ("Weak performance", OFF_TRACK), ("At risk", OFF_TRACK),
-    ("Not started", NOT_STARTED), ("Not yet started", NOT_STARTED), ("", NOT_STARTED), (None, NOT_STARTED),
+    ("Not started", NOT_STARTED), ("Not yet started", NOT_STARTED), ("", NO_STATUS), (None, NO_STATUS),
+    ("   ", NO_STATUS), ("No status given", NO_STATUS),
 ])
 def test_every_design_word_maps_to_one_status(word, status):
     assert normalise_status(word) == status

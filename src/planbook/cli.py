@@ -9,14 +9,12 @@ import argparse
 import json
 import os
 import sys
-from collections import Counter
 from collections.abc import Sequence
 
 from . import __version__
 from .errors import PlanbookError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE, EXIT_INTERNAL = 0, 1, 2, 3
-STATUS_ORDER = ("Complete", "On track", "Slippage", "Off track", "Not started")
 #: The fields of one consolidate --json "data_issues" entry (the coordinator's Data issues columns).
 ISSUE_FIELDS = ("severity", "code", "file", "sheet", "cell", "message")
 
@@ -43,24 +41,30 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from .reader import read_plan
+    from .status import describe_counts, tally
 
     plan = read_plan(args.plan)
+    if not plan.has_metadata:
+        raise PlanbookError(f"{args.plan} is not a planbook workbook (no planbook metadata): bring it in with "
+                            f"`planbook import {args.plan} --out plan.xlsx`, then validate that")
     report = plan.report
     if args.json:
         print(json.dumps({"file": plan.path, "actions": len(plan.actions),
                           "findings": [f.to_dict() for f in report]}, ensure_ascii=False, indent=1))
     else:
-        counts = Counter(a.status_shown for a in plan.actions)
+        counts = tally(a.status for a in plan.actions)
         print(f"{plan.path}: {len(plan.actions)} actions on {len(plan.tabs)} lead tab(s); "
               f"{len(report.errors)} error(s), {len(report.warnings)} warning(s)")
-        if counts:
-            print("  " + ", ".join(f"{k or 'blank'}: {v}" for k, v in counts.most_common()))
+        if plan.actions:
+            print("  " + describe_counts(counts, ": "))
         _print_findings(report)
     return EXIT_OK if report.ok else EXIT_FINDINGS
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
+
+    from .status import describe_counts
 
     result = run_demo(args.out)
     plan = result.plan
@@ -73,8 +77,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
         counts = c.status_counts()
         print(f"Consolidated {len(c.actions)} actions from {sum(1 for s in c.sources if not s.skipped)} file(s) "
               f"(leads' returns + the master for leads who did not return): "
-              + ", ".join(f"{s} {counts.get(s, 0)}" for s in ("Complete", "On track", "Slippage", "Off track", "Not started")))
-        print(f"  {len(c.exceptions)} exception(s), {len(c.changes or [])} change(s) since last quarter")
+              + describe_counts(counts))
+        print(f"  {len(c.exceptions)} exception(s); {c.actions_changed} action(s) changed since last quarter, "
+              f"{len(c.not_updated)} not updated (commentary as last quarter's)")
+    if result.tracker is not None:
+        print("Returns:")
+        _print_tracker(result.tracker)
+        print(f"  saved {len(result.reminders.messages)} reminder(s) and {len(result.receipts.messages)} receipt(s) "
+              "as unsent drafts")
     print("Files:")
     for label, path in result.files.items():
         print(f"  {label:<14} {os.path.abspath(path)}")
@@ -127,17 +137,19 @@ def cmd_split(args: argparse.Namespace) -> int:
 
 def cmd_consolidate(args: argparse.Namespace) -> int:
     from .consolidated_writer import consolidate_to
+    from .status import describe_counts
 
     result = consolidate_to(args.inputs, args.out, previous=args.previous, today=args.as_of, period=args.period,
-                            progress=None if args.json else _progress_printer())
-    changes = len(result.changes) if result.changes is not None else 0
+                            return_by=args.return_by, progress=None if args.json else _progress_printer())
     if args.json:
         from .excel import issue_rows
+        from .status import COUNT_LINES
 
         counts = result.status_counts()
         _print_json({"output": str(args.out), "actions": len(result.actions), "findings": len(result.report),
-                     "sources": [s.to_dict() for s in result.sources], "changes": changes,
-                     "status_counts": {s: counts.get(s, 0) for s in STATUS_ORDER},
+                     "sources": [s.to_dict() for s in result.sources], "changes": result.actions_changed,
+                     "status_counts": {s: counts.get(s, 0) for s in COUNT_LINES},
+                     "counts_line": describe_counts(counts),
                      "exceptions": len(result.exceptions),
                      "data_issues": [dict(zip(ISSUE_FIELDS, row)) for row in issue_rows(result)]})
         return EXIT_OK
@@ -145,31 +157,86 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
     skipped = [s for s in result.sources if s.skipped]
     counts = result.status_counts()
     print(f"Consolidated {len(result.actions)} actions from {len(used)} file(s) into {args.out}")
-    print("  " + ", ".join(f"{s}: {counts.get(s, 0)}" for s in STATUS_ORDER))
+    print("  " + describe_counts(counts, ": "))
     print(f"  {len(result.exceptions)} exception(s); {len(result.report.errors)} data error(s), "
           f"{len(result.report.warnings)} warning(s) on the Data issues sheet"
-          + (f"; {changes} change(s) since {args.previous}" if args.previous else ""))
+          + (f"; {result.actions_changed} action(s) changed since {args.previous}, {len(result.not_updated)} "
+             "not updated (commentary as last time)" if args.previous else ""))
     for s in skipped:
-        print(f"  skipped {s.file}: {s.skipped}")
+        if not s.skipped.startswith("superseded by "):  # said below, with the copy used
+            print(f"  skipped {s.file}: {s.skipped}")
+    _print_needs_a_person(result)
     return EXIT_OK
+
+
+def _print_needs_a_person(result, limit: int = 20) -> None:
+    """What a person must act on, with its cells: two copies from one lead, Ref collisions,
+    unreadable returns, rows missing from a lead's return, copies of another plan."""
+    from .merge import NEEDS_A_PERSON
+
+    for line in result.notices:
+        print(f"  {line}")
+    wanted = [f for f in result.report if f.code in NEEDS_A_PERSON and f.code != "superseded-copy"]
+    wanted.sort(key=lambda f: (f.severity != "error", NEEDS_A_PERSON.index(f.code)))
+    if wanted:
+        print(f"Needs a person ({len(wanted)}):")
+    for f in wanted[:limit]:
+        where = "!".join(p for p in (f.file, f.sheet, f.cell) if p)
+        print(f"  {where}: {f.severity}: {f.message}")
+    if len(wanted) > limit:
+        print(f"  … and {len(wanted) - limit} more on the Data issues sheet")
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     from .report import render_report
 
-    out = render_report(args.consolidated, args.out, template=args.template)
+    out = render_report(args.consolidated, args.out, template=args.template,
+                        recommendations=args.recommendation or ())
     if args.json:
-        _print_json({"output": str(out)})
-        return EXIT_OK
+        return _report_json(args, out)
     print(f"wrote {out}")
-    return EXIT_OK
+    code = EXIT_OK
+    if args.check_accessibility:
+        from .accessibility import check_docx
+
+        checks = check_docx(out)
+        for c in checks:
+            print(f"  {'ok  ' if c.ok else 'FAIL'} {c.name}: {c.detail}")
+        failed = [c.name for c in checks if not c.ok]
+        print(f"accessibility: {len(checks) - len(failed)} of {len(checks)} checks passed"
+              + (f"; failed: {', '.join(failed)}" if failed else ""))
+        code = EXIT_FINDINGS if failed else EXIT_OK
+    if args.pdf:
+        from .pdf import to_pdf
+
+        print(f"wrote {to_pdf(out)}")
+    return code
+
+
+def _report_json(args: argparse.Namespace, out) -> int:
+    """report --json: the files written and, when asked, the accessibility checks."""
+    summary: dict = {"output": str(out)}
+    code = EXIT_OK
+    if args.check_accessibility:
+        from .accessibility import check_docx
+
+        checks = check_docx(out)
+        summary["accessibility"] = [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in checks]
+        code = EXIT_FINDINGS if any(not c.ok for c in checks) else EXIT_OK
+    if args.pdf:
+        from .pdf import to_pdf
+
+        summary["pdf"] = str(to_pdf(out))
+    _print_json(summary)
+    return code
 
 
 def _smtp_settings(args: argparse.Namespace):
     from .mailer import SmtpSettings
 
     security = "ssl" if args.ssl else "starttls" if args.starttls else "none"
-    return SmtpSettings(host=args.smtp_host, port=args.smtp_port, security=security, user=args.smtp_user)
+    return SmtpSettings(host=args.smtp_host, port=args.smtp_port, security=security, user=args.smtp_user,
+                        timeout=args.smtp_timeout)
 
 
 def cmd_email(args: argparse.Namespace) -> int:
@@ -195,15 +262,27 @@ def cmd_email(args: argparse.Namespace) -> int:
 
 
 def cmd_request_updates(args: argparse.Namespace) -> int:
-    from .mailer import request_updates
+    from .mailer import one_line, request_updates
 
     smtp = None if args.save_dir else _smtp_settings(args)
     requests, missing = request_updates(args.plan, args.out, args.return_by, sender=args.sender, smtp=smtp,
-                                        save_dir=args.save_dir, force=args.force)
+                                        save_dir=args.save_dir, force=args.force, only_unsent=args.only_unsent)
     for r in requests:
-        print(f"  {r.lead:<40} {r.email:<36} {r.eml or 'sent'}")
+        print(f"  {one_line(r.lead):<40} {r.email:<36} {r.eml or 'sent'}")
     verb = "saved" if args.save_dir else "sent"
     print(f"{verb} {len(requests)} update request(s); workbooks in {args.out}")
+    if args.only_unsent:
+        from .mailer import lead_key, read_sent_log
+
+        now = {lead_key(r.lead) for r in requests}
+        log = [row for key, row in read_sent_log(args.out, args.return_by).items() if key not in now]
+        earlier = [row["lead"] for row in log if row.get("confirmed") != "no"]
+        unsure = [row["lead"] for row in log if row.get("confirmed") == "no"]
+        if earlier:
+            print(f"not asked again (sent before, in the sent log): {', '.join(earlier)}")
+        if unsure:
+            print(f"not asked again, but never confirmed by the server (check with them; to ask again, delete "
+                  f"their line from the sent log in {args.out}): {', '.join(unsure)}")
     if missing:
         print(f"planbook: {len(missing)} lead(s) have no email address on the Lists sheet and were NOT asked: "
               f"{', '.join(missing)}", file=sys.stderr)
@@ -212,31 +291,85 @@ def cmd_request_updates(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from .import_leads import write_leads_csv
+    from .import_summary import render_text
     from .importer import import_plan
 
     result = import_plan(args.legacy, args.out, mapping=args.map or [], title=args.title, period=args.period or "",
-                         overwrite=args.force)
+                         overwrite=args.force, leads=args.leads)
+    if args.write_leads:
+        write_leads_csv(args.write_leads, result.leads)
     if args.json:
         print(json.dumps({**result.to_dict(), "output": str(args.out)}, ensure_ascii=False, indent=1))
         return EXIT_OK
-    dues = [a for a in result.actions if a.due.text]
-    understood = sum(1 for a in dues if a.due.understood)
-    print(f"Imported {result.source}: {result.rows_in} row(s) read, {len(result.actions)} action(s) written to {args.out}")
-    print(f"  {len(result.info.themes)} theme(s), {len(result.info.leads)} lead tab(s); "
-          f"due dates understood: {understood}/{len(dues)}")
-    print("  mapping: " + "; ".join(f"{k} -> {v}" for k, v in result.mapping.items()))
-    by_code: dict[str, int] = {}
-    for f in result.report:
-        by_code[f.code] = by_code.get(f.code, 0) + 1
-    if by_code:
-        print("  report: " + ", ".join(f"{n} {code}" for code, n in sorted(by_code.items())))
+    print(render_text(result, str(args.out)))
     _print_findings([f for f in result.report if f.severity != "info"], limit=15)
     return EXIT_OK
 
 
-def _add_smtp_options(p: argparse.ArgumentParser, save_flag: str, save_help: str) -> None:
+def _print_tracker(tracker) -> None:
+    print(f"{tracker.title or 'Plan'} ({tracker.period or 'no period'}): {tracker.sentence()}")
+    for r in tracker.leads:
+        when = f"{r.modified:%d/%m/%Y %H:%M}" if r.modified else ""
+        print(f"  {r.state:<21} {r.lead:<32} {os.path.basename(r.file) or '-':<28} {when:<16} "
+              f"{r.updated:>3}/{r.actions:<3} updated  {len(r.errors)} error(s)")
+        for other in r.other_files:
+            print(f"      also returned {other} (older: not used)")
+    for file, why in tracker.skipped:
+        print(f"  skipped {file}: {why}")
+
+
+def cmd_returns(args: argparse.Namespace) -> int:
+    from .returns import track_returns
+
+    tracker = track_returns(args.plan, args.returns, return_by=args.return_by)
+    if args.json:
+        print(json.dumps(tracker.to_dict(), ensure_ascii=False, indent=1))
+    else:
+        _print_tracker(tracker)
+    return EXIT_OK
+
+
+def _print_mail_run(run, what: str, args: argparse.Namespace) -> int:
+    if args.json:
+        print(json.dumps(run.to_dict(), ensure_ascii=False, indent=1))
+    else:
+        if run.tracker is not None:
+            _print_tracker(run.tracker)
+        verb = "would send" if run.dry_run else "saved" if getattr(args, "save_dir", None) else "sent"
+        for m in run.messages:
+            where = f" -> {m.eml}" if m.eml else ""
+            print(f"  {what} to {m.to} ({', '.join(m.leads)}; {', '.join(m.reasons)}): "
+                  f"{len(m.attachments)} attachment(s), {len(m.problems)} problem(s) listed{where}")
+        print(f"{verb} {len(run.messages)} {what}(s)")
+    if run.no_email:
+        print(f"planbook: {len(run.no_email)} lead(s) have no email address on the Lists sheet and were NOT "
+              f"messaged: {', '.join(run.no_email)}", file=sys.stderr)
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def cmd_chase(args: argparse.Namespace) -> int:
+    from .chasing import chase
+
+    smtp = _smtp_settings(args) if args.smtp_host and not args.dry_run else None
+    run = chase(args.plan, args.returns, return_by=args.return_by, sender=args.sender, smtp=smtp,
+                save_dir=args.save_dir, copies_dir=args.copies, dry_run=args.dry_run)
+    return _print_mail_run(run, "reminder", args)
+
+
+def cmd_receipts(args: argparse.Namespace) -> int:
+    from .chasing import receipts
+
+    smtp = _smtp_settings(args) if args.smtp_host and not args.dry_run else None
+    run = receipts(args.consolidated, sender=args.sender, smtp=smtp, save_dir=args.save_dir, plan=args.plan,
+                   dry_run=args.dry_run)
+    return _print_mail_run(run, "receipt", args)
+
+
+def _add_smtp_options(p: argparse.ArgumentParser, save_flag: str, save_help: str, dry_run: bool = False) -> None:
     p.add_argument("--from", dest="sender", metavar="ADDR", help="sender address (default: the plan's coordinator)")
-    where = p.add_mutually_exclusive_group(required=True)
+    where = p.add_mutually_exclusive_group(required=not dry_run)
     where.add_argument("--smtp-host", metavar="HOST")
     where.add_argument(save_flag, metavar="PATH", help=save_help)
     p.add_argument("--smtp-port", type=int, metavar="PORT")
@@ -244,6 +377,10 @@ def _add_smtp_options(p: argparse.ArgumentParser, save_flag: str, save_help: str
     sec.add_argument("--starttls", action="store_true")
     sec.add_argument("--ssl", action="store_true")
     p.add_argument("--smtp-user", metavar="USER", help="login user; the password comes from PLANBOOK_SMTP_PASSWORD")
+    p.add_argument("--smtp-timeout", type=float, default=60.0, metavar="SECONDS",
+                   help="give up on a server that does not answer a step within this time (default 60)")
+    if dry_run:
+        p.add_argument("--dry-run", action="store_true", help="show who would get what; send and save nothing")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -280,6 +417,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--previous", metavar="PREV.xlsx", help="the last consolidation, to report what changed")
     p.add_argument("--period", help="reporting period (default: from the plans)")
     p.add_argument("--as-of", type=_date_arg, metavar="YYYY-MM-DD", help="date for overdue checks (default: today)")
+    p.add_argument("--return-by", type=_date_arg, metavar="YYYY-MM-DD",
+                   help="returns modified after this date are marked late on the Returns sheet")
     p.add_argument("--json", action="store_true", help="print a JSON summary")
     p.set_defaults(func=cmd_consolidate)
 
@@ -287,6 +426,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("consolidated", metavar="CONSOLIDATED.xlsx")
     p.add_argument("--out", required=True, metavar="SUMMARY.docx")
     p.add_argument("--template", metavar="T.docx", help="your own Word template (default: templates/summary.docx)")
+    p.add_argument("--recommendation", action="append", metavar="TEXT",
+                   help="a recommendation to the committee (repeat for more; default: a placeholder to edit)")
+    p.add_argument("--pdf", action="store_true", help="also write a tagged PDF beside it (needs LibreOffice)")
+    p.add_argument("--check-accessibility", action="store_true",
+                   help="check the report: language, headings, alt text, header rows, status words, contrast")
     p.add_argument("--json", action="store_true", help="print a JSON summary")
     p.set_defaults(func=cmd_report)
 
@@ -307,6 +451,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--return-by", required=True, type=_date_arg, metavar="YYYY-MM-DD")
     p.add_argument("--force", action="store_true", help="replace workbooks already in DIR")
     _add_smtp_options(p, "--save-dir", "write one .eml per lead into this folder instead of sending")
+    p.add_argument("--only-unsent", action="store_true",
+                   help="after a send that stopped part way: ask only the leads not in DIR's sent log")
     p.set_defaults(func=cmd_request_updates)
 
     p = sub.add_parser("import", help="import a plan kept in Word, Excel or CSV in its own layout")
@@ -317,8 +463,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--title", help="plan title (default: the document's title)")
     p.add_argument("--period", help='reporting period, e.g. "Q1 2009/10"')
     p.add_argument("--force", action="store_true", help="replace PLAN.xlsx if it exists")
+    p.add_argument("--leads", metavar="FILE", help="CSV of lead aliases: name as written, lead to use")
+    p.add_argument("--write-leads", metavar="FILE",
+                   help="write every lead name as written and the lead it went to (a --leads file to edit)")
     p.add_argument("--json", action="store_true", help="print the import report as JSON")
     p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("returns", help="which leads have returned their update, and with how many errors")
+    p.add_argument("plan", metavar="PLAN.xlsx")
+    p.add_argument("returns", metavar="RETURNS", help="the folder the leads' returned workbooks are saved in")
+    p.add_argument("--return-by", type=_date_arg, metavar="YYYY-MM-DD", help="returns modified after this are late")
+    p.add_argument("--json", action="store_true", help="print the tracker as JSON")
+    p.set_defaults(func=cmd_returns)
+
+    p = sub.add_parser("chase", help="remind leads who have not returned, or whose return has errors")
+    p.add_argument("plan", metavar="PLAN.xlsx")
+    p.add_argument("returns", metavar="RETURNS", help="the folder the leads' returned workbooks are saved in")
+    p.add_argument("--return-by", type=_date_arg, metavar="YYYY-MM-DD")
+    p.add_argument("--copies", metavar="DIR", help="the folder the leads' copies were sent from (attached again)")
+    p.add_argument("--json", action="store_true", help="print what was done as JSON")
+    _add_smtp_options(p, "--save-dir", "write one .eml draft per lead into this folder instead of sending", dry_run=True)
+    p.set_defaults(func=cmd_chase)
+
+    p = sub.add_parser("receipts", help="send each lead who returned a receipt: their counts, changes, problems")
+    p.add_argument("consolidated", metavar="CONSOLIDATED.xlsx")
+    p.add_argument("--plan", metavar="PLAN.xlsx", help="the master plan, for leads' addresses (default: the consolidation's)")
+    p.add_argument("--json", action="store_true", help="print what was done as JSON")
+    _add_smtp_options(p, "--save-dir", "write one .eml draft per lead into this folder instead of sending", dry_run=True)
+    p.set_defaults(func=cmd_receipts)
 
     p = sub.add_parser("demo", help="build the demo plan from bundled example data")
     p.add_argument("--out", default="demo-output", metavar="DIR")
@@ -326,16 +498,95 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Options holding text for the outputs (not paths): characters no workbook, document or
+#: email can hold are replaced, with a warning.
+_TEXT_OPTIONS = ("title", "period", "lead", "theme", "coordinator", "subject")
+
+
+def _clean_text_options(args: argparse.Namespace) -> None:
+    from .clean import clean_text, describe, has_bad
+
+    for name in _TEXT_OPTIONS:
+        value = getattr(args, name, None)
+        values = value if isinstance(value, list) else [value]
+        cleaned = []
+        for v in values:
+            if isinstance(v, str) and has_bad(v):
+                new = " ".join(clean_text(v).split())
+                print(f"planbook: warning: control-character: --{name.replace('_', '-')} {new!r} held {describe(v)}, "
+                      "which Excel and Word cannot save; replaced by a space", file=sys.stderr)
+                v = new
+            cleaned.append(v)
+        if isinstance(value, (list, str)):
+            setattr(args, name, cleaned if isinstance(value, list) else cleaned[0])
+
+
+def _not_utf8(argv: Sequence[str]) -> str | None:
+    """The first argument that is not valid UTF-8 (Python holds its bad bytes as surrogates)."""
+    for arg in argv:
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            return arg.encode("utf-8", "surrogateescape").decode("ascii", "backslashreplace")
+    return None
+
+
+def _interrupt_on_termination() -> None:
+    """SIGTERM and SIGHUP stop a run as Ctrl-C does: temporary files are removed, helper
+    processes stopped, and no output is left half-written."""
+    import signal
+
+    def stop(signum, frame):
+        raise KeyboardInterrupt
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            try:
+                signal.signal(getattr(signal, name), stop)
+            except (ValueError, OSError):  # not the main thread
+                pass
+
+
+def _stop_helpers_and_tidy() -> None:
+    """After an interruption: stop helper processes still running and remove the temporary
+    files this run made (whatever moment the interruption came at)."""
+    import multiprocessing
+
+    from .atomic import remove_own_temporaries
+
+    for child in multiprocessing.active_children():
+        child.kill()
+        child.join()
+    remove_own_temporaries()
+
+
+def _quiet_unraisable(unraisable) -> None:
+    """An error Python can only print as "Exception ignored in …" — a library's half-written file
+    failing again to flush as it is freed after the disk filled up — is not shown: the run
+    has already said, in one line, why the output could not be written."""
+    if isinstance(unraisable.exc_value, OSError) and not os.environ.get("PLANBOOK_DEBUG"):
+        return
+    sys.__unraisablehook__(unraisable)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code (never lets a traceback reach the user)."""
     parser = build_parser()
+    bad = _not_utf8(sys.argv[1:] if argv is None else argv)
+    if bad is not None:
+        print(f"planbook: an argument is not valid UTF-8 (rename the file or retype it): {bad}", file=sys.stderr)
+        return EXIT_UNUSABLE
     args = parser.parse_args(argv)
+    _interrupt_on_termination()
+    sys.unraisablehook = _quiet_unraisable
     try:
+        _clean_text_options(args)
         return args.func(args)
     except PlanbookError as exc:
         print(f"planbook: {exc}", file=sys.stderr)
         return EXIT_UNUSABLE
     except KeyboardInterrupt:
+        _stop_helpers_and_tidy()
         print("planbook: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # output piped into `head` and closed: not an error

@@ -1,14 +1,8 @@
 """Roll up every lead's actions into one consolidated plan.
 
 Inputs are any mix of master workbooks (many lead tabs), leads' returned copies, and folders
-of them.  Merge rules, keyed on Ref:
-
-* a lead's returned copy wins over the master's tab for that lead (the master's rows are
-  listed as ``superseded``);
-* the same Ref from two sources: the copy whose source belongs to the action's Lead wins;
-  otherwise the first read (returned copies before masters); the other is listed as
-  ``duplicate-across-sources``.  The same Ref twice in one file is the reader's
-  ``duplicate-ref`` error: both rows are kept, as ``validate`` shows them.
+of them.  The merge rules (which inputs belong to the plan, which copy wins, what is flagged
+for the committee) are in :mod:`planbook.merge`.
 
 Nothing is lost: every non-empty input row is in ``actions`` or has a finding saying why not.
 """
@@ -25,16 +19,17 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import parallel
+from . import merge, parallel
 from .bulk import gc_paused
-from .changes import Change, compare_with_previous
+from .changes import Change, compare
 from .due import parse_due
 from .errors import PlanbookError, UnusableFileError
 from .findings import Finding, Report
+from .guard import special_kind
 from .model import Action, Origin
 from .reader import LoadedWorkbook, Plan, load_workbook, read_plan
 from .spill import SpillStore
-from .status import FINISHED, NOT_STARTED, OFF_TRACK, SLIPPAGE
+from .status import FINISHED, NO_STATUS, OFF_TRACK, SLIPPAGE, tally
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 #: Past this many rows, long texts wait on disk (see planbook.spill) to keep memory flat.
@@ -56,6 +51,7 @@ class Source:
     modified: str = ""
     skipped: str = ""  # reason, when the file was not used
     rows_with_findings: int = 0
+    label: str = ""  # the file as cell pointers name it: its name, or its relative path if names clash
 
     def to_dict(self) -> dict:
         return {"file": self.file, "lead": self.lead, "rows": self.rows, "findings": self.findings,
@@ -82,15 +78,33 @@ class Consolidation:
     sources: list[Source]
     extra_columns: list[str] = field(default_factory=list)
     exceptions: list[Exception_] = field(default_factory=list)
-    changes: list[Change] | None = None
+    changes: list[Change] | None = None  # real changes since ``previous`` (None: no --previous)
+    not_updated: list[Change] = field(default_factory=list)  # commentary as it was last period
+    directions: list[str] | None = None  # each action's direction of travel (None: no --previous)
     rows_in: int = 0
+    #: Input rows not in ``actions``: replaced by another copy of the same action (listed as
+    #: ``superseded`` or ``duplicate-across-sources``), or in a file set aside (``superseded-copy``,
+    #: ``other-plan``, ``not-a-planbook``).  rows_in = len(actions) + rows_superseded + rows_skipped.
+    rows_superseded: int = 0
+    rows_skipped: int = 0
+    #: Lines for the command line's summary ("Jane Smith returned 2 copies: used …, not …").
+    notices: list[str] = field(default_factory=list)
     previous: str = ""
     store: SpillStore | None = None
     coordinator: str = ""
     coordinator_email: str = ""
+    leads: list = field(default_factory=list)  # the plans' leads (Lead, with email), for receipts
+    returns: list = field(default_factory=list)  # planbook.returns.LeadReturn per lead: who returned
 
     def status_counts(self) -> Counter:
-        return Counter(a.status_shown or NOT_STARTED for a in self.actions)
+        """Actions by line of :data:`planbook.status.COUNT_LINES` (no status given and not
+        recognised are lines of their own): the counts sum to the number of actions."""
+        return tally(a.status for a in self.actions)
+
+    @property
+    def actions_changed(self) -> int:
+        """How many actions changed since ``previous`` (new and removed ones included)."""
+        return len({c.ref.strip().lower() for c in self.changes or ()})
 
     def full(self, action: Action) -> Action:
         """The action with all its texts (they may be waiting on disk for a very large run)."""
@@ -104,14 +118,17 @@ def expand_inputs(inputs: Iterable[str | os.PathLike[str]]) -> tuple[list[Path],
     for item in inputs:
         path = Path(item)
         if path.is_dir():
-            candidates = sorted(p for p in path.rglob("*") if p.is_file())
+            candidates = sorted(p for p in path.rglob("*") if p.is_file() or special_kind(p))
         elif path.exists():
             candidates = [path]
         else:
             skipped.append(Source(str(path), skipped="file not found"))
             continue
         for p in candidates:
-            if p.name.startswith("~$"):
+            kind = special_kind(p)  # a FIFO or device: never opened (reading one blocks or never ends)
+            if kind:
+                skipped.append(Source(str(p), skipped=f"{kind}, not a file: not read"))
+            elif p.name.startswith("~$"):
                 skipped.append(Source(str(p), skipped="Office lock file (the workbook is open in Excel)"))
             elif p.name.startswith(".") and path.is_dir():
                 continue  # hidden files in a folder (.DS_Store, our own temp files)
@@ -136,16 +153,6 @@ def _fingerprint(path: Path) -> tuple[str, str]:
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     mtime = dt.datetime.fromtimestamp(path.stat().st_mtime).replace(microsecond=0).isoformat(sep=" ")
     return digest, mtime
-
-
-def _row_of(cell: str) -> int:
-    digits = "".join(ch for ch in cell if ch.isdigit())
-    return int(digits) if digits and cell[:1].isalpha() else 0
-
-
-def _cell_of(plan_file: str, action: Action) -> tuple[str, str, str]:
-    o = action.origin
-    return (o.file, o.sheet, f"A{o.row}") if o else (plan_file, "", "")
 
 
 #: From this many input files, a forked worker reads some of them (see planbook.parallel).
@@ -218,10 +225,11 @@ def _unpack_read(data: bytes) -> _Read:
 def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.PathLike[str] | None = None,
                 today: dt.date | None = None, period: str | None = None, title: str | None = None,
                 exclude: Iterable[str | os.PathLike[str]] = (), progress: Progress | None = None,
-                spill_over: int | None = SPILL_OVER) -> Consolidation:
+                spill_over: int | None = SPILL_OVER, return_by: dt.date | None = None) -> Consolidation:
     """Read every input and merge them into one :class:`Consolidation` (nothing written yet).
 
     Past ``spill_over`` rows the actions' long texts are kept in a temporary file, not memory.
+    ``return_by`` marks returned copies modified after it as late on the Returns sheet.
     """
     today = today or dt.date.today()
     files, sources = expand_inputs(inputs)
@@ -231,14 +239,15 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
     plans: list[tuple[Plan, Source]] = []
     store: SpillStore | None = None
     rows_so_far, spilled_plans = 0, 0
+    shown = merge.display_names(inputs, files)
     for i, (path, (sha256, modified, plan, reason)) in enumerate(zip(files, _read_all(files)), start=1):
         if progress:
             progress(i, len(files), str(path))
-        src = Source(str(path), sha256=sha256, modified=modified)
+        src = Source(shown[path][0], sha256=sha256, modified=modified)
         if plan is None:
             src.skipped = reason
             sources.append(src)
-            report.add(Finding("file-skipped", path.name, "", "", "", f"{path.name} was not read: {reason}",
+            report.add(Finding("file-skipped", shown[path][0], "", "", "", f"{shown[path][0]} was not read: {reason}",
                                outcome="file skipped"))
             continue
         src.role = plan.role
@@ -256,74 +265,49 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
     if not plans:
         raise PlanbookError("no planbook workbooks found in the inputs" +
                             (f" ({len(sources)} file(s) skipped: {sources[0].file}: {sources[0].skipped})" if sources else ""))
-    # lead copies first: they win over masters
-    plans.sort(key=lambda ps: 0 if ps[0].role == "lead-copy" else 1)
-    returned_leads = {lead.strip().lower(): plan.path for plan, _ in plans if plan.role == "lead-copy"
-                      for lead in plan.tabs.values() if lead}
-    chosen: dict[str, int] = {}  # ref -> index in actions
-    actions: list[Action] = []
-    plan_of: list[Plan] = []  # the plan each chosen action came from
-    rows_in = 0
-    extras: dict[str, None] = {}
+    read = list(plans)  # every file read, for Sources (some may be set aside below)
+    rows_in = sum(p.rows_read for p, _ in plans)
+    names = Counter(Path(p.path).name.lower() for p, _ in plans)
     for plan, src in plans:
-        rows_in += plan.rows_read
-        superseded_tabs = set() if plan.role == "lead-copy" else {
-            sheet for sheet, lead in plan.tabs.items() if lead and lead.strip().lower() in returned_leads}
-        report.extend(f for f in plan.report if f.sheet not in superseded_tabs)
-        src.findings = len(plan.report)
-        src.rows_with_findings = len({(f.sheet, _row_of(f.cell)) for f in plan.report if _row_of(f.cell) > 1})
-        for name in plan.extra_columns:
-            extras.setdefault(name, None)
-        for action in plan.actions:
-            if superseded_tabs and action.origin and action.origin.sheet in superseded_tabs:
-                tab_lead = plan.tabs[action.origin.sheet]
-                f, s, c = _cell_of(plan.path, action)
-                report.add(Finding("superseded", f, s, c, action.ref,
-                                   f"row for {action.ref or 'an action'} not used: {tab_lead}'s returned copy "
-                                   f"{Path(returned_leads[tab_lead.strip().lower()]).name} replaces this tab",
-                                   outcome="returned copy used instead"))
-                continue
-            key = action.ref.strip().lower()
-            index = chosen.get(key) if key else None
-            # the same Ref from another file (a twin within one file is the reader's
-            # duplicate-ref: both kept)
-            if index is not None and plan_of[index] is not plan:
-                kept, kept_plan = actions[index], plan_of[index]
-                if _owns(action, plan) and not _owns(kept, kept_plan):
-                    actions[index], plan_of[index] = action, plan
-                    loser, winner, winner_plan = kept, action, plan
-                else:
-                    loser, winner, winner_plan = action, kept, kept_plan
-                why = f"it is on {winner.lead}'s own tab" if _owns(winner, winner_plan) else "it was read first"
-                f, s, c = _cell_of(plan.path, loser)
-                w = winner.origin
-                report.add(Finding("duplicate-across-sources", f, s, c, loser.ref,
-                                   f"Ref {loser.ref} is also at {w.file}!{w.sheet}!A{w.row}, whose copy was used "
-                                   f"({why})", outcome="this copy not rolled up"))
-                continue
-            if key and index is None:
-                chosen[key] = len(actions)
-            actions.append(action)
-            plan_of.append(plan)
+        name = Path(plan.path).name
+        src.label = name if names[name.lower()] == 1 else src.file  # two Jane Smith.xlsx: tell them apart
+        if src.label != name:
+            merge.relabel(plan, src.label)
+    in_folder = {id(p) for p, _ in plans if shown[Path(p.path)][1]}
+    chosen = merge.choose_plans(plans, report, lambda p: id(p) in in_folder)
+    if not chosen.plans:
+        raise PlanbookError("no planbook workbooks found in the inputs (" + "; ".join(
+            f"{s.file}: {s.skipped}" for _, s in plans[:3]) + ")")
+    unread = [(s.file, s.skipped) for s in sources if s.skipped]  # an unreadable return named for its lead
+    merged = merge.merge(chosen.plans, report, full=store.full if store is not None else lambda a: a, unread=unread)
+    actions, extras = merged.actions, merged.extra_columns
     used = Counter(a.origin.file for a in actions if a.origin)
     for plan, src in plans:
-        src.used = used.get(Path(plan.path).name, 0)
+        src.used = used.get(src.label, 0)
+    plans = chosen.plans
     infos = [p.info for p, _ in plans]
     actions = plan_order(actions, [t for i in infos for t in i.themes])
     if not period:
         periods = Counter(i.period for i in infos if i.period)
         period = periods.most_common(1)[0][0] if periods else ""
     title = title or next((i.title for i in infos if i.title), "Action plan")
-    del chosen, plan_of
     result = Consolidation(title=title, period=period, today=today, actions=actions, report=report,
-                           sources=sources + [s for _, s in plans], extra_columns=list(extras), rows_in=rows_in,
-                           store=store)
+                           sources=sources + [s for _, s in read], extra_columns=extras, rows_in=rows_in,
+                           store=store, rows_superseded=merged.rows_superseded, rows_skipped=chosen.rows_skipped,
+                           notices=chosen.notices)
     result.coordinator = next((i.coordinator for i in infos if i.coordinator), "")
     result.coordinator_email = next((i.coordinator_email for i in infos if i.coordinator_email), "")
+    result.leads = list({lead.name.strip().lower(): lead for i in reversed(infos) for lead in i.leads}.values())
+    from .returns import returns_of_consolidation
+
+    older = [(p, s) for p, s in read if s.skipped.startswith("superseded by ")]  # listed after the copy used
+    result.returns = returns_of_consolidation([(p, s.modified) for p, s in plans + older], period, return_by)
     result.exceptions = find_exceptions(actions, period, today)
     if previous:
         result.previous = str(previous)
-        result.changes = compare_with_previous(actions, previous, full=result.full)
+        comparison = compare(actions, previous, full=result.full)
+        result.changes, result.not_updated = comparison.changes, comparison.not_updated
+        result.directions = comparison.directions
     return result
 
 
@@ -365,14 +349,6 @@ def _action_key(action: Action) -> str:
     return ref_key(action.ref) if action.ref else "\x7f"  # actions without a Ref last
 
 
-def _owns(action: Action, plan: Plan) -> bool:
-    """Does the tab the action came from belong to the action's own Lead?"""
-    if not action.origin:
-        return False
-    tab_lead = plan.tabs.get(action.origin.sheet, "") or action.origin.sheet
-    return bool(action.lead) and action.lead.strip().lower() == tab_lead.strip().lower()
-
-
 def period_start(period: str) -> dt.date | None:
     """The first day of a reporting period such as "Q2 2009/10" (None if not understood)."""
     if not period:
@@ -382,7 +358,8 @@ def period_start(period: str) -> dt.date | None:
 
 
 def find_exceptions(actions: Sequence[Action], period: str, today: dt.date) -> list[Exception_]:
-    """Off track, slippage, overdue and unfinished, not updated this period, missing fields."""
+    """Off track, slippage, overdue and unfinished, not updated this period, missing fields, no
+    status given (a blank Status counts as unfinished), status not recognised."""
     start = period_start(period)
     out: list[Exception_] = []
     reasons_seen: dict[str, str] = {}  # one string per distinct reason
@@ -395,7 +372,7 @@ def find_exceptions(actions: Sequence[Action], period: str, today: dt.date) -> l
         elif status == SLIPPAGE:
             reasons.append("Slippage")
         if a.is_overdue(today):
-            reasons.append(overdue.get(due.end) or overdue.setdefault(due.end, f"Overdue (due {due.end:%d %b %Y})"))
+            reasons.append(overdue.get(due.end) or overdue.setdefault(due.end, f"Overdue (due {due.end:%d/%m/%Y})"))
         if status not in FINISHED and start and (a.last_updated is None or a.last_updated < start):
             reasons.append("Not updated this period")
         if not (a.ref and a.action and a.lead):
@@ -403,6 +380,10 @@ def find_exceptions(actions: Sequence[Action], period: str, today: dt.date) -> l
                                                                ("Lead", a.lead)) if not v))
         if status is None:
             reasons.append(f"Status not recognised ({a.status_text})")
+        elif status == NO_STATUS:
+            reasons.append(NO_STATUS)
+        if a.note:  # flagged by the merge: a Ref collision, not in the lead's return, a stale copy
+            reasons.append(a.note)
         if reasons:
             text = "; ".join(reasons)
             out.append(Exception_(reasons_seen.setdefault(text, text), a))

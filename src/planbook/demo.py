@@ -10,6 +10,7 @@ import json
 import os
 import random
 import re
+import shutil
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -21,6 +22,7 @@ from .status import COMPLETE, NOT_STARTED, OFF_TRACK, ON_TRACK, SLIPPAGE, normal
 from .writer import write_plan
 
 DEMO_TODAY = dt.date(2009, 10, 9)  # the demo plan is reported at the end of Q2 2009/10
+RETURN_BY = dt.date(2009, 10, 2)  # the date leads were asked to return their updates by
 
 _NOTES = {
     ON_TRACK: ["Working group met in {m}; milestones agreed and on schedule.",
@@ -44,6 +46,9 @@ class DemoResult:
     plan: Plan
     files: dict[str, Path] = field(default_factory=dict)
     consolidation: object = None
+    tracker: object = None  # planbook.returns.ReturnsTracker
+    reminders: object = None  # planbook.chasing.MailRun
+    receipts: object = None
 
 
 def demo_data() -> dict:
@@ -83,8 +88,9 @@ def demo_plan(seed: int = 2009) -> tuple[PlanInfo, list[Action]]:
     return info, actions
 
 
-def _lead_updates(path: Path, rng: random.Random) -> None:
-    """Play a lead filling in their returned copy: new statuses, notes, a moved due date."""
+def _lead_updates(path: Path, rng: random.Random, typo: bool = False) -> None:
+    """Play a lead filling in their returned copy: new statuses, notes, a moved due date
+    (and, with ``typo``, a status typed by hand instead of picked from the list)."""
     plan = read_plan(path)
     for a in plan.actions:
         if a.status == COMPLETE or rng.random() < 0.35:
@@ -96,6 +102,8 @@ def _lead_updates(path: Path, rng: random.Random) -> None:
         if a.status == SLIPPAGE and a.due.end and rng.random() < 0.6:
             moved = a.due.end + dt.timedelta(days=92)
             a.due = parse_due(moved.strftime("%B %Y"))
+    if typo and plan.actions:
+        plan.actions[0].status, plan.actions[0].status_text = None, "on-track?"
     write_plan(path, plan.info, plan.actions, only_leads=list(plan.tabs.values()) or None, role="lead-copy")
 
 
@@ -108,8 +116,10 @@ def run_demo(out: str | os.PathLike[str] = "demo-output") -> DemoResult:
     4. consolidate the returns and the master against last quarter (``consolidated.xlsx``);
     5. write the Word progress report (``summary.docx``) and the email as an unsent draft (``report.eml``).
     """
+    from .chasing import chase, receipts
     from .consolidate import consolidate
     from .consolidated_writer import consolidate_to, write_consolidated
+    from .returns import track_returns
     from .mailer import build_report_email, save_eml
     from .report import render_report
     from .split import split_plan
@@ -125,17 +135,29 @@ def run_demo(out: str | os.PathLike[str] = "demo-output") -> DemoResult:
     returns = folder / "returns"
     copies = split_plan(plan_path, returns, force=True)
     rng = random.Random(7)
-    for copy in copies:
-        if rng.random() < 0.1:
+    sent = folder / "for-leads"  # the copies as sent out; the leads' returns are saved in returns/
+    shutil.rmtree(sent, ignore_errors=True)
+    shutil.copytree(returns, sent)
+    for i, copy in enumerate(copies):
+        if rng.random() < 0.1 or i == 0:
             copy.path.unlink()  # this lead did not send their copy back: the master's tab is used
         else:
-            _lead_updates(copy.path, rng)
+            _lead_updates(copy.path, rng, typo=(i == 1))
+        if copy.path.exists():
+            stamp = dt.datetime.combine(RETURN_BY - dt.timedelta(days=rng.randint(0, 6)), dt.time(15, 0)).timestamp()
+            os.utime(copy.path, (stamp, stamp))
     consolidated = folder / "consolidated.xlsx"
-    result = consolidate_to([returns, plan_path], consolidated, previous=previous, today=DEMO_TODAY)
+    result = consolidate_to([returns, plan_path], consolidated, previous=previous, today=DEMO_TODAY,
+                            return_by=RETURN_BY)
     summary = render_report(consolidated, folder / "summary.docx")
     eml = save_eml(build_report_email(consolidated, ["portfolio.holder@council.example"],
                                       cc=["director.childrens.services@council.example"],
                                       sender=f"{info.coordinator} <{info.coordinator_email}>"), folder / "report.eml")
+    tracker = track_returns(plan_path, returns, return_by=RETURN_BY)
+    reminders = chase(plan_path, returns, return_by=RETURN_BY, copies_dir=sent, save_dir=folder / "reminders")
+    acknowledged = receipts(consolidated, save_dir=folder / "receipts")
     return DemoResult(folder=folder, plan_path=plan_path, plan=plan,
                       files={"plan": plan_path, "previous": previous, "returns": returns,
-                             "consolidated": consolidated, "summary": summary, "email": eml}, consolidation=result)
+                             "consolidated": consolidated, "summary": summary, "email": eml,
+                             "reminders": folder / "reminders", "receipts": folder / "receipts"},
+                      consolidation=result, tracker=tracker, reminders=reminders, receipts=acknowledged)

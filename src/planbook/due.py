@@ -101,6 +101,17 @@ _POINT_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("year", re.compile(r"(?P<y>(?:19|20)\d{2})\b")),
 ]
 
+_WORD = re.compile(r"[a-z]+|\d+|.", re.S)
+#: Longer Due texts are not parsed: no real timescale needs more, and a pasted page must not
+#: cost time (every step of parse_due is linear in the text's length anyway).
+MAX_DUE_TEXT = 500
+#: Words that make a date in a sentence vague ("by mid 2009"): such a cell is not read as a date.
+_HEDGES = frozenset({"mid", "early", "late", "around", "about", "approx", "approximately", "circa", "after",
+                     "post", "pre", "beyond", "not", "except", "possibly", "maybe", "perhaps", "hopefully"})
+#: Words allowed between the two ends of a range in a sentence ("Jan - May 2009", "June to Sept 2009").
+_RANGE_JOINERS = frozenset({"-", "/", "&", "to", "until", "till", "through", "and", "or", ",", " "})
+_FILLER_WORDS = frozenset({"to", "until", "till", "through", "and", "then", "or", "onward", "onwards", "from", "by",
+                           "before", "in", "during", "at", "the", "of", "for", "end", "start", "beginning"})
 _FILLER = re.compile(
     r"^(?:[\s,;:/&+\-()•·.]|to|until|till|through|and|then|or|onwards?|from|by|before|"
     r"(?:stage|phase|step|part)\s*\d+[a-z]?|pilot|complete[d]?|completion|implemented|in place|"
@@ -171,11 +182,17 @@ def fy_of(day: dt.date) -> int:
 def _resolve_pending(points: list[tuple[dt.date, dt.date, bool]]) -> list[tuple[dt.date, dt.date]] | None:
     """Give a year to "Jan" in "Jan – May 2009" from the next token that has one."""
     out: list[tuple[dt.date, dt.date]] = []
+    next_dated: list[tuple[dt.date, dt.date, bool] | None] = [None] * len(points)
+    following = None
+    for i in range(len(points) - 1, -1, -1):  # one pass back: the next dated token of each
+        next_dated[i] = following
+        if not points[i][2]:
+            following = points[i]
     for i, (start, end, pending) in enumerate(points):
         if not pending:
             out.append((start, end))
             continue
-        following = next((p for p in points[i + 1:] if not p[2]), None)
+        following = next_dated[i]
         if following is None:
             return None
         year = following[0].year
@@ -184,6 +201,48 @@ def _resolve_pending(points: list[tuple[dt.date, dt.date, bool]]) -> list[tuple[
         last = end.month if end.month >= start.month else end.month + 12
         out.append(_month_span(year, start.month, last))
     return out
+
+
+def _in_sentence(text: str, tokens: list, context_year: int | None, recurrence: str | None,
+                 term: str | None) -> Due:
+    """A cell that is a sentence with dates inside ("Q1: plan agreed; by March 2008 review"):
+    the text is kept whole and the latest date in it is the deadline.
+
+    Read only when the text has at least two words that are not date filler and every date in
+    it is plain: a date after a hedge ("by mid 2009") makes the whole cell unknown, and a month
+    or season with no year is read only as the first end of a range ("Jan - May 2009"), so the
+    verb "may" is not a month.  One pass over the tokens: linear in the text length.
+    """
+    words = [t for t in tokens if isinstance(t, str) and t.isalpha()]
+    if sum(1 for w in words if w not in _FILLER_WORDS) < 2:
+        return Due(text, UNKNOWN, term=term)
+    kept: list[tuple[str, dict]] = []
+    last_word = ""
+    for i, tok in enumerate(tokens):
+        if isinstance(tok, str):
+            if tok.strip():
+                last_word = tok
+            continue
+        kind, groups = tok
+        if last_word in _HEDGES:
+            return Due(text, UNKNOWN, term=term)
+        last_word = ""
+        if kind in ("month_only", "season_only"):
+            j = i + 1
+            while j < len(tokens) and isinstance(tokens[j], str) and tokens[j] in _RANGE_JOINERS:
+                j += 1
+            if not (j < len(tokens) and isinstance(tokens[j], tuple) and tokens[j][0] not in ("month_only", "season_only")):
+                continue  # a month word on its own ("we may …"): not a date
+        kept.append(tok)
+    if not kept:
+        return Due(text, UNKNOWN, term=term)
+    explicit = [_point(k, g, context_year) for k, g in kept if k not in ("quarter", "month_only", "season_only")]
+    year = fy_of(explicit[0][0]) if explicit else context_year
+    resolved = _resolve_pending([_point(k, g, year) for k, g in kept])
+    if not resolved:
+        return Due(text, UNKNOWN, term=term)
+    start, end = min(p[0] for p in resolved), max(p[1] for p in resolved)
+    return Due(text, DATE if start == end and recurrence is None else RANGE, start, end, recurrence, term)
 
 
 def parse_due(value: object, context_year: int | None = None) -> Due:
@@ -198,6 +257,8 @@ def parse_due(value: object, context_year: int | None = None) -> Due:
     if isinstance(value, dt.date):
         return Due(value.isoformat(), DATE, value, value)
     text = str(value)
+    if len(text) > MAX_DUE_TEXT:  # no timescale is written at such length: not read as one
+        return Due(text, UNKNOWN)
     norm = re.sub(r"\s+", " ", text.replace("–", "-").replace("—", "-").replace("‘", "'").replace("’", "'")).strip().lower()
     if not norm:
         return Due(text, BLANK)
@@ -216,25 +277,27 @@ def parse_due(value: object, context_year: int | None = None) -> Due:
             break
     norm = re.sub(r"\b(?:stage|phase|step|part)\s*\d+[a-z]?\b", " ", norm).strip()
     open_ended = bool(re.search(r"\bonwards?\b|\bfrom\b|\bstarting\b|\bcommencing\b", norm))
-    points: list[tuple[dt.date, dt.date, bool]] = []
+    tokens: list[tuple[str, dict[str, str | None]] | str] = []  # (kind, groups) of a date, or a word
     leftovers: list[str] = []
     pos = 0
     while pos < len(norm):
         for pkind, pattern in _POINT_PATTERNS:
             pm = pattern.match(norm, pos)
             if pm and (pos == 0 or not norm[pos - 1].isalnum()):
-                try:
-                    points.append(_point(pkind, pm.groupdict(), context_year))
-                except ValueError:
-                    return Due(text, UNKNOWN, term=term)
+                tokens.append((pkind, pm.groupdict()))
                 pos = pm.end()
                 break
         else:
-            word = re.match(r"[a-z]+|\d+|.", norm[pos:]).group(0)
+            word = _WORD.match(norm, pos).group(0)  # matched in place: no copy of the rest of the text
             leftovers.append(word)
+            tokens.append(word)
             pos += len(word)
-    if leftovers and not _FILLER.match(" ".join(leftovers)):
+    try:
+        points = [_point(k, g, context_year) for k, g in (t for t in tokens if isinstance(t, tuple))]
+    except ValueError:
         return Due(text, UNKNOWN, term=term)
+    if leftovers and not _FILLER.match(" ".join(leftovers)):
+        return _in_sentence(text, tokens, context_year, recurrence, term)
     resolved = _resolve_pending(points)
     if resolved is None:
         return Due(text, UNKNOWN, term=term)

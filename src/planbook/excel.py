@@ -103,11 +103,13 @@ def run_job(job: str, settings: dict[str, str], base: str | os.PathLike[str]) ->
         out_dir.mkdir(parents=True, exist_ok=True)
         result = consolidate_to(inputs, consolidated, previous=previous, today=_date(settings.get("pb_as_of", "")),
                                 period=str(settings.get("pb_period") or "") or None)
+        from .status import describe_counts
+
         counts = result.status_counts()
         return JobResult(
             status=f"Consolidated {len(result.actions)} actions from "
                    f"{sum(1 for s in result.sources if not s.skipped)} file(s) at {dt.datetime.now():%H:%M}",
-            counts=", ".join(f"{s} {counts.get(s, 0)}" for s in ("Complete", "On track", "Slippage", "Off track", "Not started")),
+            counts=describe_counts(counts),
             output=str(consolidated),
             issues=issue_rows(result))
     if job == "report":

@@ -25,7 +25,7 @@ from typing import BinaryIO
 from . import parallel
 
 _EPOCH = dt.date(1899, 12, 30)
-_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 _LITERAL_ESCAPE = re.compile("_(x[0-9A-Fa-f]{4}_)")  # text that Excel would read as an escape
 _STYLE = re.compile(r'<c r="([A-Z]+)2"(?: s="(\d+)")?/>')
 
@@ -47,70 +47,85 @@ def _escape(text: str) -> str:
         text = text.replace(">", "&gt;")
     if "_x" in text:
         text = _LITERAL_ESCAPE.sub(r"_x005F_\1", text)
+    if "\r" in text:  # XML readers turn a raw CR into LF; Excel's escape keeps it (as XlsxWriter writes it)
+        text = text.replace("\r", "_x000D_")
     if not text.isprintable() and _ILLEGAL.search(text):  # isprintable: a fast pass for ordinary text
-        text = _ILLEGAL.sub(lambda m: f"_x{ord(m.group()):04X}_", text)
+        text = _ILLEGAL.sub(_illegal, text)
     return text
 
 
-def _cell_xml(s: str, v: object, date_style: str) -> str:
+def _illegal(m: re.Match) -> str:
+    """A character XML cannot hold, as Excel's escape (a lone surrogate, which no file can
+    hold even escaped, as U+FFFD)."""
+    ch = m.group()
+    return "\ufffd" if "\ud800" <= ch <= "\udfff" else f"_x{ord(ch):04X}_"
+
+
+def _cell_xml(ref: str, s: str, v: object, date_style: str) -> str:
     """One cell of any type (the general path; see :func:`_rows_xml` for the common ones)."""
     if isinstance(v, str):
-        return f'<c{s} t="inlineStr"><is><t xml:space="preserve">{_escape(v)}</t></is></c>'
+        return f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{_escape(v)}</t></is></c>'
     if isinstance(v, bool):
-        return f'<c{s} t="b"><v>{int(v)}</v></c>'
+        return f'<c r="{ref}"{s} t="b"><v>{int(v)}</v></c>'
     if isinstance(v, (int, float)):
-        return f'<c{s}><v>{v!r}</v></c>'
+        return f'<c r="{ref}"{s}><v>{v!r}</v></c>'
     if isinstance(v, dt.datetime):
         serial = (v.date() - _EPOCH).days + (v.hour * 3600 + v.minute * 60 + v.second) / 86400
-        return f'<c{s or date_style}><v>{serial!r}</v></c>'
+        return f'<c r="{ref}"{s or date_style}><v>{serial!r}</v></c>'
     if isinstance(v, dt.date):
-        return f'<c{s or date_style}><v>{(v - _EPOCH).days}</v></c>'
-    return f'<c{s} t="inlineStr"><is><t xml:space="preserve">{_escape(str(v))}</t></is></c>'
+        return f'<c r="{ref}"{s or date_style}><v>{(v - _EPOCH).days}</v></c>'
+    return f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{_escape(str(v))}</t></is></c>'
 
 
 def _plain(text: str) -> bool:
     """True if ``text`` needs no XML escaping (checked once for a whole row's texts)."""
     return not ("&" in text or "<" in text or ">" in text or "_x" in text
-                or (not text.isprintable() and _ILLEGAL.search(text)))
+                or (not text.isprintable() and ("\r" in text or _ILLEGAL.search(text))))
 
 
 def _rows_xml(rows: Iterable[Row], width: int, styles: list[str], first_row: int,
-              date_style: str = "") -> Iterable[str]:
+              date_style: str = "", heights: RowHeight | None = None) -> Iterable[str]:
     """Each row as SpreadsheetML.
 
-    Run once per cell of every big sheet, so it is lean: cells carry no ``r`` reference (it
-    is optional; a cell follows the one before), a blank (None or "") is an empty styled
-    cell keeping its column's place, the common types (text, numbers, dates) are formatted
-    inline from per-column prefixes, and escaping is skipped for rows whose texts, taken
-    together, contain nothing to escape (nearly all of them).  Leaving out the references
-    makes the XML an eighth smaller and quicker to compress.
+    Run once per cell of every big sheet, so it is lean: the common types (text, numbers,
+    dates) are formatted inline from per-column prefixes, blank cells (None, "") are left out,
+    and escaping is skipped for rows whose texts, taken together, contain nothing to escape
+    (nearly all of them).  Every cell carries its ``r`` reference: optional in the schema, but
+    Gnumeric drops the cells of rows without them.
+    ``heights`` gives each row's extra ``<row>`` attributes (its height:
+    ``' ht="47" customHeight="1"'``, or "").
     """
-    text_open = [f'<c{s} t="inlineStr"><is><t xml:space="preserve">' for s in styles]
-    num_open = [f"<c{s}><v>" for s in styles]
-    date_open = [f"<c{s or date_style}><v>" for s in styles]
-    blank = [f"<c{s}/>" for s in styles]
+    cols = _letters(width)
+    opens = [f'<c r="{c}' for c in cols]
+    text_mid = [f'"{s} t="inlineStr"><is><t xml:space="preserve">' for s in styles]
+    num_mid = [f'"{s}><v>' for s in styles]
+    date_mid = [f'"{s or date_style}><v>' for s in styles]
     epoch = _EPOCH.toordinal()
     for r, row in enumerate(rows, start=first_row):
+        rs = str(r)
         plain = _plain(" ".join([v for v in row if type(v) is str]))
         parts = []
         add = parts.append
         for c, v in enumerate(row):
             t = type(v)
             if t is str:
-                add(f"{text_open[c]}{v if plain else _escape(v)}</t></is></c>" if v else blank[c])
+                if v:
+                    add(f"{opens[c]}{rs}{text_mid[c]}{v if plain else _escape(v)}</t></is></c>")
             elif v is None:
-                add(blank[c])
+                continue
             elif t is int or t is float:
-                add(f"{num_open[c]}{v!r}</v></c>")
+                add(f"{opens[c]}{rs}{num_mid[c]}{v!r}</v></c>")
             elif t is dt.date:
-                add(f"{date_open[c]}{v.toordinal() - epoch}</v></c>")
+                add(f"{opens[c]}{rs}{date_mid[c]}{v.toordinal() - epoch}</v></c>")
             else:
-                add(_cell_xml(styles[c], v, date_style))
-        yield f'<row r="{r}">{"".join(parts)}</row>'
+                add(_cell_xml(f"{cols[c]}{rs}", styles[c], v, date_style))
+        yield f'<row r="{rs}"{heights(row) if heights else ""}>{"".join(parts)}</row>'
 
 
+RowHeight = Callable[[Row], str]  #: a row -> its <row> element's height attributes, or ""
 RowSource = Callable[[int, int], Iterable[Row]]  #: (start, stop) -> rows[start:stop]
-SheetRows = tuple[int, int, RowSource, "int | None"]
+#: (column count, row count, rows, date column[, row heights]): see :func:`splice_rows`.
+SheetRows = tuple  # tuple[int, int, RowSource, int | None] or with a RowHeight after them
 Styles = tuple[list[str], str]  #: each column's style attribute (' s="3"' or ""), and the date style
 Segment = tuple[int, int, int, int]  #: (offset in its part file, deflated length, crc32, XML length)
 
@@ -155,41 +170,64 @@ def rows_child(sheets: dict[int, SheetRows], child_from: dict[int, int], styles:
     """Start a forked child writing rows ``child_from[i]`` onward of each sheet ``i``, in the
     column ``styles`` given, before the workbook exists; pass it to :func:`splice_rows`.
     Its temporary files go in a folder next to ``near`` and are removed on exit."""
-    with tempfile.TemporaryDirectory(prefix=".planbook-", dir=os.path.dirname(os.fspath(near)) or ".") as work:
-        child = RowsChild(sheets, child_from, styles, work)
+    near = os.fspath(near)
+    with tempfile.TemporaryDirectory(prefix=os.path.basename(near) + ".parts-", dir=os.path.dirname(near) or ".") as work:
+        child = None
         try:
+            child = RowsChild(sheets, child_from, styles, work)
             yield child
+        except BaseException:
+            if child is not None:
+                child._child.stop()  # interrupted or failed: its rows are not wanted; stop it at once
+            raise
         finally:
-            child._child.wait()  # never leave it writing into a folder being removed
+            if child is not None:
+                child._child.wait()  # never leave it writing into a folder being removed
 
 
 def splice_rows(path: str | os.PathLike[str], sheets: dict[int, SheetRows], *, child: RowsChild | None = None) -> None:
     """Replace the probe row (row 2) of each sheet with real rows, in place.
 
     ``sheets`` maps a 1-based sheet index (XlsxWriter's ``xl/worksheets/sheet{N}.xml``) to
-    (column count, row count, a function giving rows[start:stop], date column).  Rows start
+    (column count, row count, a function giving rows[start:stop], date column), optionally
+    followed by a function giving each row's height attributes.  Rows start
     at sheet row 2.  A date in a column whose probe cell has no style (a user's extra column)
     takes the style of the probe cell in the date column, so it shows as a date.
 
     With ``child`` (:func:`rows_child`), the rows it took are its, the rows before them this
     process's.  Each part is deflated on its own and the parts joined into one member: a
     deflate stream cut at a flush point carries on in another compressor's output, and the
-    CRCs combine.
+    CRCs combine.  Every sheet is deflated before its member is added, so its local header
+    holds its real sizes, and uses ZIP64 only when they pass 4 GiB (as the central directory
+    does): some readers refuse a ZIP64 header on a smaller member.
     """
     src = os.fspath(path)
     tmp = src + ".splice"
+    try:
+        _splice(src, tmp, sheets, child)
+        shutil.move(tmp, src)
+    finally:  # failed or interrupted: no half-made copy stays behind
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+
+
+def _splice(src: str, tmp: str, sheets: dict[int, SheetRows], child: RowsChild | None) -> None:
     shared = child.child_from if child is not None else {}
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=_LEVEL) as zout:
+    with contextlib.ExitStack() as stack:
+        work = os.path.dirname(child.part) if child is not None else \
+            stack.enter_context(tempfile.TemporaryDirectory(prefix=".planbook-", dir=os.path.dirname(src) or "."))
+        zin = stack.enter_context(zipfile.ZipFile(src))
+        zout = stack.enter_context(zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=_LEVEL))
         for info in zin.infolist():
             index = _sheet_index(info.filename)
             if index not in sheets:
                 zout.writestr(info, zin.read(info.filename))
             elif index not in shared:
-                _write_sheet(zout, zin, info.filename, sheets[index])
+                _write_sheet(zout, zin, info, sheets[index], os.path.join(work, "sheet"))
         if shared:
             names = {i: f"xl/worksheets/sheet{i}.xml" for i in shared}
             shells = {i: _shell(zin.read(names[i]), *sheets[i][:2], sheets[i][3]) for i in shared}
-            my_part = os.path.join(os.path.dirname(child.part), "parent")
+            my_part = os.path.join(work, "parent")
             mine: dict[int, tuple[Segment, Segment]] = {}  # each sheet: its head and first rows; its tail
             with open(my_part, "wb") as out:
                 for i, k in shared.items():
@@ -199,7 +237,6 @@ def splice_rows(path: str | os.PathLike[str], sheets: dict[int, SheetRows], *, c
             theirs = child.segments({i: shells[i][2] for i in shared})
             for i, (first, tail) in mine.items():
                 _add_deflated(zout, zin.getinfo(names[i]), [(my_part, first), (child.part, theirs[i]), (my_part, tail)])
-    shutil.move(tmp, src)
 
 
 def _shell(skeleton: bytes, width: int, nrows: int, date_col: int | None) -> tuple[bytes, bytes, Styles]:
@@ -219,9 +256,9 @@ def _shell(skeleton: bytes, width: int, nrows: int, date_col: int | None) -> tup
 
 def _rows_chunks(spec: SheetRows, start: int, stop: int, styles: Styles) -> Iterable[bytes]:
     """rows[start:stop] of a sheet as XML, in chunks of a couple of thousand rows."""
-    width, _, make_rows, _ = spec
+    width, make_rows, heights = spec[0], spec[2], spec[4] if len(spec) > 4 else None
     buffer: list[str] = []
-    for row_xml in _rows_xml(make_rows(start, stop), width, styles[0], start + 2, styles[1]):
+    for row_xml in _rows_xml(make_rows(start, stop), width, styles[0], start + 2, styles[1], heights):
         buffer.append(row_xml)
         if len(buffer) >= 2000:
             yield "".join(buffer).encode("utf-8")
@@ -229,14 +266,14 @@ def _rows_chunks(spec: SheetRows, start: int, stop: int, styles: Styles) -> Iter
     yield "".join(buffer).encode("utf-8")
 
 
-def _write_sheet(zout: zipfile.ZipFile, zin: zipfile.ZipFile, name: str, spec: SheetRows) -> None:
-    width, nrows, _, date_col = spec
-    head, tail, styles = _shell(zin.read(name), width, nrows, date_col)
-    with zout.open(name, "w", force_zip64=nrows * width > 2_000_000) as out:
-        out.write(head)
-        for chunk in _rows_chunks(spec, 0, nrows, styles):
-            out.write(chunk)
-        out.write(tail)
+def _write_sheet(zout: zipfile.ZipFile, zin: zipfile.ZipFile, info: zipfile.ZipInfo, spec: SheetRows,
+                 part: str) -> None:
+    """One sheet's member: its XML deflated into the file ``part`` first, then copied in."""
+    width, nrows, date_col = spec[0], spec[1], spec[3]
+    head, tail, styles = _shell(zin.read(info.filename), width, nrows, date_col)
+    with open(part, "wb") as out:
+        segment = _deflate_into(out, itertools.chain([head], _rows_chunks(spec, 0, nrows, styles), [tail]), final=True)
+    _add_deflated(zout, info, [(part, segment)])
 
 
 def _deflate_into(out: BinaryIO, chunks: Iterable[bytes], *, final: bool) -> Segment:

@@ -27,7 +27,24 @@ CODES: dict[str, tuple[str, str]] = {
     "duplicate-across-sources": (WARNING, "the same Ref came from two files or tabs; one copy was used"),
     "superseded": (INFO, "a master tab row replaced by the lead's returned copy"),
     "file-skipped": (WARNING, "an input file that is not a usable planbook workbook"),
+    "ref-collision": (ERROR, "two different actions from different files share a Ref: both kept; renumber one"),
+    "not-in-return": (WARNING, "a master row for a lead is missing from the lead's returned copy: kept"),
+    "superseded-copy": (WARNING, "a lead returned more than one copy: the one with the latest edits was used"),
+    "other-plan": (WARNING, "a returned copy belongs to another plan or period: skipped"),
+    "not-a-planbook": (WARNING, "a workbook in an input folder that is not a planbook workbook: skipped"),
+    "return-unreadable": (ERROR, "a lead's returned copy could not be read: the master's older copy was used"),
+    "renamed-column": (WARNING, "a lead's own column headed like a standard one was renamed"),
+    "missing-tab": (WARNING, "the plan's metadata names a lead tab that is not in the workbook"),
+    "error-value": (ERROR, "a cell shows an error value (#REF!, #N/A, #DIV/0! …) instead of data"),
+    "formula-not-calculated": (ERROR, "a cell holds a formula saved without its value (never calculated)"),
     "lead-split": (INFO, "a cell named several leads: the first is the Lead, the others Partners"),
+    "control-character": (WARNING, "a cell held characters Excel and Word cannot save (e.g. Word's line break "
+                                   "U+000B); replaced"),
+    "cell-too-long": (WARNING, "a text longer than an Excel cell's 32,767 characters: cut to fit (what was cut is "
+                               "kept on Data issues)"),
+    "ref-generated": (INFO, "import gave an action with no number in the source a Ref"),
+    "lead-merged": (INFO, "import listed a spelling of a lead under the lead's usual name"),
+    "section-heading": (INFO, "import read a row holding only a heading as the Theme or Objective below it"),
 }
 
 

@@ -1,16 +1,17 @@
 """Import a plan kept in its own layout (Excel, Word or CSV) into the standard workbook.
 
 Each sheet (or Word table) is a section whose heading becomes the Theme.  Headers are matched
-by synonyms (``--map`` overrides); unknown columns are kept as extras.  Refs come from a
-Ref/Action No. column or from the number leading the action text.  An objective written once
-over several rows (blank below, or merged) is carried down.  A Progress cell is split into a
-status word and commentary.  A Lead cell naming several people keeps the first as Lead and the
-rest as Partners.  Everything done is reported; nothing is dropped silently.
+by synonyms; ``--map`` overrides any column, by its header, its position ("Column 3") or its
+letter ("C").  Every action gets a Ref: the source's own number (a Ref column, a number column
+with no heading, or the number leading the action text) or one generated from the structure
+(:mod:`planbook.import_refs`).  A row with no action text of its own under a numbered row is a
+continuation: its own action, with the parent's Objective and Action and a sub-Ref.  Lead cells
+are split into bodies and spelling variants merged (:mod:`planbook.import_leads`).  A status is
+never invented: a cell with no status word leaves Status blank and its text goes to Progress
+update.  Everything done is reported; nothing is dropped silently.
 """
 from __future__ import annotations
 
-import csv
-import io
 import os
 import re
 from collections.abc import Sequence
@@ -19,48 +20,46 @@ from pathlib import Path
 
 from .columns import HEADER_OF_FIELD, header_key
 from .columns import field_for_header as standard_field
-from .due import UNKNOWN, parse_due
-from .errors import PlanbookError, UnusableFileError
+from .due import UNKNOWN, fy_of, parse_due
+from .errors import PlanbookError
 from .findings import WARNING, Finding, Report
+from .atomic import check_output
+from .clean import MAX_CELL, clean_rows, clean_text
+from .guard import refuse_overwriting_inputs
+from .import_leads import LeadBook, LeadRow, split_outside_brackets, lead_key, read_aliases, split_bodies
+from .import_refs import RefMaker, as_number, depth, is_number_column, leading_section_number, number_in_text
+from .import_source import SourceTable, read_legacy
 from .model import Action, Lead, Origin, PlanInfo
-from .reader import as_text, cell_ref, check_workbook_file
-from .status import NOT_STARTED, normalise_status, split_status_prefix
-from .writer import write_plan
+from .names import sheet_name
+from .status import normalise_status, split_status_prefix
+from .writer import GUIDE, LISTS, META, NO_LEAD, col_letter, write_plan
+
+__all__ = ["ImportResult", "SourceTable", "import_plan", "parse_map", "read_legacy"]
 
 PROGRESS_SPLIT = "progress+status"  # a column holding a status word and commentary
+PROGRESS_NOTES = "progress+notes"  # a Progress column of notes: Progress update (a leading status word read)
+NUMBER = "number"  # a column with no heading holding 1, 1.1, 2.3a …
 _IMPORT_SYNONYMS = {
     "progress": PROGRESS_SPLIT, "progress rag": PROGRESS_SPLIT, "progress and rag": PROGRESS_SPLIT,
-    "rag progress": PROGRESS_SPLIT,
+    "rag progress": PROGRESS_SPLIT, "progress to date": PROGRESS_SPLIT, "current progress": PROGRESS_SPLIT,
     "monitored and evaluated by": "extra:Monitored by", "evaluated by": "extra:Monitored by",
     "monitored by": "extra:Monitored by",
-    "milestones and timescales": "due", "milestones": "due",
-    "key priority": "objective", "key priorities": "objective",
+    "milestones and timescales": "due", "milestones": "due", "milestone": "due", "timescales and milestones": "due",
+    "key priority": "objective", "key priorities": "objective", "objective and outcome": "objective",
     "key results drivers": "action", "key results driver": "action",
-    "outcomes and performance indicators": "success_measure",
+    "outcomes and performance indicators": "success_measure", "success factor": "success_measure",
+    "success factors": "success_measure", "critical success factors": "success_measure",
+    "lead agency": "lead", "lead partner": "lead", "lead organisation": "lead", "responsibility": "lead",
+    "lead responsibility": "lead",
 }
-_REF_IN_TEXT = re.compile(r"^\s*(\d{1,3}(?:\.\d{1,3})*[a-z]?)[.)]?\s+(?=\S)(.*)$", re.S)
-_LEAD_SPLIT = re.compile(r"\s*(?:\n|/|;|\u00b7|\u2022)\s*")
-_BULLET = re.compile(r"^[\s\u00b7\u2022\-*]+")
-
-
-@dataclass
-class SourceTable:
-    """One table of the legacy file: a sheet, a Word table, or the CSV."""
-
-    name: str  # sheet name, "table 3", or the CSV file name
-    heading: str  # the section heading: sheet name or the Word heading before the table
-    rows: list[list[str]]
-    kind: str  # "sheet", "table", "csv"
-
-    def where(self, r: int, c: int) -> str:
-        if self.kind == "sheet":
-            return cell_ref(r, c)
-        return f"row {r + 1}, column {c + 1}"
+_SEPARATORS = (" \u2013 ", " \u2014 ", " - ", ": ")
+_DEFAULT_SHEET = re.compile(r"^(?:sheet|table|tabelle|feuil)\s*\d*$", re.I)
+_HAS_WORD = re.compile(r"[0-9A-Za-z\u00c0-\uffff]")
 
 
 @dataclass
 class ImportResult:
-    """What import did: the plan written, the mapping used, and the report."""
+    """What import did: the plan written, the mapping used, the leads, and the report."""
 
     source: str
     out: Path | None
@@ -69,118 +68,27 @@ class ImportResult:
     report: Report
     rows_in: int = 0
     mapping: dict[str, str] = field(default_factory=dict)
+    leads: list[LeadRow] = field(default_factory=list)
+    tabs: dict[str, str] = field(default_factory=dict)  # tab -> lead
+    counts: dict[str, int] = field(default_factory=dict)  # see import_summary.COUNT_NAMES
+    source_numbers: list[str] = field(default_factory=list)  # distinct numbers the source gave
 
     def to_dict(self) -> dict:
+        from .import_summary import measures, things_to_check
+
         return {"file": self.source, "rows_in": self.rows_in, "actions": len(self.actions), "mapping": self.mapping,
+                "title": self.info.title, "themes": self.info.themes, "counts": self.counts,
+                "measures": measures(self), "check": things_to_check(self),
+                "leads": [row.to_dict() for row in self.leads],
                 "findings": [f.to_dict() for f in self.report]}
-
-
-# ---------------------------------------------------------------- reading the legacy file
-
-
-def _read_xlsx(path: Path) -> tuple[list[SourceTable], str]:
-    from python_calamine import CalamineWorkbook
-
-    check_workbook_file(path)
-    try:
-        wb = CalamineWorkbook.from_path(str(path))
-    except Exception as exc:
-        raise UnusableFileError(path, f"corrupt workbook ({type(exc).__name__})") from exc
-    tables = []
-    for name in wb.sheet_names:
-        if name in ("_planbook",):
-            continue
-        sheet = wb.get_sheet_by_name(name)
-        rows = [[as_text(v) for v in row] for row in sheet.to_python(skip_empty_area=False)]
-        for merged in sheet.merged_cell_ranges or []:
-            (r0, c0), (r1, c1) = merged
-            value = rows[r0][c0] if r0 < len(rows) and c0 < len(rows[r0]) else ""
-            for r in range(r0, min(r1, len(rows) - 1) + 1):
-                for c in range(c0, min(c1, len(rows[r]) - 1) + 1):
-                    if (r, c) != (r0, c0) and c0 == c1:  # vertical merge: the value holds for each row
-                        rows[r][c] = value
-        tables.append(SourceTable(name, name, rows, "sheet"))
-    return tables, ""
-
-
-def _read_docx(path: Path) -> tuple[list[SourceTable], str]:
-    from docx import Document
-    from docx.oxml.ns import qn
-
-    try:
-        doc = Document(str(path))
-    except Exception as exc:
-        raise UnusableFileError(path, f"not a readable Word document ({type(exc).__name__})") from exc
-    title, heading, tables, n = "", "", [], 0
-    body = doc.element.body
-    for el in body.iterchildren():
-        if el.tag == qn("w:p"):
-            text = "".join(t.text or "" for t in el.iter(qn("w:t"))).strip()
-            style = el.find(qn("w:pPr") + "/" + qn("w:pStyle"))
-            style_id = style.get(qn("w:val")) if style is not None else ""
-            if text and style_id.lower() == "title" and not title:
-                title = text
-            elif text and (style_id.lower().startswith("heading") or not heading):
-                heading = text
-        elif el.tag == qn("w:tbl"):
-            n += 1
-            rows: list[list[str]] = []
-            for tr in el.iter(qn("w:tr")):
-                row: list[str] = []
-                for tc in tr.iterchildren(qn("w:tc")):
-                    pr = tc.find(qn("w:tcPr"))
-                    span = pr.find(qn("w:gridSpan")) if pr is not None else None
-                    vmerge = pr.find(qn("w:vMerge")) if pr is not None else None
-                    text = "\n".join("".join(t.text or "" for t in p.iter(qn("w:t"))) for p in tc.iter(qn("w:p"))).strip()
-                    if vmerge is not None and vmerge.get(qn("w:val")) in (None, "continue") and rows:
-                        col = len(row)
-                        text = rows[-1][col] if col < len(rows[-1]) else ""
-                    row.append(text)
-                    row.extend([""] * (int(span.get(qn("w:val"))) - 1 if span is not None else 0))
-                rows.append(row)
-            tables.append(SourceTable(f"table {n}", heading, rows, "table"))
-    if not tables:
-        raise UnusableFileError(path, "the Word document has no tables: an action plan must be in a table")
-    return tables, title
-
-
-def _read_csv(path: Path) -> tuple[list[SourceTable], str]:
-    data = path.read_bytes()
-    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
-    except csv.Error:
-        dialect = csv.excel
-    rows = [list(r) for r in csv.reader(io.StringIO(text), dialect)]
-    return [SourceTable(path.name, "", rows, "csv")], ""
-
-
-def read_legacy(path: str | os.PathLike[str]) -> tuple[list[SourceTable], str]:
-    """The tables of a legacy plan file, and its title if the file has one."""
-    p = Path(path)
-    if not p.exists():
-        raise UnusableFileError(p, "file not found")
-    suffix = p.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(p)
-    if suffix == ".docx":
-        return _read_docx(p)
-    if suffix in (".csv", ".txt"):
-        return _read_csv(p)
-    if suffix in (".xls", ".doc"):
-        raise UnusableFileError(p, f"legacy {suffix} file: open it and Save As {suffix}x first")
-    raise UnusableFileError(p, "not a .xlsx, .xlsm, .docx or .csv file")
 
 
 # ---------------------------------------------------------------- mapping headers
 
 
 def _field(text: str, overrides: dict[str, str]) -> str | None:
+    if len(text) > 200:
+        return None  # a header is a few words; a long cell is data
     key = header_key(text)
     if not key:
         return None
@@ -192,7 +100,11 @@ def _field(text: str, overrides: dict[str, str]) -> str | None:
 
 
 def parse_map(items: Sequence[str]) -> dict[str, str]:
-    """``["By when=Due", "Owner=Lead", "Notes=extra"]`` -> {header key: field}."""
+    """``["By when=Due", "Owner=Lead", "C=Ref", "Column 3=Ref", "Notes=extra"]`` -> {key: field}.
+
+    A key is a header in :func:`header_key` form, ``column 3`` (the name the import report
+    shows a column with no heading by), or a column letter.
+    """
     fields = {header_key(h): f for f, h in HEADER_OF_FIELD.items()}
     out = {}
     for item in items:
@@ -200,6 +112,8 @@ def parse_map(items: Sequence[str]) -> dict[str, str]:
             raise PlanbookError(f"--map takes HEADER=COLUMN, got {item!r}")
         source, target = (s.strip() for s in item.split("=", 1))
         tkey = header_key(target)
+        if not header_key(source):
+            raise PlanbookError(f"--map {item!r}: give the header, 'Column 3' or a column letter before '='")
         if tkey in ("extra", "keep"):
             out[header_key(source)] = f"extra:{source}"
         elif tkey in ("status and progress", "progress status"):
@@ -210,6 +124,11 @@ def parse_map(items: Sequence[str]) -> dict[str, str]:
             raise PlanbookError(f"--map {item!r}: {target!r} is not a standard column "
                                 f"({', '.join(HEADER_OF_FIELD.values())}, or 'extra')")
     return out
+
+
+def _position_keys(c: int) -> tuple[str, ...]:
+    letter = col_letter(c).lower()
+    return (f"column {c + 1}", f"column {letter}", letter)
 
 
 def _find_header(rows: list[list[str]], overrides: dict[str, str]) -> tuple[int, int, list[str]] | None:
@@ -237,29 +156,353 @@ def _find_header(rows: list[list[str]], overrides: dict[str, str]) -> tuple[int,
 # ---------------------------------------------------------------- building actions
 
 
-def _split_leads(text: str) -> list[str]:
-    parts = [_BULLET.sub("", p).strip() for p in _LEAD_SPLIT.split(text)]
-    return [p for p in parts if p]
+@dataclass
+class _Layout:
+    """How one source table is laid out: header position, column meanings, theme."""
+
+    table: SourceTable
+    first_row: int  # first row under the header
+    fields: dict[int, str]  # column -> field, "extra:<name>", NUMBER or PROGRESS_SPLIT
+    number_cols: list[int]
+    above: list[str]  # the lines above the header (title rows)
+    theme: str = ""
+
+
+@dataclass
+class _Row:
+    """One imported action and what pass two needs to give it a Ref and a Lead."""
+
+    action: Action
+    table: SourceTable
+    r: int
+    source_ref: str
+    parent: _Row | None
+    objective_number: str | None
+    theme_number: str | None
+    objective_group: int
+    theme: str
+    lead_text: str
+    lead_col: int | None
+    ref_col: int
+    partner_names: list[str] = field(default_factory=list)
+
+
+def _status_word(text: str) -> tuple[str | None, bool]:
+    """(standard status, whether the text is just the word) — (None, False) with no status word."""
+    t = text.strip()
+    if not _HAS_WORD.search(t) and not any(ch in t for ch in "\u263a\u2639\U0001f60a\U0001f641"):
+        return None, False
+    status = normalise_status(t)
+    if status is not None:
+        return status, True
+    status, _ = split_status_prefix(t)
+    return status, False
+
+
+def _layout(table: SourceTable, found: tuple[int, int, list[str]], overrides: dict[str, str], used: set[str],
+            report: Report, file: str, mapping: dict[str, str]) -> _Layout:
+    header_row, span, headers = found
+    body = table.rows[header_row + span:]
+    width = max([len(headers), *(len(r) for r in body)])
+    raw: dict[int, str | None] = {}
+    names: dict[int, str] = {}
+    for c in range(width):
+        h = headers[c].strip() if c < len(headers) else ""
+        values = [r[c] if c < len(r) else "" for r in body]
+        key = header_key(h)
+        pos = next((k for k in _position_keys(c) if k in overrides), None)
+        if key and key in overrides:
+            fld: str | None = overrides[key]
+            used.add(key)
+        elif pos is not None:
+            fld = overrides[pos]
+            used.add(pos)
+        else:
+            fld = _field(h, {}) if h else None
+        if not h and pos is None and not any(v.strip() for v in values):
+            continue
+        if fld is None and not key and is_number_column(values):
+            fld = NUMBER
+        raw[c], names[c] = fld, h or f"Column {c + 1}"
+    present = set(raw.values())
+    if "status" in present and PROGRESS_SPLIT in present:  # a status column beside: Progress is notes
+        raw = {c: (PROGRESS_NOTES if f == PROGRESS_SPLIT else f) for c, f in raw.items()}
+    action_cols = [c for c, f in raw.items() if f == "action"]
+    if len(action_cols) >= 2 and "objective" not in present:  # "Action" + "Activity": the first is what
+        raw[action_cols[0]] = "objective"  # the activities below it serve
+    fields: dict[int, str] = {}
+    seen: set[str] = set()
+    for c, fld in raw.items():
+        name = names[c]
+        if fld == PROGRESS_SPLIT:
+            values = [r[c] for r in body if c < len(r) and r[c].strip()]
+            with_word = sum(1 for v in values if _status_word(v)[0] is not None)
+            if values and with_word * 2 < len(values):
+                fld = PROGRESS_NOTES  # a Progress column of notes, not status words
+        if fld is None or (fld in seen and not fld.startswith("extra:") and fld != NUMBER):
+            letter = col_letter(c)
+            fld = f"extra:{name}"
+            report.add(Finding("unknown-column", file, table.name, table.where(header_row, c), name,
+                               f"column {name!r} (column {letter}) has no standard meaning; kept as an extra column "
+                               f"(use --map \"{name}=Column\" or --map \"{letter}=Column\" to map it)",
+                               outcome="kept as extra column"))
+        seen.add(fld)
+        fields[c] = fld
+        mapping.setdefault(name, "Status + Progress update" if fld == PROGRESS_SPLIT
+                           else "Progress update (Status where a status word leads)" if fld == PROGRESS_NOTES
+                           else "Ref (numbers in a column with no heading)" if fld == NUMBER
+                           else fld[6:] + " (extra)" if fld.startswith("extra:") else HEADER_OF_FIELD[fld])
+    above = [" ".join(x.strip() for x in table.rows[r] if x.strip()) for r in range(header_row)]
+    return _Layout(table, header_row + span, fields, [c for c, f in fields.items() if f == NUMBER],
+                   [a for a in above if a])
+
+
+def _cut_at_separator(text: str) -> tuple[str, str] | None:
+    """("Title", "rest") at the last " – " (or " - ", ": ") in ``text``."""
+    best = max(((text.rfind(sep), sep) for sep in _SEPARATORS), key=lambda x: x[0])
+    if best[0] <= 0:
+        return None
+    return text[:best[0]].strip(), text[best[0] + len(best[1]):].strip()
+
+
+def _title_and_themes(layouts: list[_Layout], doc_title: str, fallback: str) -> tuple[str, list[str]]:
+    """The plan title and each table's theme, whole: a sheet's first line is often "Title – Theme"."""
+    firsts = [lay.above[0] if lay.above else "" for lay in layouts]
+    title = doc_title
+    if not title:
+        filled = [f for f in firsts if f]
+        if len(filled) >= 2 and len(set(filled)) > 1:
+            prefix = os.path.commonprefix(filled)
+            cut = None
+            for sep in _SEPARATORS:
+                i = prefix.rfind(sep)
+                if i > 0 and (cut is None or i > cut[0]):
+                    cut = (i, sep)
+            title = prefix[:cut[0]].strip() if cut else ""
+        if not title and filled:
+            title = filled[0]
+            parts = _cut_at_separator(filled[0])
+            sheet = layouts[firsts.index(filled[0])].table.heading
+            if parts and sheet and _same_start(parts[1], sheet):
+                title = parts[0]
+    for lay, first in zip(layouts, firsts):
+        t = lay.table
+        if t.kind != "sheet":
+            lay.theme = t.heading.strip()
+            continue
+        suffix = ""
+        if title and first.startswith(title) and first != title:
+            suffix = first[len(title):].strip().lstrip("\u2013\u2014-:").strip()
+        if suffix and (_same_start(suffix, t.name) or len(layouts) > 1):
+            lay.theme = suffix  # the whole name; the sheet name is often it cut to 31 characters
+        elif not _DEFAULT_SHEET.match(t.name.strip()):
+            lay.theme = t.name.strip()
+    return title or fallback, list(dict.fromkeys(lay.theme for lay in layouts if lay.theme))
+
+
+def _same_start(a: str, b: str) -> bool:
+    ka, kb = header_key(a), header_key(b)
+    return bool(ka and kb) and (ka.startswith(kb) or kb.startswith(ka))
+
+
+def _read_table(lay: _Layout, file: str, report: Report, context_year: int | None, rows_out: list[_Row],
+                counters: dict[str, int], group_ids: dict[str, int]) -> int:
+    """Read the rows of one table into ``rows_out``; returns the number of data rows."""
+    t = lay.table
+    fields = lay.fields
+    col_of: dict[str, int] = {}
+    for c, f in fields.items():
+        col_of.setdefault(f, c)
+    data_cols = sorted(c for c, f in fields.items() if f not in (NUMBER, "ref"))
+    first_data = data_cols[0] if data_cols else None
+    ref_col = col_of.get("ref", col_of.get(NUMBER, col_of.get("action", 0)))
+    theme = lay.theme
+    objective, lead_carried = "", ""
+    parent: _Row | None = None
+    heading_rows: list[tuple[int, str]] = []
+    data_rows = 0
+    for r in range(lay.first_row, len(t.rows)):
+        row = t.rows[r]
+
+        def own(c: int | None) -> str:
+            if c is None or c >= len(row) or (r, c) in t.merged:
+                return ""
+            return row[c].strip()
+
+        if not any(own(c) for c in range(len(row))):
+            continue  # blank, or only cells merged down from the row above
+        heading = _heading_of(r, [(c, own(c)) for c in range(len(row)) if own(c)], t, fields, first_data)
+        if heading is not None:
+            c0, number, text = heading
+            if fields.get(c0) == "objective":
+                objective, lead_carried = (f"{number} {text}" if number and not text.startswith(number) else text), ""
+            else:
+                theme = f"{number}. {text}" if number and not text.startswith(number) else text
+                objective, lead_carried, parent = "", "", None
+            heading_rows.append((r, text))
+            report.add(Finding("section-heading", file, t.name, t.where(r, c0), text[:80],
+                               f"a row with only {text[:60]!r} in it: read as the "
+                               f"{'Objective' if fields.get(c0) == 'objective' else 'Theme'} of the rows below",
+                               outcome="used for the rows below, not imported as an action"))
+            continue
+        data_rows += 1
+        values = {f: (row[c] if c < len(row) else "") for c, f in fields.items()}
+        obj_text = values.get("objective", "").strip()
+        if obj_text and obj_text != objective:
+            objective, lead_carried = obj_text, ""  # a new objective starts a new group
+        theme_text = values.get("theme", "").strip()
+        if theme_text:
+            theme = theme_text
+        c_action = col_of.get("action")
+        text = own(c_action)
+        numbers: list[str] = []
+        c_ref = col_of.get("ref")
+        ref_given = own(c_ref)
+        for c in lay.number_cols:
+            n = as_number(own(c))
+            if n:
+                numbers.append(n)
+        in_text = number_in_text(text) if text else None
+        if in_text:
+            numbers.append(in_text[0])
+        source_ref = ref_given or (max(numbers, key=depth) if numbers else "")
+        if in_text and source_ref in ("", in_text[0]):
+            text = in_text[1]
+        continuation = parent is not None and not text and (not source_ref or source_ref == parent.source_ref)
+        if continuation:
+            source_ref = ""
+        a = Action(ref="", action=text, lead="", theme=theme, objective=objective, origin=Origin(file, t.name, r + 1))
+        if continuation:
+            a.action = parent.action.action
+            a.objective = parent.action.objective or objective
+        elif not text and c_action is not None and values.get("action", "").strip():
+            a.action = values["action"].strip()  # only merged down from above, with no parent row to join
+        lead_text = values.get("lead", "").strip()
+        if lead_text:
+            lead_carried = lead_text
+        elif lead_carried:
+            lead_text = lead_carried
+        a.partners = values.get("partners", "").strip()
+        a.success_measure = values.get("success_measure", "")
+        a.resources = values.get("resources", "")
+        _import_status(a, values, col_of, report, file, t, r, counters)
+        due_text = values.get("due", "").strip()
+        if due_text:
+            counters["due_cells"] += 1
+            a.due = parse_due(due_text, context_year)
+            if a.due.kind == UNKNOWN:
+                counters["due_not_understood"] += 1
+                report.add(Finding("bad-due", file, t.name, t.where(r, col_of["due"]), due_text[:200],
+                                   f"due {due_text[:80]!r} not understood as a date or timescale",
+                                   outcome="kept as text"))
+        for fld, value in values.items():
+            if fld.startswith("extra:") and value.strip():
+                a.extras[fld[6:]] = value
+        group = group_ids.setdefault(f"{t.name}\t{objective}", len(group_ids) + 1) if objective else 0
+        rec = _Row(a, t, r, source_ref, parent if continuation else None, leading_section_number(objective),
+                   leading_section_number(theme), group, theme, lead_text, col_of.get("lead"), ref_col)
+        rows_out.append(rec)
+        if not continuation:
+            parent = rec
+    return data_rows
+
+
+def _heading_of(r: int, cells: list[tuple[int, str]], t: SourceTable, fields: dict[int, str],
+                first_data: int | None) -> tuple[int, str | None, str] | None:
+    """(column, number, text) when a row is a heading, not an action: one text (and perhaps its
+    number) merged across the table, or alone in the first column when that is not the Action."""
+    numbers = [v for c, v in cells if fields.get(c) in (NUMBER, "ref") and as_number(v)]
+    texts = [(c, v) for c, v in cells if not (fields.get(c) in (NUMBER, "ref") and as_number(v))]
+    if len(texts) != 1 or len(numbers) > 1:
+        return None
+    c0, text = texts[0]
+    if r in t.wide or (c0 == first_data and fields.get(c0) not in ("action", "lead", "due", "ref", NUMBER)):
+        return c0, (as_number(numbers[0]) if numbers else None), text
+    return None
+
+
+def _clean_table(table: SourceTable, file: str, report: Report) -> None:
+    """Clean text XML cannot hold (and over-long cells) as the table comes in, one finding a cell."""
+    table.heading = clean_text(table.heading)
+    table.name = clean_text(table.name)
+    for r, c, code, detail, original in clean_rows(table.rows):
+        shown = clean_text(original[:200]) + ("…" if len(original) > 200 else "")
+        if code == "control-character":
+            report.add(Finding(code, file, table.name, table.where(r, c), shown,
+                               f"the cell held {detail}, which Excel and Word cannot save",
+                               outcome="replaced by a line break (U+000B, U+000C) or a space"))
+        else:
+            report.add(Finding(code, file, table.name, table.where(r, c), shown,
+                               f"the cell holds {detail}; Excel's limit is {MAX_CELL:,}",
+                               outcome=f"cut to {MAX_CELL:,} characters; the rest was not imported"))
+
+
+def _import_status(a: Action, values: dict[str, str], col_of: dict[str, int], report: Report, file: str,
+                   table: SourceTable, r: int, counters: dict[str, int]) -> None:
+    """Status from a Status column or a Progress column — never invented.
+
+    A cell that is just a status word gives the status.  A status word leading notes ("Complete –
+    report to Cabinet in May") gives the status and the whole text goes to Progress update too.
+    Notes with no status word leave Status blank (shown as "No status given") and go to Progress
+    update — reported when the column is a status column, not when it is a column of notes; a
+    blank cell leaves Status blank.
+    """
+    a.status, a.status_text = None, ""
+    progress = [values.get("progress", "").strip()]
+    fld = next((f for f in ("status", PROGRESS_SPLIT, PROGRESS_NOTES) if f in col_of), None)
+    text = values.get(fld, "").strip() if fld else ""
+    if text:
+        status, only_word = _status_word(text)
+        if fld != PROGRESS_NOTES or status is not None:
+            counters["status_cells"] += 1
+        if status is not None:
+            counters["status_with_word"] += 1
+            a.status, a.status_text = status, status
+        if status is None or not only_word:
+            progress.insert(0, text)
+        if status is None and fld != PROGRESS_NOTES:
+            counters["status_unrecognised"] += 1
+            report.add(Finding("unknown-status", file, table.name, table.where(r, col_of[fld]), text[:200],
+                               f"no status word (Complete, On track, Slippage, Off track, Not started) in "
+                               f"{text[:80]!r}", severity=WARNING,
+                               outcome="Status left blank (No status given); the text is kept as Progress update"))
+    if a.status is None:
+        counters["status_blank"] += 1
+    a.progress = "\n".join(p for p in progress if p)
+
+
+_COUNT_NAMES = ("due_cells", "due_not_understood", "status_cells", "status_with_word", "status_unrecognised",
+                "status_blank")
 
 
 def import_plan(legacy: str | os.PathLike[str], out: str | os.PathLike[str] | None, *,
                 mapping: Sequence[str] = (), title: str | None = None, period: str = "",
-                overwrite: bool = False) -> ImportResult:
-    """Import ``legacy`` and (unless ``out`` is None) write the standard workbook to ``out``."""
+                overwrite: bool = False, leads: str | os.PathLike[str] | None = None) -> ImportResult:
+    """Import ``legacy`` and (unless ``out`` is None) write the standard workbook to ``out``.
+
+    ``mapping`` holds ``--map`` entries; ``leads`` is a ``--leads`` CSV file of aliases
+    (name as written, lead to use).  Raises :class:`PlanbookError` for a ``--map`` entry that
+    matches no column, and :class:`UnusableFileError` for a file that cannot be read.
+    """
     src = Path(legacy)
+    if out:
+        refuse_overwriting_inputs(out, [legacy], what="source")
+        check_output(out, overwrite=overwrite)
     overrides = parse_map(mapping)
+    aliases = read_aliases(leads) if leads else {}
     tables, doc_title = read_legacy(src)
     report = Report()
     file = src.name
-    actions: list[Action] = []
-    used_mapping: dict[str, str] = {}
-    titles: list[str] = [doc_title] if doc_title else []
-    themes: list[str] = []
-    rows_in = 0
-    split_leads = 0
+    doc_title = clean_text(doc_title)
     for table in tables:
-        nonempty = [r for r in table.rows if any(c.strip() for c in r)]
-        if not nonempty:
+        _clean_table(table, file, report)
+    used_mapping: dict[str, str] = {}
+    used_keys: set[str] = set()
+    layouts: list[_Layout] = []
+    rows_in = 0
+    all_headers: list[str] = []
+    for table in tables:
+        if not any(c.strip() for r in table.rows for c in r):
             continue
         found = _find_header(table.rows, overrides)
         if found is None:
@@ -270,128 +513,139 @@ def import_plan(legacy: str | os.PathLike[str], out: str | os.PathLike[str] | No
                                        f"{table.name}: no header row (Action, Lead, By when …) found; row not imported",
                                        outcome="not imported; give --map or fix the header"))
             continue
-        header_row, span, headers = found
-        for r in range(header_row):
-            text = " ".join(c.strip() for c in table.rows[r] if c.strip())
-            if text:
-                titles.append(text)
-        theme = table.heading.strip()
-        if theme and theme not in themes:
-            themes.append(theme)
-        fields: dict[int, str] = {}
-        seen_fields: set[str] = set()
-        for c, h in enumerate(headers):
-            fld = _field(h, overrides)
-            has_data = any(c < len(r) and r[c].strip() for r in table.rows[header_row + span:])
-            if not h.strip() and not has_data:
-                continue
-            name = h.strip() or f"Column {c + 1}"
-            if fld is None or (fld in seen_fields and not fld.startswith("extra:")):
-                fld = f"extra:{name}"
-                report.add(Finding("unknown-column", file, table.name, table.where(header_row, c), name,
-                                   f"column {name!r} has no standard meaning; kept as an extra column "
-                                   f"(use --map \"{name}=Column\" to map it)", outcome="kept as extra column"))
-            seen_fields.add(fld)
-            fields[c] = fld
-            used_mapping.setdefault(name, "Status + Progress update" if fld == PROGRESS_SPLIT
-                                    else fld[6:] + " (extra)" if fld.startswith("extra:") else HEADER_OF_FIELD[fld])
-        carried: dict[str, str] = {}
-        for r in range(header_row + span, len(table.rows)):
-            row = table.rows[r]
-            if not any(c.strip() for c in row):
-                continue
-            rows_in += 1
-            values = {fld: (row[c] if c < len(row) else "") for c, fld in fields.items()}
-            a = Action(ref="", action="", lead="", theme=theme, origin=Origin(file, table.name, r + 1))
-            objective = values.get("objective", "").strip()
-            if objective:
-                if objective != carried.get("objective"):
-                    carried.pop("lead", None)  # a new objective starts a new group
-                carried["objective"] = objective
-            a.objective = carried.get("objective", "")
-            text = values.get("action", "").strip()
-            ref = values.get("ref", "").strip()
-            m = _REF_IN_TEXT.match(text)
-            if m and (not ref or ref == m.group(1)):
-                ref, text = m.group(1), m.group(2).strip()
-            a.ref, a.action = ref, text
-            if not ref:
-                report.add(Finding("missing-required", file, table.name,
-                                   table.where(r, next((c for c, f in fields.items() if f in ("ref", "action")), 0)),
-                                   text[:80], "no Ref: no Action No. column and the action text does not start "
-                                   "with a number", severity=WARNING, outcome="imported without a Ref; add one"))
-            lead_text = values.get("lead", "").strip()
-            if lead_text:
-                carried["lead"] = lead_text
-            elif carried.get("lead"):
-                lead_text = carried["lead"]
-            names = _split_leads(lead_text)
-            if names:
-                a.lead = names[0]
-                partners = names[1:] + ([values["partners"].strip()] if values.get("partners", "").strip() else [])
-                a.partners = ", ".join(partners)
-                if len(names) > 1:
-                    split_leads += 1
-                    c = next(c for c, f in fields.items() if f == "lead")
-                    report.add(Finding("lead-split", file, table.name, table.where(r, c), lead_text,
-                                       f"several leads named: {names[0]!r} is the Lead, "
-                                       f"{', '.join(repr(n) for n in names[1:])} Partners",
-                                       outcome="first name as Lead, others as Partners"))
-            else:
-                a.partners = values.get("partners", "").strip()
-            a.success_measure = values.get("success_measure", "")
-            a.resources = values.get("resources", "")
-            _import_status(a, values, fields, report, file, table, r)
-            due_text = values.get("due", "").strip()
-            if due_text:
-                a.due = parse_due(due_text)
-                if a.due.kind == UNKNOWN:
-                    c = next(c for c, f in fields.items() if f == "due")
-                    report.add(Finding("bad-due", file, table.name, table.where(r, c), due_text,
-                                       f"due {due_text!r} not understood as a date or timescale",
-                                       outcome="kept as text"))
-            for fld, value in values.items():
-                if fld.startswith("extra:") and value.strip():
-                    a.extras[fld[6:]] = value
-            actions.append(a)
-    if not actions and rows_in == 0:
-        raise PlanbookError(f"{file}: nothing to import (no non-empty rows)")
-    if not actions:
+        all_headers += [f"{col_letter(c)} {h.strip()!r}" if h.strip() else f"{col_letter(c)} (no heading: Column {c + 1})"
+                        for c, h in enumerate(found[2])]
+        layouts.append(_layout(table, found, overrides, used_keys, report, file, used_mapping))
+    unmatched = [k for k in overrides if k not in used_keys]
+    if unmatched and layouts:
+        wanted = [m for m in mapping if header_key(m.split("=", 1)[0]) in unmatched]
+        raise PlanbookError(f"--map {', '.join(repr(w) for w in wanted)} matches no column; the columns are: "
+                            + "; ".join(dict.fromkeys(all_headers)))
+    plan_title, themes = _title_and_themes(layouts, doc_title, src.stem)
+    period_due = parse_due(period) if period else None
+    context_year = fy_of(period_due.start) if period_due and period_due.start else None
+    counters = dict.fromkeys(_COUNT_NAMES, 0)
+    group_ids: dict[str, int] = {}
+    rows: list[_Row] = []
+    for lay in layouts:
+        rows_in += _read_table(lay, file, report, context_year, rows, counters, group_ids)
+    if not rows and rows_in == 0:
+        if not layouts:
+            raise PlanbookError(f"{file}: nothing to import (no non-empty rows)")
+    if not rows:
         raise PlanbookError(f"{file}: no header row found (looked for Action, Lead/Who, By when …); "
                             "use --map \"Your header=Action\"")
+    themes = list(dict.fromkeys(x.theme for x in rows if x.theme))  # the themes actions are under, in order
+    _give_refs(rows, themes, report, file, counters)
+    book = _give_leads(rows, aliases, report, file, counters)
+    actions = [x.action for x in rows]
     lead_names = list(dict.fromkeys(a.lead for a in actions if a.lead))
-    plan_title = title or (titles[0] if titles else src.stem)
+    notes = [line for lay in layouts for line in lay.above]
+    plan_title = title or plan_title
     info = PlanInfo(title=plan_title, period=period, leads=[Lead(n) for n in lead_names], themes=themes,
-                    notes=list(dict.fromkeys(t for t in titles if t != plan_title)))
-    result = ImportResult(str(src), Path(out) if out else None, info, actions, report, rows_in, used_mapping)
+                    notes=list(dict.fromkeys(n for n in notes if n != plan_title and not n.startswith(plan_title))))
+    gaps = []
+    for a in actions:
+        for fld in ("action", "lead"):
+            if not getattr(a, fld):
+                gaps.append(f"{a.ref}\t{fld}")
+                counters[f"{fld}_blank"] = counters.get(f"{fld}_blank", 0) + 1
+    info.source_gaps = gaps
     if out:
-        write_plan(out, info, actions, overwrite=overwrite)
+        tabs = write_plan(out, info, actions, overwrite=overwrite)
+    else:
+        taken = {GUIDE.lower(), LISTS.lower(), META.lower()}
+        tabs = {sheet_name(n, taken): n for n in [*lead_names, *([NO_LEAD] if "" in {a.lead for a in actions} else [])]}
+    result = ImportResult(str(src), Path(out) if out else None, info, actions, report, rows_in, used_mapping,
+                          book.rows(tabs), tabs, counters)
+    result.source_numbers = list(dict.fromkeys(x.source_ref for x in rows if x.source_ref))
+    counters["actions"] = len(actions)
+    counters["leads"] = len(lead_names)
+    counters["lead_names_written"] = len(result.leads)
+    counters["leads_merged"] = sum(1 for row in result.leads if row.via)
+    counters["lead_tabs"] = len([t for t, lead in tabs.items()])
     return result
 
 
-def _import_status(a: Action, values: dict[str, str], fields: dict[int, str], report: Report, file: str,
-                   table: SourceTable, r: int) -> None:
-    status_text = values.get("status", "").strip()
-    progress_text = values.get("progress", "")
-    combined = values.get(PROGRESS_SPLIT, "").strip()
-    if combined:
-        status, rest = split_status_prefix(combined)
-        if status is None and normalise_status(combined) is not None:
-            status, rest = normalise_status(combined), ""
-        if status is None:
-            c = next(c for c, f in fields.items() if f == PROGRESS_SPLIT)
-            report.add(Finding("unknown-status", file, table.name, table.where(r, c), combined[:80],
-                               "no status word (Complete, On track, Slippage, Off track …) at the start of "
-                               "the progress text", severity=WARNING, outcome="status left blank; text kept as Progress update"))
-            status, rest = NOT_STARTED, combined
-        a.status, a.status_text = status, status
-        a.progress = "\n".join(x for x in (rest, progress_text) if x)
-        return
-    a.progress = progress_text
-    status = normalise_status(status_text)
-    if status is None:
-        c = next(c for c, f in fields.items() if f == "status")
-        report.add(Finding("unknown-status", file, table.name, table.where(r, c), status_text,
-                           f"status {status_text!r} not recognised", severity=WARNING, outcome="kept as typed"))
-    a.status, a.status_text = status, status_text if status is None else status
+def _give_refs(rows: list[_Row], themes: list[str], report: Report, file: str, counters: dict[str, int]) -> None:
+    """Pass two: the source's numbers stay; every other action gets a generated Ref."""
+    maker = RefMaker({x.source_ref for x in rows if x.source_ref})
+    for x in rows:
+        if x.source_ref:
+            maker.seen(x.source_ref)
+    n_groups = len({x.objective_group for x in rows if x.objective_group})
+    theme_index = {t: i for i, t in enumerate(themes, start=1)}
+    generated = continuations = 0
+    for x in rows:
+        a = x.action
+        if x.source_ref:
+            a.ref = x.source_ref
+            continue
+        if x.parent is not None:
+            a.ref = maker.sub(x.parent.action.ref)
+            continuations += 1
+            message = (f"row {x.r + 1} has no action text of its own: it is part of {x.parent.action.ref} "
+                       f"(Objective and Action carried down) and numbered {a.ref}")
+        else:
+            if x.objective_number:
+                section = x.objective_number
+            elif x.theme_number:
+                section = x.theme_number
+            elif len(theme_index) > 1 and x.theme in theme_index:
+                section = str(theme_index[x.theme])
+            elif n_groups > 1 and x.objective_group:
+                section = str(x.objective_group)
+            else:
+                section = ""
+            a.ref = maker.next_in(section)
+            message = f"no number in the source for this action: numbered {a.ref} from its place in the plan"
+        generated += 1
+        report.add(Finding("ref-generated", file, x.table.name, x.table.where(x.r, x.ref_col), a.ref, message,
+                           outcome=f"Ref {a.ref} generated"))
+    counters["refs_generated"] = generated
+    counters["continuation_rows"] = continuations
 
+
+def _give_leads(rows: list[_Row], aliases: dict[str, str], report: Report, file: str,
+                counters: dict[str, int]) -> LeadBook:
+    """Pass two: each Lead cell split into bodies; the first is the Lead, spelling variants merged."""
+    known: set[str] = set()
+    for x in rows:
+        for part in split_outside_brackets(x.lead_text):
+            if not re.search(r"\s(?:and|&)\s|&", part, re.I):
+                known.add(lead_key(part))
+    known |= set(aliases)
+    book = LeadBook(aliases)
+    first_at: dict[str, tuple[_Row, str]] = {}
+    split_cells = 0
+    for x in rows:
+        names = split_bodies(x.lead_text, known) if x.lead_text else []
+        x.action.lead = names[0] if names else ""
+        if names:
+            book.add(names[0])
+            first_at.setdefault(names[0], (x, x.lead_text))
+        x.partner_names = names[1:]
+        if len(names) > 1 and x.lead_col is not None:
+            split_cells += 1
+            report.add(Finding("lead-split", file, x.table.name, x.table.where(x.r, x.lead_col), x.lead_text[:200],
+                               f"several bodies named: {names[0]!r} is the Lead, "
+                               f"{', '.join(repr(n) for n in names[1:])} Partners",
+                               outcome="first name as Lead, others as Partners"))
+    chosen = book.resolve()
+    by_key = {lead_key(name): lead for name, lead in chosen.items()}
+    by_key.update((k, by_key.get(lead_key(v), v)) for k, v in aliases.items())
+    for x in rows:
+        if x.action.lead:
+            x.action.lead = chosen[x.action.lead]
+        partners = [by_key.get(lead_key(n), n) for n in x.partner_names]  # spelled as the lead list has them
+        if x.action.partners:
+            partners.append(x.action.partners)
+        x.action.partners = ", ".join(dict.fromkeys(p for p in partners if p != x.action.lead))
+    for name, lead in chosen.items():
+        if name != lead:
+            x, _ = first_at[name]
+            report.add(Finding("lead-merged", file, x.table.name, x.table.where(x.r, x.lead_col or 0), name[:200],
+                               f"lead {name!r} listed as {lead!r} ({book.written[name]} action(s))",
+                               outcome=f"on the {lead!r} tab"))
+    counters["lead_cells_split"] = split_cells
+    return book

@@ -5,7 +5,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from .due import BLANK_DUE, Due
-from .status import FINISHED, NOT_STARTED
+from .status import FINISHED, NO_STATUS
 
 FORMAT_VERSION = 1
 
@@ -30,9 +30,16 @@ class PlanInfo:
     coordinator_email: str = ""
     format_version: int = FORMAT_VERSION
     notes: list[str] = field(default_factory=list)  # e.g. title rows kept from an imported plan
+    #: The plan's identity, made when ``new`` or ``import`` writes it and carried by ``split``
+    #: copies, so a consolidation knows which returns belong to it ("" for older workbooks).
+    plan_id: str = ""
 
     def lead_names(self) -> list[str]:
         return [lead.name for lead in self.leads]
+
+    #: "Ref<TAB>field" of each required cell an imported plan's source left blank: ``validate``
+    #: reports them as warnings while they stay blank (written to the metadata by ``import``).
+    source_gaps: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +55,9 @@ class Origin:
 class Action:
     """One numbered action of a plan.
 
-    ``status`` is the standard status ("Complete", …) or ``None`` when the cell held a word
-    planbook does not recognise; ``status_text`` keeps what was typed.  ``extras`` holds the
+    ``status`` is the standard status ("Complete", …), ``NO_STATUS`` when the cell was blank,
+    or ``None`` when it held a word planbook does not recognise; ``status_text`` keeps what
+    was typed.  ``extras`` holds the
     user's own columns (header -> value), never dropped.
     """
 
@@ -62,7 +70,7 @@ class Action:
     due: Due = BLANK_DUE
     success_measure: str = ""
     resources: str = ""
-    status: str | None = NOT_STARTED
+    status: str | None = NO_STATUS
     status_text: str = ""
     progress: str = ""
     last_updated: dt.date | None = None
@@ -70,11 +78,16 @@ class Action:
     origin: Origin | None = None
     #: Where this action's long texts are in a consolidation's spill file (-1: in memory).
     spill: int = field(default=-1, repr=False, compare=False)
+    #: What a consolidation flagged on this row for the committee ("Ref collision …", "Not in the
+    #: lead's return", …); shown in the consolidated workbook's ``Note`` column.
+    note: str = field(default="", compare=False)
 
     @property
     def status_shown(self) -> str:
-        """What goes in the Status cell: the standard word, or the text as typed."""
-        return self.status if self.status is not None else self.status_text
+        """What goes in a lead's Status cell: the standard word, or the text as typed (blank
+        when no status was given; the consolidated workbook shows that as ``NO_STATUS``)."""
+        status = self.status
+        return status if status is not None and status != NO_STATUS else self.status_text
 
     def is_overdue(self, today: dt.date) -> bool:
         """Unfinished and past the end of its due period."""

@@ -49,7 +49,35 @@ def _context():
     return multiprocessing.get_context("fork")
 
 
+def _in_child(parent: int) -> None:
+    """First thing in a forked helper: die with the parent.  The kernel sends SIGKILL when the
+    parent ends (Linux prctl PR_SET_PDEATHSIG), however it ends — even by SIGKILL — so no helper
+    is left waiting on a pipe or writing a file nobody will read; and SIGTERM (a parent stopping
+    it) ends it at once, not through the parent's handler."""
+    import signal
+
+    try:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    except ValueError:  # not the main thread: leave the handlers be
+        pass
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG = 1
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # the parent died before the prctl took effect
+        os._exit(1)
+
+
 def _say_stopped(exc: BaseException) -> None:
+    import errno
+
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES,
+                                                  errno.ENOENT):
+        return  # the disk is full, the folder read-only or gone (the parent was interrupted): it says so once
     print(f"planbook: a worker process stopped ({type(exc).__name__}: {exc}); carrying on in one process",
           file=sys.stderr)
 
@@ -101,7 +129,7 @@ def map_in_order(fn: Callable[[T], R], items: Sequence[T], *, pack: Callable[[R]
             taken.value = i + 1
         return i
 
-    worker = ctx.Process(target=_serve, args=(fn, items, pack, sender, take), daemon=True)
+    worker = ctx.Process(target=_serve, args=(fn, items, pack, sender, take, receiver, os.getpid()), daemon=True)
     worker.start()
     sender.close()
     done: dict[int, R] = {}  # results not yet handed out
@@ -133,17 +161,25 @@ def map_in_order(fn: Callable[[T], R], items: Sequence[T], *, pack: Callable[[R]
                 done[i] = fn(items[i])
             else:  # the worker has what comes next
                 broken = not receive(block=True)
+    except BaseException:  # interrupted (Ctrl-C, SIGTERM) or failed: the worker's results are not wanted
+        worker.terminate()
+        raise
     finally:
         receiver.close()
         worker.join(timeout=5)
         if worker.is_alive():
-            worker.terminate()
+            worker.kill()
             worker.join()
 
 
-def _serve(fn: Callable, items: Sequence, pack: Callable, sender, take: Callable[[], int]) -> None:
+def _serve(fn: Callable, items: Sequence, pack: Callable, sender, take: Callable[[], int], receiver=None,
+           parent: int | None = None) -> None:
     """The worker: take the next free item, compute it, and hand the packed result to a sender
     thread (so computing goes on while the parent is busy)."""
+    if parent is not None:
+        _in_child(parent)
+    if receiver is not None:
+        receiver.close()  # its copy of the read end: with it open, a send to a dead parent would wait forever
     out: queue.Queue[bytes | None] = queue.Queue(maxsize=4)
 
     def send() -> None:
@@ -180,6 +216,12 @@ class Child:
         self._process.join()
         return self._process.exitcode == 0
 
+    def stop(self) -> None:
+        """End the job now (its result is not wanted: the parent was interrupted or failed)."""
+        if self._process is not None and self._process.is_alive():
+            self._process.kill()
+            self._process.join()
+
 
 def in_child(job: Callable[[], None]) -> Child:
     """Start ``job()`` in a forked child (it must leave its results in files).
@@ -189,12 +231,14 @@ def in_child(job: Callable[[], None]) -> Child:
     """
     if not available():
         return Child(None)
-    process = _context().Process(target=_run_job, args=(job,), daemon=True)
+    process = _context().Process(target=_run_job, args=(job, os.getpid()), daemon=True)
     process.start()
     return Child(process)
 
 
-def _run_job(job: Callable[[], None]) -> None:
+def _run_job(job: Callable[[], None], parent: int | None = None) -> None:
+    if parent is not None:
+        _in_child(parent)
     try:
         job()
     except BaseException as exc:  # noqa: BLE001 - exit code 1 tells the parent to do the job itself

@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import io
 import os
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .cellfaults import blank_key_cell, report_faults, restore, sheet_faults
+from .clean import BAD, CONTROL_BYTES, MAX_CELL, clean_rows, clean_text
 from .columns import HEADER_OF_FIELD, REQUIRED_FIELDS, field_for_header
 from .due import BLANK_DUE, DATE, UNKNOWN, Due, fy_of, parse_due
 from .errors import UnusableFileError
-from .findings import Finding, Report
+from .findings import WARNING, Finding, Report
+from .guard import check_zip, max_file_bytes, refuse_special
 from .model import Action, Lead, Origin, PlanInfo
 from .status import normalise_status
 from .writer import GUIDE, LISTS, META, col_letter
@@ -36,8 +40,11 @@ class Plan:
     tabs: dict[str, str] = field(default_factory=dict)  # lead tab -> lead name
     rows_read: int = 0  # non-empty rows under a header, across lead tabs
     has_metadata: bool = True
+    #: (ref, field) of required cells the imported source left blank: still blank, a warning.
+    source_gaps: set[tuple[str, str]] = field(default_factory=set)
     extra_columns: list[str] = field(default_factory=list)  # user columns, in sheet order
     role: str = "plan"  # "plan" (a master), "lead-copy" (split off for one lead), "consolidated"
+    declared_tabs: dict[str, str] = field(default_factory=dict)  # lead tab -> lead, as the metadata names them
 
 
 def cell_ref(row: int, col: int) -> str:
@@ -56,31 +63,35 @@ def check_workbook_file(path: str | os.PathLike[str]) -> None:
         raise UnusableFileError(p, "file not found")
     if p.is_dir():
         raise UnusableFileError(p, "is a folder, not a workbook")
+    refuse_special(p)
     try:
-        with open(p, "rb") as fh:
-            head = fh.read(8)
-            if head == _OLE_MAGIC:
-                body = head + fh.read()
+        size = p.stat().st_size
+        if size > max_file_bytes():
+            raise UnusableFileError(p, f"is {size >> 20} MB, more than a workbook planbook reads "
+                                       f"({max_file_bytes() >> 20} MB): not read")
+        data = p.read_bytes()  # read once: the checks below look at the zip's directory and parts
     except OSError as exc:
         raise UnusableFileError(p, f"cannot be opened ({exc.strerror})") from exc
+    head = data[:8]
     if not head:
         raise UnusableFileError(p, "empty file (0 bytes)")
     if head == _OLE_MAGIC:
-        if _ENCRYPTED in body:
+        if _ENCRYPTED in data:
             raise UnusableFileError(p, "password-protected workbook: remove the password in Excel "
                                        "(File > Info > Protect Workbook) and try again")
         raise UnusableFileError(p, "legacy Excel 97-2003 (.xls) file: open it in Excel and Save As .xlsx")
     if not head.startswith(b"PK"):
         raise UnusableFileError(p, "not an Excel workbook (.xlsx)")
     try:
-        with zipfile.ZipFile(p) as zf:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
             names = set(zf.namelist())
+            if "xl/workbook.xml" not in names:
+                if "word/document.xml" in names:
+                    raise UnusableFileError(p, "a Word document, not an Excel workbook")
+                raise UnusableFileError(p, "a zip file but not an Excel workbook")
+            check_zip(p, zf, data)  # zip bombs, DTDs, a cell at the far corner: refused before any reader inflates them
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise UnusableFileError(p, "corrupt or truncated workbook (not a valid .xlsx zip)") from exc
-    if "xl/workbook.xml" not in names:
-        if "word/document.xml" in names:
-            raise UnusableFileError(p, "a Word document, not an Excel workbook")
-        raise UnusableFileError(p, "a zip file but not an Excel workbook")
 
 
 def _open(path: Path):
@@ -97,7 +108,9 @@ def _parse_sheet(wb, name: str, path: Path):
     try:
         return wb.get_sheet_by_name(name)
     except Exception as exc:
-        raise UnusableFileError(path, f"sheet {name!r} cannot be read ({type(exc).__name__})") from exc
+        detail = (str(exc).splitlines() or [""])[0][:120]
+        raise UnusableFileError(path, f"sheet {name!r} cannot be read ({type(exc).__name__}"
+                                      + (f": {detail})" if detail else ")")) from exc
 
 
 @dataclass
@@ -107,13 +120,25 @@ class LoadedWorkbook:
     path: Path
     names: list[str]
     parsed: dict[str, object]  # sheet name -> calamine's parsed sheet
+    #: cells :meth:`rows` cleaned: (sheet, row, col, code, what was wrong, the text as it was)
+    cleaned: list[tuple[str, int, int, str, str, str]] = field(default_factory=list)
 
-    def rows(self, name: str) -> list[list[object]]:
-        """A sheet's cells as Python values, row by row (made when asked for)."""
+    def rows(self, name: str, *, clean: bool = True) -> list[list[object]]:
+        """A sheet's cells as Python values, row by row (made when asked for), with text XML
+        cannot hold cleaned (see planbook.clean; each such cell is noted in ``cleaned``).
+        ``clean=False`` leaves that to the caller (the lead tabs: :func:`_read_rows` checks
+        each row as it reads it, which costs less than a pass of its own)."""
         try:
-            return self.parsed[name].to_python(skip_empty_area=False)
+            rows = self.parsed[name].to_python(skip_empty_area=False)
         except Exception as exc:
             raise UnusableFileError(self.path, f"sheet {name!r} cannot be read ({type(exc).__name__})") from exc
+        if clean:
+            self.note_cleaned(name, 0, rows)
+        return rows
+
+    def note_cleaned(self, name: str, first: int, rows: list[list[object]]) -> None:
+        """Clean ``rows`` (sheet rows ``first`` onward) in place, noting each cell changed."""
+        self.cleaned += [(name, first + r, *change) for r, *change in clean_rows(rows)]
 
 
 def load_workbook(path: str | os.PathLike[str]) -> LoadedWorkbook:
@@ -225,6 +250,7 @@ def read_plan(path: str | os.PathLike[str], *, loaded: LoadedWorkbook | None = N
         info.period = (meta.get("period") or [""])[0]
         info.coordinator = (meta.get("coordinator") or [""])[0]
         info.coordinator_email = (meta.get("coordinator_email") or [""])[0]
+        info.plan_id = (meta.get("plan_id") or [""])[0].strip()
         try:
             info.format_version = int((meta.get("planbook_format") or ["1"])[0])
         except ValueError:
@@ -238,9 +264,12 @@ def read_plan(path: str | os.PathLike[str], *, loaded: LoadedWorkbook | None = N
     period_due = parse_due(info.period) if info.period else None
     context_year = fy_of(period_due.start) if period_due and period_due.start else None
 
-    plan = Plan(path=str(p), info=info, actions=[], report=report, has_metadata=meta is not None)
+    plan = Plan(path=str(p), info=info, actions=[], report=report, has_metadata=meta is not None,
+                declared_tabs=dict(tab_leads))
     if meta is not None:
         plan.role = (meta.get("role") or ["plan"])[0] or "plan"
+        plan.source_gaps = {(ref.strip().lower(), fld) for ref, _, fld in
+                            (gap.partition("\t") for gap in meta.get("source_gap", []))}
         if plan.role == "consolidated":
             raise UnusableFileError(p, "a consolidated workbook (planbook output), not a plan or a lead's return")
     lead_keys = {lead.name.strip().lower() for lead in info.leads}
@@ -250,7 +279,7 @@ def read_plan(path: str | os.PathLike[str], *, loaded: LoadedWorkbook | None = N
     for sheet in names:
         if sheet in (GUIDE, LISTS, META):
             continue
-        rows = book.rows(sheet)
+        rows = book.rows(sheet, clean=False)
         header_row = _find_header(rows)
         if header_row is None:
             filled = sum(1 for row in rows if any(not _blank(v) for v in row))
@@ -266,11 +295,20 @@ def read_plan(path: str | os.PathLike[str], *, loaded: LoadedWorkbook | None = N
         if not tab_lead and plan.role == "lead-copy" and len(owners) == 1 and not set(tab_leads) & set(names):
             tab_lead = owners.pop()  # a lead's own copy whose tab they renamed
         plan.tabs[sheet] = tab_lead
+        book.note_cleaned(sheet, header_row, rows[header_row:header_row + 1])  # the data rows: in _read_rows
         _read_tab(plan, file, sheet, rows, header_row, tab_lead, context_year, lead_keys, theme_keys, first_ref,
-                  known_extras, strings)
+                  known_extras, strings, book)
+    if plan.role == "plan":
+        for tab, lead in tab_leads.items():
+            if tab not in names:
+                report.add(Finding("missing-tab", file, tab, "", lead,
+                                   f"the plan's metadata names lead tab {tab!r}" + (f" ({lead})" if lead else "")
+                                   + " but the workbook has no such tab: was it deleted or renamed?",
+                                   outcome="no actions read for it"))
     if not found_tab and meta is None:
         raise UnusableFileError(p, "not a planbook workbook (no planbook metadata and no sheet with "
                                    "Ref and Action columns)")
+    _report_cleaned(book, file, report)
     if meta is None:
         report.add(Finding("missing-metadata", file, "", "", "",
                            "no hidden planbook metadata sheet: plan title and period unknown",
@@ -278,9 +316,24 @@ def read_plan(path: str | os.PathLike[str], *, loaded: LoadedWorkbook | None = N
     return plan
 
 
+def _report_cleaned(book: LoadedWorkbook, file: str, report: Report) -> None:
+    """One finding for each cell whose text was cleaned as it was read."""
+    for sheet, r, c, code, detail, original in book.cleaned:
+        shown = original[:200] + ("…" if len(original) > 200 else "")
+        if code == "control-character":
+            report.add(Finding(code, file, sheet, cell_ref(r, c), clean_text(shown),
+                               f"the cell held {detail}, which Excel and Word cannot save (pasted from Word "
+                               "or email?)", outcome="replaced by a line break (U+000B, U+000C) or a space"))
+        else:
+            report.add(Finding(code, file, sheet, cell_ref(r, c), clean_text(shown),
+                               f"the cell holds {detail}; Excel's limit is {MAX_CELL:,}",
+                               outcome=f"cut to {MAX_CELL:,} characters; the rest was not read"))
+
+
 def _read_tab(plan: Plan, file: str, sheet: str, rows: list[list[object]], header_row: int, tab_lead: str,
               context_year: int | None, lead_keys: set[str], theme_keys: set[str],
-              first_ref: dict[str, tuple[str, int, int]], known_extras: set[str], strings: dict) -> None:
+              first_ref: dict[str, tuple[str, int, int]], known_extras: set[str], strings: dict,
+              book: LoadedWorkbook | None = None) -> None:
     report = plan.report
     columns: dict[int, str] = {}  # col -> field name or "extra:<header>"
     taken: set[str] = set()
@@ -297,6 +350,13 @@ def _read_tab(plan: Plan, file: str, sheet: str, rows: list[list[object]], heade
         if _blank(value) and not has_data:
             continue
         name = as_text(value).strip() or f"Column {col_letter(c)}"
+        given = name
+        name = _unshadowed(name, {f[6:].lower() for f in columns.values() if f.startswith("extra:")})
+        if name != given:
+            report.add(Finding("renamed-column", file, sheet, cell_ref(header_row, c), given,
+                               f"a second column headed {given!r} (a standard column, or one already on this "
+                               f"tab) was renamed {name!r}, so it cannot be mistaken for the first",
+                               outcome=f"kept as extra column {name!r}"))
         columns[c] = f"extra:{name}"
         if name not in plan.extra_columns:
             plan.extra_columns.append(name)
@@ -307,14 +367,40 @@ def _read_tab(plan: Plan, file: str, sheet: str, rows: list[list[object]], heade
                            outcome="kept as extra column"))
     col_of = {f: c for c, f in columns.items()}
     extra_cols = [(f[6:], c) for c, f in columns.items() if f.startswith("extra:")]
+    # Error values and never-calculated formulas read as blank: look for them only if a key cell is blank.
+    key_cols = [col_of[f] for f in ("ref", "status", "due", "last_updated") if f in col_of]
+    put = []
+    if blank_key_cell(rows, header_row + 1, key_cols):
+        put = restore(rows, header_row + 1, sheet_faults(plan.path, sheet))
+    since = len(report.findings)
     _read_rows(plan, file, sheet, rows, header_row, width, col_of, extra_cols, tab_lead, context_year, lead_keys,
-               theme_keys, first_ref, strings)
+               theme_keys, first_ref, strings, book)
+    if put:
+        report_faults(report, since, file, sheet, put,
+                      {c: HEADER_OF_FIELD.get(f, f[6:]) for c, f in columns.items()})
+
+
+#: Headers a lead's own column may not take: the standard columns and the columns planbook adds
+#: to its consolidated workbook (readers find columns by header, so a second one would shadow it).
+RESERVED_HEADERS = frozenset(h.lower() for h in (*HEADER_OF_FIELD.values(), "Due by", "Overdue", "Note", "Direction",
+                                                 "Source file", "Source sheet", "Source row", "Last updated (as typed)"))
+
+
+def _unshadowed(name: str, taken: set[str]) -> str:
+    """``name``, or ``name (2)``, ``(3)`` … when it would shadow a standard column or an extra
+    column already on the tab (lower-case names in ``taken``)."""
+    if name.lower() not in RESERVED_HEADERS and name.lower() not in taken:
+        return name
+    n = 2
+    while f"{name} ({n})".lower() in RESERVED_HEADERS | taken:
+        n += 1
+    return f"{name} ({n})"
 
 
 def _read_rows(plan: Plan, file: str, sheet: str, rows: list[list[object]], header_row: int, width: int,
                col_of: dict[str, int], extra_cols: list[tuple[str, int]], tab_lead: str, context_year: int | None,
                lead_keys: set[str], theme_keys: set[str], first_ref: dict[str, tuple[str, int, int]],
-               strings: dict) -> None:
+               strings: dict, book: LoadedWorkbook | None = None) -> None:
     """Turn each non-empty row under the header into an :class:`Action`, checking it as it goes.
 
     This loop runs once per action in every consolidation, so it is written for speed: columns
@@ -337,6 +423,18 @@ def _read_rows(plan: Plan, file: str, sheet: str, rows: list[list[object]], head
             continue
         plan.rows_read += 1
         row = row + pad[len(row):]
+        # One quick look at the row's texts: plain ASCII with no control character and no cell
+        # longer than Excel allows (nearly every row).  Anything else is checked cell by cell.
+        v, w, x = row[c_due], row[c_status], row[c_updated]
+        joined = (f"{row[c_ref]}{row[c_theme]}{row[c_objective]}{row[c_action]}{row[c_lead]}{row[c_partners]}"
+                  f"{row[c_success]}{row[c_resources]}{row[c_progress]}{v if v.__class__ is str else ''}"
+                  f"{w if w.__class__ is str else ''}{x if x.__class__ is str else ''}")
+        if len(joined) > MAX_CELL or not (
+                len(joined.encode("ascii").translate(None, CONTROL_BYTES)) == len(joined) if joined.isascii()
+                else joined.isprintable() or not BAD.search(joined)):
+            changed = clean_rows([row])  # rare: clean it in place, and note where
+            if book is not None:
+                book.cleaned += [(sheet, r, c, code, detail, original) for _, c, code, detail, original in changed]
         # Spelled out cell by cell: in this loop, run for every action, that is twice as quick
         # as a comprehension over the columns.
         v = row[c_ref]
@@ -370,6 +468,14 @@ def _read_rows(plan: Plan, file: str, sheet: str, rows: list[list[object]], head
         for name, c in extra_cols:
             v = row[c]
             if not _blank(v):
+                if v.__class__ is str and not (v.isascii() and len(v) <= MAX_CELL and v.isprintable()):
+                    cell = [[v]]
+                    changed = clean_rows(cell)
+                    if changed:
+                        v = row[c] = cell[0][0]
+                        if book is not None:
+                            book.cleaned += [(sheet, r, c, code, detail, original)
+                                             for _, _, code, detail, original in changed]
                 extras[name] = v
         # status, due and date cells: each distinct value is understood once per tab
         # (keyed with its type, as 1, 1.0 and True are equal keys but different cells)
@@ -389,6 +495,12 @@ def _read_rows(plan: Plan, file: str, sheet: str, rows: list[list[object]], head
                 if not getattr(action, fld):
                     c = col_of.get(fld)
                     where = cell_ref(r, c) if c is not None else f"row {r + 1}"
+                    if (ref.lower(), fld) in plan.source_gaps:  # blank in the plan it was imported from
+                        report.add(Finding("missing-required", file, sheet, where, "",
+                                           f"{HEADER_OF_FIELD[fld]} is empty, as it was in the plan this was "
+                                           "imported from; fill it in before sending the plan out",
+                                           severity=WARNING, outcome="row kept; blank in the source"))
+                        continue
                     report.add(Finding("missing-required", file, sheet, where, "",
                                        f"{HEADER_OF_FIELD[fld]} is empty; every action needs one",
                                        outcome="row kept; fill in the cell"))

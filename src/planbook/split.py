@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
+from .atomic import make_folder
 from .errors import OutputError
+from .guard import refuse_overwriting_inputs
 from .names import file_stem
 from .reader import Plan, read_plan
 from .writer import write_plan
@@ -30,16 +33,23 @@ def split_plan(plan_path: str | os.PathLike[str], out_dir: str | os.PathLike[str
     return split_read_plan(read_plan(plan_path), out_dir, force=force)
 
 
-def split_read_plan(plan: Plan, out_dir: str | os.PathLike[str], *, force: bool = False) -> list[LeadCopy]:
-    """:func:`split_plan` for a plan already read (so callers that need it too read it once)."""
+def split_read_plan(plan: Plan, out_dir: str | os.PathLike[str], *, force: bool = False,
+                    only: Collection[str] | None = None) -> list[LeadCopy]:
+    """:func:`split_plan` for a plan already read (so callers that need it too read it once).
+
+    ``only``: write just these leads' copies (file names stay those of the full split)."""
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    make_folder(out)
     taken: set[str] = set()
     jobs = []
     for sheet, lead in plan.tabs.items():
         name = lead or sheet
         actions = [a for a in plan.actions if a.origin and a.origin.sheet == sheet]
         jobs.append((name, out / f"{file_stem(name, taken)}.xlsx", actions))
+    if only is not None:
+        jobs = [job for job in jobs if job[0] in only]
+    for _, p, _ in jobs:
+        refuse_overwriting_inputs(p, [plan.path], what="plan")
     clashes = [str(p) for _, p, _ in jobs if p.exists()]
     if clashes and not force:
         raise OutputError(f"{len(clashes)} file(s) already exist in {out}, e.g. {clashes[0]} (use --force to replace them)")

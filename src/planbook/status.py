@@ -3,15 +3,24 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 
 COMPLETE = "Complete"
 ON_TRACK = "On track"
 SLIPPAGE = "Slippage"
 OFF_TRACK = "Off track"
 NOT_STARTED = "Not started"
+#: A blank Status cell: the lead said nothing (not the same as "Not started", which they chose).
+NO_STATUS = "No status given"
+#: The count line for a Status cell holding a word planbook does not know (kept as typed).
+NOT_RECOGNISED = "Status not recognised"
 
 #: Statuses in report order.
 STATUSES: tuple[str, ...] = (COMPLETE, ON_TRACK, SLIPPAGE, OFF_TRACK, NOT_STARTED)
+#: Every line of a count of actions by status, in order: the five statuses, then no status
+#: given, then not recognised.  Every action is on exactly one line, so the lines sum to the total.
+COUNT_LINES: tuple[str, ...] = (*STATUSES, NO_STATUS, NOT_RECOGNISED)
 
 #: Status -> (colour name, fill hex, font hex).  The word is always in the cell too:
 #: colour only reinforces it (accessibility rule in DESIGN.md).
@@ -35,6 +44,7 @@ _SYNONYMS: dict[str, tuple[str, ...]] = {
     OFF_TRACK: ("off track", "red", "unlikely to be achieved", "weak performance", "at risk",
                 "off target", "off-track"),
     NOT_STARTED: ("not started", "not yet started", "grey", "gray"),
+    NO_STATUS: ("no status given",),  # as the consolidated workbook writes a blank one
 }
 
 _LOOKUP: dict[str, str] = {word: status for status, words in _SYNONYMS.items() for word in words}
@@ -49,7 +59,7 @@ def _key(text: str) -> str:
 def _normalise_text(text: str) -> str | None:
     key = _key(text)
     if not key:
-        return NOT_STARTED
+        return NO_STATUS
     if key in _LOOKUP:
         return _LOOKUP[key]
     words = key.split(" ")
@@ -60,14 +70,56 @@ def _normalise_text(text: str) -> str | None:
 
 
 def normalise_status(value: object) -> str | None:
-    """Return the standard status for ``value``, ``NOT_STARTED`` for blank, ``None`` if unknown.
+    """Return the standard status for ``value``, ``NO_STATUS`` for blank, ``None`` if unknown.
 
     Matching ignores case, spacing and trailing punctuation, understands the symbols
     ☺ 😊 ☹, and a word typed twice ("Complete Complete", a common copy-paste slip).
     """
     if value is None:
-        return NOT_STARTED
+        return NO_STATUS
     return _normalise_text(str(value))
+
+
+def count_line(status: str | None) -> str:
+    """The line of :data:`COUNT_LINES` an action with this (normalised) status is counted on."""
+    return status if status in _LINES else NOT_RECOGNISED
+
+
+_LINES = frozenset(COUNT_LINES) - {NOT_RECOGNISED}
+
+
+def tally(statuses: Iterable[str | None]) -> Counter:
+    """Actions counted by line of :data:`COUNT_LINES` from their normalised statuses (``None``:
+    not recognised).  The counts sum to the number of statuses given."""
+    counts = Counter(statuses)
+    out: Counter = Counter()
+    for status, n in counts.items():
+        out[count_line(status)] += n
+    return out
+
+
+def percentages(counts: Mapping[str, int], lines: Sequence[str] = COUNT_LINES) -> dict[str, int]:
+    """Whole percentages of ``counts`` for each of ``lines`` that sum to exactly 100 (largest
+    remainder: each line gets its rounded-down share, then the lines with the largest
+    remainders one point each; ties go to the earlier line).  All zero when the total is 0.
+    Whole-number arithmetic, as the Summary sheet's formulas do, so the two always agree."""
+    total = sum(counts.get(line, 0) for line in lines)
+    if not total:
+        return {line: 0 for line in lines}
+    parts = {line: divmod(100 * counts.get(line, 0), total) for line in lines}
+    out = {line: q for line, (q, _) in parts.items()}
+    short = 100 - sum(out.values())
+    for line in sorted(lines, key=lambda ln: -parts[ln][1])[:short]:
+        out[line] += 1
+    return out
+
+
+def describe_counts(counts: Mapping[str, int], sep: str = " ") -> str:
+    """"Complete 62 (51%), On track 37 (30%), …" over every line of :data:`COUNT_LINES` (the
+    two that are not statuses only when they have actions), percentages summing to 100."""
+    shares = percentages(counts)
+    return ", ".join(f"{line}{sep}{counts.get(line, 0)} ({shares[line]}%)" for line in COUNT_LINES
+                     if line in STATUSES or counts.get(line, 0))
 
 
 def split_status_prefix(text: str) -> tuple[str | None, str]:

@@ -7,14 +7,17 @@ and a very hidden ``_planbook`` sheet with the format version and plan details.
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 from collections.abc import Iterable, Sequence
 
 from . import __version__
 from .atomic import atomic_output
+from .clean import clean_text, describe, has_bad
 from .columns import HEADERS, STANDARD_COLUMNS
 from .due import DATE
+from .findings import Finding, Report
 from .model import FORMAT_VERSION, Action, Lead, PlanInfo
 from .names import sheet_name
 from .status import COLOURS, STATUSES
@@ -77,6 +80,7 @@ def write_plan(path: str | os.PathLike[str], info: PlanInfo, actions: Sequence[A
     """
     import xlsxwriter
 
+    info, actions = clean_plan(info, actions)  # last line of defence: nothing XML cannot hold reaches the file
     groups = _group_by_lead(info, actions)
     if only_leads is not None:
         wanted = {name.strip().lower() for name in only_leads}
@@ -272,7 +276,8 @@ def _write_guide(wb, fmt: _Formats, info: PlanInfo) -> None:
     ws.write_string(r, 0, "How to fill in", fmt.bold)
     steps = [
         "Go to your own tab (named after you). Each row is one action.",
-        "Choose a Status from the drop-down for every action you lead. The colour follows the word.",
+        "Choose a Status from the drop-down for every action you lead. The colour follows the word. "
+        "A blank Status is reported as \"No status given\" (choose Not started if work has not begun).",
         "Write a short Progress update: what has happened this period and what happens next.",
         "Put today's date in Last updated when you change a row.",
         "Due takes a date (31/03/2009), a month (December 2008), a range (Jan - May 2009) or a phrase "
@@ -325,23 +330,70 @@ def _write_lists(wb, fmt: _Formats, themes: list[str], leads: list[Lead]) -> Non
 
 def _write_meta(wb, info: PlanInfo, tabs: dict[str, str], extras: list[str], role: str = "plan") -> None:
     ws = wb.add_worksheet(META)
+    plan_id = info.plan_id or (new_plan_id() if role == "plan" else "")
     rows = [("planbook_format", str(FORMAT_VERSION)), ("generator", f"planbook {__version__}"), ("role", role),
-            ("title", info.title), ("period", info.period), ("coordinator", info.coordinator),
+            ("plan_id", plan_id), ("title", info.title), ("period", info.period), ("coordinator", info.coordinator),
             ("coordinator_email", info.coordinator_email),
             ("written", dt.datetime.now().replace(microsecond=0).isoformat())]
     rows += [("lead_tab", f"{tab}\t{lead if lead != NO_LEAD else ''}") for tab, lead in tabs.items()]
     rows += [("extra_column", name) for name in extras]
+    rows += [("source_gap", gap) for gap in info.source_gaps]
     for r, (key, value) in enumerate(rows):
         ws.write_string(r, 0, key)
         ws.write_string(r, 1, value or "")
     ws.very_hidden()
 
 
+def new_plan_id() -> str:
+    """A fresh plan identity: written once when a plan is created, then carried by its copies."""
+    import uuid
+
+    return uuid.uuid4().hex
+
+
 def new_plan(path: str | os.PathLike[str], title: str, period: str, leads: Sequence[str | Lead],
              themes: Sequence[str] = (), *, coordinator: str = "", coordinator_email: str = "",
-             overwrite: bool = False) -> dict[str, str]:
-    """Create an empty standard plan: a tab per lead, ready for leads to fill in."""
+             overwrite: bool = False, report: Report | None = None) -> dict[str, str]:
+    """Create an empty standard plan: a tab per lead, ready for leads to fill in.
+
+    Characters a workbook cannot hold (control characters, e.g. Word's line break) are
+    replaced; each value changed is a ``control-character`` finding in ``report`` if given.
+    """
     lead_objs = [lead if isinstance(lead, Lead) else Lead(str(lead)) for lead in leads]
     info = PlanInfo(title=title, period=period, leads=lead_objs, themes=list(themes),
                     coordinator=coordinator, coordinator_email=coordinator_email)
+    if report is not None:
+        for label, value in [("title", title), ("period", period), ("coordinator", coordinator),
+                             ("coordinator email", coordinator_email), *(("lead", lead.name) for lead in lead_objs),
+                             *(("theme", theme) for theme in themes)]:
+            if has_bad(value):
+                report.add(Finding("control-character", os.fspath(path), "", "", clean_text(value),
+                                   f"the {label} {clean_text(value)!r} held {describe(value)}, which Excel cannot save",
+                                   outcome="replaced by a line break (U+000B, U+000C) or a space"))
     return write_plan(path, info, (), overwrite=overwrite)
+
+
+_TEXT_FIELDS = ("ref", "action", "lead", "theme", "objective", "partners", "success_measure", "resources",
+                "status_text", "progress")
+
+
+def clean_plan(info: PlanInfo, actions: Sequence[Action]) -> tuple[PlanInfo, Sequence[Action]]:
+    """``info`` and ``actions`` with every text XML cannot hold cleaned (copies only where needed)."""
+    fields = {k: getattr(info, k) for k in ("title", "period", "coordinator", "coordinator_email")}
+    if any(has_bad(v) for v in fields.values()) or any(has_bad(t) for t in info.themes) or any(
+            has_bad(x) for lead in info.leads for x in (lead.name, lead.email)) or any(has_bad(n) for n in info.notes):
+        info = dataclasses.replace(info, **{k: clean_text(v) for k, v in fields.items()},
+                                   themes=[clean_text(t) for t in info.themes], notes=[clean_text(n) for n in info.notes],
+                                   leads=[Lead(clean_text(lead.name), clean_text(lead.email)) for lead in info.leads])
+    out = list(actions)
+    for i, a in enumerate(out):
+        bad = [f for f in _TEXT_FIELDS if has_bad(getattr(a, f) or "")]
+        extras = any(isinstance(v, str) and has_bad(v) or has_bad(k) for k, v in a.extras.items())
+        if bad or extras or has_bad(a.due.text):
+            changes = {f: clean_text(getattr(a, f)) for f in bad}
+            if extras:
+                changes["extras"] = {clean_text(k): clean_text(v) if isinstance(v, str) else v for k, v in a.extras.items()}
+            if has_bad(a.due.text):
+                changes["due"] = dataclasses.replace(a.due, text=clean_text(a.due.text))
+            out[i] = dataclasses.replace(a, **changes)
+    return info, out

@@ -1,0 +1,282 @@
+"""Guards against inputs that would harm the run: an output that is also an input, special files,
+zip bombs, cells at the far corner of a sheet, DTDs.
+
+Each check is cheap (a stat, the zip directory, the first few kilobytes of a part) and runs
+before any reader opens the file, so a hostile file is refused with one line before it can
+take memory or time, and an input is never overwritten.
+"""
+from __future__ import annotations
+
+import os
+import re
+import stat
+import zipfile
+import zlib
+from collections.abc import Iterable
+from pathlib import Path
+
+from .errors import OutputError, UnusableFileError
+
+# ---------------------------------------------------------------- never overwrite an input
+
+
+def _key(path: str | os.PathLike[str]) -> Path:
+    """The resolved absolute path (symlinks followed, ``./`` and ``..`` spellings folded)."""
+    return Path(os.path.realpath(os.path.abspath(os.fspath(path))))
+
+
+def same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
+    """Do ``a`` and ``b`` name the same file (a symlink, a hard link or another spelling)?"""
+    if _key(a) == _key(b):
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one does not exist (yet): different files
+        return False
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.relative_to(folder)
+        return True
+    except ValueError:
+        return False
+
+
+def refuse_overwriting_inputs(out: str | os.PathLike[str], inputs: Iterable[str | os.PathLike[str]], *,
+                              what: str = "input", folder_member=None) -> None:
+    """Raise :class:`OutputError` (one line naming both paths) if writing ``out`` would replace
+    one of ``inputs``, or a file inside an input folder that ``folder_member(path)`` says would be
+    read as an input.  Runs before anything is read."""
+    out_key = _key(out)
+    for item in inputs:
+        if item is None or os.fspath(item) == "":
+            continue
+        if os.path.isdir(item):
+            if _inside(out_key, _key(item)) and out_key.is_file() and (folder_member is None or folder_member(out_key)):
+                raise OutputError(f"refusing to write {os.fspath(out)}: it is an {what} (a file in the {what} folder "
+                                  f"{os.fspath(item)}); choose another --out")
+        elif same_file(out, item):
+            raise OutputError(f"refusing to write {os.fspath(out)}: it is the same file as the {what} "
+                              f"{os.fspath(item)}; choose another --out")
+
+
+def is_consolidated(path: str | os.PathLike[str]) -> bool:
+    """Is ``path`` a workbook planbook's consolidate wrote (its own output, never read as an
+    input)?  Looks only at the sheet names in ``xl/workbook.xml``."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            with zf.open("xl/workbook.xml") as fh:
+                head = fh.read(1 << 20)
+    except (OSError, KeyError, zipfile.BadZipFile, zlib.error, ValueError, EOFError, RuntimeError):
+        return False
+    return b'name="All actions"' in head and b'name="_planbook"' in head
+
+
+# ---------------------------------------------------------------- special files
+
+
+def special_kind(path: str | os.PathLike[str]) -> str | None:
+    """"a FIFO (named pipe)", "a device", "a socket" — or None for a regular file or folder.
+    Uses ``stat`` only: the file is never opened (opening a FIFO for reading blocks)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return None
+
+
+def refuse_special(path: str | os.PathLike[str]) -> None:
+    kind = special_kind(path)
+    if kind:
+        raise UnusableFileError(path, f"{kind}, not a file: not read")
+
+
+# ---------------------------------------------------------------- zip containers
+
+
+def _limit_mb(name: str, default: int) -> int:
+    try:
+        return max(1, int(os.environ.get(name, "")))
+    except ValueError:
+        return default
+
+
+#: The most one part of an .xlsx/.docx may inflate to (MB); PLANBOOK_MAX_PART_MB changes it.
+MAX_PART_MB = 1024
+#: The most all parts together may inflate to (MB); PLANBOOK_MAX_INFLATE_MB changes it.
+MAX_TOTAL_MB = 2048
+#: A part this large that is also this compressed is a bomb, not a plan (real sheet XML is
+#: 5-30x smaller zipped; a bomb of repeated bytes is 1000x).
+_RATIO_FROM_MB, _MAX_RATIO = 64, 200
+#: Cells a sheet's grid may span (rows x columns from its far corner); a reader allocates
+#: the whole grid (calamine aborts the process when that fails).
+MAX_GRID_CELLS = 50_000_000
+_HEAD = 4096
+
+
+def max_file_bytes() -> int:
+    """The largest file (on disk) a reader reads at all: the inflated limit for all its parts."""
+    return _limit_mb("PLANBOOK_MAX_INFLATE_MB", MAX_TOTAL_MB) << 20
+
+
+def check_zip(path: str | os.PathLike[str], zf: zipfile.ZipFile, data: bytes | None = None) -> None:
+    """Refuse a zip whose parts would inflate beyond the limits, before anything inflates them.
+
+    The sizes come from the zip's central directory; both readers we use (calamine's zip crate
+    and Python's zipfile) stop at a part's declared size, so a part that lies about its size
+    cannot inflate beyond it.  Then each sheet (or document) part is looked at — inflated here
+    with a cap, from ``data`` (the file's bytes) when given — to refuse DTDs and a sheet whose
+    far corner would make a reader allocate a grid of billions of cells.
+    """
+    part_mb = _limit_mb("PLANBOOK_MAX_PART_MB", MAX_PART_MB)
+    total_mb = _limit_mb("PLANBOOK_MAX_INFLATE_MB", MAX_TOTAL_MB)
+    infos = zf.infolist()
+    total = 0
+    for info in infos:
+        size = info.file_size
+        total += size
+        if size > part_mb << 20:
+            raise UnusableFileError(path, f"part {info.filename} expands to more than {part_mb} MB "
+                                          f"({size >> 20} MB): not read")
+        if size > _RATIO_FROM_MB << 20 and size > _MAX_RATIO * max(info.compress_size, 1):
+            raise UnusableFileError(path, f"part {info.filename} expands to more than {_RATIO_FROM_MB} MB "
+                                          f"({size // max(info.compress_size, 1)}x its zipped size, a zip bomb): not read")
+    if total > total_mb << 20:
+        raise UnusableFileError(path, f"expands to more than {total_mb} MB ({total >> 20} MB in {len(infos)} parts): "
+                                      "not read")
+    for info in infos:
+        name = info.filename
+        if name.startswith("xl/worksheets/sheet") or name == "word/document.xml":
+            head = _head(zf, info, data)
+            if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                raise UnusableFileError(path, f"part {name} declares a DTD (<!DOCTYPE>), which Office files never "
+                                              "do: not read")
+            if name.startswith("xl/"):
+                _check_grid(path, zf, info, head, data)
+
+
+def _raw(data: bytes, info: zipfile.ZipInfo) -> memoryview | None:
+    """A member's stored bytes, sliced from the file's bytes (None if the local header is odd)."""
+    off = info.header_offset
+    if data[off:off + 4] != b"PK\x03\x04":
+        return None
+    n, m = int.from_bytes(data[off + 26:off + 28], "little"), int.from_bytes(data[off + 28:off + 30], "little")
+    start = off + 30 + n + m
+    return memoryview(data)[start:start + info.compress_size]
+
+
+def _inflate(data: bytes | None, zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
+    """At most ``limit`` bytes of a member, inflated (quickest from the file's bytes)."""
+    try:
+        raw = _raw(data, info) if data is not None and info.compress_type in (zipfile.ZIP_DEFLATED,
+                                                                               zipfile.ZIP_STORED) else None
+        if raw is not None:
+            if info.compress_type == zipfile.ZIP_STORED:
+                return bytes(raw[:limit])
+            return zlib.decompressobj(-15).decompress(raw, limit)
+        with zf.open(info) as fh:
+            return fh.read(limit)
+    except (zipfile.BadZipFile, zlib.error, OSError, NotImplementedError, RuntimeError, ValueError, EOFError):
+        return b""  # a damaged part: the reader says so
+
+
+def _head(zf: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes | None = None) -> bytes:
+    """The first few kilobytes of a part, inflating no more than that."""
+    return _inflate(data, zf, info, _HEAD)
+
+
+_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([^"]*)"')
+_REF = re.compile(rb"\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
+_CELL_REF = re.compile(rb'<(?:\w+:)?(?:c|row)\b[^>]*?\sr="\$?([A-Z]{0,3})\$?(\d+)"')
+#: A cell reference beyond column ZZ or row 9,999 (a grid under 7 million cells needs none).
+_FAR = re.compile(rb' r="(?:[A-Z]{3}|[A-Z]{0,2}\d{5})')
+
+
+def _col(letters: bytes) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ch - 64
+    return n
+
+
+def _span(ref: bytes) -> int | None:
+    """Cells in a dimension ref "A1:L301" (None if not understood)."""
+    found = [_REF.match(p) for p in ref.split(b":")]
+    if not found or not all(found):
+        return None
+    cols = [_col(m.group(1)) for m in found]
+    rows = [int(m.group(2)) for m in found]
+    return (max(rows) - min(rows) + 1) * (max(cols) - min(cols) + 1)
+
+
+def _chunks(data: bytes | None, zf: zipfile.ZipFile, info: zipfile.ZipInfo, size: int = 1 << 23):
+    """A member inflated piece by piece (at most ``size`` bytes a piece, so memory stays flat),
+    never past its declared size (a part that says it is small stops there)."""
+    left = info.file_size
+    try:
+        raw = _raw(data, info) if data is not None and info.compress_type == zipfile.ZIP_DEFLATED else None
+        if raw is not None:
+            inflater = zlib.decompressobj(-15)
+            pending = raw
+            while left > 0 and len(pending):
+                piece = inflater.decompress(pending, min(size, left))  # max_length >= 1: never unbounded
+                if not piece:
+                    return
+                left -= len(piece)
+                pending = inflater.unconsumed_tail
+                yield piece
+            return
+        with zf.open(info) as fh:
+            while left > 0 and (piece := fh.read(min(size, left))):
+                left -= len(piece)
+                yield piece
+    except (zipfile.BadZipFile, zlib.error, OSError, NotImplementedError, RuntimeError, ValueError, EOFError):
+        return  # a damaged part: the reader says so
+
+
+def _overlapping(pieces):
+    """Pieces joined to the end of the one before, so a reference cut in two is seen whole."""
+    tail = b""
+    for piece in pieces:
+        xml = tail + piece
+        yield xml
+        tail = xml[-64:]
+
+
+def _any_far(pieces) -> bool:
+    return any(_FAR.search(xml) for xml in _overlapping(pieces))
+
+
+def _check_grid(path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, head: bytes, data: bytes | None) -> None:
+    """Refuse a sheet whose far corner (a cell at XFD1048576) would make a reader allocate a
+    grid too big to hold.  A sheet stating an ordinary dimension costs nothing more; one stating
+    a huge dimension (Excel's, after a cell at the far corner was typed in) or none is inflated
+    piece by piece (not parsed) and searched for a reference beyond ZZ9999, and only if one is
+    found are all its references read to find the real corner.  (A file crafted to state a
+    small dimension while holding a far cell is not caught: checking every sheet in full would
+    cost a fifth of a consolidation's reading time.)"""
+    m = _DIMENSION.search(head)
+    span = _span(m.group(1)) if m else None
+    if span is not None and span <= MAX_GRID_CELLS:
+        return  # the sheet states an ordinary size (Excel, LibreOffice and openpyxl keep it true)
+    if not _any_far(_chunks(data, zf, info)):
+        return
+    max_row = max_col = 0  # rare: read every reference (a second pass) to find the real corner
+    for xml in _overlapping(_chunks(data, zf, info)):
+        for mm in _CELL_REF.finditer(xml):
+            max_row = max(max_row, int(mm.group(2)))
+            if mm.group(1):
+                max_col = max(max_col, _col(mm.group(1)))
+    if max_row * max(max_col, 1) > MAX_GRID_CELLS:
+        sheet = info.filename.rsplit("/", 1)[-1]
+        raise UnusableFileError(path, f"{sheet} has a cell at row {max_row:,}, column {max_col:,} "
+                                      f"(a grid of {max_row * max(max_col, 1):,} cells, more than "
+                                      f"{MAX_GRID_CELLS:,}): delete the stray far cell in Excel (Ctrl+End shows it), "
+                                      "save, and try again; not read")

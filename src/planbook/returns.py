@@ -1,0 +1,238 @@
+"""Who has returned their update: a lead-by-lead tracker built from the files alone.
+
+The coordinator sends each lead their own copy (``planbook split`` / ``request-updates``) and
+saves what comes back in a folder.  :func:`track_returns` reads the master plan and that folder
+and says, for every lead of the plan: returned or not, which file, when it was last modified,
+how many of their actions they updated this period, and how many errors the return has.
+Leads who have not returned, returned late or returned with errors come first, so the
+coordinator knows whom to chase (see :mod:`planbook.chasing`).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import PlanbookError, UnusableFileError
+from .findings import ERROR, Finding
+from .model import Action
+from .reader import Plan, read_plan
+
+#: Tracker states, in the order the coordinator needs to act on them.
+NOT_RETURNED, LATE, WITH_ERRORS, RETURNED = "not returned", "late", "returned with errors", "returned"
+_ORDER = {NOT_RETURNED: 0, LATE: 1, WITH_ERRORS: 2, RETURNED: 3}
+
+
+def lead_key(name: str) -> str:
+    """Lead names compare without regard to case or spacing."""
+    return " ".join(name.split()).lower()
+
+
+@dataclass
+class LeadReturn:
+    """One lead of the plan and what they sent back (if anything)."""
+
+    lead: str
+    email: str
+    actions: int  # actions on the lead's tab of the master plan
+    file: str = ""  # the return used ("" when none)
+    modified: dt.datetime | None = None
+    updated: int = 0  # actions updated this period
+    errors: list[Finding] = field(default_factory=list)
+    warnings: int = 0
+    late: bool = False
+    other_files: list[str] = field(default_factory=list)  # older copies from the same lead, not used
+
+    @property
+    def returned(self) -> bool:
+        return bool(self.file)
+
+    @property
+    def state(self) -> str:
+        if not self.returned:
+            return NOT_RETURNED
+        if self.late:
+            return LATE
+        return WITH_ERRORS if self.errors else RETURNED
+
+    def to_dict(self) -> dict:
+        return {"lead": self.lead, "email": self.email, "state": self.state, "returned": self.returned,
+                "file": self.file or None, "modified": self.modified.isoformat(sep=" ") if self.modified else None,
+                "actions": self.actions, "updated": self.updated, "errors": len(self.errors),
+                "warnings": self.warnings, "late": self.late, "other_files": self.other_files}
+
+
+@dataclass
+class ReturnsTracker:
+    """Every lead of a plan with the state of their return; files that were not returns."""
+
+    plan: str
+    folder: str
+    title: str
+    period: str
+    return_by: dt.date | None
+    leads: list[LeadReturn]
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why it is not a return)
+
+    @property
+    def returned(self) -> list[LeadReturn]:
+        return [r for r in self.leads if r.returned]
+
+    @property
+    def missing(self) -> list[LeadReturn]:
+        return [r for r in self.leads if not r.returned]
+
+    def sentence(self) -> str:
+        """ "11 of 12 leads returned by 1 October 2009; Trust Manager has not." """
+        by = f" by {self.return_by.day} {self.return_by:%B %Y}" if self.return_by else ""
+        on_time = [r for r in self.leads if r.returned and not r.late]
+        text = f"{len(on_time)} of {len(self.leads)} lead{'s' if len(self.leads) != 1 else ''} returned{by}"
+        late = [r.lead for r in self.leads if r.late]
+        if late:
+            text += f"; {_names(late)} returned late"
+        if self.missing:
+            names = [r.lead for r in self.missing]
+            text += f"; {_names(names)} {'has' if len(names) == 1 else 'have'} not returned"
+        return text + "."
+
+    def to_dict(self) -> dict:
+        return {"plan": self.plan, "folder": self.folder, "title": self.title, "period": self.period,
+                "return_by": self.return_by.isoformat() if self.return_by else None,
+                "returned": len(self.returned), "leads_total": len(self.leads), "summary": self.sentence(),
+                "leads": [r.to_dict() for r in self.leads],
+                "skipped": [{"file": f, "reason": why} for f, why in self.skipped]}
+
+
+def _names(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _newest_update(plan: Plan) -> dt.date:
+    return max((a.last_updated for a in plan.actions if a.last_updated), default=dt.date.min)
+
+
+def _mtime(path: Path) -> dt.datetime:
+    return dt.datetime.fromtimestamp(path.stat().st_mtime).replace(microsecond=0)
+
+
+def _updated(actions: list[Action], master: dict[str, Action], period_start: dt.date | None) -> int:
+    """Actions updated this period: Last updated within the period, or status / progress changed."""
+    n = 0
+    for a in actions:
+        before = master.get(a.ref.strip())
+        if period_start and a.last_updated and a.last_updated >= period_start:
+            n += 1
+        elif before is None or (a.status_shown, a.progress.strip()) != (before.status_shown, before.progress.strip()):
+            n += 1
+    return n
+
+
+def track_returns(plan_path: str | os.PathLike[str], returns_dir: str | os.PathLike[str], *,
+                  return_by: dt.date | None = None) -> ReturnsTracker:
+    """Read the master plan and the returns folder: one :class:`LeadReturn` per lead of the plan.
+
+    A return is a lead's copy (``planbook split``) of this plan found anywhere in the folder.
+    Two copies from one lead: the one with the latest edits is used (newest Last updated, then
+    the file's modified time) and the other is listed.  Other files (the master, non-workbooks,
+    another lead's name not on the plan) are listed in ``skipped`` with the reason.
+    """
+    from .consolidate import expand_inputs, period_start
+
+    plan = read_plan(plan_path)
+    folder = Path(returns_dir)
+    if not folder.is_dir():
+        raise PlanbookError(f"returns folder not found: {folder}")
+    emails = {lead_key(lead.name): lead.email.strip() for lead in plan.info.leads}
+    tab_actions: dict[str, list[Action]] = {}
+    for a in plan.actions:
+        if a.origin:
+            tab_actions.setdefault(a.origin.sheet, []).append(a)
+    rows: dict[str, LeadReturn] = {}
+    master: dict[str, dict[str, Action]] = {}
+    for sheet, lead in plan.tabs.items():
+        name = lead or sheet
+        rows[lead_key(name)] = LeadReturn(name, emails.get(lead_key(name), ""), len(tab_actions.get(sheet, [])))
+        master[lead_key(name)] = {a.ref.strip(): a for a in tab_actions.get(sheet, [])}
+    files, skipped = expand_inputs([folder])
+    tracker = ReturnsTracker(str(plan_path), str(folder), plan.info.title, plan.info.period, return_by,
+                             [], [(s.file, s.skipped) for s in skipped])
+    plan_resolved = Path(plan_path).resolve()
+    candidates: dict[str, list[tuple[Plan, Path]]] = {}
+    for path in files:
+        if path.resolve() == plan_resolved:
+            continue
+        try:
+            copy = read_plan(path)
+        except UnusableFileError as exc:
+            tracker.skipped.append((str(path), exc.reason))
+            continue
+        if copy.role != "lead-copy":
+            tracker.skipped.append((str(path), "not a lead's copy (a master plan or another workbook)"))
+            continue
+        owners = [lead for lead in copy.tabs.values() if lead] or list(copy.tabs)
+        if not owners:
+            tracker.skipped.append((str(path), "a lead's copy with no lead tab planbook can read"))
+            continue
+        key = lead_key(owners[0])
+        if key not in rows:
+            tracker.skipped.append((str(path), f"a copy for {owners[0]!r}, who is not a lead of this plan"))
+            continue
+        candidates.setdefault(key, []).append((copy, path))
+    start = period_start(plan.info.period)
+    for key, found in candidates.items():
+        found.sort(key=lambda cp: (_newest_update(cp[0]), _mtime(cp[1])), reverse=True)
+        copy, path = found[0]
+        row = rows[key]
+        row.file, row.modified = str(path), _mtime(path)
+        row.other_files = [str(p) for _, p in found[1:]]
+        row.updated = _updated(copy.actions, master[key], start)
+        row.errors = [f for f in copy.report if f.severity == ERROR]
+        row.warnings = len(copy.report.warnings)
+        row.late = bool(return_by and row.modified.date() > return_by)
+    order = {key: i for i, key in enumerate(rows)}
+    tracker.leads = sorted(rows.values(), key=lambda r: (_ORDER[r.state], order[lead_key(r.lead)]))
+    return tracker
+
+
+def returns_of_consolidation(plans: list[tuple[Plan, str]], period: str,
+                             return_by: dt.date | None = None) -> list[LeadReturn]:
+    """The tracker's rows for a consolidation's inputs: (plan read, file modified time as ISO text).
+
+    Every lead with a tab on a master plan, and every lead whose copy came back; the copy used
+    is the first of that lead's copies in ``plans`` (the consolidation's own choice).
+    """
+    from .consolidate import period_start
+
+    rows: dict[str, LeadReturn] = {}
+    master: dict[str, dict[str, Action]] = {}
+    for plan, _ in plans:
+        if plan.role == "lead-copy":
+            continue
+        emails = {lead_key(lead.name): lead.email.strip() for lead in plan.info.leads}
+        for sheet, lead in plan.tabs.items():
+            key = lead_key(lead or sheet)
+            mine = {a.ref.strip(): a for a in plan.actions if a.origin and a.origin.sheet == sheet}
+            if key not in rows:
+                rows[key] = LeadReturn(lead or sheet, emails.get(key, ""), len(mine))
+                master[key] = mine
+    start = period_start(period)
+    for plan, modified in plans:
+        if plan.role != "lead-copy":
+            continue
+        owners = [lead for lead in plan.tabs.values() if lead] or list(plan.tabs)
+        if not owners:
+            continue
+        key = lead_key(owners[0])
+        row = rows.setdefault(key, LeadReturn(owners[0], "", len(plan.actions)))
+        when = dt.datetime.fromisoformat(modified) if modified else None
+        if row.returned:
+            row.other_files.append(plan.path)
+            continue
+        row.file, row.modified = plan.path, when
+        row.updated = _updated(plan.actions, master.get(key, {}), start)
+        row.errors = [f for f in plan.report if f.severity == ERROR]
+        row.warnings = len(plan.report.warnings)
+        row.late = bool(return_by and when and when.date() > return_by)
+    order = {key: i for i, key in enumerate(rows)}
+    return sorted(rows.values(), key=lambda r: (_ORDER[r.state], order[lead_key(r.lead)]))

@@ -1,0 +1,44 @@
+"""Dates as a UK reader expects them: 30/09/2009 in tables, 30 September 2009 in prose."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+#: The number format of every date cell planbook writes.
+DATE_FORMAT = "dd/mm/yyyy"
+
+_ISO = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?")
+
+
+def table_date(value: dt.date | dt.datetime) -> str:
+    """``30/09/2009`` (with ``14:05`` after it when a datetime has a time of day)."""
+    if isinstance(value, dt.datetime):
+        day = f"{value:%d/%m/%Y}"
+        return day if value.time() == dt.time() else f"{day} {value:%H:%M}"
+    return f"{value:%d/%m/%Y}"
+
+
+def prose_date(value: dt.date) -> str:
+    """``30 September 2009`` (no leading zero on the day)."""
+    return f"{value.day} {value:%B %Y}"
+
+
+def parse_iso(text: str) -> dt.date | dt.datetime | None:
+    """The date (or date and time) an ISO text such as ``2009-09-30`` or ``2009-09-30 14:05:00``
+    stands for, else ``None``."""
+    m = _ISO.fullmatch(text.strip())
+    if not m:
+        return None
+    try:
+        if m.group(4) is None:
+            return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        return dt.datetime(int(m.group(1)), int(m.group(2)), int(m.group(3)), int(m.group(4)), int(m.group(5)),
+                           int(m.group(6) or 0))
+    except ValueError:
+        return None
+
+
+def uk_text(text: str) -> str:
+    """``text`` with an ISO date (as read back from a date cell) shown UK style; other text as it is."""
+    value = parse_iso(text) if text[:1].isdigit() else None
+    return table_date(value) if value is not None else text

@@ -1,0 +1,234 @@
+"""Error values and never-calculated formulas in a lead's tab are findings, never "Not started".
+
+python-calamine reads both as a blank cell; planbook looks at the sheet XML when a key cell is
+blank.  Fixtures are written in code: openpyxl saves formulas without cached values and error
+cells; XlsxWriter saves formulas whose cached value is an error, and a cached text.
+"""
+from __future__ import annotations
+
+import json
+import zipfile
+
+import openpyxl
+import pytest
+from python_calamine import CalamineWorkbook
+
+from planbook import read_plan, write_plan
+from planbook.cellfaults import find_faults
+
+from .conftest import run_cli, small_plan
+
+ERRORS = ["#REF!", "#N/A", "#DIV/0!", "#VALUE!", "#NAME?"]
+
+
+def _columns(ws) -> dict[str, str]:
+    return {c.value: c.column_letter for c in ws[1] if c.value}
+
+
+@pytest.fixture(scope="module")
+def faulty(tmp_path_factory):
+    """A plan whose lead tab has error values and uncalculated formulas in every key column.
+
+    Returns (path, {cell: what the lead sees}, {cell: finding code}) for the tab 'Jane Smith'.
+    """
+    folder = tmp_path_factory.mktemp("faulty")
+    info, actions = small_plan()
+    clean = folder / "clean.xlsx"
+    write_plan(clean, info, actions)
+    wb = openpyxl.load_workbook(clean)
+    ws = wb["Jane Smith"]
+    col = _columns(ws)
+    expected, codes = {}, {}
+
+    def error(cell: str, value: str) -> None:
+        ws[cell] = value
+        ws[cell].data_type = "e"
+        expected[cell], codes[cell] = value, "error-value"
+
+    def formula(cell: str, text: str) -> None:
+        ws[cell] = text  # openpyxl stores the formula with no cached value
+        expected[cell], codes[cell] = text, "formula-not-calculated"
+
+    error(f"{col['Status']}2", "#REF!")
+    error(f"{col['Due']}2", "#DIV/0!")
+    formula(f"{col['Last updated']}2", "=TODAY()-A99")
+    formula(f"{col['Status']}3", '=IF(A3="","","On track")')
+    error(f"{col['Last updated']}3", "#N/A")
+    # a third row: Ref itself broken, Due a formula, Status #VALUE!
+    ws.append([None] * len(col))
+    r = ws.max_row
+    error(f"{col['Ref']}{r}", "#REF!")
+    formula(f"{col['Due']}{r}", "=EDATE(B2,3)")
+    error(f"{col['Status']}{r}", "#VALUE!")
+    ws[f"{col['Action']}{r}"] = "Row whose Ref is broken"
+    ws[f"{col['Lead']}{r}"] = "Jane Smith"
+    path = folder / "Jane Smith.xlsx"
+    wb.save(path)
+    return path, expected, codes
+
+
+def test_calamine_reads_errors_and_uncalculated_formulas_as_blank(faulty):
+    """The premise: the values-only reader cannot tell these cells from empty ones."""
+    path, expected, _ = faulty
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Jane Smith").to_python(skip_empty_area=False)
+    for cell in expected:
+        col, row = openpyxl.utils.cell.coordinate_from_string(cell)
+        assert rows[row - 1][openpyxl.utils.column_index_from_string(col) - 1] == "", cell
+
+
+def test_every_faulty_cell_is_a_finding_with_its_cell(faulty):
+    path, expected, codes = faulty
+    before = path.read_bytes()
+    plan = read_plan(path)
+    found = {f.cell: f for f in plan.report if f.sheet == "Jane Smith" and f.code in ("error-value",
+                                                                                      "formula-not-calculated")}
+    assert {c: f.code for c, f in found.items()} == codes
+    assert {c: f.value for c, f in found.items()} == expected
+    assert all(f.severity == "error" and f.file == path.name for f in found.values())
+    # the generic complaints about the same cells are replaced, not repeated
+    others = {(f.cell, f.code) for f in plan.report if f.cell in codes and f.code not in ("error-value",
+                                                                                          "formula-not-calculated")}
+    assert others == set()
+    assert path.read_bytes() == before  # input untouched
+
+
+def test_faulty_statuses_are_never_not_started(faulty):
+    path, _, _ = faulty
+    plan = read_plan(path)
+    jane = [a for a in plan.actions if a.origin.sheet == "Jane Smith"]
+    assert [(a.ref, a.status, a.status_text) for a in jane] == [
+        ("1.1", None, "#REF!"), ("1.2", None, '=IF(A3="","","On track")'), ("#REF!", None, "#VALUE!")]
+    assert (jane[0].due.text, jane[2].due.text) == ("#DIV/0!", "=EDATE(B2,3)")
+    assert jane[0].extras["Last updated (as typed)"] == "=TODAY()-A99"
+    assert jane[1].extras["Last updated (as typed)"] == "#N/A"
+
+
+def test_consolidated_all_actions_shows_what_the_lead_sees(faulty, tmp_path):
+    path, expected, codes = faulty
+    out = tmp_path / "consolidated.xlsx"
+    result = run_cli("consolidate", path, "--out", out, "--as-of", "2009-10-01")
+    assert result.returncode == 0, result.stderr  # written; the errors are on Data issues
+    assert f"{len(codes)} data error(s)" in result.stdout and "Traceback" not in result.stderr
+    wb = CalamineWorkbook.from_path(str(out))
+    rows = wb.get_sheet_by_name("All actions").to_python()
+    header = rows[0]
+    jane = [dict(zip(header, r)) for r in rows[1:] if r[header.index("Source sheet")] == "Jane Smith"]
+    assert [r["Status"] for r in jane] == ["#REF!", '=IF(A3="","","On track")', "#VALUE!"]
+    assert [r["Due"] for r in jane][0::2] == ["#DIV/0!", "=EDATE(B2,3)"]
+    assert [r["Ref"] for r in jane][2] == "#REF!"
+    assert "Not started" not in [r["Status"] for r in jane]
+    # written as text, never as a live formula or an error cell
+    xl = openpyxl.load_workbook(out)["All actions"]
+    status_col = [c.value for c in xl[1]].index("Status") + 1
+    cells = [xl.cell(row=r, column=status_col) for r in range(2, xl.max_row + 1)]
+    assert {c.value: c.data_type for c in cells if c.value in ("#REF!", "#VALUE!", '=IF(A3="","","On track")')} == {
+        "#REF!": "s", "#VALUE!": "s", '=IF(A3="","","On track")': "s"}
+    issues = wb.get_sheet_by_name("Data issues").to_python()
+    ih = issues[0]
+    listed = {(r[ih.index("Sheet")], r[ih.index("Cell")]): r[ih.index("Problem")] for r in issues[1:]}
+    for cell, code in codes.items():
+        assert code in str(listed[("Jane Smith", cell)]), (cell, listed.get(("Jane Smith", cell)))
+
+
+def test_validate_json_lists_them(faulty):
+    path, expected, codes = faulty
+    result = run_cli("validate", path, "--json")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    data = json.loads(result.stdout)
+    got = {f["cell"]: (f["code"], f["value"]) for f in data["findings"] if f["sheet"] == "Jane Smith"
+           and f["code"] in ("error-value", "formula-not-calculated")}
+    assert got == {c: (codes[c], expected[c]) for c in codes}
+
+
+def test_xlsxwriter_cached_errors_and_values(tmp_path):
+    """A formula whose cached value is an error is an error-value; one with a cached text is that text."""
+    import xlsxwriter
+
+    info, actions = small_plan()
+    clean = tmp_path / "clean.xlsx"
+    write_plan(clean, info, actions)
+    src = openpyxl.load_workbook(clean)["Jane Smith"]
+    header = [c.value for c in src[1] if c.value]
+    path = tmp_path / "xw.xlsx"
+    wb = xlsxwriter.Workbook(path)
+    ws = wb.add_worksheet("Jane Smith")
+    ws.write_row(0, 0, header)
+    s, d = header.index("Status"), header.index("Due")
+    ws.write_row(1, 0, ["1.1", "Being Healthy", "", "Do it", "Jane Smith"])
+    ws.write_formula(1, s, '=VLOOKUP("x",Z1:Z2,2,FALSE)', None, "#N/A")
+    ws.write_formula(1, d, "=1/0", None, "#DIV/0!")
+    ws.write_row(2, 0, ["1.2", "Being Healthy", "", "Do that", "Jane Smith"])
+    ws.write_formula(2, s, '="On "&"track"', None, "On track")
+    ws.write_row(3, 0, ["1.3", "Being Healthy", "", "Left blank", "Jane Smith"])
+    wb.close()
+    plan = read_plan(path)
+    faults = {(f.cell, f.code, f.value) for f in plan.report if f.code in ("error-value", "formula-not-calculated")}
+    sc, dc = openpyxl.utils.get_column_letter(s + 1), openpyxl.utils.get_column_letter(d + 1)
+    assert faults == {(f"{sc}2", "error-value", "#N/A"), (f"{dc}2", "error-value", "#DIV/0!")}
+    assert [(a.ref, a.status, a.status_text) for a in plan.actions] == [
+        ("1.1", None, "#N/A"), ("1.2", "On track", "On track"), ("1.3", "No status given", "")]
+
+
+def test_a_clean_plan_with_blank_statuses_has_no_such_findings(tmp_path):
+    """Blank cells stay blank: the XML is looked at and nothing is invented."""
+    info, actions = small_plan()
+    for a in actions:
+        a.status = "Not started"
+    path = tmp_path / "blank.xlsx"
+    write_plan(path, info, actions)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Jane Smith"]
+    ws[f"{_columns(ws)['Status']}2"] = None
+    ws["Z1"] = "=1+1"  # a formula elsewhere, with no effect on the data rows' blank cells
+    wb.save(path)
+    plan = read_plan(path)
+    assert not [f for f in plan.report if f.code in ("error-value", "formula-not-calculated")]
+    assert plan.actions[0].status == "No status given"  # a blank Status: no status given
+
+
+@pytest.mark.parametrize("xml, expected", [
+    (b'<sheetData><row r="3"><c r="B3" t="e"><f>#REF!+1</f><v>#REF!</v></c></row></sheetData>',
+     {(2, 1): ("error-value", "#REF!")}),
+    # no r attributes (allowed): positions counted; a namespace prefix; a shared formula follower
+    (b'<x:sheetData><x:row><x:c/><x:c><x:f t="shared" si="0"/></x:c><x:c><x:f>A1&amp;"&lt;b&gt;"</x:f><x:v/></x:c>'
+     b'</x:row></x:sheetData>',
+     {(0, 1): ("formula-not-calculated", "(formula, not calculated)"),
+      (0, 2): ("formula-not-calculated", '=A1&"<b>"')}),
+    # a formula that calculated to "" is blank, as the lead sees it; a cached number is a value
+    (b'<row r="1"><c r="A1" t="str"><f>IF(1,"","x")</f><v></v></c><c r="B1"><f>1+1</f><v>2</v></c></row>', {}),
+    (b'<row r="1"><c r="A1"><v>1</v></c></row><autoFilter ref="A1:B2"><filterColumn colId="0"/></autoFilter>', {}),
+    (b'<row r="1"><c r="A1" t="inlineStr"><is><t>Item #3 &gt; t="e"</t></is></c></row>', {}),
+    (b'<row r="2"><c r="C2" t="e"><v>#N/A</v></c></row>', {(1, 2): ("error-value", "#N/A")}),
+])
+def test_find_faults_reads_the_sheet_xml(xml, expected):
+    assert {k: (v.kind, v.shown) for k, v in find_faults(xml).items()} == expected
+
+
+def test_zip_parts_found_by_relationship(faulty):
+    from planbook.cellfaults import sheet_parts
+
+    path, _, _ = faulty
+    with zipfile.ZipFile(path) as zf:
+        parts = sheet_parts(zf)
+        assert set(parts) >= {"Jane Smith", "DD Achievement", "Lists"}
+        assert all(p in zf.namelist() for p in parts.values())
+
+
+def test_a_row_of_nothing_but_errors_is_kept(tmp_path):
+    """Every cell #REF! (a pasted row whose sources were deleted): calamine sees an empty row."""
+    info, actions = small_plan()
+    path = tmp_path / "plan.xlsx"
+    write_plan(path, info, actions)
+    wb = openpyxl.load_workbook(path)
+    ws = wb["DD Achievement"]
+    width = len(_columns(ws))
+    row = ws.max_row + 1
+    for c in range(1, width + 1):
+        cell = ws.cell(row=row, column=c, value="#REF!")
+        cell.data_type = "e"
+    wb.save(path)
+    plan = read_plan(path)
+    broken = [a for a in plan.actions if a.origin.sheet == "DD Achievement" and a.origin.row == row]
+    assert len(broken) == 1 and broken[0].ref == "#REF!" and broken[0].action == "#REF!"
+    cells = {f.cell for f in plan.report if f.code == "error-value" and f.sheet == "DD Achievement"}
+    assert cells == {f"{openpyxl.utils.get_column_letter(c)}{row}" for c in range(1, width + 1)}

@@ -1,0 +1,246 @@
+"""The returns tracker, reminders and receipts: real files, a real SMTP server on 127.0.0.1."""
+from __future__ import annotations
+
+import datetime as dt
+import email
+import json
+import os
+import shutil
+import socket
+from email import policy
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from planbook import Action, Lead, PlanInfo, read_plan, write_plan
+from planbook.chasing import chase, receipts
+from planbook.consolidated_writer import consolidate_to
+from planbook.mailer import SmtpSettings
+from planbook.returns import LATE, NOT_RETURNED, RETURNED, WITH_ERRORS, track_returns
+from planbook.split import split_plan
+
+from .conftest import run_cli
+
+RETURN_BY = dt.date(2009, 10, 1)
+ON_TIME = dt.datetime(2009, 9, 28, 12, 0).timestamp()
+LATE_TIME = dt.datetime(2009, 10, 5, 12, 0).timestamp()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.envelopes = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.envelopes.append(envelope)
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp():
+    handler = Recorder()
+    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    try:
+        yield controller, handler
+    finally:
+        controller.stop()
+
+
+def _received(handler) -> list[email.message.EmailMessage]:
+    return [email.message_from_bytes(e.original_content, policy=policy.default) for e in handler.envelopes]
+
+
+def _set_time(path: Path, when: float) -> None:
+    os.utime(path, (when, when))
+
+
+@pytest.fixture
+def quarter(tmp_path: Path) -> dict:
+    """A plan of six leads and the returns folder of a quarter:
+
+    Jane returns a clean update on time; Raj returns on time with a bad status; Omar returns
+    late; Ann and Trust Manager do not return (Trust Manager has no email address); Kim and
+    Lee share one mailbox and neither returns.  A text file sits in the folder.
+    """
+    leads = [Lead("Jane Smith", "jane@example.org"), Lead("Raj Patel", "raj@example.org"),
+             Lead("Omar Khan", "omar@example.org"), Lead("Ann Lee", "ann@example.org"), Lead("Trust Manager", ""),
+             Lead("Kim Ray", "team@example.org"), Lead("Lee Wu", "team@example.org")]
+    info = PlanInfo(title="Youth plan & <partners>", period="Q2 2009/10", leads=leads, themes=["Staying Safe"],
+                    coordinator="Pat Coordinator", coordinator_email="pat@example.org")
+    actions = [Action(f"1.{i}", f"Action {i} of {lead.name}", lead.name, theme="Staying Safe", status="On track",
+                      progress="Last quarter's note", last_updated=dt.date(2009, 6, 1))
+               for i, lead in enumerate(leads, start=1)]
+    actions.append(Action("2.1", "Second action of Jane", "Jane Smith", theme="Staying Safe", status="Not started"))
+    plan = tmp_path / "plan.xlsx"
+    write_plan(plan, info, actions)
+    copies = tmp_path / "copies"
+    split_plan(plan, copies)
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    for name, status, note, when in (("Jane Smith", "Complete", "Done {{ 7*7 }} & <b>AT&T</b>", ON_TIME),
+                                     ("Raj Patel", "on-trak", "Going well", ON_TIME),
+                                     ("Omar Khan", "Slippage", "Delayed", LATE_TIME)):
+        dest = returns / f"{name}.xlsx"
+        shutil.copy(copies / f"{name}.xlsx", dest)
+        copy = read_plan(dest)
+        first = copy.actions[0]
+        first.status, first.status_text, first.progress = (None if status == "on-trak" else status), status, note
+        first.last_updated = dt.date(2009, 9, 20)
+        write_plan(dest, copy.info, copy.actions, only_leads=list(copy.tabs.values()), role="lead-copy")
+        _set_time(dest, when)
+    (returns / "notes.txt").write_text("not a workbook")
+    return {"plan": plan, "copies": copies, "returns": returns, "tmp": tmp_path}
+
+
+def test_tracker_lists_every_lead_worst_first(quarter):
+    shutil.copy(quarter["plan"], quarter["returns"] / "master copy.xlsx")  # a stray master: not a return
+    tracker = track_returns(quarter["plan"], quarter["returns"], return_by=RETURN_BY)
+    states = {r.lead: r.state for r in tracker.leads}
+    assert states == {"Jane Smith": RETURNED, "Raj Patel": WITH_ERRORS, "Omar Khan": LATE, "Ann Lee": NOT_RETURNED,
+                      "Trust Manager": NOT_RETURNED, "Kim Ray": NOT_RETURNED, "Lee Wu": NOT_RETURNED}
+    order = [r.state for r in tracker.leads]
+    assert order == sorted(order, key=[NOT_RETURNED, LATE, WITH_ERRORS, RETURNED].index)
+    jane = next(r for r in tracker.leads if r.lead == "Jane Smith")
+    assert (jane.actions, jane.updated, len(jane.errors)) == (2, 1, 0)  # 2.1 untouched
+    raj = next(r for r in tracker.leads if r.lead == "Raj Patel")
+    assert [f.cell for f in raj.errors] == ["J2"] and raj.errors[0].code == "unknown-status"
+    skipped = {Path(f).name: why for f, why in tracker.skipped}
+    assert set(skipped) == {"master copy.xlsx", "notes.txt"}
+    assert tracker.sentence() == ("2 of 7 leads returned by 1 October 2009; Omar Khan returned late; Ann Lee, "
+                                  "Trust Manager, Kim Ray and Lee Wu have not returned.")
+
+
+def test_tracker_counts_equal_the_consolidation(quarter):
+    tracker = track_returns(quarter["plan"], quarter["returns"], return_by=RETURN_BY)
+    result = consolidate_to([quarter["returns"], quarter["plan"]], quarter["tmp"] / "cons.xlsx")
+    used = {s.lead for s in result.sources if s.role == "lead-copy" and not s.skipped}
+    assert used == {r.lead for r in tracker.returned}
+    for r in tracker.returned:
+        errors = [f for f in result.report if f.file == Path(r.file).name and f.severity == "error"]
+        assert len(errors) == len(r.errors)
+
+
+def test_returns_cli_json_and_text(quarter):
+    out = run_cli("returns", quarter["plan"], quarter["returns"], "--return-by", "2009-10-01", "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["returned"] == 3 and data["leads_total"] == 7
+    assert data["leads"][0]["state"] == NOT_RETURNED
+    text = run_cli("returns", quarter["plan"], quarter["returns"], "--return-by", "2009-10-01")
+    assert text.returncode == 0 and "Trust Manager" in text.stdout and "Traceback" not in text.stderr
+
+
+def test_chase_by_smtp_reaches_the_right_leads_once(quarter, smtp):
+    controller, handler = smtp
+    before = {p.name: p.read_bytes() for p in quarter["returns"].iterdir()}
+    result = run_cli("chase", quarter["plan"], quarter["returns"], "--return-by", "2009-10-01",
+                     "--copies", quarter["copies"], "--smtp-host", "127.0.0.1", "--smtp-port", str(controller.port))
+    assert result.returncode == 1, result.stderr  # Trust Manager has no address
+    assert "Trust Manager" in result.stderr and "Traceback" not in result.stderr
+    msgs = _received(handler)
+    by_to = {}
+    for m in msgs:
+        by_to.setdefault(m["To"].addresses[0].addr_spec, []).append(m)
+    # nobody twice: Kim and Lee share one mailbox and get one message with both copies
+    assert {k: len(v) for k, v in by_to.items()} == {"ann@example.org": 1, "raj@example.org": 1,
+                                                      "team@example.org": 1}
+    ann = by_to["ann@example.org"][0]
+    [att] = list(ann.iter_attachments())
+    assert att.get_filename() == "Ann Lee.xlsx"
+    assert att.get_content() == (quarter["copies"] / "Ann Lee.xlsx").read_bytes()  # their copy, byte for byte
+    body = ann.get_body(("plain",)).get_content()
+    assert "1 October 2009" in body and "pat@example.org" in body
+    raj = by_to["raj@example.org"][0]
+    [att] = list(raj.iter_attachments())
+    assert att.get_content() == (quarter["returns"] / "Raj Patel.xlsx").read_bytes()  # their return, to fix in place
+    assert "Status in J2 is 'on-trak': choose one of Complete, On track, Slippage, Off track, Not started" in \
+        raj.get_body(("plain",)).get_content()
+    team = by_to["team@example.org"][0]
+    assert sorted(a.get_filename() for a in team.iter_attachments()) == ["Kim Ray.xlsx", "Lee Wu.xlsx"]
+    assert "jane@example.org" not in by_to  # a clean return gets no reminder
+    assert {p.name: p.read_bytes() for p in quarter["returns"].iterdir()} == before  # inputs untouched
+
+
+def test_chase_dry_run_sends_and_saves_nothing(quarter, smtp):
+    controller, handler = smtp
+    drafts = quarter["tmp"] / "drafts"
+    result = run_cli("chase", quarter["plan"], quarter["returns"], "--dry-run", "--json")
+    data = json.loads(result.stdout)
+    assert data["dry_run"] and {tuple(m["leads"]) for m in data["messages"]} == {
+        ("Ann Lee",), ("Raj Patel",), ("Kim Ray", "Lee Wu")}
+    assert handler.envelopes == [] and not drafts.exists()
+    assert data["no_email"] == ["Trust Manager"]
+
+
+def test_chase_drafts_are_unsent_eml(quarter):
+    run = chase(quarter["plan"], quarter["returns"], return_by=RETURN_BY, save_dir=quarter["tmp"] / "drafts")
+    assert len(run.messages) == 3
+    for m in run.messages:
+        parsed = email.message_from_bytes(m.eml.read_bytes(), policy=policy.default)
+        assert parsed["X-Unsent"] == "1"
+        assert parsed["Subject"] and "\n" not in parsed["Subject"]
+    # without --copies the reminder carries a fresh copy of the lead's own tab
+    ann = next(m for m in run.messages if m.leads == ["Ann Lee"])
+    parsed = email.message_from_bytes(ann.eml.read_bytes(), policy=policy.default)
+    [att] = list(parsed.iter_attachments())
+    fresh = quarter["tmp"] / "fresh.xlsx"
+    fresh.write_bytes(att.get_content())
+    copy = read_plan(fresh)
+    assert copy.role == "lead-copy" and [a.ref for a in copy.actions] == ["1.4"]
+
+
+def test_receipts_after_consolidation(quarter, smtp):
+    controller, handler = smtp
+    cons = quarter["tmp"] / "consolidated.xlsx"
+    consolidate_to([quarter["returns"], quarter["plan"]], cons)
+    result = run_cli("receipts", cons, "--smtp-host", "127.0.0.1", "--smtp-port", str(controller.port))
+    assert result.returncode == 0, result.stderr
+    msgs = {m["To"].addresses[0].addr_spec: m for m in _received(handler)}
+    assert set(msgs) == {"jane@example.org", "raj@example.org", "omar@example.org"}  # only leads who returned
+    jane = msgs["jane@example.org"].get_body(("plain",)).get_content()
+    assert "Complete: 1" in jane and "Not started: 1" in jane and "No problems were found" in jane
+    raj = msgs["raj@example.org"].get_body(("plain",)).get_content()
+    assert "Status not recognised: 1" in raj and "J2" in raj
+
+
+def test_receipts_carry_lead_text_literally_and_headers_stay_single(tmp_path, smtp):
+    controller, handler = smtp
+    leads = [Lead("Evil\r\nBcc: victim@example.org", "evil@example.org")]
+    info = PlanInfo(title="Plan\r\nX-Injected: yes", period="Q2 2009/10", leads=leads, themes=[],
+                    coordinator="Pat", coordinator_email="pat@example.org")
+    plan = tmp_path / "plan.xlsx"
+    write_plan(plan, info, [Action("1.1", "Act", leads[0].name, status="Complete")])
+    returns = tmp_path / "returns"
+    split_plan(plan, returns)
+    cons = tmp_path / "cons.xlsx"
+    consolidate_to([returns, plan], cons)
+    run = receipts(cons, smtp=SmtpSettings("127.0.0.1", controller.port))
+    assert len(run.messages) == 1
+    [m] = _received(handler)
+    assert m["X-Injected"] is None and m["Bcc"] is None
+    assert [a.addr_spec for a in m["To"].addresses] == ["evil@example.org"]
+    assert handler.envelopes[0].rcpt_tos == ["evil@example.org"]
+
+
+def test_returns_sheet_in_the_consolidated_workbook(quarter):
+    from python_calamine import CalamineWorkbook
+
+    cons = quarter["tmp"] / "consolidated.xlsx"
+    consolidate_to([quarter["returns"], quarter["plan"]], cons, return_by=RETURN_BY)
+    tracker = track_returns(quarter["plan"], quarter["returns"], return_by=RETURN_BY)
+    rows = CalamineWorkbook.from_path(str(cons)).get_sheet_by_name("Returns").to_python()
+    assert rows[0][:3] == ["Lead", "Return", "File"]
+    sheet = {r[0]: r for r in rows[1:]}
+    assert {lead: r[1] for lead, r in sheet.items()} == {r.lead: r.state for r in tracker.leads}
+    for r in tracker.leads:
+        assert sheet[r.lead][2] == (Path(r.file).name if r.file else "")
+        if r.returned:
+            assert (sheet[r.lead][5], sheet[r.lead][6]) == (r.updated, len(r.errors))
+    assert [r[1] for r in rows[1:]][:4] == [NOT_RETURNED] * 4  # those to chase first
