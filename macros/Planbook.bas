@@ -91,7 +91,7 @@ Private Sub RunThroughCommandLine(ByVal job As String)
     ' Every Dim at the top: LibreOffice declares a variable only when its Dim line runs.
     Dim args As Collection, outDir As String, consolidated As String, result As Variant
     Dim returns As String, plan As String, previous As String, address As Variant, sending As Boolean
-    Dim source As Variant, used As Long
+    Dim source As Variant, used As Long, shown As String
     On Error GoTo Failed
     SetResult "pb_status", "Running " & job & ChrW(8230)
     outDir = AbsPath(Setting("pb_output_folder"))
@@ -153,10 +153,11 @@ Private Sub RunThroughCommandLine(ByVal job As String)
         For Each source In JItem(result, "sources")
             If IsNull(JItem(source, "skipped")) Then used = used + 1
         Next
+        shown = JItem(result, "counts_text")
         WriteIssues JItem(result, "data_issues")
         SetResult "pb_status", "Consolidated " & JItem(result, "actions") & " actions from " & used & _
                                " file(s) at " & Format(Now, "hh:mm")
-        SetResult "pb_counts", JItem(result, "counts_line")
+        SetResult "pb_counts", shown
         SetResult "pb_output", JItem(result, "output")
     Case "report"
         SetResult "pb_status", "Word summary written at " & Format(Now, "hh:mm")
@@ -442,6 +443,12 @@ Private Function JItem(ByVal obj As Collection, ByVal key As String) As Variant
     Exit Function
 Missing:
     JItem = Null
+End Function
+
+Private Function JNumber(ByVal obj As Collection, ByVal key As String) As Double
+    Dim v As Variant
+    v = JItem(obj, key)
+    If Not IsNull(v) Then JNumber = v
 End Function
 
 Private Function JNext() As Variant

@@ -1,17 +1,16 @@
 #!/bin/sh
-# Install the real programs the tests use: LibreOffice (opens and renders our files, and runs the
-# coordinator workbook's buttons, driven over UNO by the system python3 with python3-uno),
+# Install the real programs the tests use: LibreOffice (opens and renders our files),
 # poppler's pdftoppm (PDF -> PNG), Gnumeric's ssconvert and Node.js with npm (independent
 # readers of our workbooks; `make setup` installs SheetJS with npm).  Uses apt-get for the
 # ones missing, and only those (a Node.js from elsewhere is kept).
 set -e
 MISSING=""
 command -v soffice >/dev/null 2>&1 || MISSING="$MISSING libreoffice-calc libreoffice-writer fonts-dejavu-core"
-/usr/bin/python3 -c "import uno" >/dev/null 2>&1 || MISSING="$MISSING python3-uno"
 command -v pdftoppm >/dev/null 2>&1 || MISSING="$MISSING poppler-utils"
 command -v ssconvert >/dev/null 2>&1 || MISSING="$MISSING gnumeric"
 command -v node >/dev/null 2>&1 || MISSING="$MISSING nodejs"
 command -v npm >/dev/null 2>&1 || MISSING="$MISSING npm"
+/usr/bin/python3 -c "import uno" >/dev/null 2>&1 || MISSING="$MISSING python3-uno"
 if [ -z "$MISSING" ]; then
     exit 0
 fi

@@ -28,7 +28,9 @@ LEAD = "Jane Smith"
 
 
 def return_info() -> PlanInfo:
-    return PlanInfo(title="Hostile plan", period="Q2 2009/10", leads=[Lead(LEAD, "jane@example.org"), Lead("Bob Jones")],
+    """The plan of the hostile returns: the same title and period as conftest.small_plan, so
+    consolidate takes them as returns of that plan (issue 11: returns belong to one plan)."""
+    return PlanInfo(title="Test partnership plan", period="Q2 2009/10", leads=[Lead(LEAD, "jane@example.org"), Lead("Bob Jones")],
                     themes=["Being Healthy", "Staying Safe"], coordinator="Pat", coordinator_email="pat@example.org")
 
 

@@ -145,7 +145,7 @@ def test_consolidate_button_writes_what_the_cli_reports(clicked):
     results = clicks["Consolidate"]["results"]
     used = sum(1 for s in cli["sources"] if not s["skipped"])
     _time_stamped(results["pb_status"], f"Consolidated {cli['actions']} actions from {used} file(s)")
-    assert results["pb_counts"] == cli["counts_line"] == describe_counts(cli["status_counts"])
+    assert results["pb_counts"] == cli["counts_text"] == describe_counts(cli["status_counts"])
     assert sum(cli["status_counts"].values()) == cli["actions"]
     out = folder / "output" / "consolidated.xlsx"
     assert results["pb_output"] == str(out)

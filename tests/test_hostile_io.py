@@ -140,11 +140,12 @@ def test_control_characters_are_replaced_everywhere_and_reported_once(corpus, tm
     found = [i for i in _issues(cons) if i["Problem"] == "control-character"]
     assert sorted(i["Cell"] for i in found) == ["D2", "D3", "D4", "G3", "J4", "K2", "K4", "M3"]  # once each
     assert all(i["File"] == ret.name and i["Sheet"] == LEAD for i in found)
-    rows = {r[0]: r for r in _rows(cons, "All actions")[1:]}
-    assert rows["1.1"][3] == "Line one\nline two (Word's line break)"  # the line break kept as a line break
+    table = _rows(cons, "All actions")
+    rows = {r[0]: dict(zip(table[0], r)) for r in table[1:]}
+    assert rows["1.1"]["Action"] == "Line one\nline two (Word's line break)"  # the line break kept as a line break
     assert {"1.1", "1.2", "1.3"} <= set(rows)  # every row of the return rolled up
-    assert rows["1.3"][9] == "On track"  # the status understood once cleaned
-    assert rows["1.3"][3] == "Café – £5 budget\nagreed"
+    assert rows["1.3"]["Status"] == "On track"  # the status understood once cleaned
+    assert rows["1.3"]["Action"] == "Café – £5 budget\nagreed"
     # the rest of the quarter: report, email draft, split — all valid files
     report = tmp_path / "out" / "summary.docx"
     assert run_cli("report", cons, "--out", report).returncode == 0

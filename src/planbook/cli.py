@@ -137,19 +137,18 @@ def cmd_split(args: argparse.Namespace) -> int:
 
 def cmd_consolidate(args: argparse.Namespace) -> int:
     from .consolidated_writer import consolidate_to
-    from .status import describe_counts
+    from .status import COUNT_LINES, describe_counts
 
     result = consolidate_to(args.inputs, args.out, previous=args.previous, today=args.as_of, period=args.period,
                             return_by=args.return_by, progress=None if args.json else _progress_printer())
     if args.json:
         from .excel import issue_rows
-        from .status import COUNT_LINES
 
         counts = result.status_counts()
         _print_json({"output": str(args.out), "actions": len(result.actions), "findings": len(result.report),
                      "sources": [s.to_dict() for s in result.sources], "changes": result.actions_changed,
                      "status_counts": {s: counts.get(s, 0) for s in COUNT_LINES},
-                     "counts_line": describe_counts(counts),
+                     "counts_text": describe_counts(counts),
                      "exceptions": len(result.exceptions),
                      "data_issues": [dict(zip(ISSUE_FIELDS, row)) for row in issue_rows(result)]})
         return EXIT_OK
@@ -192,42 +191,28 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     out = render_report(args.consolidated, args.out, template=args.template,
                         recommendations=args.recommendation or ())
-    if args.json:
-        return _report_json(args, out)
-    print(f"wrote {out}")
+    summary: dict = {"output": str(out)}
+    say = (lambda *a: None) if args.json else print
+    say(f"wrote {out}")
     code = EXIT_OK
     if args.check_accessibility:
         from .accessibility import check_docx
 
         checks = check_docx(out)
         for c in checks:
-            print(f"  {'ok  ' if c.ok else 'FAIL'} {c.name}: {c.detail}")
+            say(f"  {'ok  ' if c.ok else 'FAIL'} {c.name}: {c.detail}")
         failed = [c.name for c in checks if not c.ok]
-        print(f"accessibility: {len(checks) - len(failed)} of {len(checks)} checks passed"
-              + (f"; failed: {', '.join(failed)}" if failed else ""))
+        say(f"accessibility: {len(checks) - len(failed)} of {len(checks)} checks passed"
+            + (f"; failed: {', '.join(failed)}" if failed else ""))
+        summary["accessibility_failed"] = failed
         code = EXIT_FINDINGS if failed else EXIT_OK
     if args.pdf:
         from .pdf import to_pdf
 
-        print(f"wrote {to_pdf(out)}")
-    return code
-
-
-def _report_json(args: argparse.Namespace, out) -> int:
-    """report --json: the files written and, when asked, the accessibility checks."""
-    summary: dict = {"output": str(out)}
-    code = EXIT_OK
-    if args.check_accessibility:
-        from .accessibility import check_docx
-
-        checks = check_docx(out)
-        summary["accessibility"] = [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in checks]
-        code = EXIT_FINDINGS if any(not c.ok for c in checks) else EXIT_OK
-    if args.pdf:
-        from .pdf import to_pdf
-
         summary["pdf"] = str(to_pdf(out))
-    _print_json(summary)
+        say(f"wrote {summary['pdf']}")
+    if args.json:
+        _print_json(summary)
     return code
 
 

@@ -147,6 +147,10 @@ def _write_consolidated(result: Consolidation, out: str | os.PathLike[str], max_
     texts = {k: getattr(result, k) for k in ("title", "period", "coordinator", "coordinator_email")}
     if any(has_bad(v) for v in texts.values()):  # last line of defence (the readers clean what they read)
         result = dataclasses.replace(result, **{k: clean_text(v) for k, v in texts.items()})
+    names = {a.theme for a in result.actions} | {a.lead for a in result.actions}  # these go into formulas too
+    if any(has_bad(n) for n in names):
+        for a in result.actions:
+            a.theme, a.lead = clean_text(a.theme), clean_text(a.lead)
     chunks = _sheet_chunks(len(result.actions), max_rows)
     tables = _tables(result, chunks)
     deferred = {i: (len(t.headers), t.count, t.make_rows, t.date_col, t.heights())

@@ -422,7 +422,8 @@ def _heading_of(r: int, cells: list[tuple[int, str]], t: SourceTable, fields: di
 
 
 def _clean_table(table: SourceTable, file: str, report: Report) -> None:
-    """Clean text XML cannot hold (and over-long cells) as the table comes in, one finding a cell."""
+    """Clean text XML cannot hold as the table comes in, and note cells longer than Excel holds;
+    one finding a cell."""
     table.heading = clean_text(table.heading)
     table.name = clean_text(table.name)
     for r, c, code, detail, original in clean_rows(table.rows):
@@ -431,10 +432,12 @@ def _clean_table(table: SourceTable, file: str, report: Report) -> None:
             report.add(Finding(code, file, table.name, table.where(r, c), shown,
                                f"the cell held {detail}, which Excel and Word cannot save",
                                outcome="replaced by a line break (U+000B, U+000C) or a space"))
-        else:
+        else:  # kept whole: the written plan goes on in "<column> (continued)" columns (planbook.writer)
+            table.rows[r][c] = clean_text(original)
             report.add(Finding(code, file, table.name, table.where(r, c), shown,
-                               f"the cell holds {detail}; Excel's limit is {MAX_CELL:,}",
-                               outcome=f"cut to {MAX_CELL:,} characters; the rest was not imported"))
+                               f"the cell holds {detail}; an Excel cell holds {MAX_CELL:,}",
+                               outcome="imported whole: in the plan, the rest of the text is in a "
+                                       "'… (continued)' column beside it"))
 
 
 def _import_status(a: Action, values: dict[str, str], col_of: dict[str, int], report: Report, file: str,

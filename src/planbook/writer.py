@@ -14,8 +14,8 @@ from collections.abc import Iterable, Sequence
 
 from . import __version__
 from .atomic import atomic_output
-from .clean import clean_text, describe, has_bad
-from .columns import HEADERS, STANDARD_COLUMNS
+from .clean import MAX_CELL, clean_text, describe, has_bad
+from .columns import HEADER_OF_FIELD, HEADERS, STANDARD_COLUMNS
 from .due import DATE
 from .findings import Finding, Report
 from .model import FORMAT_VERSION, Action, Lead, PlanInfo
@@ -81,6 +81,7 @@ def write_plan(path: str | os.PathLike[str], info: PlanInfo, actions: Sequence[A
     import xlsxwriter
 
     info, actions = clean_plan(info, actions)  # last line of defence: nothing XML cannot hold reaches the file
+    actions = [_fit_cells(a) for a in actions]
     groups = _group_by_lead(info, actions)
     if only_leads is not None:
         wanted = {name.strip().lower() for name in only_leads}
@@ -106,6 +107,26 @@ def write_plan(path: str | os.PathLike[str], info: PlanInfo, actions: Sequence[A
         _write_meta(wb, info, tabs, extras, role)
         wb.close()
     return tabs
+
+
+_TEXT_FIELDS = ("action", "objective", "partners", "success_measure", "resources", "progress")
+
+
+def _fit_cells(action: Action) -> Action:
+    """An action whose texts fit Excel's cells: a text longer than a cell holds (32,767
+    characters) keeps what fits and the rest goes on in extra columns "Action (continued)",
+    "Action (continued 2)" …, so nothing a plan held is lost in the workbook."""
+    long = [f for f in _TEXT_FIELDS if len(getattr(action, f)) > MAX_CELL]
+    if not long:
+        return action
+    action = dataclasses.replace(action, extras=dict(action.extras))
+    for f in long:
+        text = getattr(action, f)
+        setattr(action, f, text[:MAX_CELL])
+        header = HEADER_OF_FIELD[f]
+        for n, start in enumerate(range(MAX_CELL, len(text), MAX_CELL), start=1):
+            action.extras[f"{header} (continued{'' if n == 1 else f' {n}'})"] = text[start:start + MAX_CELL]
+    return action
 
 
 class _Formats:
