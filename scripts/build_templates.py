@@ -151,6 +151,9 @@ def build() -> None:
     doc.add_paragraph("{%p if timescale_sentence %}")
     doc.add_paragraph("{{ timescale_sentence }}")
     doc.add_paragraph("{%p endif %}")
+    doc.add_paragraph("{%p if returns_sentence %}")
+    doc.add_paragraph("{{ returns_sentence }}")
+    doc.add_paragraph("{%p endif %}")
     _loop_table(doc, ["Status", "Actions", "%"], [5, 3, 3],
                 ["{% cellbg s.fill %}{{ s.status }}", "{{ s.count }}", "{{ s.percent }}"], "for s in status_rows")
     doc.add_heading("Progress by theme", level=1)

@@ -244,3 +244,17 @@ def test_returns_sheet_in_the_consolidated_workbook(quarter):
         if r.returned:
             assert (sheet[r.lead][5], sheet[r.lead][6]) == (r.updated, len(r.errors))
     assert [r[1] for r in rows[1:]][:4] == [NOT_RETURNED] * 4  # those to chase first
+
+
+def test_the_word_report_says_who_returned(quarter):
+    from docx import Document
+
+    from planbook.report import render_report
+
+    cons = quarter["tmp"] / "consolidated.xlsx"
+    consolidate_to([quarter["returns"], quarter["plan"]], cons, return_by=RETURN_BY)
+    tracker = track_returns(quarter["plan"], quarter["returns"], return_by=RETURN_BY)
+    out = render_report(cons, quarter["tmp"] / "summary.docx")
+    text = "\n".join(p.text for p in Document(str(out)).paragraphs)
+    assert tracker.sentence() in text
+    assert "2 of 7 leads returned by 1 October 2009; Omar Khan returned late;" in text

@@ -95,6 +95,7 @@ class Consolidation:
     coordinator_email: str = ""
     leads: list = field(default_factory=list)  # the plans' leads (Lead, with email), for receipts
     returns: list = field(default_factory=list)  # planbook.returns.LeadReturn per lead: who returned
+    return_by: dt.date | None = None  # the date leads were asked to return by (late after it)
 
     def status_counts(self) -> Counter:
         """Actions by line of :data:`planbook.status.COUNT_LINES` (no status given and not
@@ -302,6 +303,7 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
 
     older = [(p, s) for p, s in read if s.skipped.startswith("superseded by ")]  # listed after the copy used
     result.returns = returns_of_consolidation([(p, s.modified) for p, s in plans + older], period, return_by)
+    result.return_by = return_by
     result.exceptions = find_exceptions(actions, period, today)
     if previous:
         result.previous = str(previous)

@@ -38,6 +38,8 @@ class ConsolidatedView:
     coordinator: str = ""
     coordinator_email: str = ""
     not_updated: list[dict[str, str]] = field(default_factory=list)
+    returns: list[dict[str, str]] = field(default_factory=list)  # the Returns sheet: who returned their update
+    return_by: dt.date | None = None
 
     def counts(self) -> Counter:
         """Actions by line of :data:`planbook.status.COUNT_LINES`: the five statuses, "No status
@@ -101,4 +103,6 @@ def read_consolidated(path: str | os.PathLike[str], columns: Sequence[str] | Non
     return ConsolidatedView(str(p), meta.get("title", ""), meta.get("period", ""), as_of, actions, changes,
                             issues=len(issues), errors=sum(1 for i in issues if i.get("Severity") == "error"),
                             coordinator=meta.get("coordinator", ""), coordinator_email=meta.get("coordinator_email", ""),
-                            not_updated=[c for c in rows if c.get("Change") == NOT_UPDATED])
+                            not_updated=[c for c in rows if c.get("Change") == NOT_UPDATED],
+                            returns=table("Returns") if "Returns" in names else [],
+                            return_by=dt.date.fromisoformat(meta["return_by"]) if meta.get("return_by") else None)

@@ -176,6 +176,7 @@ def _write_consolidated(result: Consolidation, out: str | os.PathLike[str], max_
                                         ("period", result.period), ("as_of", result.today.isoformat()),
                                         ("coordinator", result.coordinator),
                                         ("coordinator_email", result.coordinator_email),
+                                        ("return_by", result.return_by.isoformat() if result.return_by else ""),
                                         ("generator", f"planbook {__version__}")]):
                 meta.write_string(r, 0, k)
                 meta.write_string(r, 1, v)

@@ -27,6 +27,7 @@ from .consolidated_reader import ConsolidatedView, read_consolidated
 from .errors import PlanbookError
 from .guard import check_zip, refuse_overwriting_inputs, refuse_special
 from .resources import TEMPLATES
+from .returns import returns_sentence
 from .status import COLOURS, COMPLETE, NOT_STARTED, OFF_TRACK, ON_TRACK, SLIPPAGE, STATUSES
 
 
@@ -293,6 +294,8 @@ def build_context(view: ConsolidatedView, recommendations: Sequence[str] = ()) -
                     "which have slipped or are off track and why, and what has changed since the last report."),
         "recommendations": recs,
         "summary_sentence": summary_sentence(counts, total),
+        "returns_sentence": returns_sentence([(r.get("Lead", ""), r.get("Return", "")) for r in view.returns],
+                                             view.return_by),
         "direction_sentence": direction_sentence,
         "timescale_sentence": (f"Of those actions with timescales, {on_target:,} of {len(with_dates):,} are complete "
                                "or on target." if with_dates else ""),

@@ -84,17 +84,8 @@ class ReturnsTracker:
         return [r for r in self.leads if not r.returned]
 
     def sentence(self) -> str:
-        """ "11 of 12 leads returned by 1 October 2009; Trust Manager has not." """
-        by = f" by {self.return_by.day} {self.return_by:%B %Y}" if self.return_by else ""
-        on_time = [r for r in self.leads if r.returned and not r.late]
-        text = f"{len(on_time)} of {len(self.leads)} lead{'s' if len(self.leads) != 1 else ''} returned{by}"
-        late = [r.lead for r in self.leads if r.late]
-        if late:
-            text += f"; {_names(late)} returned late"
-        if self.missing:
-            names = [r.lead for r in self.missing]
-            text += f"; {_names(names)} {'has' if len(names) == 1 else 'have'} not returned"
-        return text + "."
+        """ "11 of 12 leads returned by 1 October 2009; Trust Manager has not returned." """
+        return returns_sentence([(r.lead, r.state) for r in self.leads], self.return_by)
 
     def to_dict(self) -> dict:
         return {"plan": self.plan, "folder": self.folder, "title": self.title, "period": self.period,
@@ -102,6 +93,23 @@ class ReturnsTracker:
                 "returned": len(self.returned), "leads_total": len(self.leads), "summary": self.sentence(),
                 "leads": [r.to_dict() for r in self.leads],
                 "skipped": [{"file": f, "reason": why} for f, why in self.skipped]}
+
+
+def returns_sentence(states: list[tuple[str, str]], return_by: dt.date | None = None) -> str:
+    """ "11 of 12 leads returned by 1 October 2009; Trust Manager has not returned." from each
+    lead's (name, tracker state); "" when there are no leads."""
+    if not states:
+        return ""
+    by = f" by {return_by.day} {return_by:%B %Y}" if return_by else ""
+    on_time = [lead for lead, state in states if state in (RETURNED, WITH_ERRORS)]
+    text = f"{len(on_time)} of {len(states)} lead{'s' if len(states) != 1 else ''} returned{by}"
+    late = [lead for lead, state in states if state == LATE]
+    if late:
+        text += f"; {_names(late)} returned late"
+    missing = [lead for lead, state in states if state == NOT_RETURNED]
+    if missing:
+        text += f"; {_names(missing)} {'has' if len(missing) == 1 else 'have'} not returned"
+    return text + "."
 
 
 def _names(names: list[str]) -> str:
