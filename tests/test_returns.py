@@ -21,25 +21,11 @@ from planbook.returns import LATE, NOT_RETURNED, RETURNED, WITH_ERRORS, track_re
 from planbook.split import split_plan
 
 from .conftest import run_cli
+from .test_email import Recorder, _free_port
 
 RETURN_BY = dt.date(2009, 10, 1)
 ON_TIME = dt.datetime(2009, 9, 28, 12, 0).timestamp()
 LATE_TIME = dt.datetime(2009, 10, 5, 12, 0).timestamp()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.envelopes = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.envelopes.append(envelope)
-        return "250 Message accepted for delivery"
 
 
 @pytest.fixture

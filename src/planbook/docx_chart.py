@@ -5,6 +5,8 @@ it, and it costs no plotting library: the chart is a few kilobytes of XML writte
 """
 from __future__ import annotations
 
+from .writer import col_letter
+
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -41,12 +43,7 @@ class ChartRun:
 
 
 def _col(n: int) -> str:
-    s = ""
-    n += 1
-    while n:
-        n, r = divmod(n - 1, 26)
-        s = chr(65 + r) + s
-    return s
+    return col_letter(n)
 
 
 def _workbook(categories: Sequence[str], series: Sequence[Series]) -> bytes:

@@ -8,6 +8,8 @@ uses.
 """
 from __future__ import annotations
 
+from .writer import col_letter
+
 import re
 
 _NUMBER = re.compile(r"\d{1,3}(?:\.\d{1,3}){0,4}[a-z]?", re.I)
@@ -53,12 +55,7 @@ def is_number_column(values: list[str]) -> bool:
 
 def _letters(n: int) -> str:
     """0 -> a, 25 -> z, 26 -> aa."""
-    out = ""
-    n += 1
-    while n:
-        n, rem = divmod(n - 1, 26)
-        out = chr(97 + rem) + out
-    return out
+    return col_letter(n).lower()
 
 
 class RefMaker:
