@@ -500,7 +500,7 @@ def _start(inputs: list[Path], out: Path, **kwargs) -> subprocess.Popen:
 def _wait_for_writing(proc: subprocess.Popen, folder: Path) -> list[int]:
     """Wait until the run is writing (its temporary file exists); its helper processes then."""
     deadline = time.monotonic() + 60
-    while not [p for p in folder.iterdir() if f".pb{proc.pid}." in p.name]:
+    while not [p for p in folder.iterdir() if f".pb{proc.pid}-" in p.name]:
         assert proc.poll() is None and time.monotonic() < deadline, "the run ended before it was interrupted"
         time.sleep(0.002)
     return children_of(proc.pid)
@@ -545,3 +545,18 @@ def test_two_runs_writing_the_same_output_leave_one_whole_file(big_inputs, tmp_p
     check_output_file(out)
     assert len(_rows(out, "All actions")) == 1 + 4 * 1500
     assert not stray_temporaries(tmp_path)
+
+
+def test_only_this_machines_dead_runs_temporaries_are_removed(tmp_path):
+    """A shared drive: another machine's run (whose process id means nothing here) is left alone."""
+    from planbook import atomic
+
+    ours_dead = tmp_path / f".cons.pb{2**22 + 7}-{atomic._MACHINE}.abcd1234.xlsx.tmp"
+    theirs = tmp_path / ".cons.pb12345-0badf00d.abcd1234.xlsx.tmp"
+    ours_alive = tmp_path / f".cons.pb{os.getpid()}-{atomic._MACHINE}.abcd1234.xlsx.tmp.parts-x"
+    ours_dead.write_bytes(b"half")
+    theirs.write_bytes(b"half")
+    ours_alive.mkdir()
+    with atomic.atomic_output(tmp_path / "cons.xlsx") as tmp:
+        tmp.write_bytes(b"whole")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["cons.xlsx", theirs.name, ours_alive.name])

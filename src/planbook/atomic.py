@@ -2,20 +2,23 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import re
 import shutil
+import socket
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 from .errors import OutputError
 
-#: Every temporary file or folder planbook makes beside an output starts with its process id:
-#: ``.<stem>.pb<pid>.<random><suffix>.tmp`` (and ``….splice``, ``….parts-…``).  Those of a
-#: process that no longer runs (killed with SIGKILL, or the machine stopped) are removed by the
-#: next write to the same folder.
-_OURS = re.compile(r"^\..*\.pb(\d+)\.[^/]*\.tmp(?:\.splice|\.parts-[^/]*)?$")
+#: Every temporary file or folder planbook makes beside an output names its process and machine:
+#: ``.<stem>.pb<pid>-<machine>.<random><suffix>.tmp`` (and ``….splice``, ``….parts-…``).  Those
+#: of a process of this machine that no longer runs (killed with SIGKILL) are removed by the next
+#: write to the same folder; another machine's (a shared drive) are never touched.
+_OURS = re.compile(r"^\..*\.pb(\d+)-([0-9a-f]{8})\.[^/]*\.tmp(?:\.splice|\.parts-[^/]*)?$")
+_MACHINE = hashlib.sha256(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:8]
 
 
 def _set_mode(tmp: Path, target: Path) -> None:
@@ -52,7 +55,7 @@ def remove_stale_temporaries(folder: Path) -> None:
         return
     for entry in entries:
         m = _OURS.match(entry.name)
-        if m and not _alive(int(m.group(1))):
+        if m and m.group(2) == _MACHINE and not _alive(int(m.group(1))):
             with contextlib.suppress(OSError):
                 if entry.is_dir(follow_symlinks=False):
                     shutil.rmtree(entry.path)
@@ -73,7 +76,7 @@ def remove_own_temporaries() -> None:
         with contextlib.suppress(OSError):
             for entry in os.scandir(folder):
                 m = _OURS.match(entry.name)
-                if m and int(m.group(1)) == me:
+                if m and int(m.group(1)) == me and m.group(2) == _MACHINE:
                     with contextlib.suppress(OSError):
                         if entry.is_dir(follow_symlinks=False):
                             shutil.rmtree(entry.path)
@@ -150,7 +153,7 @@ def atomic_output(target: str | os.PathLike[str], *, overwrite: bool = True) -> 
     remove_stale_temporaries(target.parent)
     _FOLDERS.add(os.fspath(target.parent))
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.pb{os.getpid()}.", suffix=target.suffix + ".tmp",
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.pb{os.getpid()}-{_MACHINE}.", suffix=target.suffix + ".tmp",
                                    dir=target.parent)
     except OSError as exc:
         raise OutputError(f"cannot write {target}: {describe_os_error(exc)} (folder {target.parent})") from exc

@@ -8,7 +8,6 @@ by :mod:`planbook.fastrows` (several times faster than cell-by-cell, flat memory
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import datetime as dt
 import itertools
 import os
@@ -144,9 +143,9 @@ def _fit_all(result: Consolidation) -> None:
 def _write_consolidated(result: Consolidation, out: str | os.PathLike[str], max_rows: int) -> list[str]:
     import xlsxwriter
 
-    texts = {k: getattr(result, k) for k in ("title", "period", "coordinator", "coordinator_email")}
-    if any(has_bad(v) for v in texts.values()):  # last line of defence (the readers clean what they read)
-        result = dataclasses.replace(result, **{k: clean_text(v) for k, v in texts.items()})
+    for k in ("title", "period", "coordinator", "coordinator_email"):  # last line of defence (the readers
+        if has_bad(getattr(result, k)):  # clean what they read); in place: ``result`` may carry its own ``full``
+            setattr(result, k, clean_text(getattr(result, k)))
     names = {a.theme for a in result.actions} | {a.lead for a in result.actions}  # these go into formulas too
     if any(has_bad(n) for n in names):
         for a in result.actions:
