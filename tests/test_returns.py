@@ -17,7 +17,7 @@ from planbook import Action, Lead, PlanInfo, read_plan, write_plan
 from planbook.chasing import chase, receipts
 from planbook.consolidated_writer import consolidate_to
 from planbook.mailer import SmtpSettings
-from planbook.returns import LATE, NOT_RETURNED, RETURNED, WITH_ERRORS, track_returns
+from planbook.returns import LATE, NOT_RETURNED, RETURNED, UNCHANGED, WITH_ERRORS, track_returns
 from planbook.split import split_plan
 
 from .conftest import run_cli
@@ -78,7 +78,7 @@ def quarter(tmp_path: Path) -> dict:
         copy = read_plan(dest)
         first = copy.actions[0]
         first.status, first.status_text, first.progress = (None if status == "on-trak" else status), status, note
-        first.last_updated = dt.date(2009, 9, 20)
+        first.last_updated = dt.date(2009, 10, 4) if when == LATE_TIME else dt.date(2009, 9, 20)
         write_plan(dest, copy.info, copy.actions, only_leads=list(copy.tabs.values()), role="lead-copy")
         _set_time(dest, when)
     (returns / "notes.txt").write_text("not a workbook")
@@ -244,3 +244,22 @@ def test_the_word_report_says_who_returned(quarter):
     text = "\n".join(p.text for p in Document(str(out)).paragraphs)
     assert tracker.sentence() in text
     assert "2 of 7 leads returned by 1 October 2009; Omar Khan returned late;" in text
+
+
+def test_a_copy_saved_again_after_the_date_is_late_only_if_updated_late(quarter):
+    jane = quarter["returns"] / "Jane Smith.xlsx"
+    _set_time(jane, LATE_TIME)  # saved from an email today: her Last updated dates are all in time
+    states = {r.lead: r.state for r in track_returns(quarter["plan"], quarter["returns"], return_by=RETURN_BY).leads}
+    assert states["Jane Smith"] == RETURNED and states["Omar Khan"] == LATE  # Omar updated after the date
+
+
+def test_an_untouched_copy_is_not_an_update_and_is_chased(quarter):
+    shutil.copy(quarter["copies"] / "Ann Lee.xlsx", quarter["returns"] / "Ann Lee.xlsx")  # back as sent out
+    tracker = track_returns(quarter["plan"], quarter["returns"], return_by=RETURN_BY)
+    ann = next(r for r in tracker.leads if r.lead == "Ann Lee")
+    assert ann.returned and ann.updated == 0 and ann.state == UNCHANGED
+    assert "Ann Lee returned no updates" in tracker.sentence()
+    run = chase(quarter["plan"], quarter["returns"], return_by=RETURN_BY, dry_run=True)
+    [msg] = [m for m in run.messages if m.leads == ["Ann Lee"]]
+    assert msg.reasons == [UNCHANGED] and msg.attachments == [quarter["returns"] / "Ann Lee.xlsx"]
+    assert "has no updates yet" in msg.message.get_body(("plain",)).get_content()

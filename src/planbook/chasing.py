@@ -22,11 +22,12 @@ from email.message import EmailMessage
 from email.utils import formataddr
 from pathlib import Path
 
+from .atomic import make_folder
 from .errors import PlanbookError
 from .findings import Finding
 from .mailer import SmtpSettings, _attach, _new_message, _render, _sender, check_address, one_line, save_eml, send
 from .names import file_stem
-from .returns import NOT_RETURNED, LeadReturn, ReturnsTracker, lead_key, track_returns
+from .returns import NOT_RETURNED, UNCHANGED, LeadReturn, ReturnsTracker, lead_key, track_returns
 from .status import STATUSES
 
 #: What the status list offers, for the plain-words advice.
@@ -93,8 +94,7 @@ def _deliver(run: MailRun, smtp: SmtpSettings | None, save_dir: str | os.PathLik
     if run.dry_run or not run.messages:
         return
     if save_dir is not None:
-        folder = Path(save_dir)
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = make_folder(save_dir)
         taken: set[str] = set()
         for m in run.messages:
             m.eml = save_eml(m.message, folder / f"{prefix}-{file_stem(m.leads[0], taken)}.eml")
@@ -157,7 +157,7 @@ def chase(plan_path: str | os.PathLike[str], returns_dir: str | os.PathLike[str]
 
     info = read_plan(plan_path).info
     from_addr = check_address(_sender(sender, info.coordinator, info.coordinator_email))
-    to_chase = [r for r in tracker.leads if r.state == NOT_RETURNED or r.errors]
+    to_chase = [r for r in tracker.leads if r.state in (NOT_RETURNED, UNCHANGED) or r.errors]
     run = MailRun([], [r.lead for r in to_chase if not r.email], tracker, dry_run)
     by_when = f"{return_by.day} {return_by:%B %Y}" if return_by else ""
     with tempfile.TemporaryDirectory() as tmpdir:
@@ -166,13 +166,13 @@ def chase(plan_path: str | os.PathLike[str], returns_dir: str | os.PathLike[str]
             items = []
             attachments: list[Path] = []
             for r in rows:
-                if not r.returned:
-                    attachments.append(copies[lead_key(r.lead)])
-                    items.append({"lead": r.lead, "returned": False, "attachment": attachments[-1].name,
-                                  "actions": r.actions, "problems": []})
+                if not r.returned or r.state == UNCHANGED:  # nothing from them yet: their copy again
+                    attachments.append(copies[lead_key(r.lead)] if not r.returned else Path(r.file))
+                    items.append({"lead": r.lead, "returned": False, "unchanged": r.returned,
+                                  "attachment": attachments[-1].name, "actions": r.actions, "problems": []})
                 else:
                     attachments.append(Path(r.file))
-                    items.append({"lead": r.lead, "returned": True, "attachment": Path(r.file).name,
+                    items.append({"lead": r.lead, "returned": True, "unchanged": False, "attachment": Path(r.file).name,
                                   "actions": r.actions, "problems": [plain_problem(f) for f in r.errors]})
             names = [r.lead for r in rows]
             context = {"leads": " and ".join(names), "items": items, "title": info.title or "action plan",

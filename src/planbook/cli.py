@@ -225,13 +225,21 @@ def _smtp_settings(args: argparse.Namespace):
 
 
 def cmd_email(args: argparse.Namespace) -> int:
-    from .mailer import build_report_email, save_eml, send
+    from .mailer import build_report_email, default_attachments, save_eml, send
 
+    if args.save:  # before anything is read: the draft must not replace the workbook or an attachment
+        from pathlib import Path
+
+        from .guard import refuse_overwriting_inputs, require_suffix
+
+        attached = args.attach if args.attach is not None else default_attachments(Path(args.consolidated))
+        refuse_overwriting_inputs(args.save, [args.consolidated, *attached], what="input")
+        require_suffix(args.save, (".eml",), "an email draft")
     msg = build_report_email(args.consolidated, args.to, cc=args.cc or [], sender=args.sender,
                              subject=args.subject, attachments=args.attach)
     names = [part.get_filename() for part in msg.iter_attachments()]
     if args.save:
-        path = save_eml(msg, args.save)
+        path = save_eml(msg, args.save, [args.consolidated, *(args.attach or [])])
         if args.json:
             _print_json({"output": str(path), "sent": False, "to": msg["To"], "cc": msg["Cc"] or "",
                          "attachments": names})

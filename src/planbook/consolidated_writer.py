@@ -24,12 +24,13 @@ from .consolidated_reader import ALL_ACTIONS
 from .consolidate import Consolidation, consolidate
 from .due import DATE, Due
 from .excel_limits import MAX_CELL, fit_long_cells, label_lines
+from .errors import PlanbookError
 from .findings import ERROR, INFO, WARNING, Report
 from .model import Action
 from .fastrows import Row, RowHeight, RowSource, rows_child, splice_rows
 from .status import COLOURS, COUNT_LINES, NO_STATUS, NOT_RECOGNISED, STATUSES, count_line, percentages, tally
 from .ukdate import DATE_FORMAT, parse_iso, prose_date
-from .guard import is_consolidated, refuse_overwriting_inputs
+from .guard import is_consolidated, refuse_overwriting_inputs, require_suffix
 from .writer import col_letter
 
 #: Excel's row limit less the header row: more actions go on "All actions (2)", …
@@ -87,8 +88,13 @@ def consolidate_to(inputs: Sequence[str | os.PathLike[str]], out: str | os.PathL
     what the CLI and the Excel button run.  ``out`` naming an input (or ``previous``, or a file
     in an input folder other than an earlier consolidation) is refused before anything is read.
     """
+    missing = [os.fspath(i) for i in inputs if not os.path.lexists(i)]
+    if missing:  # a mistyped folder would otherwise roll up the master alone, as if no lead returned
+        raise PlanbookError(f"input not found: {missing[0]}" + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else "")
+                            + "; check the path")
     refuse_overwriting_inputs(out, inputs, folder_member=lambda p: not is_consolidated(p))
     check_output(out)  # a missing or read-only folder is said now, not after reading every input
+    require_suffix(out, (".xlsx",), "the consolidated workbook")
     refuse_overwriting_inputs(out, [options.get("previous")], what="--previous consolidation")
     never_inputs = [out, *([options["previous"]] if options.get("previous") else [])]
     options["exclude"] = [*options.get("exclude", ()), *never_inputs]

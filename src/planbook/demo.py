@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from .atomic import make_folder
 from .due import parse_due
 from .model import Action, Lead, PlanInfo
 from .reader import Plan, read_plan
@@ -125,7 +126,7 @@ def run_demo(out: str | os.PathLike[str] = "demo-output") -> DemoResult:
     from .split import split_plan
 
     folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
+    make_folder(folder)
     info, actions = demo_plan()
     plan_path = folder / "plan.xlsx"
     write_plan(plan_path, info, actions)

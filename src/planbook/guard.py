@@ -61,6 +61,15 @@ def refuse_overwriting_inputs(out: str | os.PathLike[str], inputs: Iterable[str 
                               f"{os.fspath(item)}; choose another --out")
 
 
+def require_suffix(out: str | os.PathLike[str], suffixes: tuple[str, ...], what: str) -> None:
+    """Raise :class:`OutputError` unless ``out`` ends in one of ``suffixes``: a Word report named
+    ``.pdf`` or ``.xlsx`` would mislead whoever opens it (and could replace a workbook)."""
+    suffix = Path(os.fspath(out)).suffix.lower()
+    if suffix not in suffixes:
+        raise OutputError(f"cannot write {os.fspath(out)}: {what} is a {' or '.join(suffixes)} file; "
+                          f"give a name ending {suffixes[0]}")
+
+
 def is_consolidated(path: str | os.PathLike[str]) -> bool:
     """Is ``path`` a workbook planbook's consolidate wrote (its own output, never read as an
     input)?  Looks only at the sheet names in ``xl/workbook.xml``."""

@@ -95,7 +95,12 @@ def read_aliases(path: str | os.PathLike[str]) -> dict[str, str]:
     except csv.Error:
         dialect = csv.excel
     aliases: dict[str, str] = {}
-    for n, row in enumerate(csv.reader(io.StringIO(text), dialect), start=1):
+    try:
+        rows = list(csv.reader(io.StringIO(text), dialect))
+    except csv.Error as exc:
+        raise UnusableFileError(p, f"not a readable leads CSV file ({exc}); give two columns: name as written, "
+                                   "lead to use") from exc
+    for n, row in enumerate(rows, start=1):
         cells = [c.strip() for c in row]
         cells = [c[1:] if c[:1] == "'" and c[1:2] in ("=", "+", "-", "@") else c for c in cells]
         if not any(cells):

@@ -136,8 +136,14 @@ def build_report_email(consolidated: str | os.PathLike[str], to: Sequence[str], 
     return msg
 
 
-def save_eml(msg: EmailMessage, path: str | os.PathLike[str]) -> Path:
-    """Save as an unsent draft (``X-Unsent: 1``): Outlook opens it ready to review and send."""
+def save_eml(msg: EmailMessage, path: str | os.PathLike[str],
+             inputs: Sequence[str | os.PathLike[str]] = ()) -> Path:
+    """Save as an unsent draft (``X-Unsent: 1``): Outlook opens it ready to review and send.
+    Never over one of ``inputs`` (the workbook and files it attaches), and only as ``.eml``."""
+    from .guard import refuse_overwriting_inputs, require_suffix
+
+    refuse_overwriting_inputs(path, inputs, what="input")
+    require_suffix(path, (".eml",), "an email draft")
     if "X-Unsent" not in msg:
         msg["X-Unsent"] = "1"
     with atomic_output(path) as tmp:

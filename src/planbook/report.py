@@ -25,7 +25,7 @@ from typing import Any
 from .atomic import atomic_output, check_output
 from .consolidated_reader import ConsolidatedView, read_consolidated
 from .errors import PlanbookError
-from .guard import check_zip, refuse_overwriting_inputs, refuse_special
+from .guard import check_zip, refuse_overwriting_inputs, refuse_special, require_suffix
 from .resources import TEMPLATES
 from .returns import returns_sentence
 from .status import COLOURS, COMPLETE, NOT_STARTED, OFF_TRACK, ON_TRACK, SLIPPAGE, STATUSES
@@ -458,6 +458,7 @@ def render_report(consolidated: str | os.PathLike[str], out: str | os.PathLike[s
 
     refuse_overwriting_inputs(out, [consolidated, template], what="input")
     check_output(out)
+    require_suffix(out, (".docx",), "the Word report")
     with ThreadPoolExecutor(1) as pool:
         reading = pool.submit(read_consolidated, consolidated, REPORT_COLUMNS)
         try:

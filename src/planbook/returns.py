@@ -21,7 +21,9 @@ from .reader import Plan, read_plan
 
 #: Tracker states, in the order the coordinator needs to act on them.
 NOT_RETURNED, LATE, WITH_ERRORS, RETURNED = "not returned", "late", "returned with errors", "returned"
-_ORDER = {NOT_RETURNED: 0, LATE: 1, WITH_ERRORS: 2, RETURNED: 3}
+#: A copy back in the folder with not one action updated (often the copy as it was sent out).
+UNCHANGED = "returned, nothing updated"
+_ORDER = {NOT_RETURNED: 0, LATE: 1, WITH_ERRORS: 2, UNCHANGED: 3, RETURNED: 4}
 
 
 def lead_key(name: str) -> str:
@@ -52,6 +54,8 @@ class LeadReturn:
     def state(self) -> str:
         if not self.returned:
             return NOT_RETURNED
+        if self.actions and not self.updated and not self.errors:
+            return UNCHANGED
         if self.late:
             return LATE
         return WITH_ERRORS if self.errors else RETURNED
@@ -101,11 +105,14 @@ def returns_sentence(states: list[tuple[str, str]], return_by: dt.date | None = 
     if not states:
         return ""
     by = f" by {return_by.day} {return_by:%B %Y}" if return_by else ""
-    on_time = [lead for lead, state in states if state in (RETURNED, WITH_ERRORS)]
+    on_time = [lead for lead, state in states if state in (RETURNED, WITH_ERRORS, UNCHANGED)]
     text = f"{len(on_time)} of {len(states)} lead{'s' if len(states) != 1 else ''} returned{by}"
     late = [lead for lead, state in states if state == LATE]
     if late:
         text += f"; {_names(late)} returned late"
+    unchanged = [lead for lead, state in states if state == UNCHANGED]
+    if unchanged:
+        text += f"; {_names(unchanged)} returned no updates"
     missing = [lead for lead, state in states if state == NOT_RETURNED]
     if missing:
         text += f"; {_names(missing)} {'has' if len(missing) == 1 else 'have'} not returned"
@@ -118,6 +125,16 @@ def _names(names: list[str]) -> str:
 
 def _newest_update(plan: Plan) -> dt.date:
     return max((a.last_updated for a in plan.actions if a.last_updated), default=dt.date.min)
+
+
+def _late(copy: Plan, modified: dt.datetime | None, return_by: dt.date | None) -> bool:
+    """Saved after the return-by date, and not updated before it: a copy saved again or
+    copied later (an email attachment saved today) whose Last updated dates are all in time
+    is not late."""
+    if not (return_by and modified and modified.date() > return_by):
+        return False
+    newest = _newest_update(copy)
+    return newest == dt.date.min or newest > return_by
 
 
 def _mtime(path: Path) -> dt.datetime:
@@ -197,7 +214,7 @@ def track_returns(plan_path: str | os.PathLike[str], returns_dir: str | os.PathL
         row.updated = _updated(copy.actions, master[key], start)
         row.errors = [f for f in copy.report if f.severity == ERROR]
         row.warnings = len(copy.report.warnings)
-        row.late = bool(return_by and row.modified.date() > return_by)
+        row.late = _late(copy, row.modified, return_by)
     order = {key: i for i, key in enumerate(rows)}
     tracker.leads = sorted(rows.values(), key=lambda r: (_ORDER[r.state], order[lead_key(r.lead)]))
     return tracker
@@ -241,6 +258,6 @@ def returns_of_consolidation(plans: list[tuple[Plan, str]], period: str,
         row.updated = _updated(plan.actions, master.get(key, {}), start)
         row.errors = [f for f in plan.report if f.severity == ERROR]
         row.warnings = len(plan.report.warnings)
-        row.late = bool(return_by and when and when.date() > return_by)
+        row.late = _late(plan, when, return_by)
     order = {key: i for i, key in enumerate(rows)}
     return sorted(rows.values(), key=lambda r: (_ORDER[r.state], order[lead_key(r.lead)]))

@@ -90,6 +90,9 @@ def write_plan(path: str | os.PathLike[str], info: PlanInfo, actions: Sequence[A
     known = {lead.name for lead in info.leads}
     leads = [*info.leads, *(Lead(n) for n in groups if n not in known and n != NO_LEAD)]
     extras = _collect_extras(actions)
+    from .guard import require_suffix
+
+    require_suffix(path, (".xlsx", ".xlsm"), "a plan workbook")
     with atomic_output(path, overwrite=overwrite) as tmp:
         wb = xlsxwriter.Workbook(str(tmp), {"strings_to_numbers": False, "strings_to_formulas": False,
                                             "strings_to_urls": False})
