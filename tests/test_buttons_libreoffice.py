@@ -346,3 +346,36 @@ def test_chase_leads_the_xlwings_way_writes_what_the_command_line_way_writes(cli
         sorted(p.name for p in (folder / "output" / "reminders").glob("*.eml"))
     with pytest.raises(excel.PlanbookError, match="Leads' return-by date"):
         excel.run_job("chase", {**settings, "pb_return_by": "31/02/2010"}, folder)
+
+
+def test_chase_leads_button_sends_by_smtp(clicked, office):
+    from aiosmtpd.controller import Controller
+
+    class Recorder:
+        envelopes: list = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.envelopes.append(envelope)
+            return "250 Message accepted for delivery"
+
+    folder, clicks, _ = clicked
+    drafts = sorted((folder / "output" / "reminders").glob("*.eml"))
+    controller = Controller(Recorder(), hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    try:
+        click = office.click(folder / "Coordinator.xlsm", "Chase leads", pb_command=str(PLANBOOK),
+                             pb_return_by=RETURN_BY, pb_send_mode="Send by SMTP", pb_smtp_host="127.0.0.1",
+                             pb_smtp_port=str(controller.port), pb_smtp_security="none")
+    finally:
+        controller.stop()
+    status = click["results"]["pb_status"]
+    no_email = clicks["Chase leads"]["results"]["pb_status"].split("; ", 1)[1]
+    assert re.fullmatch(rf"Sent {len(drafts)} reminder\(s\) at \d\d:\d\d; " + re.escape(no_email), status), status
+    assert click["results"]["pb_output"] == "" and click["returns"] == clicks["Chase leads"]["returns"]
+    recipients = [r for e in Recorder.envelopes for r in e.rcpt_tos]
+    assert len(Recorder.envelopes) == len(drafts) and len(set(recipients)) == len(recipients)  # nobody twice
+    for envelope in Recorder.envelopes:
+        msg = email.message_from_bytes(envelope.original_content, policy=policy.default)
+        assert "X-Unsent" not in msg and msg["Subject"].startswith(("Reminder: update needed by 2 October 2009",
+                                                                    "Please correct your return"))
+    assert sorted((folder / "output" / "reminders").glob("*.eml")) == drafts  # sending saved no drafts
