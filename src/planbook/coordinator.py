@@ -32,8 +32,7 @@ BUTTONS = [("Consolidate", "ConsolidateButton", "Roll up the returned workbooks 
            ("Word summary", "WordSummaryButton", "Write the committee progress report (Word)"),
            ("Email report", "EmailReportButton", "Email the report, or save it as an Outlook draft"),
            ("Split for leads", "SplitForLeadsButton", "Write one workbook per lead to send out"),
-           ("Chase leads", "ChaseLeadsButton", "Remind leads who have not returned, or whose return has errors; "
-                                               "who has returned is on the Returns sheet")]
+           ("Chase leads", "ChaseLeadsButton", "Remind leads to return or fix updates; see Returns")]
 XLWINGS_CONF = [("Interpreter_Win", ""), ("Interpreter_Mac", ""), ("PYTHONPATH", ""), ("Conda Path", ""),
                 ("Conda Env", ""), ("UDF Modules", ""), ("Debug UDFs", "False"), ("Use UDF Server", "False"),
                 ("Show Console", "False")]
