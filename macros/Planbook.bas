@@ -41,6 +41,10 @@ Public Sub SplitForLeadsButton()
     RunPlanbook "split"
 End Sub
 
+Public Sub ChaseLeadsButton()
+    RunPlanbook "chase"
+End Sub
+
 Private Sub RunPlanbook(ByVal job As String)
     Dim code As String
     code = "import planbook.excel; planbook.excel.run_button('" & job & "')"
@@ -91,7 +95,7 @@ Private Sub RunThroughCommandLine(ByVal job As String)
     ' Every Dim at the top: LibreOffice declares a variable only when its Dim line runs.
     Dim args As Collection, outDir As String, consolidated As String, result As Variant
     Dim returns As String, plan As String, previous As String, address As Variant, sending As Boolean
-    Dim source As Variant, used As Long, shown As String
+    Dim source As Variant, used As Long, shown As String, copies As String, okExit As Long, who As String
     On Error GoTo Failed
     SetResult "pb_status", "Running " & job & ChrW(8230)
     outDir = AbsPath(Setting("pb_output_folder"))
@@ -111,7 +115,7 @@ Private Sub RunThroughCommandLine(ByVal job As String)
         previous = AbsPath(Setting("pb_previous"))
         If previous <> "" Then args.Add "--previous": args.Add previous
         If Setting("pb_period") <> "" Then args.Add "--period": args.Add Setting("pb_period")
-        If Setting("pb_as_of") <> "" Then args.Add "--as-of": args.Add IsoDate()
+        If Setting("pb_as_of") <> "" Then args.Add "--as-of": args.Add IsoDate("pb_as_of")
     Case "report"
         NeedConsolidated consolidated
         args.Add consolidated: args.Add "--out": args.Add outDir & Sep() & "summary.docx"
@@ -128,14 +132,7 @@ Private Sub RunThroughCommandLine(ByVal job As String)
         If Setting("pb_email_from") <> "" Then args.Add "--from": args.Add Setting("pb_email_from")
         sending = (LCase$(Left$(Setting("pb_send_mode"), 4)) = "send")
         If sending Then
-            If Setting("pb_smtp_host") = "" Then Fail "fill in '" & Label("pb_smtp_host") & "' on the Control sheet"
-            args.Add "--smtp-host": args.Add Setting("pb_smtp_host")
-            If Setting("pb_smtp_port") <> "" Then args.Add "--smtp-port": args.Add CStr(CLng(Val(Setting("pb_smtp_port"))))
-            Select Case LCase$(Setting("pb_smtp_security"))
-            Case "starttls": args.Add "--starttls"
-            Case "ssl": args.Add "--ssl"
-            End Select
-            If Setting("pb_smtp_user") <> "" Then args.Add "--smtp-user": args.Add Setting("pb_smtp_user")
+            AddSmtp args
         Else
             MakeFolder outDir
             args.Add "--save": args.Add outDir & Sep() & "report.eml"
@@ -144,10 +141,28 @@ Private Sub RunThroughCommandLine(ByVal job As String)
         plan = AbsPath(Setting("pb_master_plan"))
         If plan = "" Then Fail "fill in '" & Label("pb_master_plan") & "' on the Control sheet (the plan to split)"
         args.Add plan: args.Add "--out": args.Add outDir & Sep() & "for-leads"
+    Case "chase"
+        ' Leads without an email address: planbook says so and exits 1, with its JSON summary.
+        okExit = 1
+        plan = AbsPath(Setting("pb_master_plan"))
+        If plan = "" Then Fail "fill in '" & Label("pb_master_plan") & "' on the Control sheet (the plan whose leads to remind)"
+        returns = AbsPath(Setting("pb_returns_folder"))
+        If returns = "" Then Fail "fill in '" & Label("pb_returns_folder") & "' on the Control sheet (where the leads' returns are saved)"
+        args.Add plan: args.Add returns
+        If Setting("pb_return_by") <> "" Then args.Add "--return-by": args.Add IsoDate("pb_return_by")
+        If Setting("pb_email_from") <> "" Then args.Add "--from": args.Add Setting("pb_email_from")
+        copies = outDir & Sep() & "for-leads"
+        If FolderExists(copies) Then args.Add "--copies": args.Add copies
+        sending = (LCase$(Left$(Setting("pb_send_mode"), 4)) = "send")
+        If sending Then
+            AddSmtp args
+        Else
+            args.Add "--save-dir": args.Add outDir & Sep() & "reminders"
+        End If
     End Select
     args.Add "--json"
 
-    ParseJson RunCommand(args), result
+    ParseJson RunCommand(args, okExit), result
     Select Case job
     Case "consolidate"
         For Each source In JItem(result, "sources")
@@ -176,6 +191,32 @@ Private Sub RunThroughCommandLine(ByVal job As String)
         SetResult "pb_status", "Wrote " & JItem(result, "copies").Count & " lead workbook(s) to send out"
         SetResult "pb_counts", JItem(result, "actions") & " actions"
         SetResult "pb_output", JItem(result, "output")
+    Case "chase"
+        ' The same words as planbook.excel.chase_status (the xlwings way).
+        used = JItem(result, "messages").Count
+        If sending Then
+            shown = "Sent " & used & " reminder(s) at " & Format(Now, "hh:mm")
+        ElseIf used > 0 Then
+            shown = "Saved " & used & " reminder(s) as drafts: open them in Outlook, review and send"
+        Else
+            shown = "Nobody to remind: every lead has returned, without errors"
+        End If
+        If JItem(result, "no_email").Count > 0 Then
+            who = ""
+            For Each source In JItem(result, "no_email")
+                If who <> "" Then who = who & ", "
+                who = who & source
+            Next
+            shown = shown & "; no email address for " & who & ": not reminded"
+        End If
+        WriteReturns JItem(JItem(result, "tracker"), "leads")
+        SetResult "pb_status", shown
+        SetResult "pb_counts", JItem(JItem(result, "tracker"), "summary")
+        If used > 0 And Not sending Then
+            SetResult "pb_output", outDir & Sep() & "reminders"
+        Else
+            SetResult "pb_output", ""
+        End If
     End Select
     ThisWorkbook.Worksheets("Control").Activate
     Exit Sub
@@ -184,7 +225,7 @@ Failed:
 End Sub
 
 ' Runs the planbook command with these arguments; returns what it printed, or raises its error.
-Private Function RunCommand(ByVal args As Collection) As String
+Private Function RunCommand(ByVal args As Collection, ByVal okExit As Long) As String
     Dim command As String, tmpStem As String, jsonFile As String, errFile As String, doneFile As String
     Dim cmdLine As String, arg As Variant, exitCode As Long, f As Integer, started As Double
     Dim wsh As Object, problem As String
@@ -225,7 +266,7 @@ Private Function RunCommand(ByVal args As Collection) As String
     End If
     RunCommand = ReadFile(jsonFile)
     problem = LastLine(ReadFile(errFile))
-    If exitCode <> 0 Then
+    If exitCode <> 0 And Not (exitCode = okExit And Trim$(RunCommand) <> "") Then
         If Left$(problem, 8) = "planbook" Then
             If Left$(problem, 10) = "planbook: " Then problem = Mid$(problem, 11)
             Cleanup tmpStem
@@ -329,14 +370,25 @@ Private Sub Fail(ByVal message As String)
     Err.Raise ERR_PLANBOOK, "planbook", message
 End Sub
 
+Private Sub AddSmtp(ByVal args As Collection)
+    If Setting("pb_smtp_host") = "" Then Fail "fill in '" & Label("pb_smtp_host") & "' on the Control sheet"
+    args.Add "--smtp-host": args.Add Setting("pb_smtp_host")
+    If Setting("pb_smtp_port") <> "" Then args.Add "--smtp-port": args.Add CStr(CLng(Val(Setting("pb_smtp_port"))))
+    Select Case LCase$(Setting("pb_smtp_security"))
+    Case "starttls": args.Add "--starttls"
+    Case "ssl": args.Add "--ssl"
+    End Select
+    If Setting("pb_smtp_user") <> "" Then args.Add "--smtp-user": args.Add Setting("pb_smtp_user")
+End Sub
+
 Private Sub NeedConsolidated(ByVal consolidated As String)
     If Not FileExists(consolidated) Then Fail "no consolidated workbook yet: click Consolidate first"
 End Sub
 
-' The overdue date as YYYY-MM-DD, from a date cell or text written 31/03/2010 or 2010-03-31.
-Private Function IsoDate() As String
+' A date setting as YYYY-MM-DD, from a date cell or text written 31/03/2010 or 2010-03-31.
+Private Function IsoDate(ByVal name As String) As String
     Dim v As Variant, parts As Variant
-    v = ThisWorkbook.Names("pb_as_of").RefersToRange.Value
+    v = ThisWorkbook.Names(name).RefersToRange.Value
     If VarType(v) = vbDate Then
         IsoDate = Format(v, "yyyy-mm-dd")
         Exit Function
@@ -348,7 +400,7 @@ Private Function IsoDate() As String
     ElseIf v Like "####-##-##" Then
         IsoDate = v
     Else
-        Fail "'" & Label("pb_as_of") & "' is not a date: '" & v & "' (use 31/03/2010)"
+        Fail "'" & Label(name) & "' is not a date: '" & v & "' (use 31/03/2010)"
     End If
 End Function
 
@@ -422,6 +474,29 @@ Private Sub WriteIssues(ByVal issues As Collection)
     sheet.Range(sheet.Cells(2, 1), sheet.Cells(r + 1, 6)).NumberFormat = "@"
     sheet.Range(sheet.Cells(2, 1), sheet.Cells(r + 1, 6)).Value = rows
     sheet.Range(sheet.Cells(2, 7), sheet.Cells(r + 1, 7)).Formula = links
+End Sub
+
+' The Returns sheet: one row a lead, as the tracker lists them (planbook.excel.RETURNS_COLUMNS).
+Private Sub WriteReturns(ByVal leads As Collection)
+    Dim sheet As Object, rows() As Variant, lead As Variant, r As Long, c As Long, fields As Variant, v As Variant
+    fields = Array("lead", "state", "file", "modified", "updated", "errors")
+    Set sheet = ThisWorkbook.Worksheets("Returns")
+    sheet.Cells.ClearContents
+    sheet.Range("A1:F1").Value = Array("Lead", "Return state", "File", "Modified", "Updated", "Errors")
+    If leads.Count = 0 Then Exit Sub
+    ReDim rows(1 To leads.Count, 1 To 6)
+    r = 0
+    For Each lead In leads
+        r = r + 1
+        For c = 1 To 6
+            v = JItem(lead, CStr(fields(c - 1)))
+            If IsNull(v) Then v = ""
+            If c <= 4 Then rows(r, c) = CStr(v) Else rows(r, c) = v
+        Next
+    Next
+    ' Text format first: a name typed "=..." stays text, and the modified time is not reread as a date.
+    sheet.Range(sheet.Cells(2, 1), sheet.Cells(r + 1, 4)).NumberFormat = "@"
+    sheet.Range(sheet.Cells(2, 1), sheet.Cells(r + 1, 6)).Value = rows
 End Sub
 
 ' ---- a small JSON reader: objects and arrays become Collections (objects keyed by name) ------

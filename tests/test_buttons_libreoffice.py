@@ -40,6 +40,7 @@ PLANBOOK = Path(sys.executable).with_name("planbook")  # this checkout's venv: t
 CLICK_TIMEOUT = 120  # a macro stuck on a message box fails the test instead of hanging it
 AS_OF = "09/10/2009"  # typed the British way in the settings cell; the CLI gets 2009-10-09
 RECIPIENTS = "a@council.example; b@council.example"
+RETURN_BY = "02/10/2009"  # the Control sheet's return-by date (Chase leads); the CLI gets 2009-10-02
 
 
 def _uno_python() -> str:
@@ -119,7 +120,7 @@ def clicked(office, demo, tmp_path_factory):
     folder = _coordinator_folder(demo, tmp_path_factory.mktemp("buttons") / "Council's plan")
     book = folder / "Coordinator.xlsm"
     settings = {"pb_command": str(PLANBOOK), "pb_as_of": AS_OF, "pb_email_to": RECIPIENTS,
-                "pb_email_cc": "c@council.example"}
+                "pb_email_cc": "c@council.example", "pb_return_by": RETURN_BY}
     clicks = {caption: office.click(book, caption, **settings) for caption, _, _ in BUTTONS}
     (folder / "cli").mkdir()
     cli = run_cli("consolidate", folder / "returns", folder / "plan.xlsx", "--out", folder / "cli" / "consolidated.xlsx",
@@ -277,3 +278,104 @@ def test_the_json_summaries_the_buttons_read(demo, tmp_path):
     assert "Zoë Ångström" in summary["to"] and summary["attachments"] == ["consolidated.xlsx", "summary.docx"]
     failed = run_cli("report", tmp_path / "missing.xlsx", "--out", tmp_path / "x.docx", "--json")
     assert failed.returncode == 2 and failed.stdout == "" and failed.stderr.startswith("planbook: ")
+
+
+def _lo_rows(rows: list[list]) -> list[list]:
+    """The tracker's rows as LibreOffice reads cells back: numbers as floats, blanks as ""."""
+    return [[float(v) if isinstance(v, int) else v for v in row] for row in rows]
+
+
+def test_chase_leads_button_reminds_and_shows_the_tracker(clicked):
+    folder, clicks, _ = clicked
+    click = clicks["Chase leads"]
+    tracker = run_cli("returns", folder / "plan.xlsx", folder / "returns", "--return-by", "2009-10-02", "--json")
+    assert tracker.returncode == 0, tracker.stderr
+    tracker = json.loads(tracker.stdout)
+    assert click["returns"][0] == [title for title, _ in excel.RETURNS_COLUMNS]
+    assert click["returns"][1:] == _lo_rows(excel.returns_rows(tracker))
+    assert len(click["returns"]) == 1 + len(tracker["leads"]) == 1 + len(read_plan(folder / "plan.xlsx").tabs)
+    results = click["results"]
+    assert results["pb_counts"] == tracker["summary"] and re.search(r"ha(s|ve) not returned", tracker["summary"])
+
+    drafts = folder / "output" / "reminders"
+    messages = {p.name: email.message_from_bytes(p.read_bytes(), policy=policy.default) for p in drafts.glob("*.eml")}
+    assert results["pb_output"] == str(drafts)
+    by_address = {}
+    for msg in messages.values():
+        assert msg["X-Unsent"] == "1"
+        (address,) = [a.addr_spec for a in msg["To"].addresses]
+        assert address not in by_address  # nobody twice
+        by_address[address] = msg
+    chased = [lead for lead in tracker["leads"] if lead["state"] == "not returned" or lead["errors"]]
+    assert chased and sorted(by_address) == sorted({lead["email"] for lead in chased if lead["email"]})
+    # A lead with no address on the Lists sheet: planbook exits 1 with its summary; the button says who.
+    no_email = [lead["lead"] for lead in chased if not lead["email"]]
+    assert no_email and results["pb_status"] == (
+        f"Saved {len(messages)} reminder(s) as drafts: open them in Outlook, review and send; "
+        f"no email address for {', '.join(no_email)}: not reminded")
+
+    sent_copies = folder / "output" / "for-leads"  # what Split for leads wrote: passed as --copies
+    missing = [lead for lead in tracker["leads"] if lead["state"] == "not returned"]
+    assert missing
+    for lead in [lead for lead in missing if lead["email"]]:
+        (attachment,) = by_address[lead["email"]].iter_attachments()
+        assert attachment.get_content() == (sent_copies / attachment.get_filename()).read_bytes()
+    typo = [lead for lead in tracker["leads"] if lead["returned"] and lead["errors"]]
+    assert typo
+    listed = False
+    for lead in typo:
+        msg = by_address[lead["email"]]
+        body = msg.get_body(("plain",)).get_content()
+        mine = [a for a in msg.iter_attachments() if a.get_filename() == Path(lead["file"]).name]
+        assert mine and mine[0].get_content() == Path(lead["file"]).read_bytes()  # their return, to fix in place
+        listed |= bool(re.search(r"Status in [A-Z]+\d+ is 'on-track\?': choose one of Complete, On track", body))
+    assert listed  # the demo's hand-typed status, with its cell
+
+
+def test_chase_leads_the_xlwings_way_writes_what_the_command_line_way_writes(clicked, tmp_path):
+    folder, clicks, _ = clicked
+    out = tmp_path / "xlwings-way"
+    shutil.copytree(folder / "output" / "for-leads", out / "for-leads")
+    settings = {**excel.settings_from_workbook(folder / "Coordinator.xlsm"), "pb_return_by": RETURN_BY,
+                "pb_output_folder": str(out)}
+    job = excel.run_job("chase", settings, folder)
+    click = clicks["Chase leads"]["results"]
+    assert (job.status, job.counts, job.output) == (click["pb_status"], click["pb_counts"], str(out / "reminders"))
+    assert _lo_rows(job.returns) == clicks["Chase leads"]["returns"][1:]
+    assert sorted(p.name for p in (out / "reminders").glob("*.eml")) == \
+        sorted(p.name for p in (folder / "output" / "reminders").glob("*.eml"))
+    with pytest.raises(excel.PlanbookError, match="Leads' return-by date"):
+        excel.run_job("chase", {**settings, "pb_return_by": "31/02/2010"}, folder)
+
+
+def test_chase_leads_button_sends_by_smtp(clicked, office):
+    from aiosmtpd.controller import Controller
+
+    class Recorder:
+        envelopes: list = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.envelopes.append(envelope)
+            return "250 Message accepted for delivery"
+
+    folder, clicks, _ = clicked
+    drafts = sorted((folder / "output" / "reminders").glob("*.eml"))
+    controller = Controller(Recorder(), hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    try:
+        click = office.click(folder / "Coordinator.xlsm", "Chase leads", pb_command=str(PLANBOOK),
+                             pb_return_by=RETURN_BY, pb_send_mode="Send by SMTP", pb_smtp_host="127.0.0.1",
+                             pb_smtp_port=str(controller.port), pb_smtp_security="none")
+    finally:
+        controller.stop()
+    status = click["results"]["pb_status"]
+    no_email = clicks["Chase leads"]["results"]["pb_status"].split("; ", 1)[1]
+    assert re.fullmatch(rf"Sent {len(drafts)} reminder\(s\) at \d\d:\d\d; " + re.escape(no_email), status), status
+    assert click["results"]["pb_output"] == "" and click["returns"] == clicks["Chase leads"]["returns"]
+    recipients = [r for e in Recorder.envelopes for r in e.rcpt_tos]
+    assert len(Recorder.envelopes) == len(drafts) and len(set(recipients)) == len(recipients)  # nobody twice
+    for envelope in Recorder.envelopes:
+        msg = email.message_from_bytes(envelope.original_content, policy=policy.default)
+        assert "X-Unsent" not in msg and msg["Subject"].startswith(("Reminder: update needed by 2 October 2009",
+                                                                    "Please correct your return"))
+    assert sorted((folder / "output" / "reminders").glob("*.eml")) == drafts  # sending saved no drafts

@@ -59,7 +59,8 @@ def test_every_button_is_bound_to_a_macro_that_exists(built):
     with zipfile.ZipFile(built[0]) as z:
         vml = "".join(z.read(n).decode() for n in z.namelist() if n.endswith(".vml"))
     macros = re.findall(r"<x:FmlaMacro>\[0\]!(\w+)</x:FmlaMacro>", vml)
-    assert sorted(macros) == ["ConsolidateButton", "EmailReportButton", "SplitForLeadsButton", "WordSummaryButton"]
+    assert sorted(macros) == ["ChaseLeadsButton", "ConsolidateButton", "EmailReportButton", "SplitForLeadsButton",
+                            "WordSummaryButton"]
     code = _vba(built[0])["Planbook"]
     for macro in macros:
         assert re.search(rf"^Public Sub {macro}\(\)", code, re.M), macro
@@ -111,7 +112,8 @@ def test_libreoffice_opens_it_and_imports_the_macros_and_buttons(built, tmp_path
         content = z.read("content.xml").decode()
     assert "Public Sub ConsolidateButton()" in module
     bound = re.findall(r"VBAProject\.Planbook\.(\w+)\?", content)
-    assert sorted(bound) == ["ConsolidateButton", "EmailReportButton", "SplitForLeadsButton", "WordSummaryButton"]
+    assert sorted(bound) == ["ChaseLeadsButton", "ConsolidateButton", "EmailReportButton", "SplitForLeadsButton",
+                            "WordSummaryButton"]
 
 
 def test_standalone_build_embeds_the_xlwings_module(tmp_path):

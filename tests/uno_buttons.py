@@ -10,7 +10,8 @@ caption of the button to click.  The script opens the workbook with macros allow
 settings, finds the button's form control by its caption, reads the macro bound to its
 "action performed" event from the document's form, runs that macro through the document's script
 provider, and prints JSON: every button's binding, the Results cells, the Data issues rows (values
-and formulas) and how long the macro took.  The workbook is closed unsaved.
+and formulas), the Returns sheet and how long the
+macro took.  The workbook is closed unsaved.
 """
 from __future__ import annotations
 
@@ -79,9 +80,16 @@ def click(ctx, request: dict) -> dict:
         cursor.gotoEndOfUsedArea(False)
         last_row = cursor.RangeAddress.EndRow
         area = issues.getCellRangeByPosition(0, 0, 6, last_row)
-        return {"bindings": bound, "script": script, "results": results, "seconds": seconds,
-                "issues": [list(row) for row in area.DataArray],
-                "formulas": [list(row) for row in area.FormulaArray]}
+        out = {"bindings": bound, "script": script, "results": results, "seconds": seconds,
+               "issues": [list(row) for row in area.DataArray],
+               "formulas": [list(row) for row in area.FormulaArray]}
+        if doc.Sheets.hasByName("Returns"):
+            returns = doc.Sheets.getByName("Returns")
+            cursor = returns.createCursor()
+            cursor.gotoEndOfUsedArea(False)
+            area = returns.getCellRangeByPosition(0, 0, 5, cursor.RangeAddress.EndRow)
+            out["returns"] = [list(row) for row in area.DataArray]
+        return out
     finally:
         doc.close(True)
 

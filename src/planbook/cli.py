@@ -325,7 +325,7 @@ def cmd_returns(args: argparse.Namespace) -> int:
 
 def _print_mail_run(run, what: str, args: argparse.Namespace) -> int:
     if args.json:
-        print(json.dumps(run.to_dict(), ensure_ascii=False, indent=1))
+        _print_json(run.to_dict())  # ASCII: the coordinator workbook's Chase leads button reads it
     else:
         if run.tracker is not None:
             _print_tracker(run.tracker)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .atomic import atomic_output
 from .errors import PlanbookError
-from .excel import OUTPUTS, SEND_MODES, SETTINGS
+from .excel import OUTPUTS, RETURNS_COLUMNS, SEND_MODES, SETTINGS
 
 from .resources import MACROS
 
@@ -27,11 +27,12 @@ WORKBOOK_GUID = "00020819-0000-0000-C000-000000000046"
 SHEET_GUID = "00020820-0000-0000-C000-000000000046"
 #: Sheet name -> (VBA code name, source file in macros/).
 SHEETS = {"Control": ("Sheet1", "Control.cls"), "Data issues": ("Sheet2", "DataIssues.cls"),
-          "xlwings.conf": ("Sheet3", "XlwingsConf.cls")}
+          "xlwings.conf": ("Sheet3", "XlwingsConf.cls"), "Returns": ("Sheet4", "Returns.cls")}
 BUTTONS = [("Consolidate", "ConsolidateButton", "Roll up the returned workbooks and the master plan"),
            ("Word summary", "WordSummaryButton", "Write the committee progress report (Word)"),
            ("Email report", "EmailReportButton", "Email the report, or save it as an Outlook draft"),
-           ("Split for leads", "SplitForLeadsButton", "Write one workbook per lead to send out")]
+           ("Split for leads", "SplitForLeadsButton", "Write one workbook per lead to send out"),
+           ("Chase leads", "ChaseLeadsButton", "Remind leads to return or fix updates; see Returns")]
 XLWINGS_CONF = [("Interpreter_Win", ""), ("Interpreter_Mac", ""), ("PYTHONPATH", ""), ("Conda Path", ""),
                 ("Conda Env", ""), ("UDF Modules", ""), ("Debug UDFs", "False"), ("Use UDF Server", "False"),
                 ("Show Console", "False")]
@@ -124,6 +125,12 @@ def build_coordinator(out: str | os.PathLike[str] | None = None, *,
             issues.write_string(0, c, h, bold)
             issues.set_column(c, c, w)
         issues.freeze_panes(1, 0)
+        returns = wb.add_worksheet("Returns")
+        returns.set_vba_name(SHEETS["Returns"][0])
+        for c, ((h, _), w) in enumerate(zip(RETURNS_COLUMNS, (32, 22, 60, 20, 9, 7))):
+            returns.write_string(0, c, h, bold)
+            returns.set_column(c, c, w)
+        returns.freeze_panes(1, 0)
         conf = wb.add_worksheet("xlwings.conf")
         conf.set_vba_name(SHEETS["xlwings.conf"][0])
         conf.set_column(0, 0, 18)

@@ -22,6 +22,7 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "pb_output_folder": ("Output folder", "output"),
     "pb_period": ("Reporting period (blank = from the plan)", ""),
     "pb_as_of": ("Date for overdue checks (blank = today)", ""),
+    "pb_return_by": ("Leads' return-by date (Chase leads; blank = none)", ""),
     "pb_email_to": ("Email recipients (separate with ;)", ""),
     "pb_email_cc": ("Email copy to (separate with ;)", ""),
     "pb_email_from": ("Send from (blank = the plan's coordinator)", ""),
@@ -35,7 +36,10 @@ SETTINGS: dict[str, tuple[str, str]] = {
 #: Where results are written back on the Control sheet.
 OUTPUTS: dict[str, str] = {"pb_status": "Status", "pb_counts": "Counts", "pb_output": "File produced"}
 SEND_MODES = ("Save .eml only", "Send by SMTP")
-JOBS = ("consolidate", "report", "email", "split")
+JOBS = ("consolidate", "report", "email", "split", "chase")
+#: The columns of the coordinator's Returns sheet (Chase leads), from the tracker's JSON keys.
+RETURNS_COLUMNS: list[tuple[str, str]] = [("Lead", "lead"), ("Return state", "state"), ("File", "file"),
+                                          ("Modified", "modified"), ("Updated", "updated"), ("Errors", "errors")]
 
 
 @dataclass
@@ -46,6 +50,7 @@ class JobResult:
     counts: str = ""
     output: str = ""
     issues: list[list[str]] = field(default_factory=list)  # severity, problem, file, sheet, cell, message
+    returns: list[list] = field(default_factory=list)  # the Returns sheet's rows (RETURNS_COLUMNS)
 
 
 def _path(settings: dict[str, str], name: str, base: Path, required: str | None = None) -> Path | None:
@@ -58,7 +63,7 @@ def _path(settings: dict[str, str], name: str, base: Path, required: str | None 
     return p if p.is_absolute() else base / p
 
 
-def _date(text: str) -> dt.date | None:
+def _date(text: str, name: str = "pb_as_of") -> dt.date | None:
     if isinstance(text, dt.datetime):
         return text.date()
     if isinstance(text, dt.date):
@@ -71,7 +76,7 @@ def _date(text: str) -> dt.date | None:
             return dt.datetime.strptime(text, fmt).date()
         except ValueError:
             pass
-    raise PlanbookError(f"'{SETTINGS['pb_as_of'][0]}' is not a date: {text!r} (use 31/03/2010)")
+    raise PlanbookError(f"'{SETTINGS[name][0]}' is not a date: {text!r} (use 31/03/2010)")
 
 
 def _addresses(text: str) -> list[str]:
@@ -85,6 +90,42 @@ def issue_rows(result) -> list[list[str]]:
     paths = {Path(src.file).name: str(Path(src.file).resolve()) for src in result.sources}
     return [[f.severity, f.code, paths.get(f.file, f.file), f.sheet, f.cell, f.message]
             for f in result.report if f.severity != "info"]
+
+
+def returns_rows(tracker: dict) -> list[list]:
+    """The Returns sheet's rows from a tracker's JSON form (``ReturnsTracker.to_dict()``): one a lead,
+    in the tracker's order (not returned, late, with errors first); blanks for a lead with no return."""
+    return [["" if lead.get(key) is None else lead[key] for _, key in RETURNS_COLUMNS] for lead in tracker["leads"]]
+
+
+def chase_status(run: dict, sending: bool, when: dt.datetime | None = None) -> str:
+    """The Status line of Chase leads, from a chase run's JSON form (the command-line way writes the same)."""
+    n = len(run["messages"])
+    if sending:
+        text = f"Sent {n} reminder(s) at {(when or dt.datetime.now()):%H:%M}"
+    elif n:
+        text = f"Saved {n} reminder(s) as drafts: open them in Outlook, review and send"
+    else:
+        text = "Nobody to remind: every lead has returned, without errors"
+    if run["no_email"]:
+        text += f"; no email address for {', '.join(run['no_email'])}: not reminded"
+    return text
+
+
+def _smtp(settings: dict[str, str]):
+    from .mailer import SmtpSettings
+
+    port = str(settings.get("pb_smtp_port") or "").strip()
+    host = str(settings.get("pb_smtp_host") or "").strip()
+    if not host:
+        raise PlanbookError(f"fill in '{SETTINGS['pb_smtp_host'][0]}' on the Control sheet")
+    return SmtpSettings(host=host, port=int(float(port)) if port else None,
+                        security=str(settings.get("pb_smtp_security") or "none").strip().lower(),
+                        user=str(settings.get("pb_smtp_user") or "").strip() or None)
+
+
+def _sending(settings: dict[str, str]) -> bool:
+    return str(settings.get("pb_send_mode") or SEND_MODES[0]).strip().lower().startswith("send")
 
 
 def run_job(job: str, settings: dict[str, str], base: str | os.PathLike[str]) -> JobResult:
@@ -120,7 +161,7 @@ def run_job(job: str, settings: dict[str, str], base: str | os.PathLike[str]) ->
         out = render_report(consolidated, out_dir / "summary.docx")
         return JobResult(status=f"Word summary written at {dt.datetime.now():%H:%M}", output=str(out))
     if job == "email":
-        from .mailer import SmtpSettings, build_report_email, save_eml, send
+        from .mailer import build_report_email, save_eml, send
 
         if not consolidated.exists():
             raise PlanbookError("no consolidated workbook yet: click Consolidate first")
@@ -129,16 +170,8 @@ def run_job(job: str, settings: dict[str, str], base: str | os.PathLike[str]) ->
             raise PlanbookError(f"fill in '{SETTINGS['pb_email_to'][0]}' on the Control sheet")
         msg = build_report_email(consolidated, to, cc=_addresses(settings.get("pb_email_cc", "")),
                                  sender=str(settings.get("pb_email_from") or "") or None)
-        if str(settings.get("pb_send_mode") or SEND_MODES[0]).strip().lower().startswith("send"):
-            port = str(settings.get("pb_smtp_port") or "").strip()
-            host = str(settings.get("pb_smtp_host") or "").strip()
-            if not host:
-                raise PlanbookError(f"fill in '{SETTINGS['pb_smtp_host'][0]}' on the Control sheet")
-            smtp = SmtpSettings(host=host,
-                                port=int(float(port)) if port else None,
-                                security=str(settings.get("pb_smtp_security") or "none").strip().lower(),
-                                user=str(settings.get("pb_smtp_user") or "").strip() or None)
-            send([msg], smtp)
+        if _sending(settings):
+            send([msg], _smtp(settings))
             return JobResult(status=f"Report emailed to {msg['To']} at {dt.datetime.now():%H:%M}")
         eml = save_eml(msg, out_dir / "report.eml")
         return JobResult(status="Email saved as a draft: open it in Outlook, review and send", output=str(eml))
@@ -150,6 +183,21 @@ def run_job(job: str, settings: dict[str, str], base: str | os.PathLike[str]) ->
         copies = split_plan(plan, folder)
         return JobResult(status=f"Wrote {len(copies)} lead workbook(s) to send out",
                          counts=f"{sum(c.actions for c in copies)} actions", output=str(folder))
+    if job == "chase":
+        from .chasing import chase
+
+        plan = _path(settings, "pb_master_plan", base, required="the plan whose leads to remind")
+        returns = _path(settings, "pb_returns_folder", base, required="where the leads' returns are saved")
+        copies = out_dir / "for-leads"
+        sending = _sending(settings)
+        drafts = out_dir / "reminders"
+        run = chase(plan, returns, return_by=_date(settings.get("pb_return_by", ""), "pb_return_by"),
+                    sender=str(settings.get("pb_email_from") or "").strip() or None,
+                    smtp=_smtp(settings) if sending else None, save_dir=None if sending else drafts,
+                    copies_dir=copies if copies.is_dir() else None).to_dict()
+        return JobResult(status=chase_status(run, sending), counts=run["tracker"]["summary"],
+                         output=str(drafts) if run["messages"] and not sending else "",
+                         returns=returns_rows(run["tracker"]))
     raise PlanbookError(f"unknown job {job!r}")
 
 
@@ -188,6 +236,8 @@ def run_button(job: str) -> None:
     _write(book, "pb_output", result.output)
     if job == "consolidate":
         _write_issues(book, result.issues)
+    if job == "chase":
+        _write_returns(book, result.returns)
     control.activate()
 
 
@@ -204,4 +254,13 @@ def _write_issues(book, issues: list[list[str]]) -> None:
         target = f"{file}#'{sheet_name}'!{cell}" if cell and cell[0].isalpha() else file
         rows.append([severity, code, file, sheet_name, cell, message, f'=HYPERLINK("{target}","open")'])
     if rows:
+        sheet["A2"].value = rows
+
+
+def _write_returns(book, rows: list[list]) -> None:
+    sheet = book.sheets["Returns"]
+    sheet.clear_contents()
+    sheet["A1"].value = [[title for title, _ in RETURNS_COLUMNS]]
+    if rows:
+        sheet["A2:D" + str(len(rows) + 1)].number_format = "@"  # a name typed "=..." stays text
         sheet["A2"].value = rows
