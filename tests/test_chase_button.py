@@ -48,7 +48,8 @@ def test_chase_job_saves_reminders_and_gives_the_tracker(folder, demo):
     assert job.counts == tracker["summary"]
     drafts = sorted((folder / "output" / "reminders").glob("reminder-*.eml"))
     assert job.output == str(folder / "output" / "reminders") and drafts
-    no_email = [r["lead"] for r in tracker["leads"] if (r["state"] == "not returned" or r["errors"]) and not r["email"]]
+    no_email = [r["lead"] for r in tracker["leads"]
+                if (r["state"] in ("not returned", "returned, nothing updated") or r["errors"]) and not r["email"]]
     assert job.status == excel.chase_status({"messages": drafts, "no_email": no_email}, sending=False)
     messages = {}
     for p in drafts:
