@@ -110,3 +110,12 @@ def test_outputs_get_normal_permissions_not_private_temp_ones(tmp_path):
     os.chmod(out, 0o664)
     assert run_cli("new", out, "--title", "T", "--period", "P", "--lead", "B", "--force").returncode == 0
     assert stat.S_IMODE(out.stat().st_mode) == 0o664  # a replaced file keeps its permissions
+
+
+def test_dates_on_the_command_line_in_uk_or_iso_form(plan_file, tmp_path):
+    for when in ("09/10/2009", "2009-10-09"):
+        out = tmp_path / f"c-{when.replace('/', '-')}.xlsx"
+        result = run_cli("consolidate", plan_file, "--out", out, "--as-of", when)
+        assert result.returncode == 0, result.stderr
+    bad = run_cli("consolidate", plan_file, "--out", tmp_path / "x.xlsx", "--as-of", "31/02/2009")
+    assert bad.returncode == 2 and "not a date (use 31/03/2010 or 2010-03-31): '31/02/2009'" in bad.stderr

@@ -115,10 +115,12 @@ def _progress_printer(stream=sys.stderr):
 def _date_arg(text: str):
     import datetime as dt
 
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (use YYYY-MM-DD): {text!r}") from None
+    for parse in (dt.date.fromisoformat, lambda t: dt.datetime.strptime(t, "%d/%m/%Y").date()):  # 2009-10-01 or 01/10/2009
+        try:
+            return parse(text.strip())
+        except ValueError:
+            continue
+    raise argparse.ArgumentTypeError(f"not a date (use 31/03/2010 or 2010-03-31): {text!r}")
 
 
 def cmd_split(args: argparse.Namespace) -> int:
@@ -409,8 +411,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True, metavar="OUT.xlsx")
     p.add_argument("--previous", metavar="PREV.xlsx", help="the last consolidation, to report what changed")
     p.add_argument("--period", help="reporting period (default: from the plans)")
-    p.add_argument("--as-of", type=_date_arg, metavar="YYYY-MM-DD", help="date for overdue checks (default: today)")
-    p.add_argument("--return-by", type=_date_arg, metavar="YYYY-MM-DD",
+    p.add_argument("--as-of", type=_date_arg, metavar="DATE", help="date for overdue checks (default: today)")
+    p.add_argument("--return-by", type=_date_arg, metavar="DATE",
                    help="returns modified after this date are marked late on the Returns sheet")
     p.add_argument("--json", action="store_true", help="print a JSON summary")
     p.set_defaults(func=cmd_consolidate)
@@ -441,7 +443,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("request-updates", help="split the plan and email each lead their workbook")
     p.add_argument("plan", metavar="PLAN.xlsx")
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the leads' workbooks")
-    p.add_argument("--return-by", required=True, type=_date_arg, metavar="YYYY-MM-DD")
+    p.add_argument("--return-by", required=True, type=_date_arg, metavar="DATE")
     p.add_argument("--force", action="store_true", help="replace workbooks already in DIR")
     _add_smtp_options(p, "--save-dir", "write one .eml per lead into this folder instead of sending")
     p.add_argument("--only-unsent", action="store_true",
@@ -465,14 +467,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("returns", help="which leads have returned their update, and with how many errors")
     p.add_argument("plan", metavar="PLAN.xlsx")
     p.add_argument("returns", metavar="RETURNS", help="the folder the leads' returned workbooks are saved in")
-    p.add_argument("--return-by", type=_date_arg, metavar="YYYY-MM-DD", help="returns modified after this are late")
+    p.add_argument("--return-by", type=_date_arg, metavar="DATE", help="returns modified after this are late")
     p.add_argument("--json", action="store_true", help="print the tracker as JSON")
     p.set_defaults(func=cmd_returns)
 
     p = sub.add_parser("chase", help="remind leads who have not returned, or whose return has errors")
     p.add_argument("plan", metavar="PLAN.xlsx")
     p.add_argument("returns", metavar="RETURNS", help="the folder the leads' returned workbooks are saved in")
-    p.add_argument("--return-by", type=_date_arg, metavar="YYYY-MM-DD")
+    p.add_argument("--return-by", type=_date_arg, metavar="DATE")
     p.add_argument("--copies", metavar="DIR", help="the folder the leads' copies were sent from (attached again)")
     p.add_argument("--json", action="store_true", help="print what was done as JSON")
     _add_smtp_options(p, "--save-dir", "write one .eml draft per lead into this folder instead of sending", dry_run=True)
