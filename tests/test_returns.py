@@ -263,3 +263,11 @@ def test_an_untouched_copy_is_not_an_update_and_is_chased(quarter):
     [msg] = [m for m in run.messages if m.leads == ["Ann Lee"]]
     assert msg.reasons == [UNCHANGED] and msg.attachments == [quarter["returns"] / "Ann Lee.xlsx"]
     assert "has no updates yet" in msg.message.get_body(("plain",)).get_content()
+
+
+def test_consolidating_returns_without_the_master_says_who_may_be_missing(quarter):
+    result = run_cli("consolidate", quarter["returns"], "--out", quarter["tmp"] / "no-master.xlsx")
+    assert result.returncode == 0, result.stderr
+    assert "no master plan among the inputs" in result.stdout and "leads who have not returned are missing" in result.stdout
+    with_master = run_cli("consolidate", quarter["returns"], quarter["plan"], "--out", quarter["tmp"] / "c.xlsx")
+    assert "no master plan" not in with_master.stdout

@@ -296,6 +296,9 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
                            sources=sources + [s for _, s in read], extra_columns=extras, rows_in=rows_in,
                            store=store, rows_superseded=merged.rows_superseded, rows_skipped=chosen.rows_skipped,
                            notices=chosen.notices)
+    if all(p.role == "lead-copy" for p, _ in plans):  # no master: a lead who did not return is simply absent
+        result.notices.append("no master plan among the inputs: only leads' returned copies were rolled up, so "
+                              "leads who have not returned are missing; add the master plan to include them")
     result.coordinator = next((i.coordinator for i in infos if i.coordinator), "")
     result.coordinator_email = next((i.coordinator_email for i in infos if i.coordinator_email), "")
     result.leads = list({lead.name.strip().lower(): lead for i in reversed(infos) for lead in i.leads}.values())
