@@ -271,3 +271,16 @@ def test_consolidating_returns_without_the_master_says_who_may_be_missing(quarte
     assert "no master plan among the inputs" in result.stdout and "leads who have not returned are missing" in result.stdout
     with_master = run_cli("consolidate", quarter["returns"], quarter["plan"], "--out", quarter["tmp"] / "c.xlsx")
     assert "no master plan" not in with_master.stdout
+
+
+def test_a_receipt_asks_about_a_row_the_lead_deleted(quarter):
+    jane = quarter["returns"] / "Jane Smith.xlsx"
+    copy = read_plan(jane)
+    kept = [a for a in copy.actions if a.ref != "2.1"]  # Jane deleted 2.1 from her return
+    write_plan(jane, copy.info, kept, only_leads=list(copy.tabs.values()), role="lead-copy")
+    cons = quarter["tmp"] / "consolidated.xlsx"
+    consolidate_to([quarter["returns"], quarter["plan"]], cons)
+    run = receipts(cons, dry_run=True)
+    [msg] = [m for m in run.messages if m.leads == ["Jane Smith"]]
+    assert any(p.startswith("2.1 is in the plan but not in your return") for p in msg.problems)
+    assert "2.1 is in the plan but not in your return" in msg.message.get_body(("plain",)).get_content()

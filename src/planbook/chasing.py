@@ -278,7 +278,10 @@ def receipts(consolidated: str | os.PathLike[str], *, sender: str | None = None,
                           "changes": [{"kind": c.get("Change", ""), "ref": c.get("Ref", ""), "before": c.get("Before", ""),
                                        "now": c.get("Now", "")} for c in changes],
                           "problems": [f"{i.get('Cell') or i.get('Sheet') or file}: {i.get('What is wrong', '')}"
-                                       for i in problems]})
+                                       for i in problems] +
+                                      [f"{a.get('Ref', '')} is in the plan but not in your return, so last quarter's "
+                                       "entry is shown: tell us if you dropped it on purpose"
+                                       for a in mine if a.get("Note", "").startswith("Not in the lead's return")]})
         names = [lead for lead, _ in leads]
         context = {"leads": " and ".join(names), "items": items, "title": view.title or "action plan",
                    "period": view.period or "this period", "coordinator": view.coordinator or "The plan coordinator",
