@@ -197,8 +197,9 @@ def _write_consolidated(result: Consolidation, out: str | os.PathLike[str], max_
 
 #: The part of the rows this process writes when a child shares the work: less than half,
 #: as the child starts while this process still makes the Summary and the workbook's shell
-#: (measured at 45k rows: both finish together at about 0.42).
-_MY_SHARE = 0.42
+#: (measured at 45k rows, with the Exceptions rows and row heights: both finish together at
+#: about 0.44; the parent waiting for the child, or the child done first, are measured apart).
+_MY_SHARE = 0.44
 
 
 def _share_out(deferred: dict, actions_sheets: set[int]) -> dict[int, int]:
@@ -283,6 +284,15 @@ class _Counts:
         return f"'{name}'!${col}$2:${col}${max(n, 1) + 1}"
 
 
+def _formula_as_written(formula: str, expand_future_functions: bool = False) -> str:
+    """The Summary's formulas as XlsxWriter stores them: without the "=", and otherwise as
+    written.  XlsxWriter's own preparation rewrites names of newer functions anywhere in a
+    formula, so a theme or lead such as "TAKE(2) team" inside a COUNTIFS criterion became
+    "_xlfn.TAKE(2) team" (and the cell an array formula), counting nothing; our formulas use
+    none of those functions.  It was also over half the Summary's time (30 regexes a formula)."""
+    return formula[1:] if formula.startswith("=") else formula
+
+
 def _quoted(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
@@ -306,6 +316,7 @@ def _pct_formula(row: int, first: int, last: int, total: int) -> str:
 
 def _write_summary(wb, fmt: _Formats, result: Consolidation, chunks) -> None:
     ws = wb.add_worksheet("Summary")
+    ws._prepare_formula = _formula_as_written
     ws.set_landscape()
     ws.set_paper(9)
     ws.fit_to_pages(1, 0)

@@ -77,12 +77,6 @@ def _cell_xml(ref: str, s: str, v: object, date_style: str) -> str:
     return f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{_escape(str(v))}</t></is></c>'
 
 
-def _plain(text: str) -> bool:
-    """True if ``text`` needs no XML escaping (checked once for a whole row's texts)."""
-    return not ("&" in text or "<" in text or ">" in text or "_x" in text
-                or (not text.isprintable() and ("\r" in text or _ILLEGAL.search(text))))
-
-
 def _rows_xml(rows: Iterable[Row], width: int, styles: list[str], first_row: int,
               date_style: str = "", heights: RowHeight | None = None) -> Iterable[str]:
     """Each row as SpreadsheetML.
@@ -103,14 +97,16 @@ def _rows_xml(rows: Iterable[Row], width: int, styles: list[str], first_row: int
     epoch = _EPOCH.toordinal()
     for r, row in enumerate(rows, start=first_row):
         rs = str(r)
-        plain = _plain(" ".join([v for v in row if type(v) is str]))
         parts = []
         add = parts.append
+        texts = []
+        keep = texts.append
         for c, v in enumerate(row):
             t = type(v)
             if t is str:
                 if v:
-                    add(f"{opens[c]}{rs}{text_mid[c]}{v if plain else _escape(v)}</t></is></c>")
+                    add(f"{opens[c]}{rs}{text_mid[c]}{v}</t></is></c>")
+                    keep(v)
             elif v is None:
                 continue
             elif t is int or t is float:
@@ -119,7 +115,27 @@ def _rows_xml(rows: Iterable[Row], width: int, styles: list[str], first_row: int
                 add(f"{opens[c]}{rs}{date_mid[c]}{v.toordinal() - epoch}</v></c>")
             else:
                 add(_cell_xml(f"{cols[c]}{rs}", styles[c], v, date_style))
-        yield f'<row r="{rs}"{heights(row) if heights else ""}>{"".join(parts)}</row>'
+        body = "".join(parts)
+        if not _plain("".join(texts)):  # rare: a text needs escaping
+            body = "".join([_cell_xml(f"{cols[c]}{rs}", styles[c], v, date_style)
+                            for c, v in enumerate(row) if v is not None and v != ""])
+        yield f'<row r="{rs}"{heights(row) if heights else ""}>{body}</row>'
+
+
+#: ASCII characters a text must not hold unescaped in XML ("_x" is looked for apart).
+_ASCII_ESCAPED = bytes(b for b in range(32) if b not in (9, 10)) + b"&<>"
+
+
+def _plain(text: str) -> bool:
+    """True if ``text`` needs no XML escaping (checked once for a whole row's texts; ASCII
+    text, nearly all, in a few quick C calls)."""
+    if "_x" in text:
+        return False
+    if text.isascii():
+        data = text.encode("ascii")
+        return len(data.translate(None, _ASCII_ESCAPED)) == len(data)
+    return not ("&" in text or "<" in text or ">" in text
+                or (not text.isprintable() and ("\r" in text or _ILLEGAL.search(text))))
 
 
 RowHeight = Callable[[Row], str]  #: a row -> its <row> element's height attributes, or ""
