@@ -21,6 +21,7 @@ import os
 import re
 import zipfile
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path, PurePosixPath
 
 from .findings import Finding, Report
@@ -155,6 +156,14 @@ def blank_key_cell(rows: list[list[object]], start: int, key_cols: list[int]) ->
     """True if a row from ``start`` has a key cell calamine read as blank (``""``), or — for a tab
     without key columns — is blank all through (calamine's rows end at the last cell with a
     value, so a blank row inside them is rare: a gap a lead left, or a row of error cells)."""
+    if key_cols:  # the usual case, in C: every row long enough, and no key cell "" or None
+        try:
+            cells = [itemgetter(c) for c in key_cols]
+            tail = rows[start:]
+            if not any("" in map(get, tail) or None in map(get, tail) for get in cells):
+                return False
+        except IndexError:  # a short row: looked at one by one
+            pass
     for r in range(start, len(rows)):
         row = rows[r]
         n = len(row)

@@ -322,8 +322,9 @@ def ref_key(ref: str) -> str:
     A compact string (numbers zero-padded, words after numbers), so sorting a million actions
     does not hold a million nested tuples.
     """
-    if ref.replace(".", "").isdecimal() and ref.isascii() and ".." not in ref and ref[0] != "." != ref[-1]:
-        return ".".join([part.zfill(9) for part in ref.split(".")])  # the usual "3.10": quick
+    parts = ref.split(".")
+    if ref.isascii() and "".join(parts).isdecimal() and "" not in parts:
+        return ".".join([part.zfill(9) for part in parts])  # the usual "3.10": quick
     return ".".join(f"{int(part):09d}" if part.isdecimal() else "~" + part.lower()
                     for part in _REF_PARTS.findall(ref))
 

@@ -28,7 +28,7 @@ from .errors import PlanbookError
 from .findings import ERROR, INFO, WARNING, Report
 from .model import Action
 from .fastrows import Row, RowHeight, RowSource, rows_child, splice_rows
-from .status import COLOURS, COUNT_LINES, NO_STATUS, NOT_RECOGNISED, STATUSES, count_line, percentages, tally
+from .status import COLOURS, COUNT_LINES, FINISHED, NO_STATUS, NOT_RECOGNISED, STATUSES, count_line, percentages, tally
 from .ukdate import DATE_FORMAT, parse_iso, prose_date
 from .guard import is_consolidated, refuse_overwriting_inputs, require_suffix
 from .writer import col_letter
@@ -459,14 +459,20 @@ def _action_rows(actions: Sequence[Action], directions: Sequence[str] | None, ex
                  today: dt.date, full):
     """One All actions row per action, in the order of ``_ACTION_HEADERS`` (run for every
     action: kept lean)."""
-    cells: dict[int, object] = {}  # id(due) -> its Due cell; Dues are shared by many actions
+    # id(due) -> its Due cell, its deadline, and whether that is past (Action.is_overdue, less
+    # the status); Dues are shared by many actions
+    cells: dict[int, tuple[object, dt.date | None, bool]] = {}
     for a, way in zip(map(full, actions), directions or itertools.repeat(None)):
         due = a.due
-        due_cell = cells[id(due)] if id(due) in cells else cells.setdefault(id(due), _due_cell(due))
+        cell = cells.get(id(due))
+        if cell is None:
+            deadline = due.deadline
+            cell = cells[id(due)] = (_due_cell(due), deadline, deadline is not None and deadline < today)
+        due_cell, deadline, past = cell
         o = a.origin
         status = a.status  # the standard word (a blank one as "No status given"), else the text as typed
         yield [a.ref, a.theme, a.action, a.lead, due_cell, status if status is not None else a.status_text, way, a.progress,
-               "Overdue" if a.is_overdue(today) else None, a.last_updated, due.deadline,
+               "Overdue" if past and status not in FINISHED else None, a.last_updated, deadline,
                a.objective, a.partners, a.success_measure, a.resources,
                *([a.extras.get(k) for k in extras] if extras else ()),
                a.note or None, *((o.file, o.sheet, o.row) if o else (None, None, None))]

@@ -211,7 +211,8 @@ def _read_lists(book: LoadedWorkbook) -> tuple[list[str], list[Lead]] | None:
         i = header.get(name)
         if i is None:
             return []
-        return [as_text(r[i]).strip() if i < len(r) else "" for r in rows[1:]]
+        return [(v if type(v) is str else as_text(v)).strip() if i < len(r) and (v := r[i]) is not None else ""
+                for r in rows[1:]]
 
     themes = [t for t in column("theme") if t]
     names_col, emails = column("lead"), column("email")
