@@ -650,10 +650,15 @@ def _origin(a: Action) -> list[object]:
 
 def _exceptions_table(result: Consolidation) -> _Table:
     def rows(start: int, stop: int):
+        cells: dict[int, object] = {}  # id(due) -> its Due cell (Dues are shared by many actions)
         for e in result.exceptions[start:stop]:
             a = result.full(e.action)
+            due = a.due
+            due_cell = cells.get(id(due))
+            if due_cell is None:
+                due_cell = cells[id(due)] = _due_cell(due)
             yield [e.reason, a.ref, a.lead, a.action, a.status if a.status is not None else a.status_text,
-                   _due_cell(a.due), a.progress,
+                   due_cell, a.progress,
                    a.last_updated, *_origin(a)]
 
     return _table("Exceptions", ["Why", "Ref", "Lead", "Action", "Status", "Due", "Progress update", "Last updated",
