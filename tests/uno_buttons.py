@@ -16,6 +16,7 @@ macro took.  The workbook is closed unsaved.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 
@@ -98,9 +99,13 @@ def main(argv: list[str]) -> int:
     pipe, request_file = argv
     with open(request_file, encoding="utf-8") as f:
         request = json.load(f)
-    print(json.dumps(click(connect(pipe), request)))
+    print(json.dumps(click(connect(pipe), request)), flush=True)
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
+    code = main(sys.argv[1:])
+    sys.stderr.flush()
+    # The UNO bridge can crash while Python tears it down (SIGSEGV after the click has finished
+    # and its result is printed): leave without the teardown.
+    os._exit(code)
