@@ -107,6 +107,18 @@ def refuse_special(path: str | os.PathLike[str]) -> None:
         raise UnusableFileError(path, f"{kind}, not a file: not read")
 
 
+def check_input_file(path: str | os.PathLike[str], what: str) -> Path:
+    """``path`` as a Path if it is an ordinary file to read; else :class:`UnusableFileError`
+    saying why in one line (not found, a folder — "is a folder, not a ``what``" —, a FIFO or device)."""
+    p = Path(path)
+    if not p.exists():
+        raise UnusableFileError(p, "file not found")
+    if p.is_dir():
+        raise UnusableFileError(p, f"is a folder, not a {what}")
+    refuse_special(p)
+    return p
+
+
 # ---------------------------------------------------------------- zip containers
 
 
@@ -181,6 +193,12 @@ def _raw(data: bytes, info: zipfile.ZipInfo) -> memoryview | None:
     return memoryview(data)[start:start + info.compress_size]
 
 
+#: What reading a damaged or odd zip member raises: a bad header or CRC, a broken deflate stream,
+#: a truncated file, a member encrypted (RuntimeError) or packed with a method zipfile cannot
+#: unpack (NotImplementedError: Deflate64, PPMd …).  Each means "damaged part", never a bug.
+_DAMAGED = (zipfile.BadZipFile, zlib.error, OSError, NotImplementedError, RuntimeError, ValueError, EOFError)
+
+
 def _inflate(data: bytes | None, zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
     """At most ``limit`` bytes of a member, inflated (quickest from the file's bytes)."""
     try:
@@ -192,7 +210,7 @@ def _inflate(data: bytes | None, zf: zipfile.ZipFile, info: zipfile.ZipInfo, lim
             return zlib.decompressobj(-15).decompress(raw, limit)
         with zf.open(info) as fh:
             return fh.read(limit)
-    except (zipfile.BadZipFile, zlib.error, OSError, NotImplementedError, RuntimeError, ValueError, EOFError):
+    except _DAMAGED:
         return b""  # a damaged part: the reader says so
 
 
@@ -246,7 +264,7 @@ def _chunks(data: bytes | None, zf: zipfile.ZipFile, info: zipfile.ZipInfo, size
             while left > 0 and (piece := fh.read(min(size, left))):
                 left -= len(piece)
                 yield piece
-    except (zipfile.BadZipFile, zlib.error, OSError, NotImplementedError, RuntimeError, ValueError, EOFError):
+    except _DAMAGED:
         return  # a damaged part: the reader says so
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import UnusableFileError
-from .guard import check_zip, refuse_special
+from .guard import check_input_file, check_zip
 from .reader import as_text, cell_ref, check_workbook_file
 
 _TITLE_LIKE = re.compile(r"\b(?:plan|strategy|programme|report|framework|action plan)\b|\b(?:19|20)\d\d\b", re.I)
@@ -175,12 +175,7 @@ def _read_csv(path: Path) -> tuple[list[SourceTable], str]:
 
 def read_legacy(path: str | os.PathLike[str]) -> tuple[list[SourceTable], str]:
     """The tables of a legacy plan file, and its title if the file has one."""
-    p = Path(path)
-    if not p.exists():
-        raise UnusableFileError(p, "file not found")
-    if p.is_dir():
-        raise UnusableFileError(p, "is a folder, not a plan file")
-    refuse_special(p)
+    p = check_input_file(path, "plan file")
     suffix = p.suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
         return _read_xlsx(p)

@@ -21,7 +21,7 @@ from .columns import HEADER_OF_FIELD, REQUIRED_FIELDS, field_for_header
 from .due import BLANK_DUE, DATE, UNKNOWN, Due, fy_of, parse_due
 from .errors import UnusableFileError
 from .findings import WARNING, Finding, Report
-from .guard import check_zip, max_file_bytes, refuse_special
+from .guard import check_input_file, check_zip, max_file_bytes
 from .model import Action, Lead, Origin, PlanInfo
 from .status import normalise_status
 from .writer import GUIDE, LISTS, META, col_letter
@@ -58,12 +58,7 @@ _ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
 
 def check_workbook_file(path: str | os.PathLike[str]) -> None:
     """Raise :class:`UnusableFileError` with a one-line reason if ``path`` is not a readable .xlsx/.xlsm."""
-    p = Path(path)
-    if not p.exists():
-        raise UnusableFileError(p, "file not found")
-    if p.is_dir():
-        raise UnusableFileError(p, "is a folder, not a workbook")
-    refuse_special(p)
+    p = check_input_file(path, "workbook")
     try:
         size = p.stat().st_size
         if size > max_file_bytes():
