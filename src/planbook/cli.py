@@ -241,7 +241,7 @@ def cmd_email(args: argparse.Namespace) -> int:
                              subject=args.subject, attachments=args.attach)
     names = [part.get_filename() for part in msg.iter_attachments()]
     if args.save:
-        path = save_eml(msg, args.save, [args.consolidated, *(args.attach or [])])
+        path = save_eml(msg, args.save)  # checked against the inputs above, before anything was read
         if args.json:
             _print_json({"output": str(path), "sent": False, "to": msg["To"], "cc": msg["Cc"] or "",
                          "attachments": names})

@@ -27,8 +27,9 @@ _ORDER = {NOT_RETURNED: 0, LATE: 1, WITH_ERRORS: 2, UNCHANGED: 3, RETURNED: 4}
 
 
 def lead_key(name: str) -> str:
-    """Lead names compare without regard to case or spacing."""
-    return " ".join(name.split()).lower()
+    """Lead names compare as the merge rules compare them (planbook.merge): trimmed, without regard
+    to case, so the tracker and the consolidation always agree on who returned."""
+    return name.strip().lower()
 
 
 @dataclass
