@@ -284,3 +284,22 @@ def test_a_receipt_asks_about_a_row_the_lead_deleted(quarter):
     [msg] = [m for m in run.messages if m.leads == ["Jane Smith"]]
     assert any(p.startswith("2.1 is in the plan but not in your return") for p in msg.problems)
     assert "2.1 is in the plan but not in your return" in msg.message.get_body(("plain",)).get_content()
+
+
+def test_receipts_use_the_masters_addresses_when_the_copies_were_split_before_them(tmp_path, smtp):
+    controller, handler = smtp
+    leads = [Lead("Jane Smith", ""), Lead("Raj Patel", "")]
+    info = PlanInfo(title="Plan", period="Q2 2009/10", leads=leads, themes=[], coordinator="Pat",
+                    coordinator_email="pat@example.org")
+    plan = tmp_path / "plan.xlsx"
+    write_plan(plan, info, [Action("1.1", "Act", "Jane Smith", status="On track"),
+                            Action("1.2", "Act", "Raj Patel", status="On track")])
+    returns = tmp_path / "returns"
+    split_plan(plan, returns)  # the copies go out with no addresses on their Lists sheet
+    master = read_plan(plan)
+    master.info.leads = [Lead("Jane Smith", "jane@example.org"), Lead("Raj Patel", "raj@example.org")]
+    write_plan(plan, master.info, master.actions)  # the coordinator fills the addresses in later
+    cons = tmp_path / "cons.xlsx"
+    consolidate_to([returns, plan], cons)
+    run = receipts(cons, smtp=SmtpSettings("127.0.0.1", controller.port))
+    assert run.no_email == [] and sorted(m.to for m in run.messages) == ["jane@example.org", "raj@example.org"]

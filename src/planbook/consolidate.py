@@ -301,7 +301,7 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
                               "leads who have not returned are missing; add the master plan to include them")
     result.coordinator = next((i.coordinator for i in infos if i.coordinator), "")
     result.coordinator_email = next((i.coordinator_email for i in infos if i.coordinator_email), "")
-    result.leads = list({lead.name.strip().lower(): lead for i in reversed(infos) for lead in i.leads}.values())
+    result.leads = _leads_with_emails(infos)
     from .returns import returns_of_consolidation
 
     older = [(p, s) for p, s in read if s.skipped.startswith("superseded by ")]  # listed after the copy used
@@ -314,6 +314,18 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
         result.changes, result.not_updated = comparison.changes, comparison.not_updated
         result.directions = comparison.directions
     return result
+
+
+def _leads_with_emails(infos: Sequence) -> list:
+    """Every lead of the plans once, with an email address where any plan has one: a lead's copy
+    split off before the coordinator filled in the addresses must not hide the master's."""
+    leads: dict[str, object] = {}
+    for info in infos:
+        for lead in info.leads:
+            key = lead.name.strip().lower()
+            if key not in leads or (lead.email and not leads[key].email):
+                leads[key] = lead
+    return list(leads.values())
 
 
 def ref_key(ref: str) -> str:
