@@ -182,15 +182,18 @@ def _everything(result):
 def test_consolidation_read_by_a_worker_or_threads_equals_one_thread(tmp_path, monkeypatch):
     folder = _inputs(tmp_path / "in")
     readers = tmp_path / "pids"
-    real_read = consolidate_module._read_source
 
-    def read(path):
-        with open(readers, "a") as fh:
-            fh.write(f"{os.getpid()}\n")
-        time.sleep(0.01)  # give the worker time to start and take its share
-        return real_read(path)
+    def noting(real_read):
+        def read(path):
+            with open(readers, "a") as fh:
+                fh.write(f"{os.getpid()}\n")
+            time.sleep(0.01)  # give the worker time to start and take its share
+            return real_read(path)
+        return read
 
-    monkeypatch.setattr(consolidate_module, "_read_source", read)
+    monkeypatch.setattr(consolidate_module, "_read_source", noting(consolidate_module._read_source))
+    monkeypatch.setattr(consolidate_module, "_read_source_in_worker",
+                        noting(consolidate_module._read_source_in_worker))
     monkeypatch.setattr(consolidate_module, "PARALLEL_FROM", 2)
     by_worker = consolidate([folder], today=TODAY)
     assert len(set(readers.read_text().split())) == 2  # both processes read some files

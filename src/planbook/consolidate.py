@@ -162,15 +162,16 @@ _Loaded = tuple[str, str, "LoadedWorkbook | None", str]  # sha256, modified, the
 _Read = tuple[str, str, "Plan | None", str]  # sha256, modified, the plan (or None), why it was skipped
 
 
-def _load_source(path: Path) -> _Loaded:
+def _load_source(path: Path, *, grid: bool = True) -> _Loaded:
     """Fingerprint one input and parse it (a loader thread may run this: see planbook.parallel).
-    A file that cannot be used gives the reason, not an error."""
+    A file that cannot be used gives the reason, not an error.  ``grid=False`` skips the check
+    for a far cell (see :func:`planbook.reader.load_workbook`)."""
     try:
         sha256, modified = _fingerprint(path)
     except OSError as exc:
         return "", "", None, f"cannot be read ({exc.strerror})"
     try:
-        return sha256, modified, load_workbook(path), ""
+        return sha256, modified, load_workbook(path, grid=grid), ""
     except UnusableFileError as exc:
         return sha256, modified, None, exc.reason
     except OSError as exc:
@@ -191,11 +192,19 @@ def _read_source(path: Path) -> _Read:
     return _read_loaded(path, _load_source(path))
 
 
+def _read_source_in_worker(path: Path) -> _Read:
+    """:func:`_read_source` in the forked worker, without the far-cell check: if a hostile file
+    makes the reader abort there, only the worker dies, and this process reads what the worker
+    left undone — checking each file, so that one is refused with its reason."""
+    return _read_loaded(path, _load_source(path, grid=False))
+
+
 def _read_all(files: list[Path]) -> Iterator[_Read]:
     """Each input read, in order, using both cores: a forked worker reading some files where
     there is fork, else loader threads parsing ahead."""
     if len(files) >= PARALLEL_FROM and parallel.available():
-        return parallel.map_in_order(_read_source, files, pack=_pack_read, unpack=_unpack_read)
+        return parallel.map_in_order(_read_source, files, pack=_pack_read, unpack=_unpack_read,
+                                     in_worker=_read_source_in_worker)
     return map(_read_loaded, files, parallel.prefetch(_load_source, files))
 
 

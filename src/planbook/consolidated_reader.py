@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .clean import clean_rows, clean_text
 from .errors import UnusableFileError
-from .reader import as_text, check_workbook_file
+from .reader import as_text, open_workbook
 from .status import normalise_status, tally
 
 ALL_ACTIONS = "All actions"
@@ -57,14 +57,8 @@ def read_consolidated(path: str | os.PathLike[str], columns: Sequence[str] | Non
     ``All actions`` continues on ``All actions (2)`` … when a run has more rows than a sheet holds.
     ``columns`` keeps only those columns of ``All actions`` (quicker for a very big run).
     """
-    from python_calamine import CalamineWorkbook
-
     p = Path(path)
-    check_workbook_file(p)
-    try:
-        wb = CalamineWorkbook.from_path(str(p))
-    except Exception as exc:  # calamine's own errors for damaged parts
-        raise UnusableFileError(p, f"corrupt workbook ({type(exc).__name__})") from exc
+    wb = open_workbook(p)
     names = wb.sheet_names
 
     def sheet_rows(name: str) -> list[list[object]]:

@@ -1,14 +1,14 @@
 """Guards against inputs that would harm the run: an output that is also an input, special files,
 zip bombs, cells at the far corner of a sheet, DTDs.
 
-Each check is cheap (a stat, the zip directory, the first few kilobytes of a part) and runs
-before any reader opens the file, so a hostile file is refused with one line before it can
-take memory or time, and an input is never overwritten.
+Each check is cheap (a stat, the zip directory, the first few kilobytes of a part; each sheet
+inflated once and searched, see planbook.sheetgrid) and runs before any reader opens the file,
+so a hostile file is refused with one line before it can take memory or time, and an input is
+never overwritten.
 """
 from __future__ import annotations
 
 import os
-import re
 import stat
 import zipfile
 import zlib
@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from .errors import OutputError, UnusableFileError
+from .sheetgrid import extent, sheet_parts
 
 # ---------------------------------------------------------------- never overwrite an input
 
@@ -136,8 +137,8 @@ MAX_TOTAL_MB = 2048
 #: A part this large that is also this compressed is a bomb, not a plan (real sheet XML is
 #: 5-30x smaller zipped; a bomb of repeated bytes is 1000x).
 _RATIO_FROM_MB, _MAX_RATIO = 64, 200
-#: Cells a sheet's grid may span (rows x columns from its far corner); a reader allocates
-#: the whole grid (calamine aborts the process when that fails).
+#: Cells a sheet's grid may span (rows x columns to its farthest cell with a value); a reader
+#: allocates the whole grid (calamine aborts the process when that fails).
 MAX_GRID_CELLS = 50_000_000
 _HEAD = 4096
 
@@ -147,14 +148,15 @@ def max_file_bytes() -> int:
     return _limit_mb("PLANBOOK_MAX_INFLATE_MB", MAX_TOTAL_MB) << 20
 
 
-def check_zip(path: str | os.PathLike[str], zf: zipfile.ZipFile, data: bytes | None = None) -> None:
+def check_zip(path: str | os.PathLike[str], zf: zipfile.ZipFile, data: bytes | None = None, *,
+              grid: bool = True) -> None:
     """Refuse a zip whose parts would inflate beyond the limits, before anything inflates them.
 
     The sizes come from the zip's central directory; both readers we use (calamine's zip crate
     and Python's zipfile) stop at a part's declared size, so a part that lies about its size
     cannot inflate beyond it.  Then each sheet (or document) part is looked at — inflated here
     with a cap, from ``data`` (the file's bytes) when given — to refuse DTDs and a sheet whose
-    far corner would make a reader allocate a grid of billions of cells.
+    far cell would make a reader allocate a grid of billions of cells (``grid=False`` skips that).
     """
     part_mb = _limit_mb("PLANBOOK_MAX_PART_MB", MAX_PART_MB)
     total_mb = _limit_mb("PLANBOOK_MAX_INFLATE_MB", MAX_TOTAL_MB)
@@ -172,15 +174,17 @@ def check_zip(path: str | os.PathLike[str], zf: zipfile.ZipFile, data: bytes | N
     if total > total_mb << 20:
         raise UnusableFileError(path, f"expands to more than {total_mb} MB ({total >> 20} MB in {len(infos)} parts): "
                                       "not read")
+    names = [info.filename for info in infos]
+    sheets = sheet_parts(names, lambda name: _inflate(data, zf, zf.getinfo(name), part_mb << 20))
     for info in infos:
         name = info.filename
-        if name.startswith("xl/worksheets/sheet") or name == "word/document.xml":
+        if name in sheets or name == "word/document.xml":
             head = _head(zf, info, data)
             if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
                 raise UnusableFileError(path, f"part {name} declares a DTD (<!DOCTYPE>), which Office files never "
                                               "do: not read")
-            if name.startswith("xl/"):
-                _check_grid(path, zf, info, head, data)
+            if grid and name in sheets:
+                _check_grid(path, zf, info, data)
 
 
 def _raw(data: bytes, info: zipfile.ZipInfo) -> memoryview | None:
@@ -219,30 +223,6 @@ def _head(zf: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes | None = None)
     return _inflate(data, zf, info, _HEAD)
 
 
-_DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([^"]*)"')
-_REF = re.compile(rb"\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
-_CELL_REF = re.compile(rb'<(?:\w+:)?(?:c|row)\b[^>]*?\sr="\$?([A-Z]{0,3})\$?(\d+)"')
-#: A cell reference beyond column ZZ or row 9,999 (a grid under 7 million cells needs none).
-_FAR = re.compile(rb' r="(?:[A-Z]{3}|[A-Z]{0,2}\d{5})')
-
-
-def _col(letters: bytes) -> int:
-    n = 0
-    for ch in letters.upper():
-        n = n * 26 + ch - 64
-    return n
-
-
-def _span(ref: bytes) -> int | None:
-    """Cells in a dimension ref "A1:L301" (None if not understood)."""
-    found = [_REF.match(p) for p in ref.split(b":")]
-    if not found or not all(found):
-        return None
-    cols = [_col(m.group(1)) for m in found]
-    rows = [int(m.group(2)) for m in found]
-    return (max(rows) - min(rows) + 1) * (max(cols) - min(cols) + 1)
-
-
 def _chunks(data: bytes | None, zf: zipfile.ZipFile, info: zipfile.ZipInfo, size: int = 1 << 23):
     """A member inflated piece by piece (at most ``size`` bytes a piece, so memory stays flat),
     never past its declared size (a part that says it is small stops there)."""
@@ -268,42 +248,17 @@ def _chunks(data: bytes | None, zf: zipfile.ZipFile, info: zipfile.ZipInfo, size
         return  # a damaged part: the reader says so
 
 
-def _overlapping(pieces):
-    """Pieces joined to the end of the one before, so a reference cut in two is seen whole."""
-    tail = b""
-    for piece in pieces:
-        xml = tail + piece
-        yield xml
-        tail = xml[-64:]
-
-
-def _any_far(pieces) -> bool:
-    return any(_FAR.search(xml) for xml in _overlapping(pieces))
-
-
-def _check_grid(path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, head: bytes, data: bytes | None) -> None:
-    """Refuse a sheet whose far corner (a cell at XFD1048576) would make a reader allocate a
-    grid too big to hold.  A sheet stating an ordinary dimension costs nothing more; one stating
-    a huge dimension (Excel's, after a cell at the far corner was typed in) or none is inflated
-    piece by piece (not parsed) and searched for a reference beyond ZZ9999, and only if one is
-    found are all its references read to find the real corner.  (A file crafted to state a
-    small dimension while holding a far cell is not caught: checking every sheet in full would
-    cost a fifth of a consolidation's reading time.)"""
-    m = _DIMENSION.search(head)
-    span = _span(m.group(1)) if m else None
-    if span is not None and span <= MAX_GRID_CELLS:
-        return  # the sheet states an ordinary size (Excel, LibreOffice and openpyxl keep it true)
-    if not _any_far(_chunks(data, zf, info)):
-        return
-    max_row = max_col = 0  # rare: read every reference (a second pass) to find the real corner
-    for xml in _overlapping(_chunks(data, zf, info)):
-        for mm in _CELL_REF.finditer(xml):
-            max_row = max(max_row, int(mm.group(2)))
-            if mm.group(1):
-                max_col = max(max_col, _col(mm.group(1)))
-    if max_row * max(max_col, 1) > MAX_GRID_CELLS:
+def _check_grid(path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes | None) -> None:
+    """Refuse a sheet holding a cell so far out (XFD1048576) that a reader would allocate a grid
+    too big to hold (calamine aborts the process then), whatever dimension the sheet states.
+    See planbook.sheetgrid: a sheet written the usual way costs one inflation and a few searches."""
+    try:
+        rows, cols = extent(lambda: _chunks(data, zf, info), MAX_GRID_CELLS)
+    except ValueError as exc:
+        raise UnusableFileError(path, f"part {info.filename} is not a sheet any reader reads ({exc}): not read") from exc
+    if rows * cols > MAX_GRID_CELLS:
         sheet = info.filename.rsplit("/", 1)[-1]
-        raise UnusableFileError(path, f"{sheet} has a cell at row {max_row:,}, column {max_col:,} "
-                                      f"(a grid of {max_row * max(max_col, 1):,} cells, more than "
+        raise UnusableFileError(path, f"{sheet} has a cell at row {rows:,}, column {cols:,} "
+                                      f"(a grid of {rows * cols:,} cells, more than "
                                       f"{MAX_GRID_CELLS:,}): delete the stray far cell in Excel (Ctrl+End shows it), "
                                       "save, and try again; not read")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .errors import UnusableFileError
 from .guard import check_input_file, check_zip
-from .reader import as_text, cell_ref, check_workbook_file
+from .reader import as_text, cell_ref, open_workbook
 
 _TITLE_LIKE = re.compile(r"\b(?:plan|strategy|programme|report|framework|action plan)\b|\b(?:19|20)\d\d\b", re.I)
 
@@ -39,13 +39,7 @@ class SourceTable:
 
 
 def _read_xlsx(path: Path) -> tuple[list[SourceTable], str]:
-    from python_calamine import CalamineWorkbook
-
-    check_workbook_file(path)
-    try:
-        wb = CalamineWorkbook.from_path(str(path))
-    except Exception as exc:
-        raise UnusableFileError(path, f"corrupt workbook ({type(exc).__name__})") from exc
+    wb = open_workbook(path)
     tables = []
     for name in wb.sheet_names:
         if name in ("_planbook",):

@@ -70,6 +70,22 @@ def _in_child(parent: int) -> None:
         pass
     if os.getppid() != parent:  # the parent died before the prctl took effect
         os._exit(1)
+    _quiet_native_stderr()
+
+
+def _quiet_native_stderr() -> None:
+    """A helper's own messages go to stderr as before, but what native code writes there (a
+    reader aborting on a hostile file prints its allocation failure and a Rust backtrace) does
+    not: the parent says what happened, in one line."""
+    try:
+        sys.stderr.flush()
+        kept = os.dup(2)
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 2)
+        os.close(null)
+        sys.stderr = open(kept, "w", buffering=1, encoding="utf-8", errors="replace")  # noqa: SIM115
+    except OSError:
+        pass
 
 
 def _say_stopped(exc: BaseException) -> None:
@@ -109,12 +125,15 @@ def prefetch(fn: Callable[[T], R], items: Sequence[T], *, ahead: int = 3, thread
 
 
 def map_in_order(fn: Callable[[T], R], items: Sequence[T], *, pack: Callable[[R], bytes] = pickle.dumps,
-                 unpack: Callable[[bytes], R] = pickle.loads) -> Iterator[R]:
+                 unpack: Callable[[bytes], R] = pickle.loads, in_worker: Callable[[T], R] | None = None) -> Iterator[R]:
     """``map(fn, items)``, shared with a forked worker; results come back in ``items`` order.
 
     Each process takes the next item not yet taken, so a slow item does not hold the other
     process up.  ``pack``/``unpack`` carry a worker's result across (a compact form matters
     when results are large).  At most a few results wait out of order, so memory stays bounded.
+    ``in_worker`` is what the worker runs instead of ``fn``: a version that may skip a check the
+    worker does not need, since a crash there costs only the worker (this process then does
+    what is missing with ``fn``).
     """
     if not (len(items) >= 2 and available()):
         yield from map(fn, items)
@@ -129,7 +148,8 @@ def map_in_order(fn: Callable[[T], R], items: Sequence[T], *, pack: Callable[[R]
             taken.value = i + 1
         return i
 
-    worker = ctx.Process(target=_serve, args=(fn, items, pack, sender, take, receiver, os.getpid()), daemon=True)
+    worker = ctx.Process(target=_serve, args=(in_worker or fn, items, pack, sender, take, receiver, os.getpid()),
+                         daemon=True)
     worker.start()
     sender.close()
     done: dict[int, R] = {}  # results not yet handed out

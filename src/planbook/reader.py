@@ -56,8 +56,9 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
 
 
-def check_workbook_file(path: str | os.PathLike[str]) -> None:
-    """Raise :class:`UnusableFileError` with a one-line reason if ``path`` is not a readable .xlsx/.xlsm."""
+def check_workbook_file(path: str | os.PathLike[str], *, grid: bool = True) -> None:
+    """Raise :class:`UnusableFileError` with a one-line reason if ``path`` is not a readable .xlsx/.xlsm.
+    ``grid=False`` skips the look at every cell's position (see :func:`load_workbook`)."""
     p = check_input_file(path, "workbook")
     try:
         size = p.stat().st_size
@@ -84,15 +85,18 @@ def check_workbook_file(path: str | os.PathLike[str]) -> None:
                 if "word/document.xml" in names:
                     raise UnusableFileError(p, "a Word document, not an Excel workbook")
                 raise UnusableFileError(p, "a zip file but not an Excel workbook")
-            check_zip(p, zf, data)  # zip bombs, DTDs, a cell at the far corner: refused before any reader inflates them
+            check_zip(p, zf, data, grid=grid)  # zip bombs, DTDs, a far cell: refused before a reader inflates them
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise UnusableFileError(p, "corrupt or truncated workbook (not a valid .xlsx zip)") from exc
 
 
-def _open(path: Path):
+def open_workbook(path: str | os.PathLike[str], *, grid: bool = True):
+    """calamine's workbook for ``path``, after :func:`check_workbook_file`: the one way planbook
+    opens a workbook it reads (so no reader ever sees a file the checks refuse)."""
     from python_calamine import CalamineWorkbook
 
-    check_workbook_file(path)
+    path = Path(path)
+    check_workbook_file(path, grid=grid)
     try:
         return CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises its own error types for damaged parts
@@ -136,16 +140,18 @@ class LoadedWorkbook:
         self.cleaned += [(name, first + r, *change) for r, *change in clean_rows(rows)]
 
 
-def load_workbook(path: str | os.PathLike[str]) -> LoadedWorkbook:
+def load_workbook(path: str | os.PathLike[str], *, grid: bool = True) -> LoadedWorkbook:
     """Open and parse a workbook: the slow, file-bound half of :func:`read_plan`.
 
     Parsing runs in calamine's native code without holding Python's lock, so a consolidation
     parses the next files on other threads while this one turns rows into actions (making
     Python values needs the lock, so :meth:`LoadedWorkbook.rows` is left to the reader).
-    Raises :class:`UnusableFileError` as :func:`read_plan` does.
+    Raises :class:`UnusableFileError` as :func:`read_plan` does.  ``grid=False`` skips the check
+    that no cell lies so far out that calamine's grid could not be allocated (calamine aborts the
+    process then): only for a process whose crash costs nothing (see planbook.consolidate).
     """
     p = Path(path)
-    wb = _open(p)
+    wb = open_workbook(p, grid=grid)
     names = list(wb.sheet_names)
     return LoadedWorkbook(p, names, {name: _parse_sheet(wb, name, p) for name in names if name != GUIDE})
 

@@ -1,0 +1,159 @@
+"""Issue 10, item 4: a cell at the sheet's far corner never makes a reader allocate the grid.
+
+The family (tests/farcells.py) writes one far cell every way calamine accepts — usual syntax,
+lower case, single quotes, a repeated ``r``, a namespace prefix, cells and rows without ``r``, a
+sheet part under another name — each leaving the stated dimension small, which is what the
+check before this one trusted.  At a modest position each variant is read by calamine and its
+real grid compared with planbook's model of it; at XFD1048576 each is refused with one line,
+alone and among a folder of returns big enough for the forked reader (where the check is left
+to the worker's isolation: see planbook.consolidate).
+"""
+from __future__ import annotations
+
+import os
+import signal
+import zipfile
+from pathlib import Path
+
+import pytest
+from python_calamine import CalamineWorkbook
+
+from planbook import parallel
+from planbook.errors import UnusableFileError
+from planbook.guard import MAX_GRID_CELLS
+from planbook.reader import check_workbook_file
+from planbook.sheetgrid import exact_extent, extent
+
+from .conftest import run_cli, small_plan
+from .farcells import HARMLESS, VARIANTS, rewrite
+from .hostile import LEAD, fingerprints, one_line_error, patched_return
+
+SHEET = "xl/worksheets/sheet2.xml"
+FAR = (1_048_576, 16_384)
+MODEST = (400, 40)
+PIECES = [1, 7, 300, 4096, None]  # None: the whole part at once
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("far")
+    from planbook import write_plan
+
+    info, actions = small_plan()
+    write_plan(folder / "plan.xlsx", info, actions)
+    return patched_return(folder / "clean-return.xlsx", {})
+
+
+def _pieces(xml: bytes, size: int | None) -> list[bytes]:
+    return [xml] if size is None else [xml[i:i + size] for i in range(0, len(xml), size)]
+
+
+def _calamine_grid(path: Path) -> tuple[int, int]:
+    wb = CalamineWorkbook.from_path(str(path))
+    rows = wb.get_sheet_by_name(LEAD).to_python(skip_empty_area=False)
+    return len(rows), max(len(r) for r in rows)
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_the_model_of_cell_positions_matches_calamine(clean, tmp_path, variant):
+    """At a modest position calamine reads each variant: its grid is what planbook works out,
+    however the sheet XML is cut into pieces, and the quick check lets it through."""
+    xml = VARIANTS[variant](zipfile.ZipFile(clean).read(SHEET), *MODEST)
+    path = rewrite(clean, tmp_path / "modest.xlsx", lambda _: xml)
+    assert _calamine_grid(path) == MODEST
+    for size in PIECES:
+        assert exact_extent(_pieces(xml, size)) == MODEST, size
+        rows, cols = extent(lambda: _pieces(xml, size), MAX_GRID_CELLS)  # noqa: B023 - used at once
+        assert rows >= MODEST[0] and cols >= MODEST[1] and rows * cols <= MAX_GRID_CELLS, size
+    check_workbook_file(path)
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+def test_a_far_cell_is_refused_however_it_is_written(clean, tmp_path, variant):
+    xml = VARIANTS[variant](zipfile.ZipFile(clean).read(SHEET), *FAR)
+    for size in PIECES:
+        rows, cols = extent(lambda: _pieces(xml, size), MAX_GRID_CELLS)  # noqa: B023 - used at once
+        assert (rows, cols) == FAR, size
+    path = rewrite(clean, tmp_path / "far.xlsx", lambda _: xml)
+    with pytest.raises(UnusableFileError) as refused:
+        check_workbook_file(path)
+    assert "row 1,048,576, column 16,384" in refused.value.reason and refused.value.reason.endswith("not read")
+
+
+def test_a_sheet_part_under_another_name_is_checked_too(clean, tmp_path):
+    """calamine finds a sheet through the workbook's relationships, whatever its part is called."""
+    usual = VARIANTS["usual syntax"]
+    modest = rewrite(clean, tmp_path / "moved.xlsx", lambda x: usual(x, *MODEST), move_to="xl/data/plan.xml")
+    assert SHEET not in zipfile.ZipFile(modest).namelist()
+    assert _calamine_grid(modest) == MODEST  # calamine reads the moved part
+    far = rewrite(clean, tmp_path / "moved-far.xlsx", lambda x: usual(x, *FAR), move_to="xl/data/plan.xml")
+    with pytest.raises(UnusableFileError, match="has a cell at row 1,048,576"):
+        check_workbook_file(far)
+
+
+def test_row_numbers_past_excel_and_past_32_bits_are_refused(clean, tmp_path):
+    for row, col in [(100_000, 475_254), (4_294_967_295, 2)]:  # column ZZZZ; a row calamine wraps
+        xml = VARIANTS["usual syntax"](zipfile.ZipFile(clean).read(SHEET), row, col)
+        assert exact_extent([xml])[0] >= row
+        with pytest.raises(UnusableFileError, match="has a cell at row"):
+            check_workbook_file(rewrite(clean, tmp_path / "past.xlsx", lambda _: xml))  # noqa: B023
+
+
+@pytest.mark.parametrize("variant", sorted(HARMLESS))
+def test_a_far_cell_without_a_value_is_harmless_and_read(clean, tmp_path, variant):
+    """calamine places only cells with a value: a formatted blank at the corner (which Excel
+    writes) costs nothing, so the return is read as usual."""
+    path = rewrite(clean, tmp_path / "blank.xlsx", HARMLESS[variant])
+    assert exact_extent([zipfile.ZipFile(path).read(SHEET)])[0] < 100
+    result = run_cli("validate", path)
+    assert result.returncode == 0 and "3 actions" in result.stdout, result.stderr
+
+
+def test_far_cells_in_a_folder_of_returns_are_listed_and_the_rest_consolidated(clean, tmp_path):
+    """Enough files for the forked reader: the worker reads without the check (a crash there
+    costs only the worker), this process reads what it left undone, checking each file."""
+    folder = tmp_path / "returns"
+    folder.mkdir()
+    sheet = zipfile.ZipFile(clean).read(SHEET)
+    far = [rewrite(clean, folder / f"{LEAD} far {i:02d}.xlsx", lambda _, v=v: VARIANTS[v](sheet, *FAR))
+           for i, v in enumerate(sorted(VARIANTS))]
+    for i in range(9):  # the clean return, copied: more than planbook.consolidate.PARALLEL_FROM files
+        (folder / f"{LEAD} copy {i}.xlsx").write_bytes(clean.read_bytes())
+    before = fingerprints(*folder.iterdir())
+    out = tmp_path / "cons.xlsx"
+    result = run_cli("consolidate", folder, clean.parent / "plan.xlsx", "--out", out, "--as-of", "2009-10-09",
+                     "--json")
+    assert result.returncode in (0, 1), result.stderr
+    assert "Traceback" not in result.stderr and "memory allocation" not in result.stderr, result.stderr
+    assert "backtrace" not in result.stderr.lower()
+    import json
+
+    skipped = {Path(s["file"]).name: s["skipped"] for s in json.loads(result.stdout)["sources"] if s.get("skipped")}
+    for path in far:
+        assert "has a cell at row 1,048,576, column 16,384" in skipped.get(path.name, ""), (path.name, skipped)
+    rows = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("All actions").to_python()
+    assert sum(1 for r in rows[1:] if r[0]) >= 3
+    assert fingerprints(*folder.iterdir()) == before
+
+
+def test_one_far_cell_named_alone_is_one_line(clean, tmp_path):
+    path = rewrite(clean, tmp_path / "far.xlsx", lambda x: VARIANTS["r given twice"](x, *FAR))
+    result = run_cli("validate", path)
+    assert result.returncode == 2
+    line = one_line_error(result.stderr)
+    assert "far.xlsx" in line and "1,048,576" in line and line.endswith("not read")
+
+
+def _square(n: int) -> int:
+    return n * n
+
+
+def _abort_on_three(n: int) -> int:
+    if n == 3:
+        os.kill(os.getpid(), signal.SIGABRT)  # as calamine does when an allocation fails
+    return n * n
+
+
+def test_a_worker_that_aborts_costs_nothing_but_time():
+    items = list(range(40))
+    assert list(parallel.map_in_order(_square, items, in_worker=_abort_on_three)) == [n * n for n in items]
