@@ -71,6 +71,33 @@ def test_new_refuses_to_overwrite(tmp_path):
     assert path.read_bytes() == before
 
 
+
+def test_new_refuses_one_lead_or_theme_given_twice_and_a_bad_coordinator_email(tmp_path):
+    """Excel's tab names, the Summary's COUNTIFS and the merge rules ignore case: two spellings
+    of one lead would be two tabs that consolidate as one person.  Nothing is written."""
+    import pytest
+
+    from planbook import PlanbookError
+
+    path = tmp_path / "new.xlsx"
+    cases = [
+        ((["Jane Smith", "jane  smith "], []), "the lead 'jane  smith' is given twice (as 'Jane Smith'"),
+        ((["Ann", "Ann"], []), "the lead 'Ann' is given twice: give each lead once"),
+        ((["Ann", "  "], []), "a lead name is blank"),
+        ((["Ann"], ["Staying Safe", "staying safe"]), "the theme 'staying safe' is given twice"),
+    ]
+    for (leads, themes), message in cases:
+        with pytest.raises(PlanbookError) as refused:
+            new_plan(path, "T", "P", leads, themes)
+        assert message in str(refused.value)
+        assert not path.exists()
+    with pytest.raises(PlanbookError, match="'pat at council' is not an email address"):
+        new_plan(path, "T", "P", ["Ann"], coordinator_email="pat at council")
+    assert new_plan(path, "T", "P", [" Ann ", "Bob"], ["Safe "], coordinator_email=" pat@council.example ") == \
+        {"Ann": "Ann", "Bob": "Bob"}
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames[1:3] == ["Ann", "Bob"]
+
 def test_page_header_keeps_a_lead_name_with_an_ampersand(tmp_path, recwarn):
     path = tmp_path / "amp.xlsx"
     new_plan(path, "T", "P", ["R&G Services", "Health & Care"], ["Theme"])

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
+import re
 from collections.abc import Iterable, Sequence
 
 from . import __version__
@@ -17,6 +18,7 @@ from .atomic import atomic_output
 from .clean import MAX_CELL, clean_text, describe, has_bad
 from .columns import HEADER_OF_FIELD, HEADERS, STANDARD_COLUMNS
 from .due import DATE
+from .errors import PlanbookError
 from .findings import Finding, Report
 from .model import FORMAT_VERSION, Action, Lead, PlanInfo
 from .names import sheet_name
@@ -110,6 +112,26 @@ def write_plan(path: str | os.PathLike[str], info: PlanInfo, actions: Sequence[A
         _write_meta(wb, info, tabs, extras, role)
         wb.close()
     return tabs
+
+
+_EMAIL = re.compile(r"[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+")
+
+
+def _refuse_repeats(what: str, names: Sequence[str]) -> None:
+    """A plan names each lead (theme) once: blank names, and names that differ only in case or
+    spacing (which Excel's tab names, the Summary's counts and the merge rules treat as one),
+    are refused, naming them."""
+    seen: dict[str, str] = {}
+    for name in names:
+        if not name:
+            raise PlanbookError(f"a {what} name is blank: give each {what} a name")
+        key = " ".join(name.lower().split())
+        if key in seen:
+            if seen[key] == name:
+                raise PlanbookError(f"the {what} {clean_text(name)!r} is given twice: give each {what} once")
+            raise PlanbookError(f"the {what} {clean_text(name)!r} is given twice (as {clean_text(seen[key])!r} and "
+                                f"{clean_text(name)!r}): names that differ only in case or spacing are one {what}")
+        seen[key] = name
 
 
 _TEXT_FIELDS = ("action", "objective", "partners", "success_measure", "resources", "progress")
@@ -384,6 +406,13 @@ def new_plan(path: str | os.PathLike[str], title: str, period: str, leads: Seque
     replaced; each value changed is a ``control-character`` finding in ``report`` if given.
     """
     lead_objs = [lead if isinstance(lead, Lead) else Lead(str(lead)) for lead in leads]
+    lead_objs = [Lead(lead.name.strip(), lead.email.strip()) for lead in lead_objs]
+    _refuse_repeats("lead", [lead.name for lead in lead_objs])
+    themes = [theme.strip() for theme in themes]
+    _refuse_repeats("theme", themes)
+    if coordinator_email.strip() and not _EMAIL.fullmatch(coordinator_email.strip()):
+        raise PlanbookError(f"the coordinator email {clean_text(coordinator_email)!r} is not an email address "
+                            "(name@example.org)")
     info = PlanInfo(title=title, period=period, leads=lead_objs, themes=list(themes),
                     coordinator=coordinator, coordinator_email=coordinator_email)
     if report is not None:
