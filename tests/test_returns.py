@@ -265,6 +265,29 @@ def test_an_untouched_copy_is_not_an_update_and_is_chased(quarter):
     assert "has no updates yet" in msg.message.get_body(("plain",)).get_content()
 
 
+
+def test_a_return_that_cannot_be_read_is_returned_with_its_reason_and_the_copy_goes_again(quarter):
+    """A corrupt file named for a lead is their return, as the consolidation counts it
+    (``return-unreadable``): not "not returned", and the reminder says why it could not be
+    used and attaches their own copy again — not the broken file, and not a list of cells."""
+    broken = quarter["returns"] / "Ann Lee.xlsx"
+    broken.write_bytes(b"PK\x03\x04 truncated in the post")
+    tracker = track_returns(quarter["plan"], quarter["returns"], return_by=RETURN_BY)
+    ann = next(r for r in tracker.leads if r.lead == "Ann Lee")
+    assert ann.returned and ann.state == WITH_ERRORS and ann.file == str(broken)
+    assert "Ann Lee.xlsx could not be read (corrupt or truncated workbook" in ann.unreadable
+    assert "Ann Lee.xlsx" not in {Path(f).name for f, _ in tracker.skipped}
+    result = consolidate_to([quarter["returns"], quarter["plan"]], quarter["tmp"] / "cons.xlsx")
+    assert any(f.code == "return-unreadable" and f.file == "Ann Lee.xlsx" for f in result.report)
+    run = chase(quarter["plan"], quarter["returns"], return_by=RETURN_BY, copies_dir=quarter["copies"], dry_run=True)
+    [msg] = [m for m in run.messages if m.leads == ["Ann Lee"]]
+    assert msg.attachments == [quarter["copies"] / "Ann Lee.xlsx"]
+    body = msg.message.get_body(("plain",)).get_content()
+    assert "could not be opened: Ann Lee.xlsx could not be read (corrupt or truncated workbook" in body
+    assert "correct these cells" not in body and "Your workbook is attached again: Ann Lee.xlsx" in body
+    text = run_cli("returns", quarter["plan"], quarter["returns"])
+    assert "Ann Lee.xlsx could not be read" in text.stdout
+
 def test_consolidating_returns_without_the_master_says_who_may_be_missing(quarter):
     result = run_cli("consolidate", quarter["returns"], "--out", quarter["tmp"] / "no-master.xlsx")
     assert result.returncode == 0, result.stderr

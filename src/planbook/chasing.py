@@ -117,7 +117,8 @@ def _group_by_address(rows: list[LeadReturn]) -> dict[str, list[LeadReturn]]:
     return groups
 
 
-def _own_copies(tracker: ReturnsTracker, copies_dir: str | os.PathLike[str] | None, tmp: Path) -> dict[str, Path]:
+def _own_copies(leads: list[LeadReturn], plan: str, copies_dir: str | os.PathLike[str] | None,
+                tmp: Path) -> dict[str, Path]:
     """Each lead's own copy of the plan: from the folder the copies were sent from, else made afresh."""
     from .reader import read_plan
     from .split import split_read_plan
@@ -134,8 +135,8 @@ def _own_copies(tracker: ReturnsTracker, copies_dir: str | os.PathLike[str] | No
             if copy.role == "lead-copy":
                 for lead in copy.tabs.values():
                     found.setdefault(lead_key(lead), path)
-    if any(lead_key(r.lead) not in found for r in tracker.missing):
-        for c in split_read_plan(read_plan(tracker.plan), tmp):
+    if any(lead_key(r.lead) not in found for r in leads):
+        for c in split_read_plan(read_plan(plan), tmp):
             found.setdefault(lead_key(c.lead), c.path)
     return found
 
@@ -161,15 +162,17 @@ def chase(plan_path: str | os.PathLike[str], returns_dir: str | os.PathLike[str]
     run = MailRun([], [r.lead for r in to_chase if not r.email], tracker, dry_run)
     by_when = f"{return_by.day} {return_by:%B %Y}" if return_by else ""
     with tempfile.TemporaryDirectory() as tmpdir:
-        copies = _own_copies(tracker, copies_dir, Path(tmpdir)) if tracker.missing else {}
+        resend = [r for r in tracker.leads if not r.returned or r.unreadable]  # their own copy goes again
+        copies = _own_copies(resend, tracker.plan, copies_dir, Path(tmpdir)) if resend else {}
         for address, rows in _group_by_address([r for r in to_chase if r.email]).items():
             items = []
             attachments: list[Path] = []
             for r in rows:
-                if not r.returned or r.state == UNCHANGED:  # nothing from them yet: their copy again
-                    attachments.append(copies[lead_key(r.lead)] if not r.returned else Path(r.file))
-                    items.append({"lead": r.lead, "returned": False, "unchanged": r.returned,
-                                  "attachment": attachments[-1].name, "actions": r.actions, "problems": []})
+                if not r.returned or r.unreadable or r.state == UNCHANGED:  # nothing usable yet: their copy again
+                    attachments.append(Path(r.file) if r.state == UNCHANGED else copies[lead_key(r.lead)])
+                    items.append({"lead": r.lead, "returned": False, "unchanged": r.state == UNCHANGED,
+                                  "unreadable": r.unreadable, "attachment": attachments[-1].name,
+                                  "actions": r.actions, "problems": [r.unreadable] if r.unreadable else []})
                 else:
                     attachments.append(Path(r.file))
                     items.append({"lead": r.lead, "returned": True, "unchanged": False, "attachment": Path(r.file).name,
@@ -200,11 +203,9 @@ def _status_line(status: str) -> str:
 
 
 def _sheet_rows(path: Path, name: str) -> list[dict[str, str]]:
-    from python_calamine import CalamineWorkbook
+    from .reader import as_text, open_workbook
 
-    from .reader import as_text
-
-    wb = CalamineWorkbook.from_path(str(path))
+    wb = open_workbook(path)
     if name not in wb.sheet_names:
         return []
     rows = wb.get_sheet_by_name(name).to_python()
@@ -228,11 +229,9 @@ def lead_emails(consolidated: str | os.PathLike[str], plan: str | os.PathLike[st
         from .reader import read_plan
 
         emails.update({lead_key(lead.name): lead.email.strip() for lead in read_plan(plan).info.leads})
-    from python_calamine import CalamineWorkbook
+    from .reader import as_text, open_workbook
 
-    from .reader import as_text
-
-    wb = CalamineWorkbook.from_path(str(consolidated))
+    wb = open_workbook(consolidated)
     if "_planbook" in wb.sheet_names:
         for row in wb.get_sheet_by_name("_planbook").to_python():
             if len(row) > 1 and as_text(row[0]) == "lead_email":

@@ -310,6 +310,9 @@ def _print_tracker(tracker) -> None:
               f"{r.updated:>3}/{r.actions:<3} updated  {len(r.errors)} error(s)")
         for other in r.other_files:
             print(f"      also returned {other} (older: not used)")
+        for f in r.errors:
+            if f.code == "return-unreadable":
+                print(f"      {f.message}")
     for file, why in tracker.skipped:
         print(f"  skipped {file}: {why}")
 

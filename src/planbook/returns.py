@@ -17,6 +17,7 @@ from pathlib import Path
 from .errors import PlanbookError, UnusableFileError
 from .findings import ERROR, Finding
 from .model import Action
+from .names import file_stem
 from .reader import Plan, read_plan
 
 #: Tracker states, in the order the coordinator needs to act on them.
@@ -50,6 +51,11 @@ class LeadReturn:
     @property
     def returned(self) -> bool:
         return bool(self.file)
+
+    @property
+    def unreadable(self) -> str:
+        """Why the file they returned could not be read ("" if it could)."""
+        return next((f.message for f in self.errors if f.code == "return-unreadable"), "")
 
     @property
     def state(self) -> str:
@@ -185,13 +191,14 @@ def track_returns(plan_path: str | os.PathLike[str], returns_dir: str | os.PathL
                              [], [(s.file, s.skipped) for s in skipped])
     plan_resolved = Path(plan_path).resolve()
     candidates: dict[str, list[tuple[Plan, Path]]] = {}
+    unreadable: list[tuple[Path, str]] = []
     for path in files:
         if path.resolve() == plan_resolved:
             continue
         try:
             copy = read_plan(path)
         except UnusableFileError as exc:
-            tracker.skipped.append((str(path), exc.reason))
+            unreadable.append((path, exc.reason))
             continue
         if copy.role != "lead-copy":
             tracker.skipped.append((str(path), "not a lead's copy (a master plan or another workbook)"))
@@ -216,10 +223,28 @@ def track_returns(plan_path: str | os.PathLike[str], returns_dir: str | os.PathL
         row.errors = [f for f in copy.report if f.severity == ERROR]
         row.warnings = len(copy.report.warnings)
         row.late = _late(copy, row.modified, return_by)
+    _attach_unreadable(tracker, rows, candidates, unreadable)
     order = {key: i for i, key in enumerate(rows)}
     tracker.leads = sorted(rows.values(), key=lambda r: (_ORDER[r.state], order[lead_key(r.lead)]))
     return tracker
 
+
+
+def _attach_unreadable(tracker: ReturnsTracker, rows: dict[str, LeadReturn], candidates: dict, unreadable) -> None:
+    """A file planbook cannot read, named for a lead who sent nothing readable (the rule
+    planbook.merge uses), is that lead's return with one error: they did return, and what they
+    need is to know why it could not be used — not a reminder to return.  Other unreadable files
+    are listed as skipped."""
+    by_stem = {file_stem(row.lead, set()).casefold(): key for key, row in rows.items()}
+    for path, why in unreadable:
+        key = by_stem.get(path.stem.strip().casefold())
+        row = rows.get(key) if key else None
+        if row is None or key in candidates or row.file:
+            tracker.skipped.append((str(path), why))
+            continue
+        row.file, row.modified = str(path), _mtime(path)
+        row.errors = [Finding("return-unreadable", str(path), "", "", row.lead,
+                              f"{path.name} could not be read ({why})", outcome="return not used")]
 
 def returns_of_consolidation(plans: list[tuple[Plan, str]], period: str,
                              return_by: dt.date | None = None) -> list[LeadReturn]:
