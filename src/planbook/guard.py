@@ -178,13 +178,15 @@ def check_zip(path: str | os.PathLike[str], zf: zipfile.ZipFile, data: bytes | N
     sheets = sheet_parts(names, lambda name: _inflate(data, zf, zf.getinfo(name), part_mb << 20))
     for info in infos:
         name = info.filename
-        if name in sheets or name == "word/document.xml":
-            head = _head(zf, info, data)
-            if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
-                raise UnusableFileError(path, f"part {name} declares a DTD (<!DOCTYPE>), which Office files never "
-                                              "do: not read")
-            if grid and name in sheets:
-                _check_grid(path, zf, info, data)
+        if grid and name in sheets:
+            _check_grid(path, zf, info, data)  # and the DTD, in the first piece it inflates
+        elif name in sheets or name == "word/document.xml":
+            _refuse_dtd(path, name, _head(zf, info, data))
+
+
+def _refuse_dtd(path, name: str, head: bytes) -> None:
+    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+        raise UnusableFileError(path, f"part {name} declares a DTD (<!DOCTYPE>), which Office files never do: not read")
 
 
 def _raw(data: bytes, info: zipfile.ZipInfo) -> memoryview | None:
@@ -252,8 +254,14 @@ def _check_grid(path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes | 
     """Refuse a sheet holding a cell so far out (XFD1048576) that a reader would allocate a grid
     too big to hold (calamine aborts the process then), whatever dimension the sheet states.
     See planbook.sheetgrid: a sheet written the usual way costs one inflation and a few searches."""
+    def pieces():
+        for i, piece in enumerate(_chunks(data, zf, info)):
+            if i == 0:
+                _refuse_dtd(path, info.filename, piece[:_HEAD])
+            yield piece
+
     try:
-        rows, cols = extent(lambda: _chunks(data, zf, info), MAX_GRID_CELLS)
+        rows, cols = extent(pieces, MAX_GRID_CELLS)
     except ValueError as exc:
         raise UnusableFileError(path, f"part {info.filename} is not a sheet any reader reads ({exc}): not read") from exc
     if rows * cols > MAX_GRID_CELLS:
