@@ -246,10 +246,13 @@ def test_leads_file_merges_aliases_and_write_leads_lists_every_name(tmp_path):
     assert rows[0] == "Name as written,Lead to use,Actions,Tab" and len(rows) == 1 + 8
     aliases = tmp_path / "aliases.csv"
     aliases.write_text("Name as written,Lead to use\nHead of Service (J.B.),14-19 Consultant\n"
-                       "schools,Connexions (P.I.T.M.)\n", encoding="utf-8")
+                       "schools,Connexions (P.I.T.M.)\nHead of Servce (JB),14-19 Consultant\n", encoding="utf-8")
     result = import_plan(src, tmp_path / "q.xlsx", leads=aliases)
     assert sorted(set(result.tabs.values())) == ["14-19 Consultant", "Connexions (P.I.T.M.)"]
     assert {row.written: row.via for row in result.leads}["Head of Service (J.B.)"] == "alias"
+    [unused] = [f for f in result.report if f.code == "lead-alias-unused"]  # a misspelt line is not silent
+    assert (unused.file, unused.cell, unused.value, unused.severity) == ("aliases.csv", "line 4", "Head of Servce (JB)",
+                                                                        "warning")
     bad = tmp_path / "bad.csv"
     bad.write_text("only one column\n", encoding="utf-8")
     cli = run_cli("import", src, "--out", tmp_path / "r.xlsx", "--leads", bad)

@@ -75,7 +75,16 @@ def split_bodies(text: str, known: set[str] | None = None) -> list[str]:
     return out
 
 
-def read_aliases(path: str | os.PathLike[str]) -> dict[str, str]:
+class Aliases(dict):
+    """{lead_key: lead} from a ``--leads`` file, with the file's name and each name's line."""
+
+    def __init__(self, file: str = "") -> None:
+        super().__init__()
+        self.file = file
+        self.lines: dict[str, tuple[int, str]] = {}  # lead_key -> (line, the name as the file has it)
+
+
+def read_aliases(path: str | os.PathLike[str]) -> Aliases:
     """A ``--leads`` file: two columns, name as written -> lead to use.  {lead_key: lead}."""
     p = Path(path)
     try:
@@ -94,7 +103,7 @@ def read_aliases(path: str | os.PathLike[str]) -> dict[str, str]:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    aliases: dict[str, str] = {}
+    aliases = Aliases(p.name)
     try:
         rows = list(csv.reader(io.StringIO(text), dialect))
     except csv.Error as exc:
@@ -111,6 +120,7 @@ def read_aliases(path: str | os.PathLike[str]) -> dict[str, str]:
             raise PlanbookError(f"{p.name} line {n}: a leads file has two columns, the name as written "
                                 f"and the lead to use; got {row!r}")
         aliases[lead_key(cells[0])] = tidy_name(cells[1])
+        aliases.lines[lead_key(cells[0])] = (n, cells[0])
     return aliases
 
 

@@ -652,5 +652,11 @@ def _give_leads(rows: list[_Row], aliases: dict[str, str], report: Report, file:
             report.add(Finding("lead-merged", file, x.table.name, x.table.where(x.r, x.lead_col or 0), name[:200],
                                f"lead {name!r} listed as {lead!r} ({book.written[name]} action(s))",
                                outcome=f"on the {lead!r} tab"))
+    used = {lead_key(n) for n in book.written} | {lead_key(n) for x in rows for n in x.partner_names}
+    for key, (line, name) in getattr(aliases, "lines", {}).items():
+        if key not in used:
+            report.add(Finding("lead-alias-unused", aliases.file, "", f"line {line}", name[:200],
+                               f"{aliases.file} line {line}: no lead in the source is written {name!r}, so this "
+                               "line was not used (check its spelling against the source)", outcome="ignored"))
     counters["lead_cells_split"] = split_cells
     return book
