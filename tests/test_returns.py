@@ -326,3 +326,26 @@ def test_receipts_use_the_masters_addresses_when_the_copies_were_split_before_th
     consolidate_to([returns, plan], cons)
     run = receipts(cons, smtp=SmtpSettings("127.0.0.1", controller.port))
     assert run.no_email == [] and sorted(m.to for m in run.messages) == ["jane@example.org", "raj@example.org"]
+
+
+def test_actions_with_no_lead_are_nobodys_return(tmp_path):
+    """An import puts actions it found no lead for on a 'No lead' tab.  No copy is split for
+    them, the tracker does not list 'No lead' as a lead who has not returned, and chasing does
+    not fail for want of its address — each place says how many actions wait for a lead."""
+    info = PlanInfo(title="T", period="Q2 2009/10", leads=[Lead("Ann Lee", "ann@example.org")], themes=["A"],
+                    coordinator="Pat", coordinator_email="pat@example.org")
+    plan = tmp_path / "plan.xlsx"
+    write_plan(plan, info, [Action("1.1", "Do it", "Ann Lee", theme="A"), Action("1.2", "Orphan", "", theme="A"),
+                            Action("1.3", "Orphan too", "", theme="A")])
+    assert "No lead" in read_plan(plan).tabs
+    split = run_cli("split", plan, "--out", tmp_path / "returns")
+    assert split.returncode == 0, split.stderr
+    assert [p.name for p in (tmp_path / "returns").iterdir()] == ["Ann Lee.xlsx"]
+    assert "2 action(s) on the 'No lead' tab have no lead" in split.stderr
+    tracker = track_returns(plan, tmp_path / "returns", return_by=RETURN_BY)
+    assert [r.lead for r in tracker.leads] == ["Ann Lee"] and tracker.no_lead == 2
+    run = chase(plan, tmp_path / "returns", return_by=RETURN_BY, dry_run=True)
+    assert run.no_email == [] and [m.leads for m in run.messages] == [["Ann Lee"]]
+    result = consolidate_to([tmp_path / "returns", plan], tmp_path / "cons.xlsx", return_by=RETURN_BY)
+    assert [r.lead for r in result.returns] == ["Ann Lee"]
+    assert sum(1 for a in result.actions if not a.lead) == 2  # still in All actions, for the committee to see

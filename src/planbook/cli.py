@@ -124,16 +124,23 @@ def _date_arg(text: str):
 
 
 def cmd_split(args: argparse.Namespace) -> int:
-    from .split import split_plan
+    from .reader import read_plan
+    from .split import split_read_plan, unassigned_actions
 
-    copies = split_plan(args.plan, args.out, force=args.force)
+    plan = read_plan(args.plan)
+    copies = split_read_plan(plan, args.out, force=args.force)
+    orphans = unassigned_actions(plan)
     if args.json:
         _print_json({"output": str(args.out), "actions": sum(c.actions for c in copies),
-                     "copies": [{"lead": c.lead, "actions": c.actions, "path": str(c.path)} for c in copies]})
+                     "copies": [{"lead": c.lead, "actions": c.actions, "path": str(c.path)} for c in copies],
+                     "no_lead": len(orphans)})
         return EXIT_OK
     for c in copies:
         print(f"  {c.lead:<40} {c.actions:>4} action(s)  {c.path}")
     print(f"wrote {len(copies)} lead workbook(s) to {args.out}")
+    if orphans:
+        print(f"planbook: {len(orphans)} action(s) on the 'No lead' tab have no lead, so no copy was made for them: "
+              f"give each a lead in {args.plan} and split again", file=sys.stderr)
     return EXIT_OK
 
 
@@ -315,6 +322,8 @@ def _print_tracker(tracker) -> None:
                 print(f"      {f.message}")
     for file, why in tracker.skipped:
         print(f"  skipped {file}: {why}")
+    if tracker.no_lead:
+        print(f"  {tracker.no_lead} action(s) on the 'No lead' tab have no lead: nobody is asked for them")
 
 
 def cmd_returns(args: argparse.Namespace) -> int:

@@ -18,6 +18,7 @@ from .errors import PlanbookError, UnusableFileError
 from .findings import ERROR, Finding
 from .model import Action
 from .names import file_stem
+from .writer import NO_LEAD
 from .reader import Plan, read_plan
 
 #: Tracker states, in the order the coordinator needs to act on them.
@@ -85,6 +86,7 @@ class ReturnsTracker:
     return_by: dt.date | None
     leads: list[LeadReturn]
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, why it is not a return)
+    no_lead: int = 0  # actions on the 'No lead' tab: nobody to ask
 
     @property
     def returned(self) -> list[LeadReturn]:
@@ -103,7 +105,7 @@ class ReturnsTracker:
                 "return_by": self.return_by.isoformat() if self.return_by else None,
                 "returned": len(self.returned), "leads_total": len(self.leads), "summary": self.sentence(),
                 "leads": [r.to_dict() for r in self.leads],
-                "skipped": [{"file": f, "reason": why} for f, why in self.skipped]}
+                "skipped": [{"file": f, "reason": why} for f, why in self.skipped], "no_lead": self.no_lead}
 
 
 def returns_sentence(states: list[tuple[str, str]], return_by: dt.date | None = None) -> str:
@@ -182,13 +184,17 @@ def track_returns(plan_path: str | os.PathLike[str], returns_dir: str | os.PathL
             tab_actions.setdefault(a.origin.sheet, []).append(a)
     rows: dict[str, LeadReturn] = {}
     master: dict[str, dict[str, Action]] = {}
+    no_lead = 0
     for sheet, lead in plan.tabs.items():
         name = lead or sheet
+        if name == NO_LEAD:
+            no_lead += len(tab_actions.get(sheet, []))
+            continue
         rows[lead_key(name)] = LeadReturn(name, emails.get(lead_key(name), ""), len(tab_actions.get(sheet, [])))
         master[lead_key(name)] = {a.ref.strip(): a for a in tab_actions.get(sheet, [])}
     files, skipped = expand_inputs([folder])
     tracker = ReturnsTracker(str(plan_path), str(folder), plan.info.title, plan.info.period, return_by,
-                             [], [(s.file, s.skipped) for s in skipped])
+                             [], [(s.file, s.skipped) for s in skipped], no_lead)
     plan_resolved = Path(plan_path).resolve()
     candidates: dict[str, list[tuple[Plan, Path]]] = {}
     unreadable: list[tuple[Path, str]] = []
@@ -262,6 +268,8 @@ def returns_of_consolidation(plans: list[tuple[Plan, str]], period: str,
             continue
         emails = {lead_key(lead.name): lead.email.strip() for lead in plan.info.leads}
         for sheet, lead in plan.tabs.items():
+            if (lead or sheet) == NO_LEAD:
+                continue  # nobody to ask
             key = lead_key(lead or sheet)
             mine = {a.ref.strip(): a for a in plan.actions if a.origin and a.origin.sheet == sheet}
             if key not in rows:
