@@ -98,6 +98,11 @@ def test_middlesbrough_specifics(imported):
     assert result.actions[1].lead == "SM Co-ordinator"  # lead carried down under the same issue
     assert first.status == "Complete"
     assert result.mapping["Progress"] == "Status + Progress update"
+    from planbook.import_summary import measures, things_to_check
+
+    tabs = measures(result)["lead_tabs"]  # the 'No lead' tab is not a lead's: one count everywhere
+    assert tabs == len([lead for lead in result.tabs.values() if lead != "No lead"]) == 37
+    assert any(f"The plan has {tabs} lead tabs" in item for item in things_to_check(result, limit=9))
 
 
 def test_oxfordshire_leads_split_and_monitored_by(imported):

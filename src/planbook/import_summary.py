@@ -95,7 +95,7 @@ def things_to_check(result: ImportResult, limit: int = 5) -> list[str]:
     if n:
         items.append(f"{n} lead spelling(s) were merged into another{_example(result, 'lead-merged')}. Check the "
                      "lead list; give --leads FILE to merge names the rules cannot.")
-    tabs = sum(1 for lead in result.tabs.values() if lead)
+    tabs = sum(1 for lead in result.tabs.values() if lead and lead != NO_LEAD)  # as the first line counts them
     if tabs > 12:
         items.append(f"The plan has {tabs} lead tabs: if some are the same team, list them in a --leads file.")
     n = sum(1 for f in result.report if f.code == "section-heading")
