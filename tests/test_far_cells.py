@@ -25,7 +25,7 @@ from planbook.reader import check_workbook_file
 from planbook.sheetgrid import exact_extent, extent
 
 from .conftest import run_cli, small_plan
-from .farcells import HARMLESS, VARIANTS, rewrite
+from .farcells import HARMLESS, HIDDEN, MALFORMED, MOVED_SHEETS, VARIANTS, edit_zip, rewrite
 from .hostile import LEAD, fingerprints, one_line_error, patched_return
 
 SHEET = "xl/worksheets/sheet2.xml"
@@ -54,11 +54,14 @@ def _calamine_grid(path: Path) -> tuple[int, int]:
     return len(rows), max(len(r) for r in rows)
 
 
-@pytest.mark.parametrize("variant", sorted(VARIANTS))
+WELL_FORMED = {**VARIANTS, **HIDDEN}
+
+
+@pytest.mark.parametrize("variant", sorted(WELL_FORMED))
 def test_the_model_of_cell_positions_matches_calamine(clean, tmp_path, variant):
     """At a modest position calamine reads each variant: its grid is what planbook works out,
     however the sheet XML is cut into pieces, and the quick check lets it through."""
-    xml = VARIANTS[variant](zipfile.ZipFile(clean).read(SHEET), *MODEST)
+    xml = WELL_FORMED[variant](zipfile.ZipFile(clean).read(SHEET), *MODEST)
     path = rewrite(clean, tmp_path / "modest.xlsx", lambda _: xml)
     assert _calamine_grid(path) == MODEST
     for size in PIECES:
@@ -68,9 +71,9 @@ def test_the_model_of_cell_positions_matches_calamine(clean, tmp_path, variant):
     check_workbook_file(path)
 
 
-@pytest.mark.parametrize("variant", sorted(VARIANTS))
+@pytest.mark.parametrize("variant", sorted(WELL_FORMED))
 def test_a_far_cell_is_refused_however_it_is_written(clean, tmp_path, variant):
-    xml = VARIANTS[variant](zipfile.ZipFile(clean).read(SHEET), *FAR)
+    xml = WELL_FORMED[variant](zipfile.ZipFile(clean).read(SHEET), *FAR)
     for size in PIECES:
         rows, cols = extent(lambda: _pieces(xml, size), MAX_GRID_CELLS)  # noqa: B023 - used at once
         assert (rows, cols) == FAR, size
@@ -79,6 +82,22 @@ def test_a_far_cell_is_refused_however_it_is_written(clean, tmp_path, variant):
         check_workbook_file(path)
     assert "row 1,048,576, column 16,384" in refused.value.reason and refused.value.reason.endswith("not read")
 
+
+
+@pytest.mark.parametrize("variant", sorted(MALFORMED))
+def test_a_cell_a_lenient_reader_places_but_xml_forbids_is_refused_anywhere(clean, tmp_path, variant):
+    """calamine reads a repeated r, or attributes with no space between them, and places the
+    cell by one of its readings (at the corner, it aborts).  planbook cannot be sure which, so
+    such a sheet is refused wherever the cell is — one line that says how to repair it."""
+    sheet = zipfile.ZipFile(clean).read(SHEET)
+    modest = rewrite(clean, tmp_path / "modest.xlsx", lambda _: MALFORMED[variant](sheet, *MODEST))
+    assert _calamine_grid(modest) in (MODEST, (MODEST[0], 13), (4, MODEST[1]))  # calamine reads it, one way
+    for position in (MODEST, FAR):
+        path = rewrite(clean, tmp_path / "odd.xlsx", lambda _: MALFORMED[variant](sheet, *position))  # noqa: B023
+        with pytest.raises(UnusableFileError) as refused:
+            check_workbook_file(path)
+        assert "sheet2.xml cannot be read safely (not well-formed XML" in refused.value.reason
+        assert refused.value.reason.endswith("not read")
 
 def test_a_sheet_part_under_another_name_is_checked_too(clean, tmp_path):
     """calamine finds a sheet through the workbook's relationships, whatever its part is called."""
@@ -90,6 +109,21 @@ def test_a_sheet_part_under_another_name_is_checked_too(clean, tmp_path):
     with pytest.raises(UnusableFileError, match="has a cell at row 1,048,576"):
         check_workbook_file(far)
 
+
+
+@pytest.mark.parametrize("case", sorted(MOVED_SHEETS))
+def test_a_sheet_found_the_way_calamine_finds_it_is_checked(clean, tmp_path, case):
+    """calamine matches member names in any case and with \\ for /, takes a sheet's last id,
+    and reads attributes a strict parser would not: each way it reaches the lead's sheet, the
+    check reaches it too."""
+    with zipfile.ZipFile(clean) as zf:
+        book, rels, sheet = zf.read("xl/workbook.xml"), zf.read("xl/_rels/workbook.xml.rels"), zf.read(SHEET)
+    usual = VARIANTS["usual syntax"]
+    modest = edit_zip(clean, tmp_path / "modest.xlsx", *MOVED_SHEETS[case](book, rels, usual(sheet, *MODEST)))
+    assert _calamine_grid(modest) == MODEST  # calamine reads the moved sheet as the lead's tab
+    far = edit_zip(clean, tmp_path / "far.xlsx", *MOVED_SHEETS[case](book, rels, usual(sheet, *FAR)))
+    with pytest.raises(UnusableFileError, match="has a cell at row 1,048,576"):
+        check_workbook_file(far)
 
 def test_row_numbers_past_excel_and_past_32_bits_are_refused(clean, tmp_path):
     for row, col in [(100_000, 475_254), (4_294_967_295, 2)]:  # column ZZZZ; a row calamine wraps
@@ -115,8 +149,9 @@ def test_far_cells_in_a_folder_of_returns_are_listed_and_the_rest_consolidated(c
     folder = tmp_path / "returns"
     folder.mkdir()
     sheet = zipfile.ZipFile(clean).read(SHEET)
-    far = [rewrite(clean, folder / f"{LEAD} far {i:02d}.xlsx", lambda _, v=v: VARIANTS[v](sheet, *FAR))
-           for i, v in enumerate(sorted(VARIANTS))]
+    family = {**WELL_FORMED, **MALFORMED}
+    far = [rewrite(clean, folder / f"{LEAD} far {i:02d}.xlsx", lambda _, v=v: family[v](sheet, *FAR))
+           for i, v in enumerate(sorted(family))]
     for i in range(9):  # the clean return, copied: more than planbook.consolidate.PARALLEL_FROM files
         (folder / f"{LEAD} copy {i}.xlsx").write_bytes(clean.read_bytes())
     before = fingerprints(*folder.iterdir())
@@ -130,14 +165,15 @@ def test_far_cells_in_a_folder_of_returns_are_listed_and_the_rest_consolidated(c
 
     skipped = {Path(s["file"]).name: s["skipped"] for s in json.loads(result.stdout)["sources"] if s.get("skipped")}
     for path in far:
-        assert "has a cell at row 1,048,576, column 16,384" in skipped.get(path.name, ""), (path.name, skipped)
+        why = skipped.get(path.name, "")
+        assert "has a cell at row 1,048,576, column 16,384" in why or "cannot be read safely" in why, (path.name, why)
     rows = CalamineWorkbook.from_path(str(out)).get_sheet_by_name("All actions").to_python()
     assert sum(1 for r in rows[1:] if r[0]) >= 3
     assert fingerprints(*folder.iterdir()) == before
 
 
 def test_one_far_cell_named_alone_is_one_line(clean, tmp_path):
-    path = rewrite(clean, tmp_path / "far.xlsx", lambda x: VARIANTS["r given twice"](x, *FAR))
+    path = rewrite(clean, tmp_path / "far.xlsx", lambda x: HIDDEN["inside comments"](x, *FAR))
     result = run_cli("validate", path)
     assert result.returncode == 2
     line = one_line_error(result.stderr)

@@ -27,7 +27,7 @@ from .errors import PlanbookError, UnusableFileError
 from .findings import Finding, Report
 from .guard import special_kind
 from .model import Action, Origin
-from .reader import LoadedWorkbook, Plan, load_workbook, read_plan
+from .reader import LoadedWorkbook, Plan, load_workbook, read_plan, read_workbook_bytes
 from .spill import SpillStore
 from .status import FINISHED, NO_STATUS, OFF_TRACK, SLIPPAGE, tally
 
@@ -150,10 +150,8 @@ def expand_inputs(inputs: Iterable[str | os.PathLike[str]]) -> tuple[list[Path],
     return unique, skipped
 
 
-def _fingerprint(path: Path) -> tuple[str, str]:
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    mtime = dt.datetime.fromtimestamp(path.stat().st_mtime).replace(microsecond=0).isoformat(sep=" ")
-    return digest, mtime
+def _modified(path: Path) -> str:
+    return dt.datetime.fromtimestamp(path.stat().st_mtime).replace(microsecond=0).isoformat(sep=" ")
 
 
 #: From this many input files, a forked worker reads some of them (see planbook.parallel).
@@ -167,11 +165,15 @@ def _load_source(path: Path, *, grid: bool = True) -> _Loaded:
     A file that cannot be used gives the reason, not an error.  ``grid=False`` skips the check
     for a far cell (see :func:`planbook.reader.load_workbook`)."""
     try:
-        sha256, modified = _fingerprint(path)
+        modified = _modified(path)
+        data = read_workbook_bytes(path)  # once: fingerprinted, checked and parsed from these bytes
     except OSError as exc:
         return "", "", None, f"cannot be read ({exc.strerror})"
+    except UnusableFileError as exc:
+        return "", modified, None, exc.reason
+    sha256 = hashlib.sha256(data).hexdigest()
     try:
-        return sha256, modified, load_workbook(path, grid=grid), ""
+        return sha256, modified, load_workbook(path, grid=grid, data=data), ""
     except UnusableFileError as exc:
         return sha256, modified, None, exc.reason
     except OSError as exc:

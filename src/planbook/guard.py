@@ -262,8 +262,9 @@ def _check_grid(path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes | 
 
     try:
         rows, cols = extent(pieces, MAX_GRID_CELLS)
-    except ValueError as exc:
-        raise UnusableFileError(path, f"part {info.filename} is not a sheet any reader reads ({exc}): not read") from exc
+    except ValueError as exc:  # not well-formed, or a DTD: where its cells lie cannot be told for sure
+        raise UnusableFileError(path, f"{info.filename.rsplit('/', 1)[-1]} cannot be read safely ({exc}): "
+                                      "open and save it in Excel, then try again; not read") from exc
     if rows * cols > MAX_GRID_CELLS:
         sheet = info.filename.rsplit("/", 1)[-1]
         raise UnusableFileError(path, f"{sheet} has a cell at row {rows:,}, column {cols:,} "

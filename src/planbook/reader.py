@@ -56,18 +56,28 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
 
 
-def check_workbook_file(path: str | os.PathLike[str], *, grid: bool = True) -> None:
-    """Raise :class:`UnusableFileError` with a one-line reason if ``path`` is not a readable .xlsx/.xlsm.
-    ``grid=False`` skips the look at every cell's position (see :func:`load_workbook`)."""
+def read_workbook_bytes(path: str | os.PathLike[str]) -> bytes:
+    """The file's bytes, if it is an ordinary file no bigger than a workbook planbook reads
+    (:class:`UnusableFileError` otherwise).  Read once: the checks, the fingerprint and the
+    reader all use these bytes, so what is read is what was checked."""
     p = check_input_file(path, "workbook")
     try:
         size = p.stat().st_size
         if size > max_file_bytes():
             raise UnusableFileError(p, f"is {size >> 20} MB, more than a workbook planbook reads "
                                        f"({max_file_bytes() >> 20} MB): not read")
-        data = p.read_bytes()  # read once: the checks below look at the zip's directory and parts
+        return p.read_bytes()
     except OSError as exc:
         raise UnusableFileError(p, f"cannot be opened ({exc.strerror})") from exc
+
+
+def check_workbook_file(path: str | os.PathLike[str], *, grid: bool = True, data: bytes | None = None) -> bytes:
+    """Raise :class:`UnusableFileError` with a one-line reason if ``path`` is not a readable .xlsx/.xlsm;
+    else its bytes (``data``, when the caller has read them with :func:`read_workbook_bytes`).
+    ``grid=False`` skips the look at every cell's position (see :func:`load_workbook`)."""
+    p = Path(path)
+    if data is None:
+        data = read_workbook_bytes(p)
     head = data[:8]
     if not head:
         raise UnusableFileError(p, "empty file (0 bytes)")
@@ -88,17 +98,19 @@ def check_workbook_file(path: str | os.PathLike[str], *, grid: bool = True) -> N
             check_zip(p, zf, data, grid=grid)  # zip bombs, DTDs, a far cell: refused before a reader inflates them
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise UnusableFileError(p, "corrupt or truncated workbook (not a valid .xlsx zip)") from exc
+    return data
 
 
-def open_workbook(path: str | os.PathLike[str], *, grid: bool = True):
+def open_workbook(path: str | os.PathLike[str], *, grid: bool = True, data: bytes | None = None):
     """calamine's workbook for ``path``, after :func:`check_workbook_file`: the one way planbook
-    opens a workbook it reads (so no reader ever sees a file the checks refuse)."""
+    opens a workbook it reads.  calamine reads the very bytes that were checked (a file replaced
+    in between — a sync client, a lead saving again — cannot slip past the checks)."""
     from python_calamine import CalamineWorkbook
 
     path = Path(path)
-    check_workbook_file(path, grid=grid)
+    data = check_workbook_file(path, grid=grid, data=data)
     try:
-        return CalamineWorkbook.from_path(str(path))
+        return CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as exc:  # calamine raises its own error types for damaged parts
         raise UnusableFileError(path, f"corrupt workbook ({type(exc).__name__}: {str(exc).splitlines()[0][:120]})") from exc
 
@@ -140,7 +152,7 @@ class LoadedWorkbook:
         self.cleaned += [(name, first + r, *change) for r, *change in clean_rows(rows)]
 
 
-def load_workbook(path: str | os.PathLike[str], *, grid: bool = True) -> LoadedWorkbook:
+def load_workbook(path: str | os.PathLike[str], *, grid: bool = True, data: bytes | None = None) -> LoadedWorkbook:
     """Open and parse a workbook: the slow, file-bound half of :func:`read_plan`.
 
     Parsing runs in calamine's native code without holding Python's lock, so a consolidation
@@ -151,7 +163,7 @@ def load_workbook(path: str | os.PathLike[str], *, grid: bool = True) -> LoadedW
     process then): only for a process whose crash costs nothing (see planbook.consolidate).
     """
     p = Path(path)
-    wb = open_workbook(p, grid=grid)
+    wb = open_workbook(p, grid=grid, data=data)
     names = list(wb.sheet_names)
     return LoadedWorkbook(p, names, {name: _parse_sheet(wb, name, p) for name in names if name != GUIDE})
 

@@ -1,4 +1,4 @@
-"""How big a grid a reader makes of a worksheet part, found without parsing it.
+"""How big a grid a reader makes of a worksheet part, found before any reader parses it.
 
 calamine (our reader) places every cell with a value, then allocates one slot for each cell of
 the rectangle from A1 to the farthest of them; python-calamine's rows do the same.  A sheet
@@ -6,16 +6,19 @@ holding a value at XFD1048576 is a grid of 17 billion cells, and the failed allo
 the process — however small the sheet's stated ``<dimension>`` (which nothing obliges a file to
 tell truly).  So the cell positions themselves are checked, as calamine reads them:
 
-* a cell's ``r="B12"`` gives its position (letters and digits; ``row`` tags do not matter then);
+* a cell's ``r="B12"`` gives its position (``row`` tags do not matter then);
 * a cell without ``r`` follows the cell before it, and a row without ``r`` the row before it;
-* an element may carry a namespace prefix (``<x:c>``), attributes may use either quote and
-  spaces around ``=``, and a repeated ``r`` counts as its last value.
+* an element may carry a namespace prefix (``<x:c>``); a cell with no value (``<c r="X1"/>``,
+  a formatted blank) is not placed.
 
-Every part of real sheets is written the same way by Excel, LibreOffice, Google Sheets, openpyxl
-and XlsxWriter: each cell starts ``<c r="B12"`` with a reference inside the stated dimension.
-:func:`extent` first checks that with a few searches (about 1 ms per MB of sheet XML), and only a
-part that is written otherwise — or states a huge dimension — is tokenised in full, following
-calamine's rules above.  The result is an upper bound: a commented-out cell counts too.
+Real sheets — from Excel, LibreOffice, Google Sheets, openpyxl, XlsxWriter — start every cell
+the same way: ``<c r="B12" s="3" t="s">``, the reference inside the stated dimension, then
+attributes other than ``r`` in double quotes, one space apart.  :func:`extent` checks exactly
+that with one search over the part (plus one for prefixed cells): a cell written any other way,
+or a sheet stating a huge dimension, is read in full by :func:`exact_extent` with expat, which
+follows calamine's rules above, never expands entities, and refuses XML that is not
+well-formed (duplicate attributes, no space between attributes — quirks a lenient reader would
+resolve one way and a check another).
 """
 from __future__ import annotations
 
@@ -23,39 +26,41 @@ import posixpath
 import re
 from collections.abc import Callable, Iterable, Iterator
 
-#: Bytes kept from the end of one inflated piece to the start of the next, so that a tag cut
-#: in two is seen whole (a cell's start tag up to its reference is far shorter).
+#: Bytes kept from the end of one inflated piece to the start of the next, so that a cell's
+#: start tag cut in two is looked at whole (a usual one is far shorter).
 OVERLAP = 256
 
 _DIMENSION = re.compile(rb'<(?:[\w.-]+:)?dimension\s+ref\s*=\s*["\']([^"\']*)["\']')
 _REF = re.compile(rb"\$?([A-Za-z]{0,3})\$?(\d{1,7})$")
 #: A cell element written with a namespace prefix (``<x:c ...>``).
 _PREFIXED_CELL = re.compile(rb":c[\s/>]")
-#: An ``r`` attribute that is not a tag's first (a repeat after another attribute), or is
-#: spaced or quoted unlike the usual ``r="``.
-_LATER_R = re.compile(rb'" r[\s=]')
-_LATER_R_SINGLE = re.compile(rb"' r[\s=]")
-_SPACES_R = re.compile(rb"  r[\s=]")
-#: ``r`` after a tab or line break rather than a space.
-_ODD_SPACE_R = re.compile(rb"[\t\n\r]r\s*=")
-
-# The full tokeniser: start and end tags of rows and cells (quoted attribute values may hold ">").
-_TAG = re.compile(rb'<(/?)(?:[^\s/<>:"\']+:)?(row|c)(?=[\s/>])((?:[^>"\']|"[^"]*"|\'[^\']*\')*)>')
-_R_ATTR = re.compile(rb'(?:^|\s)r\s*=\s*(?:"([^"]*)"|\'([^\']*)\')')
-_POSITION = re.compile(rb"([A-Za-z]*)(\d+)")
+_POSITION = re.compile(r"([A-Za-z]*)(\d+)")
 _U32 = 1 << 32
+#: Control characters XML cannot hold, made spaces before expat reads a part (calamine reads past
+#: them; \x0c even separates attributes for it): a cell they would hide is then seen, not missed.
+_CONTROL = bytes.maketrans(bytes(range(32)), b"".join(b"\t" if c == 9 else b"\n" if c == 10 else b"\r" if c == 13
+                                                      else b" " for c in range(32)))
 
 
-def _col(letters: bytes) -> int:
+def _col(letters: bytes | str) -> int:
     n = 0
-    for ch in letters.upper():
-        n = n * 26 + ch - 64
+    for ch in letters.upper() if isinstance(letters, str) else letters.upper().decode("ascii"):
+        n = n * 26 + ord(ch) - 64
     return n
 
 
 def _cols_with(letters: int) -> int:
     """The most columns references of this many letters reach (Z, ZZ, ZZZ …)."""
     return sum(26 ** k for k in range(1, letters + 1))
+
+
+def _letters(col: int) -> str:
+    out = ""
+    while col > 0:
+        col, rem = divmod(col - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
 
 def stated(head: bytes) -> tuple[int, int] | None:
     """Rows and columns of the sheet's stated dimension (``A1:L301`` → (301, 12)), or None."""
@@ -69,24 +74,18 @@ def stated(head: bytes) -> tuple[int, int] | None:
 
 
 def _usual_cells(letters: int, digits: int) -> re.Pattern[bytes]:
-    """Matches a cell start tag that is *not* ``<c r="..."`` with a reference of at most this
-    many letters and digits."""
-    return re.compile(rb'<c(?! r="[A-Za-z]{1,%d}\d{1,%d}"[ />])[\s/>]' % (letters, digits))
-
-
-def _letters(col: int) -> str:
-    out = ""
-    while col > 0:
-        col, rem = divmod(col - 1, 26)
-        out = chr(65 + rem) + out
-    return out
+    """Matches a cell start tag that is *not* written the usual way: ``<c r="..."`` with a
+    reference of at most this many letters and digits, then only attributes not named r…, in
+    double quotes, one space apart, up to ``>`` or ``/>``."""
+    return re.compile(rb'<c(?! r="[A-Za-z]{1,%d}\d{1,%d}+"(?: [a-qs-z][a-z]{0,3}+="[^"<>]*+")*+/?>)[\s/>]'
+                      % (letters, digits))
 
 
 def extent(pieces: Callable[[], Iterable[bytes]], limit: int) -> tuple[int, int]:
     """Rows x columns of the grid a reader makes of this sheet part (an upper bound).
     ``pieces()`` gives the part's XML, inflated piece by piece (called again for a full reading).
     A sheet written the usual way inside a box of at most ``limit`` cells is answered with the
-    box, without tokenising it."""
+    box, without parsing it.  Raises ValueError for a part that is not well-formed XML."""
     stream = iter(pieces())
     first = next(stream, b"")
     size = stated(first[:4096])
@@ -99,7 +98,8 @@ def extent(pieces: Callable[[], Iterable[bytes]], limit: int) -> tuple[int, int]
     tail = b""
     for xml, last in _ahead(first, stream):
         text = tail + xml
-        if _unusual(usual, text, stop=len(text) if last else len(text) - OVERLAP):
+        stop = len(text) if last else len(text) - OVERLAP  # found past here: looked at again, whole
+        if any((m := p.search(text)) and m.start() < stop for p in (usual, _PREFIXED_CELL)):
             return exact_extent(pieces())
         tail = text[-OVERLAP:]
     return box
@@ -114,22 +114,6 @@ def _ahead(first: bytes, rest: Iterable[bytes]) -> Iterator[tuple[bytes, bool]]:
     yield current, True
 
 
-def _unusual(usual: re.Pattern[bytes], text: bytes, *, stop: int) -> bool:
-    """Does this stretch of sheet XML hold a cell or an ``r`` written other than the usual way?
-    (Something found past ``stop`` is looked at again with the piece that follows.)"""
-    def found(pattern: re.Pattern[bytes]) -> bool:
-        m = pattern.search(text)
-        return bool(m) and m.start() < stop
-
-    if found(usual) or found(_PREFIXED_CELL) or found(_LATER_R) or found(_SPACES_R):
-        return True
-    if b"'" in text and found(_LATER_R_SINGLE):
-        return True
-    body = 128 if text.startswith(b"<?xml") else 0  # Excel ends its declaration with \r\n
-    return ((text.find(b"\n", body) >= 0 or text.find(b"\r", body) >= 0 or text.find(b"\t", body) >= 0)
-            and found(_ODD_SPACE_R))
-
-
 def _joined(first: bytes, rest: Iterable[bytes]) -> Iterator[bytes]:
     yield first
     yield from rest
@@ -137,108 +121,129 @@ def _joined(first: bytes, rest: Iterable[bytes]) -> Iterator[bytes]:
 
 def exact_extent(pieces: Iterable[bytes]) -> tuple[int, int]:
     """Rows x columns of the grid a reader makes of this sheet XML (given in pieces), following
-    each row and cell as calamine does (see the module docstring): the farthest cell with
-    content, counted from A1.  A cell without content (``<c r="X1"/>``, a formatted blank) is
-    not placed by the reader and does not count.  Raises ValueError for a tag longer than
-    :data:`MAX_TAG`."""
-    pieces = iter(pieces)
-    row = col = 0  # the row and column (0-based) of the next element without r
-    far_row = far_col = -1
-    tail = b""
-    for piece, last in _ahead(next(pieces, b""), pieces):
-        text = tail + piece
-        done = 0
-        for m in _TAG.finditer(text):
-            if not last and m.end() > len(text) - OVERLAP:
-                break  # perhaps cut short: read again with the next piece
-            done = m.end()
-            closing, name, attrs = m.group(1), m.group(2), m.group(3)
-            empty = attrs.endswith(b"/")
-            if name == b"row":
-                if not closing and (at := _r_value(attrs)) is not None:
-                    row = _position(at)[0]
-                if closing or empty:
-                    row, col = row + 1, 0
-                continue
-            if closing:
-                continue
-            here = row
-            if (at := _r_value(attrs)) is not None:
-                here, col = _position(at)
-            if not empty and _has_content(text, m.end()):
-                far_row, far_col = max(far_row, here), max(far_col, col)
-            col += 1
-        tail = text[done:]
-        if len(tail) > MAX_TAG:
-            raise ValueError(f"a tag longer than {MAX_TAG >> 20} MB")
-    return far_row + 1, far_col + 1
+    each row and cell as calamine does (see the module docstring): the farthest cell with a
+    value, counted from A1.  Read with expat, piece by piece (memory stays flat); a DTD or
+    entity declaration, or XML that is not well-formed, raises ValueError."""
+    from xml.parsers import expat
+
+    state = _Cells()
+    parser = expat.ParserCreate()
+    parser.StartElementHandler = state.start
+    parser.EndElementHandler = state.end
+    parser.CharacterDataHandler = state.text
+
+    def refuse(*_args) -> None:
+        raise ValueError("it declares a DTD or entities")
+
+    parser.StartDoctypeDeclHandler = refuse
+    parser.EntityDeclHandler = refuse
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    try:
+        for piece in pieces:
+            parser.Parse(piece.translate(_CONTROL), False)
+        parser.Parse(b"", True)
+    except expat.ExpatError as exc:
+        raise ValueError(f"not well-formed XML: {expat.ErrorString(exc.code)}, line {exc.lineno}") from exc
+    return state.far_row + 1, state.far_col + 1
 
 
-#: The longest stretch without a complete row or cell tag the tokeniser carries over.
-MAX_TAG = 16 << 20
-_CELL_END = re.compile(rb"</(?:[^\s/<>:]+:)?c\s*>")
+class _Cells:
+    """expat's handlers: where calamine would place each cell, and the farthest with a value."""
+
+    def __init__(self) -> None:
+        self.row = self.col = 0  # the row and column (0-based) of the next element without r
+        self.far_row = self.far_col = -1
+        self.cell: tuple[int, int, str] | None = None  # the cell being read: row, column, type
+        self.valued = False  # it has a value (calamine places it)
+        self.in_value = False
+        self.value = ""
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        local = name.rsplit(":", 1)[-1]
+        if local == "row":
+            if "r" in attrs:
+                self.row = _position(attrs["r"])[0]
+        elif local == "c":
+            here = self.row
+            if "r" in attrs:
+                here, self.col = _position(attrs["r"])
+            self.cell, self.valued = (here, self.col, attrs.get("t", "")), False
+        elif self.cell is not None:
+            if local == "is":
+                self.valued = True  # an inline string, even empty
+            elif local == "v":
+                self.in_value, self.value = True, ""
+
+    def text(self, data: str) -> None:
+        if self.in_value:
+            self.value += data
+
+    def end(self, name: str) -> None:
+        local = name.rsplit(":", 1)[-1]
+        if local == "v" and self.cell is not None:
+            self.in_value = False
+            if self.value.strip() or self.cell[2] not in ("", "n"):
+                self.valued = True
+        elif local == "c" and self.cell is not None:
+            if self.valued:
+                self.far_row, self.far_col = max(self.far_row, self.cell[0]), max(self.far_col, self.cell[1])
+            self.cell, self.col = None, self.col + 1
+        elif local == "row":
+            self.row, self.col = self.row + 1, 0
 
 
-def _has_content(text: bytes, start: int) -> bool:
-    """Does the cell whose start tag ends at ``start`` hold anything (a value, inline string,
-    formula) before its end tag?  Undecided (the end lies in the next piece) counts as yes."""
-    child = text.find(b"<", start)
-    return child < 0 or not _CELL_END.match(text, child)
-
-
-def _r_value(attrs: bytes) -> bytes | None:
-    """The (last) value of an unprefixed ``r`` attribute."""
-    found = _R_ATTR.findall(attrs)
-    if not found:
-        return None
-    double, single = found[-1]
-    return double or single
-
-
-def _position(value: bytes) -> tuple[int, int]:
+def _position(value: str) -> tuple[int, int]:
     """(row, column), 0-based, of a reference as calamine reads it ("B12" → (11, 1); a row's
     "12" → (11, 0)).  A value calamine cannot read stops its reading (an error, not a grid):
     counted as A1.  A number past 32 bits wraps in calamine: counted as the far edge."""
-    m = _POSITION.fullmatch(value)
+    m = _POSITION.fullmatch(value.strip())
     if not m:
         return 0, 0
-    letters, digits = m.group(1), m.group(2).lstrip(b"0") or b"0"
+    letters, digits = m.group(1), m.group(2).lstrip("0") or "0"
     r = int(digits) if len(digits) <= 10 else _U32
     c = _col(letters) if len(letters) <= 7 else _U32
     return max(min(r, _U32) - 1, 0), max(min(c, _U32) - 1, 0)
 
 
+# ---------------------------------------------------------------- which parts are sheets
+
+
 def sheet_parts(names: Iterable[str], read: Callable[[str], bytes]) -> set[str]:
     """The zip members a reader reads as worksheets: every ``<sheet>`` of each workbook part,
     through its relationship (whatever the part is called), plus the XML under
-    ``xl/worksheets/``.  ``read(name)`` gives a small part's bytes."""
-    names = list(names)
-    by_lower = {n.lower(): n for n in names}
-    parts = {n for low, n in by_lower.items()
-             if low.startswith("xl/worksheets/") and low.endswith(".xml") and "/_rels/" not in low}
-    for book in (n for low, n in by_lower.items() if low.endswith("workbook.xml")):
-        folder = posixpath.dirname(book)
-        rels = by_lower.get(posixpath.join(folder, "_rels", posixpath.basename(book) + ".rels").lower())
-        if rels is None:
+    ``xl/worksheets/``.  Names are matched as calamine matches them (any case, ``\\`` as ``/``),
+    and where a tag could be read two ways (a repeated attribute), every reading counts.
+    ``read(name)`` gives a small part's bytes."""
+    by_key: dict[str, list[str]] = {}
+    for name in names:
+        by_key.setdefault(_key(name), []).append(name)
+    parts = {n for key, found in by_key.items() for n in found
+             if key.startswith("xl/worksheets/") and key.endswith(".xml") and "/_rels/" not in key}
+    for book in [n for key, found in by_key.items() if key.endswith("workbook.xml") for n in found]:
+        folder = posixpath.dirname(book.replace("\\", "/"))
+        rels = by_key.get(_key(posixpath.join(folder, "_rels", posixpath.basename(book.replace("\\", "/")) + ".rels")))
+        if not rels:
             continue
-        ids = {_value(m) for tag in _SHEET.findall(read(book)) if (m := _ID.search(tag))}
-        for tag in _RELATIONSHIP.findall(read(rels)):
-            rid, target = _ID.search(tag), _TARGET.search(tag)
-            if rid is None or target is None or _value(rid) not in ids:
+        ids = {value for tag in _tags(read(book), b"sheet") for key, value in tag if key.rsplit(b":", 1)[-1] == b"id"}
+        for tag in (t for name in rels for t in _tags(read(name), b"Relationship")):
+            if not any(key == b"Id" and value in ids for key, value in tag):
                 continue
-            target = _value(target).decode("utf-8", "replace")
-            for candidate in (target.lstrip("/"), posixpath.join(folder, target), "xl/" + target,
-                              posixpath.normpath(posixpath.join(folder, target))):
-                if candidate.lower() in by_lower:
-                    parts.add(by_lower[candidate.lower()])
+            for target in (value.decode("utf-8", "replace") for key, value in tag if key == b"Target"):
+                for candidate in (target.lstrip("/"), posixpath.join(folder, target), "xl/" + target,
+                                  posixpath.normpath(posixpath.join(folder, target))):
+                    parts.update(by_key.get(_key(candidate), ()))
     return parts
 
 
-_SHEET = re.compile(rb"<(?:[\w.-]+:)?sheet\s([^>]*)>")
-_RELATIONSHIP = re.compile(rb"<(?:[\w.-]+:)?Relationship\s([^>]*)>")
-_ID = re.compile(rb'(?:^|\s)(?:[\w.-]+:)?[Ii]d\s*=\s*(?:"([^"]*)"|\'([^\']*)\')')
-_TARGET = re.compile(rb'(?:^|\s)Target\s*=\s*(?:"([^"]*)"|\'([^\']*)\')')
+def _key(name: str) -> str:
+    return name.replace("\\", "/").lower()
 
 
-def _value(m: re.Match[bytes]) -> bytes:
-    return m.group(1) if m.group(1) is not None else m.group(2)
+_ATTR = re.compile(rb"""([^\s=/<>"']+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+
+
+def _tags(xml: bytes, name: bytes) -> list[list[tuple[bytes, bytes]]]:
+    """Each start tag of this local name: its attributes (name, value) in order, repeats kept."""
+    pattern = re.compile(rb"""<(?:[^\s/<>:"']+:)?%s(?=[\s/>])((?:[^>"']|"[^"]*"|'[^']*')*)>""" % name)
+    return [[(m.group(1), m.group(2) if m.group(2) is not None else m.group(3)) for m in _ATTR.finditer(attrs)]
+            for attrs in pattern.findall(xml)]
