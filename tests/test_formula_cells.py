@@ -196,6 +196,9 @@ def test_a_clean_plan_with_blank_statuses_has_no_such_findings(tmp_path):
       (0, 2): ("formula-not-calculated", '=A1&"<b>"')}),
     # a formula that calculated to "" is blank, as the lead sees it; a cached number is a value
     (b'<row r="1"><c r="A1" t="str"><f>IF(1,"","x")</f><v></v></c><c r="B1"><f>1+1</f><v>2</v></c></row>', {}),
+    # ... but a text formula with no value at all was never calculated (a script wrote it)
+    (b'<row r="4"><c r="J4" t="str"><f>"On track"</f></c><c r="D4" t="str"><f>"act"</f><v/></c></row>',
+     {(3, 9): ("formula-not-calculated", '="On track"')}),
     (b'<row r="1"><c r="A1"><v>1</v></c></row><autoFilter ref="A1:B2"><filterColumn colId="0"/></autoFilter>', {}),
     (b'<row r="1"><c r="A1" t="inlineStr"><is><t>Item #3 &gt; t="e"</t></is></c></row>', {}),
     (b'<row r="2"><c r="C2" t="e"><v>#N/A</v></c></row>', {(1, 2): ("error-value", "#N/A")}),

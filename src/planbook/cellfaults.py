@@ -121,7 +121,9 @@ def find_faults(xml: bytes) -> dict[tuple[int, int], CellFault]:
             faults[(row, col)] = CellFault(row, col, "error-value", _unescape(value).strip() or "#VALUE!")
             continue
         f = _FORMULA.search(inner)
-        if f is not None and not value and kind != b"str":  # t="str" with "" is a formula that gave ""
+        # No value: never calculated.  An empty <v></v> is a text formula that gave "" (t="str"),
+        # else not calculated either.
+        if f is not None and not value and (v is None or kind != b"str"):
             formula = _unescape(f.group(1) or b"").strip()
             faults[(row, col)] = CellFault(row, col, "formula-not-calculated",
                                            f"={formula}" if formula else "(formula, not calculated)")
