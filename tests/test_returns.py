@@ -349,3 +349,25 @@ def test_actions_with_no_lead_are_nobodys_return(tmp_path):
     result = consolidate_to([tmp_path / "returns", plan], tmp_path / "cons.xlsx", return_by=RETURN_BY)
     assert [r.lead for r in result.returns] == ["Ann Lee"]
     assert sum(1 for a in result.actions if not a.lead) == 2  # still in All actions, for the committee to see
+
+
+def test_a_return_without_planbooks_metadata_is_the_leads_unreadable_return(quarter):
+    """A lead who copies their tab into a new workbook sends a file with no planbook metadata.
+    Named for them, it is their return, unusable: the tracker says so (not "not returned"),
+    and the consolidation keeps the master's rows for them marked stale, with the reason."""
+    import openpyxl
+
+    mine = quarter["returns"] / "Ann Lee.xlsx"
+    shutil.copy(quarter["copies"] / "Ann Lee.xlsx", mine)
+    book = openpyxl.load_workbook(mine)
+    del book["_planbook"]
+    book.save(mine)
+    tracker = track_returns(quarter["plan"], quarter["returns"], return_by=RETURN_BY)
+    ann = next(r for r in tracker.leads if r.lead == "Ann Lee")
+    assert ann.state == WITH_ERRORS and "no planbook metadata" in ann.unreadable
+    result = consolidate_to([quarter["returns"], quarter["plan"]], quarter["tmp"] / "cons.xlsx")
+    [finding] = [f for f in result.report if f.code == "return-unreadable"]
+    assert finding.file == "Ann Lee.xlsx" and "no planbook metadata" in finding.message
+    rows = [a for a in result.actions if a.lead == "Ann Lee"]
+    assert rows and all(a.note.startswith("Stale: lead's return unreadable") for a in rows)
+    assert {e.action.ref for e in result.exceptions} >= {a.ref for a in rows}

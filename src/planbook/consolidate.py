@@ -154,6 +154,8 @@ def _modified(path: Path) -> str:
     return dt.datetime.fromtimestamp(path.stat().st_mtime).replace(microsecond=0).isoformat(sep=" ")
 
 
+#: Why a workbook named for a lead, without planbook's metadata, is not read as their return.
+NOT_A_COPY = "no planbook metadata: not a copy planbook made — was the tab copied into a new workbook?"
 #: From this many input files, a forked worker reads some of them (see planbook.parallel).
 PARALLEL_FROM = 8
 _Loaded = tuple[str, str, "LoadedWorkbook | None", str]  # sha256, modified, the workbook (or None), why not
@@ -291,6 +293,7 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
         raise PlanbookError("no planbook workbooks found in the inputs (" + "; ".join(
             f"{s.file}: {s.skipped}" for _, s in plans[:3]) + ")")
     unread = [(s.file, s.skipped) for s in sources if s.skipped]  # an unreadable return named for its lead
+    unread += [(s.file, NOT_A_COPY) for p, s in plans if s.skipped and not p.has_metadata]  # ... or not a copy
     merged = merge.merge(chosen.plans, report, full=store.full if store is not None else lambda a: a, unread=unread)
     actions, extras = merged.actions, merged.extra_columns
     used = Counter(a.origin.file for a in actions if a.origin)

@@ -171,7 +171,7 @@ def track_returns(plan_path: str | os.PathLike[str], returns_dir: str | os.PathL
     the file's modified time) and the other is listed.  Other files (the master, non-workbooks,
     another lead's name not on the plan) are listed in ``skipped`` with the reason.
     """
-    from .consolidate import expand_inputs, period_start
+    from .consolidate import NOT_A_COPY, expand_inputs, period_start
 
     plan = read_plan(plan_path)
     folder = Path(returns_dir)
@@ -205,6 +205,9 @@ def track_returns(plan_path: str | os.PathLike[str], returns_dir: str | os.PathL
             copy = read_plan(path)
         except UnusableFileError as exc:
             unreadable.append((path, exc.reason))
+            continue
+        if not copy.has_metadata:  # named for a lead, it is their return, unusable: see _attach_unreadable
+            unreadable.append((path, NOT_A_COPY))
             continue
         if copy.role != "lead-copy":
             tracker.skipped.append((str(path), "not a lead's copy (a master plan or another workbook)"))
