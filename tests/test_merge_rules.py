@@ -479,3 +479,30 @@ def test_a_return_that_cannot_be_opened_marks_the_leads_master_rows_stale(tmp_pa
     assert "Excel 97-2003" in errors["DD Achievement"]["What is wrong"]
     assert "Jane Smith.xlsx (named for Jane Smith) could not be read" in run.cli.stdout
     assert _rows_in(folder) == len(run.actions) + run.listed() == 4
+
+
+def test_a_title_typed_above_the_header_is_a_note_not_lost(tmp_path):
+    """A lead adds a title and 'prepared by' above their table: the actions are read as
+    before, and each row above the header is a note on Data issues with its cell and text."""
+    import openpyxl
+
+    from planbook.split import split_plan
+
+    info, actions = small_plan()
+    plan = tmp_path / "plan.xlsx"
+    write_plan(plan, info, actions)
+    copies = split_plan(plan, tmp_path / "returns")
+    mine = next(c.path for c in copies if c.lead == "Jane Smith")
+    book = openpyxl.load_workbook(mine)
+    sheet = book["Jane Smith"]
+    for name in list(sheet.tables):
+        del sheet.tables[name]
+    sheet.insert_rows(1, 3)
+    sheet["A1"], sheet["C2"] = "Jane's update, Q2", "Prepared by J Bloggs"
+    book.save(mine)
+    result = consolidate([tmp_path / "returns", plan], today=dt.date(2009, 10, 9))
+    above = sorted((f.sheet, f.cell, f.value) for f in result.report if f.code == "above-header")
+    assert above == [("Jane Smith", "A1", "Jane's update, Q2"), ("Jane Smith", "C2", "Prepared by J Bloggs")]
+    theirs = [a for a in result.actions if a.origin and a.origin.file == "Jane Smith.xlsx"]
+    assert {a.ref for a in theirs} == {a.ref for a in actions if a.lead == "Jane Smith"}
+    assert all(a.origin.row >= 5 for a in theirs)  # read under the header, now on row 4

@@ -233,6 +233,19 @@ def _read_lists(book: LoadedWorkbook) -> tuple[list[str], list[Lead]] | None:
     return themes, leads
 
 
+def _note_rows_above(report: Report, file: str, sheet: str, rows: list[list[object]], header_row: int) -> None:
+    """A title or note a lead typed above the header row is not an action, but it is not lost
+    either: each such row is a note on Data issues, with its first cell and text."""
+    for r in range(header_row):
+        filled = [(c, v) for c, v in enumerate(rows[r]) if not _blank(v)]
+        if filled:
+            c, v = filled[0]
+            text = " | ".join(clean_text(as_text(x))[:200] for _, x in filled)
+            report.add(Finding("above-header", file, sheet, cell_ref(r, c), text[:400],
+                               f"row {r + 1} is above the header row (row {header_row + 1}): read as a title or "
+                               "note, not an action", outcome="not an action"))
+
+
 def _find_header(rows: list[list[object]]) -> int | None:
     for r, row in enumerate(rows[:_HEADER_SCAN_ROWS]):
         fields = {field_for_header(v) for v in row if isinstance(v, str)} - {None}
@@ -304,6 +317,7 @@ def read_plan(path: str | os.PathLike[str], *, loaded: LoadedWorkbook | None = N
                                    outcome="sheet not read"))
             continue
         found_tab = True
+        _note_rows_above(report, file, sheet, rows, header_row)
         tab_lead = tab_leads.get(sheet, "")
         owners = {lead for lead in tab_leads.values() if lead}
         if not tab_lead and plan.role == "lead-copy" and len(owners) == 1 and not set(tab_leads) & set(names):
