@@ -506,3 +506,26 @@ def test_a_title_typed_above_the_header_is_a_note_not_lost(tmp_path):
     theirs = [a for a in result.actions if a.origin and a.origin.file == "Jane Smith.xlsx"]
     assert {a.ref for a in theirs} == {a.ref for a in actions if a.lead == "Jane Smith"}
     assert all(a.origin.row >= 5 for a in theirs)  # read under the header, now on row 4
+
+
+def test_a_header_row_pasted_again_is_a_note_not_an_action(tmp_path):
+    """A lead pastes the header row again under the header (or above a second block of rows):
+    it is not an action named "Ref", counted in the totals, but a note with its cell."""
+    import openpyxl
+
+    from planbook.split import split_plan
+
+    info, actions = small_plan()
+    plan = tmp_path / "plan.xlsx"
+    write_plan(plan, info, actions)
+    mine = next(c.path for c in split_plan(plan, tmp_path / "returns") if c.lead == "Jane Smith")
+    book = openpyxl.load_workbook(mine)
+    sheet = book["Jane Smith"]
+    sheet.insert_rows(3)
+    for cell in sheet[1]:
+        sheet.cell(3, cell.column, cell.value)
+    book.save(mine)
+    result = consolidate([tmp_path / "returns", plan], today=dt.date(2009, 10, 9))
+    assert [(f.sheet, f.cell) for f in result.report if f.code == "repeated-header"] == [("Jane Smith", "A3")]
+    assert not [a for a in result.actions if a.ref == "Ref"]
+    assert {a.ref for a in result.actions if a.lead == "Jane Smith"} == {a.ref for a in actions if a.lead == "Jane Smith"}

@@ -27,6 +27,7 @@ CODES: dict[str, tuple[str, str]] = {
     "duplicate-across-sources": (WARNING, "the same Ref came from two files or tabs; one copy was used"),
     "superseded": (INFO, "a master tab row replaced by the lead's returned copy"),
     "above-header": (INFO, "a row above a tab's header row (a title or note): not an action"),
+    "repeated-header": (INFO, "the header row pasted again under the header: not an action"),
     "file-skipped": (WARNING, "an input file that is not a usable planbook workbook"),
     "ref-collision": (ERROR, "two different actions from different files share a Ref: both kept; renumber one"),
     "not-in-return": (WARNING, "a master row for a lead is missing from the lead's returned copy: kept"),

@@ -445,12 +445,18 @@ def _read_rows(plan: Plan, file: str, sheet: str, rows: list[list[object]], head
     statuses: dict[object, tuple[str | None, str]] = {}
     dues: dict[object, Due] = {}
     days: dict[object, object] = {}
+    header = rows[header_row] + pad[len(rows[header_row]):]
+    header_again = [as_text(header[c]).strip().lower() for c in (c_ref, c_action)]  # a header row pasted again
     for r in range(header_row + 1, len(rows)):
         row = rows[r]
         if _blank_row(row):
             continue
-        plan.rows_read += 1
         row = row + pad[len(row):]
+        if row[c_ref] == header[c_ref] and [as_text(row[c]).strip().lower() for c in (c_ref, c_action)] == header_again:
+            report.add(Finding("repeated-header", file, sheet, cell_ref(r, c_ref), as_text(row[c_ref]),
+                               f"row {r + 1} repeats the header row: not an action", outcome="not an action"))
+            continue
+        plan.rows_read += 1
         # One quick look at the row's texts: plain ASCII with no control character and no cell
         # longer than Excel allows (nearly every row).  Anything else is checked cell by cell.
         v, w, x = row[c_due], row[c_status], row[c_updated]
