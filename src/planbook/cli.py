@@ -138,10 +138,15 @@ def cmd_split(args: argparse.Namespace) -> int:
     for c in copies:
         print(f"  {c.lead:<40} {c.actions:>4} action(s)  {c.path}")
     print(f"wrote {len(copies)} lead workbook(s) to {args.out}")
+    _say_unassigned(orphans, args.plan)
+    return EXIT_OK
+
+
+def _say_unassigned(orphans: list, plan: str) -> None:
+    """The actions nobody was sent (the 'No lead' tab), in one line on stderr."""
     if orphans:
         print(f"planbook: {len(orphans)} action(s) on the 'No lead' tab have no lead, so no copy was made for them: "
-              f"give each a lead in {args.plan} and split again", file=sys.stderr)
-    return EXIT_OK
+              f"give each a lead in {plan} and split again", file=sys.stderr)
 
 
 def cmd_consolidate(args: argparse.Namespace) -> int:
@@ -285,6 +290,10 @@ def cmd_request_updates(args: argparse.Namespace) -> int:
         if unsure:
             print(f"not asked again, but never confirmed by the server (check with them; to ask again, delete "
                   f"their line from the sent log in {args.out}): {', '.join(unsure)}")
+    from .reader import read_plan
+    from .split import unassigned_actions
+
+    _say_unassigned(unassigned_actions(read_plan(args.plan)), args.plan)
     if missing:
         print(f"planbook: {len(missing)} lead(s) have no email address on the Lists sheet and were NOT asked: "
               f"{', '.join(missing)}", file=sys.stderr)
