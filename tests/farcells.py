@@ -13,15 +13,14 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
+from planbook.names import col_letter
+
 MAIN_NS = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
 
 def letters(col: int) -> str:
-    out = ""
-    while col > 0:
-        col, rem = divmod(col - 1, 26)
-        out = chr(65 + rem) + out
-    return out
+    """1-based column number -> Excel letters (1 -> A, 16384 -> XFD)."""
+    return col_letter(col - 1)
 
 
 def _append(xml: bytes, rows: bytes) -> bytes:

@@ -51,3 +51,13 @@ def file_stem(name: str, taken: set[str]) -> str:
         candidate, n = f"{base[:76]}-{n}", n + 1
     taken.add(candidate.lower())
     return candidate
+
+
+def col_letter(index: int) -> str:
+    """0-based column index -> Excel letters (0 -> A, 27 -> AB)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters

@@ -26,6 +26,8 @@ import posixpath
 import re
 from collections.abc import Callable, Iterable, Iterator
 
+from .names import col_letter
+
 #: Bytes kept from the end of one inflated piece to the start of the next, so that a cell's
 #: start tag cut in two is looked at whole (a usual one is far shorter).
 OVERLAP = 256
@@ -52,14 +54,6 @@ def _col(letters: bytes | str) -> int:
 def _cols_with(letters: int) -> int:
     """The most columns references of this many letters reach (Z, ZZ, ZZZ …)."""
     return sum(26 ** k for k in range(1, letters + 1))
-
-
-def _letters(col: int) -> str:
-    out = ""
-    while col > 0:
-        col, rem = divmod(col - 1, 26)
-        out = chr(65 + rem) + out
-    return out
 
 
 def stated(head: bytes) -> tuple[int, int] | None:
@@ -90,7 +84,7 @@ def extent(pieces: Callable[[], Iterable[bytes]], limit: int) -> tuple[int, int]
     first = next(stream, b"")
     size = stated(first[:4096])
     rows, cols = size if size else (9999, 26)
-    letters, digits = len(_letters(max(cols, 26))), len(str(max(rows, 999)))
+    letters, digits = len(col_letter(max(cols, 26) - 1)), len(str(max(rows, 999)))
     box = 10 ** digits - 1, _cols_with(letters)  # the references the quick look lets through
     if box[0] * box[1] > limit:  # a huge dimension (or a wide sheet stating none): read every cell
         return exact_extent(_joined(first, stream))

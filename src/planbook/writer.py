@@ -21,7 +21,7 @@ from .due import DATE
 from .errors import PlanbookError
 from .findings import Finding, Report
 from .model import FORMAT_VERSION, Action, Lead, PlanInfo
-from .names import sheet_name
+from .names import col_letter, sheet_name  # noqa: F401 - col_letter: writer's since the start
 from .status import COLOURS, STATUSES
 
 GUIDE, LISTS, META = "Guide", "Lists", "_planbook"
@@ -34,16 +34,6 @@ _LIST_ROWS = 500  # room in the Lists columns for themes and leads added later
 _WIDTHS = {"Ref": 7, "Theme": 18, "Objective": 30, "Action": 48, "Lead": 20, "Partners": 18, "Due": 15,
            "Success measure": 30, "Resources": 16, "Status": 12, "Progress update": 48, "Last updated": 12}
 _COL = {h: i for i, h in enumerate(HEADERS)}
-
-
-def col_letter(index: int) -> str:
-    """0-based column index -> Excel letters (0 -> A, 27 -> AB)."""
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 def _collect_extras(actions: Iterable[Action]) -> list[str]:
