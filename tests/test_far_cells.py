@@ -193,3 +193,18 @@ def _abort_on_three(n: int) -> int:
 def test_a_worker_that_aborts_costs_nothing_but_time():
     items = list(range(40))
     assert list(parallel.map_in_order(_square, items, in_worker=_abort_on_three)) == [n * n for n in items]
+
+
+def test_a_lead_tab_the_reader_sees_as_empty_is_a_warning_not_silence(clean, tmp_path):
+    """A sheet part in UTF-16 (which no Office program writes) reads as empty in calamine: the
+    lead tab the metadata names is then reported, not passed over as a tab with no actions."""
+    import json
+
+    def utf16(xml: bytes) -> bytes:
+        return xml.decode("utf-8").replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16")
+
+    path = rewrite(clean, tmp_path / "utf16.xlsx", utf16)
+    result = run_cli("validate", path, "--json")
+    assert result.returncode in (0, 1) and "Traceback" not in result.stderr, result.stderr
+    findings = json.loads(result.stdout)["findings"]
+    assert [(f["code"], f["sheet"]) for f in findings if f["code"] == "sheet-skipped"] == [("sheet-skipped", LEAD)]

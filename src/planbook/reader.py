@@ -315,6 +315,11 @@ def read_plan(path: str | os.PathLike[str], *, loaded: LoadedWorkbook | None = N
                                    f"sheet {sheet!r} has {filled} non-empty row(s) but no header row with "
                                    "Ref and Action columns, so it was not read as a lead tab",
                                    outcome="sheet not read"))
+            elif sheet in tab_leads:  # a lead tab the metadata names, read as empty: say so, never pass quietly
+                report.add(Finding("sheet-skipped", file, sheet, "", "",
+                                   f"lead tab {sheet!r} reads as empty (no header row, no cells): nothing was read "
+                                   "from it; if it looks filled in Excel, save the workbook again from Excel",
+                                   outcome="sheet not read"))
             continue
         found_tab = True
         _note_rows_above(report, file, sheet, rows, header_row)
