@@ -50,6 +50,15 @@ VARIANTS: dict[str, Callable[[bytes, int, int], bytes]] = {
                                               b"<v>1</v></c></row>" % (r - 1, _ref(2, c))),
     "self-closing row before a row without r": lambda x, r, c: _append(
         x, b'<row r="%d"/><row><c><v>1</v></c></row><row r="2"><c r="%s"><v>1</v></c></row>' % (r - 1, _ref(2, c))),
+    "a value of only a space": lambda x, r, c: _append(x, b'<row r="%d"><c r="%s"><v> </v></c></row>' % (r, _ref(r, c))),
+    "an element named a:b:c is not a cell": lambda x, r, c: _append(
+        x, b'<row r="%d"><c r="%s"></c><a:b:c r="A1"/><c><v>1</v></c></row>' % (r, _ref(r, c - 1))),
+    "a row inside a formula is not a row": lambda x, r, c: _append(
+        x, b'<row r="%d"><c r="%s"><f><row/></f></c><c><v>1</v></c></row>' % (r, _ref(r, c - 1))),
+    "a cell inside a formula is not a cell": lambda x, r, c: _append(
+        x, b'<row r="%d"><c r="%s"><f><c/></f><v>1</v></c></row>' % (r, _ref(r, c))),
+    "a cell inside an inline string is not a cell": lambda x, r, c: _append(
+        x, b'<row r="%d"><c r="%s" t="inlineStr"><is><t>x</t><c/></is></c></row>' % (r, _ref(r, c))),
     "no dimension": lambda x, r, c: re.sub(rb"<dimension[^>]*/>", b"", VARIANTS["usual syntax"](x, r, c)),
     "huge dimension": lambda x, r, c: re.sub(rb'<dimension ref="[^"]*"/>', b'<dimension ref="A1:XFD1048576"/>',
                                              VARIANTS["usual syntax"](x, r, c)),
@@ -132,6 +141,10 @@ MOVED_SHEETS: dict[str, Callable[[bytes, bytes, bytes], tuple[dict, dict]]] = {
     "a quoted > in the sheet tag": lambda book, rels, sheet: (
         {"xl/workbook.xml": book.replace(b'sheetId="2" r:id="rId2"/>', b'x="a>b" sheetId="2" r:id="rId9"/>'),
          "xl/_rels/workbook.xml.rels": _evil_rel(rels)}, {"xl/data/evil.xml": sheet}),
+    "a target with two leading slashes": lambda book, rels, sheet: (
+        {"xl/workbook.xml": book.replace(b'r:id="rId2"/>', b'r:id="rId9"/>'),
+         "xl/_rels/workbook.xml.rels": _evil_rel(rels).replace(b'Target="data/evil.xml"', b'Target="//xl/data/evil.xml"')},
+        {"/xl/data/evil.xml": sheet}),
     "no space before Target": lambda book, rels, sheet: (
         {"xl/workbook.xml": book.replace(b'r:id="rId2"/>', b'r:id="rId9"/>'),
          "xl/_rels/workbook.xml.rels": _evil_rel(rels, glued=True)}, {"xl/data/evil.xml": sheet}),
@@ -149,4 +162,18 @@ def edit_zip(src: Path, dst: Path, changed: dict[str, bytes | None], added: dict
                 zout.writestr(info, zin.read(info))
         for name, data in added.items():
             zout.writestr(name, data)
+    return dst
+
+
+def two_directories(evil: Path, clean: Path, dst: Path) -> Path:
+    """``evil`` (a whole zip), then ``clean``'s entries and directory, ended by a record whose
+    comment length runs past the file: Python's zipfile reads the clean directory, calamine's
+    zip reader skips that record and reads the evil one."""
+    import struct
+
+    data = clean.read_bytes()
+    at = data.rfind(b"PK\x05\x06")
+    count, size, offset = struct.unpack("<HII", data[at + 10:at + 20])
+    dst.write_bytes(evil.read_bytes() + data[:offset] + data[offset:offset + size]
+                    + struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count, count, size, offset, 0xFFFF))
     return dst

@@ -25,7 +25,7 @@ from planbook.reader import check_workbook_file
 from planbook.sheetgrid import exact_extent, extent
 
 from .conftest import run_cli, small_plan
-from .farcells import HARMLESS, HIDDEN, MALFORMED, MOVED_SHEETS, VARIANTS, edit_zip, rewrite
+from .farcells import HARMLESS, HIDDEN, MALFORMED, MOVED_SHEETS, VARIANTS, edit_zip, rewrite, two_directories
 from .hostile import LEAD, fingerprints, one_line_error, patched_return
 
 SHEET = "xl/worksheets/sheet2.xml"
@@ -124,6 +124,17 @@ def test_a_sheet_found_the_way_calamine_finds_it_is_checked(clean, tmp_path, cas
     far = edit_zip(clean, tmp_path / "far.xlsx", *MOVED_SHEETS[case](book, rels, usual(sheet, *FAR)))
     with pytest.raises(UnusableFileError, match="has a cell at row 1,048,576"):
         check_workbook_file(far)
+
+
+def test_a_zip_whose_readers_would_disagree_is_refused(clean, tmp_path):
+    """A file holding two zip directories, built so Python's zipfile (the check) sees a clean
+    workbook and calamine's zip reader (the read) the one with a far cell: refused as corrupt."""
+    evil = rewrite(clean, tmp_path / "evil.xlsx", lambda x: VARIANTS["usual syntax"](x, *FAR))
+    both = two_directories(evil, clean, tmp_path / "both.xlsx")
+    assert b"XFD1048576" not in zipfile.ZipFile(both).read(SHEET)  # what Python's zipfile sees
+    with pytest.raises(UnusableFileError, match="zip end record does not fit"):
+        check_workbook_file(both)
+    check_workbook_file(clean)  # an ordinary workbook's end record fits
 
 def test_row_numbers_past_excel_and_past_32_bits_are_refused(clean, tmp_path):
     for row, col in [(100_000, 475_254), (4_294_967_295, 2)]:  # column ZZZZ; a row calamine wraps

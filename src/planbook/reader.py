@@ -88,6 +88,9 @@ def check_workbook_file(path: str | os.PathLike[str], *, grid: bool = True, data
         raise UnusableFileError(p, "legacy Excel 97-2003 (.xls) file: open it in Excel and Save As .xlsx")
     if not head.startswith(b"PK"):
         raise UnusableFileError(p, "not an Excel workbook (.xlsx)")
+    if not _end_record_agrees(data):
+        raise UnusableFileError(p, "corrupt workbook: its zip end record does not fit the file's end, so zip readers "
+                                   "would disagree on its contents (open and save it in Excel, then try again)")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             names = set(zf.namelist())
@@ -99,6 +102,15 @@ def check_workbook_file(path: str | os.PathLike[str], *, grid: bool = True, data
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise UnusableFileError(p, "corrupt or truncated workbook (not a valid .xlsx zip)") from exc
     return data
+
+
+def _end_record_agrees(data: bytes) -> bool:
+    """Is the zip's last end-of-directory record the file's true end (its comment running
+    exactly to the last byte)?  Python's zipfile takes the last such record whatever its comment
+    length says; calamine's zip reader skips one whose length does not fit and falls back to an
+    earlier one: a file built so the two disagree would be checked here and read there."""
+    at = data.rfind(b"PK\x05\x06", max(0, len(data) - (22 + 0xFFFF)))
+    return at >= 0 and int.from_bytes(data[at + 20:at + 22], "little") == len(data) - at - 22
 
 
 def open_workbook(path: str | os.PathLike[str], *, grid: bool = True, data: bytes | None = None):

@@ -142,43 +142,53 @@ def exact_extent(pieces: Iterable[bytes]) -> tuple[int, int]:
 
 
 class _Cells:
-    """expat's handlers: where calamine would place each cell, and the farthest with a value."""
+    """expat's handlers: where calamine would place each cell, and the farthest with a value.
+
+    calamine reads events flat: a row's start sets the row, its end moves to the next; a cell's
+    start gives its position, then each child is read whole (``<v>``, ``<is>``, ``<f>`` with
+    everything inside them: a row or cell nested there is not one) until the cell's end.  Names
+    compare after the first colon, as quick-xml's local names do (``a:b:c`` is not a cell)."""
 
     def __init__(self) -> None:
         self.row = self.col = 0  # the row and column (0-based) of the next element without r
         self.far_row = self.far_col = -1
         self.cell: tuple[int, int, str] | None = None  # the cell being read: row, column, type
+        self.depth = 0  # elements open inside that cell
         self.valued = False  # it has a value (calamine places it)
         self.in_value = False
         self.value = ""
 
     def start(self, name: str, attrs: dict[str, str]) -> None:
-        local = name.rsplit(":", 1)[-1]
-        if local == "row":
+        local = name.split(":", 1)[-1]
+        if self.cell is not None:  # inside a cell: only its own children count, read whole
+            self.depth += 1
+            if self.depth == 1 and local == "is":
+                self.valued = True  # an inline string, even empty
+            elif self.depth == 1 and local == "v":
+                self.in_value, self.value = True, ""
+        elif local == "row":
             if "r" in attrs:
                 self.row = _position(attrs["r"])[0]
         elif local == "c":
             here = self.row
             if "r" in attrs:
                 here, self.col = _position(attrs["r"])
-            self.cell, self.valued = (here, self.col, attrs.get("t", "")), False
-        elif self.cell is not None:
-            if local == "is":
-                self.valued = True  # an inline string, even empty
-            elif local == "v":
-                self.in_value, self.value = True, ""
+            self.cell, self.depth, self.valued = (here, self.col, attrs.get("t", "")), 0, False
 
     def text(self, data: str) -> None:
         if self.in_value:
             self.value += data
 
     def end(self, name: str) -> None:
-        local = name.rsplit(":", 1)[-1]
-        if local == "v" and self.cell is not None:
-            self.in_value = False
-            if self.value.strip() or self.cell[2] not in ("", "n"):
-                self.valued = True
-        elif local == "c" and self.cell is not None:
+        if self.cell is not None and self.depth:
+            self.depth -= 1
+            if self.depth == 0 and self.in_value:  # a value of any text (even a space) is placed
+                self.in_value = False
+                if self.value or self.cell[2] not in ("", "n"):
+                    self.valued = True
+            return
+        local = name.split(":", 1)[-1]
+        if self.cell is not None:  # the cell's own end
             if self.valued:
                 self.far_row, self.far_col = max(self.far_row, self.cell[0]), max(self.far_col, self.cell[1])
             self.cell, self.col = None, self.col + 1
@@ -223,7 +233,8 @@ def sheet_parts(names: Iterable[str], read: Callable[[str], bytes]) -> set[str]:
             if not any(key == b"Id" and value in ids for key, value in tag):
                 continue
             for target in (value.decode("utf-8", "replace") for key, value in tag if key == b"Target"):
-                for candidate in (target.lstrip("/"), posixpath.join(folder, target), "xl/" + target,
+                absolute = target[1:] if target.startswith("/") else target  # calamine strips one "/"
+                for candidate in (absolute, target.lstrip("/"), posixpath.join(folder, target), "xl/" + target,
                                   posixpath.normpath(posixpath.join(folder, target))):
                     parts.update(by_key.get(_key(candidate), ()))
     return parts
