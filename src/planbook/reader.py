@@ -110,7 +110,9 @@ def _end_record_agrees(data: bytes) -> bool:
     length says; calamine's zip reader skips one whose length does not fit and falls back to an
     earlier one: a file built so the two disagree would be checked here and read there."""
     at = data.rfind(b"PK\x05\x06", max(0, len(data) - (22 + 0xFFFF)))
-    return at >= 0 and int.from_bytes(data[at + 20:at + 22], "little") == len(data) - at - 22
+    if at < 0:
+        return True  # no end record at all: a truncated file, which zipfile reports as such
+    return int.from_bytes(data[at + 20:at + 22], "little") == len(data) - at - 22
 
 
 def open_workbook(path: str | os.PathLike[str], *, grid: bool = True, data: bytes | None = None):
