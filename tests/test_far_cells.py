@@ -96,7 +96,7 @@ def test_a_cell_a_lenient_reader_places_but_xml_forbids_is_refused_anywhere(clea
         path = rewrite(clean, tmp_path / "odd.xlsx", lambda _: MALFORMED[variant](sheet, *position))  # noqa: B023
         with pytest.raises(UnusableFileError) as refused:
             check_workbook_file(path)
-        assert "sheet2.xml cannot be read safely (not well-formed XML" in refused.value.reason
+        assert f"tab {LEAD!r} cannot be read safely (not well-formed XML" in refused.value.reason
         assert refused.value.reason.endswith("not read")
 
 def test_a_sheet_part_under_another_name_is_checked_too(clean, tmp_path):
@@ -219,3 +219,20 @@ def test_a_lead_tab_the_reader_sees_as_empty_is_a_warning_not_silence(clean, tmp
     assert result.returncode in (0, 1) and "Traceback" not in result.stderr, result.stderr
     findings = json.loads(result.stdout)["findings"]
     assert [(f["code"], f["sheet"]) for f in findings if f["code"] == "sheet-skipped"] == [("sheet-skipped", LEAD)]
+
+
+def test_the_worker_and_the_main_process_refuse_a_grid_over_the_limit_alike(clean, tmp_path, monkeypatch):
+    """The forked worker reads without the check; what calamine made is held to the same limit
+    after reading, so a file is refused in the same words whichever process takes it.  (The
+    limit is lowered here so that a modest grid is over it.)"""
+    from planbook import guard
+    from planbook.reader import load_workbook
+
+    path = rewrite(clean, tmp_path / "wide.xlsx", lambda x: VARIANTS["usual syntax"](x, *MODEST))
+    monkeypatch.setattr(guard, "MAX_GRID_CELLS", MODEST[0] * MODEST[1] - 1)
+    reasons = []
+    for checked_first in (True, False):
+        with pytest.raises(UnusableFileError) as refused:
+            load_workbook(path, grid=checked_first)
+        reasons.append(refused.value.reason)
+    assert reasons[0] == reasons[1] and reasons[0].startswith(f"tab {LEAD!r} has a cell at row 400, column 40")

@@ -179,7 +179,7 @@ def check_zip(path: str | os.PathLike[str], zf: zipfile.ZipFile, data: bytes | N
     for info in infos:
         name = info.filename
         if grid and name in sheets:
-            _check_grid(path, zf, info, data)  # and the DTD, in the first piece it inflates
+            _check_grid(path, zf, info, data, sheets[name])  # and the DTD, in the first piece it inflates
         elif name in sheets or name == "word/document.xml":
             _refuse_dtd(path, name, _head(zf, info, data))
 
@@ -250,24 +250,31 @@ def _chunks(data: bytes | None, zf: zipfile.ZipFile, info: zipfile.ZipInfo, size
         return  # a damaged part: the reader says so
 
 
-def _check_grid(path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes | None) -> None:
+def _check_grid(path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes | None, tab: str = "") -> None:
     """Refuse a sheet holding a cell so far out (XFD1048576) that a reader would allocate a grid
     too big to hold (calamine aborts the process then), whatever dimension the sheet states.
-    See planbook.sheetgrid: a sheet written the usual way costs one inflation and a few searches."""
+    See planbook.sheetgrid: a sheet written the usual way costs one inflation and a few searches.
+    ``tab`` is the sheet's name, for the message ("" if no tab names the part)."""
     def pieces():
         for i, piece in enumerate(_chunks(data, zf, info)):
             if i == 0:
                 _refuse_dtd(path, info.filename, piece[:_HEAD])
             yield piece
 
+    where = f"tab {tab!r}" if tab else info.filename.rsplit("/", 1)[-1]
     try:
         rows, cols = extent(pieces, MAX_GRID_CELLS)
     except ValueError as exc:  # not well-formed, or a DTD: where its cells lie cannot be told for sure
-        raise UnusableFileError(path, f"{info.filename.rsplit('/', 1)[-1]} cannot be read safely ({exc}): "
-                                      "open and save it in Excel, then try again; not read") from exc
+        raise UnusableFileError(path, f"{where} cannot be read safely ({exc}): open and save it in Excel, then try "
+                                      "again; not read") from exc
+    refuse_grid(path, where, rows, cols)
+
+
+def refuse_grid(path, where: str, rows: int, cols: int) -> None:
+    """Raise :class:`UnusableFileError` if a sheet's grid (rows x columns from A1 to its farthest
+    cell with a value) is bigger than a reader may allocate."""
     if rows * cols > MAX_GRID_CELLS:
-        sheet = info.filename.rsplit("/", 1)[-1]
-        raise UnusableFileError(path, f"{sheet} has a cell at row {rows:,}, column {cols:,} "
+        raise UnusableFileError(path, f"{where} has a cell at row {rows:,}, column {cols:,} "
                                       f"(a grid of {rows * cols:,} cells, more than "
                                       f"{MAX_GRID_CELLS:,}): delete the stray far cell in Excel (Ctrl+End shows it), "
                                       "save, and try again; not read")

@@ -21,7 +21,7 @@ from .columns import HEADER_OF_FIELD, REQUIRED_FIELDS, field_for_header
 from .due import BLANK_DUE, DATE, UNKNOWN, Due, fy_of, parse_due
 from .errors import UnusableFileError
 from .findings import WARNING, Finding, Report
-from .guard import check_input_file, check_zip, max_file_bytes
+from .guard import check_input_file, check_zip, max_file_bytes, refuse_grid
 from .model import Action, Lead, Origin, PlanInfo
 from .status import normalise_status
 from .writer import GUIDE, LISTS, META, col_letter
@@ -179,7 +179,12 @@ def load_workbook(path: str | os.PathLike[str], *, grid: bool = True, data: byte
     p = Path(path)
     wb = open_workbook(p, grid=grid, data=data)
     names = list(wb.sheet_names)
-    return LoadedWorkbook(p, names, {name: _parse_sheet(wb, name, p) for name in names if name != GUIDE})
+    parsed = {name: _parse_sheet(wb, name, p) for name in names if name != GUIDE}
+    for name, sheet in parsed.items():  # what calamine made: the same limit, whether checked before or not
+        end = sheet.end
+        if end:
+            refuse_grid(p, f"tab {name!r}", end[0] + 1, end[1] + 1)
+    return LoadedWorkbook(p, names, parsed)
 
 
 def as_text(value: object) -> str:

@@ -212,31 +212,37 @@ def _position(value: str) -> tuple[int, int]:
 # ---------------------------------------------------------------- which parts are sheets
 
 
-def sheet_parts(names: Iterable[str], read: Callable[[str], bytes]) -> set[str]:
-    """The zip members a reader reads as worksheets: every ``<sheet>`` of each workbook part,
-    through its relationship (whatever the part is called), plus the XML under
-    ``xl/worksheets/``.  Names are matched as calamine matches them (any case, ``\\`` as ``/``),
-    and where a tag could be read two ways (a repeated attribute), every reading counts.
-    ``read(name)`` gives a small part's bytes."""
+def sheet_parts(names: Iterable[str], read: Callable[[str], bytes]) -> dict[str, str]:
+    """The zip members a reader reads as worksheets, each with its tab's name ("" if none
+    names it): every ``<sheet>`` of each workbook part, through its relationship (whatever the
+    part is called), plus the XML under ``xl/worksheets/``.  Names are matched as calamine
+    matches them (any case, ``\\`` as ``/``), and where a tag could be read two ways (a
+    repeated attribute), every reading counts.  ``read(name)`` gives a small part's bytes."""
+    from html import unescape
+
     by_key: dict[str, list[str]] = {}
     for name in names:
         by_key.setdefault(_key(name), []).append(name)
-    parts = {n for key, found in by_key.items() for n in found
+    parts = {n: "" for key, found in by_key.items() for n in found
              if key.startswith("xl/worksheets/") and key.endswith(".xml") and "/_rels/" not in key}
     for book in [n for key, found in by_key.items() if key.endswith("workbook.xml") for n in found]:
         folder = posixpath.dirname(book.replace("\\", "/"))
         rels = by_key.get(_key(posixpath.join(folder, "_rels", posixpath.basename(book.replace("\\", "/")) + ".rels")))
         if not rels:
             continue
-        ids = {value for tag in _tags(read(book), b"sheet") for key, value in tag if key.rsplit(b":", 1)[-1] == b"id"}
+        tab_of: dict[bytes, str] = {}  # relationship id -> the tab's name
+        for tag in _tags(read(book), b"sheet"):
+            tab = unescape(next((v for k, v in tag if k == b"name"), b"").decode("utf-8", "replace"))
+            tab_of.update((value, tab) for key, value in tag if key.rsplit(b":", 1)[-1] == b"id")
         for tag in (t for name in rels for t in _tags(read(name), b"Relationship")):
-            if not any(key == b"Id" and value in ids for key, value in tag):
+            tab = next((tab_of[value] for key, value in tag if key == b"Id" and value in tab_of), None)
+            if tab is None:
                 continue
             for target in (value.decode("utf-8", "replace") for key, value in tag if key == b"Target"):
                 absolute = target[1:] if target.startswith("/") else target  # calamine strips one "/"
                 for candidate in (absolute, target.lstrip("/"), posixpath.join(folder, target), "xl/" + target,
                                   posixpath.normpath(posixpath.join(folder, target))):
-                    parts.update(by_key.get(_key(candidate), ()))
+                    parts.update((n, tab) for n in by_key.get(_key(candidate), ()))
     return parts
 
 
