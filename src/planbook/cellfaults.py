@@ -25,6 +25,7 @@ from operator import itemgetter
 from pathlib import Path, PurePosixPath
 
 from .findings import Finding, Report
+from .names import col_number
 
 #: Findings about a cell that these replace: the cell was not what it seemed (blank), so the
 #: generic complaint about its value would be misleading.
@@ -55,13 +56,6 @@ class CellFault:
     col: int
     kind: str
     shown: str  # what to keep in the cell: "#REF!" or "=VLOOKUP(…)"
-
-
-def _col_index(letters: bytes) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ch - 64
-    return n - 1
 
 
 def _unescape(raw: bytes) -> str:
@@ -107,7 +101,7 @@ def find_faults(xml: bytes) -> dict[tuple[int, int], CellFault]:
             continue
         ref_m = _REF.fullmatch(ref) if ref else None
         if ref_m:
-            col, row = _col_index(ref_m.group(1)), int(ref_m.group(2)) - 1
+            col, row = col_number(ref_m.group(1)) - 1, int(ref_m.group(2)) - 1
         else:
             col += 1
         if m.group(3):  # <c …/>: empty

@@ -378,7 +378,7 @@ def request_updates(plan_path: str | os.PathLike[str], out_dir: str | os.PathLik
                             f"{Path(out_dir) / SENT_LOG}): {', '.join(names)}; re-run with --only-unsent to ask "
                             "only the others, or remove that file to ask everyone again")
     if only_unsent:
-        wanted = {name for name in ((lead or tab) for tab, lead in plan.tabs.items()) if lead_key(name) not in already}
+        wanted = {name for name in plan.lead_tabs().values() if lead_key(name) not in already}
         copies = split_read_plan(plan, out_dir, force=True, only=wanted)
     else:
         copies = split_read_plan(plan, out_dir, force=force)

@@ -61,3 +61,11 @@ def col_letter(index: int) -> str:
         index, rem = divmod(index - 1, 26)
         letters = chr(65 + rem) + letters
     return letters
+
+
+def col_number(letters: str | bytes) -> int:
+    """Excel letters -> 1-based column number (A -> 1, XFD -> 16384; any case)."""
+    n = 0
+    for ch in letters.upper() if isinstance(letters, str) else letters.upper().decode("ascii"):
+        n = n * 26 + ord(ch) - 64
+    return n

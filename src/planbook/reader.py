@@ -24,7 +24,7 @@ from .findings import WARNING, Finding, Report
 from .guard import check_input_file, check_zip, max_file_bytes, refuse_grid
 from .model import Action, Lead, Origin, PlanInfo
 from .status import normalise_status
-from .writer import GUIDE, LISTS, META, col_letter
+from .writer import GUIDE, LISTS, META, NO_LEAD, col_letter
 
 _HEADER_SCAN_ROWS = 30
 
@@ -45,6 +45,11 @@ class Plan:
     extra_columns: list[str] = field(default_factory=list)  # user columns, in sheet order
     role: str = "plan"  # "plan" (a master), "lead-copy" (split off for one lead), "consolidated"
     declared_tabs: dict[str, str] = field(default_factory=dict)  # lead tab -> lead, as the metadata names them
+
+    def lead_tabs(self) -> dict[str, str]:
+        """Lead tab -> whose it is (the tab's own name when the metadata names nobody), without
+        the 'No lead' tab: its actions have nobody to send them to or chase."""
+        return {sheet: lead or sheet for sheet, lead in self.tabs.items() if (lead or sheet) != NO_LEAD}
 
 
 def cell_ref(row: int, col: int) -> str:

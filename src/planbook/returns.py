@@ -18,7 +18,7 @@ from .errors import PlanbookError, UnusableFileError
 from .findings import ERROR, Finding
 from .model import Action
 from .names import file_stem
-from .writer import NO_LEAD
+from .split import unassigned_actions
 from .reader import Plan, read_plan
 
 #: Tracker states, in the order the coordinator needs to act on them.
@@ -184,17 +184,12 @@ def track_returns(plan_path: str | os.PathLike[str], returns_dir: str | os.PathL
             tab_actions.setdefault(a.origin.sheet, []).append(a)
     rows: dict[str, LeadReturn] = {}
     master: dict[str, dict[str, Action]] = {}
-    no_lead = 0
-    for sheet, lead in plan.tabs.items():
-        name = lead or sheet
-        if name == NO_LEAD:
-            no_lead += len(tab_actions.get(sheet, []))
-            continue
+    for sheet, name in plan.lead_tabs().items():
         rows[lead_key(name)] = LeadReturn(name, emails.get(lead_key(name), ""), len(tab_actions.get(sheet, [])))
         master[lead_key(name)] = {a.ref.strip(): a for a in tab_actions.get(sheet, [])}
     files, skipped = expand_inputs([folder])
     tracker = ReturnsTracker(str(plan_path), str(folder), plan.info.title, plan.info.period, return_by,
-                             [], [(s.file, s.skipped) for s in skipped], no_lead)
+                             [], [(s.file, s.skipped) for s in skipped], len(unassigned_actions(plan)))
     plan_resolved = Path(plan_path).resolve()
     candidates: dict[str, list[tuple[Plan, Path]]] = {}
     unreadable: list[tuple[Path, str]] = []
@@ -270,13 +265,11 @@ def returns_of_consolidation(plans: list[tuple[Plan, str]], period: str,
         if plan.role == "lead-copy":
             continue
         emails = {lead_key(lead.name): lead.email.strip() for lead in plan.info.leads}
-        for sheet, lead in plan.tabs.items():
-            if (lead or sheet) == NO_LEAD:
-                continue  # nobody to ask
-            key = lead_key(lead or sheet)
+        for sheet, name in plan.lead_tabs().items():
+            key = lead_key(name)
             mine = {a.ref.strip(): a for a in plan.actions if a.origin and a.origin.sheet == sheet}
             if key not in rows:
-                rows[key] = LeadReturn(lead or sheet, emails.get(key, ""), len(mine))
+                rows[key] = LeadReturn(name, emails.get(key, ""), len(mine))
                 master[key] = mine
     start = period_start(period)
     for plan, modified in plans:

@@ -26,7 +26,7 @@ import posixpath
 import re
 from collections.abc import Callable, Iterable, Iterator
 
-from .names import col_letter
+from .names import col_letter, col_number
 
 #: Bytes kept from the end of one inflated piece to the start of the next, so that a cell's
 #: start tag cut in two is looked at whole (a usual one is far shorter).
@@ -44,13 +44,6 @@ _CONTROL = bytes.maketrans(bytes(range(32)), b"".join(b"\t" if c == 9 else b"\n"
                                                       else b" " for c in range(32)))
 
 
-def _col(letters: bytes | str) -> int:
-    n = 0
-    for ch in letters.upper() if isinstance(letters, str) else letters.upper().decode("ascii"):
-        n = n * 26 + ord(ch) - 64
-    return n
-
-
 def _cols_with(letters: int) -> int:
     """The most columns references of this many letters reach (Z, ZZ, ZZZ …)."""
     return sum(26 ** k for k in range(1, letters + 1))
@@ -64,7 +57,7 @@ def stated(head: bytes) -> tuple[int, int] | None:
     found = [_REF.match(p) for p in m.group(1).split(b":")]
     if not all(found):
         return None
-    return max(int(x.group(2)) for x in found), max(_col(x.group(1)) for x in found)
+    return max(int(x.group(2)) for x in found), max(col_number(x.group(1)) for x in found)
 
 
 def _usual_cells(letters: int, digits: int) -> re.Pattern[bytes]:
@@ -205,7 +198,7 @@ def _position(value: str) -> tuple[int, int]:
         return 0, 0
     letters, digits = m.group(1), m.group(2).lstrip("0") or "0"
     r = int(digits) if len(digits) <= 10 else _U32
-    c = _col(letters) if len(letters) <= 7 else _U32
+    c = col_number(letters) if len(letters) <= 7 else _U32
     return max(min(r, _U32) - 1, 0), max(min(c, _U32) - 1, 0)
 
 

@@ -11,7 +11,7 @@ from .errors import OutputError
 from .guard import refuse_overwriting_inputs
 from .names import file_stem
 from .reader import Plan, read_plan
-from .writer import NO_LEAD, write_plan
+from .writer import write_plan
 
 
 @dataclass(frozen=True)
@@ -42,10 +42,7 @@ def split_read_plan(plan: Plan, out_dir: str | os.PathLike[str], *, force: bool 
     make_folder(out)
     taken: set[str] = set()
     jobs = []
-    for sheet, lead in plan.tabs.items():
-        name = lead or sheet
-        if name == NO_LEAD:
-            continue  # nobody to send them to: see unassigned_actions
+    for sheet, name in plan.lead_tabs().items():  # not the 'No lead' tab: see unassigned_actions
         actions = [a for a in plan.actions if a.origin and a.origin.sheet == sheet]
         jobs.append((name, out / f"{file_stem(name, taken)}.xlsx", actions))
     if only is not None:
@@ -65,5 +62,5 @@ def split_read_plan(plan: Plan, out_dir: str | os.PathLike[str], *, force: bool 
 def unassigned_actions(plan: Plan) -> list:
     """The actions on the plan's 'No lead' tab (an import found no lead for them): no copy is
     split for them and nobody is chased for them until the coordinator gives each a lead."""
-    tabs = {sheet for sheet, lead in plan.tabs.items() if (lead or sheet) == NO_LEAD}
+    tabs = set(plan.tabs) - set(plan.lead_tabs())
     return [a for a in plan.actions if a.origin and a.origin.sheet in tabs]
