@@ -279,6 +279,8 @@ def test_a_return_that_cannot_be_read_is_returned_with_its_reason_and_the_copy_g
     assert "Ann Lee.xlsx" not in {Path(f).name for f, _ in tracker.skipped}
     result = consolidate_to([quarter["returns"], quarter["plan"]], quarter["tmp"] / "cons.xlsx")
     assert any(f.code == "return-unreadable" and f.file == "Ann Lee.xlsx" for f in result.report)
+    [ann_row] = [r for r in result.returns if r.lead == "Ann Lee"]  # the Returns sheet and report agree
+    assert ann_row.state == WITH_ERRORS and ann_row.file == "Ann Lee.xlsx"
     run = chase(quarter["plan"], quarter["returns"], return_by=RETURN_BY, copies_dir=quarter["copies"], dry_run=True)
     [msg] = [m for m in run.messages if m.leads == ["Ann Lee"]]
     assert msg.attachments == [quarter["copies"] / "Ann Lee.xlsx"]
@@ -368,6 +370,7 @@ def test_a_return_without_planbooks_metadata_is_the_leads_unreadable_return(quar
     result = consolidate_to([quarter["returns"], quarter["plan"]], quarter["tmp"] / "cons.xlsx")
     [finding] = [f for f in result.report if f.code == "return-unreadable"]
     assert finding.file == "Ann Lee.xlsx" and "no planbook metadata" in finding.message
+    assert next(r for r in result.returns if r.lead == "Ann Lee").state == WITH_ERRORS
     rows = [a for a in result.actions if a.lead == "Ann Lee"]
     assert rows and all(a.note.startswith("Stale: lead's return unreadable") for a in rows)
     assert {e.action.ref for e in result.exceptions} >= {a.ref for a in rows}

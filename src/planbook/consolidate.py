@@ -319,7 +319,8 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
     from .returns import returns_of_consolidation
 
     older = [(p, s) for p, s in read if s.skipped.startswith("superseded by ")]  # listed after the copy used
-    result.returns = returns_of_consolidation([(p, s.modified) for p, s in plans + older], period, return_by)
+    result.returns = returns_of_consolidation([(p, s.modified) for p, s in plans + older], period, return_by,
+                                              unreadable=[f for f in report if f.code == "return-unreadable"])
     result.return_by = return_by
     result.exceptions = find_exceptions(actions, period, today)
     if previous:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -250,12 +251,15 @@ def _attach_unreadable(tracker: ReturnsTracker, rows: dict[str, LeadReturn], can
         row.errors = [Finding("return-unreadable", str(path), "", "", row.lead,
                               f"{path.name} could not be read ({why})", outcome="return not used")]
 
-def returns_of_consolidation(plans: list[tuple[Plan, str]], period: str,
-                             return_by: dt.date | None = None) -> list[LeadReturn]:
+def returns_of_consolidation(plans: list[tuple[Plan, str]], period: str, return_by: dt.date | None = None, *,
+                             unreadable: Sequence[Finding] = ()) -> list[LeadReturn]:
     """The tracker's rows for a consolidation's inputs: (plan read, file modified time as ISO text).
 
     Every lead with a tab on a master plan, and every lead whose copy came back; the copy used
-    is the first of that lead's copies in ``plans`` (the consolidation's own choice).
+    is the first of that lead's copies in ``plans`` (the consolidation's own choice).  A file
+    named for a lead that could not be read (``unreadable``: the merge's ``return-unreadable``
+    findings for whole files) is that lead's return with that error, as :func:`track_returns`
+    counts it — so the Returns sheet, the Word report and ``planbook returns`` agree.
     """
     from .consolidate import period_start
 
@@ -290,4 +294,8 @@ def returns_of_consolidation(plans: list[tuple[Plan, str]], period: str,
         row.warnings = len(plan.report.warnings)
         row.late = _late(plan, when, return_by)
     order = {key: i for i, key in enumerate(rows)}
+    for f in unreadable:
+        row = rows.get(lead_key(f.value))
+        if not f.sheet and row is not None and not row.file:
+            row.file, row.errors = f.file, [f]
     return sorted(rows.values(), key=lambda r: (_ORDER[r.state], order[lead_key(r.lead)]))
