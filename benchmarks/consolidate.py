@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 from planbook import Action, Lead, PlanInfo, parse_due, write_plan
-from planbook.status import STATUSES
+from planbook.core.status import STATUSES
 
 CACHE = Path(tempfile.gettempdir()) / "planbook-bench"
 WORDS = ("review audit develop deliver agree commission publish monitor evaluate pilot safeguarding schools "
@@ -61,7 +61,7 @@ def make_inputs(leads: int, per_lead: int, folder: Path) -> Path:
 
 
 def planbook_run(folder: Path, out: Path) -> int:
-    from planbook.consolidated_writer import consolidate_to
+    from planbook.rollup.pipeline import consolidate_to
 
     return len(consolidate_to([folder], out, today=dt.date(2009, 10, 9)).actions)
 
@@ -80,11 +80,11 @@ def naive_run(folder: Path, out: Path) -> int:
 
 def floor_run(folder: Path, out: Path) -> int:
     """The fastest reader (calamine) + the fastest writer we have (raw rows streamed into the
-    sheet XML, as planbook.fastrows does), doing nothing else."""
+    sheet XML, as planbook.fast.fastrows does), doing nothing else."""
     import xlsxwriter
     from python_calamine import CalamineWorkbook
 
-    from planbook.fastrows import splice_rows
+    from planbook.fast.fastrows import splice_rows
 
     rows = []
     for path in sorted(folder.glob("*.xlsx")):

@@ -30,7 +30,7 @@ def consolidated(leads: int, per_lead: int) -> Path:
     folder = make_inputs(leads, per_lead, CACHE / f"{leads}x{per_lead}")
     out = CACHE / f"consolidated-{leads}x{per_lead}.xlsx"
     if not out.exists():
-        from planbook.consolidated_writer import consolidate_to
+        from planbook.rollup.pipeline import consolidate_to
 
         consolidate_to([folder], out, today=dt.date(2009, 10, 9))
     return out
@@ -63,7 +63,7 @@ def main() -> None:
         cpu = statistics.median(r[1] for r in runs)
         pdf_text, pages = "skipped", "-"
         if not args.no_pdf:
-            from planbook.pdf import to_pdf
+            from planbook.word.pdf import to_pdf
 
             start = time.perf_counter()
             pdf = to_pdf(out)

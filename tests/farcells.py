@@ -4,7 +4,7 @@ Each variant places one cell with a value at a chosen (row, column) — written 
 hostile or odd file can write it — and leaves the sheet's stated ``<dimension>`` as it was
 (small).  At XFD1048576 each one makes calamine allocate 17 billion cells and abort the
 process; at a modest position the same syntax shows whether planbook's model of where calamine
-puts cells (planbook.sheetgrid) matches calamine's real grid.
+puts cells (planbook.files.sheetgrid) matches calamine's real grid.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-from planbook.names import col_letter
+from planbook.core.names import col_letter
 
 MAIN_NS = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 

@@ -22,7 +22,7 @@ import zlib
 from pathlib import Path
 
 from planbook import Action, Lead, PlanInfo, parse_due, write_plan
-from planbook.fastrows import crc32_combine
+from planbook.fast.fastrows import crc32_combine
 
 LEAD = "Jane Smith"
 

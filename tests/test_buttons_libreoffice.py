@@ -32,7 +32,7 @@ from python_calamine import CalamineWorkbook
 import planbook.excel as excel
 from planbook import read_plan
 from planbook.coordinator import BUTTONS
-from planbook.status import describe_counts
+from planbook.core.status import describe_counts
 
 from .conftest import ROOT, run_cli
 

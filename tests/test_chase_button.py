@@ -14,8 +14,8 @@ from python_calamine import CalamineWorkbook
 
 import planbook.excel as excel
 from planbook.coordinator import BUTTONS, build_coordinator
-from planbook.errors import PlanbookError
-from planbook.returns import track_returns
+from planbook.core.errors import PlanbookError
+from planbook.rollup.tracker import track_returns
 
 
 @pytest.fixture(scope="module")

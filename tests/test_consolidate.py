@@ -10,9 +10,9 @@ import openpyxl
 from python_calamine import CalamineWorkbook
 
 from planbook import Action, Lead, PlanInfo, read_plan, write_plan
-from planbook.consolidate import consolidate
-from planbook.consolidated_writer import write_consolidated
-from planbook.split import split_plan
+from planbook.rollup.consolidate import consolidate
+from planbook.rollup.output import write_consolidated
+from planbook.workbook.split import split_plan
 
 from .conftest import lo_convert, run_cli, small_plan
 
@@ -143,7 +143,7 @@ def test_summary_figures_read_by_calamine_equal_the_counts(tmp_path):
     demo = run_demo(tmp_path / "demo")
     c = demo.consolidation
     rows = CalamineWorkbook.from_path(str(demo.files["consolidated"])).get_sheet_by_name("Summary").to_python()
-    from planbook.status import COUNT_LINES
+    from planbook.core.status import COUNT_LINES
 
     table = {r[0]: r[1] for r in rows if r and r[0] in COUNT_LINES}
     counts = c.status_counts()
@@ -244,7 +244,7 @@ def test_a_ref_repeated_within_one_file_is_kept_twice_as_validate_shows(tmp_path
 
 
 def test_all_actions_read_in_plan_order_whatever_the_file_order(tmp_path):
-    from planbook.consolidate import plan_order, ref_key
+    from planbook.rollup.order import plan_order, ref_key
 
     assert sorted(["3.10", "3.9", "10.1", "4.2a", "4.2", "1"], key=ref_key) == ["1", "3.9", "3.10", "4.2", "4.2a", "10.1"]
     info = PlanInfo("T", "Q2 2009/10", [Lead("Zoe"), Lead("Adam")], themes=["Staying Safe", "Being Healthy"])

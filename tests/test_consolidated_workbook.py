@@ -16,12 +16,12 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from planbook import Action, Lead, PlanInfo, parse_due, write_plan
-from planbook.changes import BETTER, NEW_DIRECTION, NOT_UPDATED, SAME, WORSE
-from planbook.consolidate import consolidate
-from planbook.consolidated_reader import read_consolidated
-from planbook.consolidated_writer import PRINTED_HEADERS, write_consolidated
-from planbook.excel_limits import MAX_CELL, label_lines
-from planbook.status import COUNT_LINES, NO_STATUS, NOT_RECOGNISED, NOT_STARTED, percentages
+from planbook.core.direction import BETTER, NEW_DIRECTION, NOT_UPDATED, SAME, WORSE
+from planbook.rollup.consolidate import consolidate
+from planbook.workbook.view import read_consolidated
+from planbook.rollup.output import PRINTED_HEADERS, write_consolidated
+from planbook.core.limits import MAX_CELL, label_lines
+from planbook.core.status import COUNT_LINES, NOT_RECOGNISED, NOT_STARTED, NO_STATUS, percentages
 
 from .conftest import run_cli
 
@@ -304,7 +304,7 @@ def test_rendered_by_libreoffice_every_page_a4_and_no_technical_columns(family, 
 
 def test_a_long_text_met_by_the_helper_process_is_cut_and_kept_too(family, tmp_path, monkeypatch, capfd):
     """The same when a forked helper writes the rows (big runs): the workbook is written again."""
-    import planbook.consolidated_writer as cw
+    import planbook.rollup.output as cw
 
     monkeypatch.setattr(cw, "PARALLEL_FROM_ROWS", 1)
     result = consolidate([family["plan"]], today=TODAY)

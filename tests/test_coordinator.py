@@ -11,7 +11,7 @@ from oletools.olevba import VBA_Parser
 
 import planbook.excel as excel
 from planbook.coordinator import MACROS, build_coordinator
-from planbook.errors import PlanbookError
+from planbook.core.errors import PlanbookError
 
 from .conftest import lo_convert
 

@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from planbook.due import BLANK, DATE, OPEN, RANGE, RECURRING, UNKNOWN, parse_due
+from planbook.core.due import BLANK, DATE, OPEN, RANGE, RECURRING, UNKNOWN, parse_due
 
 D = dt.date
 

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from planbook.due import MAX_DUE_TEXT, RANGE, UNKNOWN, parse_due
+from planbook.core.due import MAX_DUE_TEXT, RANGE, UNKNOWN, parse_due
 
 D = dt.date
 

@@ -6,7 +6,7 @@ sheet part under another name — each leaving the stated dimension small, which
 check before this one trusted.  At a modest position each variant is read by calamine and its
 real grid compared with planbook's model of it; at XFD1048576 each is refused with one line,
 alone and among a folder of returns big enough for the forked reader (where the check is left
-to the worker's isolation: see planbook.consolidate).
+to the worker's isolation: see planbook.rollup.consolidate).
 """
 from __future__ import annotations
 
@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 from python_calamine import CalamineWorkbook
 
-from planbook import parallel
-from planbook.errors import UnusableFileError
-from planbook.guard import MAX_GRID_CELLS
-from planbook.reader import check_workbook_file
-from planbook.sheetgrid import exact_extent, extent
+from planbook.fast import parallel
+from planbook.core.errors import UnusableFileError
+from planbook.files.guard import MAX_GRID_CELLS
+from planbook.files.opening import check_workbook_file
+from planbook.files.sheetgrid import exact_extent, extent
 
 from .conftest import run_cli, small_plan
 from .farcells import HARMLESS, HIDDEN, MALFORMED, MOVED_SHEETS, VARIANTS, edit_zip, rewrite, two_directories
@@ -163,7 +163,7 @@ def test_far_cells_in_a_folder_of_returns_are_listed_and_the_rest_consolidated(c
     family = {**WELL_FORMED, **MALFORMED}
     far = [rewrite(clean, folder / f"{LEAD} far {i:02d}.xlsx", lambda _, v=v: family[v](sheet, *FAR))
            for i, v in enumerate(sorted(family))]
-    for i in range(9):  # the clean return, copied: more than planbook.consolidate.PARALLEL_FROM files
+    for i in range(9):  # the clean return, copied: more than planbook.rollup.consolidate.PARALLEL_FROM files
         (folder / f"{LEAD} copy {i}.xlsx").write_bytes(clean.read_bytes())
     before = fingerprints(*folder.iterdir())
     out = tmp_path / "cons.xlsx"
@@ -225,8 +225,8 @@ def test_the_worker_and_the_main_process_refuse_a_grid_over_the_limit_alike(clea
     """The forked worker reads without the check; what calamine made is held to the same limit
     after reading, so a file is refused in the same words whichever process takes it.  (The
     limit is lowered here so that a modest grid is over it.)"""
-    from planbook import guard
-    from planbook.reader import load_workbook
+    from planbook.files import guard
+    from planbook.files.opening import load_workbook
 
     path = rewrite(clean, tmp_path / "wide.xlsx", lambda x: VARIANTS["usual syntax"](x, *MODEST))
     monkeypatch.setattr(guard, "MAX_GRID_CELLS", MODEST[0] * MODEST[1] - 1)

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
-from planbook.fastrows import splice_rows
+from planbook.fast.fastrows import splice_rows
 
 _text = st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\r"),
                         max_size=20) | st.sampled_from(["_x0041_", "\n", "\t", "<", "&", "]]>"]),

@@ -5,7 +5,7 @@ import openpyxl
 import pytest
 
 from planbook import read_plan
-from planbook.findings import CODES, Finding
+from planbook.core.findings import CODES, Finding
 
 
 def _edit(src, dst, fn):

@@ -14,7 +14,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from planbook import read_plan, write_plan
-from planbook.cellfaults import find_faults
+from planbook.files.cellfaults import find_faults
 
 from .conftest import run_cli, small_plan
 
@@ -208,7 +208,7 @@ def test_find_faults_reads_the_sheet_xml(xml, expected):
 
 
 def test_zip_parts_found_by_relationship(faulty):
-    from planbook.cellfaults import sheet_parts
+    from planbook.files.cellfaults import sheet_parts
 
     path, _, _ = faulty
     with zipfile.ZipFile(path) as zf:

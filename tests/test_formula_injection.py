@@ -10,7 +10,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from planbook import Action, Lead, PlanInfo, parse_due, write_plan
-from planbook.status import normalise_status
+from planbook.core.status import normalise_status
 
 from .conftest import run_cli
 

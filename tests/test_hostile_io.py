@@ -22,8 +22,8 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from planbook import Action, Lead, PlanInfo, parse_due, write_plan
-from planbook.consolidate import consolidate
-from planbook.consolidated_writer import write_consolidated
+from planbook.rollup.consolidate import consolidate
+from planbook.rollup.output import write_consolidated
 
 from .conftest import run_cli, small_plan
 from .hostile import (LEAD, check_output_file, children_of, fingerprints, one_line_error, patched_return,
@@ -549,7 +549,7 @@ def test_two_runs_writing_the_same_output_leave_one_whole_file(big_inputs, tmp_p
 
 def test_only_this_machines_dead_runs_temporaries_are_removed(tmp_path):
     """A shared drive: another machine's run (whose process id means nothing here) is left alone."""
-    from planbook import atomic
+    from planbook.files import atomic
 
     ours_dead = tmp_path / f".cons.pb{2**22 + 7}-{atomic._MACHINE}.abcd1234.xlsx.tmp"
     theirs = tmp_path / ".cons.pb12345-0badf00d.abcd1234.xlsx.tmp"

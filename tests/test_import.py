@@ -10,7 +10,7 @@ from docx import Document
 from python_calamine import CalamineWorkbook
 
 from planbook import read_plan
-from planbook.importer import import_plan
+from planbook.legacy.importer import import_plan
 
 from .conftest import SAMPLES, run_cli
 
@@ -98,7 +98,7 @@ def test_middlesbrough_specifics(imported):
     assert result.actions[1].lead == "SM Co-ordinator"  # lead carried down under the same issue
     assert first.status == "Complete"
     assert result.mapping["Progress"] == "Status + Progress update"
-    from planbook.import_summary import measures, things_to_check
+    from planbook.legacy.summary import measures, things_to_check
 
     tabs = measures(result)["lead_tabs"]  # the 'No lead' tab is not a lead's: one count everywhere
     assert tabs == len([lead for lead in result.tabs.values() if lead != "No lead"]) == 37

@@ -15,10 +15,10 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 from planbook import read_plan
-from planbook.import_leads import lead_key
-from planbook.import_summary import measures, things_to_check
-from planbook.importer import import_plan
-from planbook.status import NO_STATUS
+from planbook.legacy.leads import lead_key
+from planbook.legacy.summary import measures, things_to_check
+from planbook.legacy.importer import import_plan
+from planbook.core.status import NO_STATUS
 
 from .conftest import SAMPLES, run_cli
 from .import_layouts import all_layouts, info_advice, plan_14_19, several_bodies
@@ -298,7 +298,7 @@ def test_validate_after_import_source_gaps_are_warnings(tmp_path):
     assert len(missing) == 20 and all(f["severity"] == "warning" and "imported" in f["message"] for f in missing)
     # a lead's copy split from it is not fresh from the import: there the blank Lead is an error again
     plan = read_plan(out)
-    from planbook.writer import write_plan
+    from planbook.workbook.writer import write_plan
 
     write_plan(tmp_path / "copy.xlsx", plan.info, plan.actions)
     assert {f.code for f in read_plan(tmp_path / "copy.xlsx").report.errors} == {"missing-required"}
@@ -380,7 +380,7 @@ def test_word_title_from_the_first_heading_when_there_is_no_title_paragraph(tmp_
 
 
 def test_on_a_tie_the_tidy_spelling_of_a_lead_is_listed():
-    from planbook.import_leads import LeadBook
+    from planbook.legacy.leads import LeadBook
 
     book = LeadBook()
     for name in ("14 -19 Consultant", "14-19 Consultant", "Youth Service", "youth service", "youth service"):

@@ -7,7 +7,7 @@ import openpyxl
 from PIL import Image
 
 from planbook import read_plan
-from planbook.status import COLOURS
+from planbook.core.status import COLOURS
 
 from .conftest import lo_convert, run_cli
 

@@ -21,9 +21,9 @@ from docx import Document
 from python_calamine import CalamineWorkbook
 
 from planbook import Action, Lead, PlanInfo, read_plan, write_plan
-from planbook.consolidate import consolidate
-from planbook.report import render_report
-from planbook.split import split_plan
+from planbook.rollup.consolidate import consolidate
+from planbook.word.report import render_report
+from planbook.workbook.split import split_plan
 
 from .conftest import run_cli, small_plan
 
@@ -165,7 +165,7 @@ def test_ref_collisions_keep_both_actions_and_name_each_others_cell(tmp_path):
 
 
 def test_near_same_text_merges_and_a_different_text_does_not():
-    from planbook.merge import same_action
+    from planbook.rollup.merge import same_action
 
     assert same_action("Audit safeguarding", "Audit  safeguarding.")
     assert same_action("Develop performance management", "Develop performance managment")  # a typo fixed
@@ -353,7 +353,7 @@ def test_a_leads_own_status_column_is_renamed_and_never_shadows_the_standard_one
         ("Status", f"{openpyxl.utils.get_column_letter(width + 1)}1")]
     headers = CalamineWorkbook.from_path(str(run.out)).get_sheet_by_name("All actions").to_python()[0]
     assert len(headers) == len(set(headers))
-    from planbook.consolidated_reader import read_consolidated
+    from planbook.workbook.view import read_consolidated
 
     view = {a["Ref"]: a["Status"] for a in read_consolidated(run.out).actions}
     assert view["1.1"] == "Complete"  # what report, email and --previous read
@@ -486,7 +486,7 @@ def test_a_title_typed_above_the_header_is_a_note_not_lost(tmp_path):
     before, and each row above the header is a note on Data issues with its cell and text."""
     import openpyxl
 
-    from planbook.split import split_plan
+    from planbook.workbook.split import split_plan
 
     info, actions = small_plan()
     plan = tmp_path / "plan.xlsx"
@@ -513,7 +513,7 @@ def test_a_header_row_pasted_again_is_a_note_not_an_action(tmp_path):
     it is not an action named "Ref", counted in the totals, but a note with its cell."""
     import openpyxl
 
-    from planbook.split import split_plan
+    from planbook.workbook.split import split_plan
 
     info, actions = small_plan()
     plan = tmp_path / "plan.xlsx"

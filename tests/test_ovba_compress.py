@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from oletools.olevba import decompress_stream
 
-from planbook.ovba_compress import compress
+from planbook.files.ovba import compress
 
 _vba_like = st.lists(st.sampled_from(["Public Sub ", "End Sub\r\n", "    ", "Dim x As String\r\n", "If ", " Then",
                                       "MsgBox \"", "\"", "'", "\r\n", "planbook", "Application.Run "])

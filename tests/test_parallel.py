@@ -15,12 +15,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
-from planbook import Lead, PlanInfo, parallel, write_plan
-from planbook import consolidate as consolidate_module
-from planbook import consolidated_writer, fastrows
-from planbook.consolidate import consolidate
-from planbook.consolidated_writer import write_consolidated
-from planbook.fastrows import crc32_combine, splice_rows
+from planbook.fast import parallel
+from planbook import Lead, PlanInfo, write_plan
+from planbook.rollup import consolidate as consolidate_module
+from planbook.rollup import output as consolidated_writer
+from planbook.fast import fastrows
+from planbook.rollup.consolidate import consolidate
+from planbook.rollup.output import write_consolidated
+from planbook.fast.fastrows import crc32_combine, splice_rows
 
 from .conftest import small_plan
 

@@ -1,10 +1,10 @@
-"""planbook.bulk.gc_paused: no collection meanwhile, none owed on exit, nothing leaked."""
+"""planbook.fast.bulk.gc_paused: no collection meanwhile, none owed on exit, nothing leaked."""
 from __future__ import annotations
 
 import gc
 import weakref
 
-from planbook.bulk import gc_paused
+from planbook.fast.bulk import gc_paused
 
 
 class _Node:

@@ -167,7 +167,7 @@ def _build(name: str, folder: Path) -> Path:
     if name == "consolidated-45k":
         return _consolidate([_lead_copies(folder / "in", 15, 3000, long_texts=True)], folder / "c45k.xlsx", actions=45_000)
     if name == "consolidated-201k":
-        from planbook.consolidate import SPILL_OVER
+        from planbook.rollup.consolidate import SPILL_OVER
 
         assert 67 * 3000 > SPILL_OVER  # the size that takes the one-process, spill-file path
         return _consolidate([_lead_copies(folder / "in", 67, 3000, long_texts=False)], folder / "c201k.xlsx",
@@ -323,7 +323,7 @@ def _same(reader: str, expected: object, got: object) -> bool:
 
 
 def _differences(reader: str, reference: dict, sheets: dict, limit: int = 12) -> list[str]:
-    from planbook.writer import col_letter
+    from planbook.core.names import col_letter
 
     found = []
     if list(sheets) != list(reference):
@@ -428,8 +428,8 @@ def test_parts_in_schema_order_with_cell_references(workspace, output):
 
 def test_awkward_text_survives_exactly(workspace):
     """calamine, the reference the readers are held to, gives back exactly what was typed
-    (control characters, which no XML file can hold, replaced as planbook.clean says)."""
-    from planbook.clean import clean_text
+    (control characters, which no XML file can hold, replaced as planbook.core.text says)."""
+    from planbook.core.text import clean_text
 
     reference = workspace.reference("consolidated-small")
     cells = {v for rows in reference.values() for row in rows for v in row if isinstance(v, str)}

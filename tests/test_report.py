@@ -8,8 +8,9 @@ import pytest
 from docx import Document
 from docx.oxml.ns import qn
 
-from planbook.report import TemplateError, render_report
-from planbook.status import COLOURS, COUNT_LINES
+from planbook.core.errors import TemplateError
+from planbook.word.report import render_report
+from planbook.core.status import COLOURS, COUNT_LINES
 
 from .conftest import lo_convert, run_cli
 

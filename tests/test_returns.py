@@ -14,11 +14,11 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from planbook import Action, Lead, PlanInfo, read_plan, write_plan
-from planbook.chasing import chase, receipts
-from planbook.consolidated_writer import consolidate_to
-from planbook.mailer import SmtpSettings
-from planbook.returns import LATE, NOT_RETURNED, RETURNED, UNCHANGED, WITH_ERRORS, track_returns
-from planbook.split import split_plan
+from planbook.mail.chasing import chase, receipts
+from planbook.rollup.pipeline import consolidate_to
+from planbook.mail.transport import SmtpSettings
+from planbook.rollup.tracker import LATE, NOT_RETURNED, RETURNED, UNCHANGED, WITH_ERRORS, track_returns
+from planbook.workbook.split import split_plan
 
 from .conftest import run_cli
 from .test_email import Recorder, _free_port
@@ -235,7 +235,7 @@ def test_returns_sheet_in_the_consolidated_workbook(quarter):
 def test_the_word_report_says_who_returned(quarter):
     from docx import Document
 
-    from planbook.report import render_report
+    from planbook.word.report import render_report
 
     cons = quarter["tmp"] / "consolidated.xlsx"
     consolidate_to([quarter["returns"], quarter["plan"]], cons, return_by=RETURN_BY)

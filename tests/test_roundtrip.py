@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from python_calamine import CalamineWorkbook
 
 from planbook import Action, Lead, PlanInfo, parse_due, read_plan, write_plan
-from planbook.columns import HEADERS
-from planbook.status import STATUSES
+from planbook.core.columns import HEADERS
+from planbook.core.status import STATUSES
 
 from .conftest import small_plan
 

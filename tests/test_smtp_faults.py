@@ -209,7 +209,9 @@ def test_aiosmtpd_stalling_on_data(demo, aiosmtpd_server):
 
 def test_library_send_reports_what_went(demo, aiosmtpd_server):
     """send(): three messages, the server drops the connection on the third's data."""
-    from planbook.mailer import SendError, SmtpSettings, build_report_email, send
+    from planbook.core.errors import SendError
+    from planbook.mail.transport import SmtpSettings, send
+    from planbook.mail.report_email import build_report_email
 
     controller, handler = aiosmtpd_server("drop", after=2)
     msgs = [build_report_email(demo.files["consolidated"], [f"p{i}@council.example"]) for i in range(3)]

@@ -1,6 +1,6 @@
 import pytest
 
-from planbook.status import COMPLETE, NO_STATUS, NOT_STARTED, OFF_TRACK, ON_TRACK, SLIPPAGE, normalise_status, split_status_prefix
+from planbook.core.status import (COMPLETE, NOT_STARTED, NO_STATUS, OFF_TRACK, ON_TRACK, SLIPPAGE, normalise_status, split_status_prefix)
 
 
 @pytest.mark.parametrize("word, status", [

@@ -12,8 +12,8 @@ import openpyxl
 from python_calamine import CalamineWorkbook
 
 from planbook import Action, Lead, PlanInfo, parse_due, write_plan
-from planbook.consolidate import consolidate
-from planbook.consolidated_writer import write_consolidated
+from planbook.rollup.consolidate import consolidate
+from planbook.rollup.output import write_consolidated
 
 from .conftest import lo_convert
 

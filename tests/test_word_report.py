@@ -20,13 +20,12 @@ from hypothesis import given, strategies as st
 from lxml import etree
 
 from planbook import Action, Lead, PlanInfo, parse_due, write_plan
-from planbook.accessibility import AA_CONTRAST, check_docx, contrast_ratio
-from planbook.consolidated_reader import ConsolidatedView, read_consolidated
-from planbook.consolidated_writer import consolidate_to
-from planbook.pdf import to_pdf
-from planbook.report import (APPENDIX_ROWS, BODY_EXCEPTIONS, FILLS, FULL_APPENDIX_LIMIT, STATUS_LINES, percentages,
-                             render_report, render_view, status_line)
-from planbook.status import STATUSES
+from planbook.word.accessibility import AA_CONTRAST, check_docx, contrast_ratio
+from planbook.workbook.view import ConsolidatedView, read_consolidated
+from planbook.rollup.pipeline import consolidate_to
+from planbook.word.pdf import to_pdf
+from planbook.word.report import (APPENDIX_ROWS, BODY_EXCEPTIONS, FILLS, FULL_APPENDIX_LIMIT, STATUS_LINES, percentages, render_report, render_view, status_line)
+from planbook.core.status import STATUSES
 
 from .conftest import SAMPLES, run_cli
 
@@ -75,7 +74,7 @@ def hostile(tmp_path_factory):
 @pytest.fixture(scope="session")
 def long_plan(tmp_path_factory):
     """The Oxfordshire 14-19 plan imported from Word, consolidated, reported, rendered."""
-    from planbook.importer import import_plan
+    from planbook.legacy.importer import import_plan
 
     folder = tmp_path_factory.mktemp("oxon")
     import_plan(SAMPLES / "oxfordshire_14_19.docx", folder / "plan.xlsx")
@@ -157,7 +156,7 @@ def test_control_characters_become_spaces(tmp_path):
 # --- house style, tables, dates (issue 14 items 1, 2, 5; issue 12 item 3) --------------------
 
 def test_template_is_a4_with_a_footer_and_committee_sections():
-    from planbook.resources import TEMPLATES
+    from planbook.core.resources import TEMPLATES
 
     doc = Document(str(TEMPLATES / "summary.docx"))
     for sec in doc.sections:
@@ -183,7 +182,7 @@ def test_recommendations_given_on_the_command_line(demo, tmp_path):
 
 
 def test_cell_properties_in_schema_order_header_rows_as_word_writes_them_and_en_gb(demo):
-    from planbook.report import _TCPR_ORDER
+    from planbook.word.report import _TCPR_ORDER
 
     with zipfile.ZipFile(demo.files["summary"]) as z:
         body = etree.fromstring(z.read("word/document.xml"))

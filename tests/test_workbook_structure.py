@@ -6,7 +6,7 @@ import zipfile
 import openpyxl
 
 from planbook import new_plan
-from planbook.columns import HEADERS
+from planbook.core.columns import HEADERS
 
 
 def test_new_plan_structure(tmp_path):

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .due import Due, parse_due  # noqa: E402
-from .errors import OutputError, PlanbookError, UnusableFileError  # noqa: E402
-from .findings import Finding, Report  # noqa: E402
-from .model import Action, Lead, Origin, PlanInfo  # noqa: E402
-from .reader import Plan, check_workbook_file, read_plan  # noqa: E402
-from .status import STATUSES, normalise_status  # noqa: E402
-from .writer import new_plan, write_plan  # noqa: E402
+from planbook.core.due import Due, parse_due
+from planbook.core.errors import OutputError, PlanbookError, UnusableFileError
+from planbook.core.findings import Finding, Report
+from planbook.core.model import Action, Lead, Origin, PlanInfo
+from planbook.core.status import STATUSES, normalise_status
+from planbook.files.opening import check_workbook_file
+from planbook.workbook.plan import Plan
+from planbook.workbook.reader import read_plan
+from planbook.workbook.writer import new_plan, write_plan
 
 __all__ = [
     "Action", "Due", "Finding", "Lead", "Origin", "OutputError", "Plan", "PlanInfo", "PlanbookError",

@@ -11,8 +11,8 @@ import os
 import sys
 from collections.abc import Sequence
 
-from . import __version__
-from .errors import PlanbookError
+from planbook.core.errors import PlanbookError
+from planbook.core.version import __version__
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE, EXIT_INTERNAL = 0, 1, 2, 3
 #: The fields of one consolidate --json "data_issues" entry (the coordinator's Data issues columns).
@@ -28,7 +28,7 @@ def _print_findings(findings, stream=sys.stdout, limit: int | None = None) -> No
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from .writer import new_plan
+    from planbook.workbook.writer import new_plan
 
     if not args.lead:
         raise PlanbookError("give at least one --lead NAME")
@@ -40,8 +40,8 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from .reader import read_plan
-    from .status import describe_counts, tally
+    from planbook.core.status import describe_counts, tally
+    from planbook.workbook.reader import read_plan
 
     plan = read_plan(args.plan)
     if not plan.has_metadata:
@@ -62,9 +62,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .demo import run_demo
-
-    from .status import describe_counts
+    from planbook.core.status import describe_counts
+    from planbook.demo import run_demo
 
     result = run_demo(args.out)
     plan = result.plan
@@ -124,8 +123,8 @@ def _date_arg(text: str):
 
 
 def cmd_split(args: argparse.Namespace) -> int:
-    from .reader import read_plan
-    from .split import split_read_plan, unassigned_actions
+    from planbook.workbook.reader import read_plan
+    from planbook.workbook.split import split_read_plan, unassigned_actions
 
     plan = read_plan(args.plan)
     copies = split_read_plan(plan, args.out, force=args.force)
@@ -150,13 +149,13 @@ def _say_unassigned(orphans: list, plan: str) -> None:
 
 
 def cmd_consolidate(args: argparse.Namespace) -> int:
-    from .consolidated_writer import consolidate_to
-    from .status import COUNT_LINES, describe_counts
+    from planbook.core.status import COUNT_LINES, describe_counts
+    from planbook.rollup.pipeline import consolidate_to
 
     result = consolidate_to(args.inputs, args.out, previous=args.previous, today=args.as_of, period=args.period,
                             return_by=args.return_by, progress=None if args.json else _progress_printer())
     if args.json:
-        from .excel import issue_rows
+        from planbook.excel import issue_rows
 
         counts = result.status_counts()
         _print_json({"output": str(args.out), "actions": len(result.actions), "findings": len(result.report),
@@ -185,7 +184,7 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
 def _print_needs_a_person(result, limit: int = 20) -> None:
     """What a person must act on, with its cells: two copies from one lead, Ref collisions,
     unreadable returns, rows missing from a lead's return, copies of another plan."""
-    from .merge import NEEDS_A_PERSON
+    from planbook.rollup.merge import NEEDS_A_PERSON
 
     for line in result.notices:
         print(f"  {line}")
@@ -201,7 +200,7 @@ def _print_needs_a_person(result, limit: int = 20) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from .report import render_report
+    from planbook.word.report import render_report
 
     out = render_report(args.consolidated, args.out, template=args.template,
                         recommendations=args.recommendation or ())
@@ -210,7 +209,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     say(f"wrote {out}")
     code = EXIT_OK
     if args.check_accessibility:
-        from .accessibility import check_docx
+        from planbook.word.accessibility import check_docx
 
         checks = check_docx(out)
         for c in checks:
@@ -221,7 +220,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         summary["accessibility_failed"] = failed
         code = EXIT_FINDINGS if failed else EXIT_OK
     if args.pdf:
-        from .pdf import to_pdf
+        from planbook.word.pdf import to_pdf
 
         summary["pdf"] = str(to_pdf(out))
         say(f"wrote {summary['pdf']}")
@@ -231,7 +230,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def _smtp_settings(args: argparse.Namespace):
-    from .mailer import SmtpSettings
+    from planbook.mail.transport import SmtpSettings
 
     security = "ssl" if args.ssl else "starttls" if args.starttls else "none"
     return SmtpSettings(host=args.smtp_host, port=args.smtp_port, security=security, user=args.smtp_user,
@@ -239,12 +238,13 @@ def _smtp_settings(args: argparse.Namespace):
 
 
 def cmd_email(args: argparse.Namespace) -> int:
-    from .mailer import build_report_email, default_attachments, save_eml, send
+    from planbook.mail.report_email import build_report_email, default_attachments
+    from planbook.mail.transport import save_eml, send
 
     if args.save:  # before anything is read: the draft must not replace the workbook or an attachment
         from pathlib import Path
 
-        from .guard import refuse_overwriting_inputs, require_suffix
+        from planbook.files.guard import refuse_overwriting_inputs, require_suffix
 
         attached = args.attach if args.attach is not None else default_attachments(Path(args.consolidated))
         refuse_overwriting_inputs(args.save, [args.consolidated, *attached], what="input")
@@ -269,7 +269,8 @@ def cmd_email(args: argparse.Namespace) -> int:
 
 
 def cmd_request_updates(args: argparse.Namespace) -> int:
-    from .mailer import one_line, request_updates
+    from planbook.core.addresses import one_line
+    from planbook.mail.requests import request_updates
 
     smtp = None if args.save_dir else _smtp_settings(args)
     requests, missing = request_updates(args.plan, args.out, args.return_by, sender=args.sender, smtp=smtp,
@@ -279,7 +280,7 @@ def cmd_request_updates(args: argparse.Namespace) -> int:
     verb = "saved" if args.save_dir else "sent"
     print(f"{verb} {len(requests)} update request(s); workbooks in {args.out}")
     if args.only_unsent:
-        from .mailer import lead_key, read_sent_log
+        from planbook.mail.requests import lead_key, read_sent_log
 
         now = {lead_key(r.lead) for r in requests}
         log = [row for key, row in read_sent_log(args.out, args.return_by).items() if key not in now]
@@ -290,8 +291,8 @@ def cmd_request_updates(args: argparse.Namespace) -> int:
         if unsure:
             print(f"not asked again, but never confirmed by the server (check with them; to ask again, delete "
                   f"their line from the sent log in {args.out}): {', '.join(unsure)}")
-    from .reader import read_plan
-    from .split import unassigned_actions
+    from planbook.workbook.reader import read_plan
+    from planbook.workbook.split import unassigned_actions
 
     _say_unassigned(unassigned_actions(read_plan(args.plan)), args.plan)
     if missing:
@@ -302,9 +303,9 @@ def cmd_request_updates(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from .import_leads import write_leads_csv
-    from .import_summary import render_text
-    from .importer import import_plan
+    from planbook.legacy.importer import import_plan
+    from planbook.legacy.leads import write_leads_csv
+    from planbook.legacy.summary import render_text
 
     result = import_plan(args.legacy, args.out, mapping=args.map or [], title=args.title, period=args.period or "",
                          overwrite=args.force, leads=args.leads)
@@ -336,7 +337,7 @@ def _print_tracker(tracker) -> None:
 
 
 def cmd_returns(args: argparse.Namespace) -> int:
-    from .returns import track_returns
+    from planbook.rollup.tracker import track_returns
 
     tracker = track_returns(args.plan, args.returns, return_by=args.return_by)
     if args.json:
@@ -366,7 +367,7 @@ def _print_mail_run(run, what: str, args: argparse.Namespace) -> int:
 
 
 def cmd_chase(args: argparse.Namespace) -> int:
-    from .chasing import chase
+    from planbook.mail.chasing import chase
 
     smtp = _smtp_settings(args) if args.smtp_host and not args.dry_run else None
     run = chase(args.plan, args.returns, return_by=args.return_by, sender=args.sender, smtp=smtp,
@@ -375,7 +376,7 @@ def cmd_chase(args: argparse.Namespace) -> int:
 
 
 def cmd_receipts(args: argparse.Namespace) -> int:
-    from .chasing import receipts
+    from planbook.mail.chasing import receipts
 
     smtp = _smtp_settings(args) if args.smtp_host and not args.dry_run else None
     run = receipts(args.consolidated, sender=args.sender, smtp=smtp, save_dir=args.save_dir, plan=args.plan,
@@ -520,7 +521,7 @@ _TEXT_OPTIONS = ("title", "period", "lead", "theme", "coordinator", "subject")
 
 
 def _clean_text_options(args: argparse.Namespace) -> None:
-    from .clean import clean_text, describe, has_bad
+    from planbook.core.text import clean_text, describe, has_bad
 
     for name in _TEXT_OPTIONS:
         value = getattr(args, name, None)
@@ -568,7 +569,7 @@ def _stop_helpers_and_tidy() -> None:
     files this run made (whatever moment the interruption came at)."""
     import multiprocessing
 
-    from .atomic import remove_own_temporaries
+    from planbook.files.atomic import remove_own_temporaries
 
     for child in multiprocessing.active_children():
         child.kill()

@@ -15,11 +15,10 @@ import tempfile
 import uuid
 from pathlib import Path
 
-from .atomic import atomic_output
-from .errors import PlanbookError
-from .excel import OUTPUTS, RETURNS_COLUMNS, SEND_MODES, SETTINGS
-
-from .resources import MACROS
+from planbook.core.errors import PlanbookError
+from planbook.core.resources import MACROS
+from planbook.excel import OUTPUTS, RETURNS_COLUMNS, SEND_MODES, SETTINGS
+from planbook.files.atomic import atomic_output
 
 ROOT = Path(__file__).resolve().parents[2]
 PROJECT_ID = "{6E0A8F1C-8B5E-4C7A-9D51-0B1F3A2C4D5E}"  # fixed: two builds give the same project
@@ -60,11 +59,11 @@ def build_vba_project(macros: Path = MACROS, *, standalone: bool = False) -> byt
     """Compile the VBA source files into the bytes of a ``vbaProject.bin``."""
     from ms_ovba.Models.Entities.doc_module import DocModule
     from ms_ovba.Models.Entities.std_module import StdModule
-    from ms_ovba.Views.project_ole_file import ProjectOleFile
     from ms_ovba.vbaProject import VbaProject
+    from ms_ovba.Views.project_ole_file import ProjectOleFile
     from ms_ovba_compression.ms_ovba import MsOvba
 
-    from .ovba_compress import compress
+    from planbook.files.ovba import compress
 
     state = random.getstate()
     original_compress = MsOvba.compress

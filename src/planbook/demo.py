@@ -15,12 +15,20 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
-from .atomic import make_folder
-from .due import parse_due
-from .model import Action, Lead, PlanInfo
-from .reader import Plan, read_plan
-from .status import COMPLETE, NOT_STARTED, OFF_TRACK, ON_TRACK, SLIPPAGE, normalise_status
-from .writer import write_plan
+from planbook.core.due import parse_due
+from planbook.core.model import Action, Lead, PlanInfo
+from planbook.core.status import (
+    COMPLETE,
+    NOT_STARTED,
+    OFF_TRACK,
+    ON_TRACK,
+    SLIPPAGE,
+    normalise_status,
+)
+from planbook.files.atomic import make_folder
+from planbook.workbook.plan import Plan
+from planbook.workbook.reader import read_plan
+from planbook.workbook.writer import write_plan
 
 DEMO_TODAY = dt.date(2009, 10, 9)  # the demo plan is reported at the end of Q2 2009/10
 RETURN_BY = dt.date(2009, 10, 2)  # the date leads were asked to return their updates by
@@ -47,8 +55,8 @@ class DemoResult:
     plan: Plan
     files: dict[str, Path] = field(default_factory=dict)
     consolidation: object = None
-    tracker: object = None  # planbook.returns.ReturnsTracker
-    reminders: object = None  # planbook.chasing.MailRun
+    tracker: object = None  # planbook.rollup.tracker.ReturnsTracker
+    reminders: object = None  # planbook.mail.chasing.MailRun
     receipts: object = None
 
 
@@ -117,13 +125,15 @@ def run_demo(out: str | os.PathLike[str] = "demo-output") -> DemoResult:
     4. consolidate the returns and the master against last quarter (``consolidated.xlsx``);
     5. write the Word progress report (``summary.docx``) and the email as an unsent draft (``report.eml``).
     """
-    from .chasing import chase, receipts
-    from .consolidate import consolidate
-    from .consolidated_writer import consolidate_to, write_consolidated
-    from .returns import track_returns
-    from .mailer import build_report_email, save_eml
-    from .report import render_report
-    from .split import split_plan
+    from planbook.mail.chasing import chase, receipts
+    from planbook.mail.report_email import build_report_email
+    from planbook.mail.transport import save_eml
+    from planbook.rollup.consolidate import consolidate
+    from planbook.rollup.output import write_consolidated
+    from planbook.rollup.pipeline import consolidate_to
+    from planbook.rollup.tracker import track_returns
+    from planbook.word.report import render_report
+    from planbook.workbook.split import split_plan
 
     folder = Path(out)
     make_folder(folder)

@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import PlanbookError
+from planbook.core.errors import PlanbookError
 
 #: Control-sheet settings: defined name -> (label, default).  Paths may be relative to the workbook.
 SETTINGS: dict[str, tuple[str, str]] = {
@@ -113,7 +113,7 @@ def chase_status(run: dict, sending: bool, when: dt.datetime | None = None) -> s
 
 
 def _smtp(settings: dict[str, str]):
-    from .mailer import SmtpSettings
+    from planbook.mail.transport import SmtpSettings
 
     port = str(settings.get("pb_smtp_port") or "").strip()
     host = str(settings.get("pb_smtp_host") or "").strip()
@@ -134,7 +134,7 @@ def run_job(job: str, settings: dict[str, str], base: str | os.PathLike[str]) ->
     out_dir = _path(settings, "pb_output_folder", base, required="where to write results")
     consolidated = out_dir / "consolidated.xlsx"
     if job == "consolidate":
-        from .consolidated_writer import consolidate_to
+        from planbook.rollup.pipeline import consolidate_to
 
         inputs = [p for p in (_path(settings, "pb_returns_folder", base), _path(settings, "pb_master_plan", base))
                   if p is not None and p.exists()]
@@ -144,7 +144,7 @@ def run_job(job: str, settings: dict[str, str], base: str | os.PathLike[str]) ->
         out_dir.mkdir(parents=True, exist_ok=True)
         result = consolidate_to(inputs, consolidated, previous=previous, today=_date(settings.get("pb_as_of", "")),
                                 period=str(settings.get("pb_period") or "") or None)
-        from .status import describe_counts
+        from planbook.core.status import describe_counts
 
         counts = result.status_counts()
         return JobResult(
@@ -154,14 +154,15 @@ def run_job(job: str, settings: dict[str, str], base: str | os.PathLike[str]) ->
             output=str(consolidated),
             issues=issue_rows(result))
     if job == "report":
-        from .report import render_report
+        from planbook.word.report import render_report
 
         if not consolidated.exists():
             raise PlanbookError("no consolidated workbook yet: click Consolidate first")
         out = render_report(consolidated, out_dir / "summary.docx")
         return JobResult(status=f"Word summary written at {dt.datetime.now():%H:%M}", output=str(out))
     if job == "email":
-        from .mailer import build_report_email, save_eml, send
+        from planbook.mail.report_email import build_report_email
+        from planbook.mail.transport import save_eml, send
 
         if not consolidated.exists():
             raise PlanbookError("no consolidated workbook yet: click Consolidate first")
@@ -176,7 +177,7 @@ def run_job(job: str, settings: dict[str, str], base: str | os.PathLike[str]) ->
         eml = save_eml(msg, out_dir / "report.eml")
         return JobResult(status="Email saved as a draft: open it in Outlook, review and send", output=str(eml))
     if job == "split":
-        from .split import split_plan
+        from planbook.workbook.split import split_plan
 
         plan = _path(settings, "pb_master_plan", base, required="the plan to split")
         folder = out_dir / "for-leads"
@@ -184,7 +185,7 @@ def run_job(job: str, settings: dict[str, str], base: str | os.PathLike[str]) ->
         return JobResult(status=f"Wrote {len(copies)} lead workbook(s) to send out",
                          counts=f"{sum(c.actions for c in copies)} actions", output=str(folder))
     if job == "chase":
-        from .chasing import chase
+        from planbook.mail.chasing import chase
 
         plan = _path(settings, "pb_master_plan", base, required="the plan whose leads to remind")
         returns = _path(settings, "pb_returns_folder", base, required="where the leads' returns are saved")

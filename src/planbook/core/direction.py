@@ -1,0 +1,46 @@
+"""Direction of travel and the kinds of change: one set of words for every output."""
+from __future__ import annotations
+
+from planbook.core.status import (
+    COMPLETE,
+    NO_STATUS,
+    NOT_STARTED,
+    OFF_TRACK,
+    ON_TRACK,
+    SLIPPAGE,
+)
+
+#: Status order for the direction of travel, worst first.  Not started and no status given
+#: share a place (nothing is under way either way), between Slippage and On track: starting
+#: late is worse than starting, better than slipping.  A status planbook cannot read counts as
+#: no status given.
+RANK: dict[str | None, int] = {OFF_TRACK: 0, SLIPPAGE: 1, NOT_STARTED: 2, NO_STATUS: 2, None: 2, ON_TRACK: 3,
+                               COMPLETE: 4}
+
+
+#: The Direction column of All actions (blank without --previous): against the previous
+#: consolidation's status, matched by Ref; "new" when the Ref was not in it.
+BETTER, WORSE, SAME, NEW_DIRECTION = "↑ better", "↓ worse", "→ same", "new"
+
+
+DIRECTIONS = (BETTER, WORSE, SAME, NEW_DIRECTION)
+
+
+STATUS_BETTER, STATUS_WORSE, STATUS_CHANGED = "Status better", "Status worse", "Status changed"
+
+
+DUE_MOVED, NEW, REMOVED, COMMENTARY = "Due date moved", "New action", "Removed action", "Commentary updated"
+
+
+#: Not a change: an unfinished action whose commentary is what it was last period (it has not
+#: moved for two periods).  Listed after the changes, never counted with them.
+NOT_UPDATED = "Not updated"
+
+
+CHANGE_KINDS = (STATUS_BETTER, STATUS_WORSE, STATUS_CHANGED, DUE_MOVED, NEW, REMOVED, COMMENTARY)
+
+
+def direction(before: str | None, now: str | None) -> str:
+    """↑ better, ↓ worse or → same between two normalised statuses (see :data:`RANK`)."""
+    b, n = RANK.get(before, 2), RANK.get(now, 2)
+    return BETTER if n > b else WORSE if n < b else SAME

@@ -1,0 +1,91 @@
+"""Excel's own limits, kept in what planbook writes: a cell holds at most 32,767 characters.
+
+A text longer than that (pasted from a long Word document, or imported) is cut to fit its
+cell with a note saying so, and the rest is kept as a finding on ``Data issues`` — never lost.
+Also: labels broken into lines at word boundaries (chart categories).
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+from planbook.core.findings import Finding, Report
+from planbook.core.model import Action
+
+#: The most characters an Excel cell holds.
+MAX_CELL = 32_767
+_FIELDS = (("Ref", "ref"), ("Theme", "theme"), ("Objective", "objective"), ("Action", "action"),
+           ("Lead", "lead"), ("Partners", "partners"), ("Success measure", "success_measure"),
+           ("Resources", "resources"), ("Status", "status_text"), ("Progress update", "progress"))
+
+
+def _note(rest: int) -> str:
+    return f" … [cut: {rest:,} more characters, kept on Data issues]"
+
+
+def fit_long_cells(actions: Sequence[Action], report: Report) -> int:
+    """Cut every text of ``actions`` longer than a cell to fit, in place, adding a
+    ``cell-too-long`` finding that holds the rest.  Returns how many texts were cut."""
+    cut = 0
+    limit = MAX_CELL
+    for a in actions:
+        # one cheap test for the usual case: no text of this action near the limit
+        if (len(a.progress) <= limit and len(a.action) <= limit and len(a.objective) <= limit
+                and len(a.success_measure) <= limit and len(a.due.text) <= limit and not a.extras
+                and len(a.partners) + len(a.resources) + len(a.theme) + len(a.lead) + len(a.ref)
+                + len(a.status_text) <= limit):
+            continue
+        for header, attr in _FIELDS:
+            text = getattr(a, attr)
+            if len(text) > limit:
+                setattr(a, attr, _cut(a, header, text, report))
+                cut += 1
+        if len(a.due.text) > limit:
+            a.due = dataclasses.replace(a.due, text=_cut(a, "Due", a.due.text, report))
+            cut += 1
+        for key, value in list(a.extras.items()):
+            if isinstance(value, str) and len(value) > limit:
+                a.extras[key] = _cut(a, str(key), value, report)
+                cut += 1
+    return cut
+
+
+def _cut(a: Action, header: str, text: str, report: Report) -> str:
+    keep = MAX_CELL - len(_note(len(text)))
+    rest = text[keep:]
+    o = a.origin
+    report.add(Finding(
+        "cell-too-long", o.file if o else "", o.sheet if o else "", f"row {o.row}" if o else "", rest,
+        f"{header} of {a.ref or 'an action'} has {len(text):,} characters, more than an Excel cell holds "
+        f"({MAX_CELL:,}): All actions shows the first {keep:,}; the rest is the value here",
+        outcome="cut to fit the cell; the rest kept here"))
+    return text[:keep] + _note(len(rest))
+
+
+def label_lines(text: str, width: int, max_lines: int) -> str:
+    """``text`` broken into lines of at most ``width`` characters at word boundaries, at most
+    ``max_lines`` of them; what does not fit ends in "…" after a whole word."""
+    words = text.split()
+    lines: list[str] = []
+    line = ""
+    for i, word in enumerate(words):
+        candidate = f"{line} {word}" if line else word
+        if len(candidate) <= width or not line:
+            line = candidate
+            continue
+        lines.append(line)
+        line = word
+        if len(lines) == max_lines:
+            break
+    else:
+        if line:
+            lines.append(line)
+        return "\n".join(_fit(x, width) for x in lines)
+    last = lines[-1]
+    lines[-1] = (last if len(last) + 1 <= width else last.rsplit(" ", 1)[0] if " " in last else last[:width - 1]) + "…"
+    return "\n".join(_fit(x, width) for x in lines)
+
+
+def _fit(line: str, width: int) -> str:
+    """A single word longer than a line is cut with "…" (nothing else breaks a word)."""
+    return line if len(line) <= width else line[:width - 1] + "…"

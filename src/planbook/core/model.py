@@ -1,0 +1,95 @@
+"""What a plan holds: plan details, leads, and actions."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from planbook.core.due import BLANK_DUE, Due
+from planbook.core.status import FINISHED, NO_STATUS
+
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Lead:
+    """An accountable lead; ``email`` comes from the Lists sheet."""
+
+    name: str
+    email: str = ""
+
+
+@dataclass
+class PlanInfo:
+    """Plan-level details written to the Guide, Lists and hidden metadata sheets."""
+
+    title: str
+    period: str = ""
+    leads: list[Lead] = field(default_factory=list)
+    themes: list[str] = field(default_factory=list)
+    coordinator: str = ""
+    coordinator_email: str = ""
+    format_version: int = FORMAT_VERSION
+    notes: list[str] = field(default_factory=list)  # e.g. title rows kept from an imported plan
+    #: The plan's identity, made when ``new`` or ``import`` writes it and carried by ``split``
+    #: copies, so a consolidation knows which returns belong to it ("" for older workbooks).
+    plan_id: str = ""
+
+    def lead_names(self) -> list[str]:
+        return [lead.name for lead in self.leads]
+
+    #: "Ref<TAB>field" of each required cell an imported plan's source left blank: ``validate``
+    #: reports them as warnings while they stay blank (written to the metadata by ``import``).
+    source_gaps: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where an action was read from: file, sheet and 1-based row."""
+
+    file: str
+    sheet: str
+    row: int
+
+
+@dataclass(slots=True)
+class Action:
+    """One numbered action of a plan.
+
+    ``status`` is the standard status ("Complete", …), ``NO_STATUS`` when the cell was blank,
+    or ``None`` when it held a word planbook does not recognise; ``status_text`` keeps what
+    was typed.  ``extras`` holds the
+    user's own columns (header -> value), never dropped.
+    """
+
+    ref: str
+    action: str
+    lead: str
+    theme: str = ""
+    objective: str = ""
+    partners: str = ""
+    due: Due = BLANK_DUE
+    success_measure: str = ""
+    resources: str = ""
+    status: str | None = NO_STATUS
+    status_text: str = ""
+    progress: str = ""
+    last_updated: dt.date | None = None
+    extras: dict[str, object] = field(default_factory=dict)
+    origin: Origin | None = None
+    #: Where this action's long texts are in a consolidation's spill file (-1: in memory).
+    spill: int = field(default=-1, repr=False, compare=False)
+    #: What a consolidation flagged on this row for the committee ("Ref collision …", "Not in the
+    #: lead's return", …); shown in the consolidated workbook's ``Note`` column.
+    note: str = field(default="", compare=False)
+
+    @property
+    def status_shown(self) -> str:
+        """What goes in a lead's Status cell: the standard word, or the text as typed (blank
+        when no status was given; the consolidated workbook shows that as ``NO_STATUS``)."""
+        status = self.status
+        return status if status is not None and status != NO_STATUS else self.status_text
+
+    def is_overdue(self, today: dt.date) -> bool:
+        """Unfinished and past the end of its due period."""
+        deadline = self.due.deadline
+        return deadline is not None and deadline < today and self.status not in FINISHED

@@ -1,0 +1,3 @@
+"""planbook's version, written into every workbook it makes."""
+
+__version__ = "0.1.0"

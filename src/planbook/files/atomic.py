@@ -1,0 +1,180 @@
+"""Write output files atomically: to a temporary file beside the target, then rename."""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import re
+import shutil
+import socket
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+from planbook.core.errors import OutputError
+
+#: Every temporary file or folder planbook makes beside an output names its process and machine:
+#: ``.<stem>.pb<pid>-<machine>.<random><suffix>.tmp`` (and ``….splice``, ``….parts-…``).  Those
+#: of a process of this machine that no longer runs (killed with SIGKILL) are removed by the next
+#: write to the same folder; another machine's (a shared drive) are never touched.
+_OURS = re.compile(r"^\..*\.pb(\d+)-([0-9a-f]{8})\.[^/]*\.tmp(?:\.splice|\.parts-[^/]*)?$")
+_MACHINE = hashlib.sha256(socket.gethostname().encode("utf-8", "replace")).hexdigest()[:8]
+
+
+def _set_mode(tmp: Path, target: Path) -> None:
+    """Give the new file the permissions a normal save would: the old file's, else the umask's.
+
+    (mkstemp makes temporary files private, 0600; an output on a shared drive must not be.)
+    """
+    if target.exists():
+        mode = target.stat().st_mode & 0o777
+    else:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    os.chmod(tmp, mode)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, another user's
+        return True
+    return True
+
+
+def remove_stale_temporaries(folder: Path) -> None:
+    """Remove temporary files and folders left beside outputs by planbook runs that were killed."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        m = _OURS.match(entry.name)
+        if m and m.group(2) == _MACHINE and not _alive(int(m.group(1))):
+            with contextlib.suppress(OSError):
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path)
+                else:
+                    os.unlink(entry.path)
+
+
+#: Folders this process has written temporary files into (see :func:`remove_own_temporaries`).
+_FOLDERS: set[str] = set()
+
+
+def remove_own_temporaries() -> None:
+    """Remove every temporary file or folder this process made beside an output.  For a run
+    being stopped (Ctrl-C, SIGTERM): an interruption can land between a temporary file's
+    creation and the code that would remove it."""
+    me = os.getpid()
+    for folder in list(_FOLDERS):
+        with contextlib.suppress(OSError):
+            for entry in os.scandir(folder):
+                m = _OURS.match(entry.name)
+                if m and int(m.group(1)) == me and m.group(2) == _MACHINE:
+                    with contextlib.suppress(OSError):
+                        if entry.is_dir(follow_symlinks=False):
+                            shutil.rmtree(entry.path)
+                        else:
+                            os.unlink(entry.path)
+
+
+def os_error_in(exc: BaseException) -> OSError | None:
+    """The OSError behind ``exc`` (itself, its cause, or the one a library wrapped in its own
+    exception, as XlsxWriter does), or None."""
+    seen = 0
+    while exc is not None and seen < 5:
+        if isinstance(exc, OSError):
+            return exc
+        inner = exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else None
+        exc = inner or exc.__cause__ or exc.__context__
+        seen += 1
+    return None
+
+
+def describe_os_error(exc: OSError) -> str:
+    return exc.strerror or str(exc)
+
+
+def make_folder(folder: str | os.PathLike[str]) -> Path:
+    """Create ``folder`` (and its parents) for outputs; :class:`OutputError` in one line if the
+    system refuses (read-only, no permission, a file in the way, disk full)."""
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError as exc:
+        raise OutputError(f"cannot make folder {folder}: a file of that name is in the way") from exc
+    except OSError as exc:
+        raise OutputError(f"cannot make folder {folder}: {describe_os_error(exc)}") from exc
+    return folder
+
+
+def check_output(target: str | os.PathLike[str], *, overwrite: bool = True) -> None:
+    """Raise :class:`OutputError` now if ``target`` plainly cannot be written (its folder missing
+    or read-only, it is a folder, it is open in Excel, or it exists and ``overwrite`` is false),
+    so a long run fails before it starts rather than at its end."""
+    target = Path(target)
+    if not target.parent.exists():
+        raise OutputError(f"cannot write {target}: folder {target.parent} does not exist")
+    if target.is_dir():
+        raise OutputError(f"cannot write {target}: it is a folder; give a file name")
+    if target.exists() and not overwrite:
+        raise OutputError(f"{target} already exists (use --force to replace it)")
+    lock = target.parent / f"~${target.name}"
+    if lock.exists():
+        raise OutputError(f"cannot write {target}: it is open in Excel ({lock.name} exists); close it and try again")
+    if not os.access(target.parent, os.W_OK | os.X_OK):
+        try:
+            read_only = bool(os.statvfs(target.parent).f_flag & os.ST_RDONLY)
+        except (OSError, AttributeError):  # no statvfs (Windows)
+            read_only = False
+        why = "Read-only file system" if read_only else "Permission denied"
+        raise OutputError(f"cannot write {target}: {why} (folder {target.parent})")
+
+
+@contextlib.contextmanager
+def atomic_output(target: str | os.PathLike[str], *, overwrite: bool = True) -> Iterator[Path]:
+    """Yield a temporary path; on success it replaces ``target`` in one rename.
+
+    A reader never sees a half-written file, and a failure (or an interruption: Ctrl-C,
+    SIGTERM) leaves any old file untouched and no temporary file behind.  Two runs writing the
+    same target each write their own temporary file; the last rename wins, whole.
+    Raises :class:`OutputError` with a message a person can act on (file open in Excel,
+    folder missing or read-only, disk full, target is a folder, file exists and ``overwrite``
+    is false).
+    """
+    target = Path(target)
+    check_output(target, overwrite=overwrite)
+    remove_stale_temporaries(target.parent)
+    _FOLDERS.add(os.fspath(target.parent))
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.pb{os.getpid()}-{_MACHINE}.", suffix=target.suffix + ".tmp",
+                                   dir=target.parent)
+    except OSError as exc:
+        raise OutputError(f"cannot write {target}: {describe_os_error(exc)} (folder {target.parent})") from exc
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        try:
+            yield tmp_path
+            _set_mode(tmp_path, target)
+            try:
+                os.replace(tmp_path, target)
+            except PermissionError as exc:
+                raise OutputError(f"cannot replace {target}: it is open or locked ({exc.strerror}); "
+                                  "close it and try again") from exc
+        except OutputError:
+            raise
+        except Exception as exc:
+            os_exc = os_error_in(exc)
+            if os_exc is None:
+                raise
+            raise OutputError(f"cannot write {target}: {describe_os_error(os_exc)}") from exc
+    finally:
+        with contextlib.suppress(OSError):
+            tmp_path.unlink()

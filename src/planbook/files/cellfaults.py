@@ -1,0 +1,209 @@
+"""Cells that calamine reads as blank but a lead does not see as blank: error values and formulas
+never calculated.
+
+python-calamine returns ``""`` for an error cell (``#REF!``, ``#N/A``, ``#DIV/0!`` …) and for a
+formula saved without a cached value (written by a script, or by a tool that does not
+calculate), exactly as for an empty cell.  Read as blank, such a Status would become
+"Not started", such a Due nothing at all, and a row of them would vanish.  So when a row of a
+lead tab has a blank key cell (Ref, Status, Due, Last updated), the sheet's own XML is read
+once; only if it holds a formula or an error at all are its cells found: each such cell in a
+data row is put back as the lead sees it (the error's text, or the formula) and reported with
+its cell (``error-value``, ``formula-not-calculated``).  A tab whose key cells are all filled
+never pays for the second read; otherwise it costs a decompression and a byte search, unless
+the sheet has formulas.
+
+The sheet XML is scanned with byte patterns, not an XML parser, so no entity is ever expanded;
+the workbook part and its relationships (small) go through lxml with entities and network off.
+"""
+from __future__ import annotations
+
+import os
+import re
+import zipfile
+from dataclasses import dataclass
+from operator import itemgetter
+from pathlib import Path, PurePosixPath
+
+from planbook.core.findings import Finding, Report
+from planbook.core.names import cell_ref, col_number
+
+#: Findings about a cell that these replace: the cell was not what it seemed (blank), so the
+#: generic complaint about its value would be misleading.
+_SUPERSEDED = {"unknown-status", "bad-due", "bad-date", "unknown-lead", "unknown-theme", "missing-required"}
+
+#: Any sheet XML with an error cell holds ``#`` (every error value starts with it: a one-byte
+#: test, the quickest there is) and ``t="e"``; any with a formula holds ``f>`` (``</f>``, ``<f>``,
+#: ``</x:f>``: a shared formula's followers are ``<f …/>`` but its first cell closes with
+#: ``</f>``).  Substring tests: several times quicker than one regex over the sheet.
+
+
+def _may_have_faults(xml: bytes) -> bool:
+    return (b"#" in xml and b't="e"' in xml) or b"f>" in xml
+_TOKEN = re.compile(rb'<(?:\w+:)?(row|c)\b([^>]*?)(/?)>')
+_ATTR = re.compile(rb'\b(r|t)="([^"]*)"')
+_FORMULA = re.compile(rb'<(?:\w+:)?f\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?f>)', re.S)
+_VALUE = re.compile(rb'<(?:\w+:)?v\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?v>)', re.S)
+_CELL_END = re.compile(rb'</(?:\w+:)?c>')
+_REF = re.compile(rb'([A-Z]+)(\d+)')
+_MAX_SCAN = 512 * 1024 * 1024  # a sheet part larger than this (inflated) is not scanned
+
+
+@dataclass(frozen=True)
+class CellFault:
+    """A cell read as blank that is not: ``kind`` is "error-value" or "formula-not-calculated"."""
+
+    row: int  # 0-based, as in calamine's rows
+    col: int
+    kind: str
+    shown: str  # what to keep in the cell: "#REF!" or "=VLOOKUP(…)"
+
+
+def _unescape(raw: bytes) -> str:
+    from xml.sax.saxutils import unescape
+
+    text = raw.decode("utf-8", errors="replace")
+    text = re.sub(r"&#x([0-9A-Fa-f]+);", lambda m: chr(int(m.group(1), 16)), text)
+    text = re.sub(r"&#([0-9]+);", lambda m: chr(int(m.group(1))), text)
+    return unescape(text, {"&quot;": '"', "&apos;": "'"})
+
+
+def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> its XML part in the zip (``xl/worksheets/sheet1.xml``)."""
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
+    ns_r = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    try:
+        book = etree.fromstring(zf.read("xl/workbook.xml"), parser)
+        rels = etree.fromstring(zf.read("xl/_rels/workbook.xml.rels"), parser)
+    except (KeyError, etree.XMLSyntaxError, zipfile.BadZipFile, OSError):
+        return {}
+    targets = {}
+    for rel in rels:
+        target = rel.get("Target") or ""
+        path = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
+        targets[rel.get("Id")] = path.replace("xl/./", "xl/")
+    return {s.get("name"): targets.get(s.get(f"{{{ns_r}}}id"), "") for s in book.iter("{*}sheet")}
+
+
+def find_faults(xml: bytes) -> dict[tuple[int, int], CellFault]:
+    """Every error cell and every formula cell without a cached value in a sheet's XML."""
+    faults: dict[tuple[int, int], CellFault] = {}
+    if not _may_have_faults(xml):
+        return faults
+    row, col = -1, -1
+    for m in _TOKEN.finditer(xml):
+        attrs = dict(_ATTR.findall(m.group(2)))
+        ref = attrs.get(b"r")
+        if m.group(1) == b"row":
+            row = int(ref) - 1 if ref and ref.isdigit() else row + 1
+            col = -1
+            continue
+        ref_m = _REF.fullmatch(ref) if ref else None
+        if ref_m:
+            col, row = col_number(ref_m.group(1)) - 1, int(ref_m.group(2)) - 1
+        else:
+            col += 1
+        if m.group(3):  # <c …/>: empty
+            continue
+        end = _CELL_END.search(xml, m.end())
+        inner = xml[m.end():end.start() if end else len(xml)]
+        kind = attrs.get(b"t")
+        v = _VALUE.search(inner)
+        value = v.group(1) if v and v.group(1) is not None else b""
+        if kind == b"e":
+            faults[(row, col)] = CellFault(row, col, "error-value", _unescape(value).strip() or "#VALUE!")
+            continue
+        f = _FORMULA.search(inner)
+        # No value: never calculated.  An empty <v></v> is a text formula that gave "" (t="str"),
+        # else not calculated either.
+        if f is not None and not value and (v is None or kind != b"str"):
+            formula = _unescape(f.group(1) or b"").strip()
+            faults[(row, col)] = CellFault(row, col, "formula-not-calculated",
+                                           f"={formula}" if formula else "(formula, not calculated)")
+    return faults
+
+
+_PARTS: dict[tuple[str, int, int], dict[str, str]] = {}  # a master's many tabs: parts found once
+
+
+def sheet_faults(path: str | Path, sheet: str) -> dict[tuple[int, int], CellFault]:
+    """:func:`find_faults` for one sheet of the workbook at ``path`` ({} if it cannot be read)."""
+    try:
+        st = os.stat(path)
+        key = (os.fspath(path), st.st_size, st.st_mtime_ns)
+        with zipfile.ZipFile(path) as zf:
+            if key not in _PARTS:
+                if len(_PARTS) > 64:
+                    _PARTS.clear()
+                _PARTS[key] = sheet_parts(zf)
+            part = _PARTS[key].get(sheet)
+            if not part:
+                return {}
+            info = zf.getinfo(part)
+            if info.file_size > _MAX_SCAN:
+                return {}
+            return find_faults(zf.read(part))
+    except (KeyError, zipfile.BadZipFile, OSError, ValueError):
+        return {}
+
+
+def blank_key_cell(rows: list[list[object]], start: int, key_cols: list[int]) -> bool:
+    """True if a row from ``start`` has a key cell calamine read as blank (``""``), or — for a tab
+    without key columns — is blank all through (calamine's rows end at the last cell with a
+    value, so a blank row inside them is rare: a gap a lead left, or a row of error cells)."""
+    if key_cols:  # the usual case, in C: every row long enough, and no key cell "" or None
+        try:
+            cells = [itemgetter(c) for c in key_cols]
+            tail = rows[start:]
+            if not any("" in map(get, tail) or None in map(get, tail) for get in cells):
+                return False
+        except IndexError:  # a short row: looked at one by one
+            pass
+    for r in range(start, len(rows)):
+        row = rows[r]
+        n = len(row)
+        for c in key_cols:
+            v = row[c] if c < n else ""
+            if v == "" or v is None:
+                return True
+        if not key_cols and all(v == "" or v is None for v in row):
+            return True
+    return False
+
+
+def restore(rows: list[list[object]], start: int, faults: dict[tuple[int, int], CellFault]) -> list[CellFault]:
+    """Put each faulty cell's shown text into ``rows`` (data rows from ``start``); return those put back."""
+    put: list[CellFault] = []
+    for (r, c), fault in sorted(faults.items()):
+        if r < start or r >= len(rows):
+            continue
+        row = rows[r]
+        if c >= len(row):
+            row.extend([""] * (c + 1 - len(row)))
+        if row[c] == "" or row[c] is None:
+            row[c] = fault.shown
+            put.append(fault)
+    return put
+
+
+def report_faults(report: Report, since: int, file: str, sheet: str, put: list[CellFault],
+                  header_of: dict[int, str]) -> None:
+    """Replace generic findings (from ``since`` on) about the restored cells by one finding each."""
+
+    cells = {cell_ref(f.row, f.col): f for f in put}
+    kept = [f for f in report.findings[since:]
+            if not (f.sheet == sheet and f.cell in cells and f.code in _SUPERSEDED)]
+    for ref, fault in cells.items():
+        column = header_of.get(fault.col, "the cell")
+        if fault.kind == "error-value":
+            message = (f"{column} shows the error {fault.shown}: the formula behind it is broken "
+                       "(a deleted cell or sheet, a missing lookup value); type the value instead")
+            outcome = f"kept as {fault.shown}; not counted in any status" if column == "Status" else f"kept as {fault.shown}"
+        else:
+            message = (f"{column} holds a formula that was never calculated ({fault.shown}), so its value "
+                       "is unknown; open the file in Excel, let it calculate and save it, or type the value")
+            outcome = "kept as the formula text; not counted in any status" if column == "Status" \
+                else "kept as the formula text"
+        kept.append(Finding(fault.kind, file, sheet, ref, fault.shown, message, outcome=outcome))
+    report.findings[since:] = kept

@@ -1,0 +1,1 @@
+"""Importing a plan kept in its own layout (Excel, Word or CSV) into the standard workbook."""

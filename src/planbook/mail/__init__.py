@@ -1,0 +1,1 @@
+"""Mail: SMTP transport and drafts, the report email, update requests, chasing and receipts."""

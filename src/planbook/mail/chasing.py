@@ -1,0 +1,307 @@
+"""Chase leads and acknowledge returns: reminders and receipts, by SMTP or as unsent drafts.
+
+* :func:`chase` — one reminder to each lead who has not returned (their own copy attached
+  again, with the return date and how to send it back) and to each lead whose return has
+  errors (every problem in plain words with its cell, their return attached to fix in place).
+* :func:`receipts` — after a consolidation, a short receipt to each lead who returned: their
+  actions counted by status, what changed since last period, and any problems found.
+
+Messages come from jinja templates in ``templates/`` (``reminder.txt.j2``, ``receipt.txt.j2``)
+that a council can reword.  Headers are made one line and addresses checked (see
+:mod:`planbook.mail.mailer`), so nothing a lead typed becomes a header.  Nobody gets two messages in
+one run: leads who share an address get one message covering all of them.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.utils import formataddr
+from pathlib import Path
+
+from planbook.core.addresses import check_address, one_line
+from planbook.core.errors import PlanbookError
+from planbook.core.findings import Finding
+from planbook.core.names import file_stem
+from planbook.core.status import STATUSES
+from planbook.files.atomic import make_folder
+from planbook.files.opening import as_text, open_workbook
+from planbook.mail.templates import render_template
+from planbook.mail.transport import (
+    SmtpSettings,
+    attach,
+    new_message,
+    save_eml,
+    send,
+    sender_address,
+)
+from planbook.rollup.inputs import expand_inputs
+from planbook.rollup.tracker import (
+    NOT_RETURNED,
+    UNCHANGED,
+    LeadReturn,
+    ReturnsTracker,
+    lead_key,
+    track_returns,
+)
+from planbook.workbook.reader import read_plan
+from planbook.workbook.split import split_read_plan
+from planbook.workbook.view import read_consolidated
+
+#: What the status list offers, for the plain-words advice.
+_STATUS_CHOICES = ", ".join(STATUSES)
+
+
+def plain_problem(f: Finding) -> str:
+    """A finding as a lead would want it: which cell, what is in it, what to do."""
+    cell = f.cell or "the sheet"
+    value = f"'{f.value}'" if f.value else "empty"
+    if f.code == "unknown-status":
+        return f"Status in {cell} is {value}: choose one of {_STATUS_CHOICES} from the list"
+    if f.code == "unknown-lead":
+        return f"Lead in {cell} is {value}: pick a lead from the drop-down"
+    if f.code == "missing-required":
+        return f"{cell} is empty: {f.message.split(';')[0].split(' is empty')[0]} must be filled in"
+    if f.code == "duplicate-ref":
+        return f"Ref in {cell} is {value}, which is used for another action too: give each action its own Ref"
+    if f.code == "bad-due":
+        return f"Due in {cell} is {value}: type a date such as 31/03/2010 or a timescale such as December 2009"
+    if f.code == "bad-date":
+        return f"Last updated in {cell} is {value}: type a date such as 31/03/2010"
+    return f"{cell}: {f.message}"
+
+
+@dataclass
+class Message:
+    """One message of a run: to whom, about which leads, what it says, where it went."""
+
+    kind: str  # "reminder" or "receipt"
+    to: str
+    leads: list[str]
+    reasons: list[str]  # per lead: "not returned" / "returned with errors" / "receipt"
+    attachments: list[Path]
+    problems: list[str] = field(default_factory=list)
+    eml: Path | None = None
+    sent: bool = False
+    message: EmailMessage | None = field(default=None, repr=False)
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "to": self.to, "leads": self.leads, "reasons": self.reasons,
+                "attachments": [p.name for p in self.attachments], "problems": self.problems,
+                "eml": str(self.eml) if self.eml else None, "sent": self.sent}
+
+
+@dataclass
+class MailRun:
+    """What a chase or receipts run did (or, with ``dry_run``, would do)."""
+
+    messages: list[Message]
+    no_email: list[str]  # leads who needed a message but have no address
+    tracker: ReturnsTracker | None = None
+    dry_run: bool = False
+
+    def to_dict(self) -> dict:
+        out = {"messages": [m.to_dict() for m in self.messages], "no_email": self.no_email, "dry_run": self.dry_run}
+        if self.tracker is not None:
+            out["tracker"] = self.tracker.to_dict()
+        return out
+
+
+def _deliver(run: MailRun, smtp: SmtpSettings | None, save_dir: str | os.PathLike[str] | None, prefix: str) -> None:
+    """Send every message over one connection, or save each as an unsent .eml in ``save_dir``."""
+    if run.dry_run or not run.messages:
+        return
+    if save_dir is not None:
+        folder = make_folder(save_dir)
+        taken: set[str] = set()
+        for m in run.messages:
+            m.eml = save_eml(m.message, folder / f"{prefix}-{file_stem(m.leads[0], taken)}.eml")
+        return
+    send([m.message for m in run.messages], smtp)
+    for m in run.messages:
+        m.sent = True
+
+
+def _check_where(smtp: SmtpSettings | None, save_dir, dry_run: bool) -> None:
+    if not dry_run and (smtp is None) == (save_dir is None):
+        raise PlanbookError("give either SMTP settings (--smtp-host) or a folder to save the messages in "
+                            "(--save-dir), or --dry-run")
+
+
+def _group_by_address(rows: list[LeadReturn]) -> dict[str, list[LeadReturn]]:
+    groups: dict[str, list[LeadReturn]] = {}
+    for r in rows:
+        groups.setdefault(r.email.strip().lower(), []).append(r)
+    return groups
+
+
+def _own_copies(leads: list[LeadReturn], plan: str, copies_dir: str | os.PathLike[str] | None,
+                tmp: Path) -> dict[str, Path]:
+    """Each lead's own copy of the plan: from the folder the copies were sent from, else made afresh."""
+
+    found: dict[str, Path] = {}
+    if copies_dir is not None and Path(copies_dir).is_dir():
+
+        for path in expand_inputs([copies_dir])[0]:
+            try:
+                copy = read_plan(path)
+            except PlanbookError:
+                continue
+            if copy.role == "lead-copy":
+                for lead in copy.tabs.values():
+                    found.setdefault(lead_key(lead), path)
+    if any(lead_key(r.lead) not in found for r in leads):
+        for c in split_read_plan(read_plan(plan), tmp):
+            found.setdefault(lead_key(c.lead), c.path)
+    return found
+
+
+def chase(plan_path: str | os.PathLike[str], returns_dir: str | os.PathLike[str], *,
+          return_by: dt.date | None = None, sender: str | None = None, smtp: SmtpSettings | None = None,
+          save_dir: str | os.PathLike[str] | None = None, copies_dir: str | os.PathLike[str] | None = None,
+          dry_run: bool = False) -> MailRun:
+    """Remind every lead who has not returned, and every lead whose return has errors.
+
+    ``copies_dir`` is the folder the leads' copies were sent from (``split`` / ``request-updates``
+    ``--out``): a reminder attaches that very file; without it a fresh copy is made.  Leads with
+    no email address are listed in ``no_email`` and sent nothing.  ``dry_run`` builds the
+    messages and sends or saves nothing.
+    """
+    _check_where(smtp, save_dir, dry_run)
+    tracker = track_returns(plan_path, returns_dir, return_by=return_by)
+
+    info = read_plan(plan_path).info
+    from_addr = check_address(sender_address(sender, info.coordinator, info.coordinator_email))
+    to_chase = [r for r in tracker.leads if r.state in (NOT_RETURNED, UNCHANGED) or r.errors]
+    run = MailRun([], [r.lead for r in to_chase if not r.email], tracker, dry_run)
+    by_when = f"{return_by.day} {return_by:%B %Y}" if return_by else ""
+    with tempfile.TemporaryDirectory() as tmpdir:
+        resend = [r for r in tracker.leads if not r.returned or r.unreadable]  # their own copy goes again
+        copies = _own_copies(resend, tracker.plan, copies_dir, Path(tmpdir)) if resend else {}
+        for address, rows in _group_by_address([r for r in to_chase if r.email]).items():
+            items = []
+            attachments: list[Path] = []
+            for r in rows:
+                if not r.returned or r.unreadable or r.state == UNCHANGED:  # nothing usable yet: their copy again
+                    attachments.append(Path(r.file) if r.state == UNCHANGED else copies[lead_key(r.lead)])
+                    items.append({"lead": r.lead, "returned": False, "unchanged": r.state == UNCHANGED,
+                                  "unreadable": r.unreadable, "attachment": attachments[-1].name,
+                                  "actions": r.actions, "problems": [r.unreadable] if r.unreadable else []})
+                else:
+                    attachments.append(Path(r.file))
+                    items.append({"lead": r.lead, "returned": True, "unchanged": False, "attachment": Path(r.file).name,
+                                  "actions": r.actions, "problems": [plain_problem(f) for f in r.errors]})
+            names = [r.lead for r in rows]
+            context = {"leads": " and ".join(names), "items": items, "title": info.title or "action plan",
+                       "period": info.period or "this period", "return_by": by_when,
+                       "coordinator": info.coordinator or "The plan coordinator",
+                       "coordinator_email": info.coordinator_email}
+            overdue = any(not i["returned"] for i in items)
+            subject = (f"Reminder: update needed{' by ' + by_when if by_when else ''}: " if overdue
+                       else "Please correct your return: ") + f"{context['title']} ({', '.join(names)})"
+            msg = new_message(from_addr, [formataddr((one_line(", ".join(names)), rows[0].email.strip()))], subject)
+            msg.set_content(render_template("reminder.txt.j2", context, html=False))
+            for path in attachments:
+                attach(msg, path)
+            run.messages.append(Message("reminder", rows[0].email.strip(), names, [r.state for r in rows],
+                                        attachments, [p for i in items for p in i["problems"]], message=msg))
+        _deliver(run, smtp, save_dir, "reminder")
+    return run
+
+
+def _status_line(status: str) -> str:
+    """The status line an action counts on: one of the five, else its own line (nothing folded in)."""
+    if status in STATUSES:
+        return status
+    return "No status given" if not status.strip() or status == "No status given" else "Status not recognised"
+
+
+def _sheet_rows(path: Path, name: str) -> list[dict[str, str]]:
+
+    wb = open_workbook(path)
+    if name not in wb.sheet_names:
+        return []
+    rows = wb.get_sheet_by_name(name).to_python()
+    header = [as_text(h) for h in rows[0]] if rows else []
+    return [{h: as_text(v) for h, v in zip(header, r)} for r in rows[1:] if any(v != "" for v in r)]
+
+
+def returned_leads(consolidated: str | os.PathLike[str]) -> list[tuple[str, str]]:
+    """(lead, file name) for each lead's returned copy a consolidation used (its Sources sheet)."""
+    out = []
+    for s in _sheet_rows(Path(consolidated), "Sources"):
+        if s.get("Kind") == "lead-copy" and not s.get("Skipped because") and s.get("Lead"):
+            out.append((s["Lead"], Path(s.get("File", "")).name))
+    return out
+
+
+def lead_emails(consolidated: str | os.PathLike[str], plan: str | os.PathLike[str] | None = None) -> dict[str, str]:
+    """Lead -> email: from the consolidation's metadata, or from the master plan's Lists."""
+    emails: dict[str, str] = {}
+    if plan is not None:
+
+        emails.update({lead_key(lead.name): lead.email.strip() for lead in read_plan(plan).info.leads})
+
+    wb = open_workbook(consolidated)
+    if "_planbook" in wb.sheet_names:
+        for row in wb.get_sheet_by_name("_planbook").to_python():
+            if len(row) > 1 and as_text(row[0]) == "lead_email":
+                name, _, email = as_text(row[1]).partition("\t")
+                emails.setdefault(lead_key(name), email.strip())
+    return emails
+
+
+def receipts(consolidated: str | os.PathLike[str], *, sender: str | None = None,
+             smtp: SmtpSettings | None = None, save_dir: str | os.PathLike[str] | None = None,
+             plan: str | os.PathLike[str] | None = None, dry_run: bool = False) -> MailRun:
+    """A receipt to each lead whose returned copy the consolidation used: their actions by
+    status, what changed since last period, and the problems found in their return.
+
+    Addresses come from the consolidation (the plans' Lists sheets), or from ``plan``.
+    """
+
+    _check_where(smtp, save_dir, dry_run)
+    path = Path(consolidated)
+    view = read_consolidated(path)
+    from_addr = check_address(sender_address(sender, view.coordinator, view.coordinator_email))
+    emails = lead_emails(path, plan)
+    issues = _sheet_rows(path, "Data issues")
+    returned = returned_leads(path)
+    run = MailRun([], [lead for lead, _ in returned if not emails.get(lead_key(lead))], None, dry_run)
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for lead, file in returned:
+        if emails.get(lead_key(lead)):
+            groups.setdefault(emails[lead_key(lead)].lower(), []).append((lead, file))
+    for address, leads in groups.items():
+        items = []
+        for lead, file in leads:
+            mine = [a for a in view.actions if lead_key(a.get("Lead", "")) == lead_key(lead)]
+            counts = Counter(_status_line(a.get("Status", "")) for a in mine)
+            refs = {a.get("Ref", "") for a in mine}
+            changes = [c for c in view.changes if lead_key(c.get("Lead", "")) == lead_key(lead) or
+                       (c.get("Ref") in refs and not c.get("Lead"))]
+            problems = [i for i in issues if Path(i.get("File", "")).name == file and i.get("Severity") in ("error", "warning")]
+            items.append({"lead": lead, "file": file, "total": len(mine),
+                          "counts": [(s, counts[s]) for s in [*STATUSES, "No status given", "Status not recognised"]
+                                     if counts.get(s)],
+                          "changes": [{"kind": c.get("Change", ""), "ref": c.get("Ref", ""), "before": c.get("Before", ""),
+                                       "now": c.get("Now", "")} for c in changes],
+                          "problems": [f"{i.get('Cell') or i.get('Sheet') or file}: {i.get('What is wrong', '')}"
+                                       for i in problems] +
+                                      [f"{a.get('Ref', '')} is in the plan but not in your return, so last quarter's "
+                                       "entry is shown: tell us if you dropped it on purpose"
+                                       for a in mine if a.get("Note", "").startswith("Not in the lead's return")]})
+        names = [lead for lead, _ in leads]
+        context = {"leads": " and ".join(names), "items": items, "title": view.title or "action plan",
+                   "period": view.period or "this period", "coordinator": view.coordinator or "The plan coordinator",
+                   "coordinator_email": view.coordinator_email}
+        msg = new_message(from_addr, [formataddr((one_line(", ".join(names)), emails[lead_key(names[0])]))],
+                           f"Received: your update to the {context['title']} ({', '.join(names)})")
+        msg.set_content(render_template("receipt.txt.j2", context, html=False))
+        run.messages.append(Message("receipt", emails[lead_key(names[0])], names, ["receipt"] * len(names), [],
+                                    [p for i in items for p in i["problems"]], message=msg))
+    _deliver(run, smtp, save_dir, "receipt")
+    return run

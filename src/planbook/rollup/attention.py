@@ -1,0 +1,52 @@
+"""What needs the committee's attention: the one rule the Exceptions sheet, the report, the
+email and the command line all count by."""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from planbook.core.model import Action
+from planbook.core.status import FINISHED, NO_STATUS, OFF_TRACK, SLIPPAGE
+from planbook.rollup.inputs import period_start
+
+
+@dataclass
+class Exception_:
+    """An action that needs attention, with the reason."""
+
+    reason: str
+    action: Action
+
+
+def find_exceptions(actions: Sequence[Action], period: str, today: dt.date) -> list[Exception_]:
+    """Off track, slippage, overdue and unfinished, not updated this period, missing fields, no
+    status given (a blank Status counts as unfinished), status not recognised."""
+    start = period_start(period)
+    out: list[Exception_] = []
+    reasons_seen: dict[str, str] = {}  # one string per distinct reason
+    overdue: dict[dt.date, str] = {}  # deadline -> its reason
+    for a in actions:
+        status, due = a.status, a.due
+        reasons = []
+        if status == OFF_TRACK:
+            reasons.append("Off track")
+        elif status == SLIPPAGE:
+            reasons.append("Slippage")
+        if a.is_overdue(today):
+            reasons.append(overdue.get(due.end) or overdue.setdefault(due.end, f"Overdue (due {due.end:%d/%m/%Y})"))
+        if status not in FINISHED and start and (a.last_updated is None or a.last_updated < start):
+            reasons.append("Not updated this period")
+        if not (a.ref and a.action and a.lead):
+            reasons.append("Missing " + ", ".join(n for n, v in (("Ref", a.ref), ("Action", a.action),
+                                                               ("Lead", a.lead)) if not v))
+        if status is None:
+            reasons.append(f"Status not recognised ({a.status_text})")
+        elif status == NO_STATUS:
+            reasons.append(NO_STATUS)
+        if a.note:  # flagged by the merge: a Ref collision, not in the lead's return, a stale copy
+            reasons.append(a.note)
+        if reasons:
+            text = "; ".join(reasons)
+            out.append(Exception_(reasons_seen.setdefault(text, text), a))
+    return out

@@ -1,0 +1,121 @@
+"""What changed since the previous consolidation: each action's direction of travel, the real
+changes (status, due date, new, removed, commentary updated) and the actions not updated."""
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from planbook.core.dates import table_date, uk_text
+from planbook.core.direction import (
+    BETTER,
+    COMMENTARY,
+    DUE_MOVED,
+    NEW,
+    NEW_DIRECTION,
+    NOT_UPDATED,
+    REMOVED,
+    STATUS_BETTER,
+    STATUS_CHANGED,
+    STATUS_WORSE,
+    WORSE,
+    direction,
+)
+from planbook.core.model import Action
+from planbook.core.status import COMPLETE, NO_STATUS, normalise_status
+from planbook.workbook.view import read_consolidated
+
+
+@dataclass(frozen=True)
+class Change:
+    kind: str
+    ref: str
+    lead: str
+    action: str
+    before: str
+    after: str
+
+
+@dataclass
+class Comparison:
+    """An actions list compared with the previous consolidation."""
+
+    changes: list[Change] = field(default_factory=list)  # real changes only
+    not_updated: list[Change] = field(default_factory=list)
+    directions: list[str] = field(default_factory=list)  # one per action, in order
+
+    @property
+    def actions_changed(self) -> int:
+        """How many actions changed (an action with a new status and a new due date is one),
+        counting new and removed actions."""
+        return len({c.ref.strip().lower() for c in self.changes})
+
+
+def read_previous(path: str | os.PathLike[str]) -> dict[str, dict[str, str]]:
+    """Ref (folded) -> {header: text} from a previous consolidation's "All actions" sheet(s)."""
+    out: dict[str, dict[str, str]] = {}
+    for rec in read_consolidated(path).actions:
+        ref = rec.get("Ref", "").strip()
+        if ref:
+            out.setdefault(ref.lower(), rec)
+    return out
+
+
+def compare(actions: Sequence[Action], previous: str | os.PathLike[str],
+            full: Callable[[Action], Action] = lambda a: a) -> Comparison:
+    """Each action against the previous consolidation's, by Ref.
+
+    ``full`` gives an action with its texts when they are held on disk (very large runs).
+    """
+    before = read_previous(previous)
+    out = Comparison()
+    changes, directions = out.changes, out.directions
+    seen: set[str] = set()
+    for a in map(full, actions):
+        key = a.ref.strip().lower()
+        old = before.get(key) if key else None
+        if old is None:
+            directions.append(NEW_DIRECTION)
+            if key and key not in seen:
+                changes.append(Change(NEW, a.ref, a.lead, a.action, "", _shown(a)))
+            seen.add(key)
+            continue
+        seen.add(key)
+        old_status = normalise_status(old.get("Status", ""))
+        way = direction(old_status, a.status)
+        directions.append(way)
+        if old_status != a.status:
+            kind = STATUS_BETTER if way == BETTER else STATUS_WORSE if way == WORSE else STATUS_CHANGED
+            changes.append(Change(kind, a.ref, a.lead, a.action, old.get("Status", "") or NO_STATUS,
+                                  _shown(a)))
+        old_due, new_due = uk_text(old.get("Due", "").strip()), due_text(a)
+        if old_due != new_due:
+            changes.append(Change(DUE_MOVED, a.ref, a.lead, a.action, old_due, new_due))
+        old_note, note = old.get("Progress update", "").strip(), a.progress.strip()
+        if old_note != note:
+            changes.append(Change(COMMENTARY, a.ref, a.lead, a.action, old_note, note))
+        elif note and a.status != COMPLETE:
+            out.not_updated.append(Change(NOT_UPDATED, a.ref, a.lead, a.action, old_note, note))
+    for key, old in before.items():
+        if key not in seen:
+            changes.append(Change(REMOVED, old.get("Ref", key), old.get("Lead", ""), old.get("Action", ""),
+                                  old.get("Status", ""), ""))
+    return out
+
+
+def compare_with_previous(actions: Sequence[Action], previous: str | os.PathLike[str],
+                          full: Callable[[Action], Action] = lambda a: a) -> list[Change]:
+    """The real changes between ``actions`` and the previous consolidation (see :func:`compare`)."""
+    return compare(actions, previous, full).changes
+
+
+def due_text(a: Action) -> str:
+    """The Due as a person reads it in the consolidated workbook: a date as 30/09/2009, a phrase as typed."""
+    if a.due.kind == "date" and a.due.end and a.due.text == a.due.end.isoformat():
+        return table_date(a.due.end)
+    return uk_text(a.due.text.strip())
+
+
+def _shown(a: Action) -> str:
+    """The Status as the consolidated workbook shows it (a blank one as "No status given")."""
+    return a.status if a.status is not None else a.status_text

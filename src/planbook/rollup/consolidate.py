@@ -1,0 +1,278 @@
+"""Roll up every lead's actions into one consolidated plan.
+
+Inputs are any mix of master workbooks (many lead tabs), leads' returned copies, and folders
+of them.  The merge rules (which inputs belong to the plan, which copy wins, what is flagged
+for the committee) are in :mod:`planbook.rollup.merge`.
+
+Nothing is lost: every non-empty input row is in ``actions`` or has a finding saying why not.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import os
+import pickle
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from planbook.core.errors import PlanbookError, UnusableFileError
+from planbook.core.findings import Finding, Report
+from planbook.core.model import Action, Origin
+from planbook.core.status import tally
+from planbook.fast import parallel
+from planbook.fast.bulk import gc_paused
+from planbook.fast.spill import SpillStore
+from planbook.files.opening import LoadedWorkbook, load_workbook, read_workbook_bytes
+from planbook.rollup import merge
+from planbook.rollup.attention import Exception_, find_exceptions
+from planbook.rollup.changes import Change, compare
+from planbook.rollup.inputs import NOT_A_COPY, Source, expand_inputs
+from planbook.rollup.order import plan_order
+from planbook.rollup.tracker import returns_of_consolidation
+from planbook.workbook.plan import Plan
+from planbook.workbook.reader import read_plan
+
+#: Past this many rows, long texts wait on disk (see planbook.fast.spill) to keep memory flat.
+SPILL_OVER = 200_000
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass
+class Consolidation:
+    """The rolled-up plan: actions, findings, sources, exceptions and changes."""
+
+    title: str
+    period: str
+    today: dt.date
+    actions: list[Action]
+    report: Report
+    sources: list[Source]
+    extra_columns: list[str] = field(default_factory=list)
+    exceptions: list[Exception_] = field(default_factory=list)
+    changes: list[Change] | None = None  # real changes since ``previous`` (None: no --previous)
+    not_updated: list[Change] = field(default_factory=list)  # commentary as it was last period
+    directions: list[str] | None = None  # each action's direction of travel (None: no --previous)
+    rows_in: int = 0
+    #: Input rows not in ``actions``: replaced by another copy of the same action (listed as
+    #: ``superseded`` or ``duplicate-across-sources``), or in a file set aside (``superseded-copy``,
+    #: ``other-plan``, ``not-a-planbook``).  rows_in = len(actions) + rows_superseded + rows_skipped.
+    rows_superseded: int = 0
+    rows_skipped: int = 0
+    #: Lines for the command line's summary ("Jane Smith returned 2 copies: used …, not …").
+    notices: list[str] = field(default_factory=list)
+    previous: str = ""
+    store: SpillStore | None = None
+    coordinator: str = ""
+    coordinator_email: str = ""
+    leads: list = field(default_factory=list)  # the plans' leads (Lead, with email), for receipts
+    returns: list = field(default_factory=list)  # planbook.rollup.tracker.LeadReturn per lead: who returned
+    return_by: dt.date | None = None  # the date leads were asked to return by (late after it)
+
+    def status_counts(self) -> Counter:
+        """Actions by line of :data:`planbook.core.status.COUNT_LINES` (no status given and not
+        recognised are lines of their own): the counts sum to the number of actions."""
+        return tally(a.status for a in self.actions)
+
+    @property
+    def actions_changed(self) -> int:
+        """How many actions changed since ``previous`` (new and removed ones included)."""
+        return len({c.ref.strip().lower() for c in self.changes or ()})
+
+    def full(self, action: Action) -> Action:
+        """The action with all its texts (they may be waiting on disk for a very large run)."""
+        return self.store.full(action) if self.store is not None else action
+
+
+def _modified(path: Path) -> str:
+    return dt.datetime.fromtimestamp(path.stat().st_mtime).replace(microsecond=0).isoformat(sep=" ")
+
+
+#: From this many input files, a forked worker reads some of them (see planbook.fast.parallel).
+PARALLEL_FROM = 8
+_Loaded = tuple[str, str, "LoadedWorkbook | None", str]  # sha256, modified, the workbook (or None), why not
+_Read = tuple[str, str, "Plan | None", str]  # sha256, modified, the plan (or None), why it was skipped
+
+
+def _load_source(path: Path, *, grid: bool = True) -> _Loaded:
+    """Fingerprint one input and parse it (a loader thread may run this: see planbook.fast.parallel).
+    A file that cannot be used gives the reason, not an error.  ``grid=False`` skips the check
+    for a far cell (see :func:`planbook.workbook.reader.load_workbook`)."""
+    try:
+        modified = _modified(path)
+        data = read_workbook_bytes(path)  # once: fingerprinted, checked and parsed from these bytes
+    except OSError as exc:
+        return "", "", None, f"cannot be read ({exc.strerror})"
+    except UnusableFileError as exc:
+        return "", modified, None, exc.reason
+    sha256 = hashlib.sha256(data).hexdigest()
+    try:
+        return sha256, modified, load_workbook(path, grid=grid, data=data), ""
+    except UnusableFileError as exc:
+        return sha256, modified, None, exc.reason
+    except OSError as exc:
+        return sha256, modified, None, f"cannot be read ({exc.strerror})"
+
+
+def _read_loaded(path: Path, loaded: _Loaded) -> _Read:
+    sha256, modified, book, reason = loaded
+    if book is None:
+        return sha256, modified, None, reason
+    try:
+        return sha256, modified, read_plan(path, loaded=book), ""
+    except UnusableFileError as exc:
+        return sha256, modified, None, exc.reason
+
+
+def _read_source(path: Path) -> _Read:
+    return _read_loaded(path, _load_source(path))
+
+
+def _read_source_in_worker(path: Path) -> _Read:
+    """:func:`_read_source` in the forked worker, without the far-cell check: if a hostile file
+    makes the reader abort there, only the worker dies, and this process reads what the worker
+    left undone — checking each file, so that one is refused with its reason."""
+    return _read_loaded(path, _load_source(path, grid=False))
+
+
+def _read_all(files: list[Path]) -> Iterator[_Read]:
+    """Each input read, in order, using both cores: a forked worker reading some files where
+    there is fork, else loader threads parsing ahead."""
+    if len(files) >= PARALLEL_FROM and parallel.available():
+        return parallel.map_in_order(_read_source, files, pack=_pack_read, unpack=_unpack_read,
+                                     in_worker=_read_source_in_worker)
+    return map(_read_loaded, files, parallel.prefetch(_load_source, files))
+
+
+def _pack_read(read: _Read) -> bytes:
+    """A read result as bytes for the trip from a worker process: actions as plain tuples,
+    several times quicker to pickle and unpickle than the objects."""
+    sha256, modified, plan, reason = read
+    if plan is None:
+        return pickle.dumps((read, [], []), protocol=pickle.HIGHEST_PROTOCOL)
+    sheets: dict[str, int] = {}
+    rows = [(a.ref, a.action, a.lead, a.theme, a.objective, a.partners, a.due, a.success_measure, a.resources,
+             a.status, a.status_text, a.progress, a.last_updated, a.extras or None,
+             sheets.setdefault(a.origin.sheet, len(sheets)), a.origin.row) for a in plan.actions]
+    bare = dataclasses.replace(plan, actions=[])
+    return pickle.dumps(((sha256, modified, bare, reason), list(sheets), rows), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def _unpack_read(data: bytes) -> _Read:
+    read, sheets, rows = pickle.loads(data)
+    plan = read[2]
+    if plan is not None:
+        file = Path(plan.path).name
+        plan.actions = [Action(*row[:13], row[13] or {}, Origin(file, sheets[row[14]], row[15])) for row in rows]
+    return read
+
+
+@gc_paused()
+def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.PathLike[str] | None = None,
+                today: dt.date | None = None, period: str | None = None, title: str | None = None,
+                exclude: Iterable[str | os.PathLike[str]] = (), progress: Progress | None = None,
+                spill_over: int | None = SPILL_OVER, return_by: dt.date | None = None) -> Consolidation:
+    """Read every input and merge them into one :class:`Consolidation` (nothing written yet).
+
+    Past ``spill_over`` rows the actions' long texts are kept in a temporary file, not memory.
+    ``return_by`` marks returned copies modified after it as late on the Returns sheet.
+    """
+    today = today or dt.date.today()
+    files, sources = expand_inputs(inputs)
+    excluded = {Path(p).resolve() for p in exclude}
+    files = [f for f in files if f.resolve() not in excluded]
+    report = Report()
+    plans: list[tuple[Plan, Source]] = []
+    store: SpillStore | None = None
+    rows_so_far, spilled_plans = 0, 0
+    shown = merge.display_names(inputs, files)
+    for i, (path, (sha256, modified, plan, reason)) in enumerate(zip(files, _read_all(files)), start=1):
+        if progress:
+            progress(i, len(files), str(path))
+        src = Source(shown[path][0], sha256=sha256, modified=modified)
+        if plan is None:
+            src.skipped = reason
+            sources.append(src)
+            report.add(Finding("file-skipped", shown[path][0], "", "", "", f"{shown[path][0]} was not read: {reason}",
+                               outcome="file skipped"))
+            continue
+        src.role = plan.role
+        src.lead = ", ".join(dict.fromkeys(v for v in plan.tabs.values() if v)) if plan.role == "lead-copy" \
+            else f"{len(plan.tabs)} lead tab(s)"
+        src.rows = plan.rows_read
+        plans.append((plan, src))
+        rows_so_far += plan.rows_read
+        if spill_over is not None and rows_so_far > spill_over:
+            store = store or SpillStore()
+            for earlier, _ in plans[spilled_plans:]:  # every plan not yet spilled, once
+                for action in earlier.actions:
+                    store.spill(action)
+            spilled_plans = len(plans)
+    if not plans:
+        raise PlanbookError("no planbook workbooks found in the inputs" +
+                            (f" ({len(sources)} file(s) skipped: {sources[0].file}: {sources[0].skipped})" if sources else ""))
+    read = list(plans)  # every file read, for Sources (some may be set aside below)
+    rows_in = sum(p.rows_read for p, _ in plans)
+    names = Counter(Path(p.path).name.lower() for p, _ in plans)
+    for plan, src in plans:
+        name = Path(plan.path).name
+        src.label = name if names[name.lower()] == 1 else src.file  # two Jane Smith.xlsx: tell them apart
+        if src.label != name:
+            merge.relabel(plan, src.label)
+    in_folder = {id(p) for p, _ in plans if shown[Path(p.path)][1]}
+    chosen = merge.choose_plans(plans, report, lambda p: id(p) in in_folder)
+    if not chosen.plans:
+        raise PlanbookError("no planbook workbooks found in the inputs (" + "; ".join(
+            f"{s.file}: {s.skipped}" for _, s in plans[:3]) + ")")
+    unread = [(s.file, s.skipped) for s in sources if s.skipped]  # an unreadable return named for its lead
+    unread += [(s.file, NOT_A_COPY) for p, s in plans if s.skipped and not p.has_metadata]  # ... or not a copy
+    merged = merge.merge(chosen.plans, report, full=store.full if store is not None else lambda a: a, unread=unread)
+    actions, extras = merged.actions, merged.extra_columns
+    used = Counter(a.origin.file for a in actions if a.origin)
+    for plan, src in plans:
+        src.used = used.get(src.label, 0)
+    plans = chosen.plans
+    infos = [p.info for p, _ in plans]
+    actions = plan_order(actions, [t for i in infos for t in i.themes])
+    if not period:
+        periods = Counter(i.period for i in infos if i.period)
+        period = periods.most_common(1)[0][0] if periods else ""
+    title = title or next((i.title for i in infos if i.title), "Action plan")
+    result = Consolidation(title=title, period=period, today=today, actions=actions, report=report,
+                           sources=sources + [s for _, s in read], extra_columns=extras, rows_in=rows_in,
+                           store=store, rows_superseded=merged.rows_superseded, rows_skipped=chosen.rows_skipped,
+                           notices=chosen.notices)
+    if all(p.role == "lead-copy" for p, _ in plans):  # no master: a lead who did not return is simply absent
+        result.notices.append("no master plan among the inputs: only leads' returned copies were rolled up, so "
+                              "leads who have not returned are missing; add the master plan to include them")
+    result.coordinator = next((i.coordinator for i in infos if i.coordinator), "")
+    result.coordinator_email = next((i.coordinator_email for i in infos if i.coordinator_email), "")
+    result.leads = _leads_with_emails(infos)
+
+    older = [(p, s) for p, s in read if s.skipped.startswith("superseded by ")]  # listed after the copy used
+    result.returns = returns_of_consolidation([(p, s.modified) for p, s in plans + older], period, return_by,
+                                              unreadable=[f for f in report if f.code == "return-unreadable"])
+    result.return_by = return_by
+    result.exceptions = find_exceptions(actions, period, today)
+    if previous:
+        result.previous = str(previous)
+        comparison = compare(actions, previous, full=result.full)
+        result.changes, result.not_updated = comparison.changes, comparison.not_updated
+        result.directions = comparison.directions
+    return result
+
+
+def _leads_with_emails(infos: Sequence) -> list:
+    """Every lead of the plans once, with an email address where any plan has one: a lead's copy
+    split off before the coordinator filled in the addresses must not hide the master's."""
+    leads: dict[str, object] = {}
+    for info in infos:
+        for lead in info.leads:
+            key = lead.name.strip().lower()
+            if key not in leads or (lead.email and not leads[key].email):
+                leads[key] = lead
+    return list(leads.values())
+
+

@@ -1,0 +1,84 @@
+"""Which files a roll-up reads: folders expanded, lock files and non-workbooks set aside."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from planbook.core.due import parse_due
+from planbook.files.guard import special_kind
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+
+
+@dataclass
+class Source:
+    """One input file: what was read from it, or why it was skipped."""
+
+    file: str
+    lead: str = ""
+    role: str = ""
+    rows: int = 0
+    findings: int = 0
+    used: int = 0
+    sha256: str = ""
+    modified: str = ""
+    skipped: str = ""  # reason, when the file was not used
+    rows_with_findings: int = 0
+    label: str = ""  # the file as cell pointers name it: its name, or its relative path if names clash
+
+    def to_dict(self) -> dict:
+        return {"file": self.file, "lead": self.lead, "rows": self.rows, "findings": self.findings,
+                "skipped": self.skipped or None}
+
+
+def expand_inputs(inputs: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], list[Source]]:
+    """Files to read, and files skipped at once (lock files, non-workbooks found in folders)."""
+    files: list[Path] = []
+    skipped: list[Source] = []
+    for item in inputs:
+        path = Path(item)
+        if path.is_dir():
+            candidates = sorted(p for p in path.rglob("*") if p.is_file() or special_kind(p))
+        elif path.exists():
+            candidates = [path]
+        else:
+            skipped.append(Source(str(path), skipped="file not found"))
+            continue
+        for p in candidates:
+            kind = special_kind(p)  # a FIFO or device: never opened (reading one blocks or never ends)
+            if kind:
+                skipped.append(Source(str(p), skipped=f"{kind}, not a file: not read"))
+            elif p.name.startswith("~$"):
+                skipped.append(Source(str(p), skipped="Office lock file (the workbook is open in Excel)"))
+            elif p.name.startswith(".") and path.is_dir():
+                continue  # hidden files in a folder (.DS_Store, our own temp files)
+            elif p.suffix.lower() == ".xls":
+                skipped.append(Source(str(p), skipped="legacy Excel 97-2003 (.xls) file: open it in Excel and "
+                                                      "Save As .xlsx"))
+            elif p.suffix.lower() not in WORKBOOK_SUFFIXES and path.is_dir():
+                skipped.append(Source(str(p), skipped=f"not a workbook ({p.suffix or 'no extension'})"))
+            else:
+                files.append(p)
+    seen: set[Path] = set()
+    unique = []
+    for p in files:
+        key = p.resolve()
+        if key not in seen:
+            seen.add(key)
+            unique.append(p)
+    return unique, skipped
+
+
+#: Why a workbook named for a lead, without planbook's metadata, is not read as their return.
+NOT_A_COPY = "no planbook metadata: not a copy planbook made — was the tab copied into a new workbook?"
+
+
+def period_start(period: str) -> dt.date | None:
+    """The first day of a reporting period such as "Q2 2009/10" (None if not understood)."""
+    if not period:
+        return None
+    due = parse_due(period)
+    return due.start

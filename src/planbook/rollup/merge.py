@@ -1,0 +1,450 @@
+"""The merge rules of a consolidation: which inputs count, which copy wins, and what is flagged.
+
+A committee must never miss an action because of a numbering slip or a stray file, so:
+
+* **one plan** — every plan has an identity (``plan_id``, title, period in its metadata); a
+  returned copy of another plan or an older period is skipped and listed; two masters of one
+  plan, or masters of two plans, are an error naming both; a workbook found in a folder that
+  is not a planbook workbook is skipped and listed;
+* **the latest copy** — two returns from the same lead: the one with the newest ``Last
+  updated`` (then the newer file) is used, the other listed as ``superseded-copy``;
+* **a return replaces the master's tab** — the master's rows are folded into one ``superseded``
+  line per tab; a master row whose Ref the lead's return lacks stays, marked "Not in the
+  lead's return"; a return that cannot be read leaves the master's rows in, marked stale;
+* **Refs** compare after trimming spaces, case-sensitively: the same Ref with the same or
+  near-same action text is one action (the owner's copy wins); otherwise both are kept and
+  flagged ``ref-collision``, each naming the other's cell.
+
+Flags a committee must see go in :attr:`Action.note` (the ``Note`` column of All actions) and
+so into Exceptions.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import difflib
+import os
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from planbook.core.errors import PlanbookError
+from planbook.core.findings import Finding, Report
+from planbook.core.model import Action, Origin, PlanInfo
+from planbook.core.names import file_stem
+from planbook.workbook.plan import Plan
+
+#: Note values written in the ``Note`` column of All actions (each followed by details).
+NOTE_COLLISION = "Ref collision"
+NOTE_NOT_RETURNED = "Not in the lead's return"
+NOTE_STALE = "Stale: lead's return unreadable"
+
+#: Finding codes that need a person to act (printed by ``consolidate`` with their cells).
+NEEDS_A_PERSON = ("ref-collision", "return-unreadable", "superseded-copy", "not-in-return", "other-plan",
+                  "missing-tab")
+
+#: Two action texts at least this similar (after folding case, spaces, punctuation) are one action.
+NEAR_SAME = 0.8
+
+
+def display_names(inputs: Iterable[str | os.PathLike[str]], files: Sequence[Path]) -> dict[Path, tuple[str, bool]]:
+    """Each file as the coordinator knows it: its path relative to the input folder it was
+    found in (so two ``Jane Smith.xlsx`` in different subfolders are told apart), or as given;
+    and whether it was found in a folder (rather than named)."""
+    folders = [Path(item) for item in inputs if Path(item).is_dir()]
+    out: dict[Path, tuple[str, bool]] = {}
+    for f in files:
+        for folder in folders:
+            try:
+                out[f] = (str(f.relative_to(folder)), True)
+                break
+            except ValueError:
+                continue
+        else:
+            out[f] = (str(f), False)
+    return out
+
+
+def _fold(text: str) -> str:
+    return " ".join(re.sub(r"[^\w]+", " ", text.lower()).split())
+
+
+def same_action(a: str, b: str) -> bool:
+    """Are two action texts the same action (equal, or near-same: a typo fixed, a word added)?"""
+    if a == b:
+        return True
+    fa, fb = _fold(a), _fold(b)
+    if fa == fb:
+        return True
+    if not fa or not fb:
+        return False
+    matcher = difflib.SequenceMatcher(None, fa, fb, autojunk=False)
+    return matcher.real_quick_ratio() >= NEAR_SAME and matcher.quick_ratio() >= NEAR_SAME and \
+        matcher.ratio() >= NEAR_SAME
+
+
+def _key(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def same_plan(a: PlanInfo, b: PlanInfo) -> bool:
+    """Do two workbooks belong to one plan and period?  By id when both have one, else by
+    title and period where both are known (older workbooks have no id)."""
+    if a.period and b.period and _key(a.period) != _key(b.period):
+        return False
+    if a.plan_id and b.plan_id:
+        return a.plan_id == b.plan_id
+    return not (a.title and b.title and _key(a.title) != _key(b.title))
+
+
+def describe(info: PlanInfo) -> str:
+    """ "'Old 2008 Plan', period 2008/09" """
+    return f"{info.title or 'an untitled plan'!r}" + (f", period {info.period}" if info.period else "")
+
+
+def _day(d: dt.date) -> str:
+    return f"{d.day} {d:%b %Y}"
+
+
+@dataclass
+class Chosen:
+    """The outcome of :func:`choose_plans`: the plans to merge and what was set aside."""
+
+    plans: list  # (Plan, Source) pairs to merge, lead copies first
+    rows_skipped: int = 0  # rows of files set aside (another plan, not a planbook, an older copy)
+    notices: list[str] = field(default_factory=list)  # lines for the command line's summary
+
+
+def choose_plans(pairs: list, report: Report, found_in_folder: Callable[[Plan], bool]) -> Chosen:
+    """Set aside what does not belong (see the module's rules); raise :class:`PlanbookError` for
+    masters of two plans or one master given twice.  ``pairs`` are (Plan, Source) in input order."""
+    kept = []
+    chosen = Chosen([])
+
+    def set_aside(plan: Plan, src, reason: str, code: str, message: str, outcome: str) -> None:
+        src.skipped = reason
+        chosen.rows_skipped += plan.rows_read
+        report.add(Finding(code, src.label or src.file, "", "", str(plan.rows_read), message, outcome=outcome))
+
+    for plan, src in pairs:
+        if not plan.has_metadata and found_in_folder(plan):
+            set_aside(plan, src, "not a planbook workbook (no planbook metadata): bring it in with planbook import",
+                      "not-a-planbook",
+                      f"{src.file} is not a planbook workbook (no planbook metadata), so its {plan.rows_read} "
+                      "row(s) were not rolled up; if it is a plan, convert it with `planbook import`",
+                      "file skipped")
+        else:
+            kept.append((plan, src))
+    masters = [(p, s) for p, s in kept if p.role != "lead-copy" and p.has_metadata]
+    for i, (a, sa) in enumerate(masters):
+        for b, sb in masters[i + 1:]:
+            if a.info.plan_id and a.info.plan_id == b.info.plan_id:
+                raise PlanbookError(f"{sa.file} and {sb.file} are both the master of {describe(a.info)}: "
+                                    "give one of them")
+            if not same_plan(a.info, b.info) or (a.info.plan_id and b.info.plan_id):
+                raise PlanbookError(f"{sa.file} and {sb.file} are masters of different plans ({describe(a.info)} "
+                                    f"and {describe(b.info)}): consolidate one plan at a time")
+    this = _this_plan([p for p, _ in masters] or [p for p, _ in kept if p.has_metadata])
+    copies = []
+    for plan, src in kept:
+        if this is not None and plan.role == "lead-copy" and not same_plan(this, plan.info):
+            set_aside(plan, src, f"belongs to {describe(plan.info)}, not this plan", "other-plan",
+                      f"{src.file} belongs to {describe(plan.info)}, not this plan ({describe(this)}): "
+                      f"its {plan.rows_read} row(s) were not rolled up", "file skipped")
+        else:
+            copies.append((plan, src))
+    chosen.plans = _latest_copies(copies, report, chosen)
+    chosen.plans.sort(key=lambda ps: 0 if ps[0].role == "lead-copy" else 1)  # lead copies win over masters
+    return chosen
+
+
+def _this_plan(plans: list[Plan]) -> PlanInfo | None:
+    """The plan being consolidated: the master's, else the one most returned copies belong to."""
+    if not plans:
+        return None
+    if any(p.role != "lead-copy" for p in plans):
+        return next(p.info for p in plans if p.role != "lead-copy")
+    votes: dict[tuple, list] = {}
+    for p in plans:
+        votes.setdefault((p.info.plan_id, _key(p.info.title), _key(p.info.period)), []).append(p.info)
+    return max(votes.values(), key=len)[0]
+
+
+def _edited(plan: Plan) -> tuple[dt.date, float]:
+    """When a copy was last edited: its newest Last updated, then the file's modified time."""
+    newest = max((a.last_updated for a in plan.actions if a.last_updated), default=dt.date.min)
+    try:
+        mtime = os.stat(plan.path).st_mtime
+    except OSError:
+        mtime = 0.0
+    return newest, mtime
+
+
+def _latest_copies(pairs: list, report: Report, chosen: Chosen) -> list:
+    """Of several returns from one lead, the one with the latest edits; the others listed."""
+    by_lead: dict[frozenset, list] = {}
+    for plan, src in pairs:
+        if plan.role == "lead-copy":
+            leads = frozenset(lead.strip().lower() for lead in plan.tabs.values() if lead)
+            if leads:
+                by_lead.setdefault(leads, []).append((plan, src))
+    losers: set[int] = set()
+    for group in by_lead.values():
+        if len(group) < 2:
+            continue
+        when = {id(p): _edited(p) for p, _ in group}
+        ranked = sorted(group, key=lambda ps: when[id(ps[0])], reverse=True)
+        (win, wsrc), rest = ranked[0], ranked[1:]
+
+        dates = [when[id(p)][0] for p, _ in group]
+        minutes = {int(when[id(p)][1] // 60) for p, _ in group}
+
+        def shown(p: Plan) -> str:
+            """The date that decided: the newest Last updated, or when the file was saved if
+            that does not tell the copies apart."""
+            newest, mtime = when[id(p)]
+            if newest != dt.date.min and dates.count(newest) == 1:
+                return _day(newest)
+            saved = dt.datetime.fromtimestamp(mtime)
+            clock = f"{saved:%H:%M:%S}" if len(minutes) < len(group) else f"{saved:%H:%M}"
+            return (f"{_day(newest)}, " if newest != dt.date.min else "") + f"file saved {_day(saved)} {clock}"
+
+        lead = ", ".join(dict.fromkeys(v for v in win.tabs.values() if v))
+        line = (f"{lead} returned {len(group)} copies: used {wsrc.file} ({shown(win)}), not "
+                + ", ".join(f"{s.file} ({shown(p)})" for p, s in rest))
+        chosen.notices.append(line)
+        for plan, src in rest:
+            losers.add(id(plan))
+            src.skipped = f"superseded by {wsrc.file} ({shown(win)}; this copy {shown(plan)})"
+            chosen.rows_skipped += plan.rows_read
+            report.add(Finding("superseded-copy", src.label or src.file, "", "", str(plan.rows_read),
+                               f"{line}: this copy's {plan.rows_read} row(s) were not rolled up",
+                               outcome=f"{wsrc.file} used instead"))
+    return [(p, s) for p, s in pairs if id(p) not in losers]
+
+
+def _cell(action: Action) -> str:
+    o = action.origin
+    return f"{o.file}!{o.sheet}!A{o.row}" if o else "?"
+
+
+def _add_note(action: Action, note: str) -> None:
+    action.note = f"{action.note}; {note}" if action.note else note
+
+
+def _span(rows: list[int]) -> str:
+    return f"A{min(rows)}:A{max(rows)}" if len(rows) > 1 else f"A{rows[0]}"
+
+
+@dataclass
+class Merged:
+    """The merged actions (in input order) and the counts that make the rows balance."""
+
+    actions: list[Action]
+    rows_superseded: int = 0  # rows replaced by another copy of the same action
+    extra_columns: list[str] = field(default_factory=list)
+
+
+def merge(pairs: list, report: Report, full: Callable[[Action], Action],
+          unread: Sequence[tuple[str, str]] = ()) -> Merged:
+    """Merge the actions of ``pairs`` (lead copies first) by the rules above; findings to ``report``.
+    ``unread`` are the files that could not be read at all (file, why): one named after a lead
+    who sent nothing else back is that lead's return, and the master's rows are marked stale."""
+    file_of = {id(p): s.label or Path(p.path).name for p, s in pairs}
+    returned: dict[str, Plan] = {}  # lead -> their returned copy
+    for plan, _ in pairs:
+        if plan.role == "lead-copy":
+            for lead in plan.tabs.values():
+                if lead:
+                    returned.setdefault(lead.strip().lower(), plan)
+    unreadable = _unreadable_returns(pairs, returned, report, file_of, unread)
+    chosen: dict[str, int] = {}  # ref (folded) -> index of its first row in actions
+    more: dict[str, list[int]] = {}  # ref (folded) -> later rows kept with that ref
+    actions: list[Action] = []
+    plan_of: list[Plan] = []
+    merged = Merged(actions)
+    extras: dict[str, None] = {}
+    for plan, src in pairs:
+        todo, kept_rows, replaced = _tabs_replaced(plan, returned, unreadable, report, file_of, merged)
+        report.extend(f for f in plan.report if f.sheet not in replaced or _row(f.cell) in kept_rows.get(f.sheet, ()))
+        src.findings = len(plan.report)
+        src.rows_with_findings = len({(f.sheet, _row(f.cell)) for f in plan.report if _row(f.cell) > 1})
+        for name in plan.extra_columns:
+            extras.setdefault(name, None)
+        for action in todo:
+            key = action.ref.lower()
+            index = chosen.get(key) if key else None
+            if index is None:  # the usual case: a Ref not met before
+                if key:
+                    chosen[key] = len(actions)
+                actions.append(action)
+                plan_of.append(plan)
+                continue
+            _same_ref(action, plan, [index, *more.get(key, ())], actions, plan_of, report, full, merged, more, key)
+    merged.extra_columns = list(extras)
+    return merged
+
+
+def _row(cell: str) -> int:
+    digits = "".join(ch for ch in cell if ch.isdigit())
+    return int(digits) if digits and cell[:1].isalpha() else 0
+
+
+def _same_ref(action: Action, plan: Plan, candidates: list[int], actions: list[Action], plan_of: list[Plan],
+              report: Report, full, merged: Merged, more: dict, key: str) -> None:
+    """A Ref met before: the same action from another file merges (the owner's copy wins);
+    a different action, or the Ref in other capitals, is a collision: both kept, both flagged."""
+    others = [i for i in candidates if plan_of[i] is not plan]  # a twin in one file is the reader's duplicate-ref
+    text = full(action).action
+    for i in others:
+        kept = actions[i]
+        if kept.ref == action.ref and same_action(full(kept).action, text):
+            kept_plan = plan_of[i]
+            if _owns(action, plan) and not _owns(kept, kept_plan):
+                actions[i], plan_of[i] = action, plan
+                loser, winner, winner_plan = kept, action, plan
+                if kept.note:
+                    _add_note(action, kept.note)
+            else:
+                loser, winner, winner_plan = action, kept, kept_plan
+            why = f"it is on {winner.lead}'s own tab" if _owns(winner, winner_plan) else "it was read first"
+            o = loser.origin
+            report.add(Finding("duplicate-across-sources", o.file if o else "", o.sheet if o else "",
+                               f"A{o.row}" if o else "", loser.ref,
+                               f"Ref {loser.ref} is also at {_cell(winner)}, the same action, whose copy was used "
+                               f"({why})", outcome="this copy not rolled up"))
+            merged.rows_superseded += 1
+            return
+    for i in candidates:
+        if plan_of[i] is plan:  # a twin in one file: the reader's duplicate-ref error names it; flag the rows
+            _add_note(actions[i], f"{NOTE_COLLISION}: {action.ref} is also {_cell(action)}; renumber one")
+            _add_note(action, f"{NOTE_COLLISION}: {action.ref} is also {_cell(actions[i])}; renumber one")
+    for i in others:
+        kept = actions[i]
+        for row, other in ((action, kept), (kept, action)):
+            o = row.origin
+            how = "the same Ref" if row.ref == other.ref else f"Ref {other.ref!r}, the same but for capitals,"
+            report.add(Finding("ref-collision", o.file if o else "", o.sheet if o else "", f"A{o.row}" if o else "",
+                               row.ref, f"Ref {row.ref} ({row.lead or 'no lead'}) collides with {_cell(other)} "
+                               f"({other.lead or 'no lead'}): {how} on a different action; renumber one of them",
+                               outcome="both actions kept"))
+            _add_note(row, f"{NOTE_COLLISION}: {row.ref} is also {_cell(other)}; renumber one")
+    more.setdefault(key, []).append(len(actions))
+    actions.append(action)
+    plan_of.append(plan)
+
+
+def _owns(action: Action, plan: Plan) -> bool:
+    """Does the tab the action came from belong to the action's own Lead?"""
+    if not action.origin:
+        return False
+    tab_lead = plan.tabs.get(action.origin.sheet, "") or action.origin.sheet
+    return bool(action.lead) and action.lead.strip().lower() == tab_lead.strip().lower()
+
+
+def _unreadable_returns(pairs: list, returned: dict[str, Plan], report: Report, file_of: dict[int, str],
+                        unread: Sequence[tuple[str, str]] = ()) -> dict[str, str]:
+    """Leads whose returned copy has no readable tab for them, or whose return (a file named
+    after them) could not be read at all: lead -> why (the master's rows for them will be
+    used, marked stale)."""
+    masters_tabs: dict[str, Plan] = {}
+    for plan, _ in pairs:
+        if plan.role != "lead-copy":
+            for lead in plan.tabs.values():
+                if lead:
+                    masters_tabs.setdefault(lead.strip().lower(), plan)
+    out: dict[str, str] = {}
+    for plan, _ in pairs:
+        if plan.role != "lead-copy":
+            continue
+        read = {lead.strip().lower() for lead in plan.tabs.values() if lead}
+        for tab, lead in plan.declared_tabs.items():
+            key = lead.strip().lower()
+            if not lead or key in read:
+                continue
+            skipped = any(f.code == "sheet-skipped" and f.sheet == tab for f in plan.report)
+            why = f"no header row found on tab {tab!r}" if skipped else f"tab {tab!r} is missing"
+            name = file_of[id(plan)]
+            if key in returned:
+                used = f"{file_of[id(returned[key])]} was used"
+            elif key in masters_tabs:
+                used = _stale_used(masters_tabs[key], key, lead)
+                out[key] = f"{name}: {why}"
+            else:
+                used = f"none of {lead}'s actions could be rolled up from it"
+            report.add(Finding("return-unreadable", name, tab, "", lead, f"{name}: {why}: {used}",
+                               outcome="return not used"))
+    by_stem = {file_stem(lead, set()).casefold(): (key, lead) for key, plan in masters_tabs.items()
+               for lead in plan.tabs.values() if lead and lead.strip().lower() == key}
+    for name, why in unread:
+        key, lead = by_stem.get(Path(name).stem.strip().casefold(), ("", ""))
+        if key and key not in returned and key not in out:
+            out[key] = f"{name}: {why}"
+            report.add(Finding("return-unreadable", name, "", "", lead,
+                               f"{name} (named for {lead}) could not be read ({why}): "
+                               + _stale_used(masters_tabs[key], key, lead), outcome="return not used"))
+    return out
+
+
+def _stale_used(master: Plan, key: str, lead: str) -> str:
+    tabs = {t for t, owner in master.tabs.items() if owner.strip().lower() == key}
+    newest = max((a.last_updated for a in master.actions if a.last_updated and a.origin
+                  and a.origin.sheet in tabs), default=None)
+    return (f"the master's copy of {lead}'s actions was used, and may be out of date"
+            + (f" (its latest update: {_day(newest)})" if newest else " (never updated)"))
+
+
+def _tabs_replaced(plan: Plan, returned: dict[str, Plan], unreadable: dict[str, str], report: Report,
+                   file_of: dict[int, str], merged: Merged) -> tuple[list[Action], dict[str, set[int]], set[str]]:
+    """A master's actions to merge: tabs of leads who returned a copy give way to it (folded
+    into one ``superseded`` line per tab), except rows whose Ref the return lacks; tabs of
+    leads whose return was unreadable stay, marked stale."""
+    if plan.role == "lead-copy":
+        return plan.actions, {}, set()
+    replaced = {sheet: returned[lead.strip().lower()] for sheet, lead in plan.tabs.items()
+                if lead and lead.strip().lower() in returned}
+    stale = {sheet: unreadable[lead.strip().lower()] for sheet, lead in plan.tabs.items()
+             if lead and lead.strip().lower() in unreadable}
+    if not replaced and not stale:
+        return plan.actions, {}, set()
+    refs = {id(copy): {a.ref for a in copy.actions} for copy in replaced.values()}
+    todo: list[Action] = []
+    gone: dict[str, list[int]] = {}
+    kept_rows: dict[str, set[int]] = {}
+    master = file_of[id(plan)]
+    for action in plan.actions:
+        sheet = action.origin.sheet if action.origin else ""
+        copy = replaced.get(sheet)
+        if copy is None:
+            if sheet in stale:
+                _add_note(action, f"{NOTE_STALE} ({stale[sheet]}): the master's copy, maybe out of date")
+            todo.append(action)
+        elif action.ref and action.ref not in refs[id(copy)]:
+            lead = plan.tabs[sheet]
+            _add_note(action, f"{NOTE_NOT_RETURNED} ({file_of[id(copy)]}): dropped on purpose? ask {lead}")
+            report.add(Finding("not-in-return", master, sheet, f"A{action.origin.row}", action.ref,
+                               f"Ref {action.ref} is on {lead}'s tab of {master} but not in {lead}'s return "
+                               f"{file_of[id(copy)]}: kept from the master; ask {lead} whether it was dropped on "
+                               "purpose", outcome="master's row kept, marked"))
+            kept_rows.setdefault(sheet, set()).add(action.origin.row)
+            todo.append(action)
+        else:
+            gone.setdefault(sheet, []).append(action.origin.row if action.origin else 0)
+    for sheet, rows in gone.items():
+        copy = replaced[sheet]
+        merged.rows_superseded += len(rows)
+        report.add(Finding("superseded", master, sheet, _span(rows), str(len(rows)),
+                           f"{len(rows)} row(s) of {plan.tabs[sheet]}'s tab on {master} replaced by "
+                           f"{file_of[id(copy)]}", outcome="returned copy used instead"))
+    return todo, kept_rows, set(replaced)
+
+
+def relabel(plan: Plan, name: str) -> None:
+    """Show ``name`` (a path relative to the input folder) for the plan's file in every cell
+    pointer: used when two inputs share a file name."""
+    old = Path(plan.path).name
+    for a in plan.actions:
+        if a.origin is not None and a.origin.file == old:
+            a.origin = Origin(name, a.origin.sheet, a.origin.row)
+    plan.report.findings = [dataclasses.replace(f, file=name) if f.file == old else f for f in plan.report]

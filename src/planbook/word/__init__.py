@@ -1,0 +1,1 @@
+"""The Word progress report: rendering, native chart, table layout, accessibility, PDF."""

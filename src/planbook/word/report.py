@@ -1,0 +1,543 @@
+"""The Word progress report, rendered from a consolidated workbook through a docxtpl template.
+
+The layout lives in ``templates/summary.docx`` (jinja2 tags), so a council restyles it in Word.
+Figures are read back from the consolidated workbook itself, so the report says exactly
+what the workbook says.  Unknown or misspelt template variables are an error naming the tag.
+
+Whatever a lead typed is data: every value is escaped before it reaches the document
+(jinja autoescape), so ``&``, ``<``, ``{{ 7*7 }}`` or pasted WordprocessingML show as typed and
+never become markup, fields or links; control characters XML cannot hold become spaces.
+Every status line (the five statuses, and "No status given" / "Status not recognised" when
+they occur) adds up to the total in the text, the tables and the chart; percentages are
+rounded so they sum to 100 (largest remainder).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import zipfile
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from planbook.core.errors import TemplateError
+from planbook.core.resources import TEMPLATES
+from planbook.core.status import (
+    COLOURS,
+    COMPLETE,
+    NOT_STARTED,
+    OFF_TRACK,
+    ON_TRACK,
+    SLIPPAGE,
+    STATUSES,
+)
+from planbook.files.atomic import atomic_output, check_output
+from planbook.files.guard import (
+    check_zip,
+    refuse_overwriting_inputs,
+    refuse_special,
+    require_suffix,
+)
+from planbook.rollup.tracker import returns_sentence
+from planbook.word.chart import Series, add_bar_chart
+from planbook.word.tables import lay_out_tables
+from planbook.workbook.view import ConsolidatedView, read_consolidated
+
+NO_STATUS = "No status given"
+UNRECOGNISED = "Status not recognised"
+#: Every status line the report can show, in order.
+STATUS_LINES: tuple[str, ...] = (*STATUSES, NO_STATUS, UNRECOGNISED)
+#: Short names for template tags ({{ t.n.on_track }}).
+SHORT = {COMPLETE: "complete", ON_TRACK: "on_track", SLIPPAGE: "slippage", OFF_TRACK: "off_track",
+         NOT_STARTED: "not_started", NO_STATUS: "no_status", UNRECOGNISED: "unrecognised"}
+#: Cell fills (RRGGBB): the status colours; the two extra lines stay light (black text on them).
+FILLS = {**{s: COLOURS[s][1].lstrip("#").upper() for s in STATUSES}, NO_STATUS: "FFFFFF", UNRECOGNISED: "E4DFEC"}
+#: Plans up to this size get the whole plan in the appendix; bigger ones get the exceptions only.
+FULL_APPENDIX_LIMIT = 500
+#: At most this many rows in the appendix, the exceptions table and the changes table.
+APPENDIX_ROWS, BODY_EXCEPTIONS, CHANGE_ROWS, NOT_UPDATED_REFS = 500, 50, 200, 40
+BETTER, WORSE, SAME, NEW = "↑ better", "↓ worse", "→ same", "new"
+
+_BAD_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T]00:00(?::00)?)?$")
+
+
+def clean(text: Any) -> str:
+    """Text XML can hold: control characters (a pasted Word line break is U+000B) become spaces."""
+    s = "" if text is None else str(text)
+    if "\r" in s:
+        s = s.replace("\r\n", "\n").replace("\r", "\n")
+    return _BAD_CHARS.sub(" ", s)
+
+
+def uk_date(text: str) -> str:
+    """A date typed or stored as ISO, as a UK table date (30/09/2009); any other text unchanged."""
+    m = _ISO.match(text.strip())
+    if not m:
+        return text
+    try:
+        return dt.date(int(m[1]), int(m[2]), int(m[3])).strftime("%d/%m/%Y")
+    except ValueError:
+        return text
+
+
+def uk_long_date(d: dt.date) -> str:
+    """30 September 2009."""
+    return f"{d.day} {d:%B} {d.year}"
+
+
+def status_line(value: str) -> str:
+    """The status line an action counts in: a standard status, "No status given" or "Status not recognised"."""
+    s = (value or "").strip()
+    if s in STATUSES:
+        return s
+    return NO_STATUS if not s or s == NO_STATUS else UNRECOGNISED
+
+
+def percentages(counts: Sequence[int]) -> list[int]:
+    """Whole percentages of ``counts`` that sum to 100 (largest remainder; ties to the earlier line)."""
+    total = sum(counts)
+    if not total:
+        return [0] * len(counts)
+    floors = [c * 100 // total for c in counts]
+    order = sorted(range(len(counts)), key=lambda i: (-(counts[i] * 100 % total), i))
+    for i in order[:100 - sum(floors)]:
+        floors[i] += 1
+    return floors
+
+
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return f"{n:,} {word}" if n == 1 else f"{n:,} {plural or word + 's'}"
+
+
+def summary_sentence(counts: Mapping[str, int], total: int) -> str:
+    """ "Of the 122 actions, 87 are complete or on track, 9 show slippage and 2 are off track; …"
+
+    Every action is counted once: the numbers in the sentence add up to the total.
+    """
+    good = counts.get(COMPLETE, 0) + counts.get(ON_TRACK, 0)
+    slip, off = counts.get(SLIPPAGE, 0), counts.get(OFF_TRACK, 0)
+    text = (f"Of the {total:,} actions, {good:,} {'is' if good == 1 else 'are'} complete or on track, "
+            f"{slip:,} {'shows' if slip == 1 else 'show'} slippage and {off:,} {'is' if off == 1 else 'are'} off track")
+    extra = []
+    if counts.get(NOT_STARTED, 0):
+        n = counts[NOT_STARTED]
+        extra.append(f"{n:,} {'has' if n == 1 else 'have'} not started")
+    if counts.get(NO_STATUS, 0):
+        n = counts[NO_STATUS]
+        extra.append(f"{n:,} {'has' if n == 1 else 'have'} no status given")
+    if counts.get(UNRECOGNISED, 0):
+        n = counts[UNRECOGNISED]
+        extra.append(f"{n:,} {'has a status' if n == 1 else 'have statuses'} planbook does not recognise "
+                     "(see the Data issues sheet)")
+    return text + "".join("; " + e for e in extra) + "."
+
+
+def _direction(a: Mapping[str, str], derived: Mapping[str, str] | None) -> str:
+    d = clean(a.get("Direction", "")).strip()
+    if not d and derived is not None:
+        d = derived.get(a.get("Ref", "").strip().lower(), SAME)
+    return d
+
+
+def shown_direction(d: str) -> str:
+    """"↑ better" with a no-break space: the arrow never ends a line without its word."""
+    return d.replace(" ", "\u00a0", 1) if d[:1] in "↑↓→" and d else d
+
+
+def _theme_direction(values: Sequence[str]) -> str:
+    """A theme's direction: arrow and word from how many of its actions got better or worse."""
+    c = Counter(values)
+    up, down = c.get(BETTER, 0), c.get(WORSE, 0)
+    if not any(c.values()):
+        return ""
+    if up == down == 0 and c.get(NEW, 0) == sum(c.values()):
+        return NEW
+    word = shown_direction(BETTER if up > down else WORSE if down > up else SAME)
+    return f"{word} ({up} up, {down} down)" if up or down else word
+
+
+def _is_not_updated(kind: str) -> bool:
+    k = kind.lower()
+    return "unchanged" in k or "not updated" in k
+
+
+_CHANGE_ORDER = {"status worse": 0, "status better": 1, "new action": 2, "removed action": 3}
+
+
+def build_context(view: ConsolidatedView, recommendations: Sequence[str] = ()) -> dict:
+    """The template variables (everything but the chart)."""
+    actions = view.actions
+    total = len(actions)
+    lines = [status_line(a.get("Status", "")) for a in actions]
+    counts = Counter(lines)
+    shown = [s for s in STATUS_LINES if s in STATUSES or counts.get(s)]
+    with_dates = [line for a, line in zip(actions, lines) if a.get("Due by")]
+    on_target = sum(1 for line in with_dates if line in (COMPLETE, ON_TRACK))
+
+    has_direction = any(a.get("Direction") for a in actions)
+    real_changes = [c for c in view.changes if not _is_not_updated(c.get("Change", ""))]
+    not_updated = [c for c in [*view.changes, *view.not_updated] if _is_not_updated(c.get("Change", ""))]
+    derived = None
+    if not has_direction and view.changes:  # a workbook without the Direction column: from Changes
+        derived = {}
+        for c in view.changes:
+            kind = c.get("Change", "").lower()
+            d = BETTER if kind == "status better" else WORSE if kind == "status worse" else NEW if kind == "new action" else None
+            if d:
+                derived[c.get("Ref", "").strip().lower()] = d
+    with_previous = has_direction or derived is not None
+    directions = [_direction(a, derived) if with_previous else "" for a in actions]
+
+    themes = list(dict.fromkeys(clean(a.get("Theme", "")) for a in actions))
+    by_theme: dict[str, Counter] = defaultdict(Counter)
+    dir_by_theme: dict[str, list[str]] = defaultdict(list)
+    for a, line, d in zip(actions, lines, directions):
+        t = clean(a.get("Theme", ""))
+        by_theme[t][line] += 1
+        dir_by_theme[t].append(d)
+
+    def row(i: int) -> dict[str, str]:
+        a, line = actions[i], lines[i]
+        status = line if line != UNRECOGNISED else f"{clean(a.get('Status', ''))} ({UNRECOGNISED.lower()})"
+        overdue = a.get("Overdue") and line != COMPLETE
+        return {"ref": clean(a.get("Ref", "")), "action": clean(a.get("Action", "")), "lead": clean(a.get("Lead", "")),
+                "due": uk_date(clean(a.get("Due", ""))), "status": status + (" (overdue)" if overdue else ""),
+                "fill": FILLS[line], "progress": clean(a.get("Progress update", "")),
+                "direction": shown_direction(directions[i]),
+                "theme": clean(a.get("Theme", "")) or "(no theme)"}
+
+    def severity(i: int) -> int:
+        return 0 if lines[i] == OFF_TRACK else 1 if lines[i] == SLIPPAGE else 2
+
+    exception_ix = [i for i, (a, line) in enumerate(zip(actions, lines))
+                    if line in (SLIPPAGE, OFF_TRACK) or (a.get("Overdue") and line != COMPLETE)]
+    exception_ix.sort(key=severity)
+    n_exc = len(exception_ix)
+    exceptions = [row(i) for i in exception_ix[:BODY_EXCEPTIONS]]
+    big = total > FULL_APPENDIX_LIMIT
+    workbook = Path(view.path).name
+
+    if n_exc == 0:
+        exceptions_sentence = "No actions show slippage, are off track or are overdue."
+    else:
+        exceptions_sentence = (f"{_plural(n_exc, 'action')} {'needs' if n_exc == 1 else 'need'} attention: "
+                               f"{_plural(counts.get(OFF_TRACK, 0), 'is', 'are')} off track, "
+                               f"{_plural(counts.get(SLIPPAGE, 0), 'shows', 'show')} slippage"
+                               f"{' and the others are overdue' if n_exc > counts.get(OFF_TRACK, 0) + counts.get(SLIPPAGE, 0) else ''}"
+                               ". They are listed off track first, then slippage, then overdue.")
+        if n_exc > BODY_EXCEPTIONS:
+            exceptions_sentence += (f" The {BODY_EXCEPTIONS} most serious are listed here; the Appendix lists "
+                                    f"{'them all' if n_exc <= APPENDIX_ROWS else f'the {APPENDIX_ROWS} most serious'} "
+                                    f"by theme, and the Exceptions sheet of {workbook} holds every one.")
+
+    if big:
+        listed = exception_ix[:APPENDIX_ROWS]
+        order = {t: k for k, t in enumerate(themes)}
+        listed = sorted(listed, key=lambda i: order[clean(actions[i].get("Theme", ""))])
+        appendix_title = "actions needing attention"
+        appendix_sentence = (f"The plan has {total:,} actions, more than a committee report can usefully list, so "
+                             "this appendix lists only the actions needing attention (off track, slippage or overdue)"
+                             + (f": the {len(listed):,} most serious of {n_exc:,}" if n_exc > len(listed) else "")
+                             + f", grouped by theme. Every action is on the All actions sheet of the consolidated "
+                             f"workbook, {workbook}, and every exception on its Exceptions sheet.")
+    else:
+        listed = list(range(total))
+        appendix_title = "the whole plan"
+        appendix_sentence = f"Every action in the plan ({total:,}), grouped by theme, in plan order."
+    groups: dict[str, list[dict]] = {}
+    for i in listed:
+        r = row(i)
+        groups.setdefault(r["theme"], []).append(r)
+
+    if real_changes:
+        kinds = Counter(c.get("Change", "") for c in real_changes)
+        changed_refs = len({c.get("Ref", "").strip().lower() for c in real_changes})
+        changes_sentence = (f"{_plural(len(real_changes), 'change')} to {_plural(changed_refs, 'action')} since the "
+                            "last report: " + ", ".join(f"{n:,} {k.lower()}" for k, n in kinds.most_common()) + ".")
+        if len(real_changes) > CHANGE_ROWS:
+            changes_sentence += (f" The first {CHANGE_ROWS} are listed here (worse first); every change is on the "
+                                 f"Changes sheet of {workbook}.")
+    elif with_previous or view.changes:
+        changes_sentence = "No action has changed since the last report."
+    else:
+        changes_sentence = "No previous report was given to compare with."
+    ordered = sorted(real_changes, key=lambda c: _CHANGE_ORDER.get(c.get("Change", "").lower(), 9))
+    due_kinds = ("due date moved", "due moved", "due changed")
+    changes = [{"kind": clean(c.get("Change", "")), "ref": clean(c.get("Ref", "")), "action": clean(c.get("Action", "")),
+                "before": uk_date(clean(c.get("Before", ""))) if c.get("Change", "").lower() in due_kinds else clean(c.get("Before", "")),
+                "after": uk_date(clean(c.get("Now", ""))) if c.get("Change", "").lower() in due_kinds else clean(c.get("Now", ""))}
+               for c in ordered[:CHANGE_ROWS]]
+    stale: dict[str, list[str]] = {}
+    for c in not_updated:
+        stale.setdefault(clean(c.get("Lead", "")) or "(no lead)", []).append(clean(c.get("Ref", "")))
+    not_updated_rows = [{"lead": lead, "refs": ", ".join(refs[:NOT_UPDATED_REFS])
+                         + (f" and {len(refs) - NOT_UPDATED_REFS:,} more" if len(refs) > NOT_UPDATED_REFS else "")}
+                        for lead, refs in stale.items()]
+    not_updated_sentence = (f"Not updated: the commentary on {_plural(len(not_updated), 'action')} has not changed since "
+                            "the last report (not counted as changes above). By lead:" if not_updated else "")
+
+    direction_sentence = ""
+    if with_previous:
+        dc = Counter(directions)
+        direction_sentence = (f"Against the last report, {dc.get(BETTER, 0):,} {'is' if dc.get(BETTER, 0) == 1 else 'are'} "
+                              f"{BETTER}, {dc.get(WORSE, 0):,} {WORSE}, {dc.get(SAME, 0):,} {SAME}"
+                              f" and {dc.get(NEW, 0):,} {NEW}.")
+        other = total - sum(dc.get(k, 0) for k in (BETTER, WORSE, SAME, NEW))
+        if other:
+            direction_sentence = direction_sentence[:-1] + f"; {other:,} without a direction."
+
+    numbers = [counts.get(s, 0) for s in shown]
+    pct = percentages(numbers)
+    title = clean(view.title) or "Action plan"
+    period = clean(view.period) or "this period"
+    recs = [clean(r) for r in recommendations if clean(r).strip()] or [
+        "[Recommendation: replace this text with what the committee is asked to do, for example to note the "
+        "progress made and agree the actions proposed for the items off track.]"]
+    return {
+        "title": title,
+        "period": period,
+        "as_of": uk_long_date(view.as_of) if view.as_of else "",
+        "purpose": (f"To report progress on the {title} for {period}: how many actions are complete or on track, "
+                    "which have slipped or are off track and why, and what has changed since the last report."),
+        "recommendations": recs,
+        "summary_sentence": summary_sentence(counts, total),
+        "returns_sentence": returns_sentence([(r.get("Lead", ""), r.get("Return", "")) for r in view.returns],
+                                             view.return_by),
+        "direction_sentence": direction_sentence,
+        "timescale_sentence": (f"Of those actions with timescales, {on_target:,} of {len(with_dates):,} are complete "
+                               "or on target." if with_dates else ""),
+        "status_rows": [{"status": s, "count": n, "fill": FILLS[s], "percent": f"{p}%"}
+                        for s, n, p in zip(shown, numbers, pct)],
+        "theme_rows": [{"theme": t or "(no theme)",
+                        "counts": [by_theme[t].get(s, 0) for s in shown],
+                        "fills": [FILLS[s] if by_theme[t].get(s, 0) else "FFFFFF" for s in shown],
+                        "n": {SHORT[s]: by_theme[t].get(s, 0) for s in STATUS_LINES},
+                        "fill": {SHORT[s]: FILLS[s] if by_theme[t].get(s, 0) else "FFFFFF" for s in STATUS_LINES},
+                        "total": sum(by_theme[t].values()),
+                        "direction": _theme_direction(dir_by_theme[t]) if with_previous else ""} for t in themes],
+        "chart_caption": "Figure 1: actions by status and theme (the same figures as the table above).",
+        "exceptions_sentence": exceptions_sentence,
+        "exceptions": exceptions,
+        "changes_sentence": changes_sentence,
+        "changes": changes,
+        "not_updated_sentence": not_updated_sentence,
+        "not_updated": not_updated_rows,
+        "appendix_title": appendix_title,
+        "appendix_sentence": appendix_sentence,
+        "appendix": [{"theme": t, "actions": rows} for t, rows in groups.items()],
+        "counts": {s: counts.get(s, 0) for s in shown},
+        "total": total,
+        "with_previous": with_previous,
+    }
+
+
+# --- rendering ------------------------------------------------------------------------------
+
+_TCPR_ORDER = {name: i for i, name in enumerate(
+    ("cnfStyle", "tcW", "gridSpan", "hMerge", "vMerge", "tcBorders", "shd", "noWrap", "tcMar", "textDirection",
+     "tcFitText", "vAlign", "hideMark", "headers", "cellIns", "cellDel", "cellMerge", "tcPrChange"))}
+_TCPR = re.compile(r"(<w:tcPr>)(.*?)(</w:tcPr>)", re.DOTALL)
+_CHILD = re.compile(r"<w:(\w+)\b[^>]*?/>|<w:(\w+)\b[^>]*>.*?</w:\2>", re.DOTALL)
+
+
+def order_tcpr(xml: str) -> str:
+    """Put each ``<w:tcPr>``'s children in the schema's order (docxtpl's ``{% cellbg %}`` puts
+    ``<w:shd>`` first, which Word repairs)."""
+    def fix(m: re.Match) -> str:
+        parts = [(c.group(1) or c.group(2), c.group(0)) for c in _CHILD.finditer(m.group(2))]
+        if "".join(p for _, p in parts) != m.group(2) or any(n not in _TCPR_ORDER for n, _ in parts):
+            return m.group(0)
+        parts.sort(key=lambda p: _TCPR_ORDER[p[0]])
+        return m.group(1) + "".join(p for _, p in parts) + m.group(3)
+    return _TCPR.sub(fix, xml)
+
+
+def _template_class():
+    from docxtpl import DocxTemplate
+    from jinja2 import Environment
+    from lxml import etree
+
+    class Template(DocxTemplate):
+        """docxtpl, with schema-ordered cell properties and strict parsing of the rendered XML."""
+
+        def patch_xml(self, src_xml):
+            return order_tcpr(super().patch_xml(src_xml))
+
+        def fix_tables(self, xml):
+            tree = etree.fromstring(xml)  # strict: data is escaped, so the result is always well-formed
+            ns = "{" + tree.nsmap["w"] + "}"
+            for t in tree.iter(ns + "tbl"):
+                grid = t.find(ns + "tblGrid")
+                n = len(grid.findall(ns + "gridCol")) if grid is not None else 0
+                if any(len(r.findall(ns + "tc")) != n for r in t.iter(ns + "tr")):
+                    return super().fix_tables(xml)  # a {%tc for %} column loop in a council's template
+            return tree
+
+        def render_xml_part(self, src_xml, part, context, jinja_env=None):
+            # docxtpl turns "{_{" into "{{" after rendering, in the data too; here the template's
+            # own "{_{" become jinja string literals first, so a lead's "{_{" stays as typed
+            for old, new in _LITERALS:
+                src_xml = src_xml.replace(old, new)
+            self.current_rendering_part = part
+            src_xml = _P_START.sub(r"\n<w:p\1", src_xml)
+            dst_xml = (jinja_env or Environment()).from_string(src_xml).render(context)
+            return self.resolve_listing(_P_NEWLINE.sub(r"<w:p\1", dst_xml))
+
+        def resolve_listing(self, xml):
+            # only paragraphs holding a tab, line break, \a or \f need docxtpl's rewriting
+            if not _LISTING.search(xml):
+                return xml
+            return _PARAGRAPH.sub(lambda m: super(Template, self).resolve_listing(m.group(0))
+                                  if _LISTING.search(m.group(0)) else m.group(0), xml)
+
+    return Template
+
+
+_LITERALS = (("{_{", "{{ '{{' }}"), ("}_}", "{{ '}}' }}"), ("{_%", "{{ '{%' }}"), ("%_}", "{{ '%}' }}"))
+_P_START = re.compile(r"<w:p([ >])")
+_P_NEWLINE = re.compile(r"\n<w:p([ >])")
+_LISTING = re.compile("[\t\n\a\f]")
+_PARAGRAPH = re.compile(r"<w:p(?: [^>]*)?>.*?</w:p>", re.DOTALL)
+
+
+def _undeclared(tpl, env) -> set[str]:
+    """Variables the template uses, from the loaded template (body, headers and footers)."""
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+    from docx.oxml import parse_xml
+    from jinja2 import meta
+
+    xml = tpl.patch_xml(tpl.xml_to_string(tpl.docx._element.body))
+    for rel in tpl.docx.part.rels.values():
+        if rel.reltype in (RT.HEADER, RT.FOOTER) and not rel.is_external:
+            xml += tpl.patch_xml(tpl.xml_to_string(parse_xml(rel.target_part.blob)))
+    return meta.find_undeclared_variables(env.parse(xml))
+
+
+def _set_language(document, lang: str = "en-GB") -> None:
+    """en-GB unless the template names a language of its own other than Word's default en-US."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    styles = document.styles.element
+    defaults = styles.find(qn("w:docDefaults"))
+    if defaults is None:
+        return
+    rpr = defaults.find(qn("w:rPrDefault") + "/" + qn("w:rPr"))
+    if rpr is None:
+        return
+    el = rpr.find(qn("w:lang"))
+    if el is None:
+        el = OxmlElement("w:lang")
+        rpr.append(el)
+    if el.get(qn("w:val")) in (None, "", "en-US"):
+        el.set(qn("w:val"), lang)
+
+
+def _chart(tpl, context: dict):
+
+    shown = [s for s in context["counts"]]
+    rows = context["theme_rows"]
+    series = [Series(s, FILLS[s], [r["n"][SHORT[s]] for r in rows]) for s in shown
+              if s in STATUSES or context["counts"][s]]
+    return add_bar_chart(
+        tpl.docx.part, [r["theme"] for r in rows], series, title="Actions by status and theme",
+        description=(f"Bar chart of the number of actions in each status for each of the {len(rows)} themes; "
+                     "the same figures are in the Progress by theme table."),
+        font=tpl.docx.styles["Normal"].font.name or "")
+
+
+#: The All actions columns the report reads (a 45,000-row report reads half the sheet's cells).
+REPORT_COLUMNS = ("Ref", "Theme", "Action", "Lead", "Due", "Status", "Progress update", "Due by", "Overdue",
+                  "Direction")
+
+
+def render_report(consolidated: str | os.PathLike[str], out: str | os.PathLike[str],
+                  template: str | os.PathLike[str] | None = None, *,
+                  recommendations: Sequence[str] = ()) -> Path:
+    """Write the Word progress report for ``consolidated`` to ``out`` (atomically).
+
+    ``recommendations`` fills the Recommendations section (else a placeholder the coordinator edits).
+    The workbook is read on a second thread (calamine parses outside Python's lock) while the
+    template loads.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    refuse_overwriting_inputs(out, [consolidated, template], what="input")
+    check_output(out)
+    require_suffix(out, (".docx",), "the Word report")
+    with ThreadPoolExecutor(1) as pool:
+        reading = pool.submit(read_consolidated, consolidated, REPORT_COLUMNS)
+        try:
+            loaded, problem = _load_template(template), None
+        except TemplateError as exc:
+            loaded, problem = None, exc
+        view = reading.result()  # a workbook that cannot be read is reported before a template problem
+    if problem is not None:
+        raise problem
+    return _render(view, out, loaded, recommendations)
+
+
+def render_view(view: ConsolidatedView, out: str | os.PathLike[str],
+                template: str | os.PathLike[str] | None = None, *, recommendations: Sequence[str] = ()) -> Path:
+    """Write the Word progress report for an already-read consolidation ``view``."""
+    check_output(out)
+    return _render(view, out, _load_template(template), recommendations)
+
+
+def _load_template(template: str | os.PathLike[str] | None):
+    """(docxtpl template, jinja environment, the variables it uses, its path), or TemplateError."""
+    from jinja2 import Environment, StrictUndefined
+    from jinja2 import TemplateError as JinjaError
+
+    template_path = Path(template) if template else TEMPLATES / "summary.docx"
+    if not template_path.exists():
+        raise TemplateError(f"template not found: {template_path}")
+    refuse_special(template_path)
+    try:
+        with zipfile.ZipFile(template_path) as zf:
+            check_zip(template_path, zf)  # a template is a .docx too: no bombs, no DTDs
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise TemplateError(f"template {template_path.name} cannot be read: not a .docx ({exc})") from exc
+    env = Environment(undefined=StrictUndefined, autoescape=True)
+    try:
+        tpl = _template_class()(str(template_path))
+        tpl.init_docx()
+        used = _undeclared(tpl, env)
+    except JinjaError as exc:
+        raise TemplateError(f"template {template_path.name} has a syntax error: {exc}") from exc
+    except Exception as exc:  # not a .docx, damaged zip
+        raise TemplateError(f"template {template_path.name} cannot be read: {exc}") from exc
+    return tpl, env, used, template_path
+
+
+def _render(view: ConsolidatedView, out: str | os.PathLike[str], loaded, recommendations: Sequence[str]) -> Path:
+    from jinja2 import TemplateError as JinjaError
+
+    tpl, env, used, template_path = loaded
+    context = build_context(view, recommendations)
+    unknown = sorted(used - set(context) - {"chart"})
+    if unknown:
+        known = ", ".join(sorted([*context, "chart"]))
+        raise TemplateError(f"template {template_path.name} uses unknown variable(s): "
+                            f"{', '.join('{{ ' + u + ' }}' for u in unknown)}; known variables are: {known}")
+
+    drop = set()
+    if not context["with_previous"]:
+        drop.add("since last report")
+    drop |= {s.lower() for s in (NO_STATUS, UNRECOGNISED) if s not in context["counts"]}
+    lay_out_tables(tpl.docx, context, drop)
+    _set_language(tpl.docx)
+    context["chart"] = _chart(tpl, context)
+    try:
+        tpl.render(context, env, autoescape=True)
+    except JinjaError as exc:
+        raise TemplateError(f"template {template_path.name}: {exc}") from exc
+    props = tpl.docx.core_properties
+    props.title = f"{context['title']}: progress report, {context['period']}"[:255]
+    props.language = "en-GB"
+    with atomic_output(out) as tmp:
+        tpl.save(str(tmp))
+    return Path(out)

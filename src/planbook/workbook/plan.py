@@ -1,0 +1,31 @@
+"""A plan read from one workbook: its details, actions, tabs and the findings about them."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from planbook.core.findings import Report
+from planbook.core.layout import NO_LEAD
+from planbook.core.model import Action, PlanInfo
+
+
+@dataclass
+class Plan:
+    """A plan read from one workbook: its details, actions, and the findings about them."""
+
+    path: str
+    info: PlanInfo
+    actions: list[Action]
+    report: Report
+    tabs: dict[str, str] = field(default_factory=dict)  # lead tab -> lead name
+    rows_read: int = 0  # non-empty rows under a header, across lead tabs
+    has_metadata: bool = True
+    #: (ref, field) of required cells the imported source left blank: still blank, a warning.
+    source_gaps: set[tuple[str, str]] = field(default_factory=set)
+    extra_columns: list[str] = field(default_factory=list)  # user columns, in sheet order
+    role: str = "plan"  # "plan" (a master), "lead-copy" (split off for one lead), "consolidated"
+    declared_tabs: dict[str, str] = field(default_factory=dict)  # lead tab -> lead, as the metadata names them
+
+    def lead_tabs(self) -> dict[str, str]:
+        """Lead tab -> whose it is (the tab's own name when the metadata names nobody), without
+        the 'No lead' tab: its actions have nobody to send them to or chase."""
+        return {sheet: lead or sheet for sheet, lead in self.tabs.items() if (lead or sheet) != NO_LEAD}

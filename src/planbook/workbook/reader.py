@@ -1,0 +1,461 @@
+"""Read a standard plan workbook back into actions plus a report of findings.
+
+Leads do unexpected things to their tabs — type below the table, insert columns, retype a
+header in capitals — so the reader looks for the header row, matches headers tolerantly,
+keeps unknown columns as extras, and reads every non-empty row under the header.  Values
+are read with python-calamine (fast, and independent of the writer).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import os
+from pathlib import Path
+
+from planbook.core.columns import HEADER_OF_FIELD, REQUIRED_FIELDS, field_for_header
+from planbook.core.due import BLANK_DUE, DATE, UNKNOWN, Due, fy_of, parse_due
+from planbook.core.errors import UnusableFileError
+from planbook.core.findings import WARNING, Finding, Report
+from planbook.core.layout import GUIDE, LISTS, META
+from planbook.core.model import Action, Lead, Origin, PlanInfo
+from planbook.core.names import cell_ref, col_letter
+from planbook.core.status import normalise_status
+from planbook.core.text import BAD, CONTROL_BYTES, MAX_CELL, clean_rows, clean_text
+from planbook.files.cellfaults import (
+    blank_key_cell,
+    report_faults,
+    restore,
+    sheet_faults,
+)
+from planbook.files.opening import LoadedWorkbook, as_text, load_workbook
+from planbook.workbook.plan import Plan
+
+_HEADER_SCAN_ROWS = 30
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+@functools.lru_cache(maxsize=4096)
+def _due_cached(text: str, context_year: int | None) -> Due:
+    return parse_due(text, context_year)
+
+
+def _due_of(value: object, context_year: int | None) -> Due:
+    if _blank(value):
+        return BLANK_DUE
+    if isinstance(value, (dt.date, dt.datetime)):
+        return parse_due(value)
+    return _due_cached(as_text(value), context_year)
+
+
+def _read_meta(book: LoadedWorkbook) -> dict[str, list[str]] | None:
+    if META not in book.parsed:
+        return None
+    meta: dict[str, list[str]] = {}
+    for row in book.rows(META):
+        if row and not _blank(row[0]):
+            meta.setdefault(as_text(row[0]).strip(), []).append(as_text(row[1]) if len(row) > 1 else "")
+    return meta
+
+
+def _read_lists(book: LoadedWorkbook) -> tuple[list[str], list[Lead]] | None:
+    if LISTS not in book.parsed:
+        return None
+    rows = book.rows(LISTS)
+    if not rows:
+        return [], []
+    header = {as_text(v).strip().lower(): i for i, v in enumerate(rows[0]) if not _blank(v)}
+
+    def column(name: str) -> list[str]:
+        i = header.get(name)
+        if i is None:
+            return []
+        return [(v if type(v) is str else as_text(v)).strip() if i < len(r) and (v := r[i]) is not None else ""
+                for r in rows[1:]]
+
+    themes = [t for t in column("theme") if t]
+    names_col, emails = column("lead"), column("email")
+    leads = [Lead(n, emails[i] if i < len(emails) else "") for i, n in enumerate(names_col) if n]
+    return themes, leads
+
+
+def _note_rows_above(report: Report, file: str, sheet: str, rows: list[list[object]], header_row: int) -> None:
+    """A title or note a lead typed above the header row is not an action, but it is not lost
+    either: each such row is a note on Data issues, with its first cell and text."""
+    for r in range(header_row):
+        filled = [(c, v) for c, v in enumerate(rows[r]) if not _blank(v)]
+        if filled:
+            c, v = filled[0]
+            text = " | ".join(clean_text(as_text(x))[:200] for _, x in filled)
+            report.add(Finding("above-header", file, sheet, cell_ref(r, c), text[:400],
+                               f"row {r + 1} is above the header row (row {header_row + 1}): read as a title or "
+                               "note, not an action", outcome="not an action"))
+
+
+def _find_header(rows: list[list[object]]) -> int | None:
+    for r, row in enumerate(rows[:_HEADER_SCAN_ROWS]):
+        fields = {field_for_header(v) for v in row if isinstance(v, str)} - {None}
+        if len(fields) >= 3 and ({"ref", "action"} & fields):
+            return r
+    return None
+
+
+def read_plan(path: str | os.PathLike[str], *, loaded: LoadedWorkbook | None = None) -> Plan:
+    """Read a standard plan workbook: actions from every lead tab and a report of findings.
+
+    ``loaded`` is the workbook if :func:`load_workbook` has parsed it already.
+    Raises :class:`UnusableFileError` when the file cannot be used at all (not a workbook,
+    corrupt, password-protected, legacy .xls, or not a planbook workbook).
+    """
+    p = Path(path)
+    book = loaded or load_workbook(p)
+    names = book.names
+    strings: dict = {}  # one copy of each value repeated down the file (a theme, a lead, a date)
+    file = p.name
+    report = Report()
+    meta = _read_meta(book)
+    lists = _read_lists(book)
+    info = PlanInfo(title="", period="")
+    tab_leads: dict[str, str] = {}
+    known_extras: set[str] = set()
+    if meta is not None:
+        info.title = (meta.get("title") or [""])[0]
+        info.period = (meta.get("period") or [""])[0]
+        info.coordinator = (meta.get("coordinator") or [""])[0]
+        info.coordinator_email = (meta.get("coordinator_email") or [""])[0]
+        info.plan_id = (meta.get("plan_id") or [""])[0].strip()
+        try:
+            info.format_version = int((meta.get("planbook_format") or ["1"])[0])
+        except ValueError:
+            info.format_version = 1
+        for entry in meta.get("lead_tab", []):
+            tab, _, lead = entry.partition("\t")
+            tab_leads[tab] = lead
+        known_extras = {name.strip().lower() for name in meta.get("extra_column", [])}
+    if lists is not None:
+        info.themes, info.leads = lists
+    period_due = parse_due(info.period) if info.period else None
+    context_year = fy_of(period_due.start) if period_due and period_due.start else None
+
+    plan = Plan(path=str(p), info=info, actions=[], report=report, has_metadata=meta is not None,
+                declared_tabs=dict(tab_leads))
+    if meta is not None:
+        plan.role = (meta.get("role") or ["plan"])[0] or "plan"
+        plan.source_gaps = {(ref.strip().lower(), fld) for ref, _, fld in
+                            (gap.partition("\t") for gap in meta.get("source_gap", []))}
+        if plan.role == "consolidated":
+            raise UnusableFileError(p, "a consolidated workbook (planbook output), not a plan or a lead's return")
+    lead_keys = {lead.name.strip().lower() for lead in info.leads}
+    theme_keys = {t.strip().lower() for t in info.themes}
+    first_ref: dict[str, tuple[str, int, int]] = {}
+    found_tab = False
+    for sheet in names:
+        if sheet in (GUIDE, LISTS, META):
+            continue
+        rows = book.rows(sheet, clean=False)
+        header_row = _find_header(rows)
+        if header_row is None:
+            filled = sum(1 for row in rows if any(not _blank(v) for v in row))
+            if filled:
+                report.add(Finding("sheet-skipped", file, sheet, "", "",
+                                   f"sheet {sheet!r} has {filled} non-empty row(s) but no header row with "
+                                   "Ref and Action columns, so it was not read as a lead tab",
+                                   outcome="sheet not read"))
+            elif sheet in tab_leads:  # a lead tab the metadata names, read as empty: say so, never pass quietly
+                report.add(Finding("sheet-skipped", file, sheet, "", "",
+                                   f"lead tab {sheet!r} reads as empty (no header row, no cells): nothing was read "
+                                   "from it; if it looks filled in Excel, save the workbook again from Excel",
+                                   outcome="sheet not read"))
+            continue
+        found_tab = True
+        _note_rows_above(report, file, sheet, rows, header_row)
+        tab_lead = tab_leads.get(sheet, "")
+        owners = {lead for lead in tab_leads.values() if lead}
+        if not tab_lead and plan.role == "lead-copy" and len(owners) == 1 and not set(tab_leads) & set(names):
+            tab_lead = owners.pop()  # a lead's own copy whose tab they renamed
+        plan.tabs[sheet] = tab_lead
+        book.note_cleaned(sheet, header_row, rows[header_row:header_row + 1])  # the data rows: in _read_rows
+        _read_tab(plan, file, sheet, rows, header_row, tab_lead, context_year, lead_keys, theme_keys, first_ref,
+                  known_extras, strings, book)
+    if plan.role == "plan":
+        for tab, lead in tab_leads.items():
+            if tab not in names:
+                report.add(Finding("missing-tab", file, tab, "", lead,
+                                   f"the plan's metadata names lead tab {tab!r}" + (f" ({lead})" if lead else "")
+                                   + " but the workbook has no such tab: was it deleted or renamed?",
+                                   outcome="no actions read for it"))
+    if not found_tab and meta is None:
+        raise UnusableFileError(p, "not a planbook workbook (no planbook metadata and no sheet with "
+                                   "Ref and Action columns)")
+    _report_cleaned(book, file, report)
+    if meta is None:
+        report.add(Finding("missing-metadata", file, "", "", "",
+                           "no hidden planbook metadata sheet: plan title and period unknown",
+                           outcome="read lead tabs by their headers"))
+    return plan
+
+
+def _report_cleaned(book: LoadedWorkbook, file: str, report: Report) -> None:
+    """One finding for each cell whose text was cleaned as it was read."""
+    for sheet, r, c, code, detail, original in book.cleaned:
+        shown = original[:200] + ("…" if len(original) > 200 else "")
+        if code == "control-character":
+            report.add(Finding(code, file, sheet, cell_ref(r, c), clean_text(shown),
+                               f"the cell held {detail}, which Excel and Word cannot save (pasted from Word "
+                               "or email?)", outcome="replaced by a line break (U+000B, U+000C) or a space"))
+        else:
+            report.add(Finding(code, file, sheet, cell_ref(r, c), clean_text(shown),
+                               f"the cell holds {detail}; Excel's limit is {MAX_CELL:,}",
+                               outcome=f"cut to {MAX_CELL:,} characters; the rest was not read"))
+
+
+def _read_tab(plan: Plan, file: str, sheet: str, rows: list[list[object]], header_row: int, tab_lead: str,
+              context_year: int | None, lead_keys: set[str], theme_keys: set[str],
+              first_ref: dict[str, tuple[str, int, int]], known_extras: set[str], strings: dict,
+              book: LoadedWorkbook | None = None) -> None:
+    report = plan.report
+    columns: dict[int, str] = {}  # col -> field name or "extra:<header>"
+    taken: set[str] = set()
+    header = rows[header_row]
+    width = max(len(r) for r in rows[header_row:]) if rows else 0
+    for c in range(width):
+        value = header[c] if c < len(header) else None
+        fld = field_for_header(value) if not _blank(value) else None
+        if fld and fld not in taken:
+            columns[c] = fld
+            taken.add(fld)
+            continue
+        has_data = any(c < len(r) and not _blank(r[c]) for r in rows[header_row + 1:])
+        if _blank(value) and not has_data:
+            continue
+        name = as_text(value).strip() or f"Column {col_letter(c)}"
+        given = name
+        name = _unshadowed(name, {f[6:].lower() for f in columns.values() if f.startswith("extra:")})
+        if name != given:
+            report.add(Finding("renamed-column", file, sheet, cell_ref(header_row, c), given,
+                               f"a second column headed {given!r} (a standard column, or one already on this "
+                               f"tab) was renamed {name!r}, so it cannot be mistaken for the first",
+                               outcome=f"kept as extra column {name!r}"))
+        columns[c] = f"extra:{name}"
+        if name not in plan.extra_columns:
+            plan.extra_columns.append(name)
+        if name.lower() in known_extras:
+            continue
+        report.add(Finding("unknown-column", file, sheet, cell_ref(header_row, c), as_text(value),
+                           f"column {name!r} is not a standard planbook column; kept as an extra column",
+                           outcome="kept as extra column"))
+    col_of = {f: c for c, f in columns.items()}
+    extra_cols = [(f[6:], c) for c, f in columns.items() if f.startswith("extra:")]
+    # Error values and never-calculated formulas read as blank: look for them only if a key cell is blank.
+    key_cols = [col_of[f] for f in ("ref", "status", "due", "last_updated") if f in col_of]
+    put = []
+    if blank_key_cell(rows, header_row + 1, key_cols):
+        put = restore(rows, header_row + 1, sheet_faults(plan.path, sheet))
+    since = len(report.findings)
+    _read_rows(plan, file, sheet, rows, header_row, width, col_of, extra_cols, tab_lead, context_year, lead_keys,
+               theme_keys, first_ref, strings, book)
+    if put:
+        report_faults(report, since, file, sheet, put,
+                      {c: HEADER_OF_FIELD.get(f, f[6:]) for c, f in columns.items()})
+
+
+#: Headers a lead's own column may not take: the standard columns and the columns planbook adds
+#: to its consolidated workbook (readers find columns by header, so a second one would shadow it).
+RESERVED_HEADERS = frozenset(h.lower() for h in (*HEADER_OF_FIELD.values(), "Due by", "Overdue", "Note", "Direction",
+                                                 "Source file", "Source sheet", "Source row", "Last updated (as typed)"))
+
+
+def _unshadowed(name: str, taken: set[str]) -> str:
+    """``name``, or ``name (2)``, ``(3)`` … when it would shadow a standard column or an extra
+    column already on the tab (lower-case names in ``taken``)."""
+    if name.lower() not in RESERVED_HEADERS and name.lower() not in taken:
+        return name
+    n = 2
+    while f"{name} ({n})".lower() in RESERVED_HEADERS | taken:
+        n += 1
+    return f"{name} ({n})"
+
+
+def _read_rows(plan: Plan, file: str, sheet: str, rows: list[list[object]], header_row: int, width: int,
+               col_of: dict[str, int], extra_cols: list[tuple[str, int]], tab_lead: str, context_year: int | None,
+               lead_keys: set[str], theme_keys: set[str], first_ref: dict[str, tuple[str, int, int]],
+               strings: dict, book: LoadedWorkbook | None = None) -> None:
+    """Turn each non-empty row under the header into an :class:`Action`, checking it as it goes.
+
+    This loop runs once per action in every consolidation, so it is written for speed: columns
+    are fixed indexes into a padded row (a missing column reads as the blank cell at
+    ``width``), and values met again (statuses, dues, dates) are looked up, not re-parsed.
+    """
+    report = plan.report
+    actions = plan.actions
+    pad = [""] * (width + 1)
+    missing = width  # index of a blank cell, for columns the tab does not have
+    c_ref, c_theme, c_objective, c_action, c_lead, c_partners, c_due, c_success, c_resources, c_status, \
+        c_progress, c_updated = (col_of.get(f, missing) for f in _FIELD_ORDER)
+    share = strings.setdefault
+    statuses: dict[object, tuple[str | None, str]] = {}
+    dues: dict[object, Due] = {}
+    days: dict[object, object] = {}
+    header = rows[header_row] + pad[len(rows[header_row]):]
+    header_again = [as_text(header[c]).strip().lower() for c in (c_ref, c_action)]  # a header row pasted again
+    for r in range(header_row + 1, len(rows)):
+        row = rows[r]
+        if _blank_row(row):
+            continue
+        row = row + pad[len(row):]
+        if row[c_ref] == header[c_ref] and [as_text(row[c]).strip().lower() for c in (c_ref, c_action)] == header_again:
+            report.add(Finding("repeated-header", file, sheet, cell_ref(r, c_ref), as_text(row[c_ref]),
+                               f"row {r + 1} repeats the header row: not an action", outcome="not an action"))
+            continue
+        plan.rows_read += 1
+        # One quick look at the row's texts: plain ASCII with no control character and no cell
+        # longer than Excel allows (nearly every row).  Anything else is checked cell by cell.
+        v, w, x = row[c_due], row[c_status], row[c_updated]
+        joined = (f"{row[c_ref]}{row[c_theme]}{row[c_objective]}{row[c_action]}{row[c_lead]}{row[c_partners]}"
+                  f"{row[c_success]}{row[c_resources]}{row[c_progress]}{v if v.__class__ is str else ''}"
+                  f"{w if w.__class__ is str else ''}{x if x.__class__ is str else ''}")
+        if len(joined) > MAX_CELL or not (
+                len(joined.encode("ascii").translate(None, CONTROL_BYTES)) == len(joined) if joined.isascii()
+                else joined.isprintable() or not BAD.search(joined)):
+            changed = clean_rows([row])  # rare: clean it in place, and note where
+            if book is not None:
+                book.cleaned += [(sheet, r, c, code, detail, original) for _, c, code, detail, original in changed]
+        # Spelled out cell by cell: in this loop, run for every action, that is twice as quick
+        # as a comprehension over the columns.
+        v = row[c_ref]
+        ref = (v if type(v) is str else as_text(v)).strip()
+        v = row[c_theme]
+        theme = (v if type(v) is str else as_text(v)).strip()
+        v = row[c_objective]
+        objective = v if type(v) is str else as_text(v)
+        v = row[c_action]
+        text = v if type(v) is str else as_text(v)
+        v = row[c_lead]
+        lead = (v if type(v) is str else as_text(v)).strip()
+        v = row[c_partners]
+        partners = v if type(v) is str else as_text(v)
+        v = row[c_success]
+        success = v if type(v) is str else as_text(v)
+        v = row[c_resources]
+        resources = v if type(v) is str else as_text(v)
+        v = row[c_progress]
+        progress = v if type(v) is str else as_text(v)
+        # one copy of each value repeated down a plan (long texts are rarely repeated)
+        theme = share(theme, theme) if len(theme) < 400 else theme
+        lead = share(lead, lead) if len(lead) < 400 else lead
+        objective = share(objective, objective) if len(objective) < 400 else objective
+        partners = share(partners, partners) if len(partners) < 400 else partners
+        success = share(success, success) if len(success) < 400 else success
+        resources = share(resources, resources) if len(resources) < 400 else resources
+        if not lead and tab_lead:
+            lead = tab_lead  # a lead's own tab: the row is theirs
+        extras = {}
+        for name, c in extra_cols:
+            v = row[c]
+            if not _blank(v):
+                if v.__class__ is str and not (v.isascii() and len(v) <= MAX_CELL and v.isprintable()):
+                    cell = [[v]]
+                    changed = clean_rows(cell)
+                    if changed:
+                        v = row[c] = cell[0][0]
+                        if book is not None:
+                            book.cleaned += [(sheet, r, c, code, detail, original)
+                                             for _, _, code, detail, original in changed]
+                extras[name] = v
+        # status, due and date cells: each distinct value is understood once per tab
+        # (keyed with its type, as 1, 1.0 and True are equal keys but different cells)
+        v = row[c_status]
+        key = v if type(v) is str else (type(v), v)
+        status, status_text = statuses[key] if key in statuses else statuses.setdefault(key, _status_of(v))
+        v = row[c_due]
+        key = v if type(v) is str else (type(v), v)
+        due = dues[key] if key in dues else dues.setdefault(key, _due_of(v, context_year))
+        v = row[c_updated]
+        key = v if type(v) is str else (type(v), v)
+        day = days[key] if key in days else days.setdefault(key, _date_of(v, strings))
+        action = Action(ref, text, lead, theme, objective, partners, due, success, resources, status, status_text,
+                        progress, None if day is _NOT_A_DATE else day, extras, Origin(file, sheet, r + 1))
+        if not (ref and text and lead):
+            for fld in REQUIRED_FIELDS:
+                if not getattr(action, fld):
+                    c = col_of.get(fld)
+                    where = cell_ref(r, c) if c is not None else f"row {r + 1}"
+                    if (ref.lower(), fld) in plan.source_gaps:  # blank in the plan it was imported from
+                        report.add(Finding("missing-required", file, sheet, where, "",
+                                           f"{HEADER_OF_FIELD[fld]} is empty, as it was in the plan this was "
+                                           "imported from; fill it in before sending the plan out",
+                                           severity=WARNING, outcome="row kept; blank in the source"))
+                        continue
+                    report.add(Finding("missing-required", file, sheet, where, "",
+                                       f"{HEADER_OF_FIELD[fld]} is empty; every action needs one",
+                                       outcome="row kept; fill in the cell"))
+        if status is None and c_status != missing:
+            report.add(Finding("unknown-status", file, sheet, cell_ref(r, c_status), status_text,
+                               f"status {status_text!r} is not one of Complete, On track, Slippage, Off track, "
+                               "Not started", outcome="kept as typed; not counted in any status"))
+        if due.kind == UNKNOWN and c_due != missing:
+            report.add(Finding("bad-due", file, sheet, cell_ref(r, c_due), due.text,
+                               f"due {due.text!r} is not a date or a recognised timescale; use e.g. "
+                               "31/03/2009, December 2008, Jan - May 2009, Quarterly, Ongoing",
+                               outcome="kept as text; not checked for overdue"))
+        if day is _NOT_A_DATE:
+            typed = as_text(row[c_updated])
+            extras.setdefault("Last updated (as typed)", typed)
+            report.add(Finding("bad-date", file, sheet, cell_ref(r, c_updated), typed,
+                               f"Last updated {typed!r} is not a date; type e.g. 31/03/2009",
+                               outcome="kept as text in an extra column"))
+        if lead and lead_keys and lead.lower() not in lead_keys:
+            report.add(Finding("unknown-lead", file, sheet, cell_ref(r, c_lead) if c_lead != missing else f"row {r + 1}",
+                               lead, f"lead {lead!r} is not on the Lists sheet; add them there "
+                               "or pick a lead from the drop-down", outcome="kept as typed"))
+        if theme and theme_keys and theme.lower() not in theme_keys:
+            report.add(Finding("unknown-theme", file, sheet, cell_ref(r, c_theme), theme,
+                               f"theme {theme!r} is not on the Lists sheet; add it there or pick one "
+                               "from the drop-down", outcome="kept as typed"))
+        if ref:
+            key = ref.lower()
+            first = first_ref.get(key)
+            if first is not None:
+                report.add(Finding("duplicate-ref", file, sheet, cell_ref(r, c_ref), ref,
+                                   f"Ref {ref} is also used at {first[0]}!{cell_ref(first[1], first[2])}; "
+                                   "each action needs its own Ref", outcome="both rows kept"))
+            else:
+                first_ref[key] = (sheet, r, c_ref)
+        actions.append(action)
+
+
+_FIELD_ORDER = ("ref", "theme", "objective", "action", "lead", "partners", "due", "success_measure", "resources",
+                "status", "progress", "last_updated")
+
+
+def _status_of(value: object) -> tuple[str | None, str]:
+    """(standard status or None, the text as typed) for a Status cell."""
+    text = as_text(value)
+    status = normalise_status(text)
+    return status, (status if status == text else text)  # the constant, not a copy
+
+
+def _date_of(value: object, shared: dict) -> dt.date | None | object:
+    """A Last updated cell as a date, None when blank, or ``_NOT_A_DATE``."""
+    if _blank(value):
+        return None
+    if isinstance(value, (dt.date, dt.datetime)):
+        day = value.date() if isinstance(value, dt.datetime) else value
+        return shared.setdefault(day, day)  # one object per distinct date
+    due = _due_cached(as_text(value), None)
+    if due.kind == DATE and due.end:
+        return due.end
+    return _NOT_A_DATE
+
+
+_NOT_A_DATE = object()
+
+
+def _blank_row(row: list[object]) -> bool:
+    for v in row:
+        if v is None or v == "" or (type(v) is str and not v.strip()):
+            continue
+        return False
+    return True

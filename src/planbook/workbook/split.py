@@ -1,0 +1,67 @@
+"""Split a plan into one workbook per lead, to email out for updates."""
+from __future__ import annotations
+
+import os
+from collections.abc import Collection
+from dataclasses import dataclass
+from pathlib import Path
+
+from planbook.core.errors import OutputError
+from planbook.core.names import file_stem
+from planbook.files.atomic import make_folder
+from planbook.files.guard import refuse_overwriting_inputs
+from planbook.workbook.plan import Plan
+from planbook.workbook.reader import read_plan
+from planbook.workbook.writer import write_plan
+
+
+@dataclass(frozen=True)
+class LeadCopy:
+    lead: str
+    path: Path
+    actions: int
+
+
+def split_plan(plan_path: str | os.PathLike[str], out_dir: str | os.PathLike[str], *,
+               force: bool = False) -> list[LeadCopy]:
+    """Write one workbook per lead tab of ``plan_path`` into ``out_dir``.
+
+    Each copy has the lead's tab, ``Guide``, ``Lists`` (all leads and themes, so the drop-downs
+    work) and metadata marking it as that lead's copy.  File names come from the lead's name,
+    made safe on every system and unique.  Existing files are not replaced unless ``force``;
+    in that case nothing is written at all.
+    """
+    return split_read_plan(read_plan(plan_path), out_dir, force=force)
+
+
+def split_read_plan(plan: Plan, out_dir: str | os.PathLike[str], *, force: bool = False,
+                    only: Collection[str] | None = None) -> list[LeadCopy]:
+    """:func:`split_plan` for a plan already read (so callers that need it too read it once).
+
+    ``only``: write just these leads' copies (file names stay those of the full split)."""
+    out = Path(out_dir)
+    make_folder(out)
+    taken: set[str] = set()
+    jobs = []
+    for sheet, name in plan.lead_tabs().items():  # not the 'No lead' tab: see unassigned_actions
+        actions = [a for a in plan.actions if a.origin and a.origin.sheet == sheet]
+        jobs.append((name, out / f"{file_stem(name, taken)}.xlsx", actions))
+    if only is not None:
+        jobs = [job for job in jobs if job[0] in only]
+    for _, p, _ in jobs:
+        refuse_overwriting_inputs(p, [plan.path], what="plan")
+    clashes = [str(p) for _, p, _ in jobs if p.exists()]
+    if clashes and not force:
+        raise OutputError(f"{len(clashes)} file(s) already exist in {out}, e.g. {clashes[0]} (use --force to replace them)")
+    copies = []
+    for name, path, actions in jobs:
+        write_plan(path, plan.info, actions, only_leads=[name], role="lead-copy")
+        copies.append(LeadCopy(name, path, len(actions)))
+    return copies
+
+
+def unassigned_actions(plan: Plan) -> list:
+    """The actions on the plan's 'No lead' tab (an import found no lead for them): no copy is
+    split for them and nobody is chased for them until the coordinator gives each a lead."""
+    tabs = set(plan.tabs) - set(plan.lead_tabs())
+    return [a for a in plan.actions if a.origin and a.origin.sheet in tabs]

@@ -1,0 +1,102 @@
+"""Read back a workbook written by ``planbook consolidate``: for the report, the email and --previous."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from planbook.core.direction import NOT_UPDATED
+from planbook.core.errors import UnusableFileError
+from planbook.core.status import normalise_status, tally
+from planbook.core.text import clean_rows, clean_text
+from planbook.files.opening import as_text, open_workbook
+
+ALL_ACTIONS = "All actions"
+
+
+@dataclass
+class ConsolidatedView:
+    """What a consolidated workbook says: plan details, every action, the changes.
+
+    ``actions`` are All actions rows as header -> text (dates as ISO text: see
+    :func:`planbook.core.dates.uk_text`); with a previous consolidation each has a ``Direction``
+    (↑ better, ↓ worse, → same, new).  ``changes`` are the real changes (Change, Ref, Lead,
+    Action, Before, Now); ``not_updated`` the actions whose commentary has not moved for two
+    periods, listed apart and never counted as changes.
+    """
+
+    path: str
+    title: str
+    period: str
+    as_of: dt.date | None
+    actions: list[dict[str, str]]
+    changes: list[dict[str, str]] = field(default_factory=list)
+    issues: int = 0
+    errors: int = 0
+    coordinator: str = ""
+    coordinator_email: str = ""
+    not_updated: list[dict[str, str]] = field(default_factory=list)
+    returns: list[dict[str, str]] = field(default_factory=list)  # the Returns sheet: who returned their update
+    return_by: dt.date | None = None
+
+    def counts(self) -> Counter:
+        """Actions by line of :data:`planbook.core.status.COUNT_LINES`: the five statuses, "No status
+        given" and "Status not recognised" (every action on one line; they sum to the total)."""
+        return tally(normalise_status(a.get("Status", "")) for a in self.actions)
+
+    def actions_changed(self) -> int:
+        """How many actions changed since the previous consolidation (new and removed included)."""
+        return len({c.get("Ref", "").strip().lower() for c in self.changes})
+
+
+def read_consolidated(path: str | os.PathLike[str], columns: Sequence[str] | None = None) -> ConsolidatedView:
+    """Every sheet planbook reads back from its own output, as header -> text rows.
+
+    ``All actions`` continues on ``All actions (2)`` … when a run has more rows than a sheet holds.
+    ``columns`` keeps only those columns of ``All actions`` (quicker for a very big run).
+    """
+    p = Path(path)
+    wb = open_workbook(p)
+    names = wb.sheet_names
+
+    def sheet_rows(name: str) -> list[list[object]]:
+        try:
+            return wb.get_sheet_by_name(name).to_python()
+        except Exception as exc:
+            raise UnusableFileError(p, f"sheet {name!r} cannot be read ({type(exc).__name__})") from exc
+
+    if ALL_ACTIONS not in names or "_planbook" not in names:
+        raise UnusableFileError(p, "not a consolidated workbook (run planbook consolidate first)")
+    meta = {as_text(r[0]): clean_text(as_text(r[1])) for r in sheet_rows("_planbook") if len(r) > 1}
+    if meta.get("role") != "consolidated":
+        raise UnusableFileError(p, "not a consolidated workbook (run planbook consolidate first)")
+
+    def table(name: str, keep: Sequence[str] | None = None) -> list[dict[str, str]]:
+        rows = sheet_rows(name)
+        if not rows:
+            return []
+        header = [as_text(h) for h in rows[0]]
+        clean_rows(rows)  # a workbook edited by hand may hold text no document or email can (planbook.core.text)
+        if len(set(header)) < len(header):  # a column headed like another: the first (standard) one counts
+            header = [h if h not in header[:i] else f"{h} ({i + 1})" for i, h in enumerate(header)]
+        if keep is not None:
+            cols = [(h, i) for i, h in enumerate(header) if h in keep]
+            return [{h: as_text(r[i]) if i < len(r) else "" for h, i in cols} for r in rows[1:] if any(v != "" for v in r)]
+        return [{h: as_text(v) for h, v in zip(header, r)} for r in rows[1:] if any(v != "" for v in r)]
+
+    keep = set(columns) if columns is not None else None
+    actions = [row for n in names if n == ALL_ACTIONS or n.startswith(ALL_ACTIONS + " (") for row in table(n, keep)]
+
+    rows = [c for c in table("Changes") if c.get("Ref")] if "Changes" in names else []
+    changes = [c for c in rows if c.get("Change") != NOT_UPDATED]
+    issues = table("Data issues") if "Data issues" in names else []
+    as_of = dt.date.fromisoformat(meta["as_of"]) if meta.get("as_of") else None
+    return ConsolidatedView(str(p), meta.get("title", ""), meta.get("period", ""), as_of, actions, changes,
+                            issues=len(issues), errors=sum(1 for i in issues if i.get("Severity") == "error"),
+                            coordinator=meta.get("coordinator", ""), coordinator_email=meta.get("coordinator_email", ""),
+                            not_updated=[c for c in rows if c.get("Change") == NOT_UPDATED],
+                            returns=table("Returns") if "Returns" in names else [],
+                            return_by=dt.date.fromisoformat(meta["return_by"]) if meta.get("return_by") else None)
