@@ -83,6 +83,21 @@ def is_consolidated(path: str | os.PathLike[str]) -> bool:
     return b'name="All actions"' in head and b'name="_planbook"' in head
 
 
+def not_a_plan(path: str | os.PathLike[str]) -> str:
+    """Why a consolidated workbook is refused where a plan is wanted (``import``, ``validate``,
+    ``split``, a returns folder), in one line that says what to run instead."""
+    name = Path(os.fspath(path)).name
+    quoted = f'"{name}"' if " " in name else name
+    return (f"a consolidated workbook (planbook's output), not a plan: to start the next period from it, run "
+            f'planbook roll-forward {quoted} --period "…" --out plan.xlsx')
+
+
+def refuse_consolidated(path: str | os.PathLike[str]) -> None:
+    """Raise :class:`UnusableFileError` (see :func:`not_a_plan`) if ``path`` is a consolidated workbook."""
+    if is_consolidated(path):
+        raise UnusableFileError(path, not_a_plan(path))
+
+
 # ---------------------------------------------------------------- special files
 
 

@@ -29,7 +29,7 @@ from planbook.core.names import col_letter, sheet_name
 from planbook.core.status import NO_STATUS, normalise_status, split_status_prefix
 from planbook.core.text import MAX_CELL, clean_rows, clean_text
 from planbook.files.atomic import check_output
-from planbook.files.guard import refuse_overwriting_inputs
+from planbook.files.guard import refuse_consolidated, refuse_overwriting_inputs
 from planbook.legacy.leads import (
     LeadBook,
     lead_key,
@@ -469,6 +469,20 @@ _COUNT_NAMES = ("due_cells", "due_not_understood", "status_cells", "status_with_
                 "status_blank")
 
 
+#: The columns only a consolidated workbook's All actions sheet has (where each row came from).
+_CONSOLIDATION_COLUMNS = frozenset({"source file", "source sheet", "source row"})
+
+
+def _refuse_all_actions(src: Path, table: SourceTable) -> None:
+    """A consolidated workbook's All actions sheet, copied into a workbook of its own, is not a
+    plan either: its own columns (Source file, Source sheet, Source row) give it away."""
+    for row in table.rows[:15]:
+        if _CONSOLIDATION_COLUMNS <= {header_key(v) for v in row}:
+            raise PlanbookError(f"{src}: sheet {table.name!r} is a consolidated workbook's All actions (it has the "
+                                "Source file, Source sheet and Source row columns), not a plan: to start the next "
+                                "period, run planbook roll-forward on the consolidated workbook it came from")
+
+
 def import_plan(legacy: str | os.PathLike[str], out: str | os.PathLike[str] | None, *,
                 mapping: Sequence[str] = (), title: str | None = None, period: str = "",
                 overwrite: bool = False, leads: str | os.PathLike[str] | None = None) -> ImportResult:
@@ -479,6 +493,7 @@ def import_plan(legacy: str | os.PathLike[str], out: str | os.PathLike[str] | No
     matches no column, and :class:`UnusableFileError` for a file that cannot be read.
     """
     src = Path(legacy)
+    refuse_consolidated(src)  # a consolidation read as a plan doubles it (Summary, Exceptions … as actions)
     if out:
         refuse_overwriting_inputs(out, [legacy, *([leads] if leads else [])], what="source")
         check_output(out, overwrite=overwrite)
@@ -490,6 +505,7 @@ def import_plan(legacy: str | os.PathLike[str], out: str | os.PathLike[str] | No
     doc_title = clean_text(doc_title)
     for table in tables:
         _clean_table(table, file, report)
+        _refuse_all_actions(src, table)
     used_mapping: dict[str, str] = {}
     used_keys: set[str] = set()
     layouts: list[_Layout] = []

@@ -27,6 +27,7 @@ from planbook.files.cellfaults import (
     restore,
     sheet_faults,
 )
+from planbook.files.guard import not_a_plan
 from planbook.files.opening import LoadedWorkbook, as_text, load_workbook
 from planbook.workbook.plan import Plan
 
@@ -146,7 +147,7 @@ def read_plan(path: str | os.PathLike[str], *, loaded: LoadedWorkbook | None = N
         plan.source_gaps = {(ref.strip().lower(), fld) for ref, _, fld in
                             (gap.partition("\t") for gap in meta.get("source_gap", []))}
         if plan.role == "consolidated":
-            raise UnusableFileError(p, "a consolidated workbook (planbook output), not a plan or a lead's return")
+            raise UnusableFileError(p, not_a_plan(p))
     lead_keys = {lead.name.strip().lower() for lead in info.leads}
     theme_keys = {t.strip().lower() for t in info.themes}
     first_ref: dict[str, tuple[str, int, int]] = {}
