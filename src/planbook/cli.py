@@ -41,12 +41,9 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 def cmd_validate(args: argparse.Namespace) -> int:
     from planbook.core.status import describe_counts, tally
-    from planbook.workbook.reader import read_plan
+    from planbook.workbook.validate import validate_plan
 
-    plan = read_plan(args.plan)
-    if not plan.has_metadata:
-        raise PlanbookError(f"{args.plan} is not a planbook workbook (no planbook metadata): bring it in with "
-                            f"`planbook import {args.plan} --out plan.xlsx`, then validate that")
+    plan = validate_plan(args.plan)
     report = plan.report
     if args.json:
         print(json.dumps({"file": plan.path, "actions": len(plan.actions),
@@ -414,19 +411,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--coordinator")
     p.add_argument("--coordinator-email")
     p.add_argument("--force", action="store_true", help="replace OUT if it exists")
-    p.set_defaults(func=cmd_new)
+    p.set_defaults(func=cmd_new, api=("new_plan",))
 
     p = sub.add_parser("validate", help="check a plan workbook and list problems by cell")
     p.add_argument("plan", metavar="PLAN.xlsx")
     p.add_argument("--json", action="store_true", help="print the findings as JSON")
-    p.set_defaults(func=cmd_validate)
+    p.set_defaults(func=cmd_validate, api=("validate_plan",))
 
     p = sub.add_parser("split", help="write one workbook per lead, to send out for updates")
     p.add_argument("plan", metavar="PLAN.xlsx")
     p.add_argument("--out", required=True, metavar="DIR")
     p.add_argument("--force", action="store_true", help="replace files that already exist")
     p.add_argument("--json", action="store_true", help="print a JSON summary")
-    p.set_defaults(func=cmd_split)
+    p.set_defaults(func=cmd_split, api=("split_plan",))
 
     p = sub.add_parser("consolidate", help="roll up plans and leads' returned workbooks into one workbook")
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="workbooks and/or folders of them")
@@ -437,7 +434,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--return-by", type=_date_arg, metavar="DATE",
                    help="returns modified after this date are marked late on the Returns sheet")
     p.add_argument("--json", action="store_true", help="print a JSON summary")
-    p.set_defaults(func=cmd_consolidate)
+    p.set_defaults(func=cmd_consolidate, api=("consolidate_to",))
 
     p = sub.add_parser("report", help="write the Word progress report from a consolidated workbook")
     p.add_argument("consolidated", metavar="CONSOLIDATED.xlsx")
@@ -449,7 +446,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--check-accessibility", action="store_true",
                    help="check the report: language, headings, alt text, header rows, status words, contrast")
     p.add_argument("--json", action="store_true", help="print a JSON summary")
-    p.set_defaults(func=cmd_report)
+    p.set_defaults(func=cmd_report, api=("render_report", "to_pdf", "check_docx"))
 
     p = sub.add_parser("email", help="email the rolled-up report, or save it as an unsent .eml draft")
     p.add_argument("consolidated", metavar="CONSOLIDATED.xlsx")
@@ -460,7 +457,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--subject")
     _add_smtp_options(p, "--save", "write MESSAGE.eml (unsent draft) instead of sending")
     p.add_argument("--json", action="store_true", help="print a JSON summary")
-    p.set_defaults(func=cmd_email)
+    p.set_defaults(func=cmd_email, api=("build_report_email", "save_eml", "send"))
 
     p = sub.add_parser("request-updates", help="split the plan and email each lead their workbook")
     p.add_argument("plan", metavar="PLAN.xlsx")
@@ -470,7 +467,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_smtp_options(p, "--save-dir", "write one .eml per lead into this folder instead of sending")
     p.add_argument("--only-unsent", action="store_true",
                    help="after a send that stopped part way: ask only the leads not in DIR's sent log")
-    p.set_defaults(func=cmd_request_updates)
+    p.set_defaults(func=cmd_request_updates, api=("request_updates",))
 
     p = sub.add_parser("import", help="import a plan kept in Word, Excel or CSV in its own layout")
     p.add_argument("legacy", metavar="LEGACY", help=".xlsx, .xlsm, .docx or .csv")
@@ -484,14 +481,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--write-leads", metavar="FILE",
                    help="write every lead name as written and the lead it went to (a --leads file to edit)")
     p.add_argument("--json", action="store_true", help="print the import report as JSON")
-    p.set_defaults(func=cmd_import)
+    p.set_defaults(func=cmd_import, api=("import_plan",))
 
     p = sub.add_parser("returns", help="which leads have returned their update, and with how many errors")
     p.add_argument("plan", metavar="PLAN.xlsx")
     p.add_argument("returns", metavar="RETURNS", help="the folder the leads' returned workbooks are saved in")
     p.add_argument("--return-by", type=_date_arg, metavar="DATE", help="returns modified after this are late")
     p.add_argument("--json", action="store_true", help="print the tracker as JSON")
-    p.set_defaults(func=cmd_returns)
+    p.set_defaults(func=cmd_returns, api=("track_returns",))
 
     p = sub.add_parser("chase", help="remind leads who have not returned, or whose return has errors")
     p.add_argument("plan", metavar="PLAN.xlsx")
@@ -500,18 +497,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--copies", metavar="DIR", help="the folder the leads' copies were sent from (attached again)")
     p.add_argument("--json", action="store_true", help="print what was done as JSON")
     _add_smtp_options(p, "--save-dir", "write one .eml draft per lead into this folder instead of sending", dry_run=True)
-    p.set_defaults(func=cmd_chase)
+    p.set_defaults(func=cmd_chase, api=("chase",))
 
     p = sub.add_parser("receipts", help="send each lead who returned a receipt: their counts, changes, problems")
     p.add_argument("consolidated", metavar="CONSOLIDATED.xlsx")
     p.add_argument("--plan", metavar="PLAN.xlsx", help="the master plan, for leads' addresses (default: the consolidation's)")
     p.add_argument("--json", action="store_true", help="print what was done as JSON")
     _add_smtp_options(p, "--save-dir", "write one .eml draft per lead into this folder instead of sending", dry_run=True)
-    p.set_defaults(func=cmd_receipts)
+    p.set_defaults(func=cmd_receipts, api=("receipts",))
 
     p = sub.add_parser("demo", help="build the demo plan from bundled example data")
     p.add_argument("--out", default="demo-output", metavar="DIR")
-    p.set_defaults(func=cmd_demo)
+    p.set_defaults(func=cmd_demo, api=("run_demo",))
     return parser
 
 
