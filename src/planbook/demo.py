@@ -14,6 +14,7 @@ import shutil
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from planbook.core.due import parse_due
 from planbook.core.model import Action, Lead, PlanInfo
@@ -29,6 +30,11 @@ from planbook.files.atomic import make_folder
 from planbook.workbook.plan import Plan
 from planbook.workbook.reader import read_plan
 from planbook.workbook.writer import write_plan
+
+if TYPE_CHECKING:  # imported where used (start-up time of the command line)
+    from planbook.mail.chasing import MailRun
+    from planbook.rollup.consolidate import Consolidation
+    from planbook.rollup.tracker import ReturnsTracker
 
 DEMO_TODAY = dt.date(2009, 10, 9)  # the demo plan is reported at the end of Q2 2009/10
 RETURN_BY = dt.date(2009, 10, 2)  # the date leads were asked to return their updates by
@@ -54,10 +60,10 @@ class DemoResult:
     plan_path: Path
     plan: Plan
     files: dict[str, Path] = field(default_factory=dict)
-    consolidation: object = None
-    tracker: object = None  # planbook.rollup.tracker.ReturnsTracker
-    reminders: object = None  # planbook.mail.chasing.MailRun
-    receipts: object = None
+    consolidation: Consolidation | None = None
+    tracker: ReturnsTracker | None = None
+    reminders: MailRun | None = None
+    receipts: MailRun | None = None
 
 
 def demo_data() -> dict:

@@ -26,6 +26,9 @@ from planbook.workbook.split import split_read_plan
 
 @dataclass
 class UpdateRequest:
+    """One lead asked for their update: their address, the workbook attached, and the draft
+    saved (``eml``) or whether the server accepted it (``sent``)."""
+
     lead: str
     email: str
     workbook: Path

@@ -23,6 +23,10 @@ PASSWORD_ENV = "PLANBOOK_SMTP_PASSWORD"
 
 @dataclass(frozen=True)
 class SmtpSettings:
+    """Where and how to send: the SMTP server, ``security`` (``"none"``, ``"starttls"`` or
+    ``"ssl"``), the login user (the password from ``PLANBOOK_SMTP_PASSWORD`` when not given) and
+    how long to wait for each step."""
+
     host: str
     port: int | None = None
     security: str = "none"  # "none", "starttls" or "ssl"

@@ -21,6 +21,8 @@ AA_CONTRAST = 4.5
 
 @dataclass(frozen=True)
 class Check:
+    """One accessibility check of a Word document: its name, whether it passed, and what was found."""
+
     name: str
     ok: bool
     detail: str

@@ -17,6 +17,8 @@ from planbook.workbook.writer import write_plan
 
 @dataclass(frozen=True)
 class LeadCopy:
+    """One lead's copy written by a split: whose it is, where it went, how many actions it holds."""
+
     lead: str
     path: Path
     actions: int
