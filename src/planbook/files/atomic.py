@@ -105,22 +105,60 @@ def make_folder(folder: str | os.PathLike[str]) -> Path:
     """Create ``folder`` (and its parents) for outputs; :class:`OutputError` in one line if the
     system refuses (read-only, no permission, a file in the way, disk full)."""
     folder = Path(folder)
+    check_folder(folder)
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except FileExistsError as exc:
-        raise OutputError(f"cannot make folder {folder}: a file of that name is in the way") from exc
+        raise OutputError(f"cannot make folder {folder}: {folder} is a file in the way") from exc
     except OSError as exc:
         raise OutputError(f"cannot make folder {folder}: {describe_os_error(exc)}") from exc
     return folder
 
 
+def _missing_folders(folder: Path) -> list[Path]:
+    """``folder`` and those of its parents that do not exist yet, outermost first."""
+    missing = []
+    while not os.path.lexists(folder) and folder != folder.parent:
+        missing.insert(0, folder)
+        folder = folder.parent
+    return missing
+
+
+def _refuse_unwritable(folder: Path, what: str) -> None:
+    if not os.access(folder, os.W_OK | os.X_OK):
+        try:
+            read_only = bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+        except (OSError, AttributeError):  # no statvfs (Windows)
+            read_only = False
+        why = "Read-only file system" if read_only else "Permission denied"
+        raise OutputError(f"{what}: {why} (folder {folder})")
+
+
+def check_folder(folder: str | os.PathLike[str]) -> None:
+    """Raise :class:`OutputError` now if the output folder ``folder`` does not exist and cannot
+    be made: a file in the way, or a read-only place.  Every command makes its output folders
+    (parents too) by :func:`make_folder`, or :func:`atomic_output` for an output file's folder."""
+    folder = Path(folder)
+    missing = _missing_folders(folder)
+    base = missing[0].parent if missing else folder
+    if not base.is_dir():
+        raise OutputError(f"cannot make folder {folder}: {base} is a file in the way")
+    if missing:
+        _refuse_unwritable(base, f"cannot make folder {folder}")
+
+
 def check_output(target: str | os.PathLike[str], *, overwrite: bool = True) -> None:
-    """Raise :class:`OutputError` now if ``target`` plainly cannot be written (its folder missing
-    or read-only, it is a folder, it is open in Excel, or it exists and ``overwrite`` is false),
-    so a long run fails before it starts rather than at its end."""
+    """Raise :class:`OutputError` now if ``target`` plainly cannot be written (its folder cannot
+    be made or is read-only, it is a folder, it is open in Excel, or it exists and ``overwrite``
+    is false), so a long run fails before it starts rather than at its end.
+
+    A folder that does not exist yet is no obstacle: :func:`atomic_output` makes it, as every
+    command makes the folders of its outputs (``split --out``, ``--save-dir`` and the folder of
+    an output file alike)."""
     target = Path(target)
-    if not target.parent.exists():
-        raise OutputError(f"cannot write {target}: folder {target.parent} does not exist")
+    check_folder(target.parent)
+    if not target.parent.is_dir():
+        return  # made when written
     if target.is_dir():
         raise OutputError(f"cannot write {target}: it is a folder; give a file name")
     if target.exists() and not overwrite:
@@ -128,13 +166,7 @@ def check_output(target: str | os.PathLike[str], *, overwrite: bool = True) -> N
     lock = target.parent / f"~${target.name}"
     if lock.exists():
         raise OutputError(f"cannot write {target}: it is open in Excel ({lock.name} exists); close it and try again")
-    if not os.access(target.parent, os.W_OK | os.X_OK):
-        try:
-            read_only = bool(os.statvfs(target.parent).f_flag & os.ST_RDONLY)
-        except (OSError, AttributeError):  # no statvfs (Windows)
-            read_only = False
-        why = "Read-only file system" if read_only else "Permission denied"
-        raise OutputError(f"cannot write {target}: {why} (folder {target.parent})")
+    _refuse_unwritable(target.parent, f"cannot write {target}")
 
 
 @contextlib.contextmanager
@@ -144,12 +176,28 @@ def atomic_output(target: str | os.PathLike[str], *, overwrite: bool = True) -> 
     A reader never sees a half-written file, and a failure (or an interruption: Ctrl-C,
     SIGTERM) leaves any old file untouched and no temporary file behind.  Two runs writing the
     same target each write their own temporary file; the last rename wins, whole.
+    A folder that does not exist yet is made (parents too) and, if the write fails, removed again.
     Raises :class:`OutputError` with a message a person can act on (file open in Excel,
-    folder missing or read-only, disk full, target is a folder, file exists and ``overwrite``
-    is false).
+    folder read-only or a file in its way, disk full, target is a folder, file exists and
+    ``overwrite`` is false).
     """
     target = Path(target)
     check_output(target, overwrite=overwrite)
+    made = _missing_folders(target.parent)
+    make_folder(target.parent)
+    try:
+        with _written(target, overwrite) as tmp:
+            yield tmp
+    except BaseException:
+        for folder in reversed(made):  # a failed write leaves no empty folder behind either
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
+
+
+@contextlib.contextmanager
+def _written(target: Path, overwrite: bool) -> Iterator[Path]:
+    """:func:`atomic_output` once the target's folder exists."""
     remove_stale_temporaries(target.parent)
     _FOLDERS.add(os.fspath(target.parent))
     try:
