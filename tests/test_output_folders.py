@@ -113,3 +113,13 @@ def test_a_failed_write_leaves_no_folder_it_made(tmp_path):
         raise OSError(28, "No space left on device")
     assert [p.name for p in tmp_path.iterdir()] == ["x"] and not list((tmp_path / "x").iterdir())
     assert not stray_temporaries(tmp_path)
+
+
+def test_chase_refuses_a_copies_folder_that_is_not_there(quarter, tmp_path):
+    """``--copies`` names an input: a mistyped folder is said, not replaced by fresh copies in silence
+    (as a missing returns folder or consolidate input is)."""
+    result = run_cli("chase", quarter / "plan.xlsx", quarter / "returns", "--dry-run", "--copies", tmp_path / "for-lead")
+    assert result.returncode == 2
+    assert "folder of the leads' copies not found" in one_line_error(result.stderr)
+    result = run_cli("chase", quarter / "plan.xlsx", quarter / "returns", "--dry-run", "--copies", quarter / "for-leads")
+    assert result.returncode == 0, result.stderr

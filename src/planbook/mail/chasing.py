@@ -171,6 +171,9 @@ def chase(plan_path: str | os.PathLike[str], returns_dir: str | os.PathLike[str]
     messages and sends or saves nothing.
     """
     _check_where(smtp, save_dir, dry_run)
+    if copies_dir is not None and not Path(copies_dir).is_dir():  # a mistyped folder: not fresh copies in silence
+        raise PlanbookError(f"folder of the leads' copies not found: {os.fspath(copies_dir)} (--copies: the folder "
+                            "split or request-updates wrote the copies to); check the path")
     tracker = track_returns(plan_path, returns_dir, return_by=return_by)
 
     info = read_plan(plan_path).info
