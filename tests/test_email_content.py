@@ -166,8 +166,8 @@ def test_counts_add_up_and_lines_have_no_empty_parts(hostile, tmp_path):
     total = lines.pop("Total")
     assert total == 6 and sum(lines.values()) == total
     assert lines["No status given"] == 1 and lines["Status not recognised"] == 1 and lines["Off track"] == 3
-    assert "Of the 6 actions, 0 are complete or on track, 1 shows slippage and 3 are off track; " \
-           "1 has no status given and 1 has a status not recognised." in text
+    assert "Of the 6 actions, 1 shows slippage and 3 are off track; " \
+           "1 has no status given and 1 has an unrecognised status." in text
     attention = text.split("Needing attention:\n", 1)[1].split("\n\n", 1)[0]
     assert "()" not in attention and "(, " not in attention and ", )" not in attention and "due )" not in attention
     assert "- Off track: No ref, no lead, no due\n" in attention  # no empty Ref, lead or due printed

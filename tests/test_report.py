@@ -22,7 +22,7 @@ def _text(doc) -> str:
 def test_counts_in_the_words_equal_the_consolidation(demo):
     doc = Document(str(demo.files["summary"]))
     counts = demo.consolidation.status_counts()
-    m = re.search(r"Of the (\d+) actions, (\d+) are complete or on track, (\d+) show slippage and (\d+) are off track",
+    m = re.search(r"Of the (\d+) actions, (\d+) are complete or on track, (\d+) show slippage, (\d+) are off track",
                   _text(doc))
     assert m, _text(doc)[:500]
     assert [int(x) for x in m.groups()] == [len(demo.consolidation.actions), counts["Complete"] + counts["On track"],

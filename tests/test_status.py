@@ -1,6 +1,12 @@
-import pytest
+import re
 
-from planbook.core.status import (COMPLETE, NOT_STARTED, NO_STATUS, OFF_TRACK, ON_TRACK, SLIPPAGE, normalise_status, split_status_prefix)
+import pytest
+from hypothesis import given, strategies as st
+
+from planbook.core.dates import uk_text
+from planbook.core.prose import summary_sentence
+from planbook.core.status import (COMPLETE, COUNT_LINES, NOT_RECOGNISED, NOT_STARTED, NO_STATUS, OFF_TRACK, ON_TRACK,
+                                  SLIPPAGE, count_line_of_text, normalise_status, split_status_prefix, tally_text)
 
 
 @pytest.mark.parametrize("word, status", [
@@ -27,3 +33,62 @@ def test_split_status_prefix_for_import():
     assert split_status_prefix("☺ Achieved – protocol agreed") == (ON_TRACK, "Achieved – protocol agreed")
     assert split_status_prefix("Complete. Signed off in May") == (COMPLETE, "Signed off in May")
     assert split_status_prefix("Doncaster pilot running") == (None, "Doncaster pilot running")
+
+
+# --- the consolidated workbook's Status column: one rule for every reader of it -------------
+
+@pytest.mark.parametrize("text, line", [
+    ("Complete", COMPLETE), ("on TRACK", ON_TRACK), (" Slippage ", SLIPPAGE), ("Off track", OFF_TRACK),
+    ("Not started", NOT_STARTED), ("No status given", NO_STATUS), ("no status given", NO_STATUS),
+    ("", NO_STATUS), ("  ", NO_STATUS),
+    # anything else the workbook holds was kept as typed because it was not recognised (or was
+    # typed into the workbook by hand): its own line, as the Summary's formulas count it
+    ("green", NOT_RECOGNISED), ("☺", NOT_RECOGNISED), ("G", NOT_RECOGNISED), ("on-track?", NOT_RECOGNISED),
+    ("Status not recognised", NOT_RECOGNISED),
+])
+def test_count_line_of_a_workbook_status(text, line):
+    assert count_line_of_text(text) == line
+
+
+@given(st.lists(st.sampled_from(["Complete", "On track", "Slippage", "Off track", "Not started", "No status given",
+                                 "", "G", "☺", "complete"]), max_size=40))
+def test_tally_text_puts_every_action_on_one_line(texts):
+    counts = tally_text(texts)
+    assert set(counts) <= set(COUNT_LINES) and sum(counts.values()) == len(texts)
+
+
+_PART = re.compile(r"([\d,]+) (?:is|are|shows?|has|have) (complete or on track|slippage|off track|not started|"
+                   r"no status given|an unrecognised status|unrecognised statuses)")
+
+
+@given(st.dictionaries(st.sampled_from(COUNT_LINES), st.integers(min_value=0, max_value=2_000)))
+def test_summary_sentence_accounts_for_every_action_once_and_prints_no_zero(counts):
+    total = sum(counts.values())
+    text = summary_sentence(counts, total)
+    if not total:
+        assert text == "The plan has no actions."
+        return
+    assert text.startswith(f"Of the {total:,} action")
+    body = text.split(", ", 1)[1]
+    numbers = [int(n.replace(",", "")) for n, _ in _PART.findall(body)]
+    assert len(numbers) == len(re.findall(r"\d[\d,]*", body))  # every number is one of the parts
+    assert sum(numbers) == total and 0 not in numbers
+    assert "planbook" not in text and "sheet" not in text
+
+
+def test_summary_sentence_wording():
+    counts = {COMPLETE: 60, ON_TRACK: 40, SLIPPAGE: 9, OFF_TRACK: 1, NOT_STARTED: 6, NOT_RECOGNISED: 1}
+    assert summary_sentence(counts, 117) == ("Of the 117 actions, 100 are complete or on track, 9 show slippage, "
+                                             "1 is off track and 6 have not started; 1 has an unrecognised status.")
+    assert summary_sentence({OFF_TRACK: 1}, 1) == "Of the 1 action, 1 is off track."
+
+
+# --- UK dates: one rule for tables and prose ----------------------------------------------
+
+@pytest.mark.parametrize("text, table, prose", [
+    ("2009-09-30", "30/09/2009", "30 September 2009"), ("2009-09-30 00:00:00", "30/09/2009", "30 September 2009"),
+    ("2009-09-30T14:05", "30/09/2009 14:05", "30 September 2009"), ("2009-02-30", "2009-02-30", "2009-02-30"),
+    ("December 2008", "December 2008", "December 2008"), ("", "", ""), ("2009 plan", "2009 plan", "2009 plan"),
+])
+def test_uk_text_for_tables_and_prose(text, table, prose):
+    assert uk_text(text) == table and uk_text(text, prose=True) == prose

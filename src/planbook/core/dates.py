@@ -38,7 +38,10 @@ def parse_iso(text: str) -> dt.date | dt.datetime | None:
         return None
 
 
-def uk_text(text: str) -> str:
-    """``text`` with an ISO date (as read back from a date cell) shown UK style; other text as it is."""
-    value = parse_iso(text) if text[:1].isdigit() else None
-    return table_date(value) if value is not None else text
+def uk_text(text: str, *, prose: bool = False) -> str:
+    """``text`` with an ISO date (as read back from a date cell) shown UK style, ``30/09/2009``
+    (``30 September 2009`` with ``prose``); other text as it is."""
+    value = parse_iso(text) if text.strip()[:1].isdigit() else None
+    if value is None:
+        return text
+    return prose_date(value) if prose else table_date(value)

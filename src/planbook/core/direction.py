@@ -1,6 +1,9 @@
 """Direction of travel and the kinds of change: one set of words for every output."""
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Iterable
+
 from planbook.core.status import (
     COMPLETE,
     NO_STATUS,
@@ -44,3 +47,30 @@ def direction(before: str | None, now: str | None) -> str:
     """↑ better, ↓ worse or → same between two normalised statuses (see :data:`RANK`)."""
     b, n = RANK.get(before, 2), RANK.get(now, 2)
     return BETTER if n > b else WORSE if n < b else SAME
+
+
+def direction_of_change(kind: str) -> str | None:
+    """The direction an action took from the kind of its change on the Changes sheet (for a
+    workbook without the Direction column): ↑ better, ↓ worse, new, or ``None``."""
+    return {STATUS_BETTER.lower(): BETTER, STATUS_WORSE.lower(): WORSE, NEW.lower(): NEW_DIRECTION}.get(
+        kind.strip().lower())
+
+
+def theme_direction(values: Iterable[str]) -> str:
+    """A group's direction (a theme's) from its actions' directions: the arrow and word of the
+    balance of better and worse, with how many went each way; "new" when all are new; "" for
+    no actions."""
+    c = Counter(values)
+    up, down = c.get(BETTER, 0), c.get(WORSE, 0)
+    if not c:
+        return ""
+    if up == down == 0 and c.get(NEW_DIRECTION, 0) == sum(c.values()):
+        return NEW_DIRECTION
+    word = BETTER if up > down else WORSE if down > up else SAME
+    return f"{word} ({up} up, {down} down)" if up or down else word
+
+
+def count_directions(values: Iterable[str]) -> dict[str, int]:
+    """How many actions went each way, for every word of :data:`DIRECTIONS` (zeros included)."""
+    c = Counter(v.strip() for v in values)
+    return {d: c.get(d, 0) for d in DIRECTIONS}

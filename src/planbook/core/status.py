@@ -86,6 +86,19 @@ def count_line(status: str | None) -> str:
 
 
 _LINES = frozenset(COUNT_LINES) - {NOT_RECOGNISED}
+_WRITTEN = {line.casefold(): line for line in _LINES}
+
+
+def count_line_of_text(text: str) -> str:
+    """The line of :data:`COUNT_LINES` a Status cell of the consolidated workbook counts on, as
+    its Summary's formulas count it: a standard status or "No status given" as written there (any
+    case, spaces around ignored), any other text "Status not recognised"; a blank (which planbook
+    never writes there) means no status, as everywhere else.
+
+    The report, the email, chasing and the read-back view all count the workbook's Status
+    column with this one function, so they say what the workbook says."""
+    key = text.strip().casefold()
+    return _WRITTEN.get(key, NOT_RECOGNISED) if key else NO_STATUS
 
 
 def tally(statuses: Iterable[str | None]) -> Counter:
@@ -95,6 +108,16 @@ def tally(statuses: Iterable[str | None]) -> Counter:
     out: Counter = Counter()
     for status, n in counts.items():
         out[count_line(status)] += n
+    return out
+
+
+def tally_text(texts: Iterable[str]) -> Counter:
+    """Actions counted by line of :data:`COUNT_LINES` from the consolidated workbook's Status
+    texts (see :func:`count_line_of_text`)."""
+    counts = Counter(texts)
+    out: Counter = Counter()
+    for text, n in counts.items():
+        out[count_line_of_text(text)] += n
     return out
 
 

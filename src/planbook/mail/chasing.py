@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import tempfile
-from collections import Counter
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formataddr
@@ -26,7 +25,7 @@ from planbook.core.addresses import check_address, one_line
 from planbook.core.errors import PlanbookError
 from planbook.core.findings import Finding
 from planbook.core.names import file_stem
-from planbook.core.status import STATUSES
+from planbook.core.status import COUNT_LINES, STATUSES, tally_text
 from planbook.files.atomic import make_folder
 from planbook.files.opening import as_text, open_workbook
 from planbook.mail.templates import render_template
@@ -215,13 +214,6 @@ def chase(plan_path: str | os.PathLike[str], returns_dir: str | os.PathLike[str]
     return run
 
 
-def _status_line(status: str) -> str:
-    """The status line an action counts on: one of the five, else its own line (nothing folded in)."""
-    if status in STATUSES:
-        return status
-    return "No status given" if not status.strip() or status == "No status given" else "Status not recognised"
-
-
 def _sheet_rows(path: Path, name: str) -> list[dict[str, str]]:
 
     wb = open_workbook(path)
@@ -282,14 +274,13 @@ def receipts(consolidated: str | os.PathLike[str], *, sender: str | None = None,
         items = []
         for lead, file in leads:
             mine = [a for a in view.actions if lead_key(a.get("Lead", "")) == lead_key(lead)]
-            counts = Counter(_status_line(a.get("Status", "")) for a in mine)
+            counts = tally_text(a.get("Status", "") for a in mine)
             refs = {a.get("Ref", "") for a in mine}
             changes = [c for c in view.changes if lead_key(c.get("Lead", "")) == lead_key(lead) or
                        (c.get("Ref") in refs and not c.get("Lead"))]
             problems = [i for i in issues if Path(i.get("File", "")).name == file and i.get("Severity") in ("error", "warning")]
             items.append({"lead": lead, "file": file, "total": len(mine),
-                          "counts": [(s, counts[s]) for s in [*STATUSES, "No status given", "Status not recognised"]
-                                     if counts.get(s)],
+                          "counts": [(s, counts[s]) for s in COUNT_LINES if counts.get(s)],
                           "changes": [{"kind": c.get("Change", ""), "ref": c.get("Ref", ""), "before": c.get("Before", ""),
                                        "now": c.get("Now", "")} for c in changes],
                           "problems": [f"{i.get('Cell') or i.get('Sheet') or file}: {i.get('What is wrong', '')}"

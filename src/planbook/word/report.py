@@ -9,11 +9,13 @@ Whatever a lead typed is data: every value is escaped before it reaches the docu
 never become markup, fields or links; control characters XML cannot hold become spaces.
 Every status line (the five statuses, and "No status given" / "Status not recognised" when
 they occur) adds up to the total in the text, the tables and the chart; percentages are
-rounded so they sum to 100 (largest remainder).
+rounded so they sum to 100 (largest remainder).  The rules and wording are the core's, as the
+workbook and the email use them: which line a Status counts on and the
+percentages (:mod:`planbook.core.status`), the sentences (:mod:`planbook.core.prose`),
+directions (:mod:`planbook.core.direction`) and dates (:mod:`planbook.core.dates`).
 """
 from __future__ import annotations
 
-import datetime as dt
 import os
 import re
 import zipfile
@@ -22,16 +24,32 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from planbook.core.dates import prose_date, uk_text
+from planbook.core.direction import (
+    BETTER,
+    NEW_DIRECTION,
+    SAME,
+    WORSE,
+    count_directions,
+    direction_of_change,
+    theme_direction,
+)
 from planbook.core.errors import TemplateError
+from planbook.core.prose import counted, summary_sentence
 from planbook.core.resources import TEMPLATES
 from planbook.core.status import (
     COLOURS,
     COMPLETE,
+    COUNT_LINES,
+    NO_STATUS,
+    NOT_RECOGNISED,
     NOT_STARTED,
     OFF_TRACK,
     ON_TRACK,
     SLIPPAGE,
     STATUSES,
+    count_line_of_text,
+    percentages,
 )
 from planbook.files.atomic import atomic_output, check_output
 from planbook.files.guard import (
@@ -45,23 +63,19 @@ from planbook.word.chart import Series, add_bar_chart
 from planbook.word.tables import lay_out_tables
 from planbook.workbook.view import ConsolidatedView, read_consolidated
 
-NO_STATUS = "No status given"
-UNRECOGNISED = "Status not recognised"
-#: Every status line the report can show, in order.
-STATUS_LINES: tuple[str, ...] = (*STATUSES, NO_STATUS, UNRECOGNISED)
+#: Every status line the report can show, in order (the core's count lines).
+STATUS_LINES: tuple[str, ...] = COUNT_LINES
 #: Short names for template tags ({{ t.n.on_track }}).
 SHORT = {COMPLETE: "complete", ON_TRACK: "on_track", SLIPPAGE: "slippage", OFF_TRACK: "off_track",
-         NOT_STARTED: "not_started", NO_STATUS: "no_status", UNRECOGNISED: "unrecognised"}
+         NOT_STARTED: "not_started", NO_STATUS: "no_status", NOT_RECOGNISED: "unrecognised"}
 #: Cell fills (RRGGBB): the status colours; the two extra lines stay light (black text on them).
-FILLS = {**{s: COLOURS[s][1].lstrip("#").upper() for s in STATUSES}, NO_STATUS: "FFFFFF", UNRECOGNISED: "E4DFEC"}
+FILLS = {**{s: COLOURS[s][1].lstrip("#").upper() for s in STATUSES}, NO_STATUS: "FFFFFF", NOT_RECOGNISED: "E4DFEC"}
 #: Plans up to this size get the whole plan in the appendix; bigger ones get the exceptions only.
 FULL_APPENDIX_LIMIT = 500
 #: At most this many rows in the appendix, the exceptions table and the changes table.
 APPENDIX_ROWS, BODY_EXCEPTIONS, CHANGE_ROWS, NOT_UPDATED_REFS = 500, 50, 200, 40
-BETTER, WORSE, SAME, NEW = "↑ better", "↓ worse", "→ same", "new"
 
 _BAD_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
-_ISO = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T]00:00(?::00)?)?$")
 
 
 def clean(text: Any) -> str:
@@ -70,69 +84,6 @@ def clean(text: Any) -> str:
     if "\r" in s:
         s = s.replace("\r\n", "\n").replace("\r", "\n")
     return _BAD_CHARS.sub(" ", s)
-
-
-def uk_date(text: str) -> str:
-    """A date typed or stored as ISO, as a UK table date (30/09/2009); any other text unchanged."""
-    m = _ISO.match(text.strip())
-    if not m:
-        return text
-    try:
-        return dt.date(int(m[1]), int(m[2]), int(m[3])).strftime("%d/%m/%Y")
-    except ValueError:
-        return text
-
-
-def uk_long_date(d: dt.date) -> str:
-    """30 September 2009."""
-    return f"{d.day} {d:%B} {d.year}"
-
-
-def status_line(value: str) -> str:
-    """The status line an action counts in: a standard status, "No status given" or "Status not recognised"."""
-    s = (value or "").strip()
-    if s in STATUSES:
-        return s
-    return NO_STATUS if not s or s == NO_STATUS else UNRECOGNISED
-
-
-def percentages(counts: Sequence[int]) -> list[int]:
-    """Whole percentages of ``counts`` that sum to 100 (largest remainder; ties to the earlier line)."""
-    total = sum(counts)
-    if not total:
-        return [0] * len(counts)
-    floors = [c * 100 // total for c in counts]
-    order = sorted(range(len(counts)), key=lambda i: (-(counts[i] * 100 % total), i))
-    for i in order[:100 - sum(floors)]:
-        floors[i] += 1
-    return floors
-
-
-def _plural(n: int, word: str, plural: str | None = None) -> str:
-    return f"{n:,} {word}" if n == 1 else f"{n:,} {plural or word + 's'}"
-
-
-def summary_sentence(counts: Mapping[str, int], total: int) -> str:
-    """ "Of the 122 actions, 87 are complete or on track, 9 show slippage and 2 are off track; …"
-
-    Every action is counted once: the numbers in the sentence add up to the total.
-    """
-    good = counts.get(COMPLETE, 0) + counts.get(ON_TRACK, 0)
-    slip, off = counts.get(SLIPPAGE, 0), counts.get(OFF_TRACK, 0)
-    text = (f"Of the {total:,} actions, {good:,} {'is' if good == 1 else 'are'} complete or on track, "
-            f"{slip:,} {'shows' if slip == 1 else 'show'} slippage and {off:,} {'is' if off == 1 else 'are'} off track")
-    extra = []
-    if counts.get(NOT_STARTED, 0):
-        n = counts[NOT_STARTED]
-        extra.append(f"{n:,} {'has' if n == 1 else 'have'} not started")
-    if counts.get(NO_STATUS, 0):
-        n = counts[NO_STATUS]
-        extra.append(f"{n:,} {'has' if n == 1 else 'have'} no status given")
-    if counts.get(UNRECOGNISED, 0):
-        n = counts[UNRECOGNISED]
-        extra.append(f"{n:,} {'has a status' if n == 1 else 'have statuses'} planbook does not recognise "
-                     "(see the Data issues sheet)")
-    return text + "".join("; " + e for e in extra) + "."
 
 
 def _direction(a: Mapping[str, str], derived: Mapping[str, str] | None) -> str:
@@ -148,15 +99,8 @@ def shown_direction(d: str) -> str:
 
 
 def _theme_direction(values: Sequence[str]) -> str:
-    """A theme's direction: arrow and word from how many of its actions got better or worse."""
-    c = Counter(values)
-    up, down = c.get(BETTER, 0), c.get(WORSE, 0)
-    if not any(c.values()):
-        return ""
-    if up == down == 0 and c.get(NEW, 0) == sum(c.values()):
-        return NEW
-    word = shown_direction(BETTER if up > down else WORSE if down > up else SAME)
-    return f"{word} ({up} up, {down} down)" if up or down else word
+    """A theme's direction (see :func:`planbook.core.direction.theme_direction`), arrow kept with its word."""
+    return shown_direction(theme_direction(values))
 
 
 def _is_not_updated(kind: str) -> bool:
@@ -171,7 +115,7 @@ def build_context(view: ConsolidatedView, recommendations: Sequence[str] = ()) -
     """The template variables (everything but the chart)."""
     actions = view.actions
     total = len(actions)
-    lines = [status_line(a.get("Status", "")) for a in actions]
+    lines = [count_line_of_text(a.get("Status", "")) for a in actions]
     counts = Counter(lines)
     shown = [s for s in STATUS_LINES if s in STATUSES or counts.get(s)]
     with_dates = [line for a, line in zip(actions, lines) if a.get("Due by")]
@@ -184,8 +128,7 @@ def build_context(view: ConsolidatedView, recommendations: Sequence[str] = ()) -
     if not has_direction and view.changes:  # a workbook without the Direction column: from Changes
         derived = {}
         for c in view.changes:
-            kind = c.get("Change", "").lower()
-            d = BETTER if kind == "status better" else WORSE if kind == "status worse" else NEW if kind == "new action" else None
+            d = direction_of_change(c.get("Change", ""))
             if d:
                 derived[c.get("Ref", "").strip().lower()] = d
     with_previous = has_direction or derived is not None
@@ -199,14 +142,13 @@ def build_context(view: ConsolidatedView, recommendations: Sequence[str] = ()) -
         by_theme[t][line] += 1
         dir_by_theme[t].append(d)
 
-    def row(i: int) -> dict[str, str]:
-        a, line = actions[i], lines[i]
-        status = line if line != UNRECOGNISED else f"{clean(a.get('Status', ''))} ({UNRECOGNISED.lower()})"
+    def row(a: Mapping[str, str], line: str, direction: str) -> dict[str, str]:
+        status = line if line != NOT_RECOGNISED else f"{clean(a.get('Status', ''))} ({NOT_RECOGNISED.lower()})"
         overdue = a.get("Overdue") and line != COMPLETE
         return {"ref": clean(a.get("Ref", "")), "action": clean(a.get("Action", "")), "lead": clean(a.get("Lead", "")),
-                "due": uk_date(clean(a.get("Due", ""))), "status": status + (" (overdue)" if overdue else ""),
+                "due": uk_text(clean(a.get("Due", ""))), "status": status + (" (overdue)" if overdue else ""),
                 "fill": FILLS[line], "progress": clean(a.get("Progress update", "")),
-                "direction": shown_direction(directions[i]),
+                "direction": shown_direction(direction),
                 "theme": clean(a.get("Theme", "")) or "(no theme)"}
 
     def severity(i: int) -> int:
@@ -215,17 +157,18 @@ def build_context(view: ConsolidatedView, recommendations: Sequence[str] = ()) -
     exception_ix = [i for i, (a, line) in enumerate(zip(actions, lines))
                     if line in (SLIPPAGE, OFF_TRACK) or (a.get("Overdue") and line != COMPLETE)]
     exception_ix.sort(key=severity)
+    needing = [(row(actions[i], lines[i], directions[i]), i) for i in exception_ix]
     n_exc = len(exception_ix)
-    exceptions = [row(i) for i in exception_ix[:BODY_EXCEPTIONS]]
+    exceptions = [r for r, _ in needing[:BODY_EXCEPTIONS]]
     big = total > FULL_APPENDIX_LIMIT
     workbook = Path(view.path).name
 
     if n_exc == 0:
         exceptions_sentence = "No actions show slippage, are off track or are overdue."
     else:
-        exceptions_sentence = (f"{_plural(n_exc, 'action')} {'needs' if n_exc == 1 else 'need'} attention: "
-                               f"{_plural(counts.get(OFF_TRACK, 0), 'is', 'are')} off track, "
-                               f"{_plural(counts.get(SLIPPAGE, 0), 'shows', 'show')} slippage"
+        exceptions_sentence = (f"{counted(n_exc, 'action needs', 'actions need')} attention: "
+                               f"{counted(counts.get(OFF_TRACK, 0), 'is', 'are')} off track, "
+                               f"{counted(counts.get(SLIPPAGE, 0), 'shows', 'show')} slippage"
                                f"{' and the others are overdue' if n_exc > counts.get(OFF_TRACK, 0) + counts.get(SLIPPAGE, 0) else ''}"
                                ". They are listed off track first, then slippage, then overdue.")
         if n_exc > BODY_EXCEPTIONS:
@@ -234,9 +177,8 @@ def build_context(view: ConsolidatedView, recommendations: Sequence[str] = ()) -
                                     f"by theme, and the Exceptions sheet of {workbook} holds every one.")
 
     if big:
-        listed = exception_ix[:APPENDIX_ROWS]
-        order = {t: k for k, t in enumerate(themes)}
-        listed = sorted(listed, key=lambda i: order[clean(actions[i].get("Theme", ""))])
+        order = {t or "(no theme)": k for k, t in enumerate(themes)}
+        listed = sorted((r for r, _ in needing[:APPENDIX_ROWS]), key=lambda r: order.get(r["theme"], len(order)))
         appendix_title = "actions needing attention"
         appendix_sentence = (f"The plan has {total:,} actions, more than a committee report can usefully list, so "
                              "this appendix lists only the actions needing attention (off track, slippage or overdue)"
@@ -244,18 +186,17 @@ def build_context(view: ConsolidatedView, recommendations: Sequence[str] = ()) -
                              + f", grouped by theme. Every action is on the All actions sheet of the consolidated "
                              f"workbook, {workbook}, and every exception on its Exceptions sheet.")
     else:
-        listed = list(range(total))
+        listed = [row(a, line, d) for a, line, d in zip(actions, lines, directions)]
         appendix_title = "the whole plan"
         appendix_sentence = f"Every action in the plan ({total:,}), grouped by theme, in plan order."
     groups: dict[str, list[dict]] = {}
-    for i in listed:
-        r = row(i)
+    for r in listed:
         groups.setdefault(r["theme"], []).append(r)
 
     if real_changes:
         kinds = Counter(c.get("Change", "") for c in real_changes)
         changed_refs = len({c.get("Ref", "").strip().lower() for c in real_changes})
-        changes_sentence = (f"{_plural(len(real_changes), 'change')} to {_plural(changed_refs, 'action')} since the "
+        changes_sentence = (f"{counted(len(real_changes), 'change', 'changes')} to {counted(changed_refs, 'action', 'actions')} since the "
                             "last report: " + ", ".join(f"{n:,} {k.lower()}" for k, n in kinds.most_common()) + ".")
         if len(real_changes) > CHANGE_ROWS:
             changes_sentence += (f" The first {CHANGE_ROWS} are listed here (worse first); every change is on the "
@@ -267,8 +208,8 @@ def build_context(view: ConsolidatedView, recommendations: Sequence[str] = ()) -
     ordered = sorted(real_changes, key=lambda c: _CHANGE_ORDER.get(c.get("Change", "").lower(), 9))
     due_kinds = ("due date moved", "due moved", "due changed")
     changes = [{"kind": clean(c.get("Change", "")), "ref": clean(c.get("Ref", "")), "action": clean(c.get("Action", "")),
-                "before": uk_date(clean(c.get("Before", ""))) if c.get("Change", "").lower() in due_kinds else clean(c.get("Before", "")),
-                "after": uk_date(clean(c.get("Now", ""))) if c.get("Change", "").lower() in due_kinds else clean(c.get("Now", ""))}
+                "before": uk_text(clean(c.get("Before", ""))) if c.get("Change", "").lower() in due_kinds else clean(c.get("Before", "")),
+                "after": uk_text(clean(c.get("Now", ""))) if c.get("Change", "").lower() in due_kinds else clean(c.get("Now", ""))}
                for c in ordered[:CHANGE_ROWS]]
     stale: dict[str, list[str]] = {}
     for c in not_updated:
@@ -276,21 +217,22 @@ def build_context(view: ConsolidatedView, recommendations: Sequence[str] = ()) -
     not_updated_rows = [{"lead": lead, "refs": ", ".join(refs[:NOT_UPDATED_REFS])
                          + (f" and {len(refs) - NOT_UPDATED_REFS:,} more" if len(refs) > NOT_UPDATED_REFS else "")}
                         for lead, refs in stale.items()]
-    not_updated_sentence = (f"Not updated: the commentary on {_plural(len(not_updated), 'action')} has not changed since "
+    not_updated_sentence = (f"Not updated: the commentary on {counted(len(not_updated), 'action', 'actions')} has not changed since "
                             "the last report (not counted as changes above). By lead:" if not_updated else "")
 
     direction_sentence = ""
     if with_previous:
-        dc = Counter(directions)
-        direction_sentence = (f"Against the last report, {dc.get(BETTER, 0):,} {'is' if dc.get(BETTER, 0) == 1 else 'are'} "
-                              f"{BETTER}, {dc.get(WORSE, 0):,} {WORSE}, {dc.get(SAME, 0):,} {SAME}"
-                              f" and {dc.get(NEW, 0):,} {NEW}.")
-        other = total - sum(dc.get(k, 0) for k in (BETTER, WORSE, SAME, NEW))
+        dc = count_directions(directions)
+        direction_sentence = (f"Against the last report, {dc[BETTER]:,} {'is' if dc[BETTER] == 1 else 'are'} "
+                              f"{BETTER}, {dc[WORSE]:,} {WORSE}, {dc[SAME]:,} {SAME}"
+                              f" and {dc[NEW_DIRECTION]:,} {NEW_DIRECTION}.")
+        other = total - sum(dc.values())
         if other:
             direction_sentence = direction_sentence[:-1] + f"; {other:,} without a direction."
 
     numbers = [counts.get(s, 0) for s in shown]
-    pct = percentages(numbers)
+    shares = percentages(counts, shown)
+    pct = [shares[s] for s in shown]
     title = clean(view.title) or "Action plan"
     period = clean(view.period) or "this period"
     recs = [clean(r) for r in recommendations if clean(r).strip()] or [
@@ -299,7 +241,7 @@ def build_context(view: ConsolidatedView, recommendations: Sequence[str] = ()) -
     return {
         "title": title,
         "period": period,
-        "as_of": uk_long_date(view.as_of) if view.as_of else "",
+        "as_of": prose_date(view.as_of) if view.as_of else "",
         "purpose": (f"To report progress on the {title} for {period}: how many actions are complete or on track, "
                     "which have slipped or are off track and why, and what has changed since the last report."),
         "recommendations": recs,
@@ -527,7 +469,7 @@ def _render(view: ConsolidatedView, out: str | os.PathLike[str], loaded, recomme
     drop = set()
     if not context["with_previous"]:
         drop.add("since last report")
-    drop |= {s.lower() for s in (NO_STATUS, UNRECOGNISED) if s not in context["counts"]}
+    drop |= {s.lower() for s in (NO_STATUS, NOT_RECOGNISED) if s not in context["counts"]}
     lay_out_tables(tpl.docx, context, drop)
     _set_language(tpl.docx)
     context["chart"] = _chart(tpl, context)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from planbook.core.direction import NOT_UPDATED
 from planbook.core.errors import UnusableFileError
-from planbook.core.status import normalise_status, tally
+from planbook.core.status import tally_text
 from planbook.core.text import clean_rows, clean_text
 from planbook.files.opening import as_text, open_workbook
 
@@ -45,7 +45,7 @@ class ConsolidatedView:
     def counts(self) -> Counter:
         """Actions by line of :data:`planbook.core.status.COUNT_LINES`: the five statuses, "No status
         given" and "Status not recognised" (every action on one line; they sum to the total)."""
-        return tally(normalise_status(a.get("Status", "")) for a in self.actions)
+        return tally_text(a.get("Status", "") for a in self.actions)
 
     def actions_changed(self) -> int:
         """How many actions changed since the previous consolidation (new and removed included)."""
