@@ -80,7 +80,7 @@ def test_conservation_every_row_in_all_actions_or_data_issues(tmp_path):
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
     assert set(summary) == {"output", "actions", "findings", "sources", "changes",
-                            "status_counts", "counts_text", "exceptions", "data_issues"}
+                            "status_counts", "counts_text", "exceptions", "attention", "directions", "data_issues"}
 
     rows_in = sum(read_plan(p).rows_read for p in (tmp_path / "in").rglob("*.xlsx")
                   if not p.name.startswith(("~$", "budget")))

@@ -1,15 +1,20 @@
 """The Word progress report, reopened with python-docx and rendered by LibreOffice."""
 from __future__ import annotations
 
+import email
+import email.policy
 import re
 import subprocess
+from collections import Counter
+from pathlib import Path
 
 import pytest
 from docx import Document
+from python_calamine import CalamineWorkbook
 from docx.oxml.ns import qn
 
 from planbook.core.errors import TemplateError
-from planbook.word.report import render_report
+from planbook.word.report import BODY_EXCEPTIONS, render_report
 from planbook.core.status import COLOURS, COUNT_LINES
 
 from .conftest import lo_convert, run_cli
@@ -48,7 +53,8 @@ def test_status_cells_carry_rag_shading_and_the_word(demo):
             continue
         col = header.index("Status")
         for row in table.rows[1:]:
-            word = row.cells[col].text.replace(" (overdue)", "")
+            word = re.sub(r" \((overdue|not updated this period|details missing|flagged for checking)\)", "",
+                          row.cells[col].text)  # why an action is listed, after its status
             if word.endswith(" (status not recognised)") or word in ("Status not recognised", "No status given"):
                 # kept as typed and said so in words; the count lines of statuses that have no colour
                 continue
@@ -113,3 +119,51 @@ def test_custom_template_renders_in_house_style(demo, tmp_path):
 def test_report_of_a_plan_not_a_consolidation_is_refused(demo, tmp_path):
     result = run_cli("report", demo.files["plan"], "--out", tmp_path / "x.docx")
     assert result.returncode == 2 and "not a consolidated workbook" in result.stderr
+
+
+# --- one attention count (issue 22 item 1) ---------------------------------------------------
+
+def _attention_parts(why_texts) -> Counter:
+    """Each Exceptions row counted once, under its first reason (read here independently)."""
+    parts: Counter = Counter()
+    for why in why_texts:
+        first = why.split("; ", 1)[0]
+        parts["off track" if first == "Off track" else "slippage" if first == "Slippage" else
+              "overdue" if first.startswith("Overdue (due ") else
+              "not updated this period" if first == "Not updated this period" else
+              "with details missing" if first.startswith("Missing ") else
+              "with an unrecognised status" if first.startswith("Status not recognised (") else
+              "with no status given" if first == "No status given" else "flagged for checking"] += 1
+    return parts
+
+
+def _said(text: str) -> tuple[int, Counter]:
+    m = re.search(r"([\d,]+) actions? needs? attention: (.*?)(?: \(each counted once[^)]*\))?\.", text)
+    assert m, text[:600]
+    parts = Counter({what: int(n.replace(",", "")) for n, what in re.findall(r"([\d,]+) ([a-z ]+?)(?=,| and |$)",
+                                                                              m.group(2))})
+    return int(m.group(1).replace(",", "")), parts
+
+
+def test_report_and_email_count_what_the_exceptions_sheet_lists(demo):
+    """The demo's report said '42 actions need attention' (off track, slippage, overdue) while the
+    Exceptions sheet listed 49 (also not updated this period, details missing): the report and
+    the email now count the sheet's rows, in the same parts, and list every one."""
+    rows = CalamineWorkbook.from_path(str(demo.files["consolidated"])).get_sheet_by_name("Exceptions").to_python()
+    assert rows[0][0] == "Why"
+    whys = [str(r[0]) for r in rows[1:] if any(v != "" for v in r)]
+    expected = _attention_parts(whys)
+    assert len(whys) == 49 and set(expected) > {"off track", "slippage", "overdue"}  # the demo has several kinds
+    doc = Document(str(demo.files["summary"]))
+    assert _said(_text(doc)) == (len(whys), expected)
+    body = next(t for t in doc.tables if [c.text for c in t.rows[0].cells][-1] == "Commentary")
+    listed = [r.cells[0].text for r in body.rows[1:]]
+    assert len(whys) <= BODY_EXCEPTIONS  # so the body lists every one
+    assert sorted(listed) == sorted(str(r[1]) for r in rows[1:] if any(v != "" for v in r))
+    msg = email.message_from_bytes(Path(demo.files["email"]).read_bytes(), policy=email.policy.default)
+    text = msg.get_body(("plain",)).get_content()
+    assert _said(text) == (len(whys), expected)
+    shown = len(re.findall(r"^- ", text.split("Needing attention:\n", 1)[1].split("\n\n", 1)[0], re.M))
+    more = re.search(r"\.\.\. and (\d+) more", text)
+    assert shown + (int(more.group(1)) if more else 0) == len(whys)
+    assert demo.consolidation.attention().total == len(whys)

@@ -1,10 +1,13 @@
+import datetime as dt
 import re
 
 import pytest
 from hypothesis import given, strategies as st
 
+from planbook.core.attention import (FLAGGED, MISSING, NOT_UPDATED, OVERDUE, PARTS, attention_of, missing_reason,
+                                     not_recognised_reason, overdue_reason, part_of)
 from planbook.core.dates import uk_text
-from planbook.core.prose import summary_sentence
+from planbook.core.prose import attention_sentence, summary_sentence
 from planbook.core.status import (COMPLETE, COUNT_LINES, NOT_RECOGNISED, NOT_STARTED, NO_STATUS, OFF_TRACK, ON_TRACK,
                                   SLIPPAGE, count_line_of_text, normalise_status, split_status_prefix, tally_text)
 
@@ -92,3 +95,39 @@ def test_summary_sentence_wording():
 ])
 def test_uk_text_for_tables_and_prose(text, table, prose):
     assert uk_text(text) == table and uk_text(text, prose=True) == prose
+
+
+# --- the parts of the attention count ------------------------------------------------------
+
+@pytest.mark.parametrize("why, part", [
+    ("Off track", OFF_TRACK), ("Off track; Overdue (due 31/01/2009)", OFF_TRACK), ("Slippage; Missing Ref", SLIPPAGE),
+    ("Overdue (due 30/09/2009); Not updated this period", OVERDUE),
+    ("Overdue (due 30/04/2009); Status not recognised (on-track?)", OVERDUE),
+    ("Not updated this period; No status given", NOT_UPDATED), ("Missing Ref, Action", MISSING),
+    ("Status not recognised (G; A)", NOT_RECOGNISED), ("No status given", NO_STATUS),
+    ("Ref collision: 1.1 is also Jane!A5; renumber one", FLAGGED), ("Not in the lead's return (j.xlsx): ask Jane", FLAGGED),
+])
+def test_each_listed_action_counts_once_under_its_first_reason(why, part):
+    assert part_of(why) == part
+
+
+def test_reasons_are_written_as_they_are_read():
+    assert part_of(overdue_reason(dt.date(2009, 9, 30))) == OVERDUE
+    assert overdue_reason(dt.date(2009, 9, 30)) == "Overdue (due 30/09/2009)"
+    assert part_of(missing_reason(["Lead"])) == MISSING and part_of(not_recognised_reason("Off track?")) == NOT_RECOGNISED
+
+
+@given(st.lists(st.sampled_from(["Off track", "Slippage; Overdue (due 01/01/2009)", "Overdue (due 01/01/2009)",
+                                 "Not updated this period", "Missing Ref", "Status not recognised (x)",
+                                 "No status given", "Ref collision: 1 is also A1; renumber one"]), max_size=60))
+def test_attention_sentence_parts_add_up_with_no_zero_part(whys):
+    attention = attention_of(whys)
+    assert attention.total == len(whys) == sum(attention.parts.values()) and tuple(attention.parts) == PARTS
+    text = attention_sentence(attention)
+    if not whys:
+        assert text == "No action needs attention."
+        return
+    head, parts = text.split(": ", 1)
+    assert head == f"{len(whys)} action{'s need' if len(whys) != 1 else ' needs'} attention"
+    numbers = [int(n) for n in re.findall(r"\d+", parts.replace("(each counted once", ""))]
+    assert sum(numbers) == len(whys) and 0 not in numbers

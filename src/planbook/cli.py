@@ -59,6 +59,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from planbook.core.prose import attention_sentence
     from planbook.core.status import describe_counts
     from planbook.demo import run_demo
 
@@ -74,7 +75,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"Consolidated {len(c.actions)} actions from {sum(1 for s in c.sources if not s.skipped)} file(s) "
               f"(leads' returns + the master for leads who did not return): "
               + describe_counts(counts))
-        print(f"  {len(c.exceptions)} exception(s); {c.actions_changed} action(s) changed since last quarter, "
+        print(f"  {attention_sentence(c.attention())}")
+        print(f"  {c.actions_changed} action(s) changed since last quarter, "
               f"{len(c.not_updated)} not updated (commentary as last quarter's)")
     if result.tracker is not None:
         print("Returns:")
@@ -146,6 +148,8 @@ def _say_unassigned(orphans: list, plan: str) -> None:
 
 
 def cmd_consolidate(args: argparse.Namespace) -> int:
+    from planbook.core.direction import count_directions
+    from planbook.core.prose import attention_sentence
     from planbook.core.status import COUNT_LINES, describe_counts
     from planbook.rollup.pipeline import consolidate_to
 
@@ -154,12 +158,15 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
     if args.json:
         from planbook.excel import issue_rows
 
-        counts = result.status_counts()
+        counts, attention = result.status_counts(), result.attention()
         _print_json({"output": str(args.out), "actions": len(result.actions), "findings": len(result.report),
                      "sources": [s.to_dict() for s in result.sources], "changes": result.actions_changed,
                      "status_counts": {s: counts.get(s, 0) for s in COUNT_LINES},
                      "counts_text": describe_counts(counts),
-                     "exceptions": len(result.exceptions),
+                     "exceptions": attention.total,
+                     "attention": {"total": attention.total, "parts": attention.parts,
+                                   "text": attention_sentence(attention)},
+                     "directions": count_directions(result.directions) if result.directions is not None else None,
                      "data_issues": [dict(zip(ISSUE_FIELDS, row)) for row in issue_rows(result)]})
         return EXIT_OK
     used = [s for s in result.sources if not s.skipped]
@@ -167,7 +174,8 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
     counts = result.status_counts()
     print(f"Consolidated {len(result.actions)} actions from {len(used)} file(s) into {args.out}")
     print("  " + describe_counts(counts, ": "))
-    print(f"  {len(result.exceptions)} exception(s); {len(result.report.errors)} data error(s), "
+    print(f"  {attention_sentence(result.attention())}")
+    print(f"  {len(result.report.errors)} data error(s), "
           f"{len(result.report.warnings)} warning(s) on the Data issues sheet"
           + (f"; {result.actions_changed} action(s) changed since {args.previous}, {len(result.not_updated)} "
              "not updated (commentary as last time)" if args.previous else ""))

@@ -1,5 +1,5 @@
-"""The sentences every output prints about the plan's figures, in one wording: the Word report
-and the email say the same thing in the same words.
+"""The sentences every output prints about the plan's figures, in one wording: the Word report,
+the email and the command line say the same thing in the same words.
 
 Committee prose: every action is in exactly one part of a sentence (the parts add up to the
 total), no part is printed with nothing in it ("0 are off track"), and no sheet or product name.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from planbook.core.attention import FLAGGED, MISSING, NOT_UPDATED, OVERDUE, Attention
 from planbook.core.status import (
     COMPLETE,
     NO_STATUS,
@@ -46,3 +47,21 @@ def summary_sentence(counts: Mapping[str, int], total: int) -> str:
             (counts.get(NOT_RECOGNISED, 0), "has an unrecognised status", "have unrecognised statuses")]
     said = [joined([f"{n:,} {one if n == 1 else many}" for n, one, many in part if n]) for part in (main, rest)]
     return f"Of the {counted(total, 'action', 'actions')}, " + "; ".join(s for s in said if s) + "."
+
+
+#: How each part of the attention count is said.
+_PART_WORDS = {OFF_TRACK: "off track", SLIPPAGE: "slippage", OVERDUE: "overdue", NOT_UPDATED: "not updated this period",
+               MISSING: "with details missing", NOT_RECOGNISED: "with an unrecognised status",
+               NO_STATUS: "with no status given", FLAGGED: "flagged for checking"}
+
+
+def attention_sentence(attention: Attention) -> str:
+    """"49 actions need attention: 6 off track, 9 slippage, 27 overdue, 6 not updated this period
+    and 1 with details missing (each counted once, under the first of these that applies)."."""
+    n = attention.total
+    if not n:
+        return "No action needs attention."
+    parts = attention.present()
+    text = (f"{counted(n, 'action needs', 'actions need')} attention: "
+            + joined([f"{k:,} {_PART_WORDS[p]}" for p, k in parts]))
+    return text + (" (each counted once, under the first of these that applies)." if len(parts) > 1 else ".")

@@ -4,8 +4,9 @@ Counts that add up to the total (an action whose Status is blank is "No status g
 among the five standard statuses "Status not recognised", each on its own line), exception lines
 made only of the parts that are there (never "(, due )"), UK dates (30 September 2009 in prose,
 30/09/2009 in tables), and the direction of travel (↑ better, ↓ worse, → same, new) when the
-workbook's ``All actions`` has a ``Direction`` column.  The sentences are the report's
-(:mod:`planbook.core.prose`), the status lines and dates the core's.  The layout — greeting, sign-off, order —
+workbook's ``All actions`` has a ``Direction`` column.  The actions needing attention are the
+workbook's Exceptions rows, counted in parts as everywhere else (:mod:`planbook.core.attention`),
+and the sentences are the report's (:mod:`planbook.core.prose`).  The layout — greeting, sign-off, order —
 is the templates' (``templates/email.html.j2`` and ``email.txt.j2``); everything here is data,
 which the HTML template escapes.
 """
@@ -13,10 +14,11 @@ from __future__ import annotations
 
 from collections import Counter
 
+from planbook.core.attention import attention_mark
 from planbook.core.dates import prose_date, uk_text
 from planbook.core.direction import DIRECTIONS, count_directions
-from planbook.core.prose import summary_sentence
-from planbook.core.status import COLOURS, COUNT_LINES, OFF_TRACK, SLIPPAGE, STATUSES, count_line_of_text, tally_text
+from planbook.core.prose import attention_sentence, summary_sentence
+from planbook.core.status import COLOURS, COUNT_LINES, STATUSES, count_line_of_text, tally_text
 from planbook.workbook.view import ConsolidatedView
 
 #: The fills of the two count lines that are not statuses (their words say what they are).
@@ -33,11 +35,14 @@ def _line(text: str) -> str:
     return " ".join(text.split())
 
 
-def _exception(a: dict[str, str]) -> dict[str, str]:
+def _exception(e: dict[str, str], a: dict[str, str] | None) -> dict[str, str]:
+    """One listed action: its All actions row ``a`` (else what the Exceptions row ``e`` says)."""
+    a = a if a is not None else e
     status = _line(a.get("Status", ""))
     due = _line(a.get("Due", ""))
     line = count_line_of_text(status)
     return {"ref": _line(a.get("Ref", "")), "status": status or line, "overdue": bool(a.get("Overdue", "").strip()),
+            "why": attention_mark(e.get("Why", "")),
             "action": _line(a.get("Action", "")), "lead": _line(a.get("Lead", "")),
             "due": uk_text(due, prose=True), "due_table": uk_text(due),
             "direction": _line(a.get("Direction", "")), "progress": a.get("Progress update", "").strip(),
@@ -56,15 +61,14 @@ def email_context(view: ConsolidatedView, max_exceptions: int = 10) -> dict:
     has_direction = any(a.get("Direction", "").strip() for a in actions)  # the column is blank without --previous
     moves = count_directions(a.get("Direction", "") for a in actions)
     direction_counts = [{"direction": d, "count": moves[d]} for d in DIRECTIONS if moves[d]]
-    exceptions = [a for a, g in zip(actions, groups) if g in (SLIPPAGE, OFF_TRACK) or a.get("Overdue", "").strip()]
-    exceptions.sort(key=lambda a: {OFF_TRACK: 0, SLIPPAGE: 1}.get(count_line_of_text(a.get("Status", "")), 2))
-    rows = [_exception(a) for a in exceptions]
+    rows = [_exception(e, a) for e, a in view.needing_attention()]
     return {
         "title": _line(view.title) or "Action plan",
         "period": _line(view.period) or "this period",
         "as_of": prose_date(view.as_of) if view.as_of else "",
         "coordinator": _line(view.coordinator),
         "summary_sentence": summary_sentence(counts, total),
+        "attention_sentence": attention_sentence(view.attention()),
         "total": total,
         "statuses": [{"status": s, "count": counts.get(s, 0), "fill": "#" + fill(s)} for s in lines],
         "theme_rows": [{"theme": t or "(no theme)", "counts": [by_theme.get((t, s), 0) for s in lines],

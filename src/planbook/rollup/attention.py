@@ -6,6 +6,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from planbook.core.attention import NOT_UPDATED, missing_reason, not_recognised_reason, overdue_reason, why
 from planbook.core.model import Action
 from planbook.core.status import FINISHED, NO_STATUS, OFF_TRACK, SLIPPAGE
 from planbook.rollup.inputs import period_start
@@ -21,7 +22,9 @@ class Exception_:
 
 def find_exceptions(actions: Sequence[Action], period: str, today: dt.date) -> list[Exception_]:
     """Off track, slippage, overdue and unfinished, not updated this period, missing fields, no
-    status given (a blank Status counts as unfinished), status not recognised."""
+    status given (a blank Status counts as unfinished), status not recognised, flagged by the
+    merge; each action once, with its reasons in that order (the words are
+    :mod:`planbook.core.attention`'s, which counts the parts)."""
     start = period_start(period)
     out: list[Exception_] = []
     reasons_seen: dict[str, str] = {}  # one string per distinct reason
@@ -30,23 +33,23 @@ def find_exceptions(actions: Sequence[Action], period: str, today: dt.date) -> l
         status, due = a.status, a.due
         reasons = []
         if status == OFF_TRACK:
-            reasons.append("Off track")
+            reasons.append(OFF_TRACK)
         elif status == SLIPPAGE:
-            reasons.append("Slippage")
+            reasons.append(SLIPPAGE)
         if a.is_overdue(today):
-            reasons.append(overdue.get(due.end) or overdue.setdefault(due.end, f"Overdue (due {due.end:%d/%m/%Y})"))
+            reasons.append(overdue.get(due.end) or overdue.setdefault(due.end, overdue_reason(due.end)))
         if status not in FINISHED and start and (a.last_updated is None or a.last_updated < start):
-            reasons.append("Not updated this period")
+            reasons.append(NOT_UPDATED)
         if not (a.ref and a.action and a.lead):
-            reasons.append("Missing " + ", ".join(n for n, v in (("Ref", a.ref), ("Action", a.action),
-                                                               ("Lead", a.lead)) if not v))
+            reasons.append(missing_reason([n for n, v in (("Ref", a.ref), ("Action", a.action), ("Lead", a.lead))
+                                           if not v]))
         if status is None:
-            reasons.append(f"Status not recognised ({a.status_text})")
+            reasons.append(not_recognised_reason(a.status_text))
         elif status == NO_STATUS:
             reasons.append(NO_STATUS)
         if a.note:  # flagged by the merge: a Ref collision, not in the lead's return, a stale copy
             reasons.append(a.note)
         if reasons:
-            text = "; ".join(reasons)
+            text = why(reasons)
             out.append(Exception_(reasons_seen.setdefault(text, text), a))
     return out

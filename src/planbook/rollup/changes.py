@@ -54,7 +54,7 @@ class Comparison:
 def read_previous(path: str | os.PathLike[str]) -> dict[str, dict[str, str]]:
     """Ref (folded) -> {header: text} from a previous consolidation's "All actions" sheet(s)."""
     out: dict[str, dict[str, str]] = {}
-    for rec in read_consolidated(path).actions:
+    for rec in read_consolidated(path, exceptions=False).actions:
         ref = rec.get("Ref", "").strip()
         if ref:
             out.setdefault(ref.lower(), rec)

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from planbook.core.attention import Attention, attention_of
 from planbook.core.errors import PlanbookError, UnusableFileError
 from planbook.core.findings import Finding, Report
 from planbook.core.model import Action, Origin
@@ -75,6 +76,10 @@ class Consolidation:
         """Actions by line of :data:`planbook.core.status.COUNT_LINES` (no status given and not
         recognised are lines of their own): the counts sum to the number of actions."""
         return tally(a.status for a in self.actions)
+
+    def attention(self) -> Attention:
+        """How many actions need attention (the Exceptions sheet's rows), in parts."""
+        return attention_of(e.reason for e in self.exceptions)
 
     @property
     def actions_changed(self) -> int:

@@ -10,9 +10,11 @@ never become markup, fields or links; control characters XML cannot hold become 
 Every status line (the five statuses, and "No status given" / "Status not recognised" when
 they occur) adds up to the total in the text, the tables and the chart; percentages are
 rounded so they sum to 100 (largest remainder).  The rules and wording are the core's, as the
-workbook and the email use them: which line a Status counts on and the
-percentages (:mod:`planbook.core.status`), the sentences (:mod:`planbook.core.prose`),
-directions (:mod:`planbook.core.direction`) and dates (:mod:`planbook.core.dates`).
+workbook, the email and the command line use them: which line a Status counts on and the
+percentages (:mod:`planbook.core.status`), the sentences (:mod:`planbook.core.prose`), the
+actions needing attention (the workbook's Exceptions sheet, counted by
+:mod:`planbook.core.attention`), directions (:mod:`planbook.core.direction`) and dates
+(:mod:`planbook.core.dates`).
 """
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from planbook.core.attention import attention_mark
 from planbook.core.dates import prose_date, uk_text
 from planbook.core.direction import (
     BETTER,
@@ -35,7 +38,7 @@ from planbook.core.direction import (
     theme_direction,
 )
 from planbook.core.errors import TemplateError
-from planbook.core.prose import counted, summary_sentence
+from planbook.core.prose import attention_sentence, counted, summary_sentence
 from planbook.core.resources import TEMPLATES
 from planbook.core.status import (
     COLOURS,
@@ -142,35 +145,33 @@ def build_context(view: ConsolidatedView, recommendations: Sequence[str] = ()) -
         by_theme[t][line] += 1
         dir_by_theme[t].append(d)
 
-    def row(a: Mapping[str, str], line: str, direction: str) -> dict[str, str]:
+    def row(a: Mapping[str, str], line: str, direction: str, why: str = "") -> dict[str, str]:
         status = line if line != NOT_RECOGNISED else f"{clean(a.get('Status', ''))} ({NOT_RECOGNISED.lower()})"
         overdue = a.get("Overdue") and line != COMPLETE
+        mark = attention_mark(why) if why else ""
         return {"ref": clean(a.get("Ref", "")), "action": clean(a.get("Action", "")), "lead": clean(a.get("Lead", "")),
-                "due": uk_text(clean(a.get("Due", ""))), "status": status + (" (overdue)" if overdue else ""),
+                "due": uk_text(clean(a.get("Due", ""))),
+                "status": status + (" (overdue)" if overdue else "") + (f" ({mark})" if mark else ""),
                 "fill": FILLS[line], "progress": clean(a.get("Progress update", "")),
                 "direction": shown_direction(direction),
                 "theme": clean(a.get("Theme", "")) or "(no theme)"}
 
-    def severity(i: int) -> int:
-        return 0 if lines[i] == OFF_TRACK else 1 if lines[i] == SLIPPAGE else 2
-
-    exception_ix = [i for i, (a, line) in enumerate(zip(actions, lines))
-                    if line in (SLIPPAGE, OFF_TRACK) or (a.get("Overdue") and line != COMPLETE)]
-    exception_ix.sort(key=severity)
-    needing = [(row(actions[i], lines[i], directions[i]), i) for i in exception_ix]
-    n_exc = len(exception_ix)
+    # the actions needing attention: the Exceptions sheet's rows (with their All actions rows), most serious first
+    place = {id(a): i for i, a in enumerate(actions)}
+    attention = view.attention()
+    needing = []
+    for e, a in view.needing_attention():
+        i = place[id(a)] if a is not None else None
+        needing.append((row(a, lines[i], directions[i], e.get("Why", "")) if i is not None else
+                        row(e, count_line_of_text(e.get("Status", "")), "", e.get("Why", "")), i))
+    n_exc = attention.total
     exceptions = [r for r, _ in needing[:BODY_EXCEPTIONS]]
     big = total > FULL_APPENDIX_LIMIT
     workbook = Path(view.path).name
 
-    if n_exc == 0:
-        exceptions_sentence = "No actions show slippage, are off track or are overdue."
-    else:
-        exceptions_sentence = (f"{counted(n_exc, 'action needs', 'actions need')} attention: "
-                               f"{counted(counts.get(OFF_TRACK, 0), 'is', 'are')} off track, "
-                               f"{counted(counts.get(SLIPPAGE, 0), 'shows', 'show')} slippage"
-                               f"{' and the others are overdue' if n_exc > counts.get(OFF_TRACK, 0) + counts.get(SLIPPAGE, 0) else ''}"
-                               ". They are listed off track first, then slippage, then overdue.")
+    exceptions_sentence = attention_sentence(attention)
+    if n_exc:
+        exceptions_sentence += " They are listed in that order." if len(attention.present()) > 1 else ""
         if n_exc > BODY_EXCEPTIONS:
             exceptions_sentence += (f" The {BODY_EXCEPTIONS} most serious are listed here; the Appendix lists "
                                     f"{'them all' if n_exc <= APPENDIX_ROWS else f'the {APPENDIX_ROWS} most serious'} "
@@ -181,7 +182,7 @@ def build_context(view: ConsolidatedView, recommendations: Sequence[str] = ()) -
         listed = sorted((r for r, _ in needing[:APPENDIX_ROWS]), key=lambda r: order.get(r["theme"], len(order)))
         appendix_title = "actions needing attention"
         appendix_sentence = (f"The plan has {total:,} actions, more than a committee report can usefully list, so "
-                             "this appendix lists only the actions needing attention (off track, slippage or overdue)"
+                             "this appendix lists only the actions needing attention"
                              + (f": the {len(listed):,} most serious of {n_exc:,}" if n_exc > len(listed) else "")
                              + f", grouped by theme. Every action is on the All actions sheet of the consolidated "
                              f"workbook, {workbook}, and every exception on its Exceptions sheet.")
@@ -393,7 +394,7 @@ def _chart(tpl, context: dict):
 
 #: The All actions columns the report reads (a 45,000-row report reads half the sheet's cells).
 REPORT_COLUMNS = ("Ref", "Theme", "Action", "Lead", "Due", "Status", "Progress update", "Due by", "Overdue",
-                  "Direction")
+                  "Direction", "Source file", "Source sheet", "Source row")
 
 
 def render_report(consolidated: str | os.PathLike[str], out: str | os.PathLike[str],

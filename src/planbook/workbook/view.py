@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections import Counter
+from collections import Counter, defaultdict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from planbook.core.attention import Attention, attention_of, severity
 from planbook.core.direction import NOT_UPDATED
 from planbook.core.errors import UnusableFileError
 from planbook.core.status import tally_text
@@ -15,6 +16,9 @@ from planbook.core.text import clean_rows, clean_text
 from planbook.files.opening import as_text, open_workbook
 
 ALL_ACTIONS = "All actions"
+EXCEPTIONS = "Exceptions"
+#: The columns that tell one All actions row from another (an Exceptions row has them too).
+_ROW_KEY = ("Ref", "Source file", "Source sheet", "Source row")
 
 
 @dataclass
@@ -25,7 +29,9 @@ class ConsolidatedView:
     :func:`planbook.core.dates.uk_text`); with a previous consolidation each has a ``Direction``
     (↑ better, ↓ worse, → same, new).  ``changes`` are the real changes (Change, Ref, Lead,
     Action, Before, Now); ``not_updated`` the actions whose commentary has not moved for two
-    periods, listed apart and never counted as changes.
+    periods, listed apart and never counted as changes.  ``exceptions`` are the Exceptions
+    sheet's rows (Why, Ref, Lead, Action, Status, Due, …): the actions that need attention, as
+    the consolidation decided them.
     """
 
     path: str
@@ -41,22 +47,42 @@ class ConsolidatedView:
     not_updated: list[dict[str, str]] = field(default_factory=list)
     returns: list[dict[str, str]] = field(default_factory=list)  # the Returns sheet: who returned their update
     return_by: dt.date | None = None
+    exceptions: list[dict[str, str]] = field(default_factory=list)
 
     def counts(self) -> Counter:
         """Actions by line of :data:`planbook.core.status.COUNT_LINES`: the five statuses, "No status
         given" and "Status not recognised" (every action on one line; they sum to the total)."""
         return tally_text(a.get("Status", "") for a in self.actions)
 
+    def attention(self) -> Attention:
+        """How many actions need attention, in parts: the Exceptions sheet's rows, by their Why."""
+        return attention_of(e.get("Why", "") for e in self.exceptions)
+
+    def needing_attention(self) -> list[tuple[dict[str, str], dict[str, str] | None]]:
+        """Each Exceptions row with its All actions row (None if it has none: a workbook edited
+        by hand), most serious first (off track, slippage, overdue, …), else in plan order."""
+        rows: dict[tuple[str, ...], deque] = defaultdict(deque)
+        for a in self.actions:
+            rows[tuple(a.get(k, "") for k in _ROW_KEY)].append(a)
+        out = []
+        for e in self.exceptions:
+            same = rows.get(tuple(e.get(k, "") for k in _ROW_KEY))
+            out.append((e, same.popleft() if same else None))
+        out.sort(key=lambda pair: severity(pair[0].get("Why", "")))
+        return out
+
     def actions_changed(self) -> int:
         """How many actions changed since the previous consolidation (new and removed included)."""
         return len({c.get("Ref", "").strip().lower() for c in self.changes})
 
 
-def read_consolidated(path: str | os.PathLike[str], columns: Sequence[str] | None = None) -> ConsolidatedView:
+def read_consolidated(path: str | os.PathLike[str], columns: Sequence[str] | None = None, *,
+                      exceptions: bool = True) -> ConsolidatedView:
     """Every sheet planbook reads back from its own output, as header -> text rows.
 
     ``All actions`` continues on ``All actions (2)`` … when a run has more rows than a sheet holds.
-    ``columns`` keeps only those columns of ``All actions`` (quicker for a very big run).
+    ``columns`` keeps only those columns of ``All actions`` (quicker for a very big run);
+    ``exceptions=False`` leaves the Exceptions sheet unread (a previous consolidation).
     """
     p = Path(path)
     wb = open_workbook(p)
@@ -99,4 +125,5 @@ def read_consolidated(path: str | os.PathLike[str], columns: Sequence[str] | Non
                             coordinator=meta.get("coordinator", ""), coordinator_email=meta.get("coordinator_email", ""),
                             not_updated=[c for c in rows if c.get("Change") == NOT_UPDATED],
                             returns=table("Returns") if "Returns" in names else [],
-                            return_by=dt.date.fromisoformat(meta["return_by"]) if meta.get("return_by") else None)
+                            return_by=dt.date.fromisoformat(meta["return_by"]) if meta.get("return_by") else None,
+                            exceptions=table(EXCEPTIONS) if exceptions and EXCEPTIONS in names else [])
