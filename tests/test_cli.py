@@ -41,7 +41,7 @@ def _ole_file(path, payload=b""):
     (lambda p: p.write_text("Ref,Action\n1.1,Do\n"), "not an Excel workbook"),
     (lambda p: p.write_bytes(b""), "empty file"),
     (lambda p: _ole_file(p, "EncryptedPackage".encode("utf-16-le")), "password-protected"),
-    (lambda p: _ole_file(p), "legacy Excel 97-2003"),
+    (lambda p: _ole_file(p), "corrupt Excel 97-2003 (.xls) workbook"),
 ])
 def test_unusable_files_exit_2_with_one_line(tmp_path, make, reason):
     path = tmp_path / "input.xlsx"

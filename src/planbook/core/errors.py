@@ -12,7 +12,7 @@ class PlanbookError(Exception):
 
 
 class UnusableFileError(PlanbookError):
-    """An input file cannot be used at all (not a workbook, corrupt, encrypted, legacy .xls…)."""
+    """An input file cannot be used at all (not a workbook, corrupt, encrypted…)."""
 
     def __init__(self, path: object, reason: str) -> None:
         self.path = str(path)

@@ -47,6 +47,8 @@ CODES: dict[str, tuple[str, str]] = {
     "ref-generated": (INFO, "import gave an action with no number in the source a Ref"),
     "lead-merged": (INFO, "import listed a spelling of a lead under the lead's usual name"),
     "lead-alias-unused": (WARNING, "a line of the --leads file names no lead the source has: it was not used"),
+    "values-only": (INFO, "a return saved as .ods, .xls or .xlsb: read for its values (formatting and drop-downs "
+                          "not checked)"),
     "section-heading": (INFO, "import read a row holding only a heading as the Theme or Objective below it"),
 }
 

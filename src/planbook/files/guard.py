@@ -158,6 +158,11 @@ MAX_GRID_CELLS = 50_000_000
 _HEAD = 4096
 
 
+def max_part_bytes() -> int:
+    """The most one part of a zip container may inflate to."""
+    return _limit_mb("PLANBOOK_MAX_PART_MB", MAX_PART_MB) << 20
+
+
 def max_file_bytes() -> int:
     """The largest file (on disk) a reader reads at all: the inflated limit for all its parts."""
     return _limit_mb("PLANBOOK_MAX_INFLATE_MB", MAX_TOTAL_MB) << 20
@@ -190,16 +195,16 @@ def check_zip(path: str | os.PathLike[str], zf: zipfile.ZipFile, data: bytes | N
         raise UnusableFileError(path, f"expands to more than {total_mb} MB ({total >> 20} MB in {len(infos)} parts): "
                                       "not read")
     names = [info.filename for info in infos]
-    sheets = sheet_parts(names, lambda name: _inflate(data, zf, zf.getinfo(name), part_mb << 20))
+    sheets = sheet_parts(names, lambda name: inflate(data, zf, zf.getinfo(name), part_mb << 20))
     for info in infos:
         name = info.filename
         if grid and name in sheets:
             _check_grid(path, zf, info, data, sheets[name])  # and the DTD, in the first piece it inflates
         elif name in sheets or name == "word/document.xml":
-            _refuse_dtd(path, name, _head(zf, info, data))
+            refuse_dtd(path, name, head_of(zf, info, data))
 
 
-def _refuse_dtd(path, name: str, head: bytes) -> None:
+def refuse_dtd(path, name: str, head: bytes) -> None:
     if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
         raise UnusableFileError(path, f"part {name} declares a DTD (<!DOCTYPE>), which Office files never do: not read")
 
@@ -220,7 +225,7 @@ def _raw(data: bytes, info: zipfile.ZipInfo) -> memoryview | None:
 _DAMAGED = (zipfile.BadZipFile, zlib.error, OSError, NotImplementedError, RuntimeError, ValueError, EOFError)
 
 
-def _inflate(data: bytes | None, zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
+def inflate(data: bytes | None, zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
     """At most ``limit`` bytes of a member, inflated (quickest from the file's bytes)."""
     try:
         raw = _raw(data, info) if data is not None and info.compress_type in (zipfile.ZIP_DEFLATED,
@@ -235,12 +240,12 @@ def _inflate(data: bytes | None, zf: zipfile.ZipFile, info: zipfile.ZipInfo, lim
         return b""  # a damaged part: the reader says so
 
 
-def _head(zf: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes | None = None) -> bytes:
+def head_of(zf: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes | None = None) -> bytes:
     """The first few kilobytes of a part, inflating no more than that."""
-    return _inflate(data, zf, info, _HEAD)
+    return inflate(data, zf, info, _HEAD)
 
 
-def _chunks(data: bytes | None, zf: zipfile.ZipFile, info: zipfile.ZipInfo, size: int = 1 << 23):
+def chunks(data: bytes | None, zf: zipfile.ZipFile, info: zipfile.ZipInfo, size: int = 1 << 23):
     """A member inflated piece by piece (at most ``size`` bytes a piece, so memory stays flat),
     never past its declared size (a part that says it is small stops there)."""
     left = info.file_size
@@ -271,9 +276,9 @@ def _check_grid(path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes | 
     See planbook.files.sheetgrid: a sheet written the usual way costs one inflation and a few searches.
     ``tab`` is the sheet's name, for the message ("" if no tab names the part)."""
     def pieces():
-        for i, piece in enumerate(_chunks(data, zf, info)):
+        for i, piece in enumerate(chunks(data, zf, info)):
             if i == 0:
-                _refuse_dtd(path, info.filename, piece[:_HEAD])
+                refuse_dtd(path, info.filename, piece[:_HEAD])
             yield piece
 
     where = f"tab {tab!r}" if tab else info.filename.rsplit("/", 1)[-1]

@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import os
 import zipfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,11 +14,16 @@ from planbook.core.errors import UnusableFileError
 from planbook.core.layout import GUIDE
 from planbook.core.text import clean_rows
 from planbook.files.guard import (
+    MAX_GRID_CELLS,
     check_input_file,
     check_zip,
+    chunks,
+    head_of,
     max_file_bytes,
+    refuse_dtd,
     refuse_grid,
 )
+from planbook.files.othergrids import is_xlsb_sheet, ods_extent, xls_extent, xls_protected, xls_sheets, xlsb_extent
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -40,10 +46,19 @@ def read_workbook_bytes(path: str | os.PathLike[str]) -> bytes:
         raise UnusableFileError(p, f"cannot be opened ({exc.strerror})") from exc
 
 
+#: What each format is called in messages and notes.
+FORMAT_NAMES = {"xlsx": "Excel workbook (.xlsx)", "xlsb": "Excel binary workbook (.xlsb)",
+                "xls": "Excel 97-2003 workbook (.xls)", "ods": "OpenDocument spreadsheet (.ods)"}
+_ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+_SAVE_AS = "open it in Excel or LibreOffice Calc and Save As Excel Workbook (.xlsx), then try again"
+
+
 def check_workbook_file(path: str | os.PathLike[str], *, grid: bool = True, data: bytes | None = None) -> bytes:
-    """Raise :class:`UnusableFileError` with a one-line reason if ``path`` is not a readable .xlsx/.xlsm;
-    else its bytes (``data``, when the caller has read them with :func:`read_workbook_bytes`).
-    ``grid=False`` skips the look at every cell's position (see :func:`load_workbook`)."""
+    """Raise :class:`UnusableFileError` with a one-line reason (saying what to do) if ``path`` is
+    not a workbook planbook reads — .xlsx/.xlsm, .xlsb, .xls or .ods — or would harm the run
+    (see planbook.files.guard); else its bytes (``data``, when the caller has read them with
+    :func:`read_workbook_bytes`).  ``grid=False`` skips the look at every cell's position
+    (see :func:`load_workbook`)."""
     p = Path(path)
     if data is None:
         data = read_workbook_bytes(p)
@@ -51,26 +66,135 @@ def check_workbook_file(path: str | os.PathLike[str], *, grid: bool = True, data
     if not head:
         raise UnusableFileError(p, "empty file (0 bytes)")
     if head == _OLE_MAGIC:
-        if _ENCRYPTED in data:
-            raise UnusableFileError(p, "password-protected workbook: remove the password in Excel "
-                                       "(File > Info > Protect Workbook) and try again")
-        raise UnusableFileError(p, "legacy Excel 97-2003 (.xls) file: open it in Excel and Save As .xlsx")
+        _check_compound(p, data, grid)
+        return data
     if not head.startswith(b"PK"):
-        raise UnusableFileError(p, "not an Excel workbook (.xlsx)")
+        raise UnusableFileError(p, _not_a_workbook(data))
     if not _end_record_agrees(data):
         raise UnusableFileError(p, "corrupt workbook: its zip end record does not fit the file's end, so zip readers "
                                    "would disagree on its contents (open and save it in Excel, then try again)")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             names = set(zf.namelist())
-            if "xl/workbook.xml" not in names:
+            kind = _zip_kind(zf, names)
+            if kind is None:
                 if "word/document.xml" in names:
                     raise UnusableFileError(p, "a Word document, not an Excel workbook")
-                raise UnusableFileError(p, "a zip file but not an Excel workbook")
+                if "content.xml" in names:
+                    raise UnusableFileError(p, "an OpenDocument file that is not a spreadsheet (a text document?): "
+                                               "save the plan from LibreOffice Calc or Excel, then try again")
+                raise UnusableFileError(p, "a zip file but not an Excel workbook (.xlsx) or OpenDocument "
+                                           "spreadsheet (.ods): send the workbook itself, not a zip of it")
             check_zip(p, zf, data, grid=grid)  # zip bombs, DTDs, a far cell: refused before a reader inflates them
+            _check_other_zip_sheets(p, zf, data, names, grid)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise UnusableFileError(p, "corrupt or truncated workbook (not a valid .xlsx zip)") from exc
     return data
+
+
+def workbook_format(data: bytes) -> str:
+    """"xlsx", "xlsb", "xls" or "ods": the format of a workbook's bytes that
+    :func:`check_workbook_file` accepted, decided in calamine's order."""
+    if data[:8] == _OLE_MAGIC:
+        return "xls"
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        return _zip_kind(zf, set(zf.namelist())) or "xlsx"
+
+
+def _zip_kind(zf: zipfile.ZipFile, names: set[str]) -> str | None:
+    if "xl/workbook.xml" in names:
+        return "xlsx"
+    if "xl/workbook.bin" in names:
+        return "xlsb"
+    if "content.xml" in names and "mimetype" in names:
+        try:
+            with zf.open("mimetype") as fh:
+                if fh.read(len(_ODS_MIMETYPE) + 16).strip() == _ODS_MIMETYPE:
+                    return "ods"
+        except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, RuntimeError, EOFError):
+            return None
+    return None
+
+
+def _reader(pieces: Iterable[bytes]) -> Callable[[int], bytes]:
+    """``read(n)`` over a part inflated piece by piece (memory stays flat)."""
+    source = iter(pieces)
+    buffer = bytearray()
+
+    def read(n: int) -> bytes:
+        while len(buffer) < n:
+            piece = next(source, b"")
+            if not piece:
+                break
+            buffer.extend(piece)
+        out = bytes(buffer[:n])
+        del buffer[:n]
+        return out
+
+    return read
+
+
+def _not_a_workbook(data: bytes) -> str:
+    """Why a file that is neither a zip nor a compound file is not read, and what to do."""
+    text = data[:2048].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if text.startswith((b"<html", b"<!doctype html", b"<table", b"<meta")):
+        return f"a web page (HTML) saved with a spreadsheet's name, not a workbook: {_SAVE_AS}"
+    if text.startswith(b"<?xml") and b"urn:schemas-microsoft-com:office:spreadsheet" in data[:8192]:
+        return f"an Excel 2003 XML spreadsheet, which planbook does not read: {_SAVE_AS}"
+    if text.startswith(b"{\\rtf"):
+        return f"a Rich Text (RTF) document, not a workbook: {_SAVE_AS}"
+    if text.startswith(b"%pdf"):
+        return "a PDF, not a workbook: ask for the workbook itself (.xlsx)"
+    return f"not an Excel workbook (.xlsx, .xls, .xlsb) or OpenDocument spreadsheet (.ods): {_SAVE_AS}"
+
+
+def _check_compound(p: Path, data: bytes, grid: bool) -> None:
+    """An OLE compound file: an .xls read for its values, checked as calamine will read it (see
+    planbook.files.othergrids); anything else in that container said in one line."""
+    if _ENCRYPTED in data:
+        raise UnusableFileError(p, "password-protected workbook: remove the password in Excel "
+                                   "(File > Info > Protect Workbook) and try again")
+    try:
+        _, stream, offsets = xls_sheets(data)
+    except LookupError:
+        if "WordDocument".encode("utf-16-le") in data:
+            raise UnusableFileError(p, "a Word document, not an Excel workbook") from None
+        raise UnusableFileError(p, f"an Office file that is not an Excel workbook: {_SAVE_AS}") from None
+    except ValueError as exc:
+        raise UnusableFileError(p, f"corrupt Excel 97-2003 (.xls) workbook ({exc}): {_SAVE_AS}") from exc
+    if xls_protected(stream):
+        raise UnusableFileError(p, "password-protected workbook: remove the password in Excel "
+                                   "(File > Info > Protect Workbook) and try again")
+    if grid:
+        for i, at in enumerate(offsets, start=1):
+            rows, cols, reserved = xls_extent(stream, at)
+            refuse_grid(p, f"sheet {i}", rows, cols)
+            if reserved > MAX_GRID_CELLS:
+                raise UnusableFileError(p, f"sheet {i} states a size of {reserved:,} cells, more than "
+                                           f"{MAX_GRID_CELLS:,}: {_SAVE_AS}; not read")
+
+
+def _check_other_zip_sheets(p: Path, zf: zipfile.ZipFile, data: bytes, names: set[str], grid: bool) -> None:
+    """The sheets of an .ods (``content.xml``) and of an .xlsb (binary parts) looked at as
+    :func:`check_zip` looks at an .xlsx's: a DTD refused, and (``grid``) a cell so far out that
+    calamine's grid could not be allocated.  Every zip is looked at for all of them: calamine
+    reads a zip it cannot read as one format as the next."""
+    for name in names:
+        if name.lower() == "content.xml":
+            info = zf.getinfo(name)
+            if grid:
+                try:
+                    rows, cols = ods_extent(chunks(data, zf, info))
+                except ValueError as exc:
+                    raise UnusableFileError(p, f"its content cannot be read safely ({exc}): {_SAVE_AS}; "
+                                               "not read") from exc
+                refuse_grid(p, "a sheet", rows, cols)
+            else:
+                refuse_dtd(p, name, head_of(zf, info, data))
+        elif grid and is_xlsb_sheet(name):
+            info = zf.getinfo(name)
+            rows, cols = xlsb_extent(_reader(chunks(data, zf, info)))
+            refuse_grid(p, name.rsplit("/", 1)[-1], rows, cols)
 
 
 def _end_record_agrees(data: bytes) -> bool:
@@ -84,6 +208,15 @@ def _end_record_agrees(data: bytes) -> bool:
     return int.from_bytes(data[at + 20:at + 22], "little") == len(data) - at - 22
 
 
+#: What calamine may raise on a damaged file: its own errors, and a Rust panic (pyo3's
+#: PanicException, a BaseException) on input its parsers did not expect.  Never Ctrl-C.
+_READER_FAILED = BaseException
+
+
+def _reader_failed(exc: BaseException) -> bool:
+    return isinstance(exc, Exception) or type(exc).__name__ == "PanicException"
+
+
 def open_workbook(path: str | os.PathLike[str], *, grid: bool = True, data: bytes | None = None):
     """calamine's workbook for ``path``, after :func:`check_workbook_file`: the one way planbook
     opens a workbook it reads.  calamine reads the very bytes that were checked (a file replaced
@@ -94,14 +227,19 @@ def open_workbook(path: str | os.PathLike[str], *, grid: bool = True, data: byte
     data = check_workbook_file(path, grid=grid, data=data)
     try:
         return CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except Exception as exc:  # calamine raises its own error types for damaged parts
-        raise UnusableFileError(path, f"corrupt workbook ({type(exc).__name__}: {str(exc).splitlines()[0][:120]})") from exc
+    except _READER_FAILED as exc:  # calamine raises its own error types for damaged parts
+        if not _reader_failed(exc):
+            raise
+        raise UnusableFileError(path, f"corrupt workbook ({type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:120]})"
+                                ) from exc
 
 
 def _parse_sheet(wb, name: str, path: Path):
     try:
         return wb.get_sheet_by_name(name)
-    except Exception as exc:
+    except _READER_FAILED as exc:
+        if not _reader_failed(exc):
+            raise
         detail = (str(exc).splitlines() or [""])[0][:120]
         raise UnusableFileError(path, f"sheet {name!r} cannot be read ({type(exc).__name__}"
                                       + (f": {detail})" if detail else ")")) from exc
@@ -114,6 +252,7 @@ class LoadedWorkbook:
     path: Path
     names: list[str]
     parsed: dict[str, object]  # sheet name -> calamine's parsed sheet
+    kind: str = "xlsx"  # the file's format: "xlsx", "xlsb", "xls" or "ods" (see workbook_format)
     #: cells :meth:`rows` cleaned: (sheet, row, col, code, what was wrong, the text as it was)
     cleaned: list[tuple[str, int, int, str, str, str]] = field(default_factory=list)
 
@@ -124,7 +263,9 @@ class LoadedWorkbook:
         each row as it reads it, which costs less than a pass of its own)."""
         try:
             rows = self.parsed[name].to_python(skip_empty_area=False)
-        except Exception as exc:
+        except _READER_FAILED as exc:
+            if not _reader_failed(exc):
+                raise
             raise UnusableFileError(self.path, f"sheet {name!r} cannot be read ({type(exc).__name__})") from exc
         if clean:
             self.note_cleaned(name, 0, rows)
@@ -146,6 +287,8 @@ def load_workbook(path: str | os.PathLike[str], *, grid: bool = True, data: byte
     process then): only for a process whose crash costs nothing (see planbook.rollup.consolidate).
     """
     p = Path(path)
+    if data is None:
+        data = read_workbook_bytes(p)
     wb = open_workbook(p, grid=grid, data=data)
     names = list(wb.sheet_names)
     parsed = {name: _parse_sheet(wb, name, p) for name in names if name != GUIDE}
@@ -153,7 +296,7 @@ def load_workbook(path: str | os.PathLike[str], *, grid: bool = True, data: byte
         end = sheet.end
         if end:
             refuse_grid(p, f"tab {name!r}", end[0] + 1, end[1] + 1)
-    return LoadedWorkbook(p, names, parsed)
+    return LoadedWorkbook(p, names, parsed, kind=workbook_format(data))
 
 
 def as_text(value: object) -> str:

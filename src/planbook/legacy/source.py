@@ -172,12 +172,12 @@ def read_legacy(path: str | os.PathLike[str]) -> tuple[list[SourceTable], str]:
     """The tables of a legacy plan file, and its title if the file has one."""
     p = check_input_file(path, "plan file")
     suffix = p.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
+    if suffix in (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"):  # .xlsb, .xls, .ods: read for their values
         return _read_xlsx(p)
     if suffix == ".docx":
         return _read_docx(p)
     if suffix in (".csv", ".txt"):
         return _read_csv(p)
-    if suffix in (".xls", ".doc"):
-        raise UnusableFileError(p, f"legacy {suffix} file: open it and Save As {suffix}x first")
-    raise UnusableFileError(p, "not a .xlsx, .xlsm, .docx or .csv file")
+    if suffix == ".doc":
+        raise UnusableFileError(p, "legacy .doc file: open it in Word and Save As .docx first")
+    raise UnusableFileError(p, "not a .xlsx, .xlsm, .xlsb, .xls, .ods, .docx or .csv file")

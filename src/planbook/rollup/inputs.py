@@ -10,7 +10,8 @@ from pathlib import Path
 from planbook.core.due import parse_due
 from planbook.files.guard import special_kind
 
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
+#: The workbooks a folder is read for: Excel's (.xls and .xlsb for their values) and OpenDocument's.
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 
 
 @dataclass
@@ -55,9 +56,6 @@ def expand_inputs(inputs: Iterable[str | os.PathLike[str]]) -> tuple[list[Path],
                 skipped.append(Source(str(p), skipped="Office lock file (the workbook is open in Excel)"))
             elif p.name.startswith(".") and path.is_dir():
                 continue  # hidden files in a folder (.DS_Store, our own temp files)
-            elif p.suffix.lower() == ".xls":
-                skipped.append(Source(str(p), skipped="legacy Excel 97-2003 (.xls) file: open it in Excel and "
-                                                      "Save As .xlsx"))
             elif p.suffix.lower() not in WORKBOOK_SUFFIXES and path.is_dir():
                 skipped.append(Source(str(p), skipped=f"not a workbook ({p.suffix or 'no extension'})"))
             else:

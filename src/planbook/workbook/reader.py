@@ -95,6 +95,29 @@ def _note_rows_above(report: Report, file: str, sheet: str, rows: list[list[obje
                                "note, not an action", outcome="not an action"))
 
 
+def _split_entry(entry: str, tabs: list[str]) -> tuple[str, str]:
+    """A metadata entry "tab<TAB>lead" as (tab, lead).  An .ods saved by LibreOffice keeps the
+    tab character as an element calamine does not read, so the two run together: then the
+    longest of the workbook's tab names the entry starts with is the tab."""
+    tab, sep, rest = entry.partition("\t")
+    if sep:
+        return tab, rest
+    known = [t for t in tabs if entry.startswith(t)]
+    if known:
+        tab = max(known, key=len)
+        return tab, entry[len(tab):]
+    return entry, ""
+
+
+def _split_gap(entry: str) -> tuple[str, str]:
+    """A metadata entry "ref<TAB>field" as (ref, field), the tab lost or not (see :func:`_split_entry`)."""
+    ref, sep, fld = entry.partition("\t")
+    if sep:
+        return ref, fld
+    fld = next((f for f in REQUIRED_FIELDS if entry.endswith(f)), "")
+    return entry[:len(entry) - len(fld)], fld
+
+
 def _find_header(rows: list[list[object]]) -> int | None:
     for r, row in enumerate(rows[:_HEADER_SCAN_ROWS]):
         fields = {field_for_header(v) for v in row if isinstance(v, str)} - {None}
@@ -108,7 +131,7 @@ def read_plan(path: str | os.PathLike[str], *, loaded: LoadedWorkbook | None = N
 
     ``loaded`` is the workbook if :func:`load_workbook` has parsed it already.
     Raises :class:`UnusableFileError` when the file cannot be used at all (not a workbook,
-    corrupt, password-protected, legacy .xls, or not a planbook workbook).
+    corrupt, password-protected, or not a planbook workbook).
     """
     p = Path(path)
     book = loaded or load_workbook(p)
@@ -132,7 +155,7 @@ def read_plan(path: str | os.PathLike[str], *, loaded: LoadedWorkbook | None = N
         except ValueError:
             info.format_version = 1
         for entry in meta.get("lead_tab", []):
-            tab, _, lead = entry.partition("\t")
+            tab, lead = _split_entry(entry, names)
             tab_leads[tab] = lead
         known_extras = {name.strip().lower() for name in meta.get("extra_column", [])}
     if lists is not None:
@@ -144,8 +167,8 @@ def read_plan(path: str | os.PathLike[str], *, loaded: LoadedWorkbook | None = N
                 declared_tabs=dict(tab_leads))
     if meta is not None:
         plan.role = (meta.get("role") or ["plan"])[0] or "plan"
-        plan.source_gaps = {(ref.strip().lower(), fld) for ref, _, fld in
-                            (gap.partition("\t") for gap in meta.get("source_gap", []))}
+        plan.source_gaps = {(ref.strip().lower(), fld) for ref, fld in
+                            (_split_gap(gap) for gap in meta.get("source_gap", []))}
         if plan.role == "consolidated":
             raise UnusableFileError(p, not_a_plan(p))
     lead_keys = {lead.name.strip().lower() for lead in info.leads}
@@ -191,6 +214,10 @@ def read_plan(path: str | os.PathLike[str], *, loaded: LoadedWorkbook | None = N
         raise UnusableFileError(p, "not a planbook workbook (no planbook metadata and no sheet with "
                                    "Ref and Action columns)")
     _report_cleaned(book, file, report)
+    if book.kind != "xlsx":
+        report.add(Finding("values-only", file, "", "", book.kind,
+                           f"read from an .{book.kind} file: formatting and drop-downs are not checked",
+                           outcome="values read"))
     if meta is None:
         report.add(Finding("missing-metadata", file, "", "", "",
                            "no hidden planbook metadata sheet: plan title and period unknown",
