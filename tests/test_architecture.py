@@ -183,3 +183,37 @@ def test_import_planbook_is_light():
 @pytest.mark.parametrize("name", sorted(n for n in MODULES if n.count(".") >= 1))
 def test_every_module_says_what_it_is_for(name):
     assert ast.get_docstring(ast.parse(MODULES[name].read_text(encoding="utf-8"))), f"{name} has no docstring"
+
+
+#: The sheets planbook writes and reads back, spelt once in planbook.core.layout.
+SHEET_NAMES = ("Guide", "Lists", "_planbook", "Summary", "All actions", "Exceptions", "Changes", "Data issues",
+               "Sources", "Returns")
+
+
+def sheet_names_spelt_out(source: str) -> list[int]:
+    """Lines where code spells a sheet name (docstrings aside): a string that is the name, or,
+    for a name of two words, that holds it."""
+    tree = ast.parse(source)
+    docstrings = {id(node.body[0].value) for node in ast.walk(tree)
+                  if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                  and node.body and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant)}
+    lines = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Constant) or id(node) in docstrings:
+            continue
+        value = node.value.decode("latin-1") if isinstance(node.value, bytes) else node.value
+        if isinstance(value, str) and any(value == name or (" " in name and name in value) for name in SHEET_NAMES):
+            lines.append(node.lineno)
+    return sorted(lines)
+
+
+def test_sheet_names_are_spelt_only_in_the_layout_module():
+    spelt = {name: sheet_names_spelt_out(path.read_text(encoding="utf-8")) for name, path in MODULES.items()
+             if name != "planbook.core.layout"}
+    assert {name: lines for name, lines in spelt.items() if lines} == {}
+
+
+def test_a_sheet_name_spelt_out_is_found():
+    assert sheet_names_spelt_out('"""Data issues: a docstring."""\nws = wb.add_worksheet("Data issues")\n'
+                                 'ok = "Returns" in names\nhead = b\'name="All actions"\'\n') == [2, 3, 4]
+    assert sheet_names_spelt_out('from planbook.core.layout import DATA_ISSUES\nwb.add_worksheet(DATA_ISSUES)\n') == []

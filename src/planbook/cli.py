@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from planbook.core.errors import PlanbookError
+from planbook.core.layout import DATA_ISSUES, LISTS, RETURNS
 from planbook.core.version import __version__
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE, EXIT_INTERNAL = 0, 1, 2, 3
@@ -176,7 +177,7 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
     print("  " + describe_counts(counts, ": "))
     print(f"  {attention_sentence(result.attention())}")
     print(f"  {len(result.report.errors)} data error(s), "
-          f"{len(result.report.warnings)} warning(s) on the Data issues sheet"
+          f"{len(result.report.warnings)} warning(s) on the {DATA_ISSUES} sheet"
           + (f"; {result.actions_changed} action(s) changed since {args.previous}, {len(result.not_updated)} "
              "not updated (commentary as last time)" if args.previous else ""))
     for s in skipped:
@@ -201,7 +202,7 @@ def _print_needs_a_person(result, limit: int = 20) -> None:
         where = "!".join(p for p in (f.file, f.sheet, f.cell) if p)
         print(f"  {where}: {f.severity}: {f.message}")
     if len(wanted) > limit:
-        print(f"  … and {len(wanted) - limit} more on the Data issues sheet")
+        print(f"  … and {len(wanted) - limit} more on the {DATA_ISSUES} sheet")
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -301,7 +302,7 @@ def cmd_request_updates(args: argparse.Namespace) -> int:
 
     _say_unassigned(unassigned_actions(read_plan(args.plan)), args.plan)
     if missing:
-        print(f"planbook: {len(missing)} lead(s) have no email address on the Lists sheet and were NOT asked: "
+        print(f"planbook: {len(missing)} lead(s) have no email address on the {LISTS} sheet and were NOT asked: "
               f"{', '.join(missing)}", file=sys.stderr)
         return EXIT_FINDINGS
     return EXIT_OK
@@ -365,7 +366,7 @@ def _print_mail_run(run, what: str, args: argparse.Namespace) -> int:
                   f"{len(m.attachments)} attachment(s), {len(m.problems)} problem(s) listed{where}")
         print(f"{verb} {len(run.messages)} {what}(s)")
     if run.no_email:
-        print(f"planbook: {len(run.no_email)} lead(s) have no email address on the Lists sheet and were NOT "
+        print(f"planbook: {len(run.no_email)} lead(s) have no email address on the {LISTS} sheet and were NOT "
               f"messaged: {', '.join(run.no_email)}", file=sys.stderr)
         return EXIT_FINDINGS
     return EXIT_OK
@@ -440,7 +441,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--period", help="reporting period (default: from the plans)")
     p.add_argument("--as-of", type=_date_arg, metavar="DATE", help="date for overdue checks (default: today)")
     p.add_argument("--return-by", type=_date_arg, metavar="DATE",
-                   help="returns modified after this date are marked late on the Returns sheet")
+                   help=f"returns modified after this date are marked late on the {RETURNS} sheet")
     p.add_argument("--json", action="store_true", help="print a JSON summary")
     p.set_defaults(func=cmd_consolidate, api=("consolidate_to",))
 

@@ -16,6 +16,7 @@ import uuid
 from pathlib import Path
 
 from planbook.core.errors import PlanbookError
+from planbook.core.layout import DATA_ISSUES, RETURNS
 from planbook.core.resources import MACROS
 from planbook.excel import OUTPUTS, RETURNS_COLUMNS, SEND_MODES, SETTINGS
 from planbook.files.atomic import atomic_output
@@ -25,13 +26,13 @@ PROJECT_ID = "{6E0A8F1C-8B5E-4C7A-9D51-0B1F3A2C4D5E}"  # fixed: two builds give 
 WORKBOOK_GUID = "00020819-0000-0000-C000-000000000046"
 SHEET_GUID = "00020820-0000-0000-C000-000000000046"
 #: Sheet name -> (VBA code name, source file in macros/).
-SHEETS = {"Control": ("Sheet1", "Control.cls"), "Data issues": ("Sheet2", "DataIssues.cls"),
-          "xlwings.conf": ("Sheet3", "XlwingsConf.cls"), "Returns": ("Sheet4", "Returns.cls")}
+SHEETS = {"Control": ("Sheet1", "Control.cls"), DATA_ISSUES: ("Sheet2", "DataIssues.cls"),
+          "xlwings.conf": ("Sheet3", "XlwingsConf.cls"), RETURNS: ("Sheet4", "Returns.cls")}
 BUTTONS = [("Consolidate", "ConsolidateButton", "Roll up the returned workbooks and the master plan"),
            ("Word summary", "WordSummaryButton", "Write the committee progress report (Word)"),
            ("Email report", "EmailReportButton", "Email the report, or save it as an Outlook draft"),
            ("Split for leads", "SplitForLeadsButton", "Write one workbook per lead to send out"),
-           ("Chase leads", "ChaseLeadsButton", "Remind leads to return or fix updates; see Returns")]
+           ("Chase leads", "ChaseLeadsButton", f"Remind leads to return or fix updates; see {RETURNS}")]
 XLWINGS_CONF = [("Interpreter_Win", ""), ("Interpreter_Mac", ""), ("PYTHONPATH", ""), ("Conda Path", ""),
                 ("Conda Env", ""), ("UDF Modules", ""), ("Debug UDFs", "False"), ("Use UDF Server", "False"),
                 ("Show Console", "False")]
@@ -116,16 +117,16 @@ def build_coordinator(out: str | os.PathLike[str] | None = None, *,
         wb.set_vba_name("ThisWorkbook")
         wb.add_vba_project(str(vba_path))
         _control_sheet(wb)
-        issues = wb.add_worksheet("Data issues")
-        issues.set_vba_name(SHEETS["Data issues"][0])
+        issues = wb.add_worksheet(DATA_ISSUES)
+        issues.set_vba_name(SHEETS[DATA_ISSUES][0])
         bold = wb.add_format({"bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF"})
         for c, (h, w) in enumerate([("Severity", 9), ("Problem", 20), ("File", 50), ("Sheet", 20), ("Cell", 7),
                                     ("What is wrong", 70), ("Go to", 8)]):
             issues.write_string(0, c, h, bold)
             issues.set_column(c, c, w)
         issues.freeze_panes(1, 0)
-        returns = wb.add_worksheet("Returns")
-        returns.set_vba_name(SHEETS["Returns"][0])
+        returns = wb.add_worksheet(RETURNS)
+        returns.set_vba_name(SHEETS[RETURNS][0])
         for c, ((h, _), w) in enumerate(zip(RETURNS_COLUMNS, (32, 22, 60, 20, 9, 7))):
             returns.write_string(0, c, h, bold)
             returns.set_column(c, c, w)
@@ -156,7 +157,7 @@ def _control_sheet(wb) -> None:
     ws.set_column(4, 4, 50)
     ws.write_string(0, 0, "planbook — coordinator", title)
     ws.merge_range(1, 0, 1, 4, "Fill in the yellow cells, then click a button. Paths may be relative to this "
-                               "workbook's folder. Results appear under Results; problems on the Data issues sheet.", note)
+                               f"workbook's folder. Results appear under Results; problems on the {DATA_ISSUES} sheet.", note)
     ws.set_row(1, 30)
     r = 3
     ws.write_string(r - 1, 0, "Settings", label)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from planbook.core.errors import PlanbookError
+from planbook.core.layout import DATA_ISSUES, RETURNS
 
 #: Control-sheet settings: defined name -> (label, default).  Paths may be relative to the workbook.
 SETTINGS: dict[str, tuple[str, str]] = {
@@ -247,7 +248,7 @@ def _write(book, name: str, value: str) -> None:
 
 
 def _write_issues(book, issues: list[list[str]]) -> None:
-    sheet = book.sheets["Data issues"]
+    sheet = book.sheets[DATA_ISSUES]
     sheet.clear_contents()
     sheet["A1"].value = [["Severity", "Problem", "File", "Sheet", "Cell", "What is wrong", "Go to"]]
     rows = []
@@ -259,7 +260,7 @@ def _write_issues(book, issues: list[list[str]]) -> None:
 
 
 def _write_returns(book, rows: list[list]) -> None:
-    sheet = book.sheets["Returns"]
+    sheet = book.sheets[RETURNS]
     sheet.clear_contents()
     sheet["A1"].value = [[title for title, _ in RETURNS_COLUMNS]]
     if rows:

@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 
+from planbook.core.layout import DATA_ISSUES, LISTS
+
 ERROR = "error"
 WARNING = "warning"
 INFO = "info"  # not a problem: a note of what planbook did with a row (e.g. superseded)
@@ -17,8 +19,8 @@ CODES: dict[str, tuple[str, str]] = {
     "missing-required": (ERROR, "a required cell (Ref, Action, Lead) is empty"),
     "duplicate-ref": (ERROR, "the same Ref is used twice"),
     "unknown-status": (ERROR, "the Status is not one of the status list"),
-    "unknown-lead": (ERROR, "the Lead is not on the Lists sheet"),
-    "unknown-theme": (WARNING, "the Theme is not on the Lists sheet"),
+    "unknown-lead": (ERROR, f"the Lead is not on the {LISTS} sheet"),
+    "unknown-theme": (WARNING, f"the Theme is not on the {LISTS} sheet"),
     "bad-due": (WARNING, "the Due cell is not a date or a recognised phrase"),
     "bad-date": (WARNING, "a date cell holds something that is not a date"),
     "unknown-column": (WARNING, "a column planbook does not know; kept as an extra column"),
@@ -43,7 +45,7 @@ CODES: dict[str, tuple[str, str]] = {
     "control-character": (WARNING, "a cell held characters Excel and Word cannot save (e.g. Word's line break "
                                    "U+000B); replaced"),
     "cell-too-long": (WARNING, "a text longer than an Excel cell's 32,767 characters: cut to fit (what was cut is "
-                               "kept on Data issues)"),
+                               f"kept on {DATA_ISSUES})"),
     "ref-generated": (INFO, "import gave an action with no number in the source a Ref"),
     "lead-merged": (INFO, "import listed a spelling of a lead under the lead's usual name"),
     "lead-alias-unused": (WARNING, "a line of the --leads file names no lead the source has: it was not used"),

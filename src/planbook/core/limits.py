@@ -10,6 +10,7 @@ import dataclasses
 from collections.abc import Sequence
 
 from planbook.core.findings import Finding, Report
+from planbook.core.layout import ALL_ACTIONS, DATA_ISSUES
 from planbook.core.model import Action
 
 #: The most characters an Excel cell holds.
@@ -20,7 +21,7 @@ _FIELDS = (("Ref", "ref"), ("Theme", "theme"), ("Objective", "objective"), ("Act
 
 
 def _note(rest: int) -> str:
-    return f" … [cut: {rest:,} more characters, kept on Data issues]"
+    return f" … [cut: {rest:,} more characters, kept on {DATA_ISSUES}]"
 
 
 def fit_long_cells(actions: Sequence[Action], report: Report) -> int:
@@ -57,7 +58,7 @@ def _cut(a: Action, header: str, text: str, report: Report) -> str:
     report.add(Finding(
         "cell-too-long", o.file if o else "", o.sheet if o else "", f"row {o.row}" if o else "", rest,
         f"{header} of {a.ref or 'an action'} has {len(text):,} characters, more than an Excel cell holds "
-        f"({MAX_CELL:,}): All actions shows the first {keep:,}; the rest is the value here",
+        f"({MAX_CELL:,}): {ALL_ACTIONS} shows the first {keep:,}; the rest is the value here",
         outcome="cut to fit the cell; the rest kept here"))
     return text[:keep] + _note(len(rest))
 

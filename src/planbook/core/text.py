@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-#: Excel's limit on the characters in one cell.
-MAX_CELL = 32_767
+from planbook.core.limits import MAX_CELL
+
 BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 #: The control characters (as bytes) of :data:`BAD` in ASCII text: a quick check of ASCII text
 #: is ``len(text.encode("ascii").translate(None, CONTROL_BYTES)) == len(text)``.

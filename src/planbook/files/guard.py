@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from planbook.core.errors import OutputError, UnusableFileError
+from planbook.core.layout import ALL_ACTIONS, META
 from planbook.files.sheetgrid import extent, sheet_parts
 
 # ---------------------------------------------------------------- never overwrite an input
@@ -80,7 +81,7 @@ def is_consolidated(path: str | os.PathLike[str]) -> bool:
                 head = fh.read(1 << 20)
     except (OSError, KeyError, zipfile.BadZipFile, zlib.error, ValueError, EOFError, RuntimeError):
         return False
-    return b'name="All actions"' in head and b'name="_planbook"' in head
+    return f'name="{ALL_ACTIONS}"'.encode() in head and f'name="{META}"'.encode() in head
 
 
 def not_a_plan(path: str | os.PathLike[str]) -> str:

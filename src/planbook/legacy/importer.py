@@ -24,10 +24,11 @@ from planbook.core.due import UNKNOWN, fy_of, parse_due
 from planbook.core.errors import PlanbookError
 from planbook.core.findings import WARNING, Finding, Report
 from planbook.core.layout import GUIDE, LISTS, META, NO_LEAD
+from planbook.core.limits import MAX_CELL
 from planbook.core.model import Action, Lead, Origin, PlanInfo
 from planbook.core.names import col_letter, sheet_name
 from planbook.core.status import NO_STATUS, normalise_status, split_status_prefix
-from planbook.core.text import MAX_CELL, clean_rows, clean_text
+from planbook.core.text import clean_rows, clean_text
 from planbook.files.atomic import check_output
 from planbook.files.guard import refuse_consolidated, refuse_overwriting_inputs
 from planbook.legacy.leads import (

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from planbook.core.errors import UnusableFileError
+from planbook.core.layout import META
 from planbook.core.names import cell_ref
 from planbook.files.guard import check_input_file, check_zip
 from planbook.files.opening import as_text, open_workbook
@@ -43,7 +44,7 @@ def _read_xlsx(path: Path) -> tuple[list[SourceTable], str]:
     wb = open_workbook(path)
     tables = []
     for name in wb.sheet_names:
-        if name in ("_planbook",):
+        if name == META:
             continue
         try:
             sheet = wb.get_sheet_by_name(name)

@@ -24,6 +24,7 @@ from pathlib import Path
 from planbook.core.addresses import check_address, one_line
 from planbook.core.errors import PlanbookError
 from planbook.core.findings import Finding
+from planbook.core.layout import DATA_ISSUES, META, SOURCES
 from planbook.core.names import file_stem
 from planbook.core.status import COUNT_LINES, STATUSES, tally_text
 from planbook.files.atomic import make_folder
@@ -227,7 +228,7 @@ def _sheet_rows(path: Path, name: str) -> list[dict[str, str]]:
 def returned_leads(consolidated: str | os.PathLike[str]) -> list[tuple[str, str]]:
     """(lead, file name) for each lead's returned copy a consolidation used (its Sources sheet)."""
     out = []
-    for s in _sheet_rows(Path(consolidated), "Sources"):
+    for s in _sheet_rows(Path(consolidated), SOURCES):
         if s.get("Kind") == "lead-copy" and not s.get("Skipped because") and s.get("Lead"):
             out.append((s["Lead"], Path(s.get("File", "")).name))
     return out
@@ -241,8 +242,8 @@ def lead_emails(consolidated: str | os.PathLike[str], plan: str | os.PathLike[st
         emails.update({lead_key(lead.name): lead.email.strip() for lead in read_plan(plan).info.leads})
 
     wb = open_workbook(consolidated)
-    if "_planbook" in wb.sheet_names:
-        for row in wb.get_sheet_by_name("_planbook").to_python():
+    if META in wb.sheet_names:
+        for row in wb.get_sheet_by_name(META).to_python():
             if len(row) > 1 and as_text(row[0]) == "lead_email":
                 name, _, email = as_text(row[1]).partition("\t")
                 emails.setdefault(lead_key(name), email.strip())
@@ -263,7 +264,7 @@ def receipts(consolidated: str | os.PathLike[str], *, sender: str | None = None,
     view = read_consolidated(path)
     from_addr = check_address(sender_address(sender, view.coordinator, view.coordinator_email))
     emails = lead_emails(path, plan)
-    issues = _sheet_rows(path, "Data issues")
+    issues = _sheet_rows(path, DATA_ISSUES)
     returned = returned_leads(path)
     run = MailRun([], [lead for lead, _ in returned if not emails.get(lead_key(lead))], None, dry_run)
     groups: dict[str, list[tuple[str, str]]] = {}

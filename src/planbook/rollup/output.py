@@ -19,6 +19,7 @@ from operator import floordiv, itemgetter
 from planbook.core.dates import DATE_FORMAT, parse_iso, prose_date
 from planbook.core.due import DATE, Due
 from planbook.core.findings import ERROR, INFO, WARNING, Report
+from planbook.core.layout import ALL_ACTIONS, CHANGES, DATA_ISSUES, EXCEPTIONS, META, RETURNS, SOURCES, SUMMARY
 from planbook.core.limits import MAX_CELL, fit_long_cells, label_lines
 from planbook.core.model import Action
 from planbook.core.names import col_letter
@@ -39,7 +40,6 @@ from planbook.fast.bulk import gc_paused
 from planbook.fast.fastrows import Row, RowHeight, RowSource, rows_child, splice_rows
 from planbook.files.atomic import atomic_output
 from planbook.rollup.consolidate import Consolidation
-from planbook.workbook.view import ALL_ACTIONS
 
 #: Excel's row limit less the header row: more actions go on "All actions (2)", …
 MAX_DATA_ROWS = 1_048_575
@@ -159,7 +159,7 @@ def _write_consolidated(result: Consolidation, out: str | os.PathLike[str], max_
             _write_summary(wb, fmt, result, chunks)  # sheet 1
             for table in tables:  # sheets 2, 3, ...
                 _table_sheet(wb, fmt, table, result.title, result.today)
-            meta = wb.add_worksheet("_planbook")
+            meta = wb.add_worksheet(META)
             for r, (k, v) in enumerate([("planbook_format", "1"), ("role", "consolidated"), ("title", result.title),
                                         ("period", result.period), ("as_of", result.today.isoformat()),
                                         ("coordinator", result.coordinator),
@@ -298,7 +298,7 @@ def _pct_formula(row: int, first: int, last: int, total: int) -> str:
 
 
 def _write_summary(wb, fmt: _Formats, result: Consolidation, chunks) -> None:
-    ws = wb.add_worksheet("Summary")
+    ws = wb.add_worksheet(SUMMARY)
     ws._prepare_formula = _formula_as_written
     ws.set_landscape()
     ws.set_paper(9)
@@ -320,7 +320,7 @@ def _write_summary(wb, fmt: _Formats, result: Consolidation, chunks) -> None:
     ws.write_string(1, 0, f"Consolidated progress — {result.period}" if result.period else "Consolidated progress")
     ws.write_string(2, 0, f"As at {prose_date(result.today)}; {total} actions from "
                           f"{sum(1 for s in result.sources if not s.skipped)} file(s); "
-                          f"{len(result.report.errors)} data error(s) listed on Data issues.")
+                          f"{len(result.report.errors)} data error(s) listed on {DATA_ISSUES}.")
     counter = _Counts([(name, end - start) for name, start, end in chunks])
 
     r = 4
@@ -386,9 +386,9 @@ def _chart(wb, ws, fmt: _Formats, themes: list[str], theme_top: int, counts: Cou
         if line not in STATUSES and not counts.get(line):
             continue
         fill = COLOURS[line][1] if line in COLOURS else _LINE_FILLS[line]
-        chart.add_series({"name": ["Summary", theme_top + 1, j],
-                          "categories": ["Summary", first, _CHART_LABELS_COL, last, _CHART_LABELS_COL],
-                          "values": ["Summary", first, j, last, j],
+        chart.add_series({"name": [SUMMARY, theme_top + 1, j],
+                          "categories": [SUMMARY, first, _CHART_LABELS_COL, last, _CHART_LABELS_COL],
+                          "values": [SUMMARY, first, j, last, j],
                           "fill": {"color": fill}, "border": {"color": "#404040"}})
     chart.set_title({"name": "Actions by status and theme"})
     chart.set_y_axis({"reverse": True})
@@ -644,7 +644,7 @@ def _exceptions_table(result: Consolidation) -> _Table:
                    due_cell, a.progress,
                    a.last_updated, *_origin(a)]
 
-    return _table("Exceptions", ["Why", "Ref", "Lead", "Action", "Status", "Due", "Progress update", "Last updated",
+    return _table(EXCEPTIONS, ["Why", "Ref", "Lead", "Action", "Status", "Due", "Progress update", "Last updated",
                                  "Source file", "Source sheet", "Source row"], [26, 7, 18, 45, 13, 13, 50, 12, 22, 16, 8],
                   count=len(result.exceptions), make_rows=rows, status_col=4, printed=8,
                   wrap=("Why", "Ref", "Lead", "Action", "Status", "Progress update"),
@@ -657,14 +657,14 @@ def _changes_table(result: Consolidation) -> _Table:
     else:
         rows = [[c.kind, c.ref, c.lead, c.action, _cap(c.before), _cap(c.after)]
                 for c in [*result.changes, *result.not_updated]]
-    return _table("Changes", ["Change", "Ref", "Lead", "Action", "Before", "Now"], [20, 7, 18, 45, 40, 40], rows)
+    return _table(CHANGES, ["Change", "Ref", "Lead", "Action", "Before", "Now"], [20, 7, 18, 45, 40, 40], rows)
 
 
 def _cap(text: str) -> str:
     """A text that fits a cell; the whole of it is in All actions (and, past a cell, on Data issues)."""
     if len(text) <= MAX_CELL:
         return text
-    note = " … (cut here: the whole text is in All actions and on Data issues)"
+    note = f" … (cut here: the whole text is in {ALL_ACTIONS} and on {DATA_ISSUES})"
     return text[:MAX_CELL - len(note)] + note
 
 
@@ -677,14 +677,14 @@ def _issues_table(result: Consolidation) -> _Table:
         for k, part in enumerate(parts, start=1):  # a value longer than a cell goes on as many rows as it takes
             more = f" (value continued: part {k} of {len(parts)})" if len(parts) > 1 else ""
             rows.append([f.severity, f.code, f.file, f.sheet, f.cell, part, f.message + more, f.outcome])
-    return _table("Data issues", ["Severity", "Problem", "File", "Sheet", "Cell", "Value", "What is wrong",
+    return _table(DATA_ISSUES, ["Severity", "Problem", "File", "Sheet", "Cell", "Value", "What is wrong",
                                   "What was done"], [9, 20, 22, 16, 7, 30, 55, 26], rows)
 
 
 def _sources_table(result: Consolidation) -> _Table:
     rows = [[s.file, s.lead, s.role, s.rows, s.rows_with_findings, s.used, s.sha256,
              parse_iso(s.modified) or s.modified, s.skipped] for s in result.sources]
-    return _table("Sources", ["File", "Lead", "Kind", "Rows read", "Rows with issues", "Actions used", "SHA-256",
+    return _table(SOURCES, ["File", "Lead", "Kind", "Rows read", "Rows with issues", "Actions used", "SHA-256",
                               "Modified", "Skipped because"], [40, 24, 10, 9, 9, 9, 20, 17, 40], rows,
                   wrap=("File", "Lead", "Skipped because"))
 
@@ -694,6 +694,6 @@ def _returns_table(result: Consolidation) -> _Table:
     rows = [[r.lead, r.state, os.path.basename(r.file), r.modified, r.actions, r.updated if r.returned else "",
              len(r.errors) if r.returned else "", r.email, ", ".join(os.path.basename(f) for f in r.other_files)]
             for r in result.returns]
-    return _table("Returns", ["Lead", "Return", "File", "Modified", "Actions", "Updated this period", "Errors",
+    return _table(RETURNS, ["Lead", "Return", "File", "Modified", "Actions", "Updated this period", "Errors",
                               "Email", "Other copies (not used)"], [28, 20, 30, 16, 9, 10, 8, 28, 30], rows,
                   wrap=("Lead", "Return", "File", "Other copies (not used)"))

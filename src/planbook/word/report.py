@@ -38,6 +38,7 @@ from planbook.core.direction import (
     theme_direction,
 )
 from planbook.core.errors import TemplateError
+from planbook.core.layout import ALL_ACTIONS, EXCEPTIONS
 from planbook.core.prose import attention_sentence, counted, summary_sentence
 from planbook.core.resources import TEMPLATES
 from planbook.core.status import (
@@ -175,7 +176,7 @@ def build_context(view: ConsolidatedView, recommendations: Sequence[str] = ()) -
         if n_exc > BODY_EXCEPTIONS:
             exceptions_sentence += (f" The {BODY_EXCEPTIONS} most serious are listed here; the Appendix lists "
                                     f"{'them all' if n_exc <= APPENDIX_ROWS else f'the {APPENDIX_ROWS} most serious'} "
-                                    f"by theme, and the Exceptions sheet of {workbook} holds every one.")
+                                    f"by theme, and the {EXCEPTIONS} sheet of {workbook} holds every one.")
 
     if big:
         order = {t or "(no theme)": k for k, t in enumerate(themes)}
@@ -184,8 +185,8 @@ def build_context(view: ConsolidatedView, recommendations: Sequence[str] = ()) -
         appendix_sentence = (f"The plan has {total:,} actions, more than a committee report can usefully list, so "
                              "this appendix lists only the actions needing attention"
                              + (f": the {len(listed):,} most serious of {n_exc:,}" if n_exc > len(listed) else "")
-                             + f", grouped by theme. Every action is on the All actions sheet of the consolidated "
-                             f"workbook, {workbook}, and every exception on its Exceptions sheet.")
+                             + f", grouped by theme. Every action is on the {ALL_ACTIONS} sheet of the consolidated "
+                             f"workbook, {workbook}, and every exception on its {EXCEPTIONS} sheet.")
     else:
         listed = [row(a, line, d) for a, line, d in zip(actions, lines, directions)]
         appendix_title = "the whole plan"

@@ -17,10 +17,11 @@ from planbook.core.due import BLANK_DUE, DATE, UNKNOWN, Due, fy_of, parse_due
 from planbook.core.errors import UnusableFileError
 from planbook.core.findings import WARNING, Finding, Report
 from planbook.core.layout import GUIDE, LISTS, META
+from planbook.core.limits import MAX_CELL
 from planbook.core.model import Action, Lead, Origin, PlanInfo
 from planbook.core.names import cell_ref, col_letter
 from planbook.core.status import normalise_status
-from planbook.core.text import BAD, CONTROL_BYTES, MAX_CELL, clean_rows, clean_text
+from planbook.core.text import BAD, CONTROL_BYTES, clean_rows, clean_text
 from planbook.files.cellfaults import (
     blank_key_cell,
     report_faults,
@@ -436,11 +437,11 @@ def _read_rows(plan: Plan, file: str, sheet: str, rows: list[list[object]], head
                                outcome="kept as text in an extra column"))
         if lead and lead_keys and lead.lower() not in lead_keys:
             report.add(Finding("unknown-lead", file, sheet, cell_ref(r, c_lead) if c_lead != missing else f"row {r + 1}",
-                               lead, f"lead {lead!r} is not on the Lists sheet; add them there "
+                               lead, f"lead {lead!r} is not on the {LISTS} sheet; add them there "
                                "or pick a lead from the drop-down", outcome="kept as typed"))
         if theme and theme_keys and theme.lower() not in theme_keys:
             report.add(Finding("unknown-theme", file, sheet, cell_ref(r, c_theme), theme,
-                               f"theme {theme!r} is not on the Lists sheet; add it there or pick one "
+                               f"theme {theme!r} is not on the {LISTS} sheet; add it there or pick one "
                                "from the drop-down", outcome="kept as typed"))
         if ref:
             key = ref.lower()

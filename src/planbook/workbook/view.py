@@ -11,12 +11,11 @@ from pathlib import Path
 from planbook.core.attention import Attention, attention_of, severity
 from planbook.core.direction import NOT_UPDATED
 from planbook.core.errors import UnusableFileError
+from planbook.core.layout import ALL_ACTIONS, CHANGES, DATA_ISSUES, EXCEPTIONS, META, RETURNS
 from planbook.core.status import tally_text
 from planbook.core.text import clean_rows, clean_text
 from planbook.files.opening import as_text, open_workbook
 
-ALL_ACTIONS = "All actions"
-EXCEPTIONS = "Exceptions"
 #: The columns that tell one All actions row from another (an Exceptions row has them too).
 _ROW_KEY = ("Ref", "Source file", "Source sheet", "Source row")
 
@@ -94,9 +93,9 @@ def read_consolidated(path: str | os.PathLike[str], columns: Sequence[str] | Non
         except Exception as exc:
             raise UnusableFileError(p, f"sheet {name!r} cannot be read ({type(exc).__name__})") from exc
 
-    if ALL_ACTIONS not in names or "_planbook" not in names:
+    if ALL_ACTIONS not in names or META not in names:
         raise UnusableFileError(p, "not a consolidated workbook (run planbook consolidate first)")
-    meta = {as_text(r[0]): clean_text(as_text(r[1])) for r in sheet_rows("_planbook") if len(r) > 1}
+    meta = {as_text(r[0]): clean_text(as_text(r[1])) for r in sheet_rows(META) if len(r) > 1}
     if meta.get("role") != "consolidated":
         raise UnusableFileError(p, "not a consolidated workbook (run planbook consolidate first)")
 
@@ -116,14 +115,14 @@ def read_consolidated(path: str | os.PathLike[str], columns: Sequence[str] | Non
     keep = set(columns) if columns is not None else None
     actions = [row for n in names if n == ALL_ACTIONS or n.startswith(ALL_ACTIONS + " (") for row in table(n, keep)]
 
-    rows = [c for c in table("Changes") if c.get("Ref")] if "Changes" in names else []
+    rows = [c for c in table(CHANGES) if c.get("Ref")] if CHANGES in names else []
     changes = [c for c in rows if c.get("Change") != NOT_UPDATED]
-    issues = table("Data issues") if "Data issues" in names else []
+    issues = table(DATA_ISSUES) if DATA_ISSUES in names else []
     as_of = dt.date.fromisoformat(meta["as_of"]) if meta.get("as_of") else None
     return ConsolidatedView(str(p), meta.get("title", ""), meta.get("period", ""), as_of, actions, changes,
                             issues=len(issues), errors=sum(1 for i in issues if i.get("Severity") == "error"),
                             coordinator=meta.get("coordinator", ""), coordinator_email=meta.get("coordinator_email", ""),
                             not_updated=[c for c in rows if c.get("Change") == NOT_UPDATED],
-                            returns=table("Returns") if "Returns" in names else [],
+                            returns=table(RETURNS) if RETURNS in names else [],
                             return_by=dt.date.fromisoformat(meta["return_by"]) if meta.get("return_by") else None,
                             exceptions=table(EXCEPTIONS) if exceptions and EXCEPTIONS in names else [])

@@ -18,10 +18,11 @@ from planbook.core.due import DATE
 from planbook.core.errors import PlanbookError
 from planbook.core.findings import Finding, Report
 from planbook.core.layout import GUIDE, LISTS, META, NO_LEAD
+from planbook.core.limits import MAX_CELL
 from planbook.core.model import FORMAT_VERSION, Action, Lead, PlanInfo
 from planbook.core.names import col_letter, sheet_name
 from planbook.core.status import COLOURS, STATUSES
-from planbook.core.text import MAX_CELL, clean_text, describe, has_bad
+from planbook.core.text import clean_text, describe, has_bad
 from planbook.core.version import __version__
 from planbook.files.atomic import atomic_output
 from planbook.files.guard import require_suffix
@@ -271,10 +272,10 @@ def _add_validation(ws, last_row: int) -> None:
         "error_title": "Status", "error_message": "Choose Complete, On track, Slippage, Off track or Not started."})
     ws.data_validation(1, c["Theme"], last_row, c["Theme"], {
         "validate": "list", "source": "=ThemeList", "error_type": "warning",
-        "error_title": "Theme", "error_message": "This theme is not on the Lists sheet. Keep it anyway?"})
+        "error_title": "Theme", "error_message": f"This theme is not on the {LISTS} sheet. Keep it anyway?"})
     ws.data_validation(1, c["Lead"], last_row, c["Lead"], {
         "validate": "list", "source": "=LeadList", "error_type": "warning",
-        "error_title": "Lead", "error_message": "This lead is not on the Lists sheet. Keep it anyway?"})
+        "error_title": "Lead", "error_message": f"This lead is not on the {LISTS} sheet. Keep it anyway?"})
     ws.data_validation(1, c["Last updated"], last_row, c["Last updated"], {
         "validate": "date", "criteria": "between", "minimum": dt.date(1990, 1, 1),
         "maximum": dt.date(2100, 12, 31), "error_type": "warning",
@@ -327,7 +328,7 @@ def _write_guide(wb, fmt: _Formats, info: PlanInfo) -> None:
         "(Ongoing, Quarterly, Annually, Termly, To be confirmed). A due date in the past on an unfinished action is flagged.",
         "Add a new action on a blank row of your table; give it a new Ref. Do not change existing Refs.",
         "You may add your own columns to the right; they are kept.",
-        "Themes and leads for the drop-downs are on the Lists sheet.",
+        f"Themes and leads for the drop-downs are on the {LISTS} sheet.",
     ]
     for i, step in enumerate(steps, start=1):
         ws.write_string(r + i, 0, f"{i}.")
@@ -366,9 +367,9 @@ def _write_lists(wb, fmt: _Formats, themes: list[str], leads: list[Lead]) -> Non
     for i, phrase in enumerate(TIMESCALES, start=1):
         ws.write_string(i, 5, phrase)
     ws.freeze_panes(1, 0)
-    wb.define_name("StatusList", f"=Lists!$A$2:$A${len(STATUSES) + 1}")
+    wb.define_name("StatusList", f"={LISTS}!$A$2:$A${len(STATUSES) + 1}")
     for name, col in (("ThemeList", "C"), ("LeadList", "D"), ("TimescaleList", "F")):
-        wb.define_name(name, f"=OFFSET(Lists!${col}$2,0,0,MAX(1,COUNTA(Lists!${col}$2:${col}${_LIST_ROWS})),1)")
+        wb.define_name(name, f"=OFFSET({LISTS}!${col}$2,0,0,MAX(1,COUNTA({LISTS}!${col}$2:${col}${_LIST_ROWS})),1)")
 
 
 def _write_meta(wb, info: PlanInfo, tabs: dict[str, str], extras: list[str], role: str = "plan") -> None:
