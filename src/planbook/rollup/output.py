@@ -40,6 +40,7 @@ from planbook.fast.bulk import gc_paused
 from planbook.fast.fastrows import Row, RowHeight, RowSource, rows_child, splice_rows
 from planbook.files.atomic import atomic_output
 from planbook.rollup.consolidate import Consolidation
+from planbook.workbook.formats import HEADER_CHARS, Formats, header_text
 
 #: Excel's row limit less the header row: more actions go on "All actions (2)", …
 MAX_DATA_ROWS = 1_048_575
@@ -195,23 +196,21 @@ def _share_out(deferred: dict, actions_sheets: set[int]) -> dict[int, int]:
     return {i: (min(int(total * _MY_SHARE), nrows) if i == main else 0) for i in deferred}
 
 
-class _Formats:
+class _Formats(Formats):
+    """The shared formats, and the consolidation's own: the Summary's, the table sheets' column
+    styles (fixed before rows are streamed in), the count lines that are not statuses."""
+
     def __init__(self, wb) -> None:
-        self.title = wb.add_format({"bold": True, "font_size": 16})
+        super().__init__(wb)
         self.h2 = wb.add_format({"bold": True, "font_size": 12})
-        self.header = wb.add_format({"bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF",
-                                     "text_wrap": True, "valign": "top", "border": 1})
-        self.bold = wb.add_format({"bold": True})
         self.bold_top = wb.add_format({"bold": True, "valign": "top"})
         self.label = wb.add_format({"text_wrap": True, "valign": "top"})
         self.pct = wb.add_format({"num_format": "0%"})
         self.bold_pct = wb.add_format({"num_format": "0%", "bold": True})
         self.date = wb.add_format({"num_format": DATE_FORMAT, "align": "left", "valign": "top", "text_wrap": True})
         self.datetime = wb.add_format({"num_format": DATE_FORMAT + " hh:mm", "align": "left", "valign": "top"})
-        self.wrap = wb.add_format({"text_wrap": True, "valign": "top"})
         self.top = wb.add_format({"valign": "top"})
-        self.status = {s: wb.add_format({"bg_color": fill, "font_color": font, "border": 1})
-                       for s, (_, fill, font) in COLOURS.items()}
+        self.status = dict(self.status_key)
         self.status.update({line: wb.add_format({"bg_color": fill, "font_color": "#000000", "border": 1,
                                                  "italic": True}) for line, fill in _LINE_FILLS.items()})
         self.kinds = {"date": self.date, "datetime": self.datetime, "wrap": self.wrap, "top": self.top}
@@ -563,18 +562,12 @@ def _table_sheet(wb, fmt: _Formats, table: _Table, title: str, today: dt.date) -
     ws.freeze_panes(1, table.freeze_cols)
     if table.printed:
         ws.print_area(0, 0, max(table.count, 1), table.printed - 1)
-    ws.set_header(f"&L&\"-,Bold\"{_escape_hf(title)}&R{_escape_hf(table.name)}")
+    ws.set_header(f"&L&\"-,Bold\"{header_text(title, HEADER_CHARS)}&R{header_text(table.name, HEADER_CHARS)}")
     ws.set_footer(f"&LAs at {today:%d/%m/%Y}&RPage &P of &N")
     for c in range(len(table.headers)):
         ws.write_blank(1, c, None, fmt.kinds[table.kind(c)])
     if table.status_col is not None:
         _add_status_colours(ws, fmt, 1, table.count, table.status_col)
-
-
-def _escape_hf(text: str) -> str:
-    """Text for a page header: "&" doubled (see planbook.workbook.writer), kept short."""
-    text = text if len(text) <= 80 else text[:79] + "…"
-    return text.replace("&", "&&").replace("&&G", '&&&"-,Bold"G')
 
 
 def _tables(result: Consolidation, chunks) -> list[_Table]:

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 
 from planbook.core.addresses import check_address
 from planbook.core.columns import HEADER_OF_FIELD, HEADERS, STANDARD_COLUMNS
+from planbook.core.dates import DATE_FORMAT
 from planbook.core.due import DATE
 from planbook.core.errors import PlanbookError
 from planbook.core.findings import Finding, Report
@@ -26,6 +27,7 @@ from planbook.core.text import clean_text, describe, has_bad
 from planbook.core.version import __version__
 from planbook.files.atomic import atomic_output
 from planbook.files.guard import require_suffix
+from planbook.workbook.formats import Formats, header_text
 
 TIMESCALES = ("Ongoing", "Monthly", "Quarterly", "Annually", "Termly", "As appropriate", "To be confirmed")
 #: Blank rows kept inside each lead's table so leads can add actions on a protected sheet.
@@ -152,21 +154,18 @@ def _fit_cells(action: Action) -> Action:
     return action
 
 
-class _Formats:
+class _Formats(Formats):
+    """The shared formats, and the plan's own: open and locked cells, Ref, dates, the
+    conditional formats' status colours and overdue flag."""
+
     def __init__(self, wb) -> None:
-        self.header = wb.add_format({"bold": True, "text_wrap": True, "valign": "top", "locked": True,
-                                     "bg_color": "#1F4E78", "font_color": "#FFFFFF", "border": 1})
+        super().__init__(wb)
         self.cell = wb.add_format({"text_wrap": True, "valign": "top", "locked": False})
         self.ref_locked = wb.add_format({"num_format": "@", "valign": "top", "locked": True, "bold": True})
         self.ref_open = wb.add_format({"num_format": "@", "valign": "top", "locked": False})
-        self.date = wb.add_format({"num_format": "dd/mm/yyyy", "valign": "top", "locked": False, "align": "left"})
-        self.title = wb.add_format({"bold": True, "font_size": 16})
-        self.bold = wb.add_format({"bold": True})
-        self.wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+        self.date = wb.add_format({"num_format": DATE_FORMAT, "valign": "top", "locked": False, "align": "left"})
         self.status = {s: wb.add_format({"bg_color": fill, "font_color": font, "bold": s != "Not started"})
                        for s, (_, fill, font) in COLOURS.items()}
-        self.status_key = {s: wb.add_format({"bg_color": fill, "font_color": font, "border": 1})
-                           for s, (_, fill, font) in COLOURS.items()}
         self.overdue = wb.add_format({"font_color": "#9C0006", "bold": True, "italic": True,
                                       "bg_color": "#FFE4E1", "border": 2, "border_color": "#C00000"})
 
@@ -205,7 +204,7 @@ def _write_lead_tab(wb, fmt: _Formats, tab: str, index: int, actions: Sequence[A
     ws.fit_to_pages(1, 0)
     ws.repeat_rows(0)
     ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-    ws.set_header(f"&L&\"-,Bold\"{_escape_hf(tab)}&R&D")
+    ws.set_header(f"&L&\"-,Bold\"{header_text(tab)}&R&D")
     ws.set_footer("&LPlanbook action plan&RPage &P of &N")
 
 
@@ -219,12 +218,6 @@ def _row_height(action: Action) -> float:
     lines = max(_lines(getattr(action, attr) or "", _WIDTHS[h]) for h, attr in STANDARD_COLUMNS
                 if attr in ("objective", "action", "success_measure", "progress", "partners", "resources", "theme"))
     return min(15.0 * lines + 2, 409.0)
-
-
-def _escape_hf(text: str, font: str = '"-,Bold"') -> str:
-    """Text for a page header: "&" doubled.  "&&G" would read as a picture code to XlsxWriter,
-    which then drops the whole header, so a font code (the same font) goes between."""
-    return text.replace("&", "&&").replace("&&G", f"&&&{font}G")
 
 
 def _write_action_row(ws, fmt: _Formats, r: int, action: Action, extras: list[str]) -> None:
