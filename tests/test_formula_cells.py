@@ -208,13 +208,46 @@ def test_find_faults_reads_the_sheet_xml(xml, expected):
 
 
 def test_zip_parts_found_by_relationship(faulty):
-    from planbook.files.cellfaults import sheet_parts
+    from planbook.files.sheetgrid import tab_parts
 
     path, _, _ = faulty
     with zipfile.ZipFile(path) as zf:
-        parts = sheet_parts(zf)
+        parts = tab_parts(zf.namelist(), zf.read)
         assert set(parts) >= {"Jane Smith", "DD Achievement", "Lists"}
-        assert all(p in zf.namelist() for p in parts.values())
+        assert all(len(found) == 1 and found[0] in zf.namelist() for found in parts.values())
+
+
+def _moved_part(src, dst, member: str, target: str):
+    """A copy of ``src`` whose 'Jane Smith' tab (xl/worksheets/sheet2.xml) is the zip member
+    ``member``, named by its relationship as ``target``."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        assert b'Target="/xl/worksheets/sheet2.xml"' in zin.read("xl/_rels/workbook.xml.rels")
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b'Target="/xl/worksheets/sheet2.xml"', b'Target="%s"' % target.encode())
+            zout.writestr(member if info.filename == "xl/worksheets/sheet2.xml" else info.filename, data)
+    return dst
+
+
+@pytest.mark.parametrize("member, target", [
+    ("xl/worksheets/SHEET2.xml", "/xl/worksheets/sheet2.xml"),  # the part's name in capitals
+    ("xl/worksheets/sheet2.xml", "worksheets/Sheet2.XML"),  # the relationship's in capitals, relative
+    ("xl/worksheets/sheet2.xml", "/XL/worksheets/sheet2.xml"),
+    ("xl/Returns/Jane.xml", "Returns/jane.XML"),  # a part of its own name, only the relationship leads to it
+    ("xl/returns/jane.xml", "returns/jane.xml"),
+])
+def test_the_part_scanned_for_faults_is_the_part_calamine_reads(faulty, tmp_path, member, target):
+    """calamine finds a tab's part through the relationships, comparing names in any case; the
+    fault scan looked the part up by its exact name, found none, and read the faulty cells as blank."""
+    path, expected, codes = faulty
+    moved = _moved_part(path, tmp_path / "Jane Smith.xlsx", member, target)
+    rows = CalamineWorkbook.from_path(str(moved)).get_sheet_by_name("Jane Smith").to_python()
+    assert rows[1][0] == "1.1"  # calamine reads the tab from the moved part
+    plan = read_plan(moved)
+    found = {f.cell: (f.code, f.value) for f in plan.report if f.sheet == "Jane Smith" and f.code in codes.values()}
+    assert found == {cell: (codes[cell], expected[cell]) for cell in codes}
+    assert [a.status_text for a in plan.actions if a.origin.sheet == "Jane Smith"][0] == "#REF!"
 
 
 def test_a_row_of_nothing_but_errors_is_kept(tmp_path):

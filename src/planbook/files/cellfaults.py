@@ -12,20 +12,23 @@ its cell (``error-value``, ``formula-not-calculated``).  A tab whose key cells a
 never pays for the second read; otherwise it costs a decompression and a byte search, unless
 the sheet has formulas.
 
-The sheet XML is scanned with byte patterns, not an XML parser, so no entity is ever expanded;
-the workbook part and its relationships (small) go through lxml with entities and network off.
+The sheet XML is scanned with byte patterns, not an XML parser, so no entity is ever expanded.
+The part scanned is the one calamine parsed as the tab, found as the far-cell check finds it
+(planbook.files.sheetgrid: through the relationships, names compared as calamine compares them).
 """
 from __future__ import annotations
 
 import os
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from operator import itemgetter
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from planbook.core.findings import Finding, Report
 from planbook.core.names import cell_ref, col_number
+from planbook.files.sheetgrid import tab_parts
 
 #: Findings about a cell that these replace: the cell was not what it seemed (blank), so the
 #: generic complaint about its value would be misleading.
@@ -67,25 +70,6 @@ def _unescape(raw: bytes) -> str:
     return unescape(text, {"&quot;": '"', "&apos;": "'"})
 
 
-def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name -> its XML part in the zip (``xl/worksheets/sheet1.xml``)."""
-    from lxml import etree
-
-    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
-    ns_r = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-    try:
-        book = etree.fromstring(zf.read("xl/workbook.xml"), parser)
-        rels = etree.fromstring(zf.read("xl/_rels/workbook.xml.rels"), parser)
-    except (KeyError, etree.XMLSyntaxError, zipfile.BadZipFile, OSError):
-        return {}
-    targets = {}
-    for rel in rels:
-        target = rel.get("Target") or ""
-        path = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
-        targets[rel.get("Id")] = path.replace("xl/./", "xl/")
-    return {s.get("name"): targets.get(s.get(f"{{{ns_r}}}id"), "") for s in book.iter("{*}sheet")}
-
-
 def find_faults(xml: bytes) -> dict[tuple[int, int], CellFault]:
     """Every error cell and every formula cell without a cached value in a sheet's XML."""
     faults: dict[tuple[int, int], CellFault] = {}
@@ -124,11 +108,15 @@ def find_faults(xml: bytes) -> dict[tuple[int, int], CellFault]:
     return faults
 
 
-_PARTS: dict[tuple[str, int, int], dict[str, str]] = {}  # a master's many tabs: parts found once
+_PARTS: dict[tuple[str, int, int], dict[str, list[str]]] = {}  # a master's many tabs: parts found once
 
 
 def sheet_faults(path: str | Path, sheet: str) -> dict[tuple[int, int], CellFault]:
-    """:func:`find_faults` for one sheet of the workbook at ``path`` ({} if it cannot be read)."""
+    """:func:`find_faults` for one sheet of the workbook at ``path`` ({} if it cannot be read).
+
+    The part read is the one calamine reads as that tab (:func:`planbook.files.sheetgrid.tab_parts`);
+    should a contrived file give a tab two candidate parts, both are read (a cell blank to
+    calamine is then put back if either shows a fault in it: reported, never lost)."""
     try:
         st = os.stat(path)
         key = (os.fspath(path), st.st_size, st.st_mtime_ns)
@@ -136,15 +124,14 @@ def sheet_faults(path: str | Path, sheet: str) -> dict[tuple[int, int], CellFaul
             if key not in _PARTS:
                 if len(_PARTS) > 64:
                     _PARTS.clear()
-                _PARTS[key] = sheet_parts(zf)
-            part = _PARTS[key].get(sheet)
-            if not part:
-                return {}
-            info = zf.getinfo(part)
-            if info.file_size > _MAX_SCAN:
-                return {}
-            return find_faults(zf.read(part))
-    except (KeyError, zipfile.BadZipFile, OSError, ValueError):
+                _PARTS[key] = tab_parts(zf.namelist(), zf.read)
+            faults: dict[tuple[int, int], CellFault] = {}
+            for part in _PARTS[key].get(sheet, ()):
+                if zf.getinfo(part).file_size <= _MAX_SCAN:
+                    faults = {**find_faults(zf.read(part)), **faults}  # the first part's fault of a cell stands
+            return faults
+    except (KeyError, zipfile.BadZipFile, OSError, ValueError, RuntimeError, NotImplementedError, EOFError,
+            zlib.error):
         return {}
 
 
@@ -187,9 +174,10 @@ def restore(rows: list[list[object]], start: int, faults: dict[tuple[int, int], 
     return put
 
 
-def report_faults(report: Report, since: int, file: str, sheet: str, put: list[CellFault],
-                  header_of: dict[int, str]) -> None:
-    """Replace generic findings (from ``since`` on) about the restored cells by one finding each."""
+def note_cell_faults(report: Report, since: int, file: str, sheet: str, put: list[CellFault],
+                     header_of: dict[int, str]) -> None:
+    """Note each restored cell as a finding of its own (``error-value``, ``formula-not-calculated``)
+    in ``report``, in place of the generic findings (from ``since`` on) about the same cells."""
 
     cells = {cell_ref(f.row, f.col): f for f in put}
     kept = [f for f in report.findings[since:]

@@ -207,17 +207,42 @@ def _position(value: str) -> tuple[int, int]:
 
 def sheet_parts(names: Iterable[str], read: Callable[[str], bytes]) -> dict[str, str]:
     """The zip members a reader reads as worksheets, each with its tab's name ("" if none
-    names it): every ``<sheet>`` of each workbook part, through its relationship (whatever the
-    part is called), plus the XML under ``xl/worksheets/``.  Names are matched as calamine
-    matches them (any case, ``\\`` as ``/``), and where a tag could be read two ways (a
-    repeated attribute), every reading counts.  ``read(name)`` gives a small part's bytes."""
-    from html import unescape
+    names it): the parts of :func:`tab_parts`, plus the XML under ``xl/worksheets/``.
+    ``read(name)`` gives a small part's bytes."""
+    by_key = _by_key(names)
+    parts = {n: "" for key, found in by_key.items() for n in found
+             if key.startswith("xl/worksheets/") and key.endswith(".xml") and "/_rels/" not in key}
+    for tab, members in _tab_members(by_key, read):
+        parts.update((n, tab) for n in members)
+    return parts
 
+
+def tab_parts(names: Iterable[str], read: Callable[[str], bytes]) -> dict[str, list[str]]:
+    """Tab name -> the zip members a reader may read as that tab's sheet: each ``<sheet>`` of
+    each workbook part, through its relationship, whatever the part is called.  Names are
+    matched as calamine matches them (any case, ``\\`` as ``/``), and where a tag could be read
+    two ways (a repeated attribute), every reading counts, so a real file has one part a tab
+    and a contrived one may have more.  ``read(name)`` gives a small part's bytes."""
+    tabs: dict[str, list[str]] = {}
+    for tab, members in _tab_members(_by_key(names), read):
+        found = tabs.setdefault(tab, [])
+        found += [n for n in members if n not in found]
+    return tabs
+
+
+def _by_key(names: Iterable[str]) -> dict[str, list[str]]:
+    """Each member under its name as calamine compares names (see :func:`_key`)."""
     by_key: dict[str, list[str]] = {}
     for name in names:
         by_key.setdefault(_key(name), []).append(name)
-    parts = {n: "" for key, found in by_key.items() for n in found
-             if key.startswith("xl/worksheets/") and key.endswith(".xml") and "/_rels/" not in key}
+    return by_key
+
+
+def _tab_members(by_key: dict[str, list[str]], read: Callable[[str], bytes]) -> Iterator[tuple[str, list[str]]]:
+    """(tab name, the members its relationship's target may name), for each reading of each
+    ``<sheet>`` of each workbook part."""
+    from html import unescape
+
     for book in [n for key, found in by_key.items() if key.endswith("workbook.xml") for n in found]:
         folder = posixpath.dirname(book.replace("\\", "/"))
         rels = by_key.get(_key(posixpath.join(folder, "_rels", posixpath.basename(book.replace("\\", "/")) + ".rels")))
@@ -235,8 +260,7 @@ def sheet_parts(names: Iterable[str], read: Callable[[str], bytes]) -> dict[str,
                 absolute = target[1:] if target.startswith("/") else target  # calamine strips one "/"
                 for candidate in (absolute, target.lstrip("/"), posixpath.join(folder, target), "xl/" + target,
                                   posixpath.normpath(posixpath.join(folder, target))):
-                    parts.update((n, tab) for n in by_key.get(_key(candidate), ()))
-    return parts
+                    yield tab, by_key.get(_key(candidate), [])
 
 
 def _key(name: str) -> str:

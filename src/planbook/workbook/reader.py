@@ -22,12 +22,7 @@ from planbook.core.model import Action, Lead, Origin, PlanInfo
 from planbook.core.names import cell_ref, col_letter
 from planbook.core.status import normalise_status
 from planbook.core.text import BAD, CONTROL_BYTES, clean_rows, clean_text
-from planbook.files.cellfaults import (
-    blank_key_cell,
-    report_faults,
-    restore,
-    sheet_faults,
-)
+from planbook.files.cellfaults import blank_key_cell, note_cell_faults, restore, sheet_faults
 from planbook.files.guard import not_a_plan
 from planbook.files.opening import LoadedWorkbook, as_text, load_workbook
 from planbook.workbook.plan import Plan
@@ -286,8 +281,8 @@ def _read_tab(plan: Plan, file: str, sheet: str, rows: list[list[object]], heade
     _read_rows(plan, file, sheet, rows, header_row, width, col_of, extra_cols, tab_lead, context_year, lead_keys,
                theme_keys, first_ref, strings, book)
     if put:
-        report_faults(report, since, file, sheet, put,
-                      {c: HEADER_OF_FIELD.get(f, f[6:]) for c, f in columns.items()})
+        note_cell_faults(report, since, file, sheet, put,
+                         {c: HEADER_OF_FIELD.get(f, f[6:]) for c, f in columns.items()})
 
 
 #: Headers a lead's own column may not take: the standard columns and the columns planbook adds
