@@ -23,7 +23,7 @@ from planbook.core.columns import field_for_header as standard_field
 from planbook.core.due import UNKNOWN, fy_of, parse_due
 from planbook.core.errors import PlanbookError
 from planbook.core.findings import WARNING, Finding, Report
-from planbook.core.layout import GUIDE, LISTS, META, NO_LEAD
+from planbook.core.layout import ALL_ACTIONS, GUIDE, LISTS, META, NO_LEAD
 from planbook.core.limits import MAX_CELL
 from planbook.core.model import Action, Lead, Origin, PlanInfo
 from planbook.core.names import col_letter, sheet_name
@@ -479,7 +479,7 @@ def _refuse_all_actions(src: Path, table: SourceTable) -> None:
     plan either: its own columns (Source file, Source sheet, Source row) give it away."""
     for row in table.rows[:15]:
         if _CONSOLIDATION_COLUMNS <= {header_key(v) for v in row}:
-            raise PlanbookError(f"{src}: sheet {table.name!r} is a consolidated workbook's All actions (it has the "
+            raise PlanbookError(f"{src}: sheet {table.name!r} is a consolidated workbook's {ALL_ACTIONS} (it has the "
                                 "Source file, Source sheet and Source row columns), not a plan: to start the next "
                                 "period, run planbook roll-forward on the consolidated workbook it came from")
 
