@@ -119,3 +119,24 @@ def test_dates_on_the_command_line_in_uk_or_iso_form(plan_file, tmp_path):
         assert result.returncode == 0, result.stderr
     bad = run_cli("consolidate", plan_file, "--out", tmp_path / "x.xlsx", "--as-of", "31/02/2009")
     assert bad.returncode == 2 and "not a date (use 31/03/2010 or 2010-03-31): '31/02/2009'" in bad.stderr
+
+
+def test_new_takes_each_leads_address_with_their_name(tmp_path):
+    """`--lead "Name <address>"`: a plan made on the command line can ask its leads for updates
+    (request-updates, chase, receipts) without opening Excel to fill in the Lists sheet."""
+    out = tmp_path / "plan.xlsx"
+    result = run_cli("new", out, "--title", "T", "--period", "Q2 2009/10", "--coordinator-email", "plans@example.org",
+                     "--lead", "Jane Smith <jane.smith@example.org>", "--lead", "Raj Patel")
+    assert result.returncode == 0, result.stderr
+    assert "2 lead tab(s): Jane Smith, Raj Patel" in result.stdout
+    from planbook import read_plan
+
+    assert [(lead.name, lead.email) for lead in read_plan(out).info.leads] == \
+        [("Jane Smith", "jane.smith@example.org"), ("Raj Patel", "")]
+    asked = run_cli("request-updates", out, "--out", tmp_path / "for-leads", "--return-by", "2009-10-02",
+                    "--save-dir", tmp_path / "drafts")
+    assert asked.returncode == 1 and "Raj Patel" in asked.stderr  # no address: listed, not asked
+    assert [p.name for p in (tmp_path / "drafts").iterdir()] == ["Jane Smith.eml"]
+    for bad, words in [("Jane <not an address>", "is not an email address"), ("<jane@example.org>", "name before")]:
+        refused = run_cli("new", tmp_path / "other.xlsx", "--title", "T", "--period", "Q", "--lead", bad)
+        assert refused.returncode == 2 and words in refused.stderr and not (tmp_path / "other.xlsx").exists()

@@ -33,11 +33,33 @@ def cmd_new(args: argparse.Namespace) -> int:
 
     if not args.lead:
         raise PlanbookError("give at least one --lead NAME")
-    tabs = new_plan(args.out, args.title, args.period, args.lead, args.theme or [],
+    tabs = new_plan(args.out, args.title, args.period, [_lead_arg(text) for text in args.lead], args.theme or [],
                     coordinator=args.coordinator or "", coordinator_email=args.coordinator_email or "",
                     overwrite=args.force)
     print(f"wrote {args.out}: {len(tabs)} lead tab(s): {', '.join(tabs)}")
     return EXIT_OK
+
+
+def _lead_arg(text: str):
+    """A ``--lead`` value: ``NAME``, or ``NAME <ADDRESS>`` with the address the lead's mail goes to."""
+    import re
+
+    from planbook.core.addresses import check_address
+    from planbook.core.model import Lead
+
+    found = re.fullmatch(r"(.*?)\s*<([^<>]*)>\s*", text)
+    if found is None:
+        return Lead(text)
+    name, address = found.group(1).strip(), found.group(2).strip()
+    if not name:
+        raise PlanbookError(f"--lead {text!r}: give the lead's name before the address, e.g. \"Jane Smith <{address}>\"")
+    try:
+        bare = check_address(address) == address
+    except PlanbookError:
+        bare = False
+    if not bare:
+        raise PlanbookError(f"--lead {text!r}: {address!r} is not an email address (name@example.org)")
+    return Lead(name, address)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -415,7 +437,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("out", metavar="OUT.xlsx")
     p.add_argument("--title", required=True)
     p.add_argument("--period", required=True, help='reporting period, e.g. "Q2 2009/10"')
-    p.add_argument("--lead", action="append", metavar="NAME", help="a lead (repeat for each)")
+    p.add_argument("--lead", action="append", metavar="NAME",
+                   help='a lead (repeat for each); "NAME <ADDRESS>" also gives the address their update '
+                        'requests, reminders and receipts go to')
     p.add_argument("--theme", action="append", metavar="NAME", help="a theme (repeat for each)")
     p.add_argument("--coordinator")
     p.add_argument("--coordinator-email")
