@@ -1,6 +1,7 @@
 # Two commands on a fresh machine with only Python and pip:
 #   make demo   - set up and run the demo on the bundled example plan
 #   make test   - set up (including LibreOffice, Gnumeric and Node.js, via apt when missing) and run every test
+# (make docs regenerates docs/reference/ from the code: see docs/README.md)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -8,7 +9,7 @@ STAMP  := $(VENV)/.installed-stamp
 # SheetJS, one of the independent readers the tests open our files with (package.json, locked)
 NODE_STAMP := node_modules/.installed-stamp
 
-.PHONY: setup system-deps demo test bench workbook clean
+.PHONY: setup system-deps demo test bench workbook docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +34,9 @@ test: system-deps setup
 
 workbook: setup
 	$(BIN)/python -m planbook.coordinator
+
+docs: $(STAMP)
+	$(BIN)/python scripts/make_reference.py
 
 bench: setup
 	$(BIN)/python benchmarks/consolidate.py

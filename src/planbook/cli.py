@@ -1,7 +1,9 @@
 """The ``planbook`` command: a thin layer over the library.
 
-Exit codes: 0 success; 1 the data has errors (validate); 2 a file cannot be used or an output
-cannot be written, with a one-line reason; 3 an internal error (a bug: please report it).
+Exit codes: 0 success; 1 the data has errors (validate), or leads without an email address
+were not messaged; 2 a file cannot be used or an output cannot be written, with a one-line
+reason; 3 an internal error (a bug: please report it); 130 interrupted (Ctrl-C, SIGTERM): the old
+output is untouched and no temporary file is left.
 """
 from __future__ import annotations
 
@@ -415,12 +417,13 @@ def cmd_receipts(args: argparse.Namespace) -> int:
 def _add_smtp_options(p: argparse.ArgumentParser, save_flag: str, save_help: str, dry_run: bool = False) -> None:
     p.add_argument("--from", dest="sender", metavar="ADDR", help="sender address (default: the plan's coordinator)")
     where = p.add_mutually_exclusive_group(required=not dry_run)
-    where.add_argument("--smtp-host", metavar="HOST")
+    where.add_argument("--smtp-host", metavar="HOST", help="send through this SMTP server")
     where.add_argument(save_flag, metavar="PATH", help=save_help)
-    p.add_argument("--smtp-port", type=int, metavar="PORT")
+    p.add_argument("--smtp-port", type=int, metavar="PORT",
+                   help="the server's port (default: 25, 587 with --starttls, 465 with --ssl)")
     sec = p.add_mutually_exclusive_group()
-    sec.add_argument("--starttls", action="store_true")
-    sec.add_argument("--ssl", action="store_true")
+    sec.add_argument("--starttls", action="store_true", help="upgrade the connection to TLS (STARTTLS)")
+    sec.add_argument("--ssl", action="store_true", help="connect with TLS from the start (SMTPS)")
     p.add_argument("--smtp-user", metavar="USER", help="login user; the password comes from PLANBOOK_SMTP_PASSWORD")
     p.add_argument("--smtp-timeout", type=float, default=60.0, metavar="SECONDS",
                    help="give up on a server that does not answer a step within this time (default 60)")
@@ -434,33 +437,34 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("new", help="create a standard plan workbook with a tab per lead")
-    p.add_argument("out", metavar="OUT.xlsx")
-    p.add_argument("--title", required=True)
+    p.add_argument("out", metavar="OUT.xlsx", help="the plan workbook to write")
+    p.add_argument("--title", required=True, help="the plan's title")
     p.add_argument("--period", required=True, help='reporting period, e.g. "Q2 2009/10"')
     p.add_argument("--lead", action="append", metavar="NAME",
                    help='a lead (repeat for each); "NAME <ADDRESS>" also gives the address their update '
                         'requests, reminders and receipts go to')
     p.add_argument("--theme", action="append", metavar="NAME", help="a theme (repeat for each)")
-    p.add_argument("--coordinator")
-    p.add_argument("--coordinator-email")
+    p.add_argument("--coordinator", help="the coordinator's name (signs the emails)")
+    p.add_argument("--coordinator-email", metavar="ADDR",
+                   help="the coordinator's address: leads reply to it and planbook's emails come from it")
     p.add_argument("--force", action="store_true", help="replace OUT if it exists")
     p.set_defaults(func=cmd_new, api=("new_plan",))
 
     p = sub.add_parser("validate", help="check a plan workbook and list problems by cell")
-    p.add_argument("plan", metavar="PLAN.xlsx")
+    p.add_argument("plan", metavar="PLAN.xlsx", help="the plan workbook (a master or a lead's copy)")
     p.add_argument("--json", action="store_true", help="print the findings as JSON")
     p.set_defaults(func=cmd_validate, api=("validate_plan",))
 
     p = sub.add_parser("split", help="write one workbook per lead, to send out for updates")
-    p.add_argument("plan", metavar="PLAN.xlsx")
-    p.add_argument("--out", required=True, metavar="DIR")
+    p.add_argument("plan", metavar="PLAN.xlsx", help="the master plan")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder for the leads' copies (made if missing)")
     p.add_argument("--force", action="store_true", help="replace files that already exist")
     p.add_argument("--json", action="store_true", help="print a JSON summary")
     p.set_defaults(func=cmd_split, api=("split_plan",))
 
     p = sub.add_parser("consolidate", help="roll up plans and leads' returned workbooks into one workbook")
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="workbooks and/or folders of them")
-    p.add_argument("--out", required=True, metavar="OUT.xlsx")
+    p.add_argument("--out", required=True, metavar="OUT.xlsx", help="the consolidated workbook to write")
     p.add_argument("--previous", metavar="PREV.xlsx", help="the last consolidation, to report what changed")
     p.add_argument("--period", help="reporting period (default: from the plans)")
     p.add_argument("--as-of", type=_date_arg, metavar="DATE", help="date for overdue checks (default: today)")
@@ -470,8 +474,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_consolidate, api=("consolidate_to",))
 
     p = sub.add_parser("report", help="write the Word progress report from a consolidated workbook")
-    p.add_argument("consolidated", metavar="CONSOLIDATED.xlsx")
-    p.add_argument("--out", required=True, metavar="SUMMARY.docx")
+    p.add_argument("consolidated", metavar="CONSOLIDATED.xlsx", help="the consolidated workbook")
+    p.add_argument("--out", required=True, metavar="SUMMARY.docx", help="the Word report to write")
     p.add_argument("--template", metavar="T.docx", help="your own Word template (default: templates/summary.docx)")
     p.add_argument("--recommendation", action="append", metavar="TEXT",
                    help="a recommendation to the committee (repeat for more; default: a placeholder to edit)")
@@ -482,20 +486,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_report, api=("render_report", "to_pdf", "check_docx"))
 
     p = sub.add_parser("email", help="email the rolled-up report, or save it as an unsent .eml draft")
-    p.add_argument("consolidated", metavar="CONSOLIDATED.xlsx")
-    p.add_argument("--to", action="append", required=True, metavar="ADDR")
-    p.add_argument("--cc", action="append", metavar="ADDR")
+    p.add_argument("consolidated", metavar="CONSOLIDATED.xlsx", help="the consolidated workbook")
+    p.add_argument("--to", action="append", required=True, metavar="ADDR", help="a recipient (repeat for more)")
+    p.add_argument("--cc", action="append", metavar="ADDR", help="a copy recipient (repeat for more)")
     p.add_argument("--attach", action="append", metavar="FILE",
                    help="attach FILE (default: the workbook and the summary .docx beside it)")
-    p.add_argument("--subject")
+    p.add_argument("--subject", help='the subject (default: "TITLE: progress report PERIOD")')
     _add_smtp_options(p, "--save", "write MESSAGE.eml (unsent draft) instead of sending")
     p.add_argument("--json", action="store_true", help="print a JSON summary")
     p.set_defaults(func=cmd_email, api=("build_report_email", "save_eml", "send"))
 
     p = sub.add_parser("request-updates", help="split the plan and email each lead their workbook")
-    p.add_argument("plan", metavar="PLAN.xlsx")
+    p.add_argument("plan", metavar="PLAN.xlsx", help="the master plan (leads' addresses from its Lists sheet)")
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the leads' workbooks")
-    p.add_argument("--return-by", required=True, type=_date_arg, metavar="DATE")
+    p.add_argument("--return-by", required=True, type=_date_arg, metavar="DATE",
+                   help="the date leads are asked to return their update by (31/03/2010 or 2010-03-31)")
     p.add_argument("--force", action="store_true", help="replace workbooks already in DIR")
     _add_smtp_options(p, "--save-dir", "write one .eml per lead into this folder instead of sending")
     p.add_argument("--only-unsent", action="store_true",
@@ -504,7 +509,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("import", help="import a plan kept in Word, Excel or CSV in its own layout")
     p.add_argument("legacy", metavar="LEGACY", help=".xlsx, .xlsm, .docx or .csv")
-    p.add_argument("--out", required=True, metavar="PLAN.xlsx")
+    p.add_argument("--out", required=True, metavar="PLAN.xlsx", help="the standard plan workbook to write")
     p.add_argument("--map", action="append", metavar='"HEADER=COLUMN"',
                    help='map a header to a standard column, e.g. "Owner=Lead", or "Notes=extra" to keep it')
     p.add_argument("--title", help="plan title (default: the document's title)")
@@ -517,30 +522,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_import, api=("import_plan",))
 
     p = sub.add_parser("returns", help="which leads have returned their update, and with how many errors")
-    p.add_argument("plan", metavar="PLAN.xlsx")
+    p.add_argument("plan", metavar="PLAN.xlsx", help="the master plan")
     p.add_argument("returns", metavar="RETURNS", help="the folder the leads' returned workbooks are saved in")
     p.add_argument("--return-by", type=_date_arg, metavar="DATE", help="returns modified after this are late")
     p.add_argument("--json", action="store_true", help="print the tracker as JSON")
     p.set_defaults(func=cmd_returns, api=("track_returns",))
 
     p = sub.add_parser("chase", help="remind leads who have not returned, or whose return has errors")
-    p.add_argument("plan", metavar="PLAN.xlsx")
+    p.add_argument("plan", metavar="PLAN.xlsx", help="the master plan (leads' addresses from its Lists sheet)")
     p.add_argument("returns", metavar="RETURNS", help="the folder the leads' returned workbooks are saved in")
-    p.add_argument("--return-by", type=_date_arg, metavar="DATE")
+    p.add_argument("--return-by", type=_date_arg, metavar="DATE", help="the date updates were due by, said in the reminder")
     p.add_argument("--copies", metavar="DIR", help="the folder the leads' copies were sent from (attached again)")
     p.add_argument("--json", action="store_true", help="print what was done as JSON")
     _add_smtp_options(p, "--save-dir", "write one .eml draft per lead into this folder instead of sending", dry_run=True)
     p.set_defaults(func=cmd_chase, api=("chase",))
 
     p = sub.add_parser("receipts", help="send each lead who returned a receipt: their counts, changes, problems")
-    p.add_argument("consolidated", metavar="CONSOLIDATED.xlsx")
+    p.add_argument("consolidated", metavar="CONSOLIDATED.xlsx", help="the consolidation the returns went into")
     p.add_argument("--plan", metavar="PLAN.xlsx", help="the master plan, for leads' addresses (default: the consolidation's)")
     p.add_argument("--json", action="store_true", help="print what was done as JSON")
     _add_smtp_options(p, "--save-dir", "write one .eml draft per lead into this folder instead of sending", dry_run=True)
     p.set_defaults(func=cmd_receipts, api=("receipts",))
 
     p = sub.add_parser("demo", help="build the demo plan from bundled example data")
-    p.add_argument("--out", default="demo-output", metavar="DIR")
+    p.add_argument("--out", default="demo-output", metavar="DIR", help="folder for the demo's files (made if missing)")
     p.set_defaults(func=cmd_demo, api=("run_demo",))
     return parser
 
