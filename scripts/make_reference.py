@@ -58,6 +58,8 @@ _EMAIL_EXCEPTION = {
     "action": "the action text on one line", "lead": "the lead", "due": "the Due cell in prose (30 September 2009)",
     "due_table": "the Due cell for a table (30/09/2009)", "direction": "direction of travel, or blank",
     "progress": "the progress update", "fill": "the status colour (hex, no #)",
+    "why": "why it is listed when its status and overdue mark do not show it (\"not updated this period\", "
+           "\"details missing\", \"flagged for checking\"), else blank",
 }
 VARIABLES: dict[str, dict[str, str]] = {
     "report": {
@@ -94,6 +96,7 @@ VARIABLES: dict[str, dict[str, str]] = {
     "email": {
         "title": "the plan's title", "period": "the reporting period", "as_of": "the date overdue was counted from",
         "coordinator": "the coordinator's name (the sign-off)", "summary_sentence": "the headline sentence",
+        "attention_sentence": "how many actions need attention, in parts (\"49 actions need attention: 6 off track, …\")",
         "total": "the number of actions", "statuses": "one row per status line",
         "statuses[].status": "the status line", "statuses[].count": "how many actions", "statuses[].fill": "its colour (#hex)",
         "theme_rows": "one row per theme", "theme_rows[].theme": "the theme",
