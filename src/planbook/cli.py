@@ -310,7 +310,8 @@ def cmd_request_updates(args: argparse.Namespace) -> int:
     verb = "saved" if args.save_dir else "sent"
     print(f"{verb} {len(requests)} update request(s); workbooks in {args.out}")
     if args.only_unsent:
-        from planbook.mail.requests import lead_key, read_sent_log
+        from planbook.core.leads import lead_key
+        from planbook.mail.requests import read_sent_log
 
         now = {lead_key(r.lead) for r in requests}
         log = [row for key, row in read_sent_log(args.out, args.return_by).items() if key not in now]

@@ -24,6 +24,7 @@ from planbook.core.due import UNKNOWN, fy_of, parse_due
 from planbook.core.errors import PlanbookError
 from planbook.core.findings import WARNING, Finding, Report
 from planbook.core.layout import ALL_ACTIONS, GUIDE, LISTS, META, NO_LEAD
+from planbook.core.leads import lead_key
 from planbook.core.limits import MAX_CELL
 from planbook.core.model import Action, Lead, Origin, PlanInfo
 from planbook.core.names import col_letter, sheet_name
@@ -33,7 +34,6 @@ from planbook.files.atomic import check_output
 from planbook.files.guard import refuse_consolidated, refuse_overwriting_inputs
 from planbook.legacy.leads import (
     LeadBook,
-    lead_key,
     read_aliases,
     split_bodies,
     split_outside_brackets,

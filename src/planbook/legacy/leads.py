@@ -4,9 +4,10 @@ A legacy plan's Lead cell is free text: "· Strategic Lead 14-19\\n· Consortia"
 Consultant", "Connexions (P.I.T.M.)/Schools", "LA and Schools".  :func:`split_bodies` cuts a
 cell into the bodies it names (line breaks, "/", ";", bullets; "and"/"&" only between two
 bodies the plan names on their own elsewhere), never inside brackets, so a bracketed note stays
-with its name.  :class:`LeadBook` merges names whose :func:`lead_key` is the same (spaces, dash
-spacing, case, "&"/"and", dots in initials) plus the aliases of a ``--leads`` file, and picks the
-spelling shown: the one written most often.
+with its name.  :class:`LeadBook` merges names that are one lead by
+:func:`planbook.core.leads.lead_key` (the rule every step uses: spaces, dashes, quotes, case,
+"&"/"and", dots in initials) plus the aliases of a ``--leads`` file, and picks the spelling
+shown: the one written most often.
 """
 from __future__ import annotations
 
@@ -19,22 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from planbook.core.errors import PlanbookError, UnusableFileError
+from planbook.core.leads import lead_key
 from planbook.files.atomic import atomic_output
 
 _BULLET = re.compile(r"^[\s\u00b7\u2022\-*\u2013\u2014>]+")
-_DASH = re.compile(r" ?[-\u2010-\u2015] ?")
 _SEPARATOR = re.compile(r"[\n\r/;\u00b7\u2022]")
 _AND = re.compile(r"\s+(?:and|&)\s+|\s*&\s*", re.I)
-
-
-def lead_key(name: str) -> str:
-    """The form in which two spellings of one lead are equal."""
-    s = re.sub(r"\s+", " ", name.lower().replace("\u2019", "'").replace("&", " and "))
-    s = _DASH.sub("-", s)  # on text with single spaces: linear
-    s = re.sub(r"(?<=[a-z])-(?=[a-z])", "", s)  # co-ordinator = coordinator
-    s = re.sub(r"\(([^()]*)\)", lambda m: "(" + m.group(1).replace(".", "").replace(" ", "") + ")", s)
-    s = re.sub(r"\s+", " ", s)
-    return s.strip(" .,;:-")
 
 
 def tidy_name(name: str) -> str:

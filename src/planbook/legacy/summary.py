@@ -12,9 +12,10 @@ from pathlib import Path
 
 from planbook.core.findings import Report
 from planbook.core.layout import NO_LEAD
+from planbook.core.leads import lead_key
 from planbook.core.model import Action, PlanInfo
 from planbook.core.status import NO_STATUS
-from planbook.legacy.leads import LeadRow, lead_key
+from planbook.legacy.leads import LeadRow
 
 
 def _share(part: int, whole: int) -> float:

@@ -25,6 +25,7 @@ from planbook.core.addresses import check_address, one_line
 from planbook.core.errors import PlanbookError
 from planbook.core.findings import Finding
 from planbook.core.layout import DATA_ISSUES, META, SOURCES
+from planbook.core.leads import lead_key
 from planbook.core.names import file_stem
 from planbook.core.status import COUNT_LINES, STATUSES, tally_text
 from planbook.files.atomic import make_folder
@@ -44,7 +45,6 @@ from planbook.rollup.tracker import (
     UNCHANGED,
     LeadReturn,
     ReturnsTracker,
-    lead_key,
     track_returns,
 )
 from planbook.workbook.reader import read_plan

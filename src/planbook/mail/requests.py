@@ -10,6 +10,7 @@ from pathlib import Path
 
 from planbook.core.addresses import check_address, one_line
 from planbook.core.errors import PlanbookError, SendError
+from planbook.core.leads import lead_key
 from planbook.files.atomic import make_folder
 from planbook.mail.templates import render_template
 from planbook.mail.transport import (
@@ -45,7 +46,8 @@ _LOG_HEADER = ["sent_at", "return_by", "lead", "email", "workbook", "message_id"
 
 
 def read_sent_log(out_dir: str | os.PathLike[str], return_by: dt.date) -> dict[str, dict[str, str]]:
-    """Leads (lower-cased) already sent a request for ``return_by``, from the folder's sent log."""
+    """Leads already sent a request for ``return_by``, from the folder's sent log: {lead_key: log line}
+    (see :func:`planbook.core.leads.lead_key`)."""
     import csv
 
     path = Path(out_dir) / SENT_LOG
@@ -57,11 +59,6 @@ def read_sent_log(out_dir: str | os.PathLike[str], return_by: dt.date) -> dict[s
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise PlanbookError(f"cannot read the sent log {path}: {exc}") from exc
     return {lead_key(r["lead"]): r for r in rows if r.get("lead") and r.get("return_by") == return_by.isoformat()}
-
-
-def lead_key(name: str) -> str:
-    """A lead's name as the sent log matches it: one line, any case."""
-    return one_line(name).lower()
 
 
 def _log_sent(path: Path, return_by: dt.date, req: UpdateRequest, msg: EmailMessage, confirmed: bool = True) -> None:
@@ -104,7 +101,7 @@ def request_updates(plan_path: str | os.PathLike[str], out_dir: str | os.PathLik
         raise PlanbookError("--only-unsent applies to sending by SMTP (the sent log); not to --save-dir")
     plan = read_plan(plan_path)
     from_addr = check_address(sender_address(sender, plan.info.coordinator, plan.info.coordinator_email))  # before writing
-    emails = {lead.name.strip().lower(): lead.email.strip() for lead in plan.info.leads}
+    emails = {lead_key(lead.name): lead.email.strip() for lead in plan.info.leads}
     already = read_sent_log(out_dir, return_by) if smtp is not None else {}
     if already and not only_unsent:
         names = sorted(r["lead"] for r in already.values())
@@ -118,7 +115,7 @@ def request_updates(plan_path: str | os.PathLike[str], out_dir: str | os.PathLik
         copies = split_read_plan(plan, out_dir, force=force)
     requests, missing, messages = [], [], []
     for copy in copies:
-        email = emails.get(copy.lead.strip().lower(), "")
+        email = emails.get(lead_key(copy.lead), "")
         if not email:
             missing.append(copy.lead)
             continue

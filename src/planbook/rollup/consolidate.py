@@ -21,6 +21,7 @@ from pathlib import Path
 from planbook.core.attention import Attention, attention_of
 from planbook.core.errors import PlanbookError, UnusableFileError
 from planbook.core.findings import Finding, Report
+from planbook.core.leads import LeadNames, lead_key
 from planbook.core.model import Action, Origin
 from planbook.core.status import tally
 from planbook.fast import parallel
@@ -240,6 +241,7 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
         src.used = used.get(src.label, 0)
     plans = chosen.plans
     infos = [p.info for p, _ in plans]
+    spell_leads_one_way(actions, plans)
     actions = plan_order(actions, [t for i in infos for t in i.themes])
     if not period:
         periods = Counter(i.period for i in infos if i.period)
@@ -269,13 +271,37 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
     return result
 
 
+def lead_names(plans: Sequence[tuple[Plan, object]]) -> LeadNames:
+    """The spelling each lead is shown with: as the masters' Lists sheets have it, else as
+    their tabs, else as the returned copies' Lists and tabs (see planbook.core.leads)."""
+    ordered = sorted(plans, key=lambda ps: ps[0].role == "lead-copy")  # masters first
+    return LeadNames([*(lead.name for p, _ in ordered for lead in p.info.leads),
+                      *(lead for p, _ in ordered for lead in p.tabs.values())])
+
+
+def spell_leads_one_way(actions: list[Action], plans: Sequence[tuple[Plan, object]]) -> LeadNames:
+    """Each lead spelt one way in every action (a lead typed with a non-breaking space, a curly
+    apostrophe or other capitals is shown as the plan lists them), so the consolidated
+    workbook's counts by lead, which Excel recalculates by the cell's text, give one line a lead."""
+    names = lead_names(plans)
+    spelt: dict[str, str] = {}
+    for a in actions:
+        lead = a.lead
+        shown = spelt.get(lead)
+        if shown is None:
+            shown = spelt[lead] = names.add(lead)
+        if shown is not lead:
+            a.lead = shown
+    return names
+
+
 def _leads_with_emails(infos: Sequence) -> list:
     """Every lead of the plans once, with an email address where any plan has one: a lead's copy
     split off before the coordinator filled in the addresses must not hide the master's."""
     leads: dict[str, object] = {}
     for info in infos:
         for lead in info.leads:
-            key = lead.name.strip().lower()
+            key = lead_key(lead.name)
             if key not in leads or (lead.email and not leads[key].email):
                 leads[key] = lead
     return list(leads.values())

@@ -32,7 +32,7 @@ from pathlib import Path
 from planbook.core.errors import PlanbookError
 from planbook.core.findings import Finding, Report
 from planbook.core.model import Action, Origin, PlanInfo
-from planbook.core.names import file_stem
+from planbook.core.leads import lead_key, lead_named_by_file, same_lead
 from planbook.workbook.plan import Plan
 
 #: Note values written in the ``Note`` column of All actions (each followed by details).
@@ -186,7 +186,7 @@ def _latest_copies(pairs: list, report: Report, chosen: Chosen) -> list:
     by_lead: dict[frozenset, list] = {}
     for plan, src in pairs:
         if plan.role == "lead-copy":
-            leads = frozenset(lead.strip().lower() for lead in plan.tabs.values() if lead)
+            leads = frozenset(lead_key(lead) for lead in plan.tabs.values() if lead)
             if leads:
                 by_lead.setdefault(leads, []).append((plan, src))
     losers: set[int] = set()
@@ -257,7 +257,7 @@ def merge(pairs: list, report: Report, full: Callable[[Action], Action],
         if plan.role == "lead-copy":
             for lead in plan.tabs.values():
                 if lead:
-                    returned.setdefault(lead.strip().lower(), plan)
+                    returned.setdefault(lead_key(lead), plan)
     unreadable = _unreadable_returns(pairs, returned, report, file_of, unread)
     chosen: dict[str, int] = {}  # ref (folded) -> index of its first row in actions
     more: dict[str, list[int]] = {}  # ref (folded) -> later rows kept with that ref
@@ -340,7 +340,7 @@ def _owns(action: Action, plan: Plan) -> bool:
     if not action.origin:
         return False
     tab_lead = plan.tabs.get(action.origin.sheet, "") or action.origin.sheet
-    return bool(action.lead) and action.lead.strip().lower() == tab_lead.strip().lower()
+    return bool(action.lead) and same_lead(action.lead, tab_lead)
 
 
 def _unreadable_returns(pairs: list, returned: dict[str, Plan], report: Report, file_of: dict[int, str],
@@ -353,14 +353,14 @@ def _unreadable_returns(pairs: list, returned: dict[str, Plan], report: Report, 
         if plan.role != "lead-copy":
             for lead in plan.tabs.values():
                 if lead:
-                    masters_tabs.setdefault(lead.strip().lower(), plan)
+                    masters_tabs.setdefault(lead_key(lead), plan)
     out: dict[str, str] = {}
     for plan, _ in pairs:
         if plan.role != "lead-copy":
             continue
-        read = {lead.strip().lower() for lead in plan.tabs.values() if lead}
+        read = {lead_key(lead) for lead in plan.tabs.values() if lead}
         for tab, lead in plan.declared_tabs.items():
-            key = lead.strip().lower()
+            key = lead_key(lead)
             if not lead or key in read:
                 continue
             skipped = any(f.code == "sheet-skipped" and f.sheet == tab for f in plan.report)
@@ -375,10 +375,11 @@ def _unreadable_returns(pairs: list, returned: dict[str, Plan], report: Report, 
                 used = f"none of {lead}'s actions could be rolled up from it"
             report.add(Finding("return-unreadable", name, tab, "", lead, f"{name}: {why}: {used}",
                                outcome="return not used"))
-    by_stem = {file_stem(lead, set()).casefold(): (key, lead) for key, plan in masters_tabs.items()
-               for lead in plan.tabs.values() if lead and lead.strip().lower() == key}
+    leads = {key: lead for key, plan in masters_tabs.items() for lead in plan.tabs.values()
+             if lead and lead_key(lead) == key}
     for name, why in unread:
-        key, lead = by_stem.get(Path(name).stem.strip().casefold(), ("", ""))
+        lead = lead_named_by_file(Path(name).stem, leads.values()) or ""
+        key = lead_key(lead) if lead else ""
         if key and key not in returned and key not in out:
             out[key] = f"{name}: {why}"
             report.add(Finding("return-unreadable", name, "", "", lead,
@@ -388,7 +389,7 @@ def _unreadable_returns(pairs: list, returned: dict[str, Plan], report: Report, 
 
 
 def _stale_used(master: Plan, key: str, lead: str) -> str:
-    tabs = {t for t, owner in master.tabs.items() if owner.strip().lower() == key}
+    tabs = {t for t, owner in master.tabs.items() if owner and lead_key(owner) == key}
     newest = max((a.last_updated for a in master.actions if a.last_updated and a.origin
                   and a.origin.sheet in tabs), default=None)
     return (f"the master's copy of {lead}'s actions was used, and may be out of date"
@@ -402,10 +403,10 @@ def _tabs_replaced(plan: Plan, returned: dict[str, Plan], unreadable: dict[str, 
     leads whose return was unreadable stay, marked stale."""
     if plan.role == "lead-copy":
         return plan.actions, {}, set()
-    replaced = {sheet: returned[lead.strip().lower()] for sheet, lead in plan.tabs.items()
-                if lead and lead.strip().lower() in returned}
-    stale = {sheet: unreadable[lead.strip().lower()] for sheet, lead in plan.tabs.items()
-             if lead and lead.strip().lower() in unreadable}
+    replaced = {sheet: returned[lead_key(lead)] for sheet, lead in plan.tabs.items()
+                if lead and lead_key(lead) in returned}
+    stale = {sheet: unreadable[lead_key(lead)] for sheet, lead in plan.tabs.items()
+             if lead and lead_key(lead) in unreadable}
     if not replaced and not stale:
         return plan.actions, {}, set()
     refs = {id(copy): {a.ref for a in copy.actions} for copy in replaced.values()}

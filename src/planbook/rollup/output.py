@@ -12,7 +12,7 @@ import datetime as dt
 import itertools
 import os
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from operator import floordiv, itemgetter
 
@@ -20,6 +20,7 @@ from planbook.core.dates import DATE_FORMAT, parse_iso, prose_date
 from planbook.core.due import DATE, Due
 from planbook.core.findings import ERROR, INFO, WARNING, Report
 from planbook.core.layout import ALL_ACTIONS, CHANGES, DATA_ISSUES, EXCEPTIONS, META, RETURNS, SOURCES, SUMMARY
+from planbook.core.leads import lead_key
 from planbook.core.limits import MAX_CELL, fit_long_cells, label_lines
 from planbook.core.model import Action
 from planbook.core.names import col_letter
@@ -308,9 +309,9 @@ def _write_summary(wb, fmt: _Formats, result: Consolidation, chunks) -> None:
     statuses = [a.status for a in result.actions]
     counts = tally(statuses)
     theme_of = [a.theme for a in result.actions]
-    themes = _groups(theme_of)  # case ignored, as Excel's COUNTIFS does
-    lead_of = [a.lead for a in result.actions]
-    leads = sorted(_groups(lead_of), key=str.lower)
+    themes = _groups(theme_of, str.lower)  # case ignored, as Excel's COUNTIFS does
+    lead_of = [a.lead for a in result.actions]  # spelt one way a lead (planbook.rollup.consolidate)
+    leads = sorted(_groups(lead_of, lead_key), key=str.lower)
     labels = [*COUNT_LINES, "Total actions", *(t or "(no theme)" for t in themes), *(x or "(no lead)" for x in leads)]
     width = min(max(30, max(len(x) for x in labels) * 1.05), 60)
     ws.set_column(0, 0, width)
@@ -346,27 +347,28 @@ def _write_summary(wb, fmt: _Formats, result: Consolidation, chunks) -> None:
     r = total_row + 2
     theme_top = r
     r = _cross_table(ws, fmt, r, "Status by theme", "Theme", themes, _THEME_COL,
-                     _by_line(Counter(zip(theme_of, statuses))), counter, width)
+                     _by_line(Counter(zip(theme_of, statuses)), str.lower), counter, width, str.lower)
     lead_top = r + 1
     _cross_table(ws, fmt, lead_top, "Status by lead", "Lead", leads, _LEAD_COL,
-                 _by_line(Counter(zip(lead_of, statuses))), counter, width)
+                 _by_line(Counter(zip(lead_of, statuses)), lead_key), counter, width, lead_key)
     if themes:
         _chart(wb, ws, fmt, themes, theme_top, counts)
 
 
-def _by_line(pairs: Counter) -> Counter:
-    """(name, status) counts as (name ignoring case, count line) counts, as Excel's COUNTIFS sees them."""
+def _by_line(pairs: Counter, key: Callable[[str], str]) -> Counter:
+    """(name, status) counts as (``key`` of the name, count line) counts: themes ignoring case, as
+    Excel's COUNTIFS sees them; leads by :func:`planbook.core.leads.lead_key`."""
     out: Counter = Counter()
     for (name, status), n in pairs.items():
-        out[name.lower(), count_line(status)] += n
+        out[key(name), count_line(status)] += n
     return out
 
 
-def _groups(names: Sequence[str]) -> list[str]:
-    """Each name once, ignoring case (Excel's COUNTIFS does), spelt as first met."""
+def _groups(names: Sequence[str], key: Callable[[str], str]) -> list[str]:
+    """Each name once by ``key``, spelt as first met."""
     first: dict[str, str] = {}
     for name in dict.fromkeys(names):
-        first.setdefault(name.lower(), name)
+        first.setdefault(key(name), name)
     return list(first.values())
 
 
@@ -400,7 +402,7 @@ def _chart(wb, ws, fmt: _Formats, themes: list[str], theme_top: int, counts: Cou
 
 
 def _cross_table(ws, fmt: _Formats, r: int, title: str, label: str, rows: Sequence[str], col: str,
-                 counts: Counter, counter: _Counts, width: float) -> int:
+                 counts: Counter, counter: _Counts, width: float, key: Callable[[str], str]) -> int:
     """Counts by ``label`` (theme or lead) and line: a row per name, a column per count line,
     then the total; "Status not recognised" is the total less the other lines."""
     ws.write_string(r, 0, title, fmt.h2)
@@ -412,16 +414,16 @@ def _cross_table(ws, fmt: _Formats, r: int, title: str, label: str, rows: Sequen
     ws.set_row(r + 1, _points(max(_text_lines(h, 11) for h in COUNT_LINES)))
     first, before_last = col_letter(1), col_letter(len(COUNT_LINES) - 1)
     for i, name in enumerate(rows, start=r + 2):
-        key = name.lower()
+        name_key = key(name)
         name = clean_text(name)  # last line of defence: the readers clean what they read
         shown = name or f"(no {label.lower()})"
         ws.write_string(i, 0, shown, fmt.label)
         if _text_lines(shown, width) > 1:
             ws.set_row(i, _points(_text_lines(shown, width)))
         cell = f"$A${i + 1}"
-        row_total = sum(counts.get((key, line), 0) for line in COUNT_LINES)
+        row_total = sum(counts.get((name_key, line), 0) for line in COUNT_LINES)
         for j, line in enumerate(COUNT_LINES, start=1):
-            value = counts.get((key, line), 0)
+            value = counts.get((name_key, line), 0)
             if line == NOT_RECOGNISED:
                 ws.write_formula(i, j, f"={col_letter(total_col)}{i + 1}-SUM({first}{i + 1}:{before_last}{i + 1})",
                                  fmt.top, value)

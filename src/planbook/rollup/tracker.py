@@ -18,7 +18,7 @@ from pathlib import Path
 from planbook.core.errors import PlanbookError, UnusableFileError
 from planbook.core.findings import ERROR, Finding
 from planbook.core.model import Action
-from planbook.core.names import file_stem
+from planbook.core.leads import lead_key, lead_named_by_file
 from planbook.rollup.inputs import NOT_A_COPY, expand_inputs, period_start
 from planbook.workbook.plan import Plan
 from planbook.workbook.reader import read_plan
@@ -29,12 +29,6 @@ NOT_RETURNED, LATE, WITH_ERRORS, RETURNED = "not returned", "late", "returned wi
 #: A copy back in the folder with not one action updated (often the copy as it was sent out).
 UNCHANGED = "returned, nothing updated"
 _ORDER = {NOT_RETURNED: 0, LATE: 1, WITH_ERRORS: 2, UNCHANGED: 3, RETURNED: 4}
-
-
-def lead_key(name: str) -> str:
-    """Lead names compare as the merge rules compare them (planbook.rollup.merge): trimmed, without regard
-    to case, so the tracker and the consolidation always agree on who returned."""
-    return name.strip().lower()
 
 
 @dataclass
@@ -241,9 +235,9 @@ def _attach_unreadable(tracker: ReturnsTracker, rows: dict[str, LeadReturn], can
     planbook.rollup.merge uses), is that lead's return with one error: they did return, and what they
     need is to know why it could not be used — not a reminder to return.  Other unreadable files
     are listed as skipped."""
-    by_stem = {file_stem(row.lead, set()).casefold(): key for key, row in rows.items()}
     for path, why in unreadable:
-        key = by_stem.get(path.stem.strip().casefold())
+        lead = lead_named_by_file(path.stem, [row.lead for row in rows.values()])
+        key = lead_key(lead) if lead else None
         row = rows.get(key) if key else None
         if row is None or key in candidates or row.file:
             tracker.skipped.append((str(path), why))

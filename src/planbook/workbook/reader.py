@@ -17,6 +17,7 @@ from planbook.core.due import BLANK_DUE, DATE, UNKNOWN, Due, fy_of, parse_due
 from planbook.core.errors import UnusableFileError
 from planbook.core.findings import WARNING, Finding, Report
 from planbook.core.layout import GUIDE, LISTS, META
+from planbook.core.leads import lead_key
 from planbook.core.limits import MAX_CELL
 from planbook.core.model import Action, Lead, Origin, PlanInfo
 from planbook.core.names import cell_ref, col_letter
@@ -167,7 +168,7 @@ def read_plan(path: str | os.PathLike[str], *, loaded: LoadedWorkbook | None = N
                             (_split_gap(gap) for gap in meta.get("source_gap", []))}
         if plan.role == "consolidated":
             raise UnusableFileError(p, not_a_plan(p))
-    lead_keys = {lead.name.strip().lower() for lead in info.leads}
+    lead_keys = {lead_key(lead.name) for lead in info.leads}
     theme_keys = {t.strip().lower() for t in info.themes}
     first_ref: dict[str, tuple[str, int, int]] = {}
     found_tab = False
@@ -430,7 +431,7 @@ def _read_rows(plan: Plan, file: str, sheet: str, rows: list[list[object]], head
             report.add(Finding("bad-date", file, sheet, cell_ref(r, c_updated), typed,
                                f"Last updated {typed!r} is not a date; type e.g. 31/03/2009",
                                outcome="kept as text in an extra column"))
-        if lead and lead_keys and lead.lower() not in lead_keys:
+        if lead and lead_keys and lead_key(lead) not in lead_keys:
             report.add(Finding("unknown-lead", file, sheet, cell_ref(r, c_lead) if c_lead != missing else f"row {r + 1}",
                                lead, f"lead {lead!r} is not on the {LISTS} sheet; add them there "
                                "or pick a lead from the drop-down", outcome="kept as typed"))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from planbook.core.addresses import check_address
 from planbook.core.columns import HEADER_OF_FIELD, HEADERS, STANDARD_COLUMNS
@@ -19,6 +19,7 @@ from planbook.core.due import DATE
 from planbook.core.errors import PlanbookError
 from planbook.core.findings import Finding, Report
 from planbook.core.layout import GUIDE, LISTS, META, NO_LEAD
+from planbook.core.leads import lead_key
 from planbook.core.limits import MAX_CELL
 from planbook.core.model import FORMAT_VERSION, Action, Lead, PlanInfo
 from planbook.core.names import col_letter, sheet_name
@@ -50,11 +51,12 @@ def _collect_extras(actions: Iterable[Action]) -> list[str]:
 
 
 def _group_by_lead(info: PlanInfo, actions: Sequence[Action]) -> dict[str, list[Action]]:
-    """Lead name -> its actions, in Lists order; leads only named in actions are added."""
+    """Lead name -> its actions, in Lists order; leads only named in actions are added (one
+    lead, one tab: see :func:`planbook.core.leads.lead_key`)."""
     groups: dict[str, list[Action]] = {lead.name: [] for lead in info.leads}
-    by_key = {name.strip().lower(): name for name in groups}
+    by_key = {lead_key(name): name for name in groups}
     for action in actions:
-        key = action.lead.strip().lower()
+        key = lead_key(action.lead)
         name = by_key.get(key)
         if name is None:
             name = action.lead.strip() or NO_LEAD
@@ -79,8 +81,8 @@ def write_plan(path: str | os.PathLike[str], info: PlanInfo, actions: Sequence[A
     actions = [_fit_cells(a) for a in actions]
     groups = _group_by_lead(info, actions)
     if only_leads is not None:
-        wanted = {name.strip().lower() for name in only_leads}
-        groups = {lead: acts for lead, acts in groups.items() if lead.strip().lower() in wanted}
+        wanted = {lead_key(name) for name in only_leads}
+        groups = {lead: acts for lead, acts in groups.items() if lead_key(lead) in wanted}
     themes = list(dict.fromkeys([*info.themes, *(a.theme for a in actions if a.theme)]))
     known = {lead.name for lead in info.leads}
     leads = [*info.leads, *(Lead(n) for n in groups if n not in known and n != NO_LEAD)]
@@ -117,21 +119,26 @@ def _check_coordinator_email(email: str) -> None:
         raise PlanbookError(f"the coordinator email {clean_text(email)!r} is not an email address (name@example.org)")
 
 
-def _refuse_repeats(what: str, names: Sequence[str]) -> None:
-    """A plan names each lead (theme) once: blank names, and names that differ only in case or
-    spacing (which Excel's tab names, the Summary's counts and the merge rules treat as one),
-    are refused, naming them."""
+def _refuse_repeats(what: str, names: Sequence[str], key: Callable[[str], str]) -> None:
+    """A plan names each lead (theme) once: blank names, and names that are one by ``key``
+    (which Excel's tab names, the Summary's counts and the merge rules treat as one), are
+    refused, naming them."""
     seen: dict[str, str] = {}
     for name in names:
         if not name:
             raise PlanbookError(f"a {what} name is blank: give each {what} a name")
-        key = " ".join(name.lower().split())
-        if key in seen:
-            if seen[key] == name:
+        k = key(name)
+        if k in seen:
+            if seen[k] == name:
                 raise PlanbookError(f"the {what} {clean_text(name)!r} is given twice: give each {what} once")
-            raise PlanbookError(f"the {what} {clean_text(name)!r} is given twice (as {clean_text(seen[key])!r} and "
-                                f"{clean_text(name)!r}): names that differ only in case or spacing are one {what}")
-        seen[key] = name
+            raise PlanbookError(f"the {what} {clean_text(name)!r} is given twice (as {clean_text(seen[k])!r} and "
+                                f"{clean_text(name)!r}): names that differ only in case, spacing, dashes or "
+                                f"quote marks are one {what}")
+        seen[k] = name
+
+
+def _theme_key(name: str) -> str:
+    return " ".join(name.lower().split())
 
 
 _TEXT_FIELDS = ("action", "objective", "partners", "success_measure", "resources", "progress")
@@ -398,9 +405,9 @@ def new_plan(path: str | os.PathLike[str], title: str, period: str, leads: Seque
     """
     lead_objs = [lead if isinstance(lead, Lead) else Lead(str(lead)) for lead in leads]
     lead_objs = [Lead(lead.name.strip(), lead.email.strip()) for lead in lead_objs]
-    _refuse_repeats("lead", [lead.name for lead in lead_objs])
+    _refuse_repeats("lead", [lead.name for lead in lead_objs], lead_key)
     themes = [theme.strip() for theme in themes]
-    _refuse_repeats("theme", themes)
+    _refuse_repeats("theme", themes, _theme_key)
     if coordinator_email.strip():
         _check_coordinator_email(coordinator_email.strip())
     info = PlanInfo(title=title, period=period, leads=lead_objs, themes=list(themes),
