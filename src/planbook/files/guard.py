@@ -74,8 +74,11 @@ def require_suffix(out: str | os.PathLike[str], suffixes: tuple[str, ...], what:
 
 def is_consolidated(path: str | os.PathLike[str]) -> bool:
     """Is ``path`` a workbook planbook's consolidate wrote (its own output, never read as an
-    input)?  Looks only at the sheet names in ``xl/workbook.xml``."""
+    input)?  Looks only at the sheet names in ``xl/workbook.xml``; anything but a regular file (a
+    FIFO, a device: opening one blocks) is not."""
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):
+            return False
         with zipfile.ZipFile(path) as zf:
             with zf.open("xl/workbook.xml") as fh:
                 head = fh.read(1 << 20)
