@@ -356,6 +356,8 @@ def _print_tracker(tracker) -> None:
         when = f"{r.modified:%d/%m/%Y %H:%M}" if r.modified else ""
         print(f"  {r.state:<21} {r.lead:<32} {os.path.basename(r.file) or '-':<28} {when:<16} "
               f"{r.updated:>3}/{r.actions:<3} updated  {len(r.errors)} error(s)")
+        if r.arrival:
+            print(f"      {r.arrival}")
         for other in r.other_files:
             print(f"      also returned {other} (older: not used)")
         for f in r.errors:
@@ -365,6 +367,45 @@ def _print_tracker(tracker) -> None:
         print(f"  skipped {file}: {why}")
     if tracker.no_lead:
         print(f"  {tracker.no_lead} action(s) on the 'No lead' tab have no lead: nobody is asked for them")
+
+
+def cmd_collect(args: argparse.Namespace) -> int:
+    from planbook.core.addresses import one_line
+    from planbook.mail.collect import collect_returns
+    from planbook.rollup import arrivals
+
+    imap = None
+    if args.imap_host:
+        from planbook.mail.imap import ImapSettings
+
+        if not args.imap_user:
+            raise PlanbookError("--imap-host needs --imap-user USER (the password comes from PLANBOOK_IMAP_PASSWORD)")
+        imap = ImapSettings(host=args.imap_host, user=args.imap_user, folder=args.imap_folder, port=args.imap_port,
+                            security="starttls" if args.starttls else "ssl", oauth=args.imap_oauth,
+                            cafile=args.imap_cafile, timeout=args.imap_timeout)
+    run = collect_returns(args.plan, args.returns, messages=args.messages, imap=imap, mark_read=args.mark_read,
+                          move_to=args.move_to, since=args.since)
+    if args.json:
+        _print_json(run.to_dict())
+        return EXIT_UNUSABLE if run.problems else EXIT_OK
+    where = args.messages or f"{args.imap_user}@{args.imap_host}/{args.imap_folder}"
+    print(f"Collected from {where} into {run.returns_dir}: {len(run.saved)} return(s) saved, "
+          f"{len(run.of(arrivals.SET_ASIDE_OUTCOME))} set aside, {len(run.of(arrivals.SAME_FILE))} already saved, "
+          f"{run.already} message(s) collected before")
+    for a in run.arrivals:
+        what = f"{a.attachment!r}" if a.attachment else "(no attachment)"
+        about = f"{a.describe()}: {one_line(a.subject)!r}"
+        dest = f" -> {a.saved_as}" if a.saved_as and a.outcome != arrivals.SAME_FILE else ""
+        print(f"  {a.outcome:<14} {what}{dest}  {about}" + (f"  [{a.note}]" if a.note else ""))
+    if run.marked_read or run.moved:
+        print(f"  {run.marked_read} message(s) marked read, {run.moved} moved to {args.move_to}" if args.move_to
+              else f"  {run.marked_read} message(s) marked read")
+    for line in run.problems:
+        print(f"planbook: {line}", file=sys.stderr)
+    if run.tracker is not None:
+        print("Returns:")
+        _print_tracker(run.tracker)
+    return EXIT_UNUSABLE if run.problems else EXIT_OK
 
 
 def cmd_returns(args: argparse.Namespace) -> int:
@@ -528,6 +569,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--return-by", type=_date_arg, metavar="DATE", help="returns modified after this are late")
     p.add_argument("--json", action="store_true", help="print the tracker as JSON")
     p.set_defaults(func=cmd_returns, api=("track_returns",))
+
+    p = sub.add_parser("collect", help="save the workbooks leads emailed back into the returns folder")
+    p.add_argument("plan", metavar="PLAN.xlsx", help="the master plan (its Lists sheet has the leads' addresses)")
+    p.add_argument("returns", metavar="RETURNS", help="the folder the leads' returned workbooks are saved in")
+    src = p.add_mutually_exclusive_group(required=True)
+    src.add_argument("--messages", metavar="PATH", help="a folder of saved messages (.eml, .msg), or one such file")
+    src.add_argument("--imap-host", metavar="HOST", help="read the mailbox on this IMAP server (TLS)")
+    p.add_argument("--imap-user", metavar="USER",
+                   help="mailbox login; the password comes from PLANBOOK_IMAP_PASSWORD")
+    p.add_argument("--imap-folder", default="INBOX", metavar="FOLDER", help="the mailbox folder (default INBOX)")
+    p.add_argument("--imap-port", type=int, metavar="PORT", help="default 993 (143 with --starttls)")
+    p.add_argument("--starttls", action="store_true", help="connect in clear, then STARTTLS (default: TLS from the start)")
+    p.add_argument("--imap-oauth", action="store_true",
+                   help="log in with an OAuth2 access token (XOAUTH2) from PLANBOOK_IMAP_TOKEN")
+    p.add_argument("--imap-cafile", metavar="PEM", help="trust this CA certificate (default: the system's)")
+    p.add_argument("--imap-timeout", type=float, default=60.0, metavar="SECONDS",
+                   help="give up on a server that does not answer a step within this time (default 60)")
+    p.add_argument("--since", type=_date_arg, metavar="DATE", help="only messages received on or after this day")
+    p.add_argument("--mark-read", action="store_true", help="mark the messages collected as read (IMAP)")
+    p.add_argument("--move-to", metavar="FOLDER", help="move the messages collected to this mailbox folder (IMAP)")
+    p.add_argument("--json", action="store_true", help="print what was collected as JSON")
+    p.set_defaults(func=cmd_collect)
 
     p = sub.add_parser("chase", help="remind leads who have not returned, or whose return has errors")
     p.add_argument("plan", metavar="PLAN.xlsx", help="the master plan (leads' addresses from its Lists sheet)")

@@ -38,3 +38,7 @@ class TemplateError(PlanbookError):
 
 class PdfError(PlanbookError):
     """The PDF could not be made (LibreOffice missing, failed or too slow)."""
+
+
+class MailboxError(PlanbookError):
+    """A mailbox (IMAP) could not be read: refused the login, stopped answering, lacks a folder."""

@@ -226,3 +226,51 @@ def _written(target: Path, overwrite: bool) -> Iterator[Path]:
     finally:
         with contextlib.suppress(OSError):
             tmp_path.unlink()
+
+
+
+def write_new_file(target: str | os.PathLike[str], data: bytes, *, mtime: float | None = None) -> bool:
+    """Write ``data`` as the new file ``target``, whole or not at all, never over a file already
+    there: False (nothing written) if the name is taken, even by a file that appeared a moment ago.
+
+    The bytes go to a temporary file beside it, which is then hard-linked to ``target`` (a link
+    fails if the name is taken, where a rename would replace it; on a drive without hard links
+    the name is first claimed with an exclusive create, then replaced).  ``mtime`` sets the
+    file's modified time (seconds since the epoch).  :class:`OutputError` when the folder cannot
+    be written."""
+    target = Path(target)
+    if os.path.lexists(target):
+        return False
+    check_output(target, overwrite=False)
+    remove_stale_temporaries(target.parent)
+    _FOLDERS.add(os.fspath(target.parent))
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.pb{os.getpid()}-{_MACHINE}.", suffix=target.suffix + ".tmp",
+                                   dir=target.parent)
+    except OSError as exc:
+        raise OutputError(f"cannot write {target}: {describe_os_error(exc)} (folder {target.parent})") from exc
+    tmp_path = Path(tmp)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        _set_mode(tmp_path, target)
+        if mtime is not None:
+            os.utime(tmp_path, (mtime, mtime))
+        try:
+            os.link(tmp_path, target)
+        except FileExistsError:
+            return False
+        except OSError:  # no hard links here (FAT, some network drives): claim the name, then fill it
+            try:
+                os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+            except FileExistsError:
+                return False
+            os.replace(tmp_path, target)
+        return True
+    except OSError as exc:
+        raise OutputError(f"cannot write {target}: {describe_os_error(exc)}") from exc
+    finally:
+        with contextlib.suppress(OSError):
+            tmp_path.unlink()

@@ -29,6 +29,7 @@ from planbook.fast.bulk import gc_paused
 from planbook.fast.spill import SpillStore
 from planbook.files.opening import LoadedWorkbook, load_workbook, read_workbook_bytes
 from planbook.rollup import merge
+from planbook.rollup.arrivals import arrivals_by_file
 from planbook.rollup.attention import Exception_, find_exceptions
 from planbook.rollup.changes import Change, compare
 from planbook.rollup.inputs import NOT_A_COPY, Source, expand_inputs
@@ -194,10 +195,13 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
     store: SpillStore | None = None
     rows_so_far, spilled_plans = 0, 0
     shown = merge.display_names(inputs, files)
+    arrived = arrivals_by_file(files)
     for i, (path, (sha256, modified, plan, reason)) in enumerate(zip(files, _read_all(files)), start=1):
         if progress:
             progress(i, len(files), str(path))
         src = Source(shown[path][0], sha256=sha256, modified=modified)
+        if path.resolve() in arrived:
+            src.received = arrived[path.resolve()].describe()
         if plan is None:
             src.skipped = reason
             sources.append(src)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from planbook.core.due import parse_due
 from planbook.files.guard import special_kind
+from planbook.rollup.arrivals import COLLECT_LOG, SET_ASIDE, is_collect_file
 
 #: The workbooks a folder is read for: Excel's (.xls and .xlsb for their values) and OpenDocument's.
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
@@ -29,10 +30,11 @@ class Source:
     skipped: str = ""  # reason, when the file was not used
     rows_with_findings: int = 0
     label: str = ""  # the file as cell pointers name it: its name, or its relative path if names clash
+    received: str = ""  # "received from jane@example.org on 2 Oct 2009 10:14" (planbook collect's log)
 
     def to_dict(self) -> dict:
         return {"file": self.file, "lead": self.lead, "rows": self.rows, "findings": self.findings,
-                "skipped": self.skipped or None}
+                "skipped": self.skipped or None, "received": self.received or None}
 
 
 def expand_inputs(inputs: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], list[Source]]:
@@ -56,6 +58,10 @@ def expand_inputs(inputs: Iterable[str | os.PathLike[str]]) -> tuple[list[Path],
                 skipped.append(Source(str(p), skipped="Office lock file (the workbook is open in Excel)"))
             elif p.name.startswith(".") and path.is_dir():
                 continue  # hidden files in a folder (.DS_Store, our own temp files)
+            elif path.is_dir() and is_collect_file(p, path):
+                if p.name != COLLECT_LOG:  # collect's log is its own: not an input, not worth a line
+                    skipped.append(Source(str(p), skipped=f"set aside by planbook collect (see {COLLECT_LOG}): "
+                                                          f"move it out of '{SET_ASIDE}' to use it as a return"))
             elif p.suffix.lower() not in WORKBOOK_SUFFIXES and path.is_dir():
                 skipped.append(Source(str(p), skipped=f"not a workbook ({p.suffix or 'no extension'})"))
             else:

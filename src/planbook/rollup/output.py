@@ -678,17 +678,17 @@ def _issues_table(result: Consolidation) -> _Table:
 
 def _sources_table(result: Consolidation) -> _Table:
     rows = [[s.file, s.lead, s.role, s.rows, s.rows_with_findings, s.used, s.sha256,
-             parse_iso(s.modified) or s.modified, s.skipped] for s in result.sources]
+             parse_iso(s.modified) or s.modified, s.skipped, s.received] for s in result.sources]
     return _table(SOURCES, ["File", "Lead", "Kind", "Rows read", "Rows with issues", "Actions used", "SHA-256",
-                              "Modified", "Skipped because"], [40, 24, 10, 9, 9, 9, 20, 17, 40], rows,
-                  wrap=("File", "Lead", "Skipped because"))
+                            "Modified", "Skipped because", "Received"], [40, 24, 10, 9, 9, 9, 20, 17, 40, 36], rows,
+                  wrap=("File", "Lead", "Skipped because", "Received"))
 
 
 def _returns_table(result: Consolidation) -> _Table:
     """Who returned their update (see planbook.rollup.tracker): leads not returned, late or with errors first."""
     rows = [[r.lead, r.state, os.path.basename(r.file), r.modified, r.actions, r.updated if r.returned else "",
-             len(r.errors) if r.returned else "", r.email, ", ".join(os.path.basename(f) for f in r.other_files)]
-            for r in result.returns]
+             len(r.errors) if r.returned else "", r.email, ", ".join(os.path.basename(f) for f in r.other_files),
+             r.arrival] for r in result.returns]
     return _table(RETURNS, ["Lead", "Return", "File", "Modified", "Actions", "Updated this period", "Errors",
-                              "Email", "Other copies (not used)"], [28, 20, 30, 16, 9, 10, 8, 28, 30], rows,
-                  wrap=("Lead", "Return", "File", "Other copies (not used)"))
+                            "Email", "Other copies (not used)", "Received"], [28, 20, 30, 16, 9, 10, 8, 28, 30, 36],
+                  rows, wrap=("Lead", "Return", "File", "Other copies (not used)", "Received"))

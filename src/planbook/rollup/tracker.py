@@ -19,6 +19,7 @@ from planbook.core.errors import PlanbookError, UnusableFileError
 from planbook.core.findings import ERROR, Finding
 from planbook.core.model import Action
 from planbook.core.leads import lead_key, lead_named_by_file
+from planbook.rollup.arrivals import Arrival, arrivals_by_file
 from planbook.rollup.inputs import NOT_A_COPY, expand_inputs, period_start
 from planbook.workbook.plan import Plan
 from planbook.workbook.reader import read_plan
@@ -45,6 +46,9 @@ class LeadReturn:
     warnings: int = 0
     late: bool = False
     other_files: list[str] = field(default_factory=list)  # older copies from the same lead, not used
+    received: dt.datetime | None = None  # when the email it came in was received (planbook collect)
+    sender: str = ""  # who sent that email
+    arrival: str = ""  # "received from jane@example.org on 2 Oct 2009 10:14" ("" when saved by hand)
 
     @property
     def returned(self) -> bool:
@@ -69,7 +73,14 @@ class LeadReturn:
         return {"lead": self.lead, "email": self.email, "state": self.state, "returned": self.returned,
                 "file": self.file or None, "modified": self.modified.isoformat(sep=" ") if self.modified else None,
                 "actions": self.actions, "updated": self.updated, "errors": len(self.errors),
-                "warnings": self.warnings, "late": self.late, "other_files": self.other_files}
+                "warnings": self.warnings, "late": self.late, "other_files": self.other_files,
+                "received": self.received.isoformat(sep=" ") if self.received else None,
+                "sender": self.sender or None, "arrival": self.arrival or None}
+
+    def note_arrival(self, arrival: Arrival | None) -> None:
+        """What the collect log says of the file used: who sent it and when it was received."""
+        if arrival is not None:
+            self.received, self.sender, self.arrival = arrival.when, arrival.sender, arrival.describe()
 
 
 @dataclass
@@ -133,10 +144,14 @@ def _newest_update(plan: Plan) -> dt.date:
     return max((a.last_updated for a in plan.actions if a.last_updated), default=dt.date.min)
 
 
-def _late(copy: Plan, modified: dt.datetime | None, return_by: dt.date | None) -> bool:
-    """Saved after the return-by date, and not updated before it: a copy saved again or
-    copied later (an email attachment saved today) whose Last updated dates are all in time
-    is not late."""
+def _late(copy: Plan, modified: dt.datetime | None, return_by: dt.date | None,
+          received: dt.datetime | None = None) -> bool:
+    """Received (by email, as planbook collect logged it) after the return-by date; else, when
+    that is not known, saved after the return-by date and not updated before it: a copy saved
+    again or copied later (an email attachment saved today) whose Last updated dates are all
+    in time is not late."""
+    if return_by and received:
+        return received.date() > return_by
     if not (return_by and modified and modified.date() > return_by):
         return False
     newest = _newest_update(copy)
@@ -213,6 +228,7 @@ def track_returns(plan_path: str | os.PathLike[str], returns_dir: str | os.PathL
             continue
         candidates.setdefault(key, []).append((copy, path))
     start = period_start(plan.info.period)
+    arrived = arrivals_by_file(files)
     for key, found in candidates.items():
         found.sort(key=lambda cp: (_newest_update(cp[0]), _mtime(cp[1])), reverse=True)
         copy, path = found[0]
@@ -222,8 +238,12 @@ def track_returns(plan_path: str | os.PathLike[str], returns_dir: str | os.PathL
         row.updated = _updated(copy.actions, master[key], start)
         row.errors = [f for f in copy.report if f.severity == ERROR]
         row.warnings = len(copy.report.warnings)
-        row.late = _late(copy, row.modified, return_by)
+        row.note_arrival(arrived.get(path.resolve()))
+        row.late = _late(copy, row.modified, return_by, row.received)
     _attach_unreadable(tracker, rows, candidates, unreadable)
+    for row in rows.values():
+        if row.file and not row.arrival:  # an unreadable return: who sent it still matters
+            row.note_arrival(arrived.get(Path(row.file).resolve()))
     order = {key: i for i, key in enumerate(rows)}
     tracker.leads = sorted(rows.values(), key=lambda r: (_ORDER[r.state], order[lead_key(r.lead)]))
     return tracker
@@ -270,6 +290,7 @@ def returns_of_consolidation(plans: list[tuple[Plan, str]], period: str, return_
                 rows[key] = LeadReturn(name, emails.get(key, ""), len(mine))
                 master[key] = mine
     start = period_start(period)
+    arrived = arrivals_by_file(p.path for p, _ in plans if p.role == "lead-copy")
     for plan, modified in plans:
         if plan.role != "lead-copy":
             continue
@@ -286,7 +307,8 @@ def returns_of_consolidation(plans: list[tuple[Plan, str]], period: str, return_
         row.updated = _updated(plan.actions, master.get(key, {}), start)
         row.errors = [f for f in plan.report if f.severity == ERROR]
         row.warnings = len(plan.report.warnings)
-        row.late = _late(plan, when, return_by)
+        row.note_arrival(arrived.get(Path(plan.path).resolve()))
+        row.late = _late(plan, when, return_by, row.received)
     order = {key: i for i, key in enumerate(rows)}
     for f in unreadable:
         row = rows.get(lead_key(f.value))

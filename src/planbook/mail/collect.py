@@ -1,0 +1,358 @@
+"""Collecting returns from email: each workbook a lead attached saved into the returns folder.
+
+:func:`collect_returns` reads messages from a folder of saved messages (.eml, Outlook .msg) or
+an IMAP mailbox folder (planbook.mail.imap) and, for every workbook attached:
+
+* matches it to a lead of the plan — by the sender's address on the Lists sheet, and by the
+  workbook's own metadata (the lead tab it is a copy for, as the merge rules read it);
+* saves a lead's workbook into the returns folder named for the lead ("Jane Smith.xlsx"),
+  never over a file already there (a later copy goes beside it, "Jane Smith-2.xlsx", and the
+  merge rules choose), its modified time the date it was received;
+* keeps attachments from unknown senders, and copies of another plan, in the ``Set aside``
+  folder, listed, never read as returns;
+* lists non-workbook attachments and messages without one, and saves nothing for them;
+* records every arrival (sender, date received, subject, message id, attachment name, sha256)
+  in the returns folder's collect log (planbook.rollup.arrivals), which the tracker and the
+  consolidation's Returns and Sources sheets show;
+* collects a message once: a message already in the log, or a file whose bytes were saved
+  before, is not saved again.
+
+Mail is data from outside: an attachment's name never becomes a path (only its extension is
+kept), every workbook passes the same guards as any return before it is matched (size, zip
+bombs, far cells; macros are never run, .xlsm read for values only), and a message that
+cannot be read is one line in the result (``problems``) while the others are collected.
+Nothing in a mailbox is changed unless ``mark_read`` or ``move_to`` is given.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from planbook.core.addresses import one_line
+from planbook.core.errors import MailboxError, PlanbookError, UnusableFileError
+from planbook.core.names import file_stem
+from planbook.files.atomic import make_folder, write_new_file
+from planbook.files.guard import check_input_file
+from planbook.files.opening import load_workbook
+from planbook.mail.imap import ImapSettings, Mailbox
+from planbook.mail.incoming import Incoming, from_bytes, max_message_bytes
+from planbook.mail.outlook_msg import from_msg_bytes
+from planbook.rollup import arrivals
+from planbook.rollup.arrivals import Arrival
+from planbook.rollup.inputs import NOT_A_COPY, WORKBOOK_SUFFIXES
+from planbook.rollup.merge import describe, same_plan
+from planbook.rollup.tracker import UNCHANGED, ReturnsTracker, lead_key, track_returns
+from planbook.workbook.plan import Plan
+from planbook.workbook.reader import read_plan
+
+#: Saved-message files collect reads from a folder.
+MESSAGE_SUFFIXES = (".eml", ".msg")
+
+
+@dataclass
+class CollectRun:
+    """What one collect did: an Arrival for each attachment (or message without one) looked at
+    this run, the problems (one line each), and the tracker as it stands afterwards."""
+
+    returns_dir: Path
+    arrivals: list[Arrival] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # messages that could not be read: one line each
+    already: int = 0  # messages collected by an earlier run, passed over
+    marked_read: int = 0
+    moved: int = 0
+    tracker: ReturnsTracker | None = None
+
+    def of(self, *outcomes: str) -> list[Arrival]:
+        return [a for a in self.arrivals if a.outcome in outcomes]
+
+    @property
+    def saved(self) -> list[Arrival]:
+        return self.of(arrivals.SAVED)
+
+    def to_dict(self) -> dict:
+        from dataclasses import asdict
+
+        return {"returns": str(self.returns_dir), "saved": len(self.saved),
+                "set_aside": len(self.of(arrivals.SET_ASIDE_OUTCOME)), "already_collected": self.already,
+                "marked_read": self.marked_read, "moved": self.moved, "problems": self.problems,
+                "arrivals": [asdict(a) for a in self.arrivals],
+                "tracker": self.tracker.to_dict() if self.tracker is not None else None}
+
+
+class _Leads:
+    """The plan's leads, found by address and by name."""
+
+    def __init__(self, plan: Plan) -> None:
+        self.names = {lead_key(name): name for name in plan.lead_tabs().values()}
+        for lead in plan.info.leads:
+            self.names.setdefault(lead_key(lead.name), lead.name)
+        self.by_address: dict[str, list[str]] = {}
+        for lead in plan.info.leads:
+            address = lead.email.strip().lower()
+            if address:
+                self.by_address.setdefault(address, []).append(lead.name)
+        self.coordinator = plan.info.coordinator_email.strip().lower()
+
+    def of_sender(self, address: str) -> list[str]:
+        return self.by_address.get(address.strip().lower(), [])
+
+    def named(self, name: str) -> str | None:
+        return self.names.get(lead_key(name))
+
+
+def collect_returns(plan: str | os.PathLike[str], returns_dir: str | os.PathLike[str], *,
+                    messages: str | os.PathLike[str] | None = None, imap: ImapSettings | None = None,
+                    mark_read: bool = False, move_to: str | None = None, since: dt.date | None = None,
+                    on_message: Callable[[int, int], None] | None = None) -> CollectRun:
+    """Save the workbooks leads emailed into ``returns_dir``, from ``messages`` (a folder of
+    saved .eml/.msg files, or one such file) or an ``imap`` mailbox folder.
+
+    ``mark_read`` / ``move_to`` (IMAP only) mark read or move the messages whose workbooks were
+    collected (this run or before); without them the mailbox is left exactly as it was.
+    ``since`` collects only messages received on or after that day.  Raises
+    :class:`MailboxError` when the mailbox cannot be reached or stops answering (what was
+    collected before that is saved and logged); a message that cannot be read is one line
+    in ``CollectRun.problems`` and the others are collected.
+    """
+    if (messages is None) == (imap is None):
+        raise PlanbookError("collect from a folder of saved messages or from a mailbox (IMAP): give one of them")
+    if (mark_read or move_to) and imap is None:
+        raise PlanbookError("--mark-read and --move-to are for a mailbox (IMAP): saved message files are never changed")
+    master = read_plan(plan)
+    if master.role == "lead-copy":
+        raise PlanbookError(f"{plan} is a lead's copy, not the master plan: give the master plan")
+    leads = _Leads(master)
+    folder = make_folder(returns_dir)
+    run = CollectRun(folder)
+    log = arrivals.read_log(folder)
+    seen = {a.message_id for a in log if a.message_id}
+    saved_sha = _files_there(folder)
+    saved_sha.update({a.sha256: a for a in log if a.outcome in (arrivals.SAVED, arrivals.SET_ASIDE_OUTCOME)
+                      and a.sha256 and (folder / a.saved_as).exists()})
+    collector = _Collector(master, leads, folder, run, saved_sha)
+    if messages is not None:
+        for item in _saved_messages(Path(messages)):
+            when = item.received or item.sent
+            if not (since and when and when.date() < since):
+                collector.take(item, seen)
+    else:
+        _from_mailbox(imap, collector, seen, log, mark_read, move_to, since, on_message)
+    run.tracker = track_returns(plan, folder)
+    _note_unchanged(run)
+    return run
+
+
+def _saved_messages(path: Path) -> Iterator[Incoming]:
+    """Each saved message of a folder (or the one file given), in name order."""
+    if not path.exists():
+        raise PlanbookError(f"messages not found: {path}")
+    files = [path] if path.is_file() else sorted(p for p in path.iterdir()
+                                                 if p.suffix.lower() in MESSAGE_SUFFIXES and not p.name.startswith("."))
+    if not files:
+        raise PlanbookError(f"no saved messages (.eml or .msg) in {path}")
+    for p in files:
+        try:
+            check_input_file(p, "saved message")
+            size = p.stat().st_size
+            if size > max_message_bytes():
+                yield Incoming(str(p), problem=f"the message is {size >> 20} MB, more than planbook reads "
+                                              f"({max_message_bytes() >> 20} MB; PLANBOOK_MAX_MESSAGE_MB changes it): not read")
+                continue
+            data = p.read_bytes()
+        except (UnusableFileError, OSError) as exc:
+            yield Incoming(str(p), problem=getattr(exc, "reason", None) or f"cannot be read ({exc})")
+            continue
+        yield from_msg_bytes(data, str(p)) if p.suffix.lower() == ".msg" else from_bytes(data, str(p))
+
+
+def _from_mailbox(settings: ImapSettings, collector: _Collector, seen: set[str], log: list[Arrival],
+                  mark_read: bool, move_to: str | None, since: dt.date | None, on_message) -> None:
+    run = collector.run
+    where = f"imap://{settings.user}@{settings.host}/{settings.folder}"
+    filed = {a.message_id for a in log if a.outcome in (arrivals.SAVED, arrivals.SET_ASIDE_OUTCOME)}
+    with Mailbox(settings, writable=bool(mark_read or move_to)) as box:
+        listed = box.list_messages(since)
+        done: list[str] = []  # UIDs whose workbooks are collected (now or before): marked / moved if asked
+        for i, entry in enumerate(listed, start=1):
+            if on_message:
+                on_message(i, len(listed))
+            source = f"{where} UID {entry.uid}"
+            if entry.message_id and entry.message_id in seen:
+                run.already += 1
+                if entry.message_id in filed:
+                    done.append(entry.uid)
+                continue
+            if entry.size > max_message_bytes():
+                run.problems.append(f"{source}: the message is {entry.size >> 20} MB, more than planbook reads "
+                                    f"({max_message_bytes() >> 20} MB; PLANBOOK_MAX_MESSAGE_MB changes it): not read")
+                continue
+            try:
+                raw = box.fetch(entry.uid, entry.size)
+            except MailboxError as exc:
+                raise MailboxError(f"{exc}; {len(run.saved)} return(s) saved before that are kept and logged") from exc
+            item = from_bytes(raw, source, received=entry.received, uid=entry.uid)
+            if collector.take(item, seen):
+                done.append(entry.uid)
+        try:
+            if mark_read:
+                box.mark_read(done)
+                run.marked_read = len(done)
+            if move_to:
+                box.move(done, move_to)
+                run.moved = len(done)
+        except MailboxError as exc:
+            raise MailboxError(f"{exc}; the {len(run.saved)} return(s) saved are kept and logged") from exc
+
+
+class _Collector:
+    """Takes one message at a time: files its attachments, logs it."""
+
+    def __init__(self, master: Plan, leads: _Leads, folder: Path, run: CollectRun, saved_sha: dict) -> None:
+        self.master, self.leads, self.folder, self.run, self.saved_sha = master, leads, folder, run, saved_sha
+
+    def take(self, item: Incoming, seen: set[str]) -> bool:
+        """File ``item``'s attachments and log them; True if a workbook of it was filed (saved or set aside)."""
+        if item.problem:
+            self.run.problems.append(f"{item.source}: {item.problem}")
+            return False
+        if item.key in seen:
+            self.run.already += 1
+            return False
+        now = dt.datetime.now().astimezone().isoformat(timespec="seconds")
+        base = dict(sender=item.sender, received=item.received.isoformat() if item.received else "",
+                    sent=item.sent.isoformat() if item.sent else "", subject=item.subject,
+                    message_id=item.key, source=item.source, collected_at=now)
+        rows: list[Arrival] = []
+        if not item.attachments:
+            rows.append(Arrival(**base, attachment="", sha256="", outcome=arrivals.NO_ATTACHMENT,
+                                note="a message with nothing attached"))
+        for att in item.attachments:
+            rows.append(self._file(item, att, base))
+        arrivals.add_to_log(self.folder, rows)  # after every file of the message is saved: whole or not at all
+        seen.add(item.key)
+        self.run.arrivals += rows
+        return any(r.outcome in (arrivals.SAVED, arrivals.SET_ASIDE_OUTCOME, arrivals.SAME_FILE)
+                   and r.saved_as for r in rows)
+
+    def _file(self, item: Incoming, att, base: dict) -> Arrival:
+        row = Arrival(**base, attachment=att.name, sha256=att.sha256, outcome=arrivals.NOT_SAVED)
+        suffix = _suffix(att.name)
+        if att.problem:
+            row.note = att.problem
+            self.run.problems.append(f"{item.source}: attachment {att.name!r} {att.problem}")
+            return row
+        if suffix not in WORKBOOK_SUFFIXES:
+            row.outcome, row.note = arrivals.NOT_A_WORKBOOK, f"not a workbook ({suffix or 'no extension'}): not saved"
+            return row
+        if self.leads.coordinator and item.sender == self.leads.coordinator:
+            row.note = "sent by the plan's coordinator (your own message): not a return"
+            return row
+        earlier = self.saved_sha.get(row.sha256)
+        if earlier is not None:
+            row.outcome, row.saved_as, row.lead = arrivals.SAME_FILE, earlier.saved_as, earlier.lead
+            row.note = f"the same file as {earlier.saved_as}, saved before: not saved again"
+            return row
+        lead, aside = self._match(item, att, row)
+        stem = lead if lead else f"{item.sender or 'unknown sender'} {Path(_base_name(att.name)).stem}"
+        target = self.folder / arrivals.SET_ASIDE if aside else self.folder
+        path = _save(target, stem, suffix, att.data, item.received or item.sent)
+        row.saved_as = path.relative_to(self.folder).as_posix()
+        row.outcome = arrivals.SET_ASIDE_OUTCOME if aside else arrivals.SAVED
+        row.lead = lead or ""
+        self.saved_sha[row.sha256] = row
+        return row
+
+    def _match(self, item: Incoming, att, row: Arrival) -> tuple[str | None, bool]:
+        """(the lead it is filed for, or None; set aside?), noting why on ``row``."""
+        senders = self.leads.of_sender(item.sender)
+        copy, why = _read_copy(att)
+        owner = None
+        if copy is not None and not copy.has_metadata:
+            copy, why = None, NOT_A_COPY  # a workbook planbook did not make: the sender's unusable return
+        if copy is not None:
+            if copy.role != "lead-copy":
+                row.note = "not a lead's copy (a master plan or another workbook): set aside"
+                return None, True
+            if not same_plan(self.master.info, copy.info):
+                row.note = f"a copy of {describe(copy.info)}, not this plan: set aside"
+                return None, True
+            owners = [lead for lead in copy.tabs.values() if lead] or list(copy.tabs)
+            owner = self.leads.named(owners[0]) if owners else None
+        if not senders:
+            row.note = (f"from {item.sender or 'an unknown sender'}, who is not a lead on the plan's Lists sheet"
+                        + (f" (the workbook is {owner}'s copy)" if owner else "") + ": set aside")
+            return None, True
+        if owner:
+            if lead_key(owner) not in {lead_key(s) for s in senders}:
+                row.note = f"sent by {item.sender} ({', '.join(senders)}) for {owner}"
+            return owner, False
+        if len(senders) > 1:
+            row.note = (f"from {item.sender}, the address of {', '.join(senders)}, and the workbook does not say "
+                        "whose it is" + (f" ({why})" if why else "") + ": set aside")
+            return None, True
+        if why:
+            row.note = f"the workbook cannot be read ({why}): saved as {senders[0]}'s return, which the tracker reports"
+        return senders[0], False
+
+
+def _files_there(folder: Path) -> dict[str, Arrival]:
+    """The workbooks already in the returns folder by sha256 (saved by hand, or by a run that
+    stopped before its log line): the same bytes arriving again are not saved twice."""
+    import hashlib
+
+    out = {}
+    for p in sorted(folder.iterdir()):
+        if p.suffix.lower() in WORKBOOK_SUFFIXES and p.is_file() and not p.name.startswith((".", "~$")):
+            try:
+                if p.stat().st_size <= max_message_bytes():
+                    sha = hashlib.sha256(p.read_bytes()).hexdigest()
+                    out[sha] = Arrival("", "", "", "", "", "", sha, arrivals.SAVED, saved_as=p.name)
+            except OSError:
+                continue
+    return out
+
+
+def _read_copy(att) -> tuple[Plan | None, str]:
+    """The attachment read as any return is read (every guard first), or why it cannot be."""
+    name = Path(_base_name(att.name)).name or "attachment.xlsx"
+    try:
+        return read_plan(name, loaded=load_workbook(name, data=att.data)), ""
+    except UnusableFileError as exc:
+        return None, exc.reason
+
+
+def _base_name(name: str) -> str:
+    """The last part of a name however it is written (``../../x.xlsx``, ``C:\\x\\y.xlsx``), one line."""
+    return one_line(name.replace("\\", "/").rsplit("/", 1)[-1])
+
+
+def _suffix(name: str) -> str:
+    return Path(_base_name(name)).suffix.lower().strip()
+
+
+def _save(folder: Path, stem: str, suffix: str, data: bytes, when: dt.datetime | None) -> Path:
+    """Save as a new file named ``stem`` in ``folder`` — "Jane Smith.xlsx", else "Jane Smith-2.xlsx"
+    and on: never over a file already there."""
+    make_folder(folder)
+    taken = {p.stem.lower() for p in folder.iterdir()}
+    mtime = when.timestamp() if when else None
+    for _ in range(1000):
+        name = file_stem(stem, taken)
+        path = folder / f"{name}{suffix}"
+        if write_new_file(path, data, mtime=mtime):
+            return path
+    raise PlanbookError(f"cannot find a free name for {stem} in {folder}")
+
+
+def _note_unchanged(run: CollectRun) -> None:
+    """A return the tracker finds unchanged (the copy as it was sent out, often quoted back in a
+    reply) is said so beside its arrival."""
+    if run.tracker is None:
+        return
+    unchanged = {Path(r.file).resolve() for r in run.tracker.leads if r.state == UNCHANGED and r.file}
+    for a in run.saved:
+        if (run.returns_dir / a.saved_as).resolve() in unchanged:
+            a.note = (a.note + "; " if a.note else "") + UNCHANGED

@@ -1,0 +1,152 @@
+"""A message that arrived, as planbook needs it: who sent it, when, its subject and id, and its
+attachments' names and bytes.
+
+Everything in a message is data from outside: headers that cannot be decoded, attachments whose
+encoding is broken, a message too big to hold are said in one line (``Incoming.problem``,
+``Attachment.problem``), never an exception and never a guess.  Names are kept as the sender
+wrote them; they never become a path (see planbook.mail.collect).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import email
+import hashlib
+import os
+from dataclasses import dataclass, field
+from email import policy
+from email.utils import parseaddr, parsedate_to_datetime
+
+from planbook.core.addresses import one_line
+
+#: The largest message (or saved message file) read, in MB; PLANBOOK_MAX_MESSAGE_MB changes it.
+MAX_MESSAGE_MB = 100
+
+
+def max_message_bytes() -> int:
+    try:
+        return max(1, int(os.environ.get("PLANBOOK_MAX_MESSAGE_MB", ""))) << 20
+    except ValueError:
+        return MAX_MESSAGE_MB << 20
+
+
+@dataclass
+class Attachment:
+    """One attached file: its name as the message gives it, and its bytes."""
+
+    name: str
+    data: bytes = b""
+    problem: str = ""  # why its bytes cannot be had ("" when they can)
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest() if not self.problem else ""
+
+
+@dataclass
+class Incoming:
+    """One message: from a mailbox (IMAP) or a saved .eml/.msg file."""
+
+    source: str  # where it came from: "imap://host/INBOX UID 12" or the file's path
+    message_id: str = ""
+    sender: str = ""  # the From address, lower case
+    subject: str = ""
+    received: dt.datetime | None = None  # when the mailbox received it (aware), if known
+    sent: dt.datetime | None = None  # the message's own Date (aware), if any
+    attachments: list[Attachment] = field(default_factory=list)
+    problem: str = ""  # why the message cannot be read at all ("" when it can)
+    raw_sha256: str = ""
+    uid: str = ""  # the mailbox's UID (IMAP only)
+
+    @property
+    def key(self) -> str:
+        """What makes a message the same message when it is collected again: its Message-ID,
+        else the hash of its bytes."""
+        return self.message_id or f"sha256:{self.raw_sha256}"
+
+
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.timezone.utc)
+
+
+def _header(msg, name: str) -> str:
+    """A header as one line of text; "" when missing or undecodable (the message is still read)."""
+    try:
+        value = msg.get(name)
+    except Exception:  # a header the email package cannot decode: data, not a crash
+        return ""
+    return one_line(str(value)) if value is not None else ""
+
+
+def _date(text: str) -> dt.datetime | None:
+    if not text:
+        return None
+    try:
+        return _aware(parsedate_to_datetime(text))
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+
+
+def received_date(msg) -> dt.datetime | None:
+    """When the recipient's server received the message: the date of the topmost Received header."""
+    try:
+        received = msg.get_all("Received") or []
+    except Exception:
+        return None
+    for value in received[:1]:
+        text = str(value)
+        return _date(text.rpartition(";")[2].strip()) if ";" in text else None
+    return None
+
+
+def from_bytes(raw: bytes, source: str, *, received: dt.datetime | None = None, uid: str = "") -> Incoming:
+    """Parse a whole message (RFC 5322 bytes, as an .eml holds it or IMAP gives it)."""
+    item = Incoming(source, raw_sha256=hashlib.sha256(raw).hexdigest(), uid=uid)
+    if len(raw) > max_message_bytes():
+        item.problem = (f"the message is {len(raw) >> 20} MB, more than planbook reads "
+                        f"({max_message_bytes() >> 20} MB; PLANBOOK_MAX_MESSAGE_MB changes it): not read")
+        return item
+    try:
+        msg = email.message_from_bytes(raw, policy=policy.default)
+    except Exception as exc:  # the parser is lenient: this is a message it cannot take at all
+        item.problem = f"not an email message that can be read ({type(exc).__name__}): not read"
+        return item
+    if not any(k.lower() in ("from", "date", "message-id", "subject", "received") for k in msg.keys()):
+        item.problem = "not an email message (no From, Date, Subject or Message-ID header): not read"
+        return item
+    item.message_id = _header(msg, "Message-ID")[:500]
+    item.sender = parseaddr(_header(msg, "From"))[1].strip().lower()
+    item.subject = _header(msg, "Subject")[:500]
+    item.sent = _date(_header(msg, "Date"))
+    item.received = _aware(received) or received_date(msg)
+    try:
+        item.attachments = list(_attachments(msg))
+    except Exception as exc:  # a structure so broken the parts cannot be walked
+        item.problem = f"the message's parts cannot be read ({type(exc).__name__}): not read"
+    return item
+
+
+def _attachments(msg):
+    for part in msg.walk():
+        if part.is_multipart():
+            continue
+        try:
+            name = part.get_filename()
+            disposition = part.get_content_disposition()
+        except Exception:
+            name, disposition = None, "attachment"
+        if not name and disposition != "attachment":
+            continue  # the body text, inline pictures
+        name = one_line(name or "") or "(no name)"
+        try:
+            data = part.get_payload(decode=True)
+        except Exception as exc:
+            yield Attachment(name, problem=f"its encoding cannot be read ({type(exc).__name__})")
+            continue
+        broken = [d for d in part.defects if "Base64" in type(d).__name__ or "Decod" in type(d).__name__]
+        if broken or data is None:
+            why = type(broken[0]).__name__ if broken else "no content"
+            yield Attachment(name, problem=f"damaged in the message ({why}): its bytes cannot be trusted")
+            continue
+        yield Attachment(name, bytes(data))
