@@ -172,7 +172,7 @@ def _from_mailbox(settings: ImapSettings, collector: _Collector, seen: set[str],
                   mark_read: bool, move_to: str | None, since: dt.date | None, on_message) -> None:
     run = collector.run
     where = f"imap://{settings.user}@{settings.host}/{settings.folder}"
-    filed = {a.message_id for a in log if a.outcome in (arrivals.SAVED, arrivals.SET_ASIDE_OUTCOME)}
+    filed = {a.message_id for a in log if a.saved_as}  # saved, set aside, or the same file saved before
     with Mailbox(settings, writable=bool(mark_read or move_to)) as box:
         listed = box.list_messages(since)
         done: list[str] = []  # UIDs whose workbooks are collected (now or before): marked / moved if asked
@@ -196,6 +196,7 @@ def _from_mailbox(settings: ImapSettings, collector: _Collector, seen: set[str],
             item = from_bytes(raw, source, received=entry.received, uid=entry.uid)
             if collector.take(item, seen):
                 done.append(entry.uid)
+                filed.add(item.key)
         try:
             if mark_read:
                 box.mark_read(done)
@@ -234,8 +235,7 @@ class _Collector:
         arrivals.add_to_log(self.folder, rows)  # after every file of the message is saved: whole or not at all
         seen.add(item.key)
         self.run.arrivals += rows
-        return any(r.outcome in (arrivals.SAVED, arrivals.SET_ASIDE_OUTCOME, arrivals.SAME_FILE)
-                   and r.saved_as for r in rows)
+        return any(r.saved_as for r in rows)
 
     def _file(self, item: Incoming, att, base: dict) -> Arrival:
         row = Arrival(**base, attachment=att.name, sha256=att.sha256, outcome=arrivals.NOT_SAVED)

@@ -1,0 +1,519 @@
+"""Collecting returns from email: a real IMAP server (dovecot on 127.0.0.1, started here) holding
+messages built in code, the same messages saved as .eml files, and Outlook .msg files.
+
+The quarter's mail: Jane returns late (after the return-by date), DD Achievement sends two
+different copies, Omar replies with his copy unchanged, Ann's attachment is named
+``../../x.xlsx``, Raj's is a zip bomb, a stranger sends a copy of Jane's workbook, DD sends a
+.docx, Omar writes without an attachment, the coordinator's own request sits in the inbox, and
+Jane's message arrives twice (re-sent, the same Message-ID) and once more as a new message
+carrying the same file.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import imaplib
+import json
+import os
+import shutil
+import struct
+import tempfile
+import time
+from email.message import EmailMessage
+from email.utils import format_datetime
+from itertools import count
+from pathlib import Path
+
+import pytest
+
+from planbook import Action, Lead, PlanInfo, read_plan, write_plan
+from planbook.core.errors import MailboxError
+from planbook.mail.collect import collect_returns
+from planbook.mail.imap import ImapSettings
+from planbook.rollup import arrivals
+from planbook.rollup.pipeline import consolidate_to
+from planbook.rollup.tracker import LATE, NOT_RETURNED, RETURNED, UNCHANGED, WITH_ERRORS, track_returns
+from planbook.workbook.split import split_plan
+
+from .conftest import run_cli
+from .hostile import zip_with_bomb
+from .imap_server import Dovecot
+
+RETURN_BY = dt.date(2009, 10, 1)
+LEADS = [Lead("Jane Smith", "jane.smith@example.org"), Lead("DD Achievement", "dd@example.org"),
+         Lead("Omar Khan", "omar@example.org"), Lead("Ann Lee", "ann@example.org"), Lead("Raj Patel", "raj@example.org"),
+         Lead("Kim Ray", "kim@example.org")]
+_users = count(1)
+
+
+def _local(*args) -> dt.datetime:
+    """A local time with its offset: shown back as the same wall-clock time."""
+    return dt.datetime(*args).astimezone()
+
+
+@pytest.fixture(scope="session")
+def dovecot():
+    server = Dovecot()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _copy(copies: Path, lead: str, status: str | None, note: str, updated: dt.date | None, out: Path) -> bytes:
+    """The lead's split copy, with their first action updated (or as it was sent, when status is None)."""
+    shutil.copy(copies / f"{lead}.xlsx", out)
+    if status is not None:
+        copy = read_plan(out)
+        first = copy.actions[0]
+        first.status, first.status_text, first.progress, first.last_updated = status, status, note, updated
+        write_plan(out, copy.info, copy.actions, only_leads=list(copy.tabs.values()), role="lead-copy")
+    return out.read_bytes()
+
+
+def _message(sender: str, subject: str, when: dt.datetime, attachments=(), *, mid: str) -> EmailMessage:
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = "Pat Coordinator <pat@example.org>"
+    msg["Subject"] = subject
+    msg["Date"] = format_datetime(when - dt.timedelta(minutes=3))
+    msg["Message-ID"] = mid
+    msg["Received"] = f"from mx.example.org by mail.council.example; {format_datetime(when)}"
+    msg.set_content("Please find my update attached.")
+    for name, data, ctype in attachments:
+        maintype, subtype = ctype.split("/")
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+    return msg
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@pytest.fixture
+def quarter(tmp_path: Path) -> dict:
+    info = PlanInfo(title="Youth plan", period="Q2 2009/10", leads=LEADS, themes=["Staying Safe"],
+                    coordinator="Pat Coordinator", coordinator_email="pat@example.org")
+    actions = [Action(f"1.{i}", f"Action of {lead.name}", lead.name, theme="Staying Safe", status="On track",
+                      progress="Last quarter's note", last_updated=dt.date(2009, 6, 1))
+               for i, lead in enumerate(LEADS, start=1)]
+    plan = tmp_path / "plan.xlsx"
+    write_plan(plan, info, actions)
+    copies = tmp_path / "copies"
+    split_plan(plan, copies)
+    work = tmp_path / "work"
+    work.mkdir()
+    jane = _copy(copies, "Jane Smith", "Complete", "Done", dt.date(2009, 10, 2), work / "j.xlsx")
+    dd_first = _copy(copies, "DD Achievement", "Slippage", "First go", dt.date(2009, 9, 20), work / "d1.xlsx")
+    dd_second = _copy(copies, "DD Achievement", "On track", "Second go", dt.date(2009, 9, 29), work / "d2.xlsx")
+    omar = _copy(copies, "Omar Khan", None, "", None, work / "o.xlsx")  # the copy as it was sent out
+    ann = _copy(copies, "Ann Lee", "Complete", "Finished", dt.date(2009, 9, 25), work / "a.xlsx")
+    stranger = _copy(copies, "Jane Smith", "Off track", "Not Jane", dt.date(2009, 9, 30), work / "s.xlsx")
+    member = "xl/worksheets/sheet1.xml"
+    bomb = zip_with_bomb(copies / "Raj Patel.xlsx", work / "bomb.xlsx", member, 1100 << 20).read_bytes()
+    docx = b"PK\x03\x04 a Word document, not a workbook"
+    jane_msg = _message("Jane Smith <jane.smith@example.org>", "RE: Youth plan: your update", _local(2009, 10, 2, 10, 14),
+                        [("Action plan.xlsx", jane, XLSX)], mid="<jane-1@example.org>")
+    messages = [
+        ("jane", jane_msg),
+        ("dd-1", _message("dd@example.org", "update", _local(2009, 9, 21, 9, 0), [("Action plan.xlsx", dd_first, XLSX)],
+                          mid="<dd-1@example.org>")),
+        ("dd-2", _message("dd@example.org", "update v2", _local(2009, 9, 30, 16, 30),
+                          [("Action plan.xlsx", dd_second, XLSX), ("notes.docx", docx,
+                           "application/vnd.openxmlformats-officedocument.wordprocessingml.document")],
+                          mid="<dd-2@example.org>")),
+        ("omar", _message("omar@example.org", "Re: Youth plan: your update", _local(2009, 9, 28, 8, 5),
+                          [("Omar Khan.xlsx", omar, XLSX)], mid="<omar-1@example.org>")),
+        ("omar-note", _message("omar@example.org", "Will send next week", _local(2009, 9, 29, 8, 0), [],
+                               mid="<omar-2@example.org>")),
+        ("ann", _message("ann@example.org", "done", _local(2009, 9, 26, 12, 0), [("../../x.xlsx", ann, XLSX)],
+                         mid="<ann-1@example.org>")),
+        ("raj", _message("raj@example.org", "here", _local(2009, 9, 27, 12, 0), [("update.xlsx", bomb, XLSX)],
+                         mid="<raj-1@example.org>")),
+        ("stranger", _message("someone@elsewhere.example", "=HYPERLINK(\"http://x\")", _local(2009, 9, 27, 13, 0),
+                              [("Action plan.xlsx", stranger, XLSX)], mid="<s-1@elsewhere.example>")),
+        ("coordinator", _message("pat@example.org", "Youth plan: your update", _local(2009, 9, 1, 9, 0),
+                                 [("Ann Lee.xlsx", (copies / "Ann Lee.xlsx").read_bytes(), XLSX)],
+                                 mid="<request-ann@example.org>")),
+        ("jane-again", jane_msg),  # the same message delivered twice
+        ("jane-resent", _message("jane.smith@example.org", "Did you get this?", _local(2009, 10, 3, 9, 0),
+                                 [("Action plan.xlsx", jane, XLSX)], mid="<jane-2@example.org>")),
+    ]
+    return {"plan": plan, "copies": copies, "returns": tmp_path / "returns", "tmp": tmp_path, "messages": messages,
+            "bytes": {"jane": jane, "dd1": dd_first, "dd2": dd_second, "omar": omar, "ann": ann, "stranger": stranger,
+                      "bomb": bomb}}
+
+
+def _fill(dovecot: Dovecot, messages) -> tuple[str, str]:
+    user, password = f"coordinator{next(_users)}", "pw-" + os.urandom(4).hex()
+    dovecot.add_user(user, password)
+    box = dovecot.connect(user, password)
+    for _, msg in messages:
+        received = dt.datetime.strptime(msg["Received"].rpartition(";")[2].strip(), "%a, %d %b %Y %H:%M:%S %z")
+        typ, _ = box.append("INBOX", None, imaplib.Time2Internaldate(received.timestamp()), msg.as_bytes())
+        assert typ == "OK"
+    box.logout()
+    return user, password
+
+
+def _mailbox(dovecot: Dovecot, user: str, password: str) -> dict:
+    """Every folder's messages: (UID, flags), and how many — to show nothing was changed."""
+    box = dovecot.connect(user, password)
+    state = {}
+    _, folders = box.list()
+    for line in folders:
+        name = line.decode().rsplit(' "/" ', 1)[1].strip('"')
+        box.select(f'"{name}"', readonly=True)
+        _, data = box.uid("FETCH", "1:*", "(FLAGS)")
+        state[name] = sorted(d.decode() for d in data if d)
+    box.logout()
+    return state
+
+
+def _settings(dovecot: Dovecot, user: str, **kw) -> ImapSettings:
+    return ImapSettings(host="127.0.0.1", port=dovecot.imaps_port, user=user, cafile=str(dovecot.cafile), **kw)
+
+
+def _cli_imap(dovecot: Dovecot, user: str) -> list[str]:
+    return ["--imap-host", "127.0.0.1", "--imap-port", str(dovecot.imaps_port), "--imap-user", user,
+            "--imap-cafile", str(dovecot.cafile)]
+
+
+def _files(folder: Path) -> dict[str, str]:
+    """Every file under ``folder`` (relative path -> sha256), the log left out."""
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != arrivals.COLLECT_LOG}
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _expected(q: dict) -> dict[str, str]:
+    b = q["bytes"]
+    return {"Jane Smith.xlsx": _sha(b["jane"]), "DD Achievement.xlsx": _sha(b["dd1"]),
+            "DD Achievement-2.xlsx": _sha(b["dd2"]), "Omar Khan.xlsx": _sha(b["omar"]), "Ann Lee.xlsx": _sha(b["ann"]),
+            "Raj Patel.xlsx": _sha(b["bomb"]),
+            "Set aside/someone-elsewhere.example Action plan.xlsx": _sha(b["stranger"])}
+
+
+def _check_quarter(q: dict, run) -> None:
+    """What the quarter's mail leaves in the returns folder, the log and the tracker."""
+    returns = q["returns"]
+    assert _files(returns) == _expected(q)
+    assert not list(q["tmp"].rglob("x.xlsx")) and not (returns.parent.parent / "x.xlsx").exists()
+    outcome = {(a.sender, a.attachment, a.subject): (a.outcome, a.saved_as) for a in run.arrivals}
+    assert outcome[("ann@example.org", "../../x.xlsx", "done")] == (arrivals.SAVED, "Ann Lee.xlsx")
+    assert outcome[("dd@example.org", "notes.docx", "update v2")] == (arrivals.NOT_A_WORKBOOK, "")
+    assert outcome[("omar@example.org", "", "Will send next week")] == (arrivals.NO_ATTACHMENT, "")
+    assert outcome[("pat@example.org", "Ann Lee.xlsx", "Youth plan: your update")] == (arrivals.NOT_SAVED, "")
+    assert outcome[("jane.smith@example.org", "Action plan.xlsx", "Did you get this?")] == (arrivals.SAME_FILE,
+                                                                                         "Jane Smith.xlsx")
+    stranger = next(a for a in run.arrivals if a.sender == "someone@elsewhere.example")
+    assert stranger.outcome == arrivals.SET_ASIDE_OUTCOME and "not a lead" in stranger.note and "Jane Smith's copy" in stranger.note
+    raj = next(a for a in run.arrivals if a.sender == "raj@example.org")
+    assert raj.outcome == arrivals.SAVED and "expands to more than 1024 MB" in raj.note
+    omar = next(a for a in run.arrivals if a.attachment == "Omar Khan.xlsx")
+    assert UNCHANGED in omar.note
+    assert run.already == 1  # Jane's message, delivered twice, is collected once
+    assert len(run.saved) == 6 and not run.problems
+    log = arrivals.read_log(returns)
+    jane = next(a for a in log if a.saved_as == "Jane Smith.xlsx")
+    assert (jane.sender, jane.subject, jane.message_id, jane.attachment, jane.sha256) == (
+        "jane.smith@example.org", "RE: Youth plan: your update", "<jane-1@example.org>", "Action plan.xlsx",
+        _sha(q["bytes"]["jane"]))
+    assert jane.describe() == "received from jane.smith@example.org on 2 Oct 2009 10:14"
+    # the saved file's modified time is the time it was received: the merge rules order copies by it
+    assert dt.datetime.fromtimestamp((returns / "Jane Smith.xlsx").stat().st_mtime) == dt.datetime(2009, 10, 2, 10, 14)
+    tracker = track_returns(q["plan"], returns, return_by=RETURN_BY)
+    states = {r.lead: r.state for r in tracker.leads}
+    assert states == {"Jane Smith": LATE, "DD Achievement": RETURNED, "Omar Khan": UNCHANGED, "Ann Lee": RETURNED,
+                      "Raj Patel": WITH_ERRORS, "Kim Ray": NOT_RETURNED}
+    rows = {r.lead: r for r in tracker.leads}
+    assert Path(rows["DD Achievement"].file).name == "DD Achievement-2.xlsx"  # the later copy: the merge rules chose
+    assert rows["Jane Smith"].arrival == "received from jane.smith@example.org on 2 Oct 2009 10:14"
+    assert "expands to more than 1024 MB" in rows["Raj Patel"].unreadable and rows["Raj Patel"].sender == "raj@example.org"
+    skipped = {Path(f).name: why for f, why in tracker.skipped}
+    assert "set aside by planbook collect" in skipped["someone-elsewhere.example Action plan.xlsx"]
+    assert arrivals.COLLECT_LOG not in skipped
+
+
+def test_collect_from_an_imap_mailbox(dovecot, quarter):
+    user, password = _fill(dovecot, quarter["messages"])
+    before = _mailbox(dovecot, user, password)
+    os.environ["PLANBOOK_IMAP_PASSWORD"] = password
+    try:
+        run = collect_returns(quarter["plan"], quarter["returns"], imap=_settings(dovecot, user))
+    finally:
+        del os.environ["PLANBOOK_IMAP_PASSWORD"]
+    _check_quarter(quarter, run)
+    assert _mailbox(dovecot, user, password) == before  # nothing read, flagged, moved or deleted
+    assert all("\\Seen" not in line for line in before["INBOX"])
+
+    # the CLI, a second time: nothing new is saved, the mailbox still unchanged
+    saved = _files(quarter["returns"])
+    env = {**os.environ, "PLANBOOK_IMAP_PASSWORD": password}
+    again = run_cli("collect", quarter["plan"], quarter["returns"], *_cli_imap(dovecot, user), "--json", env=env)
+    assert again.returncode == 0, again.stderr
+    data = json.loads(again.stdout)
+    assert data["saved"] == 0 and data["already_collected"] == len(quarter["messages"]) and data["arrivals"] == []
+    assert _files(quarter["returns"]) == saved and _mailbox(dovecot, user, password) == before
+
+    # what `planbook returns` and the consolidation's Returns and Sources sheets say
+    text = run_cli("returns", quarter["plan"], quarter["returns"], "--return-by", "2009-10-01")
+    assert text.returncode == 0, text.stderr
+    assert "received from jane.smith@example.org on 2 Oct 2009 10:14" in text.stdout
+    jane_line = next(line for line in text.stdout.splitlines() if "Jane Smith" in line and "xlsx" in line)
+    assert jane_line.strip().startswith(LATE)
+    assert "Omar Khan returned no updates" in text.stdout
+    from python_calamine import CalamineWorkbook
+
+    cons = quarter["tmp"] / "consolidated.xlsx"
+    consolidate_to([quarter["returns"], quarter["plan"]], cons, return_by=RETURN_BY)
+    book = CalamineWorkbook.from_path(str(cons))
+    sheet = book.get_sheet_by_name("Returns").to_python()
+    head = sheet[0]
+    by_lead = {r[0]: dict(zip(head, r)) for r in sheet[1:]}
+    assert by_lead["Jane Smith"]["Return"] == LATE
+    assert by_lead["Jane Smith"]["Received"] == "received from jane.smith@example.org on 2 Oct 2009 10:14"
+    assert by_lead["DD Achievement"]["Received"] == "received from dd@example.org on 30 Sep 2009 16:30"
+    assert by_lead["Omar Khan"]["Return"] == UNCHANGED and by_lead["Kim Ray"]["Received"] == ""
+    sources = book.get_sheet_by_name("Sources").to_python()
+    rows = [dict(zip(sources[0], r)) for r in sources[1:]]
+    [jane_src] = [r for r in rows if r["File"].endswith("Jane Smith.xlsx")]
+    assert jane_src["Received"] == "received from jane.smith@example.org on 2 Oct 2009 10:14"
+    aside = [r for r in rows if "Set aside" in r["File"]]
+    assert len(aside) == 1 and "set aside by planbook collect" in aside[0]["Skipped because"]
+
+
+def test_saved_eml_files_give_the_same_returns(quarter):
+    eml = quarter["tmp"] / "saved"
+    eml.mkdir()
+    for i, (name, msg) in enumerate(quarter["messages"]):
+        (eml / f"{i:02d} {name}.eml").write_bytes(msg.as_bytes())
+    run = collect_returns(quarter["plan"], quarter["returns"], messages=eml)
+    _check_quarter(quarter, run)
+    result = run_cli("collect", quarter["plan"], quarter["returns"], "--messages", eml)
+    assert result.returncode == 0, result.stderr
+    assert "0 return(s) saved" in result.stdout and f"{len(quarter['messages'])} message(s) collected before" in result.stdout
+    assert _files(quarter["returns"]) == _expected(quarter)
+
+
+def test_the_cli_lists_what_arrived_and_what_was_not_saved(quarter):
+    eml = quarter["tmp"] / "saved"
+    eml.mkdir()
+    for i, (name, msg) in enumerate(quarter["messages"]):
+        (eml / f"{i:02d}.eml").write_bytes(msg.as_bytes())
+    out = run_cli("collect", quarter["plan"], quarter["returns"], "--messages", eml)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert lines[0].startswith(f"Collected from {eml} into") and "6 return(s) saved, 1 set aside, 1 already saved" in lines[0]
+    assert any("not a workbook" in line and "'notes.docx'" in line for line in lines)
+    assert any("no attachment" in line and "Will send next week" in line for line in lines)
+    assert any("set aside" in line and "someone@elsewhere.example" in line for line in lines)
+    assert any("'../../x.xlsx' -> Ann Lee.xlsx" in line for line in lines)
+    assert "Traceback" not in out.stderr
+
+
+def _msg_file(path: Path, sender: str, subject: str, mid: str, when: dt.datetime, attachments) -> Path:
+    """An Outlook .msg (MS-OXMSG) written with ms-cfb, another project's compound-file writer."""
+    from ms_cfb.Models.Directories.root_directory import RootDirectory
+    from ms_cfb.Models.Directories.storage_directory import StorageDirectory
+    from ms_cfb.Models.Directories.stream_directory import StreamDirectory
+    from ms_cfb.ole_file import OleFile
+
+    ticks = int((when - dt.datetime(1601, 1, 1, tzinfo=dt.timezone.utc)).total_seconds() * 10_000_000)
+    path = path.resolve()
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp, n = Path(tmp_name), count()
+
+        def stream(name: str, data: bytes):
+            f = tmp / f"s{next(n)}"
+            f.write_bytes(data)
+            return StreamDirectory(name, str(f))
+
+        def text(prop: int, value: str):
+            return stream(f"__substg1.0_{prop:04X}001F", value.encode("utf-16-le"))
+
+        root = RootDirectory()
+        props = b"\0" * 8 + struct.pack("<IIII", 0, len(attachments), 0, len(attachments)) + b"\0" * 8
+        props += struct.pack("<HHIQ", 0x0040, 0x0E06, 6, ticks) + struct.pack("<HHIQ", 0x0040, 0x0039, 6, ticks)
+        root.add_directory(stream("__properties_version1.0", props))
+        names = StorageDirectory("__nameid_version1.0")
+        for sid, data in (("00020102", bytes(range(16))), ("00030102", struct.pack("<IHH", 0x8001, 3 << 1, 0)),
+                          ("00040102", b"\0" * 8)):  # one named property (ms-cfb cannot write empty streams)
+            names.add_directory(stream(f"__substg1.0_{sid}", data))
+        root.add_directory(names)
+        for prop, value in ((0x001A, "IPM.Note"), (0x0037, subject), (0x5D01, sender), (0x0C1F, sender),
+                            (0x0C1E, "SMTP"), (0x1035, mid)):
+            root.add_directory(text(prop, value))
+        for i, (name, data) in enumerate(attachments):
+            storage = StorageDirectory(f"__attach_version1.0_#{i:08X}")
+            storage.add_directory(stream("__properties_version1.0",
+                                         b"\0" * 8 + struct.pack("<HHII", 0x0003, 0x3705, 6, 1) + b"\0" * 4))
+            storage.add_directory(text(0x3707, name))
+            storage.add_directory(stream("__substg1.0_37010102", data))
+            root.add_directory(storage)
+        ole = OleFile()
+        ole.root_directory = root
+        cwd = os.getcwd()
+        os.chdir(tmp)  # ms-cfb writes a scratch file into the current folder
+        try:
+            ole.create_file(str(path))
+        finally:
+            os.chdir(cwd)
+    return path
+
+
+def test_outlook_msg_files(quarter):
+    import extract_msg  # an independent reader: the fixture is a real .msg
+
+    saved = quarter["tmp"] / "outlook"
+    saved.mkdir()
+    when = _local(2009, 10, 2, 10, 14)
+    jane = _msg_file(saved / "RE Youth plan.msg", "jane.smith@example.org", "RE: Youth plan", "<jane-msg@example.org>",
+                     when, [("Action plan.xlsx", quarter["bytes"]["jane"]), ("../../x.xlsx", quarter["bytes"]["ann"])])
+    _msg_file(saved / "stranger.msg", "someone@elsewhere.example", "hello", "<s-msg@example.org>", when,
+              [("plan.xlsx", quarter["bytes"]["stranger"])])
+    (saved / "broken.msg").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
+    msg = extract_msg.openMsg(str(jane))
+    assert (msg.sender, msg.subject) == ("jane.smith@example.org", "RE: Youth plan")
+    assert [a.longFilename for a in msg.attachments] == ["Action plan.xlsx", "../../x.xlsx"]
+    msg.close()
+    out = run_cli("collect", quarter["plan"], quarter["returns"], "--messages", saved)
+    assert out.returncode == 2  # the broken .msg: one line, the others collected
+    assert "broken.msg: not an Outlook message" in out.stderr and len(out.stderr.strip().splitlines()) == 1
+    b = quarter["bytes"]
+    assert _files(quarter["returns"]) == {"Jane Smith.xlsx": _sha(b["jane"]), "Ann Lee.xlsx": _sha(b["ann"]),
+                                          "Set aside/someone-elsewhere.example plan.xlsx": _sha(b["stranger"])}
+    tracker = track_returns(quarter["plan"], quarter["returns"], return_by=RETURN_BY)
+    rows = {r.lead: r for r in tracker.leads}
+    assert rows["Jane Smith"].arrival == "received from jane.smith@example.org on 2 Oct 2009 10:14"
+    assert rows["Jane Smith"].state == LATE
+    # Ann's workbook came in Jane's message: filed for Ann, as its metadata says, with who sent it
+    [ann] = [a for a in arrivals.read_log(quarter["returns"]) if a.saved_as == "Ann Lee.xlsx"]
+    assert ann.lead == "Ann Lee" and "sent by jane.smith@example.org (Jane Smith) for Ann Lee" in ann.note
+    again = run_cli("collect", quarter["plan"], quarter["returns"], "--messages", saved)
+    assert "0 return(s) saved" in again.stdout and "2 message(s) collected before" in again.stdout
+
+
+def test_mark_read_and_move_touch_only_the_messages_collected(dovecot, quarter):
+    user, password = _fill(dovecot, quarter["messages"])
+    env = {**os.environ, "PLANBOOK_IMAP_PASSWORD": password}
+    box = dovecot.connect(user, password)
+    box.create('"Returns 2009 Q2"')
+    box.logout()
+    out = run_cli("collect", quarter["plan"], quarter["returns"], *_cli_imap(dovecot, user), "--mark-read", env=env)
+    assert out.returncode == 0, out.stderr
+    state = _mailbox(dovecot, user, password)
+    seen = [line for line in state["INBOX"] if "\\Seen" in line]
+    # Jane x3 (one message twice, one resent), DD x2, Omar, Ann, Raj, the stranger: 9 carried a workbook filed
+    assert len(seen) == 9 and len(state["INBOX"]) == len(quarter["messages"]), state["INBOX"]
+    out = run_cli("collect", quarter["plan"], quarter["returns"], *_cli_imap(dovecot, user), "--move-to",
+                  "Returns 2009 Q2", env=env)
+    assert out.returncode == 0, out.stderr
+    assert "moved to Returns 2009 Q2" in out.stdout
+    state = _mailbox(dovecot, user, password)
+    assert len(state["Returns 2009 Q2"]) == 9 and len(state["INBOX"]) == 2  # the note and the coordinator's own
+    assert _files(quarter["returns"]) == _expected(quarter)
+
+
+def test_a_malformed_or_huge_message_is_one_line_and_the_rest_is_collected(dovecot, quarter, monkeypatch):
+    good = quarter["messages"][0]
+    broken = _message("ann@example.org", "broken", _local(2009, 9, 26, 12, 0), [("Ann.xlsx", b"x" * 3000, XLSX)],
+                      mid="<broken@example.org>")
+    raw = broken.as_bytes()
+    body = raw.rindex(b"\n\n", 0, raw.rindex(b"--"))
+    raw = raw[:body] + b"\n\n" + b"eHh4!!!not base64 at all@@@\n" + raw[raw.rindex(b"\n--"):]  # damaged encoding
+    huge = _message("omar@example.org", "huge", _local(2009, 9, 27, 12, 0), [("big.xlsx", os.urandom(1_600_000), XLSX)],
+                    mid="<huge@example.org>")
+    user, password = _fill(dovecot, [good, ("huge", huge)])
+    box = dovecot.connect(user, password)
+    box.append("INBOX", None, imaplib.Time2Internaldate(time.time()), raw.replace(b"\n", b"\r\n"))
+    box.logout()
+    env = {**os.environ, "PLANBOOK_IMAP_PASSWORD": password, "PLANBOOK_MAX_MESSAGE_MB": "1"}
+    out = run_cli("collect", quarter["plan"], quarter["returns"], *_cli_imap(dovecot, user), env=env)
+    assert out.returncode == 2
+    errors = out.stderr.strip().splitlines()
+    assert len(errors) == 2 and "Traceback" not in out.stderr
+    assert any("UID 2: the message is 2 MB, more than planbook reads (1 MB" in e for e in errors), errors
+    assert any("attachment 'Ann.xlsx' damaged in the message" in e for e in errors), errors
+    assert _files(quarter["returns"]) == {"Jane Smith.xlsx": _sha(quarter["bytes"]["jane"])}
+    assert not [p for p in quarter["returns"].rglob(".*")]  # no temporary file left
+
+
+def test_a_mailbox_that_stops_answering(dovecot, quarter):
+    user, password = _fill(dovecot, quarter["messages"][:4])
+    paused: list[int] = []
+
+    def stall(i: int, total: int) -> None:
+        if i == 3:  # the server stops answering before the third message is fetched
+            paused.extend(dovecot.pause(user))
+
+    settings = _settings(dovecot, user, password=password, timeout=2)
+    started = time.monotonic()
+    try:
+        with pytest.raises(MailboxError) as err:
+            collect_returns(quarter["plan"], quarter["returns"], imap=settings, on_message=stall)
+    finally:
+        dovecot.resume(paused)
+    assert paused and time.monotonic() - started < 30
+    text = str(err.value)
+    assert "stopped answering" in text and "2 return(s) saved before that are kept and logged" in text
+    assert "\n" not in text
+    assert set(_files(quarter["returns"])) == {"Jane Smith.xlsx", "DD Achievement.xlsx"}
+    assert {a.saved_as for a in arrivals.read_log(quarter["returns"]) if a.saved_as} == set(_files(quarter["returns"]))
+    assert not [p for p in quarter["returns"].rglob(".*")]
+    run = collect_returns(quarter["plan"], quarter["returns"], imap=_settings(dovecot, user, password=password))
+    assert run.already == 2 and len(run.saved) == 2  # the rest, nothing twice
+    assert set(_files(quarter["returns"])) == {"Jane Smith.xlsx", "DD Achievement.xlsx", "DD Achievement-2.xlsx",
+                                               "Omar Khan.xlsx"}
+
+
+def test_logins_certificates_and_oauth(dovecot, quarter):
+    user, password = _fill(dovecot, quarter["messages"][:1])
+    env = {**os.environ, "PLANBOOK_IMAP_PASSWORD": "wrong"}
+    out = run_cli("collect", quarter["plan"], quarter["returns"], *_cli_imap(dovecot, user), env=env)
+    assert out.returncode == 2 and f"refused the login for '{user}'" in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PLANBOOK_IMAP")}
+    out = run_cli("collect", quarter["plan"], quarter["returns"], *_cli_imap(dovecot, user), env=env)
+    assert out.returncode == 2 and "set the PLANBOOK_IMAP_PASSWORD environment variable" in out.stderr
+    no_ca = [a for a in _cli_imap(dovecot, user) if a not in ("--imap-cafile", str(dovecot.cafile))]
+    out = run_cli("collect", quarter["plan"], quarter["returns"], *no_ca, env={**env, "PLANBOOK_IMAP_PASSWORD": password})
+    assert out.returncode == 2 and "certificate is not trusted" in out.stderr
+    out = run_cli("collect", quarter["plan"], quarter["returns"], *_cli_imap(dovecot, user), "--imap-folder", "Nowhere",
+                  env={**env, "PLANBOOK_IMAP_PASSWORD": password})
+    assert out.returncode == 2 and "has no folder 'Nowhere'" in out.stderr
+    assert not quarter["returns"].exists() or _files(quarter["returns"]) == {}
+    # XOAUTH2: this test server takes the access token where a password would go
+    out = run_cli("collect", quarter["plan"], quarter["returns"], *_cli_imap(dovecot, user), "--imap-oauth",
+                  env={**env, "PLANBOOK_IMAP_TOKEN": password})
+    assert out.returncode == 0, out.stderr
+    assert set(_files(quarter["returns"])) == {"Jane Smith.xlsx"}
+    # STARTTLS on the plain port
+    out = run_cli("collect", quarter["plan"], quarter["returns"], "--imap-host", "127.0.0.1", "--imap-port",
+                  str(dovecot.imap_port), "--starttls", "--imap-user", user, "--imap-cafile", str(dovecot.cafile),
+                  env={**env, "PLANBOOK_IMAP_PASSWORD": password})
+    assert out.returncode == 0 and "1 message(s) collected before" in out.stdout
+
+
+def test_a_file_already_there_is_never_overwritten(quarter):
+    """A workbook saved by hand as "Jane Smith.xlsx" stays; what arrives goes beside it."""
+    returns = quarter["returns"]
+    returns.mkdir()
+    (returns / "jane smith.XLSX").write_bytes(b"saved by hand")
+    eml = quarter["tmp"] / "one.eml"
+    eml.write_bytes(quarter["messages"][0][1].as_bytes())
+    run = collect_returns(quarter["plan"], returns, messages=eml)
+    assert (returns / "jane smith.XLSX").read_bytes() == b"saved by hand"
+    assert [a.saved_as for a in run.saved] == ["Jane Smith-2.xlsx"]
+
+
+def test_write_new_file_loses_a_race_without_overwriting(tmp_path):
+    from planbook.files.atomic import write_new_file
+
+    target = tmp_path / "Jane Smith.xlsx"
+    assert write_new_file(target, b"first", mtime=dt.datetime(2009, 10, 2, 10, 14).timestamp())
+    assert not write_new_file(target, b"second")
+    assert target.read_bytes() == b"first" and [p.name for p in tmp_path.iterdir()] == ["Jane Smith.xlsx"]
+    assert dt.datetime.fromtimestamp(target.stat().st_mtime) == dt.datetime(2009, 10, 2, 10, 14)
