@@ -24,7 +24,7 @@ EXPORTED = {
     # the plan
     "Action", "Lead", "Origin", "PlanInfo", "Due", "parse_due", "STATUSES", "normalise_status", "Finding", "Report",
     # errors
-    "PlanbookError", "UnusableFileError", "OutputError", "SendError", "TemplateError", "PdfError",
+    "PlanbookError", "UnusableFileError", "OutputError", "SendError", "TemplateError", "PdfError", "MailboxError",
     # new, read, validate, split, import
     "new_plan", "write_plan", "Plan", "read_plan", "check_workbook_file", "validate_plan", "split_plan", "LeadCopy",
     "import_plan", "ImportResult",
@@ -32,6 +32,8 @@ EXPORTED = {
     "consolidate", "Consolidation", "write_consolidated", "consolidate_to", "read_consolidated", "ConsolidatedView",
     # returns, chase, receipts
     "track_returns", "ReturnsTracker", "LeadReturn", "chase", "receipts", "MailRun", "Message",
+    # collect
+    "collect_returns", "CollectRun", "ImapSettings", "Arrival",
     # report, email, request updates
     "render_report", "to_pdf", "check_docx", "Check", "build_report_email", "save_eml", "send", "SmtpSettings",
     "request_updates", "UpdateRequest",

@@ -44,6 +44,7 @@ _EXPORTS: dict[str, str] = {
     "SendError": "planbook.core.errors",
     "TemplateError": "planbook.core.errors",
     "PdfError": "planbook.core.errors",
+    "MailboxError": "planbook.core.errors",
     # new, read, validate, split
     "new_plan": "planbook.workbook.writer",
     "write_plan": "planbook.workbook.writer",
@@ -71,6 +72,11 @@ _EXPORTS: dict[str, str] = {
     "receipts": "planbook.mail.chasing",
     "MailRun": "planbook.mail.chasing",
     "Message": "planbook.mail.chasing",
+    # collect (returns that arrived by email)
+    "collect_returns": "planbook.mail.collect",
+    "CollectRun": "planbook.mail.collect",
+    "ImapSettings": "planbook.mail.imap",
+    "Arrival": "planbook.rollup.arrivals",
     # report, pdf
     "render_report": "planbook.word.report",
     "to_pdf": "planbook.word.pdf",
@@ -111,6 +117,7 @@ if _TYPE_CHECKING:  # what type checkers and editors see; at run time __getattr_
     from planbook.coordinator import build_coordinator
     from planbook.core.due import Due, parse_due
     from planbook.core.errors import (
+        MailboxError,
         OutputError,
         PdfError,
         PlanbookError,
@@ -126,9 +133,12 @@ if _TYPE_CHECKING:  # what type checkers and editors see; at run time __getattr_
     from planbook.legacy.importer import import_plan
     from planbook.legacy.summary import ImportResult
     from planbook.mail.chasing import MailRun, Message, chase, receipts
+    from planbook.mail.collect import CollectRun, collect_returns
+    from planbook.mail.imap import ImapSettings
     from planbook.mail.report_email import build_report_email
     from planbook.mail.requests import UpdateRequest, request_updates
     from planbook.mail.transport import SmtpSettings, save_eml, send
+    from planbook.rollup.arrivals import Arrival
     from planbook.rollup.consolidate import Consolidation, consolidate
     from planbook.rollup.output import write_consolidated
     from planbook.rollup.pipeline import consolidate_to

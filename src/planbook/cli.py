@@ -590,7 +590,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mark-read", action="store_true", help="mark the messages collected as read (IMAP)")
     p.add_argument("--move-to", metavar="FOLDER", help="move the messages collected to this mailbox folder (IMAP)")
     p.add_argument("--json", action="store_true", help="print what was collected as JSON")
-    p.set_defaults(func=cmd_collect)
+    p.set_defaults(func=cmd_collect, api=("collect_returns",))
 
     p = sub.add_parser("chase", help="remind leads who have not returned, or whose return has errors")
     p.add_argument("plan", metavar="PLAN.xlsx", help="the master plan (leads' addresses from its Lists sheet)")

@@ -23,6 +23,9 @@ TOKEN_ENV = "PLANBOOK_IMAP_TOKEN"
 
 @dataclass(frozen=True)
 class ImapSettings:
+    """Where the mailbox is and how to log in: host, user, folder; TLS from the start (``ssl``)
+    or after STARTTLS; the password or OAuth2 token from the environment unless given."""
+
     host: str
     user: str
     folder: str = "INBOX"
