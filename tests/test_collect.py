@@ -517,3 +517,21 @@ def test_write_new_file_loses_a_race_without_overwriting(tmp_path):
     assert not write_new_file(target, b"second")
     assert target.read_bytes() == b"first" and [p.name for p in tmp_path.iterdir()] == ["Jane Smith.xlsx"]
     assert dt.datetime.fromtimestamp(target.stat().st_mtime) == dt.datetime(2009, 10, 2, 10, 14)
+
+
+def test_late_is_judged_by_the_date_received(quarter):
+    """Ann updated her copy on 25 September but emailed it on 3 October: late.  The same file saved
+    by hand with the same modified time is judged as before (her updates were all in time)."""
+    msg = _message("ann@example.org", "sorry, late", _local(2009, 10, 3, 9, 30),
+                   [("Ann Lee.xlsx", quarter["bytes"]["ann"], XLSX)], mid="<ann-late@example.org>")
+    eml = quarter["tmp"] / "ann.eml"
+    eml.write_bytes(msg.as_bytes())
+    collect_returns(quarter["plan"], quarter["returns"], messages=eml)
+    rows = {r.lead: r for r in track_returns(quarter["plan"], quarter["returns"], return_by=RETURN_BY).leads}
+    assert rows["Ann Lee"].state == LATE
+    assert rows["Ann Lee"].arrival == "received from ann@example.org on 3 Oct 2009 09:30"
+    by_hand = quarter["tmp"] / "by hand"
+    by_hand.mkdir()
+    shutil.copy2(quarter["returns"] / "Ann Lee.xlsx", by_hand / "Ann Lee.xlsx")  # same bytes, same modified time
+    rows = {r.lead: r for r in track_returns(quarter["plan"], by_hand, return_by=RETURN_BY).leads}
+    assert rows["Ann Lee"].state == RETURNED and rows["Ann Lee"].arrival == ""

@@ -137,7 +137,9 @@ def _attachments(msg):
         except Exception:
             name, disposition = None, "attachment"
         if not name and disposition != "attachment":
-            continue  # the body text, inline pictures
+            continue  # the body text
+        if disposition == "inline" and part.get_content_maintype() == "image":
+            continue  # a picture in the text (a signature's logo): not something sent back
         name = one_line(name or "") or "(no name)"
         try:
             data = part.get_payload(decode=True)
