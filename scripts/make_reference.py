@@ -159,8 +159,10 @@ SHEETS = {
     "Changes": "against the previous consolidation: status better/worse, due moved, new and removed actions, "
                "commentary updated; then the actions not updated",
     "Data issues": "every problem found: file, sheet, cell, what is wrong, what was done",
-    "Sources": "each input: lead, file, rows read, rows with issues, checksum, modified time",
-    "Returns": "every lead: returned or not, which file, when, how many actions updated, errors",
+    "Sources": "each input: lead, file, rows read, rows with issues, checksum, modified time, and who emailed it "
+               "when (planbook collect)",
+    "Returns": "every lead: returned or not, which file, when, how many actions updated, errors, and who emailed "
+               "it when (planbook collect)",
 }
 
 #: Standard column -> what it holds (DESIGN.md's table).

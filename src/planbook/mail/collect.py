@@ -33,6 +33,7 @@ from pathlib import Path
 
 from planbook.core.addresses import one_line
 from planbook.core.errors import MailboxError, PlanbookError, UnusableFileError
+from planbook.core.leads import lead_key
 from planbook.core.names import file_stem
 from planbook.files.atomic import make_folder, write_new_file
 from planbook.files.guard import check_input_file
@@ -44,7 +45,7 @@ from planbook.rollup import arrivals
 from planbook.rollup.arrivals import Arrival
 from planbook.rollup.inputs import NOT_A_COPY, WORKBOOK_SUFFIXES
 from planbook.rollup.merge import describe, same_plan
-from planbook.rollup.tracker import UNCHANGED, ReturnsTracker, lead_key, track_returns
+from planbook.rollup.tracker import UNCHANGED, ReturnsTracker, track_returns
 from planbook.workbook.plan import Plan
 from planbook.workbook.reader import read_plan
 
