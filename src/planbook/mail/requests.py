@@ -9,6 +9,7 @@ from email.utils import formataddr
 from pathlib import Path
 
 from planbook.core.addresses import check_address, one_line
+from planbook.core.dates import prose_date, table_date
 from planbook.core.errors import PlanbookError, SendError
 from planbook.core.leads import lead_key
 from planbook.files.atomic import make_folder
@@ -105,7 +106,7 @@ def request_updates(plan_path: str | os.PathLike[str], out_dir: str | os.PathLik
     already = read_sent_log(out_dir, return_by) if smtp is not None else {}
     if already and not only_unsent:
         names = sorted(r["lead"] for r in already.values())
-        raise PlanbookError(f"{len(names)} lead(s) were already sent this request (return by {return_by:%d/%m/%Y}; "
+        raise PlanbookError(f"{len(names)} lead(s) were already sent this request (return by {table_date(return_by)}; "
                             f"{Path(out_dir) / SENT_LOG}): {', '.join(names)}; re-run with --only-unsent to ask "
                             "only the others, or remove that file to ask everyone again")
     if only_unsent:
@@ -122,7 +123,7 @@ def request_updates(plan_path: str | os.PathLike[str], out_dir: str | os.PathLik
         context = {"lead": one_line(copy.lead), "title": one_line(plan.info.title) or "action plan",
                    "period": one_line(plan.info.period) or "this period",
                    "attachment": copy.path.name, "actions": copy.actions,
-                   "return_by": f"{return_by.day} {return_by:%B %Y}",
+                   "return_by": prose_date(return_by),
                    "coordinator": one_line(plan.info.coordinator) or "The plan coordinator"}
         msg = new_message(from_addr, [formataddr((one_line(copy.lead), email))],
                            f"Update needed by {context['return_by']}: {context['title']} ({copy.lead})")
