@@ -29,7 +29,7 @@ import pytest
 from planbook import Action, Lead, PlanInfo, read_plan, write_plan
 from planbook.core.errors import MailboxError
 from planbook.mail.collect import collect_returns
-from planbook.mail.imap import ImapSettings
+from planbook.mail.imap import ImapSettings, quote_folder
 from planbook.rollup import arrivals
 from planbook.rollup.pipeline import consolidate_to
 from planbook.rollup.tracker import LATE, NOT_RETURNED, RETURNED, UNCHANGED, WITH_ERRORS, track_returns
@@ -400,8 +400,12 @@ def test_mark_read_and_move_touch_only_the_messages_collected(dovecot, quarter):
     user, password = _fill(dovecot, quarter["messages"])
     env = {**os.environ, "PLANBOOK_IMAP_PASSWORD": password}
     box = dovecot.connect(user, password)
-    box.create('"Returns 2009 Q2"')
+    box.create(quote_folder("Rückläufe 2009 Q2"))  # a folder name in modified UTF-7 (RFC 3501)
     box.logout()
+    out = run_cli("collect", quarter["plan"], quarter["returns"], *_cli_imap(dovecot, user), "--move-to", "Nowhere",
+                  env=env)
+    assert out.returncode == 2 and "has no folder 'Nowhere' to move messages to" in out.stderr
+    assert not quarter["returns"].exists() or _files(quarter["returns"]) == {}  # refused before anything was saved
     out = run_cli("collect", quarter["plan"], quarter["returns"], *_cli_imap(dovecot, user), "--mark-read", env=env)
     assert out.returncode == 0, out.stderr
     state = _mailbox(dovecot, user, password)
@@ -409,11 +413,11 @@ def test_mark_read_and_move_touch_only_the_messages_collected(dovecot, quarter):
     # Jane x3 (one message twice, one resent), DD x2, Omar, Ann, Raj, the stranger: 9 carried a workbook filed
     assert len(seen) == 9 and len(state["INBOX"]) == len(quarter["messages"]), state["INBOX"]
     out = run_cli("collect", quarter["plan"], quarter["returns"], *_cli_imap(dovecot, user), "--move-to",
-                  "Returns 2009 Q2", env=env)
+                  "Rückläufe 2009 Q2", env=env)
     assert out.returncode == 0, out.stderr
-    assert "moved to Returns 2009 Q2" in out.stdout
+    assert "moved to Rückläufe 2009 Q2" in out.stdout
     state = _mailbox(dovecot, user, password)
-    assert len(state["Returns 2009 Q2"]) == 9 and len(state["INBOX"]) == 2  # the note and the coordinator's own
+    assert len(state["R&APw-ckl&AOQ-ufe 2009 Q2"]) == 9 and len(state["INBOX"]) == 2  # the note and the coordinator's own
     assert _files(quarter["returns"]) == _expected(quarter)
 
 
@@ -535,3 +539,55 @@ def test_late_is_judged_by_the_date_received(quarter):
     shutil.copy2(quarter["returns"] / "Ann Lee.xlsx", by_hand / "Ann Lee.xlsx")  # same bytes, same modified time
     rows = {r.lead: r for r in track_returns(quarter["plan"], by_hand, return_by=RETURN_BY).leads}
     assert rows["Ann Lee"].state == RETURNED and rows["Ann Lee"].arrival == ""
+
+
+
+def test_quote_folder_writes_modified_utf7():
+    assert quote_folder("INBOX") == '"INBOX"'
+    assert quote_folder('Plan "returns" & more') == '"Plan \\"returns\\" &- more"'
+    assert quote_folder("Rückläufe") == '"R&APw-ckl&AOQ-ufe"'
+
+
+def test_whose_workbook_it_is(quarter, tmp_path):
+    """A lead's address shared by two leads, another plan's copy, a workbook planbook did not make,
+    and --since: each filed as the rules say, with the reason in the log."""
+    info = PlanInfo(title="Youth plan", period="Q2 2009/10", themes=["Staying Safe"],
+                    leads=[Lead("Kim Ray", "team@example.org"), Lead("Lee Wu", "team@example.org"),
+                           Lead("Jane Smith", "jane.smith@example.org")])
+    plan = tmp_path / "team plan.xlsx"
+    write_plan(plan, info, [Action(f"1.{i}", f"Action {i}", lead.name, theme="Staying Safe", status="On track")
+                            for i, lead in enumerate(info.leads, start=1)])
+    split_plan(plan, tmp_path / "team copies")
+    kim = (tmp_path / "team copies" / "Kim Ray.xlsx").read_bytes()
+    other_plan = quarter["bytes"]["jane"]  # Jane's copy of the other plan (another plan id)
+    import openpyxl
+
+    plain = openpyxl.Workbook()
+    plain.active["A1"] = "my own list"
+    plain.save(tmp_path / "plain.xlsx")
+    folder = tmp_path / "mail"
+    folder.mkdir()
+    for name, sender, when, data in (("kim", "team@example.org", _local(2009, 10, 1, 9), kim),
+                                     ("team-broken", "team@example.org", _local(2009, 10, 1, 10), b"PK\x03\x04 torn"),
+                                     ("jane-other-plan", "jane.smith@example.org", _local(2009, 10, 1, 11), other_plan),
+                                     ("jane-plain", "jane.smith@example.org", _local(2009, 10, 1, 12),
+                                      (tmp_path / "plain.xlsx").read_bytes()),
+                                     ("old", "jane.smith@example.org", _local(2009, 9, 1, 12), kim[:-1] + b"\0")):
+        msg = _message(sender, name, when, [("update.xlsx", data, XLSX)], mid=f"<{name}@example.org>")
+        (folder / f"{name}.eml").write_bytes(msg.as_bytes())
+    returns = tmp_path / "returns"
+    run = collect_returns(plan, returns, messages=folder, since=dt.date(2009, 10, 1))
+    got = {a.subject: (a.outcome, a.saved_as, a.lead) for a in run.arrivals}
+    assert "old" not in got  # received before --since
+    assert got["kim"] == (arrivals.SAVED, "Kim Ray.xlsx", "Kim Ray")  # the workbook says whose: the shared address does not
+    assert got["team-broken"][0] == arrivals.SET_ASIDE_OUTCOME
+    assert got["jane-other-plan"][0] == arrivals.SET_ASIDE_OUTCOME
+    assert got["jane-plain"] == (arrivals.SAVED, "Jane Smith.xlsx", "Jane Smith")
+    notes = {a.subject: a.note for a in run.arrivals}
+    assert "the address of Kim Ray, Lee Wu, and the workbook does not say whose it is" in notes["team-broken"]
+    assert "a copy of 'Youth plan', period Q2 2009/10, not this plan" in notes["jane-other-plan"]
+    assert "no planbook metadata" in notes["jane-plain"]
+    rows = {r.lead: r for r in track_returns(plan, returns).leads}
+    assert rows["Kim Ray"].state == UNCHANGED and rows["Lee Wu"].state == NOT_RETURNED  # the copy as sent
+    assert rows["Jane Smith"].state == WITH_ERRORS and "no planbook metadata" in rows["Jane Smith"].unreadable
+    assert rows["Jane Smith"].arrival == "received from jane.smith@example.org on 1 Oct 2009 12:00"

@@ -175,6 +175,8 @@ def _from_mailbox(settings: ImapSettings, collector: _Collector, seen: set[str],
     where = f"imap://{settings.user}@{settings.host}/{settings.folder}"
     filed = {a.message_id for a in log if a.saved_as}  # saved, set aside, or the same file saved before
     with Mailbox(settings, writable=bool(mark_read or move_to)) as box:
+        if move_to:
+            box.require_folder(move_to)
         listed = box.list_messages(since)
         done: list[str] = []  # UIDs whose workbooks are collected (now or before): marked / moved if asked
         for i, entry in enumerate(listed, start=1):
@@ -231,9 +233,13 @@ class _Collector:
         if not item.attachments:
             rows.append(Arrival(**base, attachment="", sha256="", outcome=arrivals.NO_ATTACHMENT,
                                 note="a message with nothing attached"))
-        for att in item.attachments:
-            rows.append(self._file(item, att, base))
-        arrivals.add_to_log(self.folder, rows)  # after every file of the message is saved: whole or not at all
+        try:
+            for att in item.attachments:
+                rows.append(self._file(item, att, base))
+        except PlanbookError:  # a file could not be written (disk full …): what was saved is still logged
+            arrivals.add_to_log(self.folder, [r for r in rows if r.saved_as])
+            raise
+        arrivals.add_to_log(self.folder, rows)  # after every file of the message is saved
         seen.add(item.key)
         self.run.arrivals += rows
         return any(r.saved_as for r in rows)

@@ -228,6 +228,22 @@ class Mailbox:
         if uids:
             self._run("marking messages read", "STORE", ",".join(uids), "+FLAGS.SILENT", "(\\Seen)")
 
+    def require_folder(self, folder: str) -> None:
+        """Raise :class:`MailboxError` unless ``folder`` exists (checked before anything is collected)."""
+        data = self._run_plain(f"looking for the folder {folder!r}", "LIST", '""', quote_folder(folder))
+        if not any(d for d in data if d):
+            raise MailboxError(f"{self.where} has no folder {folder!r} to move messages to: create it in your mail "
+                               "program first (nothing was collected)")
+
+    def _run_plain(self, doing: str, command: str, *args):
+        try:
+            typ, data = getattr(self.imap, command.lower())(*args)
+        except Exception as exc:
+            raise self._failed(doing, exc) from exc
+        if typ != "OK":
+            raise MailboxError(f"{self.where} refused {doing} ({_text(data)})")
+        return data
+
     def move(self, uids: Sequence[str], folder: str) -> None:
         """Move ``uids`` to ``folder`` (MOVE; else COPY, flag deleted and expunge those UIDs only)."""
         if not uids:
