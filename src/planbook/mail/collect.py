@@ -39,7 +39,7 @@ from planbook.files.atomic import make_folder, write_new_file
 from planbook.files.guard import check_input_file
 from planbook.files.opening import load_workbook
 from planbook.mail.imap import ImapSettings, Mailbox
-from planbook.mail.incoming import Incoming, from_bytes, max_message_bytes
+from planbook.mail.incoming import Incoming, from_bytes, max_message_bytes, message_id_of
 from planbook.mail.outlook_msg import from_msg_bytes
 from planbook.rollup import arrivals
 from planbook.rollup.arrivals import Arrival
@@ -135,7 +135,7 @@ def collect_returns(plan: str | os.PathLike[str], returns_dir: str | os.PathLike
                       and a.sha256 and (folder / a.saved_as).exists()})
     collector = _Collector(master, leads, folder, run, saved_sha)
     if messages is not None:
-        for item in _saved_messages(Path(messages)):
+        for item in _saved_messages(Path(messages), seen, run):
             when = item.received or item.sent
             if not (since and when and when.date() < since):
                 collector.take(item, seen)
@@ -146,8 +146,10 @@ def collect_returns(plan: str | os.PathLike[str], returns_dir: str | os.PathLike
     return run
 
 
-def _saved_messages(path: Path) -> Iterator[Incoming]:
-    """Each saved message of a folder (or the one file given), in name order."""
+def _saved_messages(path: Path, seen: set[str], run: CollectRun) -> Iterator[Incoming]:
+    """Each saved message of a folder (or the one file given), in name order; an .eml whose
+    Message-ID is in ``seen`` (collected before) is counted in ``run.already`` without reading
+    the rest of it."""
     if not path.exists():
         raise PlanbookError(f"messages not found: {path}")
     files = [path] if path.is_file() else sorted(p for p in path.iterdir()
@@ -166,7 +168,12 @@ def _saved_messages(path: Path) -> Iterator[Incoming]:
         except (UnusableFileError, OSError) as exc:
             yield Incoming(str(p), problem=getattr(exc, "reason", None) or f"cannot be read ({exc})")
             continue
-        yield from_msg_bytes(data, str(p)) if p.suffix.lower() == ".msg" else from_bytes(data, str(p))
+        if p.suffix.lower() == ".msg":
+            yield from_msg_bytes(data, str(p))
+        elif (mid := message_id_of(data)) and mid in seen:
+            run.already += 1
+        else:
+            yield from_bytes(data, str(p))
 
 
 def _from_mailbox(settings: ImapSettings, collector: _Collector, seen: set[str], log: list[Arrival],

@@ -100,6 +100,18 @@ def received_date(msg) -> dt.datetime | None:
     return None
 
 
+def message_id_of(raw: bytes) -> str:
+    """The Message-ID of a whole message, from its header alone (quick: the body is not parsed),
+    as :func:`from_bytes` gives it; "" when it has none or it cannot be read."""
+    from email.parser import BytesHeaderParser
+
+    try:
+        msg = BytesHeaderParser(policy=policy.default).parsebytes(raw[:1 << 20])
+    except Exception:
+        return ""
+    return _header(msg, "Message-ID")[:500]
+
+
 def from_bytes(raw: bytes, source: str, *, received: dt.datetime | None = None, uid: str = "") -> Incoming:
     """Parse a whole message (RFC 5322 bytes, as an .eml holds it or IMAP gives it)."""
     item = Incoming(source, raw_sha256=hashlib.sha256(raw).hexdigest(), uid=uid)
