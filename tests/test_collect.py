@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import imaplib
+import io
 import json
 import os
 import shutil
@@ -591,3 +592,24 @@ def test_whose_workbook_it_is(quarter, tmp_path):
     assert rows["Kim Ray"].state == UNCHANGED and rows["Lee Wu"].state == NOT_RETURNED  # the copy as sent
     assert rows["Jane Smith"].state == WITH_ERRORS and "no planbook metadata" in rows["Jane Smith"].unreadable
     assert rows["Jane Smith"].arrival == "received from jane.smith@example.org on 1 Oct 2009 12:00"
+
+
+def test_a_macro_enabled_return_is_saved_as_xlsm_and_read_for_values_only(quarter, tmp_path):
+    """Ann returns her copy as an .xlsm carrying a VBA project: saved as "Ann Lee.xlsm", read for
+    its values (macros are never run: planbook reads the sheets' XML only)."""
+    import zipfile
+
+    xlsm = tmp_path / "update.xlsm"
+    with zipfile.ZipFile(io.BytesIO(quarter["bytes"]["ann"])) as zin, \
+            zipfile.ZipFile(xlsm, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            zout.writestr(info, zin.read(info))
+        zout.writestr("xl/vbaProject.bin", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1 Sub Auto_Open(): Shell \"calc\": End Sub")
+    msg = _message("ann@example.org", "with macros", _local(2009, 9, 26, 12, 0),
+                   [("update.xlsm", xlsm.read_bytes(), "application/vnd.ms-excel.sheet.macroEnabled.12")],
+                   mid="<ann-xlsm@example.org>")
+    (tmp_path / "ann.eml").write_bytes(msg.as_bytes())
+    run = collect_returns(quarter["plan"], quarter["returns"], messages=tmp_path / "ann.eml")
+    assert [a.saved_as for a in run.saved] == ["Ann Lee.xlsm"]
+    rows = {r.lead: r for r in run.tracker.leads}
+    assert rows["Ann Lee"].state == RETURNED and rows["Ann Lee"].updated == 1
