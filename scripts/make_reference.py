@@ -36,6 +36,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))  # this checkout's code, whatever the environment has installed
+from planbook.core import layout  # noqa: E402
 REFERENCE = ROOT / "docs" / "reference"
 os.environ["COLUMNS"] = "100"  # argparse wraps usage lines to the terminal: the same width everywhere
 
@@ -148,21 +149,22 @@ TEMPLATES = {
 
 #: Sheet -> what it holds.  Every sheet of the demo's workbooks must be here.
 SHEETS = {
-    "Guide": "plan title, reporting period, coordinator, how to fill in, the status key",
-    "Lists": "the validation lists: statuses with their colours, themes, leads with their email addresses, "
-             "timescales (defined names ThemeList, LeadList, StatusList)",
-    "_planbook": "very hidden: format version, plan id, title, period, role, lead tabs — so any tool can tell what "
+    layout.GUIDE: "plan title, reporting period, coordinator, how to fill in, the status key",
+    layout.LISTS: "the validation lists: statuses with their colours, themes, leads with their email addresses, "
+                  "timescales (defined names ThemeList, LeadList, StatusList)",
+    layout.META: "very hidden: format version, plan id, title, period, role, lead tabs — so any tool can tell what "
                  "the file is",
-    "Summary": "headline counts and % by status, status by theme and by lead, a chart, plan title and period",
-    "All actions": "every action from every lead, with where it came from",
-    "Exceptions": "off track, slippage, overdue and unfinished, not updated this period — with why",
-    "Changes": "against the previous consolidation: status better/worse, due moved, new and removed actions, "
-               "commentary updated; then the actions not updated",
-    "Data issues": "every problem found: file, sheet, cell, what is wrong, what was done",
-    "Sources": "each input: lead, file, rows read, rows with issues, checksum, modified time, and who emailed it "
-               "when (planbook collect)",
-    "Returns": "every lead: returned or not, which file, when, how many actions updated, errors, and who emailed "
-               "it when (planbook collect)",
+    layout.SUMMARY: "headline counts and % by status, status by theme and by lead, a chart, plan title and period",
+    layout.ALL_ACTIONS: "every action from every lead, with where it came from",
+    layout.EXCEPTIONS: "the actions needing attention — off track, slippage, overdue and unfinished, not updated "
+                       "this period — each with why",
+    layout.CHANGES: "against the previous consolidation: status better/worse, due moved, new and removed actions, "
+                    "commentary updated; then the actions not updated",
+    layout.DATA_ISSUES: "every problem found: file, sheet, cell, what is wrong, what was done",
+    layout.SOURCES: "each input: lead, file, rows read, rows with issues, checksum, modified time, and who emailed it "
+                    "when (planbook collect)",
+    layout.RETURNS: "every lead: returned or not, which file, when, how many actions updated, errors, and who emailed "
+                    "it when (planbook collect)",
 }
 
 #: Standard column -> what it holds (DESIGN.md's table).
@@ -194,11 +196,9 @@ class DemoRun:
     metadata: dict[str, list[str]]  # workbook -> keys of its _planbook sheet
 
 
-def _family(name: str | None) -> str | None:
-    if name is None:
-        return "report"  # docxtpl renders the Word parts from strings
-    stem = name.split(".")[0]
-    return stem if stem in VARIABLES else None
+def _family(name: str | None) -> str:
+    """``email.html.j2`` -> ``email``; docxtpl renders the Word report's parts from strings."""
+    return "report" if name is None else name.split(".")[0]
 
 
 @contextlib.contextmanager
@@ -209,9 +209,7 @@ def _recording_templates(into: dict[str, list[dict]]) -> Iterator[None]:
     original = jinja2.Template.render
 
     def render(self, *args, **kwargs):
-        family = _family(self.name)
-        if family:
-            into.setdefault(family, []).append(dict(*args, **kwargs))
+        into.setdefault(_family(self.name), []).append(dict(*args, **kwargs))
         return original(self, *args, **kwargs)
 
     jinja2.Template.render = render
@@ -241,7 +239,7 @@ def run_demo() -> DemoRun:
                 rows = book.get_sheet_by_name(name).to_python()
                 first = [as_text(v) for v in rows[0]] if rows else []
                 sheets[label].append((name, [v for v in first if v]))
-                if name == "_planbook":
+                if name == layout.META:
                     metadata[label] = list(dict.fromkeys(as_text(r[0]) for r in rows if r and as_text(r[0])))
     return DemoRun(contexts, sheets, metadata)
 
@@ -406,6 +404,10 @@ def undocumented_variables(run: DemoRun) -> list[str]:
         problems += [f"{family} template: {p} is described but the code no longer has it"
                      for p in sorted(set(described) - paths)]
     problems += [f"templates rendered with no description: {f}" for f in sorted(set(run.contexts) - set(VARIABLES))]
+    shipped = {f"templates/{p.name}" for p in (ROOT / "templates").iterdir() if p.suffix in (".j2", ".docx")}
+    listed = {f for files, _ in TEMPLATES.values() for f in files}
+    problems += [f"template {f} is not in scripts/make_reference.py TEMPLATES" for f in sorted(shipped - listed)]
+    problems += [f"TEMPLATES lists {f}, which is not in templates/" for f in sorted(listed - shipped)]
     return problems
 
 
@@ -456,7 +458,8 @@ def workbook_page(run: DemoRun) -> str:
             if not lead_tab_seen:
                 out.append("| *one tab per lead* | an Excel table with the standard columns below (and any columns "
                            "the coordinator or a lead adds, which are kept); drop-downs on Theme, Lead and Status; "
-                           "Status cells coloured |\n")
+                           f"Status cells coloured. A `{layout.NO_LEAD}` tab holds actions that name no lead "
+                           "(nobody is sent a copy of it) |\n")
             lead_tab_seen = True
             continue
         out.append(f"| `{name}` | {_cell(SHEETS.get(name, '(undocumented)'))} |\n")
@@ -496,9 +499,10 @@ def workbook_page(run: DemoRun) -> str:
                f"{', '.join(sorted(status.FINISHED))}.\n")
     out.append("\n## The consolidated workbook\n\n| Sheet | Holds | Columns |\n|---|---|---|\n")
     for name, first in run.sheets["consolidated"]:
-        cols = "" if name in ("Summary", "_planbook") else ", ".join(first)
+        cols = "" if name in (layout.SUMMARY, layout.META) else ", ".join(first)
         out.append(f"| `{name}` | {_cell(SHEETS.get(name, '(undocumented)'))} | {_cell(cols)} |\n")
-    out.append("\nPast an Excel sheet's 1,048,576 rows, `All actions` continues on `All actions (2)`, `(3)` …\n")
+    out.append(f"\nPast an Excel sheet's 1,048,576 rows, `{layout.ALL_ACTIONS}` continues on "
+               f"`{layout.ALL_ACTIONS} (2)`, `(3)` …\n")
     return "".join(out)
 
 
