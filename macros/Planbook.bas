@@ -1,23 +1,7 @@
 Attribute VB_Name = "Planbook"
-' planbook coordinator buttons.
-'
-' Each button on the Control sheet runs one planbook job.  Two ways, the same results:
-'
-' 1. Through xlwings RunPython, when it is there: the Python side (planbook.excel.run_button)
-'    reads the settings on the Control sheet, runs the job, and writes the status line, the
-'    counts and the file it made back onto the Control sheet; problems go to "Data issues".
-'    RunPython comes from the xlwings VBA module embedded in this workbook (standalone set-up)
-'    or from the xlwings add-in; Application.Run finds whichever is there, so no VBA reference.
-' 2. Otherwise (no add-in, no embedded module, or LibreOffice Calc) through the planbook
-'    command line: the command on the Control sheet ("planbook command"; a full path to a
-'    virtual environment's planbook works) is run with --json and waited for; this module then
-'    writes the same Results cells and Data issues rows from the JSON it printed.  Windows:
-'    WScript.Shell Run, hidden window, wait.  LibreOffice on Linux or macOS: Shell runs a small
-'    sh script, and the macro waits for the file that script writes when planbook has finished
-'    (Shell's own wait argument is LibreOffice-only and would stop Excel compiling this module).
-'    macOS Excel keeps xlwings: its sandbox does not run outside programs dependably.
-'
-' Every error is one plain message box, and is written to the Results "Status" cell too.
+' planbook coordinator buttons.  Each button runs one planbook job; planbook decides what it
+' does and says (planbook.excel), and this module only carries it there and back.  How the
+' buttons work, and what to do when Excel cannot run them: docs/excel-workbook.md.
 Option Explicit
 
 Private Const ERR_PLANBOOK As Long = 1513  ' a user-defined error number (513-65535)
@@ -45,6 +29,11 @@ Public Sub ChaseLeadsButton()
     RunPlanbook "chase"
 End Sub
 
+' Two ways, the same results.  Through xlwings RunPython when it is there (the module embedded
+' in this workbook, or the add-in: Application.Run finds either, so no VBA reference): the
+' Python side writes the results itself.  Otherwise, on Windows Excel and LibreOffice, through
+' the planbook command set on the Control sheet.  Mac Excel keeps to xlwings: its sandbox does
+' not run outside programs dependably.
 Private Sub RunPlanbook(ByVal job As String)
     Dim code As String
     code = "import planbook.excel; planbook.excel.run_button('" & job & "')"
@@ -54,7 +43,8 @@ Private Sub RunPlanbook(ByVal job As String)
             ShowError "planbook could not start Python through xlwings." & vbCrLf & vbCrLf & _
                       "On macOS, Excel runs the buttons through xlwings only (its sandbox does not run " & _
                       "the planbook command dependably). Install the xlwings add-in (xlwings addin install) " & _
-                      "and check the interpreter on the xlwings.conf sheet."
+                      "and check the interpreter on the xlwings.conf sheet, or use the command lines at the " & _
+                      "foot of the Control sheet."
         Else
             RunThroughCommandLine job
         End If
@@ -91,148 +81,77 @@ End Function
 
 ' ---- the command-line way ------------------------------------------------------------------
 
+' Runs "planbook button JOB" with every setting and where this workbook is, and writes what it
+' answers: the Results cells from its JSON, the Data issues or Returns rows from its rows file.
 Private Sub RunThroughCommandLine(ByVal job As String)
     ' Every Dim at the top: LibreOffice declares a variable only when its Dim line runs.
-    Dim args As Collection, outDir As String, consolidated As String, result As Variant
-    Dim returns As String, plan As String, previous As String, address As Variant, sending As Boolean
-    Dim source As Variant, used As Long, shown As String, copies As String, okExit As Long, who As String
+    Dim args As Collection, result As Variant, tmpStem As String, sheet As Variant, rowsFile As Integer
     On Error GoTo Failed
     SetResult "pb_status", "Running " & job & ChrW(8230)
-    outDir = AbsPath(Setting("pb_output_folder"))
-    If outDir = "" Then Fail "fill in '" & Label("pb_output_folder") & "' on the Control sheet (where to write results)"
-    consolidated = outDir & Sep() & "consolidated.xlsx"
+    tmpStem = TempStem()
     Set args = New Collection
+    args.Add "button"
     args.Add job
-    Select Case job
-    Case "consolidate"
-        returns = AbsPath(Setting("pb_returns_folder"))
-        plan = AbsPath(Setting("pb_master_plan"))
-        If FolderExists(returns) Then args.Add returns
-        If FileExists(plan) Then args.Add plan
-        If args.Count = 1 Then Fail "neither the returns folder nor the master plan on the Control sheet exists"
-        MakeFolder outDir
-        args.Add "--out": args.Add consolidated
-        previous = AbsPath(Setting("pb_previous"))
-        If previous <> "" Then args.Add "--previous": args.Add previous
-        If Setting("pb_period") <> "" Then args.Add "--period": args.Add Setting("pb_period")
-        If Setting("pb_as_of") <> "" Then args.Add "--as-of": args.Add IsoDate("pb_as_of")
-    Case "report"
-        NeedConsolidated consolidated
-        args.Add consolidated: args.Add "--out": args.Add outDir & Sep() & "summary.docx"
-    Case "email"
-        NeedConsolidated consolidated
-        args.Add consolidated
-        For Each address In Addresses(Setting("pb_email_to"))
-            args.Add "--to": args.Add address
-        Next
-        If args.Count = 2 Then Fail "fill in '" & Label("pb_email_to") & "' on the Control sheet"
-        For Each address In Addresses(Setting("pb_email_cc"))
-            args.Add "--cc": args.Add address
-        Next
-        If Setting("pb_email_from") <> "" Then args.Add "--from": args.Add Setting("pb_email_from")
-        sending = (LCase$(Left$(Setting("pb_send_mode"), 4)) = "send")
-        If sending Then
-            AddSmtp args
-        Else
-            MakeFolder outDir
-            args.Add "--save": args.Add outDir & Sep() & "report.eml"
-        End If
-    Case "split"
-        plan = AbsPath(Setting("pb_master_plan"))
-        If plan = "" Then Fail "fill in '" & Label("pb_master_plan") & "' on the Control sheet (the plan to split)"
-        args.Add plan: args.Add "--out": args.Add outDir & Sep() & "for-leads"
-    Case "chase"
-        ' Leads without an email address: planbook says so and exits 1, with its JSON summary.
-        okExit = 1
-        plan = AbsPath(Setting("pb_master_plan"))
-        If plan = "" Then Fail "fill in '" & Label("pb_master_plan") & "' on the Control sheet (the plan whose leads to remind)"
-        returns = AbsPath(Setting("pb_returns_folder"))
-        If returns = "" Then Fail "fill in '" & Label("pb_returns_folder") & "' on the Control sheet (where the leads' returns are saved)"
-        args.Add plan: args.Add returns
-        If Setting("pb_return_by") <> "" Then args.Add "--return-by": args.Add IsoDate("pb_return_by")
-        If Setting("pb_email_from") <> "" Then args.Add "--from": args.Add Setting("pb_email_from")
-        copies = outDir & Sep() & "for-leads"
-        If FolderExists(copies) Then args.Add "--copies": args.Add copies
-        sending = (LCase$(Left$(Setting("pb_send_mode"), 4)) = "send")
-        If sending Then
-            AddSmtp args
-        Else
-            args.Add "--save-dir": args.Add outDir & Sep() & "reminders"
-        End If
-    End Select
+    args.Add "--location"
+    args.Add WorkbookLocation()
+    AddSettings args
+    args.Add "--rows-file"
+    args.Add tmpStem & ".rows"
     args.Add "--json"
-
-    ParseJson RunCommand(args, okExit), result
-    Select Case job
-    Case "consolidate"
-        For Each source In JItem(result, "sources")
-            If IsNull(JItem(source, "skipped")) Then used = used + 1
-        Next
-        shown = JItem(result, "counts_text")
-        WriteIssues JItem(result, "data_issues")
-        SetResult "pb_status", "Consolidated " & JItem(result, "actions") & " actions from " & used & _
-                               " file(s) at " & Format(Now, "hh:mm")
-        SetResult "pb_counts", shown
-        SetResult "pb_output", JItem(result, "output")
-    Case "report"
-        SetResult "pb_status", "Word summary written at " & Format(Now, "hh:mm")
-        SetResult "pb_counts", ""
-        SetResult "pb_output", JItem(result, "output")
-    Case "email"
-        If JItem(result, "sent") Then
-            SetResult "pb_status", "Report emailed to " & JItem(result, "to") & " at " & Format(Now, "hh:mm")
-            SetResult "pb_output", ""
-        Else
-            SetResult "pb_status", "Email saved as a draft: open it in Outlook, review and send"
-            SetResult "pb_output", JItem(result, "output")
-        End If
-        SetResult "pb_counts", ""
-    Case "split"
-        SetResult "pb_status", "Wrote " & JItem(result, "copies").Count & " lead workbook(s) to send out"
-        SetResult "pb_counts", JItem(result, "actions") & " actions"
-        SetResult "pb_output", JItem(result, "output")
-    Case "chase"
-        ' The same words as planbook.excel.chase_status (the xlwings way).
-        used = JItem(result, "messages").Count
-        If sending Then
-            shown = "Sent " & used & " reminder(s) at " & Format(Now, "hh:mm")
-        ElseIf used > 0 Then
-            shown = "Saved " & used & " reminder(s) as drafts: open them in Outlook, review and send"
-        Else
-            shown = "Nobody to remind: every lead has returned, without errors"
-        End If
-        If JItem(result, "no_email").Count > 0 Then
-            who = ""
-            For Each source In JItem(result, "no_email")
-                If who <> "" Then who = who & ", "
-                who = who & source
-            Next
-            shown = shown & "; no email address for " & who & ": not reminded"
-        End If
-        WriteReturns JItem(JItem(result, "tracker"), "leads")
-        SetResult "pb_status", shown
-        SetResult "pb_counts", JItem(JItem(result, "tracker"), "summary")
-        If used > 0 And Not sending Then
-            SetResult "pb_output", outDir & Sep() & "reminders"
-        Else
-            SetResult "pb_output", ""
-        End If
-    End Select
+    ParseJson RunCommand(args, tmpStem), result
+    SetResult "pb_status", JItem(result, "status")
+    SetResult "pb_counts", JItem(result, "counts")
+    SetResult "pb_output", JItem(result, "output")
+    rowsFile = FreeFile
+    Open tmpStem & ".rows" For Input As #rowsFile
+    For Each sheet In JItem(result, "sheets")
+        WriteSheet sheet, rowsFile
+    Next
+    Close #rowsFile
+    Cleanup tmpStem
     ThisWorkbook.Worksheets("Control").Activate
     Exit Sub
 Failed:
     ShowError Err.Description
+    On Error Resume Next
+    Close
+    If tmpStem <> "" Then Cleanup tmpStem
+End Sub
+
+' Where this workbook is: its folder, or for a workbook Excel opened from OneDrive or SharePoint
+' the https:// address Excel gives as its path (planbook finds the folder synced to this
+' computer).  A workbook-level name PlanbookWorkbookLocation, where a workbook has one, says where
+' instead: the tests use it, as LibreOffice gives no path for a workbook opened from an address.
+Private Function WorkbookLocation() As String
+    On Error Resume Next
+    WorkbookLocation = CStr(ThisWorkbook.Names("PlanbookWorkbookLocation").RefersToRange.Value)
+    If Err.Number <> 0 Or WorkbookLocation = "" Then WorkbookLocation = ThisWorkbook.Path
+    Err.Clear
+End Function
+
+' Every setting on the Control sheet (a workbook-level name starting pb_; not the Results cells)
+' as --set NAME=VALUE: a date as YYYY-MM-DD, line breaks as spaces (a command line holds none).
+Private Sub AddSettings(ByVal args As Collection)
+    Dim item As Variant, value As Variant, name As String
+    For Each item In ThisWorkbook.Names
+        name = item.Name
+        If LCase$(Left$(name, 3)) = "pb_" And InStr(" pb_status pb_counts pb_output ", " " & name & " ") = 0 Then
+            value = item.RefersToRange.Value
+            If VarType(value) = vbDate Then value = Format(value, "yyyy-mm-dd")
+            value = Replace(Replace(CStr(value), vbCr, " "), vbLf, " ")
+            args.Add "--set"
+            args.Add name & "=" & value
+        End If
+    Next
 End Sub
 
 ' Runs the planbook command with these arguments; returns what it printed, or raises its error.
-Private Function RunCommand(ByVal args As Collection, ByVal okExit As Long) As String
-    Dim command As String, tmpStem As String, jsonFile As String, errFile As String, doneFile As String
+Private Function RunCommand(ByVal args As Collection, ByVal tmpStem As String) As String
+    Dim command As String, jsonFile As String, errFile As String, doneFile As String
     Dim cmdLine As String, arg As Variant, exitCode As Long, f As Integer, started As Double
     Dim wsh As Object, problem As String
     command = Setting("pb_command")
     If command = "" Then command = "planbook"
-    Randomize
-    tmpStem = TempFolder() & Sep() & "planbook-button-" & Format(Now, "yyyymmddhhnnss") & "-" & CStr(Int(Rnd() * 1000000))
     jsonFile = tmpStem & ".json"
     errFile = tmpStem & ".err"
     If IsWindows() Then
@@ -266,27 +185,31 @@ Private Function RunCommand(ByVal args As Collection, ByVal okExit As Long) As S
     End If
     RunCommand = ReadFile(jsonFile)
     problem = LastLine(ReadFile(errFile))
-    If exitCode <> 0 And Not (exitCode = okExit And Trim$(RunCommand) <> "") Then
-        If Left$(problem, 8) = "planbook" Then
-            If Left$(problem, 10) = "planbook: " Then problem = Mid$(problem, 11)
-            Cleanup tmpStem
-            Fail problem
-        End If
+    If exitCode <> 0 Then
+        If Left$(problem, 10) = "planbook: " Then Fail Mid$(problem, 11)
         problem = FirstLine(ReadFile(errFile))
-        Cleanup tmpStem
         Fail "could not run the planbook command " & command & IIf(problem <> "", " (" & problem & ")", "") & "." & _
              vbCrLf & vbCrLf & "Set '" & Label("pb_command") & "' on the Control sheet to the planbook program, " & _
              "e.g. the full path to a virtual environment's planbook (C:\planbook\.venv\Scripts\planbook.exe " & _
              "or /home/you/planbook/.venv/bin/planbook)."
     End If
-    Cleanup tmpStem
     If Trim$(RunCommand) = "" Then Fail "the planbook command " & command & " printed nothing (" & problem & ")"
+End Function
+
+Private Function TempStem() As String
+    Dim folder As String
+    folder = Environ("TEMP")
+    If folder = "" Then folder = Environ("TMPDIR")
+    If folder = "" Then folder = "/tmp"
+    If Right$(folder, 1) = Sep() Then folder = Left$(folder, Len(folder) - 1)
+    Randomize
+    TempStem = folder & Sep() & "planbook-button-" & Format(Now, "yyyymmddhhnnss") & "-" & CStr(Int(Rnd() * 1000000))
 End Function
 
 Private Sub Cleanup(ByVal tmpStem As String)
     Dim ext As Variant
     On Error Resume Next
-    For Each ext In Array(".json", ".err", ".done", ".sh")
+    For Each ext In Array(".json", ".err", ".done", ".sh", ".rows")
         If Dir(tmpStem & ext) <> "" Then Kill tmpStem & ext
     Next
 End Sub
@@ -299,17 +222,10 @@ Private Function Quote(ByVal text As String, ByVal forWindows As Boolean) As Str
     End If
 End Function
 
-Private Function TempFolder() As String
-    TempFolder = Environ("TEMP")
-    If TempFolder = "" Then TempFolder = Environ("TMPDIR")
-    If TempFolder = "" Then TempFolder = "/tmp"
-    If Right$(TempFolder, 1) = Sep() Then TempFolder = Left$(TempFolder, Len(TempFolder) - 1)
-End Function
-
 Private Function ReadFile(ByVal path As String) As String
     ' Lines are added to a short piece first, and the piece to the text: faster for long files.
     Dim f As Integer, textLine As String, piece As String, text As String
-    If Not FileExists(path) Then Exit Function
+    If Dir(path) = "" Then Exit Function
     f = FreeFile
     Open path For Input As #f
     Do While Not EOF(f)
@@ -346,7 +262,7 @@ Private Function LastLine(ByVal text As String) As String
     Next
 End Function
 
-' ---- settings, results and Data issues -------------------------------------------------------
+' ---- the Control sheet and the sheets the jobs fill ------------------------------------------
 
 Private Function Setting(ByVal name As String) As String
     Setting = Trim$(CStr(ThisWorkbook.Names(name).RefersToRange.Value))
@@ -370,134 +286,76 @@ Private Sub Fail(ByVal message As String)
     Err.Raise ERR_PLANBOOK, "planbook", message
 End Sub
 
-Private Sub AddSmtp(ByVal args As Collection)
-    If Setting("pb_smtp_host") = "" Then Fail "fill in '" & Label("pb_smtp_host") & "' on the Control sheet"
-    args.Add "--smtp-host": args.Add Setting("pb_smtp_host")
-    If Setting("pb_smtp_port") <> "" Then args.Add "--smtp-port": args.Add CStr(CLng(Val(Setting("pb_smtp_port"))))
-    Select Case LCase$(Setting("pb_smtp_security"))
-    Case "starttls": args.Add "--starttls"
-    Case "ssl": args.Add "--ssl"
-    End Select
-    If Setting("pb_smtp_user") <> "" Then args.Add "--smtp-user": args.Add Setting("pb_smtp_user")
-End Sub
-
-Private Sub NeedConsolidated(ByVal consolidated As String)
-    If Not FileExists(consolidated) Then Fail "no consolidated workbook yet: click Consolidate first"
-End Sub
-
-' A date setting as YYYY-MM-DD, from a date cell or text written 31/03/2010 or 2010-03-31.
-Private Function IsoDate(ByVal name As String) As String
-    Dim v As Variant, parts As Variant
-    v = ThisWorkbook.Names(name).RefersToRange.Value
-    If VarType(v) = vbDate Then
-        IsoDate = Format(v, "yyyy-mm-dd")
-        Exit Function
-    End If
-    v = Trim$(CStr(v))
-    parts = Split(v, "/")
-    If UBound(parts) = 2 Then
-        IsoDate = Right$("000" & parts(2), 4) & "-" & Right$("0" & parts(1), 2) & "-" & Right$("0" & parts(0), 2)
-    ElseIf v Like "####-##-##" Then
-        IsoDate = v
-    Else
-        Fail "'" & Label(name) & "' is not a date: '" & v & "' (use 31/03/2010)"
-    End If
-End Function
-
-Private Function Addresses(ByVal text As String) As Collection
-    Dim part As Variant, found As Collection
-    Set found = New Collection
-    For Each part In Split(Replace(text, ",", ";"), ";")
-        If Trim$(part) <> "" Then found.Add Trim$(part)
-    Next
-    Set Addresses = found
-End Function
-
-Private Function AbsPath(ByVal path As String) As String
-    If path = "" Then Exit Function
-    If Left$(path, 2) = "~/" Or Left$(path, 2) = "~\" Then
-        If IsWindows() Then path = Environ("USERPROFILE") & Mid$(path, 2) Else path = Environ("HOME") & Mid$(path, 2)
-    End If
-    If Left$(path, 1) = "/" Or Left$(path, 1) = "\" Or Mid$(path, 2, 1) = ":" Then
-        AbsPath = path
-    Else
-        AbsPath = ThisWorkbook.Path & Sep() & path
-    End If
-End Function
-
-Private Function FileExists(ByVal path As String) As Boolean
-    On Error Resume Next
-    If path <> "" Then FileExists = ((GetAttr(path) And vbDirectory) = 0)
-End Function
-
-Private Function FolderExists(ByVal path As String) As Boolean
-    On Error Resume Next
-    If path <> "" Then FolderExists = ((GetAttr(path) And vbDirectory) = vbDirectory)
-End Function
-
-Private Sub MakeFolder(ByVal path As String)
-    Dim parent As String, cut As Long
-    If FolderExists(path) Then Exit Sub
-    cut = InStrRev(path, Sep())
-    If cut > 1 Then
-        parent = Left$(path, cut - 1)
-        If Right$(parent, 1) <> ":" Then MakeFolder parent
-    End If
-    MkDir path
-End Sub
-
-Private Sub WriteIssues(ByVal issues As Collection)
-    Dim sheet As Object, rows() As Variant, links() As Variant, issue As Variant, r As Long, c As Long
-    Dim target As String, cell As String, fields As Variant
-    fields = Array("severity", "code", "file", "sheet", "cell", "message")
-    Set sheet = ThisWorkbook.Worksheets("Data issues")
+' One sheet a job fills (its JSON: name, header, row_count, text_columns): the rows come from the
+' rows file, one a line, tab-separated.  Written in one go a part: the text columns formatted as
+' text and assigned as values (whatever a lead typed, even "=...", stays text), the others (numbers,
+' planbook's own links) assigned as formulas, which Excel and LibreOffice read the same way.
+Private Sub WriteSheet(ByVal spec As Collection, ByVal rowsFile As Integer)
+    Dim sheet As Object, header As Collection, title As Variant, texts() As Variant, others() As Variant
+    Dim fields As Variant, textLine As String, rowCount As Long, columnCount As Long, textColumns As Long
+    Dim r As Long, c As Long, escaped As Boolean, value As Variant
+    Set sheet = ThisWorkbook.Worksheets(CStr(JItem(spec, "name")))
+    Set header = JItem(spec, "header")
+    rowCount = JItem(spec, "row_count")
+    textColumns = JItem(spec, "text_columns")
+    columnCount = header.Count
     sheet.Cells.ClearContents
-    sheet.Range("A1:G1").Value = Array("Severity", "Problem", "File", "Sheet", "Cell", "What is wrong", "Go to")
-    If issues.Count = 0 Then Exit Sub
-    ReDim rows(1 To issues.Count, 1 To 6)
-    ReDim links(1 To issues.Count, 1 To 1)
-    r = 0
-    For Each issue In issues
-        r = r + 1
-        For c = 1 To 6
-            rows(r, c) = CStr(JItem(issue, CStr(fields(c - 1))))
-        Next
-        cell = rows(r, 5)
-        If cell <> "" And UCase$(Left$(cell, 1)) Like "[A-Z]" Then
-            target = rows(r, 3) & "#'" & rows(r, 4) & "'!" & cell
-        Else
-            target = rows(r, 3)
-        End If
-        links(r, 1) = "=HYPERLINK(""" & Replace(target, """", """""") & """,""open"")"
+    c = 0
+    For Each title In header
+        c = c + 1
+        sheet.Cells(1, c).Value = title
     Next
-    ' Text format first: a value a lead typed that starts with "=" stays text.
-    sheet.Range(sheet.Cells(2, 1), sheet.Cells(r + 1, 6)).NumberFormat = "@"
-    sheet.Range(sheet.Cells(2, 1), sheet.Cells(r + 1, 6)).Value = rows
-    sheet.Range(sheet.Cells(2, 7), sheet.Cells(r + 1, 7)).Formula = links
-End Sub
-
-' The Returns sheet: one row a lead, as the tracker lists them (planbook.excel.RETURNS_COLUMNS).
-Private Sub WriteReturns(ByVal leads As Collection)
-    Dim sheet As Object, rows() As Variant, lead As Variant, r As Long, c As Long, fields As Variant, v As Variant
-    fields = Array("lead", "state", "file", "modified", "updated", "errors")
-    Set sheet = ThisWorkbook.Worksheets("Returns")
-    sheet.Cells.ClearContents
-    sheet.Range("A1:F1").Value = Array("Lead", "Return state", "File", "Modified", "Updated", "Errors")
-    If leads.Count = 0 Then Exit Sub
-    ReDim rows(1 To leads.Count, 1 To 6)
-    r = 0
-    For Each lead In leads
-        r = r + 1
-        For c = 1 To 6
-            v = JItem(lead, CStr(fields(c - 1)))
-            If IsNull(v) Then v = ""
-            If c <= 4 Then rows(r, c) = CStr(v) Else rows(r, c) = v
+    If rowCount = 0 Then Exit Sub
+    ReDim texts(1 To rowCount, 1 To textColumns)
+    If columnCount > textColumns Then ReDim others(1 To rowCount, 1 To columnCount - textColumns)
+    For r = 1 To rowCount
+        Line Input #rowsFile, textLine
+        If Right$(textLine, 1) = vbCr Then textLine = Left$(textLine, Len(textLine) - 1)
+        escaped = (InStr(textLine, Chr(1)) > 0)
+        fields = Split(textLine, vbTab)
+        For c = 1 To columnCount
+            If c - 1 > UBound(fields) Then
+                value = ""
+            ElseIf escaped Then
+                value = Unescape(CStr(fields(c - 1)))
+            Else
+                value = fields(c - 1)
+            End If
+            If c <= textColumns Then texts(r, c) = value Else others(r, c - textColumns) = value
         Next
     Next
-    ' Text format first: a name typed "=..." stays text, and the modified time is not reread as a date.
-    sheet.Range(sheet.Cells(2, 1), sheet.Cells(r + 1, 4)).NumberFormat = "@"
-    sheet.Range(sheet.Cells(2, 1), sheet.Cells(r + 1, 6)).Value = rows
+    With sheet.Range(sheet.Cells(2, 1), sheet.Cells(rowCount + 1, textColumns))
+        .NumberFormat = "@"
+        .Value = texts
+    End With
+    If columnCount > textColumns Then
+        sheet.Range(sheet.Cells(2, textColumns + 1), sheet.Cells(rowCount + 1, columnCount)).Formula = others
+    End If
 End Sub
+
+' A field of the rows file as it was.  planbook escapes with character 1 (never in a path or a
+' cell's text, so most lines need nothing undone): then t, n or r is a tab, line break or return,
+' uXXXX one UTF-16 unit (any non-ASCII character), and character 1 twice is itself.
+Private Function Unescape(ByVal text As String) As String
+    Dim at As Long, out As String, ch As String
+    at = InStr(text, Chr(1))
+    Do While at > 0
+        out = out & Left$(text, at - 1)
+        ch = Mid$(text, at + 1, 1)
+        Select Case ch
+        Case "t": out = out & vbTab
+        Case "n": out = out & vbLf
+        Case "r": out = out & vbCr
+        Case "u"
+            out = out & ChrW(CLng("&H" & Mid$(text, at + 2, 4)))
+            at = at + 4
+        Case Else: out = out & ch
+        End Select
+        text = Mid$(text, at + 2)
+        at = InStr(text, Chr(1))
+    Loop
+    Unescape = out & text
+End Function
 
 ' ---- a small JSON reader: objects and arrays become Collections (objects keyed by name) ------
 
@@ -518,12 +376,6 @@ Private Function JItem(ByVal obj As Collection, ByVal key As String) As Variant
     Exit Function
 Missing:
     JItem = Null
-End Function
-
-Private Function JNumber(ByVal obj As Collection, ByVal key As String) As Double
-    Dim v As Variant
-    v = JItem(obj, key)
-    If Not IsNull(v) Then JNumber = v
 End Function
 
 Private Function JNext() As Variant

@@ -38,7 +38,7 @@ EXPORTED = {
     "render_report", "to_pdf", "check_docx", "Check", "build_report_email", "save_eml", "send", "SmtpSettings",
     "request_updates", "UpdateRequest",
     # demo, coordinator workbook
-    "run_demo", "DemoResult", "build_coordinator",
+    "run_demo", "DemoResult", "build_coordinator", "write_coordinator", "run_job", "JobResult",
 }
 
 

@@ -1,8 +1,8 @@
 """The coordinator's buttons, clicked in a real office suite: LibreOffice Calc, headless, over UNO.
 
-LibreOffice has no xlwings, so every button takes the command-line way: the macro runs the
-``planbook`` command set on the Control sheet with ``--json``, waits, and writes the Results
-cells and the Data issues sheet.  One LibreOffice process serves every click; each click opens
+LibreOffice has no xlwings, so every button takes the command-line way: the macro runs
+``planbook button JOB`` (the command set on the Control sheet) with every setting, waits, and
+writes the Results cells and the Data issues or Returns rows it answers.  One LibreOffice process serves every click; each click opens
 a copy of the shipped ``workbooks/Coordinator.xlsm`` with macros allowed, fills in the settings,
 runs the macro its button's form control is bound to (read from the document), and reads the
 cells back (``tests/uno_buttons.py``, run by a Python with the UNO bridge).  What the buttons wrote
@@ -31,8 +31,8 @@ from python_calamine import CalamineWorkbook
 
 import planbook.excel as excel
 from planbook import read_plan
-from planbook.coordinator import BUTTONS
 from planbook.core.status import describe_counts
+from planbook.excel import BUTTONS
 
 from .conftest import ROOT, run_cli
 
@@ -55,9 +55,11 @@ def _uno_python() -> str:
 
 
 class Office:
-    """One headless LibreOffice listening on a pipe; ``click`` presses one button in a workbook."""
+    """One headless LibreOffice listening on a pipe; ``click`` presses one button in a workbook.
+    ``env`` adds environment variables (what Windows would set, e.g. OneDriveCommercial), which
+    the planbook command the macros start inherits."""
 
-    def __init__(self, soffice: str, folder: Path) -> None:
+    def __init__(self, soffice: str, folder: Path, env: dict[str, str] | None = None) -> None:
         self.python = _uno_python()
         self.folder = folder
         self.pipe = f"planbook-buttons-{uuid.uuid4().hex[:8]}"
@@ -65,13 +67,14 @@ class Office:
         self.proc = subprocess.Popen(
             [soffice, f"-env:UserInstallation={(folder / 'profile').as_uri()}", "--headless", "--invisible",
              "--norestore", "--nologo", "--nodefault", f"--accept=pipe,name={self.pipe};urp;"],
-            stdout=self.log, stderr=subprocess.STDOUT)
+            stdout=self.log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
         self.clicks = 0
 
-    def click(self, workbook: Path, button: str, **settings: str) -> dict:
+    def click(self, workbook: Path, button: str, location: str | None = None, **settings: str) -> dict:
         self.clicks += 1
         request = self.folder / f"click-{self.clicks}.json"
-        request.write_text(json.dumps({"workbook": str(workbook), "button": button, "settings": settings}))
+        request.write_text(json.dumps({"workbook": str(workbook), "button": button, "settings": settings,
+                                       "location": location}))
         try:
             done = subprocess.run([self.python, str(DRIVER), self.pipe, str(request)], capture_output=True,
                                   text=True, timeout=CLICK_TIMEOUT)
@@ -92,9 +95,23 @@ class Office:
         self.log.close()
 
 
+#: A SharePoint library and a user's own OneDrive for work, as Windows' synced-folder mapping and
+#: environment give them; their local folders are made under the office fixture's folder.
+SHAREPOINT = "https://contoso.sharepoint.com/sites/Partnership/Shared Documents"
+ONEDRIVE = "https://contoso-my.sharepoint.com/personal/jane_smith_contoso_gov_uk/Documents"
+
+
 @pytest.fixture(scope="module")
-def office(soffice, tmp_path_factory):
-    lo = Office(soffice, tmp_path_factory.mktemp("office"))
+def synced(tmp_path_factory) -> dict[str, Path]:
+    """The folders this 'computer' syncs: a SharePoint library and the user's own OneDrive."""
+    root = tmp_path_factory.mktemp("synced")
+    return {SHAREPOINT: root / "Contoso" / "Partnership - Documents", ONEDRIVE: root / "OneDrive - Contoso"}
+
+
+@pytest.fixture(scope="module")
+def office(soffice, tmp_path_factory, synced):
+    env = {"PLANBOOK_SYNCED_FOLDERS": f"{SHAREPOINT}={synced[SHAREPOINT]}", "OneDriveCommercial": str(synced[ONEDRIVE])}
+    lo = Office(soffice, tmp_path_factory.mktemp("office"), env)
     try:
         yield lo
     finally:
@@ -134,7 +151,7 @@ def clicked(office, demo, tmp_path_factory):
     book = folder / "Coordinator.xlsm"
     settings = {"pb_command": str(PLANBOOK), "pb_as_of": AS_OF, "pb_email_to": RECIPIENTS,
                 "pb_email_cc": "c@council.example", "pb_return_by": RETURN_BY}
-    clicks = {caption: office.click(book, caption, **settings) for caption, _, _ in BUTTONS}
+    clicks = {b.caption: office.click(book, b.caption, **settings) for b in BUTTONS}
     (folder / "cli").mkdir()
     cli = run_cli("consolidate", folder / "returns", folder / "plan.xlsx", "--out", folder / "cli" / "consolidated.xlsx",
                   "--as-of", "2009-10-09", "--json")
@@ -148,10 +165,11 @@ def _time_stamped(status: str, prefix: str) -> None:
 
 def test_every_button_runs_the_macro_its_control_is_bound_to(clicked):
     _, clicks, _ = clicked
-    for caption, macro, _ in BUTTONS:
-        click = clicks[caption]
-        assert click["bindings"][caption] == click["script"]
-        assert click["script"] == f"vnd.sun.star.script:VBAProject.Planbook.{macro}?language=Basic&location=document"
+    for button in BUTTONS:
+        click = clicks[button.caption]
+        assert click["bindings"][button.caption] == click["script"]
+        assert click["script"] == \
+            f"vnd.sun.star.script:VBAProject.Planbook.{button.macro}?language=Basic&location=document"
         assert not click["results"]["pb_status"].startswith(("Failed", "Running")), click["results"]
 
 
@@ -174,7 +192,8 @@ def test_consolidate_button_writes_what_the_cli_reports(clicked):
     assert any("Équipe CAMHS – copie.xlsx" in r[2] for r in rows[1:])  # non-ASCII came through the JSON
     assert any('JW "copy" \\ 2 \U0001F600.xlsx' in r[2] for r in rows[1:])  # and escapes
     for formula, issue in zip(clicks["Consolidate"]["formulas"][1:], expected):
-        target = f"{issue[2]}#'{issue[3]}'!{issue[4]}" if issue[4][:1].isalpha() else issue[2]
+        sheet = issue[3].replace("'", "''")
+        target = f"{issue[2]}#'{sheet}'!{issue[4]}" if issue[4][:1].isalpha() else issue[2]
         assert formula[6] == '=HYPERLINK("' + target.replace('"', '""') + '";"open")'
 
 
@@ -260,7 +279,7 @@ def test_errors_are_shown_in_the_status_cell_and_do_not_hang(clicked, office, de
     status = missing["results"]["pb_status"]
     assert status.startswith("Failed: could not run the planbook command " + str(tmp_path / "no-such" / "planbook"))
     assert "Set 'planbook command (used when xlwings is not there; a full path works)' on the Control sheet" in status
-    # Checked by the macro before anything runs.
+    # Checked by planbook before anything runs: the message names the setting.
     no_to = office.click(book, "Email report", pb_command=str(PLANBOOK))
     assert no_to["results"]["pb_status"] == "Failed: fill in 'Email recipients (separate with ;)' on the Control sheet"
     # Refused by planbook itself: its one-line message, without the "planbook:" prefix.
@@ -268,7 +287,8 @@ def test_errors_are_shown_in_the_status_cell_and_do_not_hang(clicked, office, de
     assert re.fullmatch(r"Failed: \d+ file\(s\) already exist in .*for-leads, e\.g\. .* \(use --force to replace "
                         r"them\)", again["results"]["pb_status"]), again["results"]
     bad_date = office.click(book, "Consolidate", pb_command=str(PLANBOOK), pb_as_of="31/02/2010")
-    assert "not a date" in bad_date["results"]["pb_status"] and "2010-02-31" in bad_date["results"]["pb_status"]
+    assert bad_date["results"]["pb_status"] == ("Failed: 'Date for overdue checks (blank = today)' is not a date: "
+                                                "'31/02/2010' (use 31/03/2010)")
     empty = _coordinator_folder(demo, tmp_path / "fresh")
     first = office.click(empty / "Coordinator.xlsm", "Word summary", pb_command=str(PLANBOOK))
     assert first["results"]["pb_status"] == "Failed: no consolidated workbook yet: click Consolidate first"
@@ -395,3 +415,83 @@ def test_chase_leads_button_sends_by_smtp(clicked, office):
         assert "X-Unsent" not in msg and msg["Subject"].startswith(("Reminder: update needed by 2 October 2009",
                                                                     "Please correct your return"))
     assert sorted((folder / "output" / "reminders").glob("*.eml")) == drafts  # sending saved no drafts
+
+
+# ---- a workbook opened from SharePoint or OneDrive --------------------------------------------------
+
+def _on_sharepoint(demo, folder: Path) -> Path:
+    """A coordinator folder inside a synced library's local folder, as OneDrive syncs it."""
+    return _coordinator_folder(demo, folder) / "Coordinator.xlsm"
+
+
+def test_a_workbook_opened_from_sharepoint_uses_the_synced_folder(office, demo, synced):
+    """Excel gives a workbook opened from a synced SharePoint library an https:// path; the buttons
+    work in the folder synced to this computer (Windows' mapping: here PLANBOOK_SYNCED_FOLDERS)."""
+    book = _on_sharepoint(demo, synced[SHAREPOINT] / "Plans" / "Council's plan 2009")
+    address = f"{SHAREPOINT}/Plans/Council's plan 2009"
+    click = office.click(book, "Consolidate", location=address, pb_command=str(PLANBOOK), pb_as_of=AS_OF)
+    out = book.parent / "output" / "consolidated.xlsx"
+    assert click["results"]["pb_status"].startswith("Consolidated "), click["results"]
+    assert click["results"]["pb_output"] == str(out) and out.exists()
+    assert all(str(book.parent) in r[2] for r in click["issues"][1:]), sorted({r[2] for r in click["issues"][1:]})
+    # Excel may give the address %-escaped, the library's part in another case: the same folder.
+    escaped = (SHAREPOINT.replace("contoso.sharepoint.com/sites/Partnership", "CONTOSO.sharepoint.com/sites/PARTNERSHIP")
+               + "/Plans/Council's plan 2009").replace(" ", "%20").replace("'", "%27")
+    split = office.click(book, "Split for leads", location=escaped, pb_command=str(PLANBOOK))
+    assert split["results"]["pb_status"].startswith("Wrote "), split["results"]
+    assert split["results"]["pb_output"] == str(book.parent / "output" / "for-leads")
+
+
+def test_a_workbook_on_ones_own_onedrive_uses_the_onedrive_folder(office, demo, synced):
+    """A OneDrive for work address (…-my.sharepoint.com/personal/…/Documents): the OneDriveCommercial folder."""
+    book = _on_sharepoint(demo, synced[ONEDRIVE] / "Partnership")
+    click = office.click(book, "Word summary", location=f"{ONEDRIVE}/Partnership", pb_command=str(PLANBOOK))
+    assert click["results"]["pb_status"] == "Failed: no consolidated workbook yet: click Consolidate first"
+    click = office.click(book, "Consolidate", location=f"{ONEDRIVE}/Partnership", pb_command=str(PLANBOOK))
+    assert click["results"]["pb_output"] == str(book.parent / "output" / "consolidated.xlsx"), click["results"]
+
+
+def test_a_workbook_on_sharepoint_with_no_synced_folder_says_which_setting_to_fill_in(office, demo, tmp_path):
+    book = _on_sharepoint(demo, tmp_path / "not synced")
+    address = "https://contoso.sharepoint.com/sites/Finance/Shared Documents/Plans"
+    click = office.click(book, "Consolidate", location=address, pb_command=str(PLANBOOK))
+    label = excel.SETTINGS["pb_local_folder"][0]
+    assert click["results"]["pb_status"] == (
+        f"Failed: this workbook is open from {address}, which is not a folder on this computer, and no OneDrive or "
+        f"SharePoint folder synced here holds it: fill in '{label}' on the Control sheet with the folder on this "
+        "computer that holds its files")
+    assert "\n" not in click["results"]["pb_status"]  # one line
+    filled = office.click(book, "Consolidate", location=address, pb_command=str(PLANBOOK),
+                          pb_local_folder=str(book.parent))
+    assert filled["results"]["pb_output"] == str(book.parent / "output" / "consolidated.xlsx"), filled["results"]
+
+
+# ---- Data issues written in one go ------------------------------------------------------------------
+
+def _plan_with_issues(folder: Path, n: int) -> Path:
+    """A plan whose consolidation lists ``n`` data issues: every action's status is one nobody knows."""
+    from planbook import Action, Lead, PlanInfo, parse_due, write_plan
+
+    folder.mkdir(parents=True)
+    leads = [Lead(f"Lead {i}", f"lead{i}@council.example") for i in range(10)]
+    info = PlanInfo(title="Many issues", period="Q2 2009/10", leads=leads, themes=["Staying Safe"])
+    write_plan(folder / "plan.xlsx", info, [
+        Action(f"{i // 100 + 1}.{i % 100 + 1}", f"Action {i}", leads[i % 10].name, theme="Staying Safe",
+               due=parse_due("December 2009"), status=f"on-track? {i}") for i in range(n)])
+    (folder / "returns").mkdir()
+    shutil.copy(ROOT / "workbooks" / "Coordinator.xlsm", folder / "Coordinator.xlsm")
+    return folder / "Coordinator.xlsm"
+
+
+@pytest.mark.parametrize("n", [2000, 20000])
+def test_many_data_issues_are_written_in_one_go(office, tmp_path, n):
+    """Measured, not asserted (speed is for benchmarks): the click's time is printed."""
+    book = _plan_with_issues(tmp_path / f"{n} issues", n)
+    click = office.click(book, "Consolidate", pb_command=str(PLANBOOK))
+    rows = click["issues"]
+    print(f"\nConsolidate button with {n} data issues: {click['seconds']:.1f} s in LibreOffice "
+          "(planbook's run included)")
+    assert click["results"]["pb_status"].startswith(f"Consolidated {n} actions"), click["results"]
+    assert len(rows) == n + 1 and {r[1] for r in rows[1:]} == {"unknown-status"}
+    assert rows[-1][5] == f"status 'on-track? {n - 1}' is not one of Complete, On track, Slippage, Off track, Not started"
+    assert click["formulas"][-1][6].startswith('=HYPERLINK("' + str(book.parent / "plan.xlsx") + "#'Lead 9'!J")

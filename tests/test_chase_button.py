@@ -13,7 +13,7 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 import planbook.excel as excel
-from planbook.coordinator import BUTTONS, build_coordinator
+from planbook.coordinator import build_coordinator
 from planbook.core.errors import PlanbookError
 from planbook.rollup.tracker import track_returns
 
@@ -31,7 +31,7 @@ def folder(demo, tmp_path_factory):
 
 
 def test_the_workbook_has_the_button_the_setting_and_the_returns_sheet(folder):
-    assert ("Chase leads", "ChaseLeadsButton") in [(caption, macro) for caption, macro, _ in BUTTONS]
+    assert ("Chase leads", "ChaseLeadsButton", "chase") in [(b.caption, b.macro, b.job) for b in excel.BUTTONS]
     book = CalamineWorkbook.from_path(str(folder / "Coordinator.xlsm"))
     assert "Returns" in book.sheet_names
     assert book.get_sheet_by_name("Returns").to_python()[0] == [title for title, _ in excel.RETURNS_COLUMNS]

@@ -1,19 +1,25 @@
 """The coordinator workbook: built from macros/, buttons bound, Python side does its jobs."""
 from __future__ import annotations
 
+import json
+import os
 import re
+import shlex
 import shutil
+import subprocess
 import zipfile
 from pathlib import Path
 
 import pytest
 from oletools.olevba import VBA_Parser
+from python_calamine import CalamineWorkbook
 
+import planbook
 import planbook.excel as excel
 from planbook.coordinator import MACROS, build_coordinator
 from planbook.core.errors import PlanbookError
 
-from .conftest import lo_convert
+from .conftest import lo_convert, run_cli
 
 
 def _vba(path: Path) -> dict[str, str]:
@@ -59,19 +65,10 @@ def test_every_button_is_bound_to_a_macro_that_exists(built):
     with zipfile.ZipFile(built[0]) as z:
         vml = "".join(z.read(n).decode() for n in z.namelist() if n.endswith(".vml"))
     macros = re.findall(r"<x:FmlaMacro>\[0\]!(\w+)</x:FmlaMacro>", vml)
-    assert sorted(macros) == ["ChaseLeadsButton", "ConsolidateButton", "EmailReportButton", "SplitForLeadsButton",
-                            "WordSummaryButton"]
+    assert sorted(macros) == sorted(b.macro for b in excel.BUTTONS)
     code = _vba(built[0])["Planbook"]
     for macro in macros:
         assert re.search(rf"^Public Sub {macro}\(\)", code, re.M), macro
-
-
-def test_every_python_function_the_vba_names_exists(built):
-    code = _vba(built[0])["Planbook"]
-    called = re.findall(r"planbook\.excel\.(\w+)\(", code)
-    assert called == ["run_button"] and callable(getattr(excel, called[0]))
-    jobs = re.findall(r'RunPlanbook "(\w+)"', code)
-    assert sorted(jobs) == sorted(excel.JOBS)
 
 
 def test_the_jobs_run_with_the_settings_read_from_the_built_workbook(built, demo, tmp_path):
@@ -112,8 +109,7 @@ def test_libreoffice_opens_it_and_imports_the_macros_and_buttons(built, tmp_path
         content = z.read("content.xml").decode()
     assert "Public Sub ConsolidateButton()" in module
     bound = re.findall(r"VBAProject\.Planbook\.(\w+)\?", content)
-    assert sorted(bound) == ["ChaseLeadsButton", "ConsolidateButton", "EmailReportButton", "SplitForLeadsButton",
-                            "WordSummaryButton"]
+    assert sorted(bound) == sorted(b.macro for b in excel.BUTTONS)
 
 
 def test_standalone_build_embeds_the_xlwings_module(tmp_path):
@@ -130,3 +126,119 @@ def test_shipped_workbook_is_current(tmp_path):
     shipped = Path(__file__).resolve().parents[1] / "workbooks" / "Coordinator.xlsm"
     fresh = build_coordinator(tmp_path / "Coordinator.xlsm")
     assert _vba(shipped) == _vba(fresh), "run `make workbook` after changing macros/"
+
+
+# ---- planbook coordinator: the workbook written on the coordinator's computer ------------------------
+
+def test_the_coordinator_command_fills_in_the_plans_folders_and_the_command(demo, tmp_path):
+    folder = tmp_path / "Council's plan"
+    shutil.copytree(demo.folder, folder, ignore=shutil.ignore_patterns("consolidated.xlsx", "summary.docx", "*.eml",
+                                                                        "Coordinator.xlsm"))
+    elsewhere = tmp_path / "results"
+    result = run_cli("coordinator", "--out", folder / "Coordinator.xlsm", "--plan", folder / "plan.xlsx",
+                     "--returns", folder / "returns", "--output", elsewhere, "--previous", folder / "consolidated-Q1.xlsx")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"wrote {folder / 'Coordinator.xlsm'}: open it in Excel and enable its macros")
+    settings = excel.settings_from_workbook(folder / "Coordinator.xlsm")
+    # Inside the workbook's folder: relative (the folder may move, e.g. into OneDrive); outside: in full.
+    assert (settings["pb_master_plan"], settings["pb_returns_folder"], settings["pb_previous"]) == \
+        ("plan.xlsx", "returns", "consolidated-Q1.xlsx")
+    assert settings["pb_output_folder"] == str(elsewhere)
+    command = Path(settings["pb_command"])
+    assert command.is_absolute() and command.name == "planbook" and command.exists()  # this installation's
+    assert _vba(folder / "Coordinator.xlsm")["Planbook"] == _vba(MACROS.parent / "workbooks" / "Coordinator.xlsm")[
+        "Planbook"]
+    # Refuses to replace it; a macro workbook must be .xlsm.
+    again = run_cli("coordinator", "--out", folder / "Coordinator.xlsm")
+    assert again.returncode == 2 and "already exists (use --force to replace it)" in again.stderr
+    xlsx = run_cli("coordinator", "--out", folder / "Coordinator.xlsx")
+    assert xlsx.returncode == 2 and "must be saved as .xlsm" in xlsx.stderr
+    # The lines at the foot of the Control sheet do what the buttons do, from the saved settings.
+    rows = CalamineWorkbook.from_path(str(folder / "Coordinator.xlsm")).get_sheet_by_name("Control").to_python()
+    texts = [str(c) for row in rows for c in row if c]
+    assert any(t.startswith("When the buttons cannot run: Excel for the web runs no macros") for t in texts)
+    lines = {b.caption: next(row[1] for row in rows if row[0] == b.caption) for b in excel.BUTTONS}
+    for button in excel.BUTTONS:
+        assert lines[button.caption] == f"{command} button {button.job} {shlex.quote(str(folder / 'Coordinator.xlsm'))}"
+    ran = subprocess.run(shlex.split(lines["Consolidate"]), capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": str(Path(excel.__file__).parents[1])})
+    assert ran.returncode == 0, ran.stderr
+    assert re.match(r"Consolidated 122 actions from \d+ file\(s\) at \d\d:\d\d\n", ran.stdout), ran.stdout
+    assert (elsewhere / "consolidated.xlsx").exists() and f"  {elsewhere / 'consolidated.xlsx'}" in ran.stdout
+
+
+def test_the_shipped_workbook_shows_command_lines_for_its_own_folder():
+    rows = CalamineWorkbook.from_path(str(MACROS.parent / "workbooks" / "Coordinator.xlsm")).get_sheet_by_name(
+        "Control").to_python()
+    assert [row[1] for row in rows if row[0] in {b.caption for b in excel.BUTTONS}][-len(excel.BUTTONS):] == \
+        [f"planbook button {b.job} Coordinator.xlsm" for b in excel.BUTTONS]
+
+
+def test_write_coordinator_is_the_library_function(tmp_path):
+    out = planbook.write_coordinator(tmp_path / "c.xlsm", plan=tmp_path / "p.xlsx", command="/opt/pb/planbook",
+                                     settings={"pb_email_to": "a@council.example"})
+    settings = excel.settings_from_workbook(out)
+    assert (settings["pb_master_plan"], settings["pb_command"], settings["pb_email_to"]) == \
+        ("p.xlsx", "/opt/pb/planbook", "a@council.example")
+    with pytest.raises(PlanbookError, match="not Control-sheet settings: pb_nonsense"):
+        planbook.write_coordinator(tmp_path / "d.xlsm", settings={"pb_nonsense": "x"})
+
+
+# ---- planbook button: what a button does, without Excel -------------------------------------------------
+
+def test_the_button_command_prints_what_the_button_shows(demo, tmp_path):
+    folder = tmp_path / "plans"
+    shutil.copytree(demo.folder, folder, ignore=shutil.ignore_patterns("consolidated.xlsx", "summary.docx", "*.eml",
+                                                                        "Coordinator.xlsm"))
+    rows_file = tmp_path / "rows.txt"
+    result = run_cli("button", "consolidate", "--location", folder, "--set", "pb_as_of=2009-10-09",
+                     "--set", "pb_output_folder=out", "--rows-file", rows_file, "--json")
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    job = excel.run_job("consolidate", {"pb_as_of": "2009-10-09", "pb_output_folder": str(tmp_path / "again")},
+                        folder)
+    assert summary["status"][:-6] == job.status[:-6] and summary["counts"] == job.counts
+    [sheet] = summary["sheets"]
+    assert (sheet["name"], sheet["header"], sheet["text_columns"], sheet["row_count"]) == \
+        ("Data issues", excel.ISSUES_COLUMNS, 6, len(job.issues))
+    # The rows file: ASCII, one row a line, and read back exactly (as the macro's Unescape reads it).
+    lines = rows_file.read_bytes().decode("ascii").split("\r\n")
+    assert lines[-1] == "" and [_unescape_row(line)[:6] for line in lines[:-1]] == job.issues
+    assert _unescape_row(lines[0])[6] == excel.issue_link(*job.issues[0][2:5])
+    bad = run_cli("button", "consolidate", "--location", folder, "--set", "pb_nonsense=1")
+    assert bad.returncode == 2 and "unknown Control-sheet setting(s) pb_nonsense" in bad.stderr
+    not_a_pair = run_cli("button", "report", "--set", "pb_output_folder")
+    assert not_a_pair.returncode == 2 and "--set takes NAME=VALUE" in not_a_pair.stderr
+    not_coordinator = run_cli("button", "report", folder / "plan.xlsx")
+    assert not_coordinator.returncode == 2 and "is not a planbook coordinator workbook" in not_coordinator.stderr
+
+
+def _unescape_row(line: str) -> list[str]:
+    """A rows-file line as the macro reads it: split at tabs, then each escape undone."""
+    out = []
+    for field in line.split("\t"):
+        text, i = "", 0
+        while i < len(field):
+            if field[i] != excel.ESCAPE:
+                text += field[i]
+                i += 1
+            elif field[i + 1] == "u":
+                text += chr(int(field[i + 2:i + 6], 16))
+                i += 6
+            else:
+                text += {"t": "\t", "n": "\n", "r": "\r"}.get(field[i + 1], field[i + 1])
+                i += 2
+        out.append(text.encode("utf-16", "surrogatepass").decode("utf-16"))
+    return out
+
+
+def test_the_rows_file_escapes_everything_a_cell_can_hold(tmp_path):
+    awkward = ["tab\there", "line\nbreak\r\n", "é – 😀", "\x01 itself", "=SUM(A1)", "C:\\Users\\jane", '"quoted"']
+    result = excel.JobResult(status="x", returns=[awkward[:6]])
+    path = excel.write_rows(tmp_path / "rows", result)
+    data = path.read_bytes()
+    assert data.isascii() and data.count(b"\r\n") == 1 and b"\t" in data
+    assert _unescape_row(data.decode("ascii").removesuffix("\r\n")) == awkward[:6]
+    assert excel.issue_link("C:\\a \"b\".xlsx", "O'Brien", "J2") == \
+        '=HYPERLINK("C:\\a ""b"".xlsx#\'O\'\'Brien\'!J2","open")'
+    assert excel.issue_link("/x/plan.xlsx", "Lead", "") == '=HYPERLINK("/x/plan.xlsx","open")'

@@ -5,8 +5,10 @@ python3-uno) against the LibreOffice it started, once per click::
 
     python3 uno_buttons.py PIPE-NAME REQUEST.json
 
-The request names the workbook, the Control-sheet settings to fill in (by defined name) and the
-caption of the button to click.  The script opens the workbook with macros allowed, fills in the
+The request names the workbook, the Control-sheet settings to fill in (by defined name), the
+caption of the button to click and, optionally, the location the macros are to take as the
+workbook's (an ``https://`` address, as Excel gives a workbook opened from OneDrive or SharePoint:
+LibreOffice gives none, so it goes in the workbook-level name the macros read it from).  The script opens the workbook with macros allowed, fills in the
 settings, finds the button's form control by its caption, reads the macro bound to its
 "action performed" event from the document's form, runs that macro through the document's script
 provider, and prints JSON: every button's binding, the Results cells, the Data issues rows (values
@@ -24,6 +26,7 @@ import uno  # noqa: F401  (sets up the com.sun.star imports)
 from com.sun.star.beans import PropertyValue
 
 ALWAYS_EXECUTE_NO_WARN = 4  # com.sun.star.document.MacroExecMode
+LOCATION_NAME = "PlanbookWorkbookLocation"  # read by WorkbookLocation() in macros/Planbook.bas
 
 
 def _prop(name: str, value) -> PropertyValue:
@@ -69,6 +72,10 @@ def click(ctx, request: dict) -> dict:
         names = doc.NamedRanges
         for name, value in request.get("settings", {}).items():
             names.getByName(name).ReferredCells.getCellByPosition(0, 0).setString(value)
+        if request.get("location"):
+            cell = uno.createUnoStruct("com.sun.star.table.CellAddress")
+            names.addNewByName(LOCATION_NAME, "$Control.$Z$1", cell, 0)
+            doc.Sheets.getByName("Control").getCellRangeByName("Z1").setString(request["location"])
         bound = bindings(doc)
         script = bound[request["button"]]
         started = time.monotonic()

@@ -93,6 +93,9 @@ _EXPORTS: dict[str, str] = {
     "run_demo": "planbook.demo",
     "DemoResult": "planbook.demo",
     "build_coordinator": "planbook.coordinator",
+    "write_coordinator": "planbook.coordinator",
+    "run_job": "planbook.excel",
+    "JobResult": "planbook.excel",
 }
 
 __all__ = ["__version__", *_EXPORTS]
@@ -114,7 +117,7 @@ def __dir__() -> list[str]:
 
 
 if _TYPE_CHECKING:  # what type checkers and editors see; at run time __getattr__ imports these
-    from planbook.coordinator import build_coordinator
+    from planbook.coordinator import build_coordinator, write_coordinator
     from planbook.core.due import Due, parse_due
     from planbook.core.errors import (
         MailboxError,
@@ -129,6 +132,7 @@ if _TYPE_CHECKING:  # what type checkers and editors see; at run time __getattr_
     from planbook.core.model import Action, Lead, Origin, PlanInfo
     from planbook.core.status import STATUSES, normalise_status
     from planbook.demo import DemoResult, run_demo
+    from planbook.excel import JobResult, run_job
     from planbook.files.opening import check_workbook_file
     from planbook.legacy.importer import import_plan
     from planbook.legacy.summary import ImportResult

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from planbook.core.errors import PlanbookError
 from planbook.core.layout import DATA_ISSUES, LISTS, RETURNS
 from planbook.core.version import __version__
+from planbook.excel import JOBS
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE, EXIT_INTERNAL = 0, 1, 2, 3
 #: The fields of one consolidate --json "data_issues" entry (the coordinator's Data issues columns).
@@ -111,6 +112,62 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print("Files:")
     for label, path in result.files.items():
         print(f"  {label:<14} {os.path.abspath(path)}")
+    if "coordinator" in result.files:
+        print("Excel: open the coordinator workbook above, enable its macros and click Consolidate "
+              "(docs/excel-workbook.md). For your own plan, make one on your computer with:")
+        print("  planbook coordinator --out Coordinator.xlsm --plan plan.xlsx --returns returns")
+    return EXIT_OK
+
+
+def cmd_coordinator(args: argparse.Namespace) -> int:
+    from planbook.coordinator import write_coordinator
+
+    out = write_coordinator(args.out, plan=args.plan, returns=args.returns, output=args.output,
+                            previous=args.previous, command=args.command, standalone=args.standalone,
+                            overwrite=args.force)
+    from planbook.excel import settings_from_workbook
+
+    settings = settings_from_workbook(out)
+    print(f"wrote {out}: open it in Excel and enable its macros when asked; its buttons run {settings['pb_command']}")
+    for name in ("pb_master_plan", "pb_returns_folder", "pb_output_folder", "pb_previous"):
+        if settings.get(name):
+            print(f"  {_setting_label(name):<34} {settings[name]}")
+    return EXIT_OK
+
+
+def _setting_label(name: str) -> str:
+    from planbook.excel import SETTINGS
+
+    return SETTINGS[name][0]
+
+
+def cmd_button(args: argparse.Namespace) -> int:
+    from planbook.excel import run_job, settings_from_workbook, write_rows
+
+    settings = settings_from_workbook(args.workbook) if args.workbook else {}
+    for item in args.set or []:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise PlanbookError(f"--set takes NAME=VALUE (a Control-sheet setting's name, e.g. pb_output_folder), "
+                                f"not {item!r}")
+        settings[name.strip()] = value
+    location = args.location or os.path.dirname(os.path.abspath(args.workbook or "x"))
+    result = run_job(args.job, settings, location)
+    if args.rows_file:
+        write_rows(args.rows_file, result)
+    if args.json:
+        _print_json(result.to_dict(with_rows=not args.rows_file))
+        return EXIT_OK
+    print(result.status)
+    for line in (result.counts, result.output):
+        if line:
+            print(f"  {line}")
+    for sheet in result.sheets():
+        print(f"{sheet.sheet}: {len(sheet.rows)} row(s)")
+        for row in sheet.rows[:20]:
+            print("  " + "  ".join(str(v) for v in row[:sheet.text_columns] if v not in (None, "")))
+        if len(sheet.rows) > 20:
+            print(f"  … and {len(sheet.rows) - 20} more (use --json for all)")
     return EXIT_OK
 
 
@@ -607,6 +664,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print what was done as JSON")
     _add_smtp_options(p, "--save-dir", "write one .eml draft per lead into this folder instead of sending", dry_run=True)
     p.set_defaults(func=cmd_receipts, api=("receipts",))
+
+    p = sub.add_parser("coordinator", help="write the coordinator's Excel workbook with its buttons, on this computer")
+    p.add_argument("--out", default="Coordinator.xlsm", metavar="OUT.xlsm", help="default: Coordinator.xlsm here")
+    p.add_argument("--plan", metavar="PLAN.xlsx", help="the master plan (default: plan.xlsx beside the workbook)")
+    p.add_argument("--returns", metavar="DIR", help="the folder leads' returns are saved in (default: returns)")
+    p.add_argument("--output", metavar="DIR", help="where the buttons write their files (default: output)")
+    p.add_argument("--previous", metavar="PREV.xlsx", help="the last consolidation, to report what changed")
+    p.add_argument("--command", metavar="PATH", help="the planbook program the buttons run (default: this one)")
+    p.add_argument("--standalone", action="store_true",
+                   help="embed xlwings' VBA module, so the xlwings way works without its add-in")
+    p.add_argument("--force", action="store_true", help="replace OUT if it exists")
+    p.set_defaults(func=cmd_coordinator, api=("write_coordinator",))
+
+    p = sub.add_parser("button", help="do what a coordinator workbook's button does, without Excel")
+    p.add_argument("job", choices=JOBS, metavar="JOB", help=f"one of {', '.join(JOBS)}")
+    p.add_argument("workbook", nargs="?", metavar="COORDINATOR.xlsm", help="read the settings saved in it")
+    p.add_argument("--set", action="append", metavar="NAME=VALUE",
+                   help="a Control-sheet setting by its name, e.g. pb_output_folder=output (repeat for more)")
+    p.add_argument("--location", metavar="FOLDER",
+                   help="the folder (or OneDrive/SharePoint address) relative paths start from "
+                        "(default: the workbook's folder, or here)")
+    p.add_argument("--rows-file", metavar="PATH",
+                   help=f"write the rows for the {DATA_ISSUES} or {RETURNS} sheet to PATH, for the macros "
+                        "(--json then counts them)")
+    p.add_argument("--json", action="store_true", help="print what the button shows as JSON")
+    p.set_defaults(func=cmd_button, api=("run_job",))
 
     p = sub.add_parser("demo", help="build the demo plan from bundled example data")
     p.add_argument("--out", default="demo-output", metavar="DIR", help="folder for the demo's files (made if missing)")

@@ -129,8 +129,11 @@ def run_demo(out: str | os.PathLike[str] = "demo-output") -> DemoResult:
     2. consolidate it as last quarter's position (``consolidated-Q1.xlsx``);
     3. split it into one workbook per lead (``returns/``); the leads fill them in — a few do not return;
     4. consolidate the returns and the master against last quarter (``consolidated.xlsx``);
-    5. write the Word progress report (``summary.docx``) and the email as an unsent draft (``report.eml``).
+    5. write the Word progress report (``summary.docx``) and the email as an unsent draft (``report.eml``);
+    6. write the coordinator's Excel workbook for these files (``Coordinator.xlsm``), whose buttons
+       do steps 4-5 again into ``output/``.
     """
+    from planbook.coordinator import write_coordinator
     from planbook.mail.chasing import chase, receipts
     from planbook.mail.report_email import build_report_email
     from planbook.mail.transport import save_eml
@@ -173,8 +176,14 @@ def run_demo(out: str | os.PathLike[str] = "demo-output") -> DemoResult:
     tracker = track_returns(plan_path, returns, return_by=RETURN_BY)
     reminders = chase(plan_path, returns, return_by=RETURN_BY, copies_dir=sent, save_dir=folder / "reminders")
     acknowledged = receipts(consolidated, save_dir=folder / "receipts")
+    coordinator = write_coordinator(folder / "Coordinator.xlsm", plan=plan_path, returns=returns,
+                                    output=folder / "output", previous=previous, overwrite=True,
+                                    settings={"pb_as_of": f"{DEMO_TODAY:%d/%m/%Y}",
+                                              "pb_return_by": f"{RETURN_BY:%d/%m/%Y}",
+                                              "pb_email_to": "portfolio.holder@council.example"})
     return DemoResult(folder=folder, plan_path=plan_path, plan=plan,
                       files={"plan": plan_path, "previous": previous, "returns": returns,
                              "consolidated": consolidated, "summary": summary, "email": eml,
-                             "reminders": folder / "reminders", "receipts": folder / "receipts"},
+                             "reminders": folder / "reminders", "receipts": folder / "receipts",
+                             "coordinator": coordinator},
                       consolidation=result, tracker=tracker, reminders=reminders, receipts=acknowledged)

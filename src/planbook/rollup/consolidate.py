@@ -199,7 +199,7 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
     for i, (path, (sha256, modified, plan, reason)) in enumerate(zip(files, _read_all(files)), start=1):
         if progress:
             progress(i, len(files), str(path))
-        src = Source(shown[path][0], sha256=sha256, modified=modified)
+        src = Source(shown[path][0], sha256=sha256, modified=modified, path=str(Path(path).absolute()))
         if path.resolve() in arrived:
             src.received = arrived[path.resolve()].describe()
         if plan is None:

@@ -31,6 +31,7 @@ class Source:
     rows_with_findings: int = 0
     label: str = ""  # the file as cell pointers name it: its name, or its relative path if names clash
     received: str = ""  # "received from jane@example.org on 2 Oct 2009 10:14" (planbook collect's log)
+    path: str = ""  # where the file is, in full (``file`` is shown relative to the folder it was found in)
 
     def to_dict(self) -> dict:
         return {"file": self.file, "lead": self.lead, "rows": self.rows, "findings": self.findings,
