@@ -1,7 +1,7 @@
 Attribute VB_Name = "Planbook"
 ' planbook coordinator buttons.  Each button runs one planbook job; planbook decides what it
 ' does and says (planbook.excel), and this module only carries it there and back.  How the
-' buttons work, and what to do when Excel cannot run them: docs/excel-workbook.md.
+' buttons work, and what to do when Excel cannot run them: docs/excel.md.
 Option Explicit
 
 Private Const ERR_PLANBOOK As Long = 1513  ' a user-defined error number (513-65535)

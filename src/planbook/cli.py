@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from planbook.core.errors import PlanbookError
 from planbook.core.layout import DATA_ISSUES, LISTS, RETURNS
 from planbook.core.version import __version__
-from planbook.excel import JOBS
+from planbook.excel import BUTTONS, JOBS
 
 EXIT_OK, EXIT_FINDINGS, EXIT_UNUSABLE, EXIT_INTERNAL = 0, 1, 2, 3
 #: The fields of one consolidate --json "data_issues" entry (the coordinator's Data issues columns).
@@ -114,7 +114,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"  {label:<14} {os.path.abspath(path)}")
     if "coordinator" in result.files:
         print("Excel: open the coordinator workbook above, enable its macros and click Consolidate "
-              "(docs/excel-workbook.md). For your own plan, make one on your computer with:")
+              "(docs/excel.md). For your own plan, make one on your computer with:")
         print("  planbook coordinator --out Coordinator.xlsm --plan plan.xlsx --returns returns")
     return EXIT_OK
 
@@ -678,7 +678,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_coordinator, api=("write_coordinator",))
 
     p = sub.add_parser("button", help="do what a coordinator workbook's button does, without Excel")
-    p.add_argument("job", choices=JOBS, metavar="JOB", help=f"one of {', '.join(JOBS)}")
+    p.add_argument("job", choices=JOBS, metavar="JOB",
+                   help="the button's job: " + ", ".join(f"{b.job} ({b.caption})" for b in BUTTONS))
     p.add_argument("workbook", nargs="?", metavar="COORDINATOR.xlsm", help="read the settings saved in it")
     p.add_argument("--set", action="append", metavar="NAME=VALUE",
                    help="a Control-sheet setting by its name, e.g. pb_output_folder=output (repeat for more)")

@@ -3,7 +3,7 @@
 ``write_coordinator`` (``planbook coordinator``) writes it on the coordinator's own computer, with
 the plan's folders and the path of the ``planbook`` command filled in: a file a program wrote here
 carries no mark of having come from the internet, so Excel offers its ordinary Enable Content bar
-(a downloaded or emailed copy gets the red "security risk" bar instead; docs/excel-workbook.md).
+(a downloaded or emailed copy gets the red "security risk" bar instead; docs/excel.md).
 ``build_coordinator`` is the builder under it (``make workbook`` writes ``workbooks/Coordinator.xlsm``).
 
 The VBA modules are compiled into a source-only ``vbaProject.bin`` (no p-code cache: Office
@@ -154,9 +154,10 @@ def build_coordinator(out: str | os.PathLike[str] | None = None, *, macros: Path
 #: What the Control sheet says about the buttons when Excel cannot run them.
 NO_MACROS_NOTE = (
     "When the buttons cannot run: Excel for the web runs no macros, and on some computers macros are "
-    "blocked (a workbook downloaded or emailed opens with a red 'security risk' bar; see the planbook "
-    "docs, excel-workbook). Each line below does what its button does, from a command prompt, with "
-    "the settings saved in this workbook (save it first); the status and the file made are printed.")
+    "blocked (a workbook downloaded or emailed opens with a red 'SECURITY RISK' bar: make one on your "
+    "computer with planbook coordinator instead, or see planbook's docs/excel.md). Each line below "
+    "does what its button does, from a command prompt, with the settings saved in this workbook (save "
+    "it first); the status and the file made are printed.")
 
 
 def default_command_lines(command: str = "planbook", workbook: str = "Coordinator.xlsm") -> dict[str, str]:
