@@ -38,6 +38,7 @@ Private Sub RunPlanbook(ByVal job As String)
     Dim code As String
     code = "import planbook.excel; planbook.excel.run_button('" & job & "')"
     Application.StatusBar = "planbook: " & job & " running..."
+    SetResult "pb_status", "Running " & job & ChrW(8230)
     If Not RunThroughXlwings(code) Then
         If IsMacExcel() Then
             ShowError "planbook could not start Python through xlwings." & vbCrLf & vbCrLf & _
@@ -87,7 +88,6 @@ Private Sub RunThroughCommandLine(ByVal job As String)
     ' Every Dim at the top: LibreOffice declares a variable only when its Dim line runs.
     Dim args As Collection, result As Variant, tmpStem As String, sheet As Variant, rowsFile As Integer
     On Error GoTo Failed
-    SetResult "pb_status", "Running " & job & ChrW(8230)
     tmpStem = TempStem()
     Set args = New Collection
     args.Add "button"

@@ -380,8 +380,9 @@ def settings_from_workbook(path: str | os.PathLike[str]) -> dict[str, str]:
 
 
 def run_button(job: str) -> None:
-    """Entry point for the VBA buttons through xlwings: writes the result into the calling workbook,
-    and never lets a Python traceback reach the coordinator."""
+    """Entry point for the VBA buttons through xlwings: writes the result into the calling workbook
+    (the macro has written "Running …" already), and never lets a Python traceback reach the
+    coordinator."""
     import xlwings as xw
 
     book = xw.Book.caller()
@@ -389,7 +390,6 @@ def run_button(job: str) -> None:
     try:
         names = {n.name for n in book.names}
         settings = {name: book.names[name].refers_to_range.value for name in SETTINGS if name in names}
-        _write(book, "pb_status", f"Running {job}…")
         result = run_job(job, {k: ("" if v is None else v) for k, v in settings.items()}, workbook_folder(book.fullname))
     except Exception as exc:  # shown as a plain message, whatever went wrong
         message = str(exc) if isinstance(exc, PlanbookError) else f"{type(exc).__name__}: {exc}"
