@@ -317,7 +317,8 @@ def test_import_report_says_what_to_check(tmp_path):
     assert cli.returncode == 0, cli.stderr
     text = cli.stdout
     assert "refs: 0 from the source, 12 generated" in text
-    assert "statuses: 8 given, 4 blank (shown as 'No status given'), 3 with notes but no status word" in text
+    assert ("statuses: 8 given, 4 read from other words (Amber/Red/Green/In progress), 4 blank (shown as "
+            "'No status given'), 3 with notes but no status word") in text
     assert "Worth a look:\n  1. 3 status cell(s) hold notes with no status word (e.g. 'Timescales met'" in text
     assert "  4. 4 action(s) have no status in the source" in text and "  5. " not in text
     data = json.loads(run_cli("import", src, "--out", tmp_path / "q.xlsx", "--json").stdout)

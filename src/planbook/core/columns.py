@@ -26,7 +26,8 @@ REQUIRED_FIELDS: tuple[str, ...] = ("ref", "action", "lead")
 #: Header words -> field.  Keys are in :func:`header_key` form.
 _SYNONYMS: dict[str, tuple[str, ...]] = {
     "ref": ("ref", "reference", "ref no", "action no", "action number", "no", "number", "id", "action ref"),
-    "theme": ("theme", "ecm outcome", "outcome area", "section", "strand", "aim", "priority area"),
+    "theme": ("theme", "ecm outcome", "outcome area", "section", "strand", "aim", "priority area",
+              "group theme", "themes", "outcome", "outcomes", "priority areas", "theme area"),
     "objective": ("objective", "objectives", "issue", "issues", "priority", "key priority", "requirement",
                   "requirements", "priority issue"),
     "action": ("action", "actions", "activity", "activities", "key results driver", "key results drivers",

@@ -73,7 +73,10 @@ _TERMS = {"spring": (1, 3), "summer": (4, 7), "autumn": (9, 12)}
 
 _RECURRENCES: list[tuple[str, str, str]] = [  # (regex, recurrence, kind)
     (r"on[\s-]?going|continuous(?:ly)?|throughout", "ongoing", OPEN),
-    (r"as (?:and when )?(?:appropriate|required|needed|necessary)", "as appropriate", OPEN),
+    (r"as (?:and when )?(?:appropriate|required|needed|necessary)|at every opportunity|whenever possible|"
+     r"as opportunities arise", "as appropriate", OPEN),
+    (r"within (?P<n>\d+|one|two|three|four|five|six|seven|ten|twenty) (?P<u>(?:working |calendar |school )?"
+     r"(?:hour|day|week|month)s?)(?: (?:of|from|after) (?:the |a )?[a-z]+)?", "within {n} {u}", OPEN),
     (r"to be (?:confirmed|agreed|decided|determined)|tbc|tba|tbd", "to be confirmed", OPEN),
     (r"fortnightly", "fortnightly", RECURRING),
     (r"weekly", "weekly", RECURRING),
@@ -165,13 +168,18 @@ def _point(kind: str, g: dict[str, str | None], context_year: int | None) -> tup
         start = _fy_start(g["y"], g["y2"]) if g.get("y") else context_year
         if start is None:
             start = fy_of(dt.date.today())
-        q = int(g["q"])  # UK public sector: Q1 = April-June of the financial year
-        first = 4 + 3 * (q - 1)
-        return (*_month_span(start, first, first + 2), False)
+        return (*_quarter_span(start, int(g["q"])), False)
     if kind == "year":
         y = int(g["y"])
         return dt.date(y, 1, 1), dt.date(y, 12, 31), False
     raise AssertionError(kind)
+
+
+def _quarter_span(fy: int, q: int) -> tuple[dt.date, dt.date]:
+    """Quarter ``q`` of the financial year starting in April ``fy`` (UK public sector: Q1 is
+    April-June, Q4 January-March of the next calendar year)."""
+    first = 4 + 3 * (q - 1)
+    return _month_span(fy + (first - 1) // 12, (first - 1) % 12 + 1, (first - 1) % 12 + 3)
 
 
 def fy_of(day: dt.date) -> int:
@@ -262,6 +270,18 @@ def parse_due(value: object, context_year: int | None = None) -> Due:
     norm = re.sub(r"\s+", " ", text.replace("–", "-").replace("—", "-").replace("‘", "'").replace("’", "'")).strip().lower()
     if not norm:
         return Due(text, BLANK)
+    if _QUARTER_LED.match(norm):
+        milestones = _quarter_milestones(text, norm, context_year)
+        if milestones is not None:
+            return milestones
+    due = _parse_text(text, norm, context_year)
+    if due.kind == UNKNOWN:
+        return _parse_parts(text, context_year) or due
+    return due
+
+
+def _parse_text(text: str, norm: str, context_year: int | None) -> Due:
+    """:func:`parse_due` of a non-blank cell, ``norm`` its lower-cased, space-folded text."""
     term = None
     m = re.search(r"\(\s*([sml])\s*\)|\b(short|medium|long)[\s-]term\b", norm)
     if m:
@@ -314,3 +334,131 @@ def parse_due(value: object, context_year: int | None = None) -> Due:
     if re.match(r"^(?:by|before|no later than|deadline)\b", norm) or "completed by" in norm:
         return Due(text, RANGE, None, end, None, term)
     return Due(text, DATE if start == end else RANGE, start, end, None, term)
+
+
+#: A cell led by a quarter ("Q1 Letter sent / Q3 Booklet produced", "Q4/Q1 (2010) Model
+#: reviewed", "Q1-4 Events held", "Quarter 2: report"): a list of milestones.
+_QUARTER_LED = re.compile(r"^(?:q|quarter\s*)[1-4](?![0-9])")
+#: One quarter expression: a quarter, then more quarters or bare numbers joined by "-", "/",
+#: ",", "&", "and", "to" ("Q1-4", "Q4/Q1", "Q1, Q2 and Q3"), then perhaps a year ("2010",
+#: "(2010)", "2009/10", "of 2010").
+_QJOIN = r"\s*(?:-|/|,|&|\+|\band\b|\bto\b|\bor\b)\s*"
+_QITEM = r"(?:q|quarter\s*)?[1-4](?![0-9a-z])"
+_QEXPR = re.compile(
+    r"(?<![a-z0-9])(?:q|quarter\s*)(?P<list>[1-4](?![0-9a-z])(?:" + _QJOIN + _QITEM + r")*)"
+    r"(?:\s*(?:of\s*)?\(?\s*(?P<y>(?:19|20)\d{2})(?:\s*[/-]\s*(?P<y2>\d{2}|\d{4}))?\s*\)?(?![0-9]))?")
+_QNUM = re.compile(r"(?:q|quarter\s*)?([1-4])")
+_QRANGE = re.compile(r"\s*(?:-|\bto\b)\s*")
+#: Plain dates that may sit among the milestones ("Q1 draft; report by March 2010").
+_MILESTONE_DATES = ("iso", "dmy", "day_month", "month")
+
+
+def _quarter_list(expr: str) -> list[int]:
+    """The quarters an expression names in order, ranges filled in ("1-4" -> 1, 2, 3, 4)."""
+    out: list[int] = []
+    pos = 0
+    for m in _QNUM.finditer(expr):
+        between = expr[pos:m.start()]
+        q = int(m.group(1))
+        if out and _QRANGE.fullmatch(between):
+            last = out[-1]
+            span = list(range(last + 1, q + 1)) if q > last else [*range(last + 1, 5), *range(1, q + 1)]
+            out.extend(span)
+        else:
+            out.append(q)
+        pos = m.end()
+    return out
+
+
+def _quarter_milestones(text: str, norm: str, context_year: int | None) -> Due | None:
+    """A quarter-led cell read as milestones against the plan's financial year.
+
+    Quarters are of the UK financial year (Q1 = April-June).  Each quarter after the first falls
+    in the same year as the one before it unless it is not later ("Q4/Q1": the Q1 is the next
+    year's).  A year written after a quarter list gives its last quarter that financial year
+    ("Q4/Q1 (2010)": Q1 2010/11, so the Q4 is 2009/10's); with none, the first quarter is in the
+    plan's year (``context_year``).  The span runs from the first milestone's start to the latest
+    one's end, which is the deadline; the text, with every milestone, is kept as typed.  "…and
+    ongoing" keeps the deadline and notes the recurrence.  None when no quarter can be read.
+    """
+    recurrence = None
+    for pattern, name, _kind in _RECURRENCES:
+        rm = re.search(r"\b(?:" + pattern + r")\b", norm)
+        if rm:
+            recurrence = name.format(**rm.groupdict()) if "{" in name else name
+            break
+    spans: list[tuple[dt.date, dt.date]] = []  # plain dates among the milestones first
+    for kind, pattern in _POINT_PATTERNS:
+        if kind not in _MILESTONE_DATES:
+            continue
+        for pm in pattern.finditer(norm):
+            if pm.start() and norm[pm.start() - 1].isalnum():
+                continue
+            try:
+                start, end, _ = _point(kind, pm.groupdict(), None)
+            except ValueError:
+                continue
+            spans.append((start, end))
+    fy = context_year if context_year is not None else (
+        fy_of(min(spans)[0]) if spans else fy_of(dt.date.today()))
+    previous: int | None = None
+    dates = len(spans)
+    for m in _QEXPR.finditer(norm):
+        quarters = _quarter_list(m.group("list"))
+        if not quarters:
+            continue
+        years: list[int] = []
+        if m.group("y"):
+            last = _fy_start(m.group("y"), m.group("y2"))
+            if last is None:
+                return None
+            years = [last]
+            for i in range(len(quarters) - 1, 0, -1):  # back from the year given
+                years.insert(0, years[0] - 1 if quarters[i - 1] >= quarters[i] else years[0])
+        else:
+            for q in quarters:
+                if previous is not None and q <= previous:
+                    fy += 1
+                years.append(fy)
+                previous = q
+        fy, previous = years[-1], quarters[-1]
+        spans.extend(_quarter_span(year, q) for q, year in zip(quarters, years))
+    if len(spans) == dates:
+        return None
+    start, end = min(s for s, _ in spans), max(e for _, e in spans)
+    return Due(text, RANGE, start, end, recurrence)
+
+
+#: Where a cell pasted from several paragraphs or cells breaks: a line break or a run of spaces.
+_PART_BREAK = re.compile(r"\s*\n\s*|\s{2,}|\s*;\s*")
+
+
+def _parse_parts(text: str, context_year: int | None) -> Due | None:
+    """A cell of several phrases ("Ongoing  Ongoing", "Ongoing  Within 1 working day of referral
+    Ongoing"), each understood once: a phrase repeated counts once, and when every distinct phrase
+    is understood the cell means all of them together (the earliest start, the latest end, the
+    first recurrence).  The text is kept as typed.  None when the cell is one phrase or a phrase
+    in it is not understood."""
+    parts: list[str] = []
+    seen: set[str] = set()
+    for part in _PART_BREAK.split(text.strip()):
+        key = re.sub(r"\s+", " ", part).strip(" .,").lower()
+        if key and key not in seen:
+            seen.add(key)
+            parts.append(part)
+    if len(parts) < 1 or (len(parts) == 1 and parts[0].strip() == text.strip()):
+        return None
+    dues = [parse_due(p, context_year) for p in parts]
+    if any(not d.understood for d in dues):
+        return None
+    if len(dues) == 1:
+        d = dues[0]
+        return Due(text, d.kind, d.start, d.end, d.recurrence, d.term)
+    starts = [d.start for d in dues if d.start]
+    ends = [d.end for d in dues if d.end]
+    recurrence = next((d.recurrence for d in dues if d.recurrence), None)
+    term = next((d.term for d in dues if d.term), None)
+    if not (starts or ends):
+        kind = next((d.kind for d in dues if d.kind in (RECURRING, OPEN)), OPEN)
+        return Due(text, kind, None, None, recurrence, term)
+    return Due(text, RANGE, min(starts) if starts else None, max(ends) if ends else None, recurrence, term)

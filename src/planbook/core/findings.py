@@ -51,6 +51,8 @@ CODES: dict[str, tuple[str, str]] = {
     "lead-alias-unused": (WARNING, "a line of the --leads file names no lead the source has: it was not used"),
     "values-only": (INFO, "a return saved as .ods, .xls or .xlsb: read for its values (formatting and drop-downs "
                           "not checked)"),
+    "status-read": (INFO, "a Status cell read from a letter (G/A/R/B), a symbol (☺ ✓) or another phrase (Green, RAG: "
+                          "Amber, In progress): the note says which status it was counted as"),
     "section-heading": (INFO, "import read a row holding only a heading as the Theme or Objective below it"),
 }
 

@@ -36,18 +36,39 @@ COLOURS: dict[str, tuple[str, str, str]] = {
 FINISHED = frozenset({COMPLETE})
 
 _SYNONYMS: dict[str, tuple[str, ...]] = {
-    COMPLETE: ("complete", "completed", "achieved", "done", "blue"),
+    COMPLETE: ("complete", "completed", "achieved", "done", "blue", "finished", "✓", "✔", "☑", "✅",
+               "fully achieved", "fully completed"),
     ON_TRACK: ("on track", "green", "on target", "ongoing", "in progress", "☺", "😊",
-               "achieved/on target", "on-going"),
+               "achieved/on target", "on-going", "on schedule", "ahead of schedule", "on course",
+               "progressing well", "on track to be achieved"),
     SLIPPAGE: ("slippage", "amber", "delayed", "some slippage", "☹", "🙁", "slipping",
-               "slippage within timescale"),
+               "slippage within timescale", "behind schedule", "minor slippage", "slight slippage",
+               "some delay"),
     OFF_TRACK: ("off track", "red", "unlikely to be achieved", "weak performance", "at risk",
-                "off target", "off-track"),
-    NOT_STARTED: ("not started", "not yet started", "grey", "gray"),
+                "off target", "off-track", "not on track", "significant slippage", "major slippage",
+                "serious slippage"),
+    NOT_STARTED: ("not started", "not yet started", "grey", "gray", "not yet begun", "yet to start",
+                  "not commenced", "not yet commenced"),
     NO_STATUS: ("no status given",),  # as the consolidated workbook writes a blank one
 }
 
 _LOOKUP: dict[str, str] = {word: status for status, words in _SYNONYMS.items() for word in words}
+
+#: Council shorthand: a cell holding only the first letter of a RAG (or BRAG) colour.  A lone
+#: "A" is read as Amber (the RAG convention), never as "Achieved".  Whole cells only: "A" leading
+#: a sentence is an article.
+LETTERS: dict[str, tuple[str, str]] = {
+    "g": (ON_TRACK, "G for Green"),
+    "a": (SLIPPAGE, "A for Amber, the RAG convention; write Complete if Achieved was meant"),
+    "r": (OFF_TRACK, "R for Red"),
+    "b": (COMPLETE, "B for Blue, as BRAG ratings use it"),
+}
+#: How a status was read from a cell that does not hold the status's own word.
+LETTER, SYMBOL, PHRASE = "letter", "symbol", "phrase"
+#: "RAG: Amber", "RAG status - Green", "Status: Complete": a label before the status.
+_LABEL = re.compile(r"^(?:b?rag(?:\s+(?:status|rating))?|status|progress)\s*[:=\-–]\s*|^b?rag\s+(?=\S)")
+#: Ticks around a status word ("Complete ✓").
+_TICKS = "✓✔☑✅"
 
 
 def _key(text: str) -> str:
@@ -55,13 +76,11 @@ def _key(text: str) -> str:
     return text.strip(" .!;:-")
 
 
-@functools.lru_cache(maxsize=2048)
-def _normalise_text(text: str) -> str | None:
-    key = _key(text)
-    if not key:
-        return NO_STATUS
+def _lookup(key: str) -> str | None:
     if key in _LOOKUP:
         return _LOOKUP[key]
+    if key in LETTERS:
+        return LETTERS[key][0]
     words = key.split(" ")
     half = len(words) // 2
     if len(words) % 2 == 0 and words[:half] == words[half:]:
@@ -69,11 +88,53 @@ def _normalise_text(text: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=2048)
+def _normalise_text(text: str) -> str | None:
+    key = _key(text)
+    if not key:
+        return NO_STATUS
+    found = _lookup(key)
+    if found is None and (unlabelled := _key(_LABEL.sub("", key))) != key and unlabelled:
+        found = _lookup(unlabelled)
+    if found is None and (untick := _key(key.strip(_TICKS))) != key and untick:
+        found = _lookup(untick) or _lookup(_key(_LABEL.sub("", untick)))
+    return found
+
+
+def how_read(text: str, status: str | None) -> str | None:
+    """How ``status`` was read from ``text`` (a Status cell, or the status word leading one):
+    ``None`` when the text is the status's own word (any case or spacing) or when there is no
+    status; else :data:`LETTER` (G/A/R/B), :data:`SYMBOL` (☺ ☹ ✓, or a word with a tick) or
+    :data:`PHRASE` (any other word: "Green", "RAG: Amber", "In progress").  Every cell read
+    other than from the word itself is noted where it is read, so no reading is silent."""
+    if status is None or status == NO_STATUS:
+        return None
+    key = _key(text)
+    if key == status.casefold():
+        return None
+    bare = _key(_LABEL.sub("", key))
+    if bare in LETTERS:
+        return LETTER
+    if not any(ch.isalpha() for ch in key) or any(ch in key for ch in _TICKS):
+        return SYMBOL
+    return PHRASE
+
+
+def reading_note(text: str, status: str, how: str) -> str:
+    """The words of the note saying how a cell was read: "'G' read as On track (G for Green)"."""
+    note = f"{text.strip()[:60]!r} read as {status}"
+    if how == LETTER:
+        note += f" ({LETTERS[_key(_LABEL.sub('', _key(text)))][1]})"
+    return note
+
+
 def normalise_status(value: object) -> str | None:
     """Return the standard status for ``value``, ``NO_STATUS`` for blank, ``None`` if unknown.
 
     Matching ignores case, spacing and trailing punctuation, understands the symbols
-    ☺ 😊 ☹, and a word typed twice ("Complete Complete", a common copy-paste slip).
+    ☺ 😊 ☹ ✓, council shorthand (a lone G, A, R or B: see :data:`LETTERS`), a label before the
+    word ("RAG: Amber"), a tick after it ("Complete ✓"), and a word typed twice ("Complete
+    Complete", a common copy-paste slip).  :func:`how_read` says which of these a cell used.
     """
     if value is None:
         return NO_STATUS

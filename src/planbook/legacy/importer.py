@@ -28,12 +28,13 @@ from planbook.core.leads import lead_key
 from planbook.core.limits import MAX_CELL
 from planbook.core.model import Action, Lead, Origin, PlanInfo
 from planbook.core.names import col_letter, sheet_name
-from planbook.core.status import NO_STATUS, normalise_status, split_status_prefix
+from planbook.core.status import NO_STATUS, how_read, normalise_status, reading_note, split_status_prefix
 from planbook.core.text import clean_rows, clean_text
 from planbook.files.atomic import check_output
 from planbook.files.guard import refuse_consolidated, refuse_overwriting_inputs
 from planbook.legacy.leads import (
     LeadBook,
+    once,
     read_aliases,
     split_bodies,
     split_outside_brackets,
@@ -177,18 +178,23 @@ class _Row:
     partner_names: list[str] = field(default_factory=list)
 
 
-def _status_word(text: str) -> tuple[str | None, bool]:
-    """(standard status, whether the text is just the word) — (None, False) with no status word."""
+def _status_word(text: str) -> tuple[str | None, bool, str | None, str]:
+    """(standard status, whether the text is just the word, how it was read — see
+    :func:`planbook.core.status.how_read` — and the status word as written) — (None, False,
+    None, "") with no status word."""
     t = text.strip()
     if not _HAS_WORD.search(t) and not any(ch in t for ch in "\u263a\u2639\U0001f60a\U0001f641"):
-        return None, False
+        return None, False, None, ""
     status = normalise_status(t)
     if status == NO_STATUS:
-        return None, False  # "No status given" typed out: no status word
+        return None, False, None, ""  # "No status given" typed out: no status word
     if status is not None:
-        return status, True
-    status, _ = split_status_prefix(t)
-    return status, False
+        return status, True, how_read(t, status), t
+    status, rest = split_status_prefix(t)
+    if status is None:
+        return None, False, None, ""
+    word = (t[:t.rfind(rest)] if rest else t).strip(" \t\n-\u2013\u2014:;,.")
+    return status, False, how_read(word, status), word
 
 
 def _layout(table: SourceTable, found: tuple[int, int, list[str]], overrides: dict[str, str], used: set[str],
@@ -447,12 +453,18 @@ def _import_status(a: Action, values: dict[str, str], col_of: dict[str, int], re
     fld = next((f for f in ("status", PROGRESS_SPLIT, PROGRESS_NOTES) if f in col_of), None)
     text = values.get(fld, "").strip() if fld else ""
     if text:
-        status, only_word = _status_word(text)
+        status, only_word, how, word = _status_word(text)
         if fld != PROGRESS_NOTES or status is not None:
             counters["status_cells"] += 1
         if status is not None:
             counters["status_with_word"] += 1
             a.status, a.status_text = status, status
+        if how is not None:
+            counters[f"status_from_{how}"] += 1
+            report.add(Finding("status-read", file, table.name, table.where(r, col_of[fld]), text[:200],
+                               reading_note(word, status, how) + ("" if only_word else " (the status word leading "
+                                                                 "the notes; the notes kept as Progress update)"),
+                               outcome=f"Status {status}, read from a {how}"))
         if status is None or not only_word:
             progress.insert(0, text)
         if status is None and fld != PROGRESS_NOTES:
@@ -467,7 +479,7 @@ def _import_status(a: Action, values: dict[str, str], col_of: dict[str, int], re
 
 
 _COUNT_NAMES = ("due_cells", "due_not_understood", "status_cells", "status_with_word", "status_unrecognised",
-                "status_blank")
+                "status_blank", "status_from_letter", "status_from_symbol", "status_from_phrase")
 
 
 #: The columns only a consolidated workbook's All actions sheet has (where each row came from).
@@ -624,7 +636,7 @@ def _give_leads(rows: list[_Row], aliases: dict[str, str], report: Report, file:
     for x in rows:
         for part in split_outside_brackets(x.lead_text):
             if not re.search(r"\s(?:and|&)\s|&", part, re.I):
-                known.add(lead_key(part))
+                known.add(lead_key(once(part)))
     known |= set(aliases)
     book = LeadBook(aliases)
     first_at: dict[str, tuple[_Row, str]] = {}
@@ -636,6 +648,10 @@ def _give_leads(rows: list[_Row], aliases: dict[str, str], report: Report, file:
             book.add(names[0])
             first_at.setdefault(names[0], (x, x.lead_text))
         x.partner_names = names[1:]
+        if x.lead_col is not None and x.lead_text and any(once(p) != p for p in split_outside_brackets(x.lead_text)):
+            report.add(Finding("lead-merged", file, x.table.name, x.table.where(x.r, x.lead_col), x.lead_text[:200],
+                               f"the cell names {names[0]!r} more than once: read as one lead",
+                               outcome=f"Lead {names[0]!r}"))
         if len(names) > 1 and x.lead_col is not None:
             split_cells += 1
             report.add(Finding("lead-split", file, x.table.name, x.table.where(x.r, x.lead_col), x.lead_text[:200],

@@ -54,16 +54,40 @@ def split_outside_brackets(text: str) -> list[str]:
     return [p for p in (tidy_name(x) for x in parts) if p]
 
 
+def once(name: str) -> str:
+    """A name typed (or pasted) several times over in one cell, written once: "LSC LSC LSC" is
+    "LSC", "Post -16 Providers Post -16 Providers" is "Post -16 Providers" — the repeats compared
+    by :func:`planbook.core.leads.lead_key`, so spacing, dashes and case do not hide one.  The
+    first copy keeps its spelling."""
+    key = lead_key(name).split(" ")
+    n = len(key)
+    for size in range(1, n // 2 + 1):
+        if n % size or any(key[i:i + size] != key[:size] for i in range(size, n, size)):
+            continue
+        first, words = " ".join(key[:size]), name.split()
+        for end in range(1, len(words)):
+            if lead_key(" ".join(words[:end])) == first:
+                return " ".join(words[:end])
+    return name
+
+
 def split_bodies(text: str, known: set[str] | None = None) -> list[str]:
-    """The bodies a Lead cell names, in order.  ``known`` holds :func:`lead_key` of names seen
-    alone in other cells: "A and B" is cut only when both halves are such names."""
+    """The bodies a Lead cell names, in order, each once.  ``known`` holds :func:`lead_key` of
+    names seen alone in other cells: "A and B" is cut only when both halves are such names.
+    A name repeated in the cell ("LSC LSC LSC", "Schools / Schools") is one body."""
     out: list[str] = []
+    seen: set[str] = set()
     for part in split_outside_brackets(text):
+        part = once(part)
         pieces = [tidy_name(p) for p in _AND.split(part)] if known else [part]
         if len(pieces) > 1 and all(p and lead_key(p) in known for p in pieces):
-            out.extend(pieces)
+            bodies = pieces
         else:
-            out.append(part)
+            bodies = [part]
+        for body in bodies:
+            if lead_key(body) not in seen:
+                seen.add(lead_key(body))
+                out.append(body)
     return out
 
 

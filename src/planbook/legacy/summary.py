@@ -51,6 +51,24 @@ def measures(result: ImportResult) -> dict[str, float | int]:
     }
 
 
+def status_readings(result: ImportResult) -> str:
+    """", 12 read from letters (G/A/R), 3 from symbols (☺), 5 from other words (Green)" — how
+    the statuses not written as their own word were read (each cell's note says how); "" when
+    every status was its own word."""
+    seen: dict[str, dict[str, None]] = {}
+    for f in result.report:
+        word = f.message.split(" read as ", 1)[0][1:-1]  # the note starts with the word as written, quoted
+        if f.code == "status-read" and len(word) <= 20:
+            seen.setdefault(f.outcome.rsplit(" ", 1)[-1], {}).setdefault(word, None)
+    parts = []
+    for how, words in (("letter", "letters"), ("symbol", "symbols"), ("phrase", "other words")):
+        n = result.counts.get(f"status_from_{how}", 0)
+        if n:
+            examples = "/".join(list(seen.get(how, {}))[:4])
+            parts.append(f"{n} {'' if parts else 'read '}from {words}" + (f" ({examples})" if examples else ""))
+    return (", " + ", ".join(parts)) if parts else ""
+
+
 def _example(result: ImportResult, code: str) -> str:
     f = next((f for f in result.report if f.code == code), None)
     if f is None:
@@ -125,8 +143,8 @@ def render_text(result: ImportResult, out: str) -> str:
              f"{m['due_cells'] - m['due_not_understood']}/{m['due_cells']}",
              f"  refs: {len(result.actions) - m['refs_generated']} from the source, {m['refs_generated']} generated"
              f" ({c.get('continuation_rows', 0)} continuation row(s))",
-             f"  statuses: {sum(1 for a in result.actions if a.status not in (None, NO_STATUS))} given, "
-             f"{m['status_blank']} blank (shown as 'No status given'), "
+             f"  statuses: {sum(1 for a in result.actions if a.status not in (None, NO_STATUS))} given"
+             f"{status_readings(result)}, {m['status_blank']} blank (shown as 'No status given'), "
              f"{c.get('status_unrecognised', 0)} with notes but no status word",
              f"  leads: {len(result.leads)} name(s) as written -> {c.get('leads', 0)} lead(s), "
              f"{m['leads_merged']} spelling(s) merged",

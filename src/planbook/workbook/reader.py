@@ -21,7 +21,7 @@ from planbook.core.leads import lead_key
 from planbook.core.limits import MAX_CELL
 from planbook.core.model import Action, Lead, Origin, PlanInfo
 from planbook.core.names import cell_ref, col_letter
-from planbook.core.status import normalise_status
+from planbook.core.status import how_read, normalise_status, reading_note
 from planbook.core.text import BAD, CONTROL_BYTES, clean_rows, clean_text
 from planbook.files.cellfaults import blank_key_cell, note_cell_faults, restore, sheet_faults
 from planbook.files.guard import not_a_plan
@@ -393,7 +393,7 @@ def _read_rows(plan: Plan, file: str, sheet: str, rows: list[list[object]], head
         # (keyed with its type, as 1, 1.0 and True are equal keys but different cells)
         v = row[c_status]
         key = v if type(v) is str else (type(v), v)
-        status, status_text = statuses[key] if key in statuses else statuses.setdefault(key, _status_of(v))
+        status, status_text, how = statuses[key] if key in statuses else statuses.setdefault(key, _status_of(v))
         v = row[c_due]
         key = v if type(v) is str else (type(v), v)
         due = dues[key] if key in dues else dues.setdefault(key, _due_of(v, context_year))
@@ -420,6 +420,9 @@ def _read_rows(plan: Plan, file: str, sheet: str, rows: list[list[object]], head
             report.add(Finding("unknown-status", file, sheet, cell_ref(r, c_status), status_text,
                                f"status {status_text!r} is not one of Complete, On track, Slippage, Off track, "
                                "Not started", outcome="kept as typed; not counted in any status"))
+        if how is not None:
+            report.add(Finding("status-read", file, sheet, cell_ref(r, c_status), status_text,
+                               reading_note(status_text, status, how), outcome=f"counted as {status}"))
         if due.kind == UNKNOWN and c_due != missing:
             report.add(Finding("bad-due", file, sheet, cell_ref(r, c_due), due.text,
                                f"due {due.text!r} is not a date or a recognised timescale; use e.g. "
@@ -455,11 +458,12 @@ _FIELD_ORDER = ("ref", "theme", "objective", "action", "lead", "partners", "due"
                 "status", "progress", "last_updated")
 
 
-def _status_of(value: object) -> tuple[str | None, str]:
-    """(standard status or None, the text as typed) for a Status cell."""
+def _status_of(value: object) -> tuple[str | None, str, str | None]:
+    """(standard status or None, the text as typed, how it was read) for a Status cell; how is
+    None when the cell holds the status's own word (see :func:`planbook.core.status.how_read`)."""
     text = as_text(value)
     status = normalise_status(text)
-    return status, (status if status == text else text)  # the constant, not a copy
+    return status, (status if status == text else text), how_read(text, status)  # the constant, not a copy
 
 
 def _date_of(value: object, shared: dict) -> dt.date | None | object:
