@@ -29,6 +29,10 @@ Public Sub ChaseLeadsButton()
     RunPlanbook "chase"
 End Sub
 
+Public Sub CollectReturnsButton()
+    RunPlanbook "collect"
+End Sub
+
 ' Two ways, the same results.  Through xlwings RunPython when it is there (the module embedded
 ' in this workbook, or the add-in: Application.Run finds either, so no VBA reference): the
 ' Python side writes the results itself.  Otherwise, on Windows Excel and LibreOffice, through

@@ -22,6 +22,7 @@ import sys
 import time
 import uuid
 from email import policy
+from email.message import EmailMessage
 from pathlib import Path
 
 import openpyxl
@@ -31,6 +32,7 @@ from python_calamine import CalamineWorkbook
 
 import planbook.excel as excel
 from planbook import read_plan
+from planbook.core.names import file_stem
 from planbook.core.status import describe_counts
 from planbook.excel import BUTTONS
 
@@ -129,6 +131,11 @@ def _coordinator_folder(demo, folder: Path) -> Path:
     shutil.copy(folder / "returns" / "CAMHS.xlsx", folder / "returns" / "Équipe CAMHS – copie.xlsx")
     shutil.copy(folder / "returns" / "CAMHS.xlsx", folder / "returns" / 'JW "copy" \\ 2 \U0001F600.xlsx')
     shutil.copy(ROOT / "workbooks" / "Coordinator.xlsm", folder / "Coordinator.xlsm")
+    (folder / "mail").mkdir()  # Collect returns: one message, with nothing attached (nothing to save)
+    note = EmailMessage()
+    note["From"], note["Subject"], note["Message-ID"] = "cla.manager@council.example", "Next week", "<note@x.example>"
+    note.set_content("I will send my update next week.")
+    (folder / "mail" / "note.eml").write_bytes(bytes(note))
     return folder
 
 
@@ -150,7 +157,7 @@ def clicked(office, demo, tmp_path_factory):
     folder = _coordinator_folder(demo, tmp_path_factory.mktemp("buttons") / "Council's plan")
     book = folder / "Coordinator.xlsm"
     settings = {"pb_command": str(PLANBOOK), "pb_as_of": AS_OF, "pb_email_to": RECIPIENTS,
-                "pb_email_cc": "c@council.example", "pb_return_by": RETURN_BY}
+                "pb_email_cc": "c@council.example", "pb_return_by": RETURN_BY, "pb_messages_folder": "mail"}
     clicks = {b.caption: office.click(book, b.caption, **settings) for b in BUTTONS}
     (folder / "cli").mkdir()
     cli = run_cli("consolidate", folder / "returns", folder / "plan.xlsx", "--out", folder / "cli" / "consolidated.xlsx",
@@ -495,3 +502,49 @@ def test_many_data_issues_are_written_in_one_go(office, tmp_path, n):
     assert len(rows) == n + 1 and {r[1] for r in rows[1:]} == {"unknown-status"}
     assert rows[-1][5] == f"status 'on-track? {n - 1}' is not one of Complete, On track, Slippage, Off track, Not started"
     assert click["formulas"][-1][6].startswith('=HYPERLINK("' + str(book.parent / "plan.xlsx") + "#'Lead 9'!J")
+
+
+def test_collect_returns_button_saves_the_emailed_returns_and_shows_the_tracker(office, demo, tmp_path_factory):
+    """Two saved messages: a lead who had not returned emails their updated copy, a stranger a copy
+    of someone's.  The button (the command-line way) saves the first named for the lead, sets the
+    second aside, and writes what planbook collect --json and the xlwings way say."""
+    folder = _coordinator_folder(demo, tmp_path_factory.mktemp("collect") / "Council's plan")
+    tracker = json.loads(run_cli("returns", folder / "plan.xlsx", folder / "returns", "--json").stdout)
+    lead = next(r for r in tracker["leads"] if r["state"] == "not returned" and r["email"])
+    copy = demo.folder / "for-leads" / f"{file_stem(lead['lead'], set())}.xlsx"  # their copy, as sent out
+    mail = folder / "mail"
+    other = next(p for p in sorted((demo.folder / "for-leads").glob("*.xlsx")) if p != copy)
+    for sender, mid, attached in ((lead["email"], "<lead@x.example>", copy),
+                                  ("someone@elsewhere.example", "<stranger@x.example>", other)):
+        msg = EmailMessage()
+        msg["From"], msg["Subject"], msg["Message-ID"] = sender, "My update", mid
+        msg["Received"] = "from a by b; Thu, 01 Oct 2009 15:00:00 +0000"
+        msg.set_content("Attached.")
+        msg.add_attachment(attached.read_bytes(), maintype="application", subtype="octet-stream", filename="plan.xlsx")
+        (mail / f"{mid.strip('<>')}.eml").write_bytes(bytes(msg))
+    twin = tmp_path_factory.mktemp("collect-xlwings") / "plan"
+    shutil.copytree(folder, twin)
+    click = office.click(folder / "Coordinator.xlsm", "Collect returns", pb_command=str(PLANBOOK),
+                         pb_messages_folder="mail")
+    results = click["results"]
+    _time_stamped(results["pb_status"].split(";")[0], "Collected 1 return(s)")
+    assert results["pb_status"].endswith("; 1 set aside (not from a lead: see the Set aside folder)")
+    assert results["pb_output"] == str(folder / "returns")
+    saved = folder / "returns" / f"{lead['lead']}.xlsx"
+    assert saved.read_bytes() == copy.read_bytes()
+    assert len(list((folder / "returns" / "Set aside").iterdir())) == 1
+    after = json.loads(run_cli("returns", folder / "plan.xlsx", folder / "returns", "--json").stdout)
+    assert results["pb_counts"] == after["summary"]
+    assert click["returns"][1:] == _lo_rows(excel.returns_rows(after))
+    [row] = [r for r in after["leads"] if r["lead"] == lead["lead"]]
+    assert row["returned"] and row["arrival"] == f"received from {lead['email']} on 1 Oct 2009 15:00"
+    job = excel.run_job("collect", {**excel.settings_from_workbook(twin / "Coordinator.xlsm"),
+                                    "pb_messages_folder": "mail"}, twin)
+    assert (job.status.split(" at ")[0], job.status.split(";", 1)[1]) == (
+        results["pb_status"].split(" at ")[0], results["pb_status"].split(";", 1)[1])
+    def shown(rows):  # the twin folder's paths differ: compare the file names
+        return [[lead, state, Path(file).name, *rest[1:]] for lead, state, file, *rest in rows]
+
+    assert job.counts == results["pb_counts"] and shown(_lo_rows(job.returns)) == shown(click["returns"][1:])
+    missing = office.click(folder / "Coordinator.xlsm", "Collect returns", pb_command=str(PLANBOOK))
+    assert missing["results"]["pb_status"].startswith("Failed: fill in 'Collect returns from:")

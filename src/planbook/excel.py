@@ -42,6 +42,10 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "pb_smtp_port": ("SMTP port (blank = default)", ""),
     "pb_smtp_security": ("SMTP security: none, starttls or ssl", "starttls"),
     "pb_smtp_user": ("SMTP user (password: PLANBOOK_SMTP_PASSWORD)", ""),
+    "pb_messages_folder": ("Collect returns from: a folder of saved messages (.eml, .msg)", ""),
+    "pb_imap_host": ("...or from a mailbox: IMAP server (TLS; blank = use the folder)", ""),
+    "pb_imap_user": ("IMAP user (password: PLANBOOK_IMAP_PASSWORD)", ""),
+    "pb_imap_folder": ("IMAP folder (blank = INBOX)", ""),
     "pb_command": ("planbook command (used when xlwings is not there; a full path works)", "planbook"),
     "pb_local_folder": ("Local folder the paths above start from (blank = this workbook's folder)", ""),
 }
@@ -68,6 +72,8 @@ BUTTONS: tuple[Button, ...] = (
     Button("Email report", "EmailReportButton", "email", "Email the report, or save it as an Outlook draft"),
     Button("Split for leads", "SplitForLeadsButton", "split", "Write one workbook per lead to send out"),
     Button("Chase leads", "ChaseLeadsButton", "chase", f"Remind leads to return or fix updates; see {RETURNS}"),
+    Button("Collect returns", "CollectReturnsButton", "collect",
+           "Save the workbooks leads emailed back into the returns folder"),
 )
 JOBS = tuple(b.job for b in BUTTONS)
 #: The coordinator's Data issues sheet: a consolidation's findings, each with a link to its cell.
@@ -260,6 +266,16 @@ def chase_status(run: dict, sending: bool, when: dt.datetime | None = None) -> s
     return text
 
 
+def collect_status(run: dict, when: dt.datetime | None = None) -> str:
+    """The Status line of Collect returns, from a collect run's JSON form."""
+    text = f"Collected {run['saved']} return(s) at {(when or dt.datetime.now()):%H:%M}"
+    if run["set_aside"]:
+        text += f"; {run['set_aside']} set aside (not from a lead: see the Set aside folder)"
+    if run["problems"]:
+        text += f"; {len(run['problems'])} message(s) could not be read: {run['problems'][0]}"
+    return text
+
+
 def _smtp(settings: dict[str, str]):
     from planbook.mail.transport import SmtpSettings
 
@@ -354,6 +370,25 @@ def run_job(job: str, settings: dict[str, str], location: str | os.PathLike[str]
                     copies_dir=copies if copies.is_dir() else None).to_dict()
         return JobResult(status=chase_status(run, sending), counts=run["tracker"]["summary"],
                          output=str(drafts) if run["messages"] and not sending else "",
+                         returns=returns_rows(run["tracker"]))
+    if job == "collect":
+        from planbook.mail.collect import collect_returns
+
+        plan = places.path("pb_master_plan", required="the plan whose leads' returns to collect")
+        returns = places.path("pb_returns_folder", required="where to save the leads' returns")
+        host = str(settings.get("pb_imap_host") or "").strip()
+        if host:
+            from planbook.mail.imap import ImapSettings
+
+            user = str(settings.get("pb_imap_user") or "").strip()
+            if not user:
+                raise PlanbookError(f"fill in '{SETTINGS['pb_imap_user'][0]}' on the Control sheet")
+            imap = ImapSettings(host=host, user=user, folder=str(settings.get("pb_imap_folder") or "").strip() or "INBOX")
+            run = collect_returns(plan, returns, imap=imap).to_dict()
+        else:
+            messages = places.path("pb_messages_folder", required="where the saved messages are, or an IMAP server")
+            run = collect_returns(plan, returns, messages=messages).to_dict()
+        return JobResult(status=collect_status(run), counts=run["tracker"]["summary"], output=str(returns),
                          returns=returns_rows(run["tracker"]))
     raise PlanbookError(f"unknown job {job!r}")
 
