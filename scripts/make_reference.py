@@ -128,6 +128,7 @@ VARIABLES: dict[str, dict[str, str]] = {
         "items[].lead": "the lead", "items[].file": "the file received", "items[].total": "their number of actions",
         "items[].counts": "(status line, number) pairs for their actions", "items[].changes": "what changed since the last report",
         "items[].problems": "the problems found in their return, each with its cell",
+        "items[].readings": "how each status typed as a letter, symbol or other word was read, with its cell",
         "title": "the plan's title", "period": "the reporting period",
         "coordinator": "the coordinator's name (the sign-off)", "coordinator_email": "the coordinator's address",
     },

@@ -374,3 +374,20 @@ def test_a_return_without_planbooks_metadata_is_the_leads_unreadable_return(quar
     rows = [a for a in result.actions if a.lead == "Ann Lee"]
     assert rows and all(a.note.startswith("Stale: lead's return unreadable") for a in rows)
     assert {e.action.ref for e in result.exceptions} >= {a.ref for a in rows}
+
+
+def test_a_receipt_says_how_a_status_letter_or_symbol_was_read(quarter):
+    dest = quarter["returns"] / "Omar Khan.xlsx"
+    copy = read_plan(dest)
+    copy.actions[0].status, copy.actions[0].status_text = None, "G"
+    write_plan(dest, copy.info, copy.actions, only_leads=list(copy.tabs.values()), role="lead-copy")
+    _set_time(dest, LATE_TIME)
+    cons = quarter["tmp"] / "consolidated.xlsx"
+    consolidate_to([quarter["returns"], quarter["plan"]], cons)
+    run = receipts(cons, dry_run=True)
+    omar = next(m for m in run.messages if m.leads == ["Omar Khan"]).message.get_body(("plain",)).get_content()
+    assert "How your statuses were read" in omar and "J2: 'G' read as On track (G for Green)" in omar
+    assert "On track: 1" in omar and "No problems were found" in omar  # counted, and not a problem
+    assert "(G for Green)\n\nNo problems were found" in omar
+    jane = next(m for m in run.messages if m.leads == ["Jane Smith"]).message.get_body(("plain",)).get_content()
+    assert "How your statuses were read" not in jane  # her statuses are the words themselves

@@ -280,7 +280,9 @@ def receipts(consolidated: str | os.PathLike[str], *, sender: str | None = None,
             changes = [c for c in view.changes if lead_key(c.get("Lead", "")) == lead_key(lead) or
                        (c.get("Ref") in refs and not c.get("Lead"))]
             problems = [i for i in issues if Path(i.get("File", "")).name == file and i.get("Severity") in ("error", "warning")]
-            items.append({"lead": lead, "file": file, "total": len(mine),
+            readings = [f"{i.get('Cell') or i.get('Sheet')}: {i.get('What is wrong', '')}" for i in issues
+                        if Path(i.get("File", "")).name == file and i.get("Problem") == "status-read"]
+            items.append({"lead": lead, "file": file, "total": len(mine), "readings": readings,
                           "counts": [(s, counts[s]) for s in COUNT_LINES if counts.get(s)],
                           "changes": [{"kind": c.get("Change", ""), "ref": c.get("Ref", ""), "before": c.get("Before", ""),
                                        "now": c.get("Now", "")} for c in changes],
