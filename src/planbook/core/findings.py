@@ -49,6 +49,12 @@ CODES: dict[str, tuple[str, str]] = {
     "ref-generated": (INFO, "import gave an action with no number in the source a Ref"),
     "lead-merged": (INFO, "import listed a spelling of a lead under the lead's usual name"),
     "lead-alias-unused": (WARNING, "a line of the --leads file names no lead the source has: it was not used"),
+    "credited-by-content": (INFO, "a returned file holds a lead's tab its metadata does not name (a joint return, "
+                                  "a tab pasted in): credited to that lead by its rows"),
+    "tab-not-on-plan": (WARNING, "a returned file holds a tab with none of the plan's actions or leads (a copy "
+                                 "forwarded to another organisation): its rows are listed, not rolled up"),
+    "action-not-on-plan": (INFO, "a row of a tab not on the plan, listed for the coordinator to add or reassign"),
+    "whole-master": (INFO, "a lead returned the whole master: their tab was used as their return"),
     "values-only": (INFO, "a return saved as .ods, .xls or .xlsb: read for its values (formatting and drop-downs "
                           "not checked)"),
     "status-read": (INFO, "a Status cell read from a letter (G/A/R/B), a symbol (☺ ✓) or another phrase (Green, RAG: "

@@ -24,7 +24,7 @@ from pathlib import Path
 from planbook.core.addresses import check_address, one_line
 from planbook.core.errors import PlanbookError
 from planbook.core.findings import Finding
-from planbook.core.layout import DATA_ISSUES, META, SOURCES
+from planbook.core.layout import DATA_ISSUES, META, RETURNS, SOURCES
 from planbook.core.leads import lead_key
 from planbook.core.names import file_stem
 from planbook.core.status import COUNT_LINES, STATUSES, tally_text
@@ -226,12 +226,17 @@ def _sheet_rows(path: Path, name: str) -> list[dict[str, str]]:
 
 
 def returned_leads(consolidated: str | os.PathLike[str]) -> list[tuple[str, str]]:
-    """(lead, file name) for each lead's returned copy a consolidation used (its Sources sheet)."""
-    out = []
-    for s in _sheet_rows(Path(consolidated), SOURCES):
-        if s.get("Kind") == "lead-copy" and not s.get("Skipped because") and s.get("Lead"):
-            out.append((s["Lead"], Path(s.get("File", "")).name))
-    return out
+    """(lead, file name) for each lead whose return a consolidation used: each lead as its Returns
+    sheet names them (a joint return is each of its leads' return), the file one its Sources sheet
+    lists as used."""
+    path = Path(consolidated)
+    sources = [s for s in _sheet_rows(path, SOURCES) if s.get("Kind") == "lead-copy" and not s.get("Skipped because")]
+    used = {Path(s.get("File", "")).name for s in sources}
+    returns = _sheet_rows(path, RETURNS)
+    if not returns:  # a consolidation made before the Returns sheet: its Sources name the lead
+        return [(s["Lead"], Path(s.get("File", "")).name) for s in sources if s.get("Lead")]
+    return [(r["Lead"], Path(r["File"]).name) for r in returns
+            if r.get("Lead") and r.get("File") and Path(r["File"]).name in used]
 
 
 def lead_emails(consolidated: str | os.PathLike[str], plan: str | os.PathLike[str] | None = None) -> dict[str, str]:

@@ -22,9 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import difflib
 import os
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +31,19 @@ from planbook.core.errors import PlanbookError
 from planbook.core.findings import Finding, Report
 from planbook.core.model import Action, Origin, PlanInfo
 from planbook.core.leads import lead_key, lead_named_by_file, same_lead
+from planbook.rollup.ownership import (  # noqa: F401 - NEAR_SAME and same_action: this module's rules too
+    NEAR_SAME,
+    credit_tabs,
+    drop_tabs,
+    edited,
+    own_return,
+    owners,
+    plan_leads,
+    rank_returns,
+    returned_master_lead,
+    same_action,
+    take_lead_tab,
+)
 from planbook.workbook.plan import Plan
 
 #: Note values written in the ``Note`` column of All actions (each followed by details).
@@ -42,10 +53,7 @@ NOTE_STALE = "Stale: lead's return unreadable"
 
 #: Finding codes that need a person to act (printed by ``consolidate`` with their cells).
 NEEDS_A_PERSON = ("ref-collision", "return-unreadable", "superseded-copy", "not-in-return", "other-plan",
-                  "missing-tab")
-
-#: Two action texts at least this similar (after folding case, spaces, punctuation) are one action.
-NEAR_SAME = 0.8
+                  "missing-tab", "tab-not-on-plan")
 
 
 def display_names(inputs: Iterable[str | os.PathLike[str]], files: Sequence[Path]) -> dict[Path, tuple[str, bool]]:
@@ -64,24 +72,6 @@ def display_names(inputs: Iterable[str | os.PathLike[str]], files: Sequence[Path
         else:
             out[f] = (str(f), False)
     return out
-
-
-def _fold(text: str) -> str:
-    return " ".join(re.sub(r"[^\w]+", " ", text.lower()).split())
-
-
-def same_action(a: str, b: str) -> bool:
-    """Are two action texts the same action (equal, or near-same: a typo fixed, a word added)?"""
-    if a == b:
-        return True
-    fa, fb = _fold(a), _fold(b)
-    if fa == fb:
-        return True
-    if not fa or not fb:
-        return False
-    matcher = difflib.SequenceMatcher(None, fa, fb, autojunk=False)
-    return matcher.real_quick_ratio() >= NEAR_SAME and matcher.quick_ratio() >= NEAR_SAME and \
-        matcher.ratio() >= NEAR_SAME
 
 
 def _key(text: str) -> str:
@@ -137,6 +127,7 @@ def choose_plans(pairs: list, report: Report, found_in_folder: Callable[[Plan], 
         else:
             kept.append((plan, src))
     masters = [(p, s) for p, s in kept if p.role != "lead-copy" and p.has_metadata]
+    masters = _returned_masters(masters, report, chosen, found_in_folder)
     for i, (a, sa) in enumerate(masters):
         for b, sb in masters[i + 1:]:
             if a.info.plan_id and a.info.plan_id == b.info.plan_id:
@@ -154,6 +145,9 @@ def choose_plans(pairs: list, report: Report, found_in_folder: Callable[[Plan], 
                       f"its {plan.rows_read} row(s) were not rolled up", "file skipped")
         else:
             copies.append((plan, src))
+    leads = plan_leads([p for p, _ in copies if p.role != "lead-copy" and p.has_metadata],
+                       [p for p, _ in copies if p.role == "lead-copy"])
+    copies = [(p, s) for p, s in copies if p.role != "lead-copy" or _credit(p, s, leads, report, chosen)]
     chosen.plans = _latest_copies(copies, report, chosen)
     chosen.plans.sort(key=lambda ps: 0 if ps[0].role == "lead-copy" else 1)  # lead copies win over masters
     return chosen
@@ -171,50 +165,143 @@ def _this_plan(plans: list[Plan]) -> PlanInfo | None:
     return max(votes.values(), key=len)[0]
 
 
-def _edited(plan: Plan) -> tuple[dt.date, float]:
-    """When a copy was last edited: its newest Last updated, then the file's modified time."""
-    newest = max((a.last_updated for a in plan.actions if a.last_updated), default=dt.date.min)
-    try:
-        mtime = os.stat(plan.path).st_mtime
-    except OSError:
-        mtime = 0.0
-    return newest, mtime
+def _credit(plan: Plan, src, leads, report: Report, chosen: Chosen) -> bool:
+    """Credit each tab of a returned copy to the lead whose rows it holds (planbook.rollup.ownership);
+    list a tab not on the plan row by row and take it out.  False when nothing of the plan is
+    left in the file (a copy forwarded to someone else): it is set aside, its rows listed."""
+    if not plan.has_metadata:
+        return True
+    name = src.label or src.file
+    guessed = {t: lead for t, lead in plan.tabs.items() if t in plan.filled and lead}
+    credits = credit_tabs(plan, leads)
+    declared = {lead_key(lead) for lead in plan.declared_tabs.values() if lead}
+    for c in credits:
+        if not c.lead and c.actions:
+            _foreign_tab(plan, name, c, report, chosen)
+        elif c.lead and lead_key(c.lead) not in declared:
+            how = f"{c.held} of {c.lead}'s actions" if c.held > 0 else f"actions led by {c.lead}"
+            report.add(Finding("credited-by-content", name, c.tab, "", c.lead,
+                               f"{name} holds {c.lead}'s tab ({c.tab!r}: {how}): credited to {c.lead} as "
+                               "their return", outcome=f"counted as {c.lead}'s return"))
+    for tab, lead in guessed.items():  # a renamed tab that turned out not to be the metadata's lead's
+        if lead_key(plan.tabs.get(tab) or "\0") != lead_key(lead):
+            plan.declared_tabs = {t: owner for t, owner in plan.declared_tabs.items()
+                                  if not owner or lead_key(owner) != lead_key(lead)}
+    if owners(plan) or not any(not c.lead and c.actions for c in credits):  # no readable tab: see _unreadable_returns
+        src.lead = ", ".join(owners(plan)) or src.lead
+        return True
+    src.skipped = "holds no lead's tab of this plan (a copy forwarded to someone else?): its rows are listed"
+    return False
+
+
+def _foreign_tab(plan: Plan, name: str, credit, report: Report, chosen: Chosen) -> None:
+    """A tab of a returned copy that holds none of the plan's actions or leads (another
+    organisation's rows typed into a forwarded copy): each row listed for the coordinator."""
+    rows = [a.origin.row for a in credit.actions if a.origin]
+    gone = drop_tabs(plan, {credit.tab})
+    chosen.rows_skipped += len(gone)
+    line = (f"{name} holds a tab not on the plan ({credit.tab!r}): its {len(gone)} action(s) are listed for you "
+            "to add or reassign")
+    chosen.notices.append(line)
+    report.add(Finding("tab-not-on-plan", name, credit.tab, _span(rows) if rows else "", str(len(gone)),
+                       line + (f"; the copy was made for {credit.declared}, and is not their return"
+                               if credit.declared else ""), outcome="not rolled up; listed"))
+    for a in gone:
+        report.add(Finding("action-not-on-plan", name, credit.tab, f"A{a.origin.row}" if a.origin else "", a.ref,
+                           f"Ref {a.ref or '(none)'} {a.action[:120]!r}" + (f" (lead {a.lead})" if a.lead else "")
+                           + f" is on tab {credit.tab!r}, not a lead's tab of this plan: add it to the plan or "
+                           "reassign it", outcome="not rolled up"))
+
+
+def _returned_masters(masters: list, report: Report, chosen: Chosen, found_in_folder: Callable[[Plan], bool]) -> list:
+    """A whole master a lead sent back with their tab filled in (two masters of one plan: one
+    given by name or not named for a lead is the coordinator's; the other, named for a lead or
+    differing from it on one lead's tab only, is that lead's return): its lead's tab is used,
+    its other tabs are not rolled up (the coordinator's master has them).  Returns the masters left."""
+    by_id: dict[str, list] = {}
+    for plan, src in masters:
+        if plan.info.plan_id:
+            by_id.setdefault(plan.info.plan_id, []).append((plan, src))
+    turned: set[int] = set()
+    for group in by_id.values():
+        if len(group) < 2:
+            continue
+        coordinator = [ps for ps in group if not found_in_folder(ps[0])]
+        if len(coordinator) != 1:
+            coordinator = [ps for ps in group
+                           if not lead_named_by_file(Path(ps[0].path).stem, ps[0].lead_tabs().values())]
+        if len(coordinator) != 1:
+            continue
+        master = coordinator[0][0]
+        for plan, src in group:
+            if plan is master:
+                continue
+            found = returned_master_lead(plan, master, Path(plan.path).stem)
+            if found is None:
+                continue
+            tab, lead = found
+            name = src.label or src.file
+            others = {t for t in plan.tabs if t != tab}
+            gone = take_lead_tab(plan, tab, lead)
+            chosen.rows_skipped += len(gone)
+            src.role, src.lead = "lead-copy", lead
+            report.add(Finding("whole-master", name, tab, "", str(len(gone)),
+                               f"{name} is a whole copy of the master plan, returned by {lead}: {lead}'s tab "
+                               f"{tab!r} was used as their return; its other {len(others)} tab(s) ({len(gone)} "
+                               "row(s)) were not rolled up (the master's own are used)",
+                               outcome=f"used as {lead}'s return"))
+            turned.add(id(plan))
+    return [(p, s) for p, s in masters if id(p) not in turned]
 
 
 def _latest_copies(pairs: list, report: Report, chosen: Chosen) -> list:
-    """Of several returns from one lead, the one with the latest edits; the others listed."""
-    by_lead: dict[frozenset, list] = {}
+    """Of several files holding one lead's tab: the lead's own return, then the one with the
+    latest edits; the others listed (a joint file gives up only that lead's tab)."""
+    by_lead: dict[str, list] = {}
     for plan, src in pairs:
         if plan.role == "lead-copy":
-            leads = frozenset(lead_key(lead) for lead in plan.tabs.values() if lead)
-            if leads:
-                by_lead.setdefault(leads, []).append((plan, src))
+            for lead in owners(plan):
+                by_lead.setdefault(lead_key(lead), []).append((plan, src))
     losers: set[int] = set()
-    for group in by_lead.values():
+    for key, group in by_lead.items():
+        group = [(p, s) for p, s in group if id(p) not in losers]
         if len(group) < 2:
             continue
-        when = {id(p): _edited(p) for p, _ in group}
-        ranked = sorted(group, key=lambda ps: when[id(ps[0])], reverse=True)
-        (win, wsrc), rest = ranked[0], ranked[1:]
-
-        dates = [when[id(p)][0] for p, _ in group]
-        minutes = {int(when[id(p)][1] // 60) for p, _ in group}
+        src_of = {id(p): s for p, s in group}
+        ranked = rank_returns([p for p, _ in group], key)
+        win, rest = ranked[0], ranked[1:]
+        wsrc = src_of[id(win)]
+        when = {id(p): edited(p) for p in ranked}
+        dates = [when[id(p)][0] for p in ranked]
+        minutes = {int(when[id(p)][1] // 60) for p in ranked}
+        by_own = own_return(win, key) and not own_return(rest[0], key)
 
         def shown(p: Plan) -> str:
-            """The date that decided: the newest Last updated, or when the file was saved if
-            that does not tell the copies apart."""
+            """What decided: the lead's own return; the newest Last updated; or when the file
+            was saved if that does not tell the copies apart."""
+            if by_own:
+                return "their own return" if own_return(p, key) else "another's file holding their tab"
             newest, mtime = when[id(p)]
             if newest != dt.date.min and dates.count(newest) == 1:
                 return _day(newest)
             saved = dt.datetime.fromtimestamp(mtime)
-            clock = f"{saved:%H:%M:%S}" if len(minutes) < len(group) else f"{saved:%H:%M}"
+            clock = f"{saved:%H:%M:%S}" if len(minutes) < len(ranked) else f"{saved:%H:%M}"
             return (f"{_day(newest)}, " if newest != dt.date.min else "") + f"file saved {_day(saved)} {clock}"
 
-        lead = ", ".join(dict.fromkeys(v for v in win.tabs.values() if v))
-        line = (f"{lead} returned {len(group)} copies: used {wsrc.file} ({shown(win)}), not "
-                + ", ".join(f"{s.file} ({shown(p)})" for p, s in rest))
+        lead = next(v for v in win.tabs.values() if v and lead_key(v) == key)
+        line = (f"{lead} returned {len(ranked)} copies: used {wsrc.file} ({shown(win)}), not "
+                + ", ".join(f"{src_of[id(p)].file} ({shown(p)})" for p in rest))
         chosen.notices.append(line)
-        for plan, src in rest:
+        for plan in rest:
+            src = src_of[id(plan)]
+            mine = {t for t, owner in plan.tabs.items() if owner and lead_key(owner) == key}
+            if len(owners(plan)) > 1:  # a joint file: only this lead's tab gives way
+                gone = drop_tabs(plan, mine)
+                chosen.rows_skipped += len(gone)
+                report.add(Finding("superseded-copy", src.label or src.file, ", ".join(sorted(mine)), "",
+                                   str(len(gone)), f"{line}: this file's tab for {lead} ({len(gone)} row(s)) was "
+                                   "not rolled up", outcome=f"{wsrc.file} used instead"))
+                continue
             losers.add(id(plan))
             src.skipped = f"superseded by {wsrc.file} ({shown(win)}; this copy {shown(plan)})"
             chosen.rows_skipped += plan.rows_read

@@ -16,11 +16,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from planbook.core.errors import PlanbookError, UnusableFileError
-from planbook.core.findings import ERROR, Finding
+from planbook.core.findings import ERROR, WARNING, Finding
 from planbook.core.model import Action
 from planbook.core.leads import lead_key, lead_named_by_file
 from planbook.rollup.arrivals import Arrival, arrivals_by_file
 from planbook.rollup.inputs import NOT_A_COPY, expand_inputs, period_start
+from planbook.rollup.ownership import (
+    credit_tabs,
+    drop_tabs,
+    lead_part,
+    owners,
+    plan_leads,
+    rank_returns,
+    returned_master_lead,
+    take_lead_tab,
+)
 from planbook.workbook.plan import Plan
 from planbook.workbook.reader import read_plan
 from planbook.workbook.split import unassigned_actions
@@ -204,6 +214,7 @@ def track_returns(plan_path: str | os.PathLike[str], returns_dir: str | os.PathL
     plan_resolved = Path(plan_path).resolve()
     candidates: dict[str, list[tuple[Plan, Path]]] = {}
     unreadable: list[tuple[Path, str]] = []
+    leads = plan_leads([plan])
     for path in files:
         if path.resolve() == plan_resolved:
             continue
@@ -216,28 +227,41 @@ def track_returns(plan_path: str | os.PathLike[str], returns_dir: str | os.PathL
             unreadable.append((path, NOT_A_COPY))
             continue
         if copy.role != "lead-copy":
-            tracker.skipped.append((str(path), "not a lead's copy (a master plan or another workbook)"))
-            continue
-        owners = [lead for lead in copy.tabs.values() if lead] or list(copy.tabs)
-        if not owners:
+            found = returned_master_lead(copy, plan, path.stem) \
+                if copy.role == "plan" and plan.info.plan_id and copy.info.plan_id == plan.info.plan_id else None
+            if found is None:
+                tracker.skipped.append((str(path), "not a lead's copy (a master plan or another workbook)"))
+                continue
+            take_lead_tab(copy, *found)  # a whole master a lead sent back: their tab is their return
+        else:
+            foreign = {c.tab for c in credit_tabs(copy, leads) if not c.lead and c.actions}
+            drop_tabs(copy, foreign)  # a tab not on the plan (a forwarded copy): nobody's return
+            if foreign and not owners(copy):
+                tracker.skipped.append((str(path), "holds no lead's tab of this plan (a copy forwarded to someone "
+                                                   "else?): its rows are listed when you consolidate"))
+                continue
+        found_owners = owners(copy) or list(copy.tabs)
+        if not found_owners:
             tracker.skipped.append((str(path), "a lead's copy with no lead tab planbook can read"))
             continue
-        key = lead_key(owners[0])
-        if key not in rows:
-            tracker.skipped.append((str(path), f"a copy for {owners[0]!r}, who is not a lead of this plan"))
-            continue
-        candidates.setdefault(key, []).append((copy, path))
+        for owner in found_owners:
+            if lead_key(owner) in rows:
+                candidates.setdefault(lead_key(owner), []).append((copy, path))
+        if not any(lead_key(owner) in rows for owner in found_owners):
+            tracker.skipped.append((str(path), f"a copy for {found_owners[0]!r}, who is not a lead of this plan"))
     start = period_start(plan.info.period)
     arrived = arrivals_by_file(files)
     for key, found in candidates.items():
-        found.sort(key=lambda cp: (_newest_update(cp[0]), _mtime(cp[1])), reverse=True)
-        copy, path = found[0]
+        path_of = {id(c): p for c, p in found}
+        ranked = rank_returns([c for c, _ in found], key)  # the consolidation's own choice
+        copy, path = ranked[0], path_of[id(ranked[0])]
         row = rows[key]
         row.file, row.modified = str(path), _mtime(path)
-        row.other_files = [str(p) for _, p in found[1:]]
-        row.updated = _updated(copy.actions, master[key], start)
-        row.errors = [f for f in copy.report if f.severity == ERROR]
-        row.warnings = len(copy.report.warnings)
+        row.other_files = [str(path_of[id(c)]) for c in ranked[1:]]
+        actions, findings = lead_part(copy, key)
+        row.updated = _updated(actions, master[key], start)
+        row.errors = [f for f in findings if f.severity == ERROR]
+        row.warnings = sum(1 for f in findings if f.severity == WARNING)
         row.note_arrival(arrived.get(path.resolve()))
         row.late = _late(copy, row.modified, return_by, row.received)
     _attach_unreadable(tracker, rows, candidates, unreadable)
@@ -294,21 +318,20 @@ def returns_of_consolidation(plans: list[tuple[Plan, str]], period: str, return_
     for plan, modified in plans:
         if plan.role != "lead-copy":
             continue
-        owners = [lead for lead in plan.tabs.values() if lead] or list(plan.tabs)
-        if not owners:
-            continue
-        key = lead_key(owners[0])
-        row = rows.setdefault(key, LeadReturn(owners[0], "", len(plan.actions)))
         when = dt.datetime.fromisoformat(modified) if modified else None
-        if row.returned:
-            row.other_files.append(plan.path)
-            continue
-        row.file, row.modified = plan.path, when
-        row.updated = _updated(plan.actions, master.get(key, {}), start)
-        row.errors = [f for f in plan.report if f.severity == ERROR]
-        row.warnings = len(plan.report.warnings)
-        row.note_arrival(arrived.get(Path(plan.path).resolve()))
-        row.late = _late(plan, when, return_by, row.received)
+        for owner in owners(plan) or list(plan.tabs)[:1]:  # a joint return is each of its leads' return
+            key = lead_key(owner)
+            actions, findings = lead_part(plan, key) if owners(plan) else (plan.actions, list(plan.report))
+            row = rows.setdefault(key, LeadReturn(owner, "", len(actions)))
+            if row.returned:
+                row.other_files.append(plan.path)
+                continue
+            row.file, row.modified = plan.path, when
+            row.updated = _updated(actions, master.get(key, {}), start)
+            row.errors = [f for f in findings if f.severity == ERROR]
+            row.warnings = sum(1 for f in findings if f.severity == WARNING)
+            row.note_arrival(arrived.get(Path(plan.path).resolve()))
+            row.late = _late(plan, when, return_by, row.received)
     order = {key: i for i, key in enumerate(rows)}
     for f in unreadable:
         row = rows.get(lead_key(f.value))

@@ -24,6 +24,9 @@ class Plan:
     extra_columns: list[str] = field(default_factory=list)  # user columns, in sheet order
     role: str = "plan"  # "plan" (a master), "lead-copy" (split off for one lead), "consolidated"
     declared_tabs: dict[str, str] = field(default_factory=dict)  # lead tab -> lead, as the metadata names them
+    #: tab -> sheet rows whose blank Lead the reader filled in with the lead it guessed for a
+    #: renamed tab (planbook.rollup.ownership may find the tab is someone else's, or nobody's)
+    filled: dict[str, set[int]] = field(default_factory=dict)
 
     def lead_tabs(self) -> dict[str, str]:
         """Lead tab -> whose it is (the tab's own name when the metadata names nobody), without

@@ -194,12 +194,14 @@ def read_plan(path: str | os.PathLike[str], *, loaded: LoadedWorkbook | None = N
         _note_rows_above(report, file, sheet, rows, header_row)
         tab_lead = tab_leads.get(sheet, "")
         owners = {lead for lead in tab_leads.values() if lead}
+        filled = None
         if not tab_lead and plan.role == "lead-copy" and len(owners) == 1 and not set(tab_leads) & set(names):
-            tab_lead = owners.pop()  # a lead's own copy whose tab they renamed
+            tab_lead = owners.pop()  # a lead's own copy whose tab they renamed (a guess: see planbook.rollup.ownership)
+            filled = plan.filled.setdefault(sheet, set())
         plan.tabs[sheet] = tab_lead
         book.note_cleaned(sheet, header_row, rows[header_row:header_row + 1])  # the data rows: in _read_rows
         _read_tab(plan, file, sheet, rows, header_row, tab_lead, context_year, lead_keys, theme_keys, first_ref,
-                  known_extras, strings, book)
+                  known_extras, strings, book, filled)
     if plan.role == "plan":
         for tab, lead in tab_leads.items():
             if tab not in names:
@@ -239,7 +241,7 @@ def _report_cleaned(book: LoadedWorkbook, file: str, report: Report) -> None:
 def _read_tab(plan: Plan, file: str, sheet: str, rows: list[list[object]], header_row: int, tab_lead: str,
               context_year: int | None, lead_keys: set[str], theme_keys: set[str],
               first_ref: dict[str, tuple[str, int, int]], known_extras: set[str], strings: dict,
-              book: LoadedWorkbook | None = None) -> None:
+              book: LoadedWorkbook | None = None, filled: set[int] | None = None) -> None:
     report = plan.report
     columns: dict[int, str] = {}  # col -> field name or "extra:<header>"
     taken: set[str] = set()
@@ -280,7 +282,7 @@ def _read_tab(plan: Plan, file: str, sheet: str, rows: list[list[object]], heade
         put = restore(rows, header_row + 1, sheet_faults(plan.path, sheet))
     since = len(report.findings)
     _read_rows(plan, file, sheet, rows, header_row, width, col_of, extra_cols, tab_lead, context_year, lead_keys,
-               theme_keys, first_ref, strings, book)
+               theme_keys, first_ref, strings, book, filled)
     if put:
         note_cell_faults(report, since, file, sheet, put,
                          {c: HEADER_OF_FIELD.get(f, f[6:]) for c, f in columns.items()})
@@ -306,7 +308,7 @@ def _unshadowed(name: str, taken: set[str]) -> str:
 def _read_rows(plan: Plan, file: str, sheet: str, rows: list[list[object]], header_row: int, width: int,
                col_of: dict[str, int], extra_cols: list[tuple[str, int]], tab_lead: str, context_year: int | None,
                lead_keys: set[str], theme_keys: set[str], first_ref: dict[str, tuple[str, int, int]],
-               strings: dict, book: LoadedWorkbook | None = None) -> None:
+               strings: dict, book: LoadedWorkbook | None = None, filled: set[int] | None = None) -> None:
     """Turn each non-empty row under the header into an :class:`Action`, checking it as it goes.
 
     This loop runs once per action in every consolidation, so it is written for speed: columns
@@ -376,6 +378,8 @@ def _read_rows(plan: Plan, file: str, sheet: str, rows: list[list[object]], head
         resources = share(resources, resources) if len(resources) < 400 else resources
         if not lead and tab_lead:
             lead = tab_lead  # a lead's own tab: the row is theirs
+            if filled is not None:
+                filled.add(r + 1)
         extras = {}
         for name, c in extra_cols:
             v = row[c]
