@@ -38,7 +38,7 @@ AS_OF = "2009-10-09"
 RETURN_BY = "2009-10-31"
 NOT_RETURNED, UNCHANGED = "not returned", "returned, nothing updated"
 #: Data issues lines that stand for a whole file or tab set aside (their Value: how many rows).
-WHOLE = ("superseded-copy", "other-plan", "not-a-planbook", "whole-master")
+WHOLE = ("superseded-copy", "other-plan", "not-a-planbook", "whole-master", "duplicate-tab")
 
 
 def plan_actions() -> list[Action]:
@@ -216,6 +216,10 @@ def _same(shown: object, typed: object) -> bool:
         typed = typed.date()
     if isinstance(shown, dt.datetime):
         shown = shown.date()
+    if isinstance(shown, dt.date) and isinstance(typed, str):  # a date typed as text ("30/09/09")
+        from planbook import parse_due
+
+        return parse_due(typed).kind == "date" and parse_due(typed).end == shown
     if isinstance(typed, dt.date) or isinstance(shown, dt.date):
         return shown == typed
     if isinstance(typed, float) and typed.is_integer():

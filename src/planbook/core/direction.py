@@ -40,7 +40,13 @@ DUE_MOVED, NEW, REMOVED, COMMENTARY = "Due date moved", "New action", "Removed a
 NOT_UPDATED = "Not updated"
 
 
-CHANGE_KINDS = (STATUS_BETTER, STATUS_WORSE, STATUS_CHANGED, DUE_MOVED, NEW, REMOVED, COMMENTARY)
+#: An action handed to another lead, moved to another theme, or renumbered by its lead (the
+#: text unchanged: the same action, matched by planbook.rollup.identity.renumbered).
+HANDED_OVER, THEME_MOVED, RENUMBERED = "Handed over", "Theme changed", "Ref renumbered"
+
+
+CHANGE_KINDS = (STATUS_BETTER, STATUS_WORSE, STATUS_CHANGED, DUE_MOVED, HANDED_OVER, THEME_MOVED, NEW, REMOVED,
+                RENUMBERED, COMMENTARY)
 
 
 def direction(before: str | None, now: str | None) -> str:

@@ -49,6 +49,14 @@ CODES: dict[str, tuple[str, str]] = {
     "ref-generated": (INFO, "import gave an action with no number in the source a Ref"),
     "lead-merged": (INFO, "import listed a spelling of a lead under the lead's usual name"),
     "lead-alias-unused": (WARNING, "a line of the --leads file names no lead the source has: it was not used"),
+    "duplicate-tab": (WARNING, "a second copy of a lead's tab in one file (a backup): one used, the other listed, "
+                               "its rows counted once"),
+    "cell-note": (INFO, "a note (comment) on a cell: kept, as the progress update or in the Cell notes column"),
+    "merged-status": (WARNING, "a Status cell merged over several rows: each row read with the merged cell's word"),
+    "status-by-colour": (ERROR, "a blank Status cell filled with a colour: no status given; the matching status "
+                                "is offered"),
+    "ref-renumbered": (WARNING, "a lead renumbered an action (3.1 typed as 3.01, the text unchanged): counted "
+                                "once, under the Ref they typed"),
     "credited-by-content": (INFO, "a returned file holds a lead's tab its metadata does not name (a joint return, "
                                   "a tab pasted in): credited to that lead by its rows"),
     "tab-not-on-plan": (WARNING, "a returned file holds a tab with none of the plan's actions or leads (a copy "

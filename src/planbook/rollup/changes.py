@@ -11,18 +11,23 @@ from planbook.core.direction import (
     BETTER,
     COMMENTARY,
     DUE_MOVED,
+    HANDED_OVER,
     NEW,
     NEW_DIRECTION,
     NOT_UPDATED,
     REMOVED,
+    RENUMBERED,
     STATUS_BETTER,
     STATUS_CHANGED,
     STATUS_WORSE,
+    THEME_MOVED,
     WORSE,
     direction,
 )
+from planbook.core.leads import same_lead
 from planbook.core.model import Action
 from planbook.core.status import COMPLETE, NO_STATUS, normalise_status
+from planbook.rollup.identity import renumbered
 from planbook.workbook.view import read_consolidated
 
 
@@ -71,9 +76,14 @@ def compare(actions: Sequence[Action], previous: str | os.PathLike[str],
     out = Comparison()
     changes, directions = out.changes, out.directions
     seen: set[str] = set()
+    was = _renumbered(actions, before, full)
     for a in map(full, actions):
         key = a.ref.strip().lower()
         old = before.get(key) if key else None
+        if old is None and key in was:  # the same action, renumbered: compared with what it was
+            old = before[was[key]]
+            seen.add(was[key])
+            changes.append(Change(RENUMBERED, a.ref, a.lead, a.action, old.get("Ref", ""), a.ref))
         if old is None:
             directions.append(NEW_DIRECTION)
             if key and key not in seen:
@@ -91,6 +101,12 @@ def compare(actions: Sequence[Action], previous: str | os.PathLike[str],
         old_due, new_due = uk_text(old.get("Due", "").strip()), due_text(a)
         if old_due != new_due:
             changes.append(Change(DUE_MOVED, a.ref, a.lead, a.action, old_due, new_due))
+        old_lead = old.get("Lead", "").strip()
+        if old_lead and a.lead and not same_lead(old_lead, a.lead):
+            changes.append(Change(HANDED_OVER, a.ref, a.lead, a.action, old_lead, a.lead))
+        old_theme = old.get("Theme", "").strip()
+        if old_theme and a.theme and " ".join(old_theme.split()).casefold() != " ".join(a.theme.split()).casefold():
+            changes.append(Change(THEME_MOVED, a.ref, a.lead, a.action, old_theme, a.theme))
         old_note, note = old.get("Progress update", "").strip(), a.progress.strip()
         if old_note != note:
             changes.append(Change(COMMENTARY, a.ref, a.lead, a.action, old_note, note))
@@ -101,6 +117,18 @@ def compare(actions: Sequence[Action], previous: str | os.PathLike[str],
             changes.append(Change(REMOVED, old.get("Ref", key), old.get("Lead", ""), old.get("Action", ""),
                                   old.get("Status", ""), ""))
     return out
+
+
+def _renumbered(actions: Sequence[Action], before: dict[str, dict[str, str]],
+                full: Callable[[Action], Action]) -> dict[str, str]:
+    """Ref (folded) -> the previous consolidation's Ref (folded) it was, for actions a lead
+    renumbered with the text unchanged (see planbook.rollup.identity.renumbered)."""
+    now = {a.ref.strip().lower() for a in actions}
+    lost = [(key, rec.get("Action", "")) for key, rec in before.items() if key not in now]
+    if not lost:
+        return {}
+    new = [(key, full(a).action) for a in actions if (key := a.ref.strip().lower()) and key not in before]
+    return renumbered(lost, new)
 
 
 def compare_with_previous(actions: Sequence[Action], previous: str | os.PathLike[str],

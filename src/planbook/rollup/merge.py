@@ -31,17 +31,18 @@ from planbook.core.errors import PlanbookError
 from planbook.core.findings import Finding, Report
 from planbook.core.model import Action, Origin, PlanInfo
 from planbook.core.leads import lead_key, lead_named_by_file, same_lead
-from planbook.rollup.ownership import (  # noqa: F401 - NEAR_SAME and same_action: this module's rules too
-    NEAR_SAME,
+from planbook.rollup.identity import NEAR_SAME, renumbered, same_action  # noqa: F401 - the merge's rules too
+from planbook.rollup.ownership import (
     credit_tabs,
+    drop_backup_tabs,
     drop_tabs,
     edited,
+    lead_part,
     own_return,
     owners,
     plan_leads,
     rank_returns,
     returned_master_lead,
-    same_action,
     take_lead_tab,
 )
 from planbook.workbook.plan import Plan
@@ -174,6 +175,12 @@ def _credit(plan: Plan, src, leads, report: Report, chosen: Chosen) -> bool:
     name = src.label or src.file
     guessed = {t: lead for t, lead in plan.tabs.items() if t in plan.filled and lead}
     credits = credit_tabs(plan, leads)
+    for b in drop_backup_tabs(plan):
+        chosen.rows_skipped += b.rows
+        report.add(Finding("duplicate-tab", name, b.tab, "", str(b.rows),
+                           f"tab {b.tab!r} of {name} is a second copy of tab {b.kept!r} ({b.shared} of its Refs are "
+                           f"there too): {b.kept!r} was used, this tab's {b.rows} row(s) were not rolled up",
+                           outcome="not rolled up: counted once"))
     declared = {lead_key(lead) for lead in plan.declared_tabs.values() if lead}
     for c in credits:
         if not c.lead and c.actions:
@@ -501,6 +508,7 @@ def _tabs_replaced(plan: Plan, returned: dict[str, Plan], unreadable: dict[str, 
     gone: dict[str, list[int]] = {}
     kept_rows: dict[str, set[int]] = {}
     master = file_of[id(plan)]
+    moved = _renumbered(plan, replaced, refs)
     for action in plan.actions:
         sheet = action.origin.sheet if action.origin else ""
         copy = replaced.get(sheet)
@@ -508,6 +516,14 @@ def _tabs_replaced(plan: Plan, returned: dict[str, Plan], unreadable: dict[str, 
             if sheet in stale:
                 _add_note(action, f"{NOTE_STALE} ({stale[sheet]}): the master's copy, maybe out of date")
             todo.append(action)
+        elif (sheet, action.ref) in moved:  # the lead renumbered it: their row is this action
+            now = moved[sheet, action.ref]
+            o = now.origin
+            report.add(Finding("ref-renumbered", o.file if o else "", o.sheet if o else "", f"A{o.row}" if o else "",
+                               now.ref, f"Ref {now.ref} is the plan's {action.ref} ({_cell(action)}), the same action "
+                               f"renumbered: counted once, as {now.ref}; renumber it back to {action.ref} in the "
+                               "return, or change the plan", outcome=f"used as {action.ref}'s update"))
+            gone.setdefault(sheet, []).append(action.origin.row if action.origin else 0)
         elif action.ref and action.ref not in refs[id(copy)]:
             lead = plan.tabs[sheet]
             _add_note(action, f"{NOTE_NOT_RETURNED} ({file_of[id(copy)]}): dropped on purpose? ask {lead}")
@@ -526,6 +542,23 @@ def _tabs_replaced(plan: Plan, returned: dict[str, Plan], unreadable: dict[str, 
                            f"{len(rows)} row(s) of {plan.tabs[sheet]}'s tab on {master} replaced by "
                            f"{file_of[id(copy)]}", outcome="returned copy used instead"))
     return todo, kept_rows, set(replaced)
+
+
+def _renumbered(plan: Plan, replaced: dict[str, Plan], refs: dict[int, set[str]]) -> dict[tuple[str, str], Action]:
+    """(master tab, Ref) -> the returned row that is the same action under a new Ref (3.1 typed as
+    3.01, the text unchanged): see planbook.rollup.identity.renumbered."""
+    master_refs = {a.ref for a in plan.actions}
+    out: dict[tuple[str, str], Action] = {}
+    for sheet, copy in replaced.items():
+        lost = [(a.ref, a.action) for a in plan.actions
+                if a.origin and a.origin.sheet == sheet and a.ref and a.ref not in refs[id(copy)]]
+        if not lost:
+            continue
+        mine = lead_part(copy, lead_key(plan.tabs[sheet]))[0] if len(owners(copy)) > 1 else copy.actions
+        new = {a.ref: a for a in mine if a.ref and a.ref not in master_refs}
+        for now, was in renumbered(lost, [(ref, a.action) for ref, a in new.items()]).items():
+            out[sheet, was] = new[now]
+    return out
 
 
 def relabel(plan: Plan, name: str) -> None:

@@ -17,7 +17,6 @@ nothing of the plan's is not on the plan, its rows listed for the coordinator to
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import os
 import re
 from collections import Counter
@@ -26,29 +25,8 @@ from pathlib import Path
 
 from planbook.core.leads import lead_key, lead_named_by_file
 from planbook.core.model import Action
+from planbook.rollup.identity import same_action
 from planbook.workbook.plan import Plan
-
-#: Two action texts at least this similar (after folding case, spaces, punctuation) are one action.
-NEAR_SAME = 0.8
-
-
-def _fold(text: str) -> str:
-    return " ".join(re.sub(r"[^\w]+", " ", text.lower()).split())
-
-
-def same_action(a: str, b: str) -> bool:
-    """Are two action texts the same action (equal, or near-same: a typo fixed, a word added)?"""
-    if a == b:
-        return True
-    fa, fb = _fold(a), _fold(b)
-    if fa == fb:
-        return True
-    if not fa or not fb:
-        return False
-    matcher = difflib.SequenceMatcher(None, fa, fb, autojunk=False)
-    return matcher.real_quick_ratio() >= NEAR_SAME and matcher.quick_ratio() >= NEAR_SAME and \
-        matcher.ratio() >= NEAR_SAME
-
 
 @dataclass
 class PlanLeads:
@@ -243,3 +221,50 @@ def lead_part(copy: Plan, key: str) -> tuple[list[Action], list]:
     actions = [a for a in copy.actions if a.origin and a.origin.sheet in tabs]
     findings = [f for f in copy.report if f.sheet in tabs or not f.sheet]
     return actions, findings
+
+
+@dataclass
+class BackupTab:
+    """A second copy of a lead's tab kept in the same file: not rolled up."""
+
+    tab: str
+    kept: str
+    rows: int
+    shared: int  # of its Refs, how many the kept tab has too
+
+
+def drop_backup_tabs(copy: Plan) -> list[BackupTab]:
+    """A returned copy holding two tabs of one lead with mostly the same Refs (a backup copy of
+    the tab, "Jane Smith (2)"): the tab under the name it was sent with is used (else the one with
+    the latest edits, else the first), each other is taken out — counted once, not twice."""
+    refs: dict[str, set[str]] = {}
+    newest: dict[str, dt.date] = {}
+    for a in copy.actions:
+        if a.origin and a.ref:
+            refs.setdefault(a.origin.sheet, set()).add(a.ref.strip().lower())
+            if a.last_updated:
+                newest[a.origin.sheet] = max(newest.get(a.origin.sheet, dt.date.min), a.last_updated)
+    by_lead: dict[str, list[str]] = {}
+    for tab, lead in copy.tabs.items():
+        if lead and refs.get(tab):
+            by_lead.setdefault(lead_key(lead), []).append(tab)
+    out: list[BackupTab] = []
+    order = list(copy.tabs)
+    for tabs in by_lead.values():
+        if len(tabs) < 2:
+            continue
+        tabs.sort(key=lambda t: (t in copy.declared_tabs, newest.get(t, dt.date.min), -order.index(t)), reverse=True)
+        kept = [tabs[0]]
+        for tab in tabs[1:]:
+            twin = next((k for k in kept if len(refs[tab] & refs[k]) * 2 >= min(len(refs[tab]), len(refs[k]))), None)
+            if twin is None:
+                kept.append(tab)
+                continue
+            out.append(BackupTab(tab, twin, sum(1 for a in copy.actions if a.origin and a.origin.sheet == tab),
+                                 len(refs[tab] & refs[twin])))
+    if out:
+        gone = {b.tab for b in out}
+        drop_tabs(copy, gone)
+        copy.report.findings = [f for f in copy.report if not (f.code == "duplicate-ref"
+                                                               and any(f"at {t}!" in f.message for t in gone))]
+    return out

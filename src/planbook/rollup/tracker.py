@@ -23,6 +23,7 @@ from planbook.rollup.arrivals import Arrival, arrivals_by_file
 from planbook.rollup.inputs import NOT_A_COPY, expand_inputs, period_start
 from planbook.rollup.ownership import (
     credit_tabs,
+    drop_backup_tabs,
     drop_tabs,
     lead_part,
     owners,
@@ -236,6 +237,7 @@ def track_returns(plan_path: str | os.PathLike[str], returns_dir: str | os.PathL
         else:
             foreign = {c.tab for c in credit_tabs(copy, leads) if not c.lead and c.actions}
             drop_tabs(copy, foreign)  # a tab not on the plan (a forwarded copy): nobody's return
+            drop_backup_tabs(copy)  # a second copy of a lead's tab: counted once
             if foreign and not owners(copy):
                 tracker.skipped.append((str(path), "holds no lead's tab of this plan (a copy forwarded to someone "
                                                    "else?): its rows are listed when you consolidate"))

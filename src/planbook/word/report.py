@@ -30,8 +30,10 @@ from planbook.core.attention import attention_mark
 from planbook.core.dates import prose_date, uk_text
 from planbook.core.direction import (
     BETTER,
+    HANDED_OVER,
     NEW_DIRECTION,
     SAME,
+    THEME_MOVED,
     WORSE,
     count_directions,
     direction_of_change,
@@ -112,7 +114,10 @@ def _is_not_updated(kind: str) -> bool:
     return "unchanged" in k or "not updated" in k
 
 
-_CHANGE_ORDER = {"status worse": 0, "status better": 1, "new action": 2, "removed action": 3}
+_CHANGE_ORDER = {"status worse": 0, "status better": 1, "handed over": 2, "theme changed": 3, "new action": 4,
+                 "removed action": 5}
+#: How the report's Now column words a hand-over and a theme move ("handed to Raj Patel").
+_NOW_WORDS = {HANDED_OVER.lower(): "handed to {}", THEME_MOVED.lower(): "moved to {}"}
 
 
 def build_context(view: ConsolidatedView, recommendations: Sequence[str] = ()) -> dict:
@@ -211,7 +216,8 @@ def build_context(view: ConsolidatedView, recommendations: Sequence[str] = ()) -
     due_kinds = ("due date moved", "due moved", "due changed")
     changes = [{"kind": clean(c.get("Change", "")), "ref": clean(c.get("Ref", "")), "action": clean(c.get("Action", "")),
                 "before": uk_text(clean(c.get("Before", ""))) if c.get("Change", "").lower() in due_kinds else clean(c.get("Before", "")),
-                "after": uk_text(clean(c.get("Now", ""))) if c.get("Change", "").lower() in due_kinds else clean(c.get("Now", ""))}
+                "after": uk_text(clean(c.get("Now", ""))) if c.get("Change", "").lower() in due_kinds
+                else _NOW_WORDS.get(c.get("Change", "").lower(), "{}").format(clean(c.get("Now", "")))}
                for c in ordered[:CHANGE_ROWS]]
     stale: dict[str, list[str]] = {}
     for c in not_updated:

@@ -26,6 +26,7 @@ from planbook.core.text import BAD, CONTROL_BYTES, clean_rows, clean_text
 from planbook.files.cellfaults import blank_key_cell, note_cell_faults, restore, sheet_faults
 from planbook.files.guard import not_a_plan
 from planbook.files.opening import LoadedWorkbook, as_text, load_workbook
+from planbook.workbook.marks import NOTES_COLUMN, apply_marks
 from planbook.workbook.plan import Plan
 
 _HEADER_SCAN_ROWS = 30
@@ -281,17 +282,22 @@ def _read_tab(plan: Plan, file: str, sheet: str, rows: list[list[object]], heade
     if blank_key_cell(rows, header_row + 1, key_cols):
         put = restore(rows, header_row + 1, sheet_faults(plan.path, sheet))
     since = len(report.findings)
+    first = len(plan.actions)
     _read_rows(plan, file, sheet, rows, header_row, width, col_of, extra_cols, tab_lead, context_year, lead_keys,
                theme_keys, first_ref, strings, book, filled)
+    headers = {c: HEADER_OF_FIELD.get(f, f[6:]) for c, f in columns.items()}
     if put:
-        note_cell_faults(report, since, file, sheet, put,
-                         {c: HEADER_OF_FIELD.get(f, f[6:]) for c, f in columns.items()})
+        note_cell_faults(report, since, file, sheet, put, headers)
+    apply_marks(plan, file, sheet, plan.actions[first:], header_row, col_of, headers, rows, book)
 
 
 #: Headers a lead's own column may not take: the standard columns and the columns planbook adds
 #: to its consolidated workbook (readers find columns by header, so a second one would shadow it).
 RESERVED_HEADERS = frozenset(h.lower() for h in (*HEADER_OF_FIELD.values(), "Due by", "Overdue", "Note", "Direction",
-                                                 "Source file", "Source sheet", "Source row", "Last updated (as typed)"))
+                                                 "Source file", "Source sheet", "Source row", "Last updated (as typed)",
+                                                 NOTES_COLUMN))
+#: The extra column that keeps a Last updated typed as text ("Sept 09"), as typed.
+AS_TYPED = "Last updated (as typed)"
 
 
 def _unshadowed(name: str, taken: set[str]) -> str:
@@ -434,10 +440,12 @@ def _read_rows(plan: Plan, file: str, sheet: str, rows: list[list[object]], head
                                outcome="kept as text; not checked for overdue"))
         if day is _NOT_A_DATE:
             typed = as_text(row[c_updated])
-            extras.setdefault("Last updated (as typed)", typed)
+            extras.setdefault(AS_TYPED, typed)
+            if AS_TYPED not in plan.extra_columns:  # so every output has the column the finding names
+                plan.extra_columns.append(AS_TYPED)
             report.add(Finding("bad-date", file, sheet, cell_ref(r, c_updated), typed,
                                f"Last updated {typed!r} is not a date; type e.g. 31/03/2009",
-                               outcome="kept as text in an extra column"))
+                               outcome=f"kept as text in the {AS_TYPED!r} column"))
         if lead and lead_keys and lead_key(lead) not in lead_keys:
             report.add(Finding("unknown-lead", file, sheet, cell_ref(r, c_lead) if c_lead != missing else f"row {r + 1}",
                                lead, f"lead {lead!r} is not on the {LISTS} sheet; add them there "
