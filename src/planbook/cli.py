@@ -747,6 +747,60 @@ def _interrupt_on_termination() -> None:
                 pass
 
 
+#: Set when a Ctrl-C or SIGTERM came after the run began putting its output in place.
+_LATE_INTERRUPT: list[int] = []
+
+
+def _finish_from_here() -> None:
+    """The run is putting its output in place: from now on a Ctrl-C (or SIGTERM) is noted, not
+    obeyed, so the run finishes — the new output whole, exit 0 — and says it was interrupted too
+    late to stop.  Before this moment an interruption stops it with the old output untouched."""
+    import signal
+
+    def late(signum, frame):
+        _LATE_INTERRUPT.append(signum)
+
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            try:
+                signal.signal(getattr(signal, name), late)
+            except (ValueError, OSError):  # not the main thread
+                pass
+
+
+def _ignore_interrupts() -> None:
+    """The exit code is decided: a Ctrl-C while Python shuts down must neither print a traceback
+    ("Exception ignored in: <module 'threading'>") nor end the process by the signal."""
+    import signal
+
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            try:
+                signal.signal(getattr(signal, name), signal.SIG_IGN)
+            except (ValueError, OSError):
+                pass
+
+
+def _handlers() -> dict:
+    import signal
+
+    out = {}
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            out[getattr(signal, name)] = signal.getsignal(getattr(signal, name))
+    return out
+
+
+def _restore_handlers(saved: dict) -> None:
+    import signal
+
+    for signum, handler in saved.items():
+        try:
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+        except (ValueError, OSError, TypeError):
+            pass
+
+
 def _stop_helpers_and_tidy() -> None:
     """After an interruption: stop helper processes still running and remove the temporary
     files this run made (whatever moment the interruption came at)."""
@@ -777,17 +831,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"planbook: an argument is not valid UTF-8 (rename the file or retype it): {bad}", file=sys.stderr)
         return EXIT_UNUSABLE
     args = parser.parse_args(argv)
+    saved = _handlers()
     _interrupt_on_termination()
     sys.unraisablehook = _quiet_unraisable
+    from planbook.files.atomic import BEFORE_COMMIT
+
+    BEFORE_COMMIT.append(_finish_from_here)
     try:
         _clean_text_options(args)
-        return args.func(args)
+        code = args.func(args)
+        if _LATE_INTERRUPT:
+            print("planbook: interrupted as the output was being put in place: the run finished and the output "
+                  "is complete", file=sys.stderr)
+        return code
     except PlanbookError as exc:
         print(f"planbook: {exc}", file=sys.stderr)
         return EXIT_UNUSABLE
     except KeyboardInterrupt:
         _stop_helpers_and_tidy()
-        print("planbook: interrupted", file=sys.stderr)
+        print("planbook: interrupted before the output was written: nothing was changed (an earlier output is "
+              "as it was)", file=sys.stderr)
         return 130
     except BrokenPipeError:  # output piped into `head` and closed: not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -798,6 +861,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"planbook: internal error: {type(exc).__name__}: {exc} (set PLANBOOK_DEBUG=1 for details)",
               file=sys.stderr)
         return EXIT_INTERNAL
+    finally:
+        BEFORE_COMMIT.remove(_finish_from_here)
+        if argv is None:  # the process's own command: it ends now
+            _ignore_interrupts()
+        else:  # called from Python (a test, the Excel button): its handlers as they were
+            _restore_handlers(saved)
 
 
 if __name__ == "__main__":

@@ -63,6 +63,46 @@ def remove_stale_temporaries(folder: Path) -> None:
                     os.unlink(entry.path)
 
 
+#: Called just before an output is put in place (renamed over its target).  The command line
+#: registers one: from that moment a Ctrl-C no longer stops the run, which finishes and says so,
+#: so an interrupted run has either finished (the new output) or not (the old one untouched).
+BEFORE_COMMIT: list = []
+
+
+def about_to_commit() -> None:
+    """Run the :data:`BEFORE_COMMIT` hooks (every writer calls this before its outputs' rename)."""
+    for hook in BEFORE_COMMIT:
+        hook()
+
+
+@contextlib.contextmanager
+def staged_outputs(folder: str | os.PathLike[str]) -> Iterator[Path]:
+    """A temporary folder inside ``folder`` to write several outputs into before any is put in
+    place (``split``'s copies): the caller moves them into ``folder`` at the end (after
+    :func:`about_to_commit`).  The temporary folder is always removed; ``folder`` and its
+    parents, if made here, are removed again when the block fails, so a run that cannot write
+    (disk full, read-only) leaves nothing behind."""
+    folder = Path(folder)
+    made = _missing_folders(folder)
+    make_folder(folder)
+    try:
+        remove_stale_temporaries(folder)
+        _FOLDERS.add(os.fspath(folder))
+        try:
+            stage = Path(tempfile.mkdtemp(prefix=f".staged.pb{os.getpid()}-{_MACHINE}.", suffix=".tmp", dir=folder))
+        except OSError as exc:
+            raise OutputError(f"cannot write to {folder}: {describe_os_error(exc)}") from exc
+        try:
+            yield stage
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)
+    except BaseException:
+        for made_folder in reversed(made):
+            with contextlib.suppress(OSError):
+                made_folder.rmdir()
+        raise
+
+
 #: Folders this process has written temporary files into (see :func:`remove_own_temporaries`).
 _FOLDERS: set[str] = set()
 
@@ -211,6 +251,7 @@ def _written(target: Path, overwrite: bool) -> Iterator[Path]:
         try:
             yield tmp_path
             _set_mode(tmp_path, target)
+            about_to_commit()
             try:
                 os.replace(tmp_path, target)
             except PermissionError as exc:

@@ -244,6 +244,11 @@ def _layout(table: SourceTable, found: tuple[int, int, list[str]], overrides: di
                                f"column {name!r} (column {letter}) has no standard meaning; kept as an extra column "
                                f"(use --map \"{name}=Column\" or --map \"{letter}=Column\" to map it)",
                                outcome="kept as extra column"))
+        if fld.startswith("extra:") and fld.lower() in {f.lower() for f in fields.values()}:
+            fld = _distinct(fld, fields.values())  # "Notes" twice, or "Notes" and "notes": both kept
+            report.add(Finding("renamed-column", file, table.name, table.where(header_row, c), name,
+                               f"a second column headed {name!r} (column {col_letter(c)}) was kept as "
+                               f"{fld[6:]!r}, so neither is lost", outcome=f"kept as extra column {fld[6:]!r}"))
         seen.add(fld)
         fields[c] = fld
         mapping.setdefault(name, "Status + Progress update" if fld == PROGRESS_SPLIT
@@ -253,6 +258,18 @@ def _layout(table: SourceTable, found: tuple[int, int, list[str]], overrides: di
     above = [" ".join(x.strip() for x in table.rows[r] if x.strip()) for r in range(header_row)]
     return _Layout(table, header_row + span, fields, [c for c, f in fields.items() if f == NUMBER],
                    [a for a in above if a])
+
+
+def _distinct(fld: str, taken) -> str:
+    """``extra:<name>`` made distinct from the extra columns already ``taken``, ignoring case
+    (a workbook's column headers are: "Notes" and "notes" are one to Excel): "notes (2)" …"""
+    used = {f.lower() for f in taken}
+    if fld.lower() not in used:
+        return fld
+    n = 2
+    while f"{fld} ({n})".lower() in used:
+        n += 1
+    return f"{fld} ({n})"
 
 
 def _cut_at_separator(text: str) -> tuple[str, str] | None:

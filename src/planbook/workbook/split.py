@@ -8,7 +8,7 @@ from pathlib import Path
 
 from planbook.core.errors import OutputError
 from planbook.core.names import file_stem
-from planbook.files.atomic import make_folder
+from planbook.files.atomic import about_to_commit, check_folder, staged_outputs
 from planbook.files.guard import refuse_overwriting_inputs
 from planbook.workbook.plan import Plan
 from planbook.workbook.reader import read_plan
@@ -42,7 +42,7 @@ def split_read_plan(plan: Plan, out_dir: str | os.PathLike[str], *, force: bool 
 
     ``only``: write just these leads' copies (file names stay those of the full split)."""
     out = Path(out_dir)
-    make_folder(out)
+    check_folder(out)
     taken: set[str] = set()
     jobs = []
     for sheet, name in plan.lead_tabs().items():  # not the 'No lead' tab: see unassigned_actions
@@ -56,9 +56,13 @@ def split_read_plan(plan: Plan, out_dir: str | os.PathLike[str], *, force: bool 
     if clashes and not force:
         raise OutputError(f"{len(clashes)} file(s) already exist in {out}, e.g. {clashes[0]} (use --force to replace them)")
     copies = []
-    for name, path, actions in jobs:
-        write_plan(path, plan.info, actions, only_leads=[name], role="lead-copy")
-        copies.append(LeadCopy(name, path, len(actions)))
+    with staged_outputs(out) as stage:  # every copy written before any is put in place: all or nothing
+        for name, path, actions in jobs:
+            write_plan(stage / path.name, plan.info, actions, only_leads=[name], role="lead-copy")
+            copies.append(LeadCopy(name, path, len(actions)))
+        about_to_commit()
+        for _, path, _ in jobs:
+            os.replace(stage / path.name, path)
     return copies
 
 

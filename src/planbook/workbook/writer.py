@@ -42,12 +42,25 @@ _COL = {h: i for i, h in enumerate(HEADERS)}
 
 def _collect_extras(actions: Iterable[Action]) -> list[str]:
     seen: dict[str, None] = {}
-    standard = {h.lower() for h in HEADERS}
     for action in actions:
         for key in action.extras:
-            if key.lower() not in standard:
-                seen.setdefault(key, None)
+            seen.setdefault(key, None)
     return list(seen)
+
+
+def extra_headers(keys: Sequence[str]) -> list[str]:
+    """The header of each extra column: its name, or "name (2)" … where it would repeat a
+    standard header or an earlier extra's, ignoring case (an Excel table's headers are one
+    another's only once: "Notes" and "notes" would lose a column, "status" shadow Status)."""
+    taken = {h.lower() for h in HEADERS}
+    out = []
+    for key in keys:
+        name, n = key, 2
+        while name.lower() in taken:
+            name, n = f"{key} ({n})", n + 1
+        taken.add(name.lower())
+        out.append(name)
+    return out
 
 
 def _group_by_lead(info: PlanInfo, actions: Sequence[Action]) -> dict[str, list[Action]]:
@@ -103,7 +116,7 @@ def write_plan(path: str | os.PathLike[str], info: PlanInfo, actions: Sequence[A
             tabs[tab] = lead
             _write_lead_tab(wb, fmt, tab, index, lead_actions, extras, blank_rows)
         _write_lists(wb, fmt, themes, leads)
-        _write_meta(wb, info, tabs, extras, role)
+        _write_meta(wb, info, tabs, extra_headers(extras), role)
         wb.close()
     return tabs
 
@@ -180,7 +193,7 @@ class _Formats(Formats):
 def _write_lead_tab(wb, fmt: _Formats, tab: str, index: int, actions: Sequence[Action],
                     extras: list[str], blank_rows: int) -> None:
     ws = wb.add_worksheet(tab)
-    headers = [*HEADERS, *extras]
+    headers = [*HEADERS, *extra_headers(extras)]
     last_row = len(actions) + max(blank_rows, 1)
     last_col = len(headers) - 1
     ws.add_table(0, 0, last_row, last_col, {
