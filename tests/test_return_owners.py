@@ -185,3 +185,36 @@ def test_a_whole_master_under_another_name_is_credited_by_the_tab_that_changed(t
     check_all(q, {"Jane Smith": NOT_RETURNED, "Raj Patel": NOT_RETURNED, "Omar Khan": NOT_RETURNED,
                   "Ann Lee": RETURNED})
     assert next(a for a in q.actions if a["Ref"] == "4.3")["Source file"] == "Action plan (1).xlsx"
+
+
+import pytest  # noqa: E402
+
+
+@pytest.mark.parametrize("fmt", ["ods", "xls", "xlsx"])
+def test_the_families_saved_again_by_libreoffice(tmp_path, soffice, fmt):
+    """A joint return, a forwarded copy and a renumbered return, each saved through LibreOffice's
+    own filter as .ods, .xls or .xlsx: read, credited and counted as the .xlsx were."""
+    from .returns_family import converted
+
+    q = make_quarter(tmp_path)
+    work = tmp_path / "typed"
+    work.mkdir()
+    lead_types(q, q.copy("Jane Smith"), work / "Jane Smith.xlsx", edits={"1.1": {"Status": "Complete",
+                                                                                "Last updated": SEPT}},
+               record_as=f"Jane Smith.{fmt}")
+    wb = openpyxl.load_workbook(work / "Jane Smith.xlsx")
+    _paste_tab(q.copy("Raj Patel"), wb, "Raj Patel", {"2.3": {"Status": "Slippage", "Last updated": SEPT}})
+    wb.save(work / "Jane Smith.xlsx")
+    _forward(q, "Ann Lee", work / "Youth Offending Service.xlsx", "YOS", YOS_ROWS[:3])
+    lead_types(q, q.copy("Omar Khan"), work / "Omar Khan.xlsx",
+               edits={"3.1": {"Ref": "3.01", "Status": "Off track", "Last updated": SEPT}}, record_as=f"Omar Khan.{fmt}")
+    for t in q.typed:
+        t.file = t.file.replace(".xlsx", f".{fmt}")
+    for name in ("Jane Smith", "Youth Offending Service", "Omar Khan"):
+        converted(soffice, work / f"{name}.xlsx", fmt, q.returns / f"{name}.{fmt}")
+    run_quarter(q)
+    check_all(q, {"Jane Smith": RETURNED, "Raj Patel": RETURNED, "Omar Khan": RETURNED, "Ann Lee": NOT_RETURNED})
+    assert len(q.actions) == 12
+    assert [i["Value"] for i in q.issues_of("ref-renumbered")] == ["3.01"]
+    assert [i["File"] for i in q.issues_of("tab-not-on-plan")] == [f"Youth Offending Service.{fmt}"]
+    assert next(a for a in q.actions if a["Ref"] == "2.3")["Status"] == "Slippage"
