@@ -110,3 +110,20 @@ def test_a_merged_status_and_a_status_by_colour_are_findings_naming_the_cell(tmp
     assert row["2.1"]["Status"] == "No status given"
     raj = next(m for m in q.chase["messages"] if m["leads"] == ["Raj Patel"])
     assert any("J2 is filled red but has no status: choose Off track?" in p for p in raj["problems"])
+
+
+def test_notes_survive_libreoffice_as_ods(tmp_path, soffice):
+    """The same notes in a return saved as .ods by LibreOffice (its own annotations) are kept."""
+    q = make_quarter(tmp_path)
+    typed = tmp_path / "typed" / "Jane Smith.xlsx"
+    lead_types(q, q.copy("Jane Smith"), typed,
+               edits={"1.1": {"Status": "Slippage", "Progress update": None, "Last updated": SEPT},
+                      "1.2": {"Status": "On track", "Last updated": SEPT}},
+               comments={("1.1", "Progress update"): "Delayed: the contractor went into administration",
+                         ("1.2", "Status"): "Agreed with the board on 3 Sept"}, record_as="Jane Smith.ods")
+    converted(soffice, typed, "ods", q.returns / "Jane Smith.ods")
+    run_quarter(q)
+    check_all(q, {"Jane Smith": RETURNED, **OTHERS})
+    row = {a["Ref"]: a for a in q.actions}
+    assert row["1.1"]["Progress update"] == "Delayed: the contractor went into administration"
+    assert row["1.2"]["Cell notes"] == "J3 (Status): Agreed with the board on 3 Sept"

@@ -97,6 +97,81 @@ def sheet_notes(path: str | os.PathLike[str], sheet: str) -> dict[tuple[int, int
         return {}
 
 
+def ods_notes(path: str | os.PathLike[str], sheet: str) -> dict[tuple[int, int], str]:
+    """(row, column), 0-based -> the text of the cell's note (``office:annotation``), for one
+    table of an .ods ({} if it has none or cannot be read).  Rows and cells that stand for many
+    (``number-rows-repeated``, ``number-columns-repeated``) are counted as calamine counts them."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            name = next((n for n in zf.namelist() if n.lower() == "content.xml"), None)
+            if name is None or zf.getinfo(name).file_size > _MAX_PART * 4:
+                return {}
+            xml = zf.read(name)
+    except _DAMAGED:
+        return {}
+    if b"annotation" not in xml:
+        return {}
+    out: dict[tuple[int, int], str] = {}
+    state: dict = {"table": False, "row": 0, "col": 0, "repeat": 1, "cell": None, "depth": 0, "note": None, "text": []}
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        if state["note"] is not None:
+            if name == "text:p":
+                if state["text"]:
+                    state["text"].append("\n")
+                state["in_p"] = state.get("in_p", 0) + 1
+            return
+        if state["cell"] is not None:
+            state["depth"] += 1
+            if name == "office:annotation" and state["depth"] == 1:
+                state["note"], state["text"] = state["depth"], []
+            return
+        if name == "table:table":
+            state["table"], state["row"] = attrs.get("table:name") == sheet, 0
+        elif name == "table:table-row" and state["table"]:
+            state["col"], state["repeat"] = 0, _repeat(attrs.get("table:number-rows-repeated"))
+        elif name in ("table:table-cell", "table:covered-table-cell") and state["table"]:
+            state["cell"], state["depth"] = (state["col"], _repeat(attrs.get("table:number-columns-repeated"))), 0
+
+    def end(name: str) -> None:
+        if state["note"] is not None and name == "office:annotation":
+            text = "".join(state["text"]).strip()
+            if text:
+                out[(state["row"], state["cell"][0])] = text
+            state["note"] = None
+            state["depth"] -= 1
+            return
+        if state["note"] is not None:
+            if name == "text:p":
+                state["in_p"] -= 1
+            return
+        if state["cell"] is not None and state["depth"]:
+            state["depth"] -= 1
+            return
+        if state["cell"] is not None:
+            first, repeat = state["cell"]
+            state["col"], state["cell"] = first + repeat, None
+        elif name == "table:table-row" and state["table"]:
+            state["row"] += state["repeat"]
+
+    def chars(data: str) -> None:
+        if state["note"] is not None and state.get("in_p"):
+            state["text"].append(data)
+
+    try:
+        _parse(xml, start, end, chars)
+    except Exception:  # noqa: BLE001 - expat's errors: a content part we cannot read gives no notes
+        return out
+    return out
+
+
+def _repeat(value: str | None) -> int:
+    try:
+        return min(max(int(value), 1), 1 << 20) if value else 1
+    except ValueError:
+        return 1
+
+
 def _comments(xml: bytes) -> dict[tuple[int, int], str]:
     out: dict[tuple[int, int], str] = {}
     state: dict = {"cell": None, "in_t": False, "text": []}

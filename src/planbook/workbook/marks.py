@@ -10,7 +10,8 @@ over several rows, a status shown only by a fill colour.
   a ``status-by-colour`` finding naming the cell and, for a RAG colour, the status it suggests:
   "J5 is filled red but has no status: choose Off track?".
 
-Notes and fills are read from an .xlsx (planbook.files.cellstyle); merged cells from calamine.
+Notes are read from an .xlsx or .ods, fills from an .xlsx (planbook.files.cellstyle); merged
+cells from calamine.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from planbook.core.findings import Finding
 from planbook.core.model import Action
 from planbook.core.names import cell_ref
 from planbook.core.status import COMPLETE, NOT_STARTED, OFF_TRACK, ON_TRACK, SLIPPAGE, normalise_status
-from planbook.files.cellstyle import cell_fills, colour_name, sheet_notes
+from planbook.files.cellstyle import cell_fills, colour_name, ods_notes, sheet_notes
 from planbook.files.opening import LoadedWorkbook, as_text
 from planbook.workbook.plan import Plan
 
@@ -37,8 +38,8 @@ def apply_marks(plan: Plan, file: str, sheet: str, actions: list[Action], header
         return
     by_row = {a.origin.row - 1: a for a in actions if a.origin}
     xlsx = book is None or book.kind == "xlsx"
-    if xlsx:
-        _notes(plan, file, sheet, by_row, header_row, col_of, headers)
+    if xlsx or book.kind == "ods":
+        _notes(plan, file, sheet, by_row, header_row, col_of, headers, ods=not xlsx)
     c_status = col_of.get("status")
     if c_status is None:
         return
@@ -61,8 +62,8 @@ def apply_marks(plan: Plan, file: str, sheet: str, actions: list[Action], header
 
 
 def _notes(plan: Plan, file: str, sheet: str, by_row: dict[int, Action], header_row: int,
-           col_of: dict[str, int], headers: dict[int, str]) -> None:
-    notes = sheet_notes(plan.path, sheet)
+           col_of: dict[str, int], headers: dict[int, str], *, ods: bool = False) -> None:
+    notes = ods_notes(plan.path, sheet) if ods else sheet_notes(plan.path, sheet)
     if not notes:
         return
     c_progress = col_of.get("progress")
