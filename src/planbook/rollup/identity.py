@@ -32,29 +32,23 @@ def same_action(a: str, b: str) -> bool:
         matcher.ratio() >= NEAR_SAME
 
 
-#: Beyond this many (lost x new) pairs, only texts equal after folding are paired (near-same
-#: texts need a comparison each: kept for the handful a lead renumbers, not a whole new plan).
-_NEAR_PAIRS = 20_000
-
-
 def renumbered(old: Iterable[tuple[str, str]], new: Iterable[tuple[str, str]]) -> dict[str, str]:
     """Refs renumbered with the action text unchanged: from (Ref, action text) rows that lost their
     Ref (``old``) and rows with a Ref not met before (``new``), new Ref -> old Ref for each pair
-    whose texts are the same action and match nothing else (an ambiguous text is not guessed)."""
-    old = [(ref, _fold(text)) for ref, text in old]
-    new = [(ref, _fold(text)) for ref, text in new]
-    old, new = [o for o in old if o[1]], [n for n in new if n[1]]
-    if not old or not new:
-        return {}
+    whose texts are equal once case, spaces and punctuation are folded, and match nothing else (an
+    ambiguous text is not guessed).  Near-same texts are not enough here: under another Ref,
+    "Action 4.1" and "Action 9.9" are two actions, not a typo."""
     by_text: dict[str, list[str]] = {}
     for ref, text in old:
-        by_text.setdefault(text, []).append(ref)
-    near = len(old) * len(new) <= _NEAR_PAIRS
-    matches: dict[str, list[str]] = {}
-    back: dict[str, list[str]] = {}
+        if f := _fold(text):
+            by_text.setdefault(f, []).append(ref)
+    if not by_text:
+        return {}
+    found: dict[str, str] = {}
+    claimed: dict[str, int] = {}
     for ref, text in new:
-        found = by_text.get(text) or ([o for o, g in old if same_action(text, g)] if near else [])
-        matches[ref] = found
-        for o in found:
-            back.setdefault(o, []).append(ref)
-    return {ref: found[0] for ref, found in matches.items() if len(found) == 1 and len(back[found[0]]) == 1}
+        refs = by_text.get(_fold(text), [])
+        if len(refs) == 1:
+            found[ref] = refs[0]
+            claimed[refs[0]] = claimed.get(refs[0], 0) + 1
+    return {ref: was for ref, was in found.items() if claimed[was] == 1}
