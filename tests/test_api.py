@@ -145,9 +145,9 @@ def _classes(path: Path) -> list[tuple[str, list[str]]]:
     return [(node.name, [ast.unparse(b) for b in node.bases]) for node in ast.walk(tree) if isinstance(node, ast.ClassDef)]
 
 
-#: Exceptions that never leave the module raising them (control flow inside one function).
-#: Issue 19's item 5 makes cutting a long text a decision before writing; then this is empty.
-INTERNAL_EXCEPTIONS = {"planbook.rollup.output.CellTooLong"}
+#: Exceptions that never leave the module raising them (control flow inside one function): none
+#: since cutting a long text is decided before writing (planbook.core.limits), not raised.
+INTERNAL_EXCEPTIONS: set[str] = set()
 
 
 def test_every_exception_planbook_defines_is_in_core_errors_under_planbook_error():

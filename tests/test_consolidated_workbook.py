@@ -17,6 +17,7 @@ from python_calamine import CalamineWorkbook
 
 from planbook import Action, Lead, PlanInfo, parse_due, write_plan
 from planbook.core.direction import BETTER, NEW_DIRECTION, NOT_UPDATED, SAME, WORSE
+from planbook.rollup.attention import find_exceptions
 from planbook.rollup.consolidate import consolidate
 from planbook.workbook.view import read_consolidated
 from planbook.rollup.output import PRINTED_HEADERS, write_consolidated
@@ -303,7 +304,7 @@ def test_rendered_by_libreoffice_every_page_a4_and_no_technical_columns(family, 
 
 
 def test_a_long_text_met_by_the_helper_process_is_cut_and_kept_too(family, tmp_path, monkeypatch, capfd):
-    """The same when a forked helper writes the rows (big runs): the workbook is written again."""
+    """The same when a forked helper writes the rows (big runs): cut before either process writes."""
     import planbook.rollup.output as cw
 
     monkeypatch.setattr(cw, "PARALLEL_FROM_ROWS", 1)
@@ -315,3 +316,65 @@ def test_a_long_text_met_by_the_helper_process_is_cut_and_kept_too(family, tmp_p
     rest = [r["Value"] for r in _rows(out, "Data issues") if r["Problem"] == "cell-too-long"]
     assert cell[:cell.rindex(" … [cut:")] + "".join(rest) == LONG_PROGRESS
     assert "Traceback" not in capfd.readouterr().err
+
+
+#: Texts longer than a cell, in every column of an action's row that holds text.
+LONG_TEXTS = {"action": "A " * 20_000, "objective": "O" * 40_000, "progress": LONG_PROGRESS, "partners": "P" * 33_000,
+              "success_measure": "S " * 17_000, "resources": "R" * 32_768, "theme": "T" * 40_000,
+              "status_text": "Nearly there " * 3_000, "note": "Ref collision: " + "N" * 40_000}
+
+
+def _with_long_texts(action: Action) -> None:
+    for attr, text in LONG_TEXTS.items():
+        setattr(action, attr, text)
+    action.status = None  # a Status not recognised: quoted again in the Exceptions sheet's reason
+    action.due = parse_due("By " + "D" * 40_000)
+    action.extras = {"Notes": "E" * 50_000, "Budget": 12.5}
+
+
+def _kept_whole(out: Path, cell: str, column: str, whole: str) -> None:
+    """The cell shows the first part of ``whole``; the rest is on Data issues: nothing lost."""
+    assert len(cell) <= MAX_CELL and cell.endswith("kept on Data issues]")
+    rest = [r["Value"] for r in _rows(out, "Data issues")
+            if r["Problem"] == "cell-too-long" and r["What is wrong"].startswith(f"{column} of ")]
+    assert cell[:cell.rindex(" … [cut:")] + "".join(rest) == whole, column
+
+
+@pytest.mark.parametrize("on_disk", [False, True])
+def test_texts_too_long_in_every_column_are_cut_before_writing_and_kept(family, tmp_path, on_disk):
+    """Every text column of an action (the standard ones, Due, Note and an extra column), in
+    memory or kept on disk for a very large run: cut to fit before the workbook is written, each
+    with a finding holding the rest; a reason quoting the long Status is cut where it is shown."""
+    result = consolidate([family["plan"]], today=TODAY, spill_over=0 if on_disk else None)
+    assert (result.store is not None) == on_disk
+    action = result.actions[-1]
+    if on_disk:  # a long text held on disk, as the store holds one
+        action = Action(action.ref, "", action.lead, origin=action.origin)
+        _with_long_texts(action)
+        result.store.spill(action)
+        result.actions[-1] = action
+    else:
+        _with_long_texts(action)
+    result.exceptions = find_exceptions(result.actions, result.period, TODAY)
+    result.extra_columns = [*result.extra_columns, "Notes", "Budget"]
+    out = tmp_path / "long.xlsx"
+    write_consolidated(result, out)
+    row = {r["Ref"]: r for r in _rows(out, "All actions")}[action.ref]
+    headers = {"action": "Action", "objective": "Objective", "progress": "Progress update", "partners": "Partners",
+               "success_measure": "Success measure", "resources": "Resources", "theme": "Theme",
+               "status_text": "Status", "note": "Note"}
+    for attr, header in headers.items():
+        _kept_whole(out, row[header], header, LONG_TEXTS[attr])
+    _kept_whole(out, row["Due"], "Due", "By " + "D" * 40_000)
+    _kept_whole(out, row["Notes"], "Notes", "E" * 50_000)
+    assert row["Budget"] == 12.5
+    why = {r["Ref"]: r["Why"] for r in _rows(out, "Exceptions")}[action.ref]
+    assert "Status not recognised (Nearly there" in why and len(why) <= MAX_CELL
+    book = CalamineWorkbook.from_path(str(out))
+    for name in book.sheet_names:
+        assert all(len(v) <= MAX_CELL for r in book.get_sheet_by_name(name).to_python() for v in r
+                   if isinstance(v, str)), name
+    cut = sum(1 for f in result.report if f.code == "cell-too-long")
+    assert cut == len(headers) + 2
+    write_consolidated(result, tmp_path / "again.xlsx")  # written again: cut once, noted once
+    assert sum(1 for f in result.report if f.code == "cell-too-long") == cut

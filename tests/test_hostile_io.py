@@ -337,6 +337,41 @@ def test_a_three_megabyte_due_cell_is_quick_and_refused_as_too_long(tmp_path):
     assert {f["cell"] for f in findings if f["code"] == "unknown-status"} == {"J2"}
 
 
+#: A lead's return with texts longer than a cell holds in many columns: Action, Progress update
+#: and the extra Notes column; Status and Due, which planbook also quotes in texts of its own
+#: (the Exceptions sheet's "Status not recognised (…)", the findings' messages).
+LONG_PAYLOADS = {"@@action1@@": b"A" * 40_000, "@@progress1@@": b"P " * 20_000, "@@notes1@@": b"N" * 40_000,
+                 "@@status2@@": b"On track " * 4_000, "@@due2@@": b"By December 2009 " * 3_000,
+                 "@@action3@@": b"3." * 20_000, "@@progress3@@": b"Q" * 33_000, "@@notes3@@": b"M" * 50_000}
+
+
+def test_texts_longer_than_a_cell_in_many_columns_are_cut_before_writing(corpus, tmp_path):
+    """Such a return made consolidate exit 3 ("internal error: CellTooLong"): a text too long
+    for a cell was met while writing, the actions' texts were cut and the workbook written
+    again, and a text planbook makes around a long one was still too long the second time."""
+    ret = patched_return(_folder(tmp_path / "in") / "Jane Smith.xlsx", LONG_PAYLOADS)
+    before = fingerprints(tmp_path / "in")
+    cons = tmp_path / "cons.xlsx"
+    result = run_cli("consolidate", tmp_path / "in", corpus / "plan.xlsx", "--out", cons, "--as-of", TODAY)
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    assert "internal error" not in result.stderr
+    check_output_file(cons)
+    book = CalamineWorkbook.from_path(str(cons))
+    for name in book.sheet_names:
+        assert all(len(v) <= 32_767 for row in book.get_sheet_by_name(name).to_python() for v in row
+                   if isinstance(v, str)), name
+    too_long = sorted(i["Cell"] for i in _issues(cons) if i["Problem"] == "cell-too-long" and i["File"] == ret.name)
+    assert too_long == ["D2", "D4", "G3", "J3", "K2", "K4", "M2", "M4"]  # each cut cell once, with its cell
+    table = _rows(cons, "All actions")
+    rows = {r[0]: dict(zip(table[0], r)) for r in table[1:]}
+    assert {"1.1", "1.2", "1.3"} <= set(rows)
+    assert rows["1.1"]["Action"] == "A" * 32_767 and rows["1.1"]["Notes"] == "N" * 32_767
+    table = _rows(cons, "Exceptions")
+    why = {r[1]: r[0] for r in table[1:]}["1.2"]
+    assert "Status not recognised (On track On track" in why and len(why) <= 32_767 and why.endswith("Data issues)")
+    assert fingerprints(tmp_path / "in") == before
+
+
 def _far_cell(xml: bytes, dimension: bytes | None) -> bytes:
     """A stray cell at XFD1048576, the sheet's dimension as Excel then writes it (or none)."""
     xml = re.sub(rb'<dimension ref="[^"]*"/>', b"" if dimension is None else b'<dimension ref="%s"/>' % dimension, xml)

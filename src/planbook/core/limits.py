@@ -2,7 +2,8 @@
 
 A text longer than that (pasted from a long Word document, or imported) is cut to fit its
 cell with a note saying so, and the rest is kept as a finding on ``Data issues`` — never lost.
-Also: labels broken into lines at word boundaries (chart categories).
+That is decided before anything is written (:func:`fit_long_cells`), so a writer never meets
+a text it cannot write.  Also: labels broken into lines at word boundaries (chart categories).
 """
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from planbook.core.model import Action
 MAX_CELL = 32_767
 _FIELDS = (("Ref", "ref"), ("Theme", "theme"), ("Objective", "objective"), ("Action", "action"),
            ("Lead", "lead"), ("Partners", "partners"), ("Success measure", "success_measure"),
-           ("Resources", "resources"), ("Status", "status_text"), ("Progress update", "progress"))
+           ("Resources", "resources"), ("Status", "status_text"), ("Progress update", "progress"),
+           ("Note", "note"))
 
 
 def _note(rest: int) -> str:
@@ -25,16 +27,18 @@ def _note(rest: int) -> str:
 
 
 def fit_long_cells(actions: Sequence[Action], report: Report) -> int:
-    """Cut every text of ``actions`` longer than a cell to fit, in place, adding a
-    ``cell-too-long`` finding that holds the rest.  Returns how many texts were cut."""
+    """Cut every text of ``actions`` longer than a cell to fit, in place — each column of the
+    consolidated workbook's rows that holds an action's text: the standard ones, Due, the Note
+    and the extra columns — adding a ``cell-too-long`` finding with the cell's row that holds
+    the rest.  Returns how many texts were cut."""
     cut = 0
     limit = MAX_CELL
     for a in actions:
-        # one cheap test for the usual case: no text of this action near the limit
-        if (len(a.progress) <= limit and len(a.action) <= limit and len(a.objective) <= limit
-                and len(a.success_measure) <= limit and len(a.due.text) <= limit and not a.extras
-                and len(a.partners) + len(a.resources) + len(a.theme) + len(a.lead) + len(a.ref)
-                + len(a.status_text) <= limit):
+        # One test for the usual case (run for every action of a run: kept lean): all its texts
+        # together fit one cell, so each does.
+        if (len(a.progress) + len(a.action) + len(a.objective) + len(a.success_measure) + len(a.partners)
+                + len(a.resources) + len(a.theme) + len(a.lead) + len(a.ref) + len(a.status_text)
+                + len(a.due.text) + len(a.note) <= limit and not a.extras):
             continue
         for header, attr in _FIELDS:
             text = getattr(a, attr)

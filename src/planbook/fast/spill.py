@@ -14,6 +14,7 @@ import tempfile
 import types
 from array import array
 
+from planbook.core.limits import MAX_CELL
 from planbook.core.model import Action
 
 _FIELDS = ("objective", "action", "partners", "success_measure", "resources", "progress", "extras")
@@ -31,6 +32,9 @@ class SpillStore:
         self._lengths = array("I")
         self._end = 0
         self._writing = True
+        #: The actions (by their place in the file) whose texts might not fit a cell: those
+        #: whose texts, pickled, take more bytes than a cell holds characters (nearly never).
+        self.long: list[int] = []
 
     def __len__(self) -> int:
         return len(self._offsets)
@@ -48,9 +52,21 @@ class SpillStore:
         self._lengths.append(len(data))
         self._end += len(data)
         action.spill = len(self._offsets) - 1
+        if len(data) > MAX_CELL:
+            self.long.append(action.spill)
         action.action = ON_DISK if action.action else ""
         action.objective = action.partners = action.success_measure = action.resources = action.progress = ""
         action.extras = _NO_EXTRAS
+
+    def put_back(self, action: Action, whole: Action) -> None:
+        """Keep the texts of ``whole`` as ``action``'s from now on (they were cut to fit a cell)."""
+        data = pickle.dumps(tuple(getattr(whole, f) for f in _FIELDS), protocol=pickle.HIGHEST_PROTOCOL)
+        if not self._writing:
+            self._file.seek(self._end)
+            self._writing = True
+        self._file.write(data)
+        self._offsets[action.spill], self._lengths[action.spill] = self._end, len(data)
+        self._end += len(data)
 
     def full(self, action: Action) -> Action:
         """``action`` with its texts: itself if they are in memory, else a restored copy."""

@@ -18,7 +18,7 @@ from operator import floordiv, itemgetter
 
 from planbook.core.dates import DATE_FORMAT, parse_iso, prose_date
 from planbook.core.due import DATE, Due
-from planbook.core.findings import ERROR, INFO, WARNING, Report
+from planbook.core.findings import ERROR, INFO, WARNING
 from planbook.core.layout import ALL_ACTIONS, CHANGES, DATA_ISSUES, EXCEPTIONS, META, RETURNS, SOURCES, SUMMARY
 from planbook.core.leads import lead_key
 from planbook.core.limits import MAX_CELL, fit_long_cells, label_lines
@@ -94,48 +94,33 @@ def write_consolidated(result: Consolidation, out: str | os.PathLike[str], *,
                        max_rows: int = MAX_DATA_ROWS) -> list[str]:
     """Write ``result`` to ``out`` atomically; returns the sheet names written.
 
-    A text longer than a cell holds is noticed as its row is written (at no cost to the usual
-    run); then the texts are cut to fit, the rest kept on Data issues, and the workbook written
-    again (see :mod:`planbook.core.limits`)."""
-    with_extras = [a for a in result.actions if a.extras]  # extra columns are not measured as rows go
-    if with_extras and result.store is None:
-        fit_long_cells(with_extras, result.report)
-    try:
-        return _write_consolidated(result, out, max_rows)
-    except CellTooLong:
-        _fit_all(result)
-        return _write_consolidated(result, out, max_rows)
+    Before anything is written, every text of an action longer than a cell holds is cut to
+    fit, the rest kept on Data issues (see :mod:`planbook.core.limits`), and a text planbook
+    makes around one (a reason, a message) is cut to fit where it is shown."""
+    _fit_texts(result)
+    return _write_consolidated(result, out, max_rows)
 
 
-class CellTooLong(Exception):
-    """A text longer than an Excel cell met while writing rows (the writer then fits them all)."""
-
-    def __str__(self) -> str:
-        return "a text is longer than an Excel cell holds: cutting it to fit and writing again"
-
-
-def _fit_all(result: Consolidation) -> None:
-    """Cut every text too long for a cell, keeping the rest on Data issues.  Texts held on disk
-    (very large runs) are cut as they are read back, the same way each time."""
-    if result.store is None:
-        fit_long_cells(result.actions, result.report)
-        return
-    restore = result.full
-    for a in result.actions:
-        fit_long_cells([restore(a)], result.report)
-
-    def full(a: Action) -> Action:
-        whole = restore(a)
-        fit_long_cells([whole], Report())
-        return whole
-    result.full = full
+def _fit_texts(result: Consolidation) -> None:
+    """Cut every text of ``result``'s actions longer than a cell holds to fit, in place, each
+    with a ``cell-too-long`` finding holding the rest.  Texts kept on disk (very large runs)
+    are looked at only where the store saw a text that may be that long."""
+    fit_long_cells(result.actions, result.report)  # those on disk are "" or "…" here
+    store = result.store
+    if store is not None and store.long:
+        long = set(store.long)
+        for a in result.actions:
+            if a.spill in long:
+                whole = store.full(a)
+                if fit_long_cells([whole], result.report):
+                    store.put_back(a, whole)
 
 
 def _write_consolidated(result: Consolidation, out: str | os.PathLike[str], max_rows: int) -> list[str]:
     import xlsxwriter
 
     for k in ("title", "period", "coordinator", "coordinator_email"):  # last line of defence (the readers
-        if has_bad(getattr(result, k)):  # clean what they read); in place: ``result`` may carry its own ``full``
+        if has_bad(getattr(result, k)):  # clean what they read)
             setattr(result, k, clean_text(getattr(result, k)))
     names = {a.theme for a in result.actions} | {a.lead for a in result.actions}  # these go into formulas too
     if any(has_bad(n) for n in names):
@@ -442,11 +427,12 @@ def _due_cell(due: Due) -> object:
 def _action_rows(actions: Sequence[Action], directions: Sequence[str] | None, extras: list[str],
                  today: dt.date, full):
     """One All actions row per action, in the order of ``_ACTION_HEADERS`` (run for every
-    action: kept lean)."""
+    action: kept lean).  ``full`` gives an action whose texts are on disk back whole (None: all
+    are in memory)."""
     # id(due) -> its Due cell, its deadline, and whether that is past (Action.is_overdue, less
     # the status); Dues are shared by many actions
     cells: dict[int, tuple[object, dt.date | None, bool]] = {}
-    for a, way in zip(map(full, actions), directions or itertools.repeat(None)):
+    for a, way in zip(actions if full is None else map(full, actions), directions or itertools.repeat(None)):
         due = a.due
         cell = cells.get(id(due))
         if cell is None:
@@ -503,8 +489,7 @@ _HEIGHTS = [""] + [f' ht="{_points(n):g}" customHeight="1"' for n in range(1, 28
 
 def _row_heights(cols: list[tuple[int, int]]) -> RowHeight:
     """A function giving a row's height attributes from its wrapped columns (column, characters
-    a line holds): nothing for one line, else the points its lines need (see :func:`_text_lines`).
-    A text longer than a cell holds raises :class:`CellTooLong`."""
+    a line holds): nothing for one line, else the points its lines need (see :func:`_text_lines`)."""
     top = len(_HEIGHTS) - 1
 
     def height(row: Row) -> str:
@@ -512,8 +497,6 @@ def _row_heights(cols: list[tuple[int, int]]) -> RowHeight:
         for c, chars in cols:
             v = row[c]
             if v.__class__ is str and (len(v) > chars or "\n" in v):
-                if len(v) > MAX_CELL:
-                    raise CellTooLong
                 n = sum(max(1, -(-len(part) // chars)) for part in v.split("\n"))
                 if n > most:
                     most = n
@@ -524,7 +507,7 @@ def _row_heights(cols: list[tuple[int, int]]) -> RowHeight:
 def _text_row_heights(cols: list[tuple[int, int]], text_cols: list[int]) -> RowHeight:
     """:func:`_row_heights` for a sheet whose columns ``text_cols`` always hold text (All
     actions, every action's row): measured together in a few C calls, as this runs for every
-    row of the biggest sheet.  Also raises :class:`CellTooLong` for a text in those columns."""
+    row of the biggest sheet."""
     wrapped = dict(cols)
     get = itemgetter(*text_cols)
     chars = [wrapped.get(c, MAX_CELL + 1) for c in text_cols]  # a column that does not wrap: no lines
@@ -539,8 +522,6 @@ def _text_row_heights(cols: list[tuple[int, int]], text_cols: list[int]) -> RowH
         except TypeError:  # not text after all
             return slow(row)
         if len(joined) > MAX_CELL or "\n" in joined:  # rare: measured one by one
-            if any(len(v) > MAX_CELL for v in values):
-                raise CellTooLong
             return slow(row)
         most = max(map(floordiv, map(len, values), chars)) + 1
         for c, n in others:  # Due: a date, or a phrase as typed
@@ -582,7 +563,7 @@ def _tables(result: Consolidation, chunks) -> list[_Table]:
     directions = result.directions
     tables = [_Table(name, headers, [_WIDTHS.get(h, 16) for h in headers], end - start,
                      _slice_rows(result.actions[start:end], directions[start:end] if directions else None, extras,
-                                 result.today, result.full), kinds, freeze_cols=1,
+                                 result.today, _restore(result)), kinds, freeze_cols=1,
                      status_col=headers.index("Status"), printed=len(PRINTED_HEADERS),
                      text_cols=[headers.index(h) for h in _TEXT_HEADERS])
               for name, start, end in chunks]
@@ -626,17 +607,25 @@ def _origin(a: Action) -> list[object]:
     return [o.file, o.sheet, o.row] if o else ["", "", ""]
 
 
+def _restore(result: Consolidation):
+    """What gives an action of ``result`` back whole: None when every text is in memory."""
+    return result.full if result.store is not None else None
+
+
 def _exceptions_table(result: Consolidation) -> _Table:
+    full = _restore(result)
+
     def rows(start: int, stop: int):
         cells: dict[int, object] = {}  # id(due) -> its Due cell (Dues are shared by many actions)
         for e in result.exceptions[start:stop]:
-            a = result.full(e.action)
+            a = e.action if full is None else full(e.action)
             due = a.due
             due_cell = cells.get(id(due))
             if due_cell is None:
                 due_cell = cells[id(due)] = _due_cell(due)
-            yield [e.reason, a.ref, a.lead, a.action, a.status if a.status is not None else a.status_text,
-                   due_cell, a.progress,
+            why = e.reason  # may quote a long Status ("Status not recognised (…)")
+            yield [why if len(why) <= MAX_CELL else _cap(why), a.ref, a.lead, a.action,
+                   a.status if a.status is not None else a.status_text, due_cell, a.progress,
                    a.last_updated, *_origin(a)]
 
     return _table(EXCEPTIONS, ["Why", "Ref", "Lead", "Action", "Status", "Due", "Progress update", "Last updated",
@@ -650,17 +639,31 @@ def _changes_table(result: Consolidation) -> _Table:
     if result.changes is None:
         rows = [["No previous consolidation given (use --previous) — nothing to compare.", "", "", "", "", ""]]
     else:
-        rows = [[c.kind, c.ref, c.lead, c.action, _cap(c.before), _cap(c.after)]
-                for c in [*result.changes, *result.not_updated]]
-    return _table(CHANGES, ["Change", "Ref", "Lead", "Action", "Before", "Now"], [20, 7, 18, 45, 40, 40], rows)
+        rows = [[c.kind, c.ref, c.lead, c.action, c.before, c.after] for c in [*result.changes, *result.not_updated]]
+    return _table(CHANGES, ["Change", "Ref", "Lead", "Action", "Before", "Now"], [20, 7, 18, 45, 40, 40],
+                  _capped(rows))
+
+
+#: The end of a text planbook cut to fit a cell, when the whole of it is kept on other sheets.
+_CAP_NOTE = f" … (cut here: the whole text is in {ALL_ACTIONS} and on {DATA_ISSUES})"
 
 
 def _cap(text: str) -> str:
     """A text that fits a cell; the whole of it is in All actions (and, past a cell, on Data issues)."""
     if len(text) <= MAX_CELL:
         return text
-    note = f" … (cut here: the whole text is in {ALL_ACTIONS} and on {DATA_ISSUES})"
-    return text[:MAX_CELL - len(note)] + note
+    return text[:MAX_CELL - len(_CAP_NOTE)] + _CAP_NOTE
+
+
+def _capped(rows: list[list]) -> list[list]:
+    """``rows`` with each text too long for a cell cut to fit, in place.  These sheets show texts
+    an action's row holds whole (a Change's before and now, quoted in a message) or that
+    planbook makes of several (a lead's tabs, a list of files): each is cut where it is shown."""
+    for row in rows:
+        for c, v in enumerate(row):
+            if v.__class__ is str and len(v) > MAX_CELL:
+                row[c] = _cap(v)
+    return rows
 
 
 def _issues_table(result: Consolidation) -> _Table:
@@ -673,15 +676,15 @@ def _issues_table(result: Consolidation) -> _Table:
             more = f" (value continued: part {k} of {len(parts)})" if len(parts) > 1 else ""
             rows.append([f.severity, f.code, f.file, f.sheet, f.cell, part, f.message + more, f.outcome])
     return _table(DATA_ISSUES, ["Severity", "Problem", "File", "Sheet", "Cell", "Value", "What is wrong",
-                                  "What was done"], [9, 20, 22, 16, 7, 30, 55, 26], rows)
+                                "What was done"], [9, 20, 22, 16, 7, 30, 55, 26], _capped(rows))
 
 
 def _sources_table(result: Consolidation) -> _Table:
     rows = [[s.file, s.lead, s.role, s.rows, s.rows_with_findings, s.used, s.sha256,
              parse_iso(s.modified) or s.modified, s.skipped, s.received] for s in result.sources]
     return _table(SOURCES, ["File", "Lead", "Kind", "Rows read", "Rows with issues", "Actions used", "SHA-256",
-                            "Modified", "Skipped because", "Received"], [40, 24, 10, 9, 9, 9, 20, 17, 40, 36], rows,
-                  wrap=("File", "Lead", "Skipped because", "Received"))
+                            "Modified", "Skipped because", "Received"], [40, 24, 10, 9, 9, 9, 20, 17, 40, 36],
+                  _capped(rows), wrap=("File", "Lead", "Skipped because", "Received"))
 
 
 def _returns_table(result: Consolidation) -> _Table:
@@ -691,4 +694,4 @@ def _returns_table(result: Consolidation) -> _Table:
              r.arrival] for r in result.returns]
     return _table(RETURNS, ["Lead", "Return", "File", "Modified", "Actions", "Updated this period", "Errors",
                             "Email", "Other copies (not used)", "Received"], [28, 20, 30, 16, 9, 10, 8, 28, 30, 36],
-                  rows, wrap=("Lead", "Return", "File", "Other copies (not used)", "Received"))
+                  _capped(rows), wrap=("Lead", "Return", "File", "Other copies (not used)", "Received"))
