@@ -24,6 +24,7 @@ import struct
 from collections.abc import Callable, Iterable, Iterator
 
 from planbook.files.cfb import CompoundFile
+from planbook.files.sheetgrid import parse_guarded
 
 #: The streams calamine looks for in an .xls, in its order.
 XLS_STREAMS = ("Workbook", "Book", "WORKBOOK", "BOOK")
@@ -39,26 +40,8 @@ _VALUED = ("office:value", "office:string-value", "office:date-value", "office:t
 def ods_extent(pieces: Iterable[bytes]) -> tuple[int, int]:
     """Rows x columns of the largest grid calamine makes of a ``content.xml`` (given in pieces),
     repeats counted.  Read with expat, no entity expanded; a DTD is refused."""
-    from xml.parsers import expat
-
     state = _OdsTables()
-    parser = expat.ParserCreate()
-    parser.StartElementHandler = state.start
-    parser.EndElementHandler = state.end
-    parser.CharacterDataHandler = state.text
-
-    def refuse(*_args) -> None:
-        raise ValueError("it declares a DTD or entities")
-
-    parser.StartDoctypeDeclHandler = refuse
-    parser.EntityDeclHandler = refuse
-    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-    try:
-        for piece in pieces:
-            parser.Parse(piece, False)
-        parser.Parse(b"", True)
-    except expat.ExpatError as exc:
-        raise ValueError(f"not well-formed XML: {expat.ErrorString(exc.code)}, line {exc.lineno}") from exc
+    parse_guarded(pieces, state)
     return state.largest
 
 

@@ -106,18 +106,16 @@ def _joined(first: bytes, rest: Iterable[bytes]) -> Iterator[bytes]:
     yield from rest
 
 
-def exact_extent(pieces: Iterable[bytes]) -> tuple[int, int]:
-    """Rows x columns of the grid a reader makes of this sheet XML (given in pieces), following
-    each row and cell as calamine does (see the module docstring): the farthest cell with a
-    value, counted from A1.  Read with expat, piece by piece (memory stays flat); a DTD or
-    entity declaration, or XML that is not well-formed, raises ValueError."""
+def parse_guarded(pieces: Iterable[bytes], handlers, *, translate: bytes | None = None) -> None:
+    """Feed XML ``pieces`` to expat with ``handlers``' start/end/text methods, never expanding an
+    entity: a DTD or entity declaration, or XML that is not well-formed, raises ValueError.
+    The one guarded parse the far-cell checks of every format use."""
     from xml.parsers import expat
 
-    state = _Cells()
     parser = expat.ParserCreate()
-    parser.StartElementHandler = state.start
-    parser.EndElementHandler = state.end
-    parser.CharacterDataHandler = state.text
+    parser.StartElementHandler = handlers.start
+    parser.EndElementHandler = handlers.end
+    parser.CharacterDataHandler = handlers.text
 
     def refuse(*_args) -> None:
         raise ValueError("it declares a DTD or entities")
@@ -127,10 +125,19 @@ def exact_extent(pieces: Iterable[bytes]) -> tuple[int, int]:
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     try:
         for piece in pieces:
-            parser.Parse(piece.translate(_CONTROL), False)
+            parser.Parse(piece.translate(translate) if translate is not None else piece, False)
         parser.Parse(b"", True)
     except expat.ExpatError as exc:
         raise ValueError(f"not well-formed XML: {expat.ErrorString(exc.code)}, line {exc.lineno}") from exc
+
+
+def exact_extent(pieces: Iterable[bytes]) -> tuple[int, int]:
+    """Rows x columns of the grid a reader makes of this sheet XML (given in pieces), following
+    each row and cell as calamine does (see the module docstring): the farthest cell with a
+    value, counted from A1.  Read with expat, piece by piece (memory stays flat); a DTD or
+    entity declaration, or XML that is not well-formed, raises ValueError."""
+    state = _Cells()
+    parse_guarded(pieces, state, translate=_CONTROL)
     return state.far_row + 1, state.far_col + 1
 
 

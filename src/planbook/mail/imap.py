@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from planbook.core.errors import MailboxError
+from planbook.mail.transport import timed_out
 
 PASSWORD_ENV = "PLANBOOK_IMAP_PASSWORD"
 TOKEN_ENV = "PLANBOOK_IMAP_TOKEN"
@@ -167,7 +168,7 @@ class Mailbox:
 
     def _failed(self, doing: str, exc: BaseException) -> MailboxError:
         self.broken = True
-        if _timed_out(exc):
+        if timed_out(exc):
             return MailboxError(f"{self.where} stopped answering ({doing} it: no reply within the "
                                 f"{self.settings.timeout:g} s timeout)")
         import ssl
@@ -296,15 +297,6 @@ def _internaldate(text: str) -> dt.datetime | None:
     except (ValueError, IndexError):
         return None
 
-
-def _timed_out(exc: BaseException) -> bool:
-    import socket
-
-    while exc is not None:
-        if isinstance(exc, (socket.timeout, TimeoutError)):
-            return True
-        exc = exc.__cause__ or exc.__context__
-    return False
 
 
 def _is_no(exc: BaseException) -> bool:

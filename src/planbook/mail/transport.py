@@ -100,7 +100,7 @@ def send(messages: Sequence[EmailMessage], smtp: SmtpSettings,
         else:
             server = _tracking(smtplib.SMTP)(smtp.host, port, timeout=smtp.timeout)
     except (OSError, smtplib.SMTPException) as exc:
-        reason = "no answer in time" if _timed_out(exc) else getattr(exc, "strerror", None) or exc
+        reason = "no answer in time" if timed_out(exc) else getattr(exc, "strerror", None) or exc
         raise SendError(f"cannot connect to {where}: {reason} (timeout {smtp.timeout:g} s)") from exc
     sent = 0
     ok = False
@@ -152,7 +152,7 @@ def send(messages: Sequence[EmailMessage], smtp: SmtpSettings,
     except smtplib.SMTPResponseException as exc:
         raise failed(f"{where} answered {exc.smtp_code} {_text(exc.smtp_error)}") from exc
     except (smtplib.SMTPServerDisconnected, OSError) as exc:  # ssl.SSLError is an OSError
-        if _timed_out(exc):
+        if timed_out(exc):
             raise failed(f"{where} stopped answering (no reply within the {smtp.timeout:g} s timeout)") from exc
         if isinstance(exc, (smtplib.SMTPServerDisconnected, ConnectionError)):
             raise failed(f"{where} closed the connection ({exc or 'unexpectedly'})") from exc
@@ -170,7 +170,7 @@ def send(messages: Sequence[EmailMessage], smtp: SmtpSettings,
     return sent
 
 
-def _timed_out(exc: BaseException) -> bool:
+def timed_out(exc: BaseException) -> bool:
     """A socket timeout, also when smtplib has turned it into "Connection unexpectedly closed"."""
     import socket
 
