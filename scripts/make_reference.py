@@ -164,8 +164,8 @@ SHEETS = {
     layout.DATA_ISSUES: "every problem found: file, sheet, cell, what is wrong, what was done",
     layout.SOURCES: "each input: lead, file, rows read, rows with issues, checksum, modified time, and who emailed it "
                     "when (planbook collect)",
-    layout.RETURNS: "every lead: returned or not, which file, when, how many actions updated, errors, and who emailed "
-                    "it when (planbook collect)",
+    layout.RETURNS: "every lead: returned or not, which file, when, how many of their actions updated, how many "
+                    "added, errors, who emailed it when (planbook collect), why a return could not be used",
 }
 
 #: Standard column -> what it holds (DESIGN.md's table).

@@ -15,7 +15,7 @@ from python_calamine import CalamineWorkbook
 import planbook.excel as excel
 from planbook.coordinator import build_coordinator
 from planbook.core.errors import PlanbookError
-from planbook.rollup.tracker import track_returns
+from planbook.rollup.pipeline import track_returns
 
 
 @pytest.fixture(scope="module")

@@ -26,7 +26,8 @@ from planbook.core.errors import PlanbookError
 from planbook.core.leads import LeadNames, lead_key, lead_named_by_file, same_lead
 from planbook.mail.requests import SENT_LOG, read_sent_log
 from planbook.rollup.pipeline import consolidate_to
-from planbook.rollup.tracker import NOT_RETURNED, RETURNED, WITH_ERRORS, track_returns
+from planbook.rollup.pipeline import track_returns
+from planbook.rollup.tracker import NOT_RETURNED, RETURNED, WITH_ERRORS
 from planbook.workbook.split import split_plan
 from planbook.workbook.writer import new_plan
 

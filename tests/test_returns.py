@@ -17,7 +17,8 @@ from planbook import Action, Lead, PlanInfo, read_plan, write_plan
 from planbook.mail.chasing import chase, receipts
 from planbook.rollup.pipeline import consolidate_to
 from planbook.mail.transport import SmtpSettings
-from planbook.rollup.tracker import LATE, NOT_RETURNED, RETURNED, UNCHANGED, WITH_ERRORS, track_returns
+from planbook.rollup.pipeline import track_returns
+from planbook.rollup.tracker import LATE, NOT_RETURNED, RETURNED, UNCHANGED, WITH_ERRORS
 from planbook.workbook.split import split_plan
 
 from .conftest import run_cli
@@ -223,12 +224,13 @@ def test_returns_sheet_in_the_consolidated_workbook(quarter):
     tracker = track_returns(quarter["plan"], quarter["returns"], return_by=RETURN_BY)
     rows = CalamineWorkbook.from_path(str(cons)).get_sheet_by_name("Returns").to_python()
     assert rows[0][:3] == ["Lead", "Return", "File"]
-    sheet = {r[0]: r for r in rows[1:]}
-    assert {lead: r[1] for lead, r in sheet.items()} == {r.lead: r.state for r in tracker.leads}
+    sheet = {r[0]: dict(zip(rows[0], r)) for r in rows[1:]}
+    assert {lead: r["Return"] for lead, r in sheet.items()} == {r.lead: r.state for r in tracker.leads}
     for r in tracker.leads:
-        assert sheet[r.lead][2] == (Path(r.file).name if r.file else "")
+        assert sheet[r.lead]["File"] == (Path(r.file).name if r.file else "")
         if r.returned:
-            assert (sheet[r.lead][5], sheet[r.lead][6]) == (r.updated, len(r.errors))
+            assert (sheet[r.lead]["Updated this period"], sheet[r.lead]["Added by the lead"],
+                    sheet[r.lead]["Errors"]) == (r.updated, r.added, len(r.errors))
     assert [r[1] for r in rows[1:]][:4] == [NOT_RETURNED] * 4  # those to chase first
 
 
@@ -280,7 +282,7 @@ def test_a_return_that_cannot_be_read_is_returned_with_its_reason_and_the_copy_g
     result = consolidate_to([quarter["returns"], quarter["plan"]], quarter["tmp"] / "cons.xlsx")
     assert any(f.code == "return-unreadable" and f.file == "Ann Lee.xlsx" for f in result.report)
     [ann_row] = [r for r in result.returns if r.lead == "Ann Lee"]  # the Returns sheet and report agree
-    assert ann_row.state == WITH_ERRORS and ann_row.file == "Ann Lee.xlsx"
+    assert ann_row.state == WITH_ERRORS and ann_row.file == str(broken)  # the file itself, as the tracker has it
     run = chase(quarter["plan"], quarter["returns"], return_by=RETURN_BY, copies_dir=quarter["copies"], dry_run=True)
     [msg] = [m for m in run.messages if m.leads == ["Ann Lee"]]
     assert msg.attachments == [quarter["copies"] / "Ann Lee.xlsx"]
@@ -391,3 +393,116 @@ def test_a_receipt_says_how_a_status_letter_or_symbol_was_read(quarter):
     assert "(G for Green)\n\nNo problems were found" in omar
     jane = next(m for m in run.messages if m.leads == ["Jane Smith"]).message.get_body(("plain",)).get_content()
     assert "How your statuses were read" not in jane  # her statuses are the words themselves
+
+
+# --- one tracker: every lead's return state the same in every place --------------------------
+
+FAMILY_LEADS = [Lead(n, f"{n.split()[0].lower()}@example.org") for n in
+                ("Jane Smith", "Raj Patel", "Omar Khan", "Ann Lee", "Kim Ray", "Lee Wu", "Sam Cole", "Pat Young",
+                 "Zoe Hart")]
+
+
+def _family(tmp_path: Path):
+    """A quarter with one lead of each kind of return (see the test below), made as leads make
+    them: their copies edited cell by cell with openpyxl, files saved, broken, renamed."""
+    import openpyxl
+
+    from .returns_family import RETURN_BY as DUE, THEMES, Quarter, lead_types
+
+    info = PlanInfo(title="Family of returns", period="Q2 2009/10", leads=list(FAMILY_LEADS), themes=list(THEMES),
+                    coordinator="Pat Coordinator", coordinator_email="pat@example.org")
+    actions = [Action(f"{i}.{k}", f"{lead.name}'s action {k}", lead.name, theme=THEMES[k % 3], status="On track",
+                      progress="Last quarter's note", last_updated=dt.date(2009, 6, 30))
+               for i, lead in enumerate(FAMILY_LEADS, start=1) for k in (1, 2, 3)]
+    plan = tmp_path / "plan.xlsx"
+    write_plan(plan, info, actions)
+    copies, returns = tmp_path / "copies", tmp_path / "returns"
+    split_plan(plan, copies)
+    returns.mkdir()
+    q = Quarter(tmp_path, plan, copies, returns)
+    on_time, late = dt.datetime(2009, 10, 20, 9), dt.datetime(2009, 11, 3, 9)
+    done = {"Status": "Complete", "Progress update": "Done", "Last updated": on_time}
+    # Jane updates her three actions and adds two of her own ("5/3 updated" before)
+    lead_types(q, q.copy("Jane Smith"), returns / "Jane Smith.xlsx", edits={f"1.{k}": done for k in (1, 2, 3)},
+               new_rows=[{"Ref": f"1.{k}", "Action": f"Jane's new action {k}", "Lead": "Jane Smith",
+                          "Status": "On track", "Last updated": on_time} for k in (4, 5)])
+    # Raj returns on time with a status nobody can read
+    lead_types(q, q.copy("Raj Patel"), returns / "Raj Patel.xlsx", edits={"2.1": {"Status": "on-trak"}})
+    # Omar updates after the return date
+    lead_types(q, q.copy("Omar Khan"), returns / "Omar Khan.xlsx",
+               edits={"3.1": {**done, "Last updated": late}})
+    _set_time(returns / "Omar Khan.xlsx", late.timestamp())
+    # Ann's file, named for her, cannot be read
+    (returns / "Ann Lee.xlsx").write_bytes(b"PK\x03\x04 cut short in the post")
+    # Kim does not return; last year's copy of hers sits in the folder (another period)
+    old = read_plan(q.copy("Kim Ray"))
+    old.info.period, old.info.plan_id = "Q2 2008/09", ""
+    write_plan(returns / "Kim Ray 2008.xlsx", old.info, old.actions, only_leads=["Kim Ray"], role="lead-copy")
+    # Lee sends two copies: the later edits win, the other is listed
+    lead_types(q, q.copy("Lee Wu"), returns / "Lee Wu.xlsx", edits={"6.1": {**done, "Last updated": dt.datetime(2009, 10, 2)}},
+               record=False)
+    lead_types(q, q.copy("Lee Wu"), returns / "Lee Wu (1).xlsx", edits={"6.1": done, "6.2": done})
+    # Sam sends the copy back as it went out
+    shutil.copy(q.copy("Sam Cole"), returns / "Sam Cole.xlsx")
+    # Pat's copy comes back without Pat's tab
+    book = openpyxl.load_workbook(q.copy("Pat Young"))
+    del book[[ws.title for ws in book.worksheets if ws.title not in ("Guide", "Lists", "_planbook")][0]]
+    book.save(returns / "Pat Young.xlsx")
+    # Zoe types her update into a Word document named for her
+    (returns / "Zoe Hart.docx").write_bytes(b"PK\x03\x04 not a workbook")
+    for p in returns.iterdir():
+        if p.name != "Omar Khan.xlsx":
+            _set_time(p, on_time.timestamp())
+    _set_time(returns / "Lee Wu.xlsx", dt.datetime(2009, 10, 2, 9).timestamp())
+    assert DUE == "2009-10-31"
+    return q
+
+
+def test_every_leads_return_state_is_the_same_everywhere(tmp_path):
+    """The Returns sheet (read with calamine), ``planbook returns --json``, ``chase --dry-run``
+    and ``receipts --dry-run`` give every lead the same state, file and counts, over a family:
+    returned (with actions added), returned with errors, late, a broken file named for a lead, a
+    Word file named for a lead, a copy without the lead's tab, not returned (last year's copy
+    in the folder), two copies from one lead, a copy back untouched."""
+    from .returns_family import check_agreement, run_quarter
+
+    q = run_quarter(_family(tmp_path))
+    expected = {"Jane Smith": RETURNED, "Raj Patel": WITH_ERRORS, "Omar Khan": LATE, "Ann Lee": WITH_ERRORS,
+                "Kim Ray": NOT_RETURNED, "Lee Wu": RETURNED, "Sam Cole": UNCHANGED, "Pat Young": WITH_ERRORS,
+                "Zoe Hart": WITH_ERRORS}
+    check_agreement(q, expected)
+    tracker = {r["lead"]: r for r in q.tracker["leads"]}
+    sheet = {r["Lead"]: r for r in q.returns_sheet}
+    chase_tracker = {r["lead"]: r for r in q.chase["tracker"]["leads"]}
+    receipt_tracker = {r["lead"]: r for r in q.receipts["tracker"]["leads"]}
+    for lead, r in tracker.items():
+        counts = (r["actions"], r["updated"], r["added"], r["errors"])
+        assert (sheet[lead]["Actions"], sheet[lead]["Updated this period"] or 0, sheet[lead]["Added by the lead"] or 0,
+                sheet[lead]["Errors"] or 0) == counts, lead
+        for other in (chase_tracker, receipt_tracker):
+            assert (other[lead]["state"], Path(other[lead]["file"] or "").name, other[lead]["actions"],
+                    other[lead]["updated"], other[lead]["added"], other[lead]["errors"]) == \
+                (r["state"], Path(r["file"] or "").name, *counts), lead
+        assert r["updated"] <= r["actions"], lead  # updated OF the lead's total
+    assert [r["lead"] for r in q.tracker["leads"]] == [r["Lead"] for r in q.returns_sheet]  # the same order
+    assert (tracker["Jane Smith"]["updated"], tracker["Jane Smith"]["added"]) == (3, 2)
+    assert tracker["Lee Wu"]["updated"] == 2 and [Path(f).name for f in tracker["Lee Wu"]["other_files"]] == \
+        ["Lee Wu.xlsx"] and sheet["Lee Wu"]["Other copies (not used)"] == "Lee Wu.xlsx"
+    for lead, why in (("Ann Lee", "corrupt"), ("Pat Young", "tab 'Pat Young' is missing"), ("Zoe Hart", "not a workbook")):
+        assert why in tracker[lead]["unreadable"] and tracker[lead]["unreadable"] == sheet[lead]["Could not be used because"]
+        assert tracker[lead]["unreadable"].startswith(f"{Path(tracker[lead]['file']).name} could not be read (")
+    assert {Path(s["file"]).name for s in q.tracker["skipped"]} == {"Kim Ray 2008.xlsx"}
+    # the Word report says what the sheet says
+    from docx import Document
+
+    from planbook.rollup.tracker import returns_sentence
+    from planbook.word.report import render_report
+
+    text = "\n".join(p.text for p in Document(str(render_report(q.out, tmp_path / "r.docx"))).paragraphs)
+    assert returns_sentence([(r["Lead"], r["Return"]) for r in q.returns_sheet], RETURN_BY_FAMILY) in text
+    # the command line's own words: updated of the total, added apart
+    out = run_cli("returns", q.plan, q.returns, "--return-by", "2009-10-31")
+    assert "  3/3   updated (+2 added)" in out.stdout and "Ann Lee.xlsx could not be read (" in out.stdout
+
+
+RETURN_BY_FAMILY = dt.date(2009, 10, 31)

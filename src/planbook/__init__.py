@@ -65,7 +65,7 @@ _EXPORTS: dict[str, str] = {
     "read_consolidated": "planbook.workbook.view",
     "ConsolidatedView": "planbook.workbook.view",
     # returns, chase, receipts
-    "track_returns": "planbook.rollup.tracker",
+    "track_returns": "planbook.rollup.pipeline",
     "ReturnsTracker": "planbook.rollup.tracker",
     "LeadReturn": "planbook.rollup.tracker",
     "chase": "planbook.mail.chasing",
@@ -145,8 +145,8 @@ if _TYPE_CHECKING:  # what type checkers and editors see; at run time __getattr_
     from planbook.rollup.arrivals import Arrival
     from planbook.rollup.consolidate import Consolidation, consolidate
     from planbook.rollup.output import write_consolidated
-    from planbook.rollup.pipeline import consolidate_to
-    from planbook.rollup.tracker import LeadReturn, ReturnsTracker, track_returns
+    from planbook.rollup.pipeline import consolidate_to, track_returns
+    from planbook.rollup.tracker import LeadReturn, ReturnsTracker
     from planbook.word.accessibility import Check, check_docx
     from planbook.word.pdf import to_pdf
     from planbook.word.report import render_report

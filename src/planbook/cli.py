@@ -412,14 +412,14 @@ def _print_tracker(tracker) -> None:
     for r in tracker.leads:
         when = f"{r.modified:%d/%m/%Y %H:%M}" if r.modified else ""
         print(f"  {r.state:<21} {r.lead:<32} {os.path.basename(r.file) or '-':<28} {when:<16} "
-              f"{r.updated:>3}/{r.actions:<3} updated  {len(r.errors)} error(s)")
+              f"{r.updated:>3}/{r.actions:<3} updated{f' (+{r.added} added)' if r.added else ''}  "
+              f"{r.error_count} error(s)")
         if r.arrival:
             print(f"      {r.arrival}")
         for other in r.other_files:
             print(f"      also returned {other} (older: not used)")
-        for f in r.errors:
-            if f.code == "return-unreadable":
-                print(f"      {f.message}")
+        if r.unreadable:
+            print(f"      {r.unreadable}")
     for file, why in tracker.skipped:
         print(f"  skipped {file}: {why}")
     if tracker.no_lead:
@@ -466,7 +466,7 @@ def cmd_collect(args: argparse.Namespace) -> int:
 
 
 def cmd_returns(args: argparse.Namespace) -> int:
-    from planbook.rollup.tracker import track_returns
+    from planbook.rollup.pipeline import track_returns
 
     tracker = track_returns(args.plan, args.returns, return_by=args.return_by)
     if args.json:

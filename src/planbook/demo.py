@@ -139,8 +139,7 @@ def run_demo(out: str | os.PathLike[str] = "demo-output") -> DemoResult:
     from planbook.mail.transport import save_eml
     from planbook.rollup.consolidate import consolidate
     from planbook.rollup.output import write_consolidated
-    from planbook.rollup.pipeline import consolidate_to
-    from planbook.rollup.tracker import track_returns
+    from planbook.rollup.pipeline import consolidate_to, track_returns
     from planbook.word.report import render_report
     from planbook.workbook.split import split_plan
 

@@ -24,12 +24,10 @@ from pathlib import Path
 from planbook.core.addresses import check_address, one_line
 from planbook.core.errors import PlanbookError
 from planbook.core.findings import Finding
-from planbook.core.layout import DATA_ISSUES, META, RETURNS, SOURCES
 from planbook.core.leads import lead_key
 from planbook.core.names import file_stem
 from planbook.core.status import COUNT_LINES, STATUSES, tally_text
 from planbook.files.atomic import make_folder
-from planbook.files.opening import as_text, open_workbook
 from planbook.mail.templates import render_template
 from planbook.mail.transport import (
     SmtpSettings,
@@ -40,16 +38,18 @@ from planbook.mail.transport import (
     sender_address,
 )
 from planbook.rollup.inputs import expand_inputs
+from planbook.rollup.pipeline import track_returns
 from planbook.rollup.tracker import (
     NOT_RETURNED,
     UNCHANGED,
     LeadReturn,
     ReturnsTracker,
-    track_returns,
+    read_returns_sheet,
 )
+from planbook.workbook.plan import Plan
 from planbook.workbook.reader import read_plan
 from planbook.workbook.split import split_read_plan
-from planbook.workbook.view import read_consolidated
+from planbook.workbook.view import ConsolidatedView, read_consolidated
 
 #: What the status list offers, for the plain-words advice.
 _STATUS_CHOICES = ", ".join(STATUSES)
@@ -140,9 +140,10 @@ def _group_by_address(rows: list[LeadReturn]) -> dict[str, list[LeadReturn]]:
     return groups
 
 
-def _own_copies(leads: list[LeadReturn], plan: str, copies_dir: str | os.PathLike[str] | None,
+def _own_copies(leads: list[LeadReturn], plan: Plan, copies_dir: str | os.PathLike[str] | None,
                 tmp: Path) -> dict[str, Path]:
-    """Each lead's own copy of the plan: from the folder the copies were sent from, else made afresh."""
+    """Each lead's own copy of the plan: from the folder the copies were sent from, else made
+    afresh from the master as read for the tracker."""
 
     found: dict[str, Path] = {}
     if copies_dir is not None and Path(copies_dir).is_dir():
@@ -155,8 +156,10 @@ def _own_copies(leads: list[LeadReturn], plan: str, copies_dir: str | os.PathLik
             if copy.role == "lead-copy":
                 for lead in copy.tabs.values():
                     found.setdefault(lead_key(lead), path)
-    if any(lead_key(r.lead) not in found for r in leads):
-        for c in split_read_plan(read_plan(plan), tmp):
+    wanted = {lead_key(r.lead) for r in leads} - set(found)
+    if wanted:  # only theirs: a copy for every lead of a big plan is many workbooks written for nothing
+        only = [name for name in plan.lead_tabs().values() if lead_key(name) in wanted]
+        for c in split_read_plan(plan, tmp, only=only):
             found.setdefault(lead_key(c.lead), c.path)
     return found
 
@@ -176,16 +179,16 @@ def chase(plan_path: str | os.PathLike[str], returns_dir: str | os.PathLike[str]
     if copies_dir is not None and not Path(copies_dir).is_dir():  # a mistyped folder: not fresh copies in silence
         raise PlanbookError(f"folder of the leads' copies not found: {os.fspath(copies_dir)} (--copies: the folder "
                             "split or request-updates wrote the copies to); check the path")
-    tracker = track_returns(plan_path, returns_dir, return_by=return_by)
-
-    info = read_plan(plan_path).info
+    tracker = track_returns(plan_path, returns_dir, return_by=return_by)  # the master read once, here
+    master = tracker.master
+    info = master.info
     from_addr = check_address(sender_address(sender, info.coordinator, info.coordinator_email))
-    to_chase = [r for r in tracker.leads if r.state in (NOT_RETURNED, UNCHANGED) or r.errors]
+    to_chase = [r for r in tracker.leads if r.state in (NOT_RETURNED, UNCHANGED) or r.error_count]
     run = MailRun([], [r.lead for r in to_chase if not r.email], tracker, dry_run)
     by_when = f"{return_by.day} {return_by:%B %Y}" if return_by else ""
     with tempfile.TemporaryDirectory() as tmpdir:
         resend = [r for r in tracker.leads if not r.returned or r.unreadable]  # their own copy goes again
-        copies = _own_copies(resend, tracker.plan, copies_dir, Path(tmpdir)) if resend else {}
+        copies = _own_copies(resend, master, copies_dir, Path(tmpdir)) if resend else {}
         for address, rows in _group_by_address([r for r in to_chase if r.email]).items():
             items = []
             attachments: list[Path] = []
@@ -217,43 +220,14 @@ def chase(plan_path: str | os.PathLike[str], returns_dir: str | os.PathLike[str]
     return run
 
 
-def _sheet_rows(path: Path, name: str) -> list[dict[str, str]]:
-
-    wb = open_workbook(path)
-    if name not in wb.sheet_names:
-        return []
-    rows = wb.get_sheet_by_name(name).to_python()
-    header = [as_text(h) for h in rows[0]] if rows else []
-    return [{h: as_text(v) for h, v in zip(header, r)} for r in rows[1:] if any(v != "" for v in r)]
-
-
-def returned_leads(consolidated: str | os.PathLike[str]) -> list[tuple[str, str]]:
-    """(lead, file name) for each lead whose return a consolidation used: each lead as its Returns
-    sheet names them (a joint return is each of its leads' return), the file one its Sources sheet
-    lists as used."""
-    path = Path(consolidated)
-    sources = [s for s in _sheet_rows(path, SOURCES) if s.get("Kind") == "lead-copy" and not s.get("Skipped because")]
-    used = {Path(s.get("File", "")).name for s in sources}
-    returns = _sheet_rows(path, RETURNS)
-    if not returns:  # a consolidation made before the Returns sheet: its Sources name the lead
-        return [(s["Lead"], Path(s.get("File", "")).name) for s in sources if s.get("Lead")]
-    return [(r["Lead"], Path(r["File"]).name) for r in returns
-            if r.get("Lead") and r.get("File") and Path(r["File"]).name in used]
-
-
-def lead_emails(consolidated: str | os.PathLike[str], plan: str | os.PathLike[str] | None = None) -> dict[str, str]:
-    """Lead -> email: from the consolidation's metadata, or from the master plan's Lists."""
+def lead_emails(view: ConsolidatedView, plan: str | os.PathLike[str] | None = None) -> dict[str, str]:
+    """Lead key -> email: from the master plan's Lists when given, else from the consolidation
+    (the plans' Lists, kept in its metadata)."""
     emails: dict[str, str] = {}
     if plan is not None:
-
         emails.update({lead_key(lead.name): lead.email.strip() for lead in read_plan(plan).info.leads})
-
-    wb = open_workbook(consolidated)
-    if META in wb.sheet_names:
-        for row in wb.get_sheet_by_name(META).to_python():
-            if len(row) > 1 and as_text(row[0]) == "lead_email":
-                name, _, email = as_text(row[1]).partition("\t")
-                emails.setdefault(lead_key(name), email.strip())
+    for name, email in view.lead_emails:
+        emails.setdefault(lead_key(name), email)
     return emails
 
 
@@ -267,13 +241,16 @@ def receipts(consolidated: str | os.PathLike[str], *, sender: str | None = None,
     """
 
     _check_where(smtp, save_dir, dry_run)
-    path = Path(consolidated)
-    view = read_consolidated(path)
+    view = read_consolidated(consolidated)  # once: every sheet receipts need, one opening, one set of checks
     from_addr = check_address(sender_address(sender, view.coordinator, view.coordinator_email))
-    emails = lead_emails(path, plan)
-    issues = _sheet_rows(path, DATA_ISSUES)
-    returned = returned_leads(path)
-    run = MailRun([], [lead for lead, _ in returned if not emails.get(lead_key(lead))], None, dry_run)
+    emails = lead_emails(view, plan)
+    issues = view.issue_rows
+    tracker = read_returns_sheet(view)  # whose copy was used: the consolidation's own tracker
+    returned = [(r.lead, Path(r.file).name) for r in tracker.leads if r.returned and not r.unreadable]
+    if not view.returns:  # a consolidation made before the Returns sheet: its Sources name the lead
+        returned = [(s["Lead"], Path(s.get("File", "")).name) for s in view.sources
+                    if s.get("Kind") == "lead-copy" and not s.get("Skipped because") and s.get("Lead")]
+    run = MailRun([], [lead for lead, _ in returned if not emails.get(lead_key(lead))], tracker, dry_run)
     groups: dict[str, list[tuple[str, str]]] = {}
     for lead, file in returned:
         if emails.get(lead_key(lead)):

@@ -43,9 +43,11 @@ from planbook.mail.incoming import Incoming, from_bytes, max_message_bytes, mess
 from planbook.mail.outlook_msg import from_msg_bytes
 from planbook.rollup import arrivals
 from planbook.rollup.arrivals import Arrival
-from planbook.rollup.inputs import NOT_A_COPY, WORKBOOK_SUFFIXES
+from planbook.rollup.inputs import WORKBOOK_SUFFIXES
+from planbook.rollup.merge import NOT_A_COPY
+from planbook.rollup.pipeline import track_returns
 from planbook.rollup.merge import describe, same_plan
-from planbook.rollup.tracker import UNCHANGED, ReturnsTracker, track_returns
+from planbook.rollup.tracker import UNCHANGED, ReturnsTracker
 from planbook.workbook.plan import Plan
 from planbook.workbook.reader import read_plan
 

@@ -32,9 +32,9 @@ from planbook.rollup import merge
 from planbook.rollup.arrivals import arrivals_by_file
 from planbook.rollup.attention import Exception_, find_exceptions
 from planbook.rollup.changes import Change, compare
-from planbook.rollup.inputs import NOT_A_COPY, Source, expand_inputs
+from planbook.rollup.inputs import Source, expand_inputs
 from planbook.rollup.order import plan_order
-from planbook.rollup.tracker import returns_of_consolidation
+from planbook.rollup.tracker import LeadReturn, lead_returns
 from planbook.workbook.plan import Plan
 from planbook.workbook.reader import read_plan
 
@@ -71,8 +71,10 @@ class Consolidation:
     coordinator: str = ""
     coordinator_email: str = ""
     leads: list = field(default_factory=list)  # the plans' leads (Lead, with email), for receipts
-    returns: list = field(default_factory=list)  # planbook.rollup.tracker.LeadReturn per lead: who returned
+    #: Who returned their update, lead by lead (the Returns sheet; see planbook.rollup.tracker).
+    returns: list[LeadReturn] = field(default_factory=list)
     return_by: dt.date | None = None  # the date leads were asked to return by (late after it)
+    master: Plan | None = field(default=None, repr=False)  # the master plan as read (None: returns only)
 
     def status_counts(self) -> Counter:
         """Actions by line of :data:`planbook.core.status.COUNT_LINES` (no status given and not
@@ -180,11 +182,14 @@ def _unpack_read(data: bytes) -> _Read:
 def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.PathLike[str] | None = None,
                 today: dt.date | None = None, period: str | None = None, title: str | None = None,
                 exclude: Iterable[str | os.PathLike[str]] = (), progress: Progress | None = None,
-                spill_over: int | None = SPILL_OVER, return_by: dt.date | None = None) -> Consolidation:
+                spill_over: int | None = SPILL_OVER, return_by: dt.date | None = None,
+                master: str | os.PathLike[str] | None = None) -> Consolidation:
     """Read every input and merge them into one :class:`Consolidation` (nothing written yet).
 
     Past ``spill_over`` rows the actions' long texts are kept in a temporary file, not memory.
     ``return_by`` marks returned copies modified after it as late on the Returns sheet.
+    ``master`` names the master plan among the inputs: another master found in an input folder
+    is then set aside and listed (as ``planbook returns`` does), not an error.
     """
     today = today or dt.date.today()
     files, sources = expand_inputs(inputs)
@@ -232,12 +237,12 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
         if src.label != name:
             merge.relabel(plan, src.label)
     in_folder = {id(p) for p, _ in plans if shown[Path(p.path)][1]}
-    chosen = merge.choose_plans(plans, report, lambda p: id(p) in in_folder)
+    chosen = merge.choose_plans(plans, report, lambda p: id(p) in in_folder,
+                                Path(master).resolve() if master is not None else None)
     if not chosen.plans:
         raise PlanbookError("no planbook workbooks found in the inputs (" + "; ".join(
             f"{s.file}: {s.skipped}" for _, s in plans[:3]) + ")")
-    unread = [(s.file, s.skipped) for s in sources if s.skipped]  # an unreadable return named for its lead
-    unread += [(s.file, NOT_A_COPY) for p, s in plans if s.skipped and not p.has_metadata]  # ... or not a copy
+    unread = [(s, s.skipped) for s in sources if s.skipped] + chosen.not_copies  # a return named for its lead
     merged = merge.merge(chosen.plans, report, full=store.full if store is not None else lambda a: a, unread=unread)
     actions, extras = merged.actions, merged.extra_columns
     used = Counter(a.origin.file for a in actions if a.origin)
@@ -245,7 +250,7 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
         src.used = used.get(src.label, 0)
     plans = chosen.plans
     infos = [p.info for p, _ in plans]
-    spell_leads_one_way(actions, plans)
+    names = spell_leads_one_way(actions, plans)
     actions = plan_order(actions, [t for i in infos for t in i.themes])
     if not period:
         periods = Counter(i.period for i in infos if i.period)
@@ -262,10 +267,9 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
     result.coordinator_email = next((i.coordinator_email for i in infos if i.coordinator_email), "")
     result.leads = _leads_with_emails(infos)
 
-    older = [(p, s) for p, s in read if s.skipped.startswith("superseded by ")]  # listed after the copy used
-    result.returns = returns_of_consolidation([(p, s.modified) for p, s in plans + older], period, return_by,
-                                              unreadable=[f for f in report if f.code == "return-unreadable"])
+    result.returns = lead_returns(plans, chosen.superseded, list(merged.unusable.values()), period, return_by, names)
     result.return_by = return_by
+    result.master = next((p for p, _ in plans if p.role != "lead-copy"), None)
     result.exceptions = find_exceptions(actions, period, today)
     if previous:
         result.previous = str(previous)

@@ -49,14 +49,14 @@ def expand_inputs(inputs: Iterable[str | os.PathLike[str]]) -> tuple[list[Path],
         elif path.exists():
             candidates = [path]
         else:
-            skipped.append(Source(str(path), skipped="file not found"))
+            skipped.append(Source(str(path), skipped="file not found", path=str(path.absolute())))
             continue
         for p in candidates:
             kind = special_kind(p)  # a FIFO or device: never opened (reading one blocks or never ends)
             if kind:
-                skipped.append(Source(str(p), skipped=f"{kind}, not a file: not read"))
+                skipped.append(Source(str(p), path=str(p.absolute()), skipped=f"{kind}, not a file: not read"))
             elif p.name.startswith("~$"):
-                skipped.append(Source(str(p), skipped="Office lock file (the workbook is open in Excel)"))
+                skipped.append(Source(str(p), path=str(p.absolute()), skipped="Office lock file (the workbook is open in Excel)"))
             elif p.name.startswith(".") and path.is_dir():
                 continue  # hidden files in a folder (.DS_Store, our own temp files)
             elif path.is_dir() and is_collect_file(p, path):
@@ -64,7 +64,7 @@ def expand_inputs(inputs: Iterable[str | os.PathLike[str]]) -> tuple[list[Path],
                     skipped.append(Source(str(p), skipped=f"set aside by planbook collect (see {COLLECT_LOG}): "
                                                           f"move it out of '{SET_ASIDE}' to use it as a return"))
             elif p.suffix.lower() not in WORKBOOK_SUFFIXES and path.is_dir():
-                skipped.append(Source(str(p), skipped=f"not a workbook ({p.suffix or 'no extension'})"))
+                skipped.append(Source(str(p), path=str(p.absolute()), skipped=f"not a workbook ({p.suffix or 'no extension'})"))
             else:
                 files.append(p)
     seen: set[Path] = set()
@@ -75,10 +75,6 @@ def expand_inputs(inputs: Iterable[str | os.PathLike[str]]) -> tuple[list[Path],
             seen.add(key)
             unique.append(p)
     return unique, skipped
-
-
-#: Why a workbook named for a lead, without planbook's metadata, is not read as their return.
-NOT_A_COPY = "no planbook metadata: not a copy planbook made — was the tab copied into a new workbook?"
 
 
 def period_start(period: str) -> dt.date | None:

@@ -32,6 +32,7 @@ from planbook.core.findings import Finding, Report
 from planbook.core.model import Action, Origin, PlanInfo
 from planbook.core.leads import lead_key, lead_named_by_file, same_lead
 from planbook.rollup.identity import NEAR_SAME, renumbered, same_action  # noqa: F401 - the merge's rules too
+from planbook.rollup.inputs import Source
 from planbook.rollup.ownership import (
     credit_tabs,
     drop_backup_tabs,
@@ -55,6 +56,9 @@ NOTE_STALE = "Stale: lead's return unreadable"
 #: Finding codes that need a person to act (printed by ``consolidate`` with their cells).
 NEEDS_A_PERSON = ("ref-collision", "return-unreadable", "superseded-copy", "not-in-return", "other-plan",
                   "missing-tab", "tab-not-on-plan")
+
+#: Why a workbook named for a lead, without planbook's metadata, is not read as their return.
+NOT_A_COPY = "no planbook metadata: not a copy planbook made — was the tab copied into a new workbook?"
 
 
 def display_names(inputs: Iterable[str | os.PathLike[str]], files: Sequence[Path]) -> dict[Path, tuple[str, bool]]:
@@ -105,11 +109,16 @@ class Chosen:
     plans: list  # (Plan, Source) pairs to merge, lead copies first
     rows_skipped: int = 0  # rows of files set aside (another plan, not a planbook, an older copy)
     notices: list[str] = field(default_factory=list)  # lines for the command line's summary
+    superseded: list = field(default_factory=list)  # (Plan, Source): a lead's older copies, set aside
+    not_copies: list = field(default_factory=list)  # (Source, why): workbooks without metadata, set aside
 
 
-def choose_plans(pairs: list, report: Report, found_in_folder: Callable[[Plan], bool]) -> Chosen:
+def choose_plans(pairs: list, report: Report, found_in_folder: Callable[[Plan], bool],
+                 master: Path | None = None) -> Chosen:
     """Set aside what does not belong (see the module's rules); raise :class:`PlanbookError` for
-    masters of two plans or one master given twice.  ``pairs`` are (Plan, Source) in input order."""
+    masters of two plans or one master given twice.  ``pairs`` are (Plan, Source) in input order.
+    ``master`` (a resolved path) names the master: other masters among the inputs are set aside
+    and listed, not an error."""
     kept = []
     chosen = Chosen([])
 
@@ -125,10 +134,19 @@ def choose_plans(pairs: list, report: Report, found_in_folder: Callable[[Plan], 
                       f"{src.file} is not a planbook workbook (no planbook metadata), so its {plan.rows_read} "
                       "row(s) were not rolled up; if it is a plan, convert it with `planbook import`",
                       "file skipped")
+            chosen.not_copies.append((src, NOT_A_COPY))  # named for a lead: their return, unusable
         else:
             kept.append((plan, src))
     masters = [(p, s) for p, s in kept if p.role != "lead-copy" and p.has_metadata]
     masters = _returned_masters(masters, report, chosen, found_in_folder)
+    if master is not None and any(Path(p.path).resolve() == master for p, _ in masters):
+        for plan, src in masters:
+            if Path(plan.path).resolve() != master:
+                set_aside(plan, src, "not a lead's copy (a master plan or another workbook)", "file-skipped",
+                          f"{src.file} is a master plan, not a lead's return: its {plan.rows_read} row(s) were "
+                          "not rolled up", "file skipped")
+        kept = [(p, s) for p, s in kept if not s.skipped]
+        masters = [(p, s) for p, s in masters if not s.skipped]
     for i, (a, sa) in enumerate(masters):
         for b, sb in masters[i + 1:]:
             if a.info.plan_id and a.info.plan_id == b.info.plan_id:
@@ -310,6 +328,7 @@ def _latest_copies(pairs: list, report: Report, chosen: Chosen) -> list:
                                    "not rolled up", outcome=f"{wsrc.file} used instead"))
                 continue
             losers.add(id(plan))
+            chosen.superseded.append((plan, src))
             src.skipped = f"superseded by {wsrc.file} ({shown(win)}; this copy {shown(plan)})"
             chosen.rows_skipped += plan.rows_read
             report.add(Finding("superseded-copy", src.label or src.file, "", "", str(plan.rows_read),
@@ -331,6 +350,27 @@ def _span(rows: list[int]) -> str:
     return f"A{min(rows)}:A{max(rows)}" if len(rows) > 1 else f"A{rows[0]}"
 
 
+@dataclass(frozen=True)
+class Unusable:
+    """A lead's return that could not be used (a file named for them that cannot be read, a
+    copy without their tab): the master's rows for them are used, marked stale."""
+
+    lead: str
+    source: Source
+    why: str  # "corrupt or truncated workbook …", "tab 'Ann Lee' is missing"
+    finding: Finding  # the return-unreadable finding on Data issues
+
+    @property
+    def shown(self) -> str:
+        """The file as Data issues names it, and why: "Ann Lee.xlsx: tab 'Ann Lee' is missing"."""
+        return f"{self.source.label or self.source.file}: {self.why}"
+
+    @property
+    def reason(self) -> str:
+        """As the lead reads it: "Ann Lee.xlsx could not be read (corrupt or truncated workbook)"."""
+        return f"{Path(self.source.file).name} could not be read ({self.why})"
+
+
 @dataclass
 class Merged:
     """The merged actions (in input order) and the counts that make the rows balance."""
@@ -338,12 +378,13 @@ class Merged:
     actions: list[Action]
     rows_superseded: int = 0  # rows replaced by another copy of the same action
     extra_columns: list[str] = field(default_factory=list)
+    unusable: dict[str, Unusable] = field(default_factory=dict)  # lead key -> their return, not used
 
 
 def merge(pairs: list, report: Report, full: Callable[[Action], Action],
-          unread: Sequence[tuple[str, str]] = ()) -> Merged:
+          unread: Sequence[tuple[Source, str]] = ()) -> Merged:
     """Merge the actions of ``pairs`` (lead copies first) by the rules above; findings to ``report``.
-    ``unread`` are the files that could not be read at all (file, why): one named after a lead
+    ``unread`` are the files that could not be read at all (source, why): one named after a lead
     who sent nothing else back is that lead's return, and the master's rows are marked stale."""
     file_of = {id(p): s.label or Path(p.path).name for p, s in pairs}
     returned: dict[str, Plan] = {}  # lead -> their returned copy
@@ -357,7 +398,7 @@ def merge(pairs: list, report: Report, full: Callable[[Action], Action],
     more: dict[str, list[int]] = {}  # ref (folded) -> later rows kept with that ref
     actions: list[Action] = []
     plan_of: list[Plan] = []
-    merged = Merged(actions)
+    merged = Merged(actions, unusable=unreadable)
     extras: dict[str, None] = {}
     for plan, src in pairs:
         todo, kept_rows, replaced = _tabs_replaced(plan, returned, unreadable, report, file_of, merged)
@@ -438,18 +479,18 @@ def _owns(action: Action, plan: Plan) -> bool:
 
 
 def _unreadable_returns(pairs: list, returned: dict[str, Plan], report: Report, file_of: dict[int, str],
-                        unread: Sequence[tuple[str, str]] = ()) -> dict[str, str]:
-    """Leads whose returned copy has no readable tab for them, or whose return (a file named
-    after them) could not be read at all: lead -> why (the master's rows for them will be
-    used, marked stale)."""
+                        unread: Sequence[tuple[Source, str]] = ()) -> dict[str, Unusable]:
+    """Leads of a master whose returned copy has no readable tab for them, or whose return (a
+    file named after them) could not be read at all, and who sent nothing usable: lead key ->
+    their return (the master's rows for them will be used, marked stale)."""
     masters_tabs: dict[str, Plan] = {}
     for plan, _ in pairs:
         if plan.role != "lead-copy":
             for lead in plan.tabs.values():
                 if lead:
                     masters_tabs.setdefault(lead_key(lead), plan)
-    out: dict[str, str] = {}
-    for plan, _ in pairs:
+    out: dict[str, Unusable] = {}
+    for plan, src in pairs:
         if plan.role != "lead-copy":
             continue
         read = {lead_key(lead) for lead in plan.tabs.values() if lead}
@@ -464,21 +505,25 @@ def _unreadable_returns(pairs: list, returned: dict[str, Plan], report: Report, 
                 used = f"{file_of[id(returned[key])]} was used"
             elif key in masters_tabs:
                 used = _stale_used(masters_tabs[key], key, lead)
-                out[key] = f"{name}: {why}"
             else:
                 used = f"none of {lead}'s actions could be rolled up from it"
-            report.add(Finding("return-unreadable", name, tab, "", lead, f"{name}: {why}: {used}",
-                               outcome="return not used"))
+            finding = Finding("return-unreadable", name, tab, "", lead, f"{name}: {why}: {used}",
+                              outcome="return not used")
+            report.add(finding)
+            if key not in returned and key in masters_tabs:
+                out.setdefault(key, Unusable(lead, src, why, finding))
     leads = {key: lead for key, plan in masters_tabs.items() for lead in plan.tabs.values()
              if lead and lead_key(lead) == key}
-    for name, why in unread:
+    for src, why in unread:
+        name = src.label or src.file
         lead = lead_named_by_file(Path(name).stem, leads.values()) or ""
         key = lead_key(lead) if lead else ""
         if key and key not in returned and key not in out:
-            out[key] = f"{name}: {why}"
-            report.add(Finding("return-unreadable", name, "", "", lead,
-                               f"{name} (named for {lead}) could not be read ({why}): "
-                               + _stale_used(masters_tabs[key], key, lead), outcome="return not used"))
+            finding = Finding("return-unreadable", name, "", "", lead,
+                              f"{name} (named for {lead}) could not be read ({why}): "
+                              + _stale_used(masters_tabs[key], key, lead), outcome="return not used")
+            report.add(finding)
+            out[key] = Unusable(lead, src, why, finding)
     return out
 
 
@@ -490,7 +535,7 @@ def _stale_used(master: Plan, key: str, lead: str) -> str:
             + (f" (its latest update: {_day(newest)})" if newest else " (never updated)"))
 
 
-def _tabs_replaced(plan: Plan, returned: dict[str, Plan], unreadable: dict[str, str], report: Report,
+def _tabs_replaced(plan: Plan, returned: dict[str, Plan], unreadable: dict[str, Unusable], report: Report,
                    file_of: dict[int, str], merged: Merged) -> tuple[list[Action], dict[str, set[int]], set[str]]:
     """A master's actions to merge: tabs of leads who returned a copy give way to it (folded
     into one ``superseded`` line per tab), except rows whose Ref the return lacks; tabs of
@@ -499,7 +544,7 @@ def _tabs_replaced(plan: Plan, returned: dict[str, Plan], unreadable: dict[str, 
         return plan.actions, {}, set()
     replaced = {sheet: returned[lead_key(lead)] for sheet, lead in plan.tabs.items()
                 if lead and lead_key(lead) in returned}
-    stale = {sheet: unreadable[lead_key(lead)] for sheet, lead in plan.tabs.items()
+    stale = {sheet: unreadable[lead_key(lead)].shown for sheet, lead in plan.tabs.items()
              if lead and lead_key(lead) in unreadable}
     if not replaced and not stale:
         return plan.actions, {}, set()

@@ -690,8 +690,10 @@ def _sources_table(result: Consolidation) -> _Table:
 def _returns_table(result: Consolidation) -> _Table:
     """Who returned their update (see planbook.rollup.tracker): leads not returned, late or with errors first."""
     rows = [[r.lead, r.state, os.path.basename(r.file), r.modified, r.actions, r.updated if r.returned else "",
-             len(r.errors) if r.returned else "", r.email, ", ".join(os.path.basename(f) for f in r.other_files),
-             r.arrival] for r in result.returns]
-    return _table(RETURNS, ["Lead", "Return", "File", "Modified", "Actions", "Updated this period", "Errors",
-                            "Email", "Other copies (not used)", "Received"], [28, 20, 30, 16, 9, 10, 8, 28, 30, 36],
-                  _capped(rows), wrap=("Lead", "Return", "File", "Other copies (not used)", "Received"))
+             r.added if r.returned else "", r.error_count if r.returned else "", r.email,
+             ", ".join(os.path.basename(f) for f in r.other_files), r.arrival, r.unreadable]
+            for r in result.returns]
+    return _table(RETURNS, ["Lead", "Return", "File", "Modified", "Actions", "Updated this period",
+                            "Added by the lead", "Errors", "Email", "Other copies (not used)", "Received",
+                            "Could not be used because"], [28, 20, 30, 16, 9, 10, 9, 8, 28, 30, 36, 40], _capped(rows),
+                  wrap=("Lead", "Return", "File", "Other copies (not used)", "Received", "Could not be used because"))

@@ -1,11 +1,14 @@
-"""The whole roll-up in one call: inputs checked, consolidated, the workbook written."""
+"""The whole roll-up in one call: inputs checked, consolidated, the workbook written; and the
+returns tracker of a master plan and its returns folder, from the same consolidation."""
 from __future__ import annotations
 
 import datetime as dt
 import os
 from collections.abc import Iterable, Sequence
 
-from planbook.core.errors import PlanbookError
+from pathlib import Path
+
+from planbook.core.errors import PlanbookError, UnusableFileError
 from planbook.fast.bulk import gc_paused
 from planbook.files.atomic import check_output
 from planbook.files.guard import (
@@ -15,6 +18,8 @@ from planbook.files.guard import (
 )
 from planbook.rollup.consolidate import SPILL_OVER, Consolidation, Progress, consolidate
 from planbook.rollup.output import write_consolidated
+from planbook.rollup.tracker import ReturnsTracker
+from planbook.workbook.split import unassigned_actions
 
 
 def consolidate_to(inputs: Sequence[str | os.PathLike[str]], out: str | os.PathLike[str], *,
@@ -47,3 +52,36 @@ def consolidate_to(inputs: Sequence[str | os.PathLike[str]], out: str | os.PathL
                              return_by=return_by)
         write_consolidated(result, out)
     return result
+
+
+def track_returns(plan_path: str | os.PathLike[str], returns_dir: str | os.PathLike[str], *,
+                  return_by: dt.date | None = None) -> ReturnsTracker:
+    """Read the master plan and the returns folder: one :class:`planbook.rollup.tracker.LeadReturn`
+    per lead of the plan, worst first (``planbook returns``, and chasing).
+
+    This is the consolidation of the plan and the folder, not written: a return is whatever the
+    consolidation takes as one, so the tracker and the Returns sheet always agree.  A return is
+    a lead's copy (``planbook split``) of this plan found anywhere in the folder; of two copies
+    from one lead the one with the latest edits is used and the other listed; a file named for a
+    lead that cannot be used is their return, with the reason.  Other files (another master,
+    non-workbooks, copies of another plan) are listed in ``skipped`` with the reason.
+    """
+    folder, plan = Path(returns_dir), Path(plan_path)
+    if not folder.is_dir():
+        raise PlanbookError(f"returns folder not found: {folder}")
+    if not plan.is_file():
+        raise PlanbookError(f"plan not found: {plan}")
+    result = consolidate([plan, folder], return_by=return_by, master=plan, spill_over=None)
+    master = result.master
+    if master is None or Path(master.path).resolve() != plan.resolve():
+        why = next((s.skipped for s in result.sources if s.path and Path(s.path).resolve() == plan.resolve()
+                    and s.skipped), "")
+        if why:
+            raise UnusableFileError(plan, why)
+        raise PlanbookError(f"{plan} is not a master plan (a lead's copy?): give the plan the leads' copies "
+                            "were split from")
+    theirs = {Path(f).resolve() for r in result.returns for f in [r.file, *r.other_files] if f}
+    skipped = [(s.path or s.file, s.skipped) for s in result.sources
+               if s.skipped and Path(s.path or s.file).resolve() not in theirs]
+    return ReturnsTracker(str(plan_path), str(folder), master.info.title, master.info.period, return_by,
+                          result.returns, skipped, len(unassigned_actions(master)), master=master)

@@ -11,7 +11,7 @@ from pathlib import Path
 from planbook.core.attention import Attention, attention_of, severity
 from planbook.core.direction import NOT_UPDATED
 from planbook.core.errors import UnusableFileError
-from planbook.core.layout import ALL_ACTIONS, CHANGES, DATA_ISSUES, EXCEPTIONS, META, RETURNS
+from planbook.core.layout import ALL_ACTIONS, CHANGES, DATA_ISSUES, EXCEPTIONS, META, RETURNS, SOURCES
 from planbook.core.status import tally_text
 from planbook.core.text import clean_rows, clean_text
 from planbook.files.opening import as_text, open_workbook
@@ -46,6 +46,9 @@ class ConsolidatedView:
     not_updated: list[dict[str, str]] = field(default_factory=list)
     returns: list[dict[str, str]] = field(default_factory=list)  # the Returns sheet: who returned their update
     return_by: dt.date | None = None
+    issue_rows: list[dict[str, str]] = field(default_factory=list)  # the Data issues sheet
+    sources: list[dict[str, str]] = field(default_factory=list)  # the Sources sheet
+    lead_emails: list[tuple[str, str]] = field(default_factory=list)  # (lead, email) from the plans' Lists
     exceptions: list[dict[str, str]] = field(default_factory=list)
 
     def counts(self) -> Counter:
@@ -95,7 +98,8 @@ def read_consolidated(path: str | os.PathLike[str], columns: Sequence[str] | Non
 
     if ALL_ACTIONS not in names or META not in names:
         raise UnusableFileError(p, "not a consolidated workbook (run planbook consolidate first)")
-    meta = {as_text(r[0]): clean_text(as_text(r[1])) for r in sheet_rows(META) if len(r) > 1}
+    meta_rows = [(as_text(r[0]), clean_text(as_text(r[1]))) for r in sheet_rows(META) if len(r) > 1]
+    meta = dict(meta_rows)
     if meta.get("role") != "consolidated":
         raise UnusableFileError(p, "not a consolidated workbook (run planbook consolidate first)")
 
@@ -125,4 +129,7 @@ def read_consolidated(path: str | os.PathLike[str], columns: Sequence[str] | Non
                             not_updated=[c for c in rows if c.get("Change") == NOT_UPDATED],
                             returns=table(RETURNS) if RETURNS in names else [],
                             return_by=dt.date.fromisoformat(meta["return_by"]) if meta.get("return_by") else None,
+                            issue_rows=issues, sources=table(SOURCES) if SOURCES in names else [],
+                            lead_emails=[(name, email.strip()) for key, value in meta_rows if key == "lead_email"
+                                         for name, _, email in [value.partition("\t")]],
                             exceptions=table(EXCEPTIONS) if exceptions and EXCEPTIONS in names else [])
