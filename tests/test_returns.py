@@ -506,3 +506,24 @@ def test_every_leads_return_state_is_the_same_everywhere(tmp_path):
 
 
 RETURN_BY_FAMILY = dt.date(2009, 10, 31)
+
+
+def test_receipts_read_the_consolidation_once_and_chase_reads_the_master_once(quarter, monkeypatch):
+    """Each workbook a run needs is read (and checked: zip, far cells) once, and what was read
+    is passed on: receipts take every sheet they need from one reading of the consolidation;
+    chase takes the plan's details, the tracker and the fresh copies from one reading of the master."""
+    from collections import Counter
+
+    import planbook.files.opening as opening
+
+    cons = quarter["tmp"] / "consolidated.xlsx"
+    consolidate_to([quarter["returns"], quarter["plan"]], cons, return_by=RETURN_BY)
+    reads: Counter = Counter()
+    real = opening.check_input_file
+    monkeypatch.setattr(opening, "check_input_file", lambda path, what: reads.update([Path(path).name]) or real(path, what))
+    run = receipts(cons, dry_run=True)
+    assert len(run.messages) == 3 and reads == {"consolidated.xlsx": 1}
+    reads.clear()
+    run = chase(quarter["plan"], quarter["returns"], return_by=RETURN_BY, dry_run=True)  # fresh copies: from the master
+    assert {m.attachments[0].name for m in run.messages if m.leads == ["Ann Lee"]} == {"Ann Lee.xlsx"}
+    assert reads["plan.xlsx"] == 1
