@@ -44,9 +44,8 @@ from planbook.mail.outlook_msg import from_msg_bytes
 from planbook.rollup import arrivals
 from planbook.rollup.arrivals import Arrival
 from planbook.rollup.inputs import WORKBOOK_SUFFIXES
-from planbook.rollup.merge import NOT_A_COPY
+from planbook.rollup.merge import NOT_A_COPY, describe, same_plan
 from planbook.rollup.pipeline import track_returns
-from planbook.rollup.merge import describe, same_plan
 from planbook.rollup.tracker import UNCHANGED, ReturnsTracker
 from planbook.workbook.plan import Plan
 from planbook.workbook.reader import read_plan
