@@ -33,7 +33,8 @@ from planbook.mail.collect import collect_returns
 from planbook.mail.imap import ImapSettings, quote_folder
 from planbook.rollup import arrivals
 from planbook.rollup.pipeline import consolidate_to
-from planbook.rollup.tracker import LATE, NOT_RETURNED, RETURNED, UNCHANGED, WITH_ERRORS, track_returns
+from planbook.rollup.pipeline import track_returns
+from planbook.rollup.tracker import LATE, NOT_RETURNED, RETURNED, UNCHANGED, WITH_ERRORS
 from planbook.workbook.split import split_plan
 
 from .conftest import run_cli
