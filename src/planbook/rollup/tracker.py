@@ -223,11 +223,10 @@ def lead_returns(used: Sequence[tuple[Plan, Source]], set_aside: Sequence[tuple[
     names = names or LeadNames()
     masters = [(p, s) for p, s in used if p.role != "lead-copy"]
     copies = [(p, s) for p, s in [*used, *set_aside] if p.role == "lead-copy"]
-    emails: dict[str, str] = {}
-    for plan, _ in [*masters, *copies]:
+    emails: dict[str, str] = {}  # as the masters' Lists have them: an address blanked there is gone
+    for plan, _ in masters:
         for lead in plan.info.leads:
-            if lead.email.strip():
-                emails.setdefault(lead_key(lead.name), lead.email.strip())
+            emails.setdefault(lead_key(lead.name), lead.email.strip())
     rows: dict[str, LeadReturn] = {}
     on_master: dict[str, dict[str, Action]] = {}
     for plan, _ in masters:
