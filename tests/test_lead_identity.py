@@ -224,3 +224,21 @@ def test_the_sent_log_knows_a_lead_in_any_spelling(tmp_path):
         encoding="utf-8")
     log = read_sent_log(tmp_path, RETURN_BY)
     assert all(lead_key(v) in log for v in variants("Jane O'Brien"))
+
+
+def test_who_a_lead_is_is_decided_in_one_place():
+    """No module compares leads' names its own way again (trimmed and lower-cased, casefolded):
+    every comparison goes through planbook.core.leads; and the returns tracker's rows are made
+    by its one builder."""
+    import re
+
+    src = Path(__file__).resolve().parents[1] / "src" / "planbook"
+    own_rule = re.compile(r"\b\w*lead\w*(?:\.name)?(?:\.strip\(\))?\.(?:lower|casefold)\(\)|def \w*lead_key\b", re.I)
+    copies, rows_made = [], []
+    for path in sorted(src.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        if path.name != "leads.py" or path.parent.name != "core":
+            copies += [f"{path.relative_to(src)}: {m.group()}" for m in own_rule.finditer(text)]
+        if path.relative_to(src).as_posix() != "rollup/tracker.py":
+            rows_made += [str(path.relative_to(src)) for _ in re.finditer(r"\bLeadReturn\(", text)]
+    assert copies == [] and rows_made == []
