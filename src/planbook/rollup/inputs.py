@@ -61,8 +61,9 @@ def expand_inputs(inputs: Iterable[str | os.PathLike[str]]) -> tuple[list[Path],
                 continue  # hidden files in a folder (.DS_Store, our own temp files)
             elif path.is_dir() and is_collect_file(p, path):
                 if p.name != COLLECT_LOG:  # collect's log is its own: not an input, not worth a line
-                    skipped.append(Source(str(p), skipped=f"set aside by planbook collect (see {COLLECT_LOG}): "
-                                                          f"move it out of '{SET_ASIDE}' to use it as a return"))
+                    skipped.append(Source(str(p), path=str(p.absolute()),
+                                          skipped=f"set aside by planbook collect (see {COLLECT_LOG}): "
+                                                  f"move it out of '{SET_ASIDE}' to use it as a return"))
             elif p.suffix.lower() not in WORKBOOK_SUFFIXES and path.is_dir():
                 skipped.append(Source(str(p), path=str(p.absolute()), skipped=f"not a workbook ({p.suffix or 'no extension'})"))
             else:
