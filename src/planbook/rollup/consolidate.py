@@ -267,7 +267,8 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
     result.coordinator_email = next((i.coordinator_email for i in infos if i.coordinator_email), "")
     result.leads = _leads_with_emails(infos)
 
-    result.returns = lead_returns(plans, chosen.superseded, list(merged.unusable.values()), period, return_by, names)
+    result.returns = lead_returns(plans, chosen.superseded, list(merged.unusable.values()), period, return_by, names,
+                                  tabs_given_up=chosen.tabs_given_up)
     result.return_by = return_by
     result.master = next((p for p, _ in plans if p.role != "lead-copy"), None)
     result.exceptions = find_exceptions(actions, period, today)

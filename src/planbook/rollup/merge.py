@@ -110,6 +110,7 @@ class Chosen:
     rows_skipped: int = 0  # rows of files set aside (another plan, not a planbook, an older copy)
     notices: list[str] = field(default_factory=list)  # lines for the command line's summary
     superseded: list = field(default_factory=list)  # (Plan, Source): a lead's older copies, set aside
+    tabs_given_up: list = field(default_factory=list)  # (lead key, file): a joint file's tab another file replaced
     not_copies: list = field(default_factory=list)  # (Source, why): workbooks without metadata, set aside
 
 
@@ -323,6 +324,7 @@ def _latest_copies(pairs: list, report: Report, chosen: Chosen) -> list:
             if len(owners(plan)) > 1:  # a joint file: only this lead's tab gives way
                 gone = drop_tabs(plan, mine)
                 chosen.rows_skipped += len(gone)
+                chosen.tabs_given_up.append((key, plan.path))
                 report.add(Finding("superseded-copy", src.label or src.file, ", ".join(sorted(mine)), "",
                                    str(len(gone)), f"{line}: this file's tab for {lead} ({len(gone)} row(s)) was "
                                    "not rolled up", outcome=f"{wsrc.file} used instead"))

@@ -210,12 +210,13 @@ def _by_sheet(plan: Plan) -> dict[str, list[Action]]:
 
 def lead_returns(used: Sequence[tuple[Plan, Source]], set_aside: Sequence[tuple[Plan, Source]],
                  unusable: Sequence[Unusable], period: str, return_by: dt.date | None = None,
-                 names: LeadNames | None = None) -> list[LeadReturn]:
+                 names: LeadNames | None = None, tabs_given_up: Sequence[tuple[str, str]] = ()) -> list[LeadReturn]:
     """The tracker's rows, from a consolidation's decisions: worst first, then in plan order.
 
     ``used`` are the plans the consolidation merged (masters and the copy used for each lead);
-    ``set_aside`` the older copies of a lead (listed as other files); ``unusable`` the returns
-    that could not be used, each that lead's return with one error.  Every lead with a tab on a
+    ``set_aside`` the older copies of a lead (listed as other files), ``tabs_given_up`` the
+    (lead key, file) of joint files whose tab for that lead another file replaced (listed too);
+    ``unusable`` the returns that could not be used, each that lead's return with one error.  Every lead with a tab on a
     master is a row, and every lead whose copy came back; a copy's actions are its lead's (each
     lead's own tab when one copy holds several).  ``names`` spells the leads (see
     :class:`planbook.core.leads.LeadNames`).
@@ -256,6 +257,9 @@ def lead_returns(used: Sequence[tuple[Plan, Source]], set_aside: Sequence[tuple[
             row.warnings = sum(1 for f in findings if f.severity == WARNING)
             row.note_arrival(arrived.get(Path(plan.path).resolve()))
             row.late = _late(mine, row.modified, return_by, row.received)
+    for key, path in tabs_given_up:
+        if key in rows and path not in rows[key].other_files:
+            rows[key].other_files.append(path)
     for u in unusable:
         row = rows.get(lead_key(u.lead))
         if row is None or row.returned:
