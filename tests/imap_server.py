@@ -126,8 +126,13 @@ service anvil {{
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def add_user(self, name: str, password: str) -> str:
+        """A new mailbox user. dovecot looks at its passwd-file at most once a wall-clock second
+        (it skips the check when it already looked in the same second), so a login in the second
+        the user was written could still be refused: wait for the next second before returning."""
         with open(self.passwd, "a") as fh:
             fh.write(f"{name}:{{PLAIN}}{password}::::::\n")
+        written = time.time()
+        time.sleep(max(0.0, int(written) + 1.02 - time.time()))
         return name
 
     def connect(self, user: str, password: str) -> imaplib.IMAP4_SSL:
