@@ -47,7 +47,7 @@ def _lead_arg(text: str):
     """A ``--lead`` value: ``NAME``, or ``NAME <ADDRESS>`` with the address the lead's mail goes to."""
     import re
 
-    from planbook.core.addresses import check_address
+    from planbook.core.addresses import is_bare_address
     from planbook.core.model import Lead
 
     found = re.fullmatch(r"(.*?)\s*<([^<>]*)>\s*", text)
@@ -56,11 +56,7 @@ def _lead_arg(text: str):
     name, address = found.group(1).strip(), found.group(2).strip()
     if not name:
         raise PlanbookError(f"--lead {text!r}: give the lead's name before the address, e.g. \"Jane Smith <{address}>\"")
-    try:
-        bare = check_address(address) == address
-    except PlanbookError:
-        bare = False
-    if not bare:
+    if not is_bare_address(address):
         raise PlanbookError(f"--lead {text!r}: {address!r} is not an email address (name@example.org)")
     return Lead(name, address)
 

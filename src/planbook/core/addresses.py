@@ -24,3 +24,12 @@ def check_address(text: str) -> str:
     if not addr or not _ADDRESS.match(addr) or (bare and raw.strip() != addr) or (not bare and not raw.rstrip().endswith(">")):
         raise PlanbookError(f"not a valid email address: {raw!r}")
     return formataddr((one_line(name), addr)) if name else addr
+
+
+def is_bare_address(text: str) -> bool:
+    """Is ``text`` one address and nothing else ("a@b.org", no name, no spaces): what a lead's or
+    the coordinator's email cell must hold, so the mailer sends from or to exactly it."""
+    try:
+        return check_address(text) == text
+    except PlanbookError:
+        return False

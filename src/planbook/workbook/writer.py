@@ -12,7 +12,7 @@ import datetime as dt
 import os
 from collections.abc import Callable, Iterable, Sequence
 
-from planbook.core.addresses import check_address
+from planbook.core.addresses import is_bare_address
 from planbook.core.columns import HEADER_OF_FIELD, HEADERS, STANDARD_COLUMNS
 from planbook.core.dates import DATE_FORMAT
 from planbook.core.due import DATE
@@ -123,12 +123,7 @@ def write_plan(path: str | os.PathLike[str], info: PlanInfo, actions: Sequence[A
 
 def _check_coordinator_email(email: str) -> None:
     """One bare address, as the mailer will send from it (planbook.mail.mailer's own test)."""
-
-    try:
-        bare = check_address(email) == email
-    except PlanbookError:
-        bare = False
-    if not bare:
+    if not is_bare_address(email):
         raise PlanbookError(f"the coordinator email {clean_text(email)!r} is not an email address (name@example.org)")
 
 
