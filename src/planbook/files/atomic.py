@@ -235,16 +235,22 @@ def atomic_output(target: str | os.PathLike[str], *, overwrite: bool = True) -> 
         raise
 
 
-@contextlib.contextmanager
-def _written(target: Path, overwrite: bool) -> Iterator[Path]:
-    """:func:`atomic_output` once the target's folder exists."""
+def _temporary_beside(target: Path) -> tuple[int, str]:
+    """A new temporary file in ``target``'s folder, named so :func:`remove_stale_temporaries`
+    knows it (this process, this machine); stale ones of crashed runs are removed first."""
     remove_stale_temporaries(target.parent)
     _FOLDERS.add(os.fspath(target.parent))
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.pb{os.getpid()}-{_MACHINE}.", suffix=target.suffix + ".tmp",
-                                   dir=target.parent)
+        return tempfile.mkstemp(prefix=f".{target.stem}.pb{os.getpid()}-{_MACHINE}.", suffix=target.suffix + ".tmp",
+                                dir=target.parent)
     except OSError as exc:
         raise OutputError(f"cannot write {target}: {describe_os_error(exc)} (folder {target.parent})") from exc
+
+
+@contextlib.contextmanager
+def _written(target: Path, overwrite: bool) -> Iterator[Path]:
+    """:func:`atomic_output` once the target's folder exists."""
+    fd, tmp = _temporary_beside(target)
     os.close(fd)
     tmp_path = Path(tmp)
     try:
@@ -283,13 +289,7 @@ def write_new_file(target: str | os.PathLike[str], data: bytes, *, mtime: float 
     if os.path.lexists(target):
         return False
     check_output(target, overwrite=False)
-    remove_stale_temporaries(target.parent)
-    _FOLDERS.add(os.fspath(target.parent))
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.pb{os.getpid()}-{_MACHINE}.", suffix=target.suffix + ".tmp",
-                                   dir=target.parent)
-    except OSError as exc:
-        raise OutputError(f"cannot write {target}: {describe_os_error(exc)} (folder {target.parent})") from exc
+    fd, tmp = _temporary_beside(target)
     tmp_path = Path(tmp)
     try:
         with os.fdopen(fd, "wb") as fh:
