@@ -7,7 +7,6 @@ from __future__ import annotations
 import email
 import shutil
 from email import policy
-from pathlib import Path
 
 import pytest
 from python_calamine import CalamineWorkbook

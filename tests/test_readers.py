@@ -33,12 +33,10 @@ import csv
 import datetime as dt
 import json
 import math
-import os
 import random
 import re
 import shutil
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 

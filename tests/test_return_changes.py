@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from .conftest import run_cli
-from .returns_family import AS_OF, NOT_RETURNED, check_all, lead_types, make_quarter, run_quarter
+from .returns_family import NOT_RETURNED, check_all, lead_types, make_quarter, run_quarter
 
 RETURNED = "returned"
 SEPT = dt.datetime(2009, 9, 25)

@@ -4,12 +4,8 @@ hostile files in these formats are refused before the reader parses them."""
 from __future__ import annotations
 
 import datetime as dt
-import io
-import os
 import re
 import struct
-import subprocess
-import sys
 import time
 import zipfile
 from pathlib import Path

@@ -7,7 +7,7 @@ import datetime as dt
 
 import openpyxl
 
-from .returns_family import NOT_RETURNED, Typed, check_all, converted, lead_types, make_quarter, run_quarter
+from .returns_family import NOT_RETURNED, check_all, converted, lead_types, make_quarter, run_quarter
 
 RETURNED, WITH_ERRORS = "returned", "returned with errors"
 SEPT = dt.datetime(2009, 9, 25)

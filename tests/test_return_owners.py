@@ -3,8 +3,6 @@ joint returns, a lead's own return against someone else's file, a whole master s
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
 from pathlib import Path
 
 import openpyxl

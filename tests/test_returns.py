@@ -6,7 +6,6 @@ import email
 import json
 import os
 import shutil
-import socket
 from email import policy
 from pathlib import Path
 
