@@ -563,7 +563,8 @@ def test_an_interrupted_run_leaves_the_old_output_and_no_temporary_files(big_inp
         assert result.returncode == 0, result.stderr
         check_output_file(out)
     else:
-        assert stopped < 1.0, f"took {stopped:.2f} s to stop"
+        # well under the write itself (several seconds); 3 s leaves room for a loaded 2-core CI machine
+        assert stopped < 3.0, f"took {stopped:.2f} s to stop"
         assert proc.returncode == 130 and one_line_error(stderr) == (
             "planbook: interrupted before the output was written: nothing was changed (an earlier output is as it was)")
     assert not stray_temporaries(tmp_path), stray_temporaries(tmp_path)
