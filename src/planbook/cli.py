@@ -189,14 +189,12 @@ def _progress_printer(stream=sys.stderr):
 
 
 def _date_arg(text: str):
-    import datetime as dt
+    from planbook.core.dates import parse_day
 
-    for parse in (dt.date.fromisoformat, lambda t: dt.datetime.strptime(t, "%d/%m/%Y").date()):  # 2009-10-01 or 01/10/2009
-        try:
-            return parse(text.strip())
-        except ValueError:
-            continue
-    raise argparse.ArgumentTypeError(f"not a date (use 31/03/2010 or 2010-03-31): {text!r}")
+    day = parse_day(text)
+    if day is None:
+        raise argparse.ArgumentTypeError(f"not a date (use 31/03/2010 or 2010-03-31): {text!r}")
+    return day
 
 
 def cmd_split(args: argparse.Namespace) -> int:
@@ -404,9 +402,11 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def _print_tracker(tracker) -> None:
+    from planbook.core.dates import table_date
+
     print(f"{tracker.title or 'Plan'} ({tracker.period or 'no period'}): {tracker.sentence()}")
     for r in tracker.leads:
-        when = f"{r.modified:%d/%m/%Y %H:%M}" if r.modified else ""
+        when = table_date(r.modified.replace(second=0, microsecond=0)) if r.modified else ""
         print(f"  {r.state:<21} {r.lead:<32} {os.path.basename(r.file) or '-':<28} {when:<16} "
               f"{r.updated:>3}/{r.actions:<3} updated{f' (+{r.added} added)' if r.added else ''}  "
               f"{r.error_count} error(s)")

@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from planbook.core.dates import parse_day
 from planbook.core.errors import PlanbookError
 from planbook.core.layout import DATA_ISSUES, RETURNS
 from planbook.files.synced import is_web_address, local_path, web_folder
@@ -224,11 +225,9 @@ def _date(text: str, name: str = "pb_as_of") -> dt.date | None:
     text = str(text or "").strip()
     if not text:
         return None
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            pass
+    day = parse_day(text)
+    if day is not None:
+        return day
     raise PlanbookError(f"'{SETTINGS[name][0]}' is not a date: {text!r} (use 31/03/2010)")
 
 

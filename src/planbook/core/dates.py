@@ -38,6 +38,18 @@ def parse_iso(text: str) -> dt.date | dt.datetime | None:
         return None
 
 
+def parse_day(text: str) -> dt.date | None:
+    """The day a person typed as ``31/03/2010`` (UK order) or ``2010-03-31``, else ``None``:
+    the one reading of a date given on the command line or on the Control sheet."""
+    text = text.strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
 def uk_text(text: str, *, prose: bool = False) -> str:
     """``text`` with an ISO date (as read back from a date cell) shown UK style, ``30/09/2009``
     (``30 September 2009`` with ``prose``); other text as it is."""
