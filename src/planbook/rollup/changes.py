@@ -27,6 +27,7 @@ from planbook.core.direction import (
 from planbook.core.leads import same_lead
 from planbook.core.model import Action
 from planbook.core.status import COMPLETE, NO_STATUS, normalise_status
+from planbook.core.themes import theme_key
 from planbook.rollup.identity import renumbered
 from planbook.workbook.view import read_consolidated
 
@@ -105,7 +106,7 @@ def compare(actions: Sequence[Action], previous: str | os.PathLike[str],
         if old_lead and a.lead and not same_lead(old_lead, a.lead):
             changes.append(Change(HANDED_OVER, a.ref, a.lead, a.action, old_lead, a.lead))
         old_theme = old.get("Theme", "").strip()
-        if old_theme and a.theme and " ".join(old_theme.split()).casefold() != " ".join(a.theme.split()).casefold():
+        if old_theme and a.theme and theme_key(old_theme) != theme_key(a.theme):
             changes.append(Change(THEME_MOVED, a.ref, a.lead, a.action, old_theme, a.theme))
         old_note, note = old.get("Progress update", "").strip(), a.progress.strip()
         if old_note != note:

@@ -5,6 +5,7 @@ import re
 from collections.abc import Sequence
 
 from planbook.core.model import Action
+from planbook.core.themes import theme_key
 
 
 def ref_key(ref: str) -> str:
@@ -28,12 +29,12 @@ def plan_order(actions: Sequence[Action], themes: Sequence[str]) -> list[Action]
 
     Sorted theme by theme, so sort keys exist for one theme's actions at a time (memory).
     """
-    groups: dict[str, list[Action]] = {theme.strip().lower(): [] for theme in themes}
+    groups: dict[str, list[Action]] = {theme_key(theme): [] for theme in themes}
     group_of: dict[str, list[Action]] = {}  # each theme as written -> its group (themes repeat)
     for a in actions:
         group = group_of.get(a.theme)
         if group is None:
-            group = group_of[a.theme] = groups.setdefault(a.theme.strip().lower(), [])
+            group = group_of[a.theme] = groups.setdefault(theme_key(a.theme), [])
         group.append(a)
     ordered: list[Action] = []
     for group in groups.values():

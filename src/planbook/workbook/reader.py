@@ -23,6 +23,7 @@ from planbook.core.model import Action, Lead, Origin, PlanInfo
 from planbook.core.names import cell_ref, col_letter
 from planbook.core.status import how_read, normalise_status, reading_note
 from planbook.core.text import BAD, CONTROL_BYTES, clean_rows, clean_text
+from planbook.core.themes import theme_key
 from planbook.files.cellfaults import blank_key_cell, note_cell_faults, restore, sheet_faults
 from planbook.files.guard import not_a_plan
 from planbook.files.opening import LoadedWorkbook, as_text, load_workbook
@@ -170,7 +171,7 @@ def read_plan(path: str | os.PathLike[str], *, loaded: LoadedWorkbook | None = N
         if plan.role == "consolidated":
             raise UnusableFileError(p, not_a_plan(p))
     lead_keys = {lead_key(lead.name) for lead in info.leads}
-    theme_keys = {t.strip().lower() for t in info.themes}
+    theme_keys = {theme_key(t) for t in info.themes}
     first_ref: dict[str, tuple[str, int, int]] = {}
     found_tab = False
     for sheet in names:
@@ -450,7 +451,7 @@ def _read_rows(plan: Plan, file: str, sheet: str, rows: list[list[object]], head
             report.add(Finding("unknown-lead", file, sheet, cell_ref(r, c_lead) if c_lead != missing else f"row {r + 1}",
                                lead, f"lead {lead!r} is not on the {LISTS} sheet; add them there "
                                "or pick a lead from the drop-down", outcome="kept as typed"))
-        if theme and theme_keys and theme.lower() not in theme_keys:
+        if theme and theme_keys and theme_key(theme) not in theme_keys:
             report.add(Finding("unknown-theme", file, sheet, cell_ref(r, c_theme), theme,
                                f"theme {theme!r} is not on the {LISTS} sheet; add it there or pick one "
                                "from the drop-down", outcome="kept as typed"))
