@@ -59,6 +59,7 @@ _EMAIL_EXCEPTION = {
     "action": "the action text on one line", "lead": "the lead", "due": "the Due cell in prose (30 September 2009)",
     "due_table": "the Due cell for a table (30/09/2009)", "direction": "direction of travel, or blank",
     "progress": "the progress update", "fill": "the status colour (hex, no #)",
+    "trend": "its status in each period, oldest first, with arrows (blank before two periods of history)",
     "why": "why it is listed when its status and overdue mark do not show it (\"not updated this period\", "
            "\"details missing\", \"flagged for checking\"), else blank",
 }
@@ -93,6 +94,19 @@ VARIABLES: dict[str, dict[str, str]] = {
         "appendix[].theme": "the theme", "appendix[].actions": "its actions, each with the keys of an exceptions row",
         "counts": "status line -> number of actions (the lines shown)", "total": "the number of actions",
         "with_previous": "true when the report compares with a previous consolidation",
+        "coordinator": "the coordinator's name (the plan's setting)", "coordinator_email": "the coordinator's address",
+        "footer_contact": "\" · Contact: name, address\" for the page footer (blank without a coordinator)",
+        "year_periods": "the periods the plan's history holds, oldest first (empty before there are two: the "
+                        "Progress over the year section is left out then)",
+        "year_sentence": "how many periods reported, and how many actions were complete or on track in each",
+        "year_themes": "one item per theme (at most 12): .theme; .chart, the native Word chart of its actions by "
+                       "status in each period (stacked bars, placed where it stands); .caption; .periods; .counts "
+                       "(per period, the count of each status line)",
+        "trend_sentence": "what the trend table shows",
+        "trend_rows": "the actions needing attention (at most 50), most serious first: .ref, .action, .lead, .trend "
+                      "(its status in each period, oldest first, with arrows: \"On track → Slippage\") and .still "
+                      "(for how many periods its commentary has not changed; blank if it has)",
+        "still_sentence": "the actions whose commentary has not changed for two periods or more (blank if none)",
     },
     "email": {
         "title": "the plan's title", "period": "the reporting period", "as_of": "the date overdue was counted from",
@@ -111,6 +125,9 @@ VARIABLES: dict[str, dict[str, str]] = {
         **{f"top_exceptions[].{k}": v for k, v in _EMAIL_EXCEPTION.items()},
         "more_exceptions": "how many more need attention than top_exceptions lists",
         "attachment_names": "the names of the files attached",
+        "year_periods": "the periods the plan's history holds, oldest first (empty before there are two)",
+        "year_rows": "one row per theme: .theme, and .cells, \"N of M\" complete or on track for each period",
+        "still_sentence": "how many unfinished actions have had the same commentary for two periods or more",
     },
     "reminder": {
         "leads": "the leads this message goes to (\"A and B\" when they share a mailbox)",
@@ -166,6 +183,11 @@ SHEETS = {
                     "when (planbook collect)",
     layout.RETURNS: "every lead: returned or not, which file, when, how many of their actions updated, how many "
                     "added, errors, who emailed it when (planbook collect), why a return could not be used",
+    layout.HISTORY: "each period's status and progress update per action, oldest first, with its trend (\"On track → "
+               "Slippage\") and for how long its commentary has not changed — the plan's record of the year, "
+               "read-only (a lead's copy shows last period's status and update beside each action instead)",
+    layout.TREND: "actions by status in each period, for the whole plan and each theme",
+    layout.RETIRED: "finished actions taken out of the leads' tabs (their history stays on History)",
 }
 
 #: Standard column -> what it holds (DESIGN.md's table).

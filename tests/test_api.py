@@ -37,6 +37,9 @@ EXPORTED = {
     # report, email, request updates
     "render_report", "to_pdf", "check_docx", "Check", "build_report_email", "save_eml", "send", "SmtpSettings",
     "request_updates", "UpdateRequest",
+    # the year: settings, roll forward, history, plan maintenance
+    "change_settings", "roll_forward", "RollForward", "History", "add_lead", "set_lead_email", "rename_lead",
+    "merge_leads", "rename_theme", "merge_themes", "move_action", "retire_actions", "reopen_actions",
     # demo, coordinator workbook
     "run_demo", "DemoResult", "build_coordinator", "write_coordinator", "run_job", "JobResult",
 }

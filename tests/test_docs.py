@@ -90,16 +90,16 @@ def test_an_option_added_without_help_is_undocumented_and_the_page_goes_stale(mo
 def test_a_new_command_is_picked_up_by_the_reference(monkeypatch):
     from planbook import cli
 
-    def roll(parser, subs):
+    def archive(parser, subs):
         sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-        p = sub.add_parser("roll-forward", help="start the next period from this one's consolidation")
+        p = sub.add_parser("archive", help="put last year's plan and returns away")
         p.add_argument("consolidated", metavar="CONSOLIDATED.xlsx")
         p.set_defaults(api=("roll_forward",))
 
-    monkeypatch.setattr(cli, "build_parser", lambda: _parser_with(roll))
+    monkeypatch.setattr(cli, "build_parser", lambda: _parser_with(archive))
     page = make_reference.commands_page()
-    assert "## planbook roll-forward" in page and "[`planbook.roll_forward()`](python.md#roll_forward)" in page
-    assert "planbook roll-forward CONSOLIDATED.xlsx" in make_reference.undocumented_options(cli.build_parser())
+    assert "## planbook archive" in page and "[`planbook.roll_forward()`](python.md#roll_forward)" in page
+    assert "planbook archive CONSOLIDATED.xlsx" in make_reference.undocumented_options(cli.build_parser())
 
 
 def test_a_template_variable_without_a_description_is_undocumented(demo_run):

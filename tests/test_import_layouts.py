@@ -300,7 +300,7 @@ def test_validate_after_import_source_gaps_are_warnings(tmp_path):
     plan = read_plan(out)
     from planbook.workbook.writer import write_plan
 
-    write_plan(tmp_path / "copy.xlsx", plan.info, plan.actions)
+    write_plan(tmp_path / "copy.xlsx", plan.info, plan.actions, role="lead-copy")
     assert {f.code for f in read_plan(tmp_path / "copy.xlsx").report.errors} == {"missing-required"}
 
 

@@ -89,6 +89,20 @@ _EXPORTS: dict[str, str] = {
     "SmtpSettings": "planbook.mail.transport",
     "request_updates": "planbook.mail.requests",
     "UpdateRequest": "planbook.mail.requests",
+    # the year: settings, roll forward, history, plan maintenance
+    "change_settings": "planbook.workbook.edit",
+    "roll_forward": "planbook.rollup.rollforward",
+    "RollForward": "planbook.rollup.rollforward",
+    "History": "planbook.workbook.history",
+    "add_lead": "planbook.workbook.maintenance",
+    "set_lead_email": "planbook.workbook.maintenance",
+    "rename_lead": "planbook.workbook.maintenance",
+    "merge_leads": "planbook.workbook.maintenance",
+    "rename_theme": "planbook.workbook.maintenance",
+    "merge_themes": "planbook.workbook.maintenance",
+    "move_action": "planbook.workbook.maintenance",
+    "retire_actions": "planbook.workbook.maintenance",
+    "reopen_actions": "planbook.workbook.maintenance",
     # demo, the coordinator's workbook
     "run_demo": "planbook.demo",
     "DemoResult": "planbook.demo",
@@ -146,10 +160,24 @@ if _TYPE_CHECKING:  # what type checkers and editors see; at run time __getattr_
     from planbook.rollup.consolidate import Consolidation, consolidate
     from planbook.rollup.output import write_consolidated
     from planbook.rollup.pipeline import consolidate_to, track_returns
+    from planbook.rollup.rollforward import RollForward, roll_forward
     from planbook.rollup.tracker import LeadReturn, ReturnsTracker
     from planbook.word.accessibility import Check, check_docx
     from planbook.word.pdf import to_pdf
     from planbook.word.report import render_report
+    from planbook.workbook.edit import change_settings
+    from planbook.workbook.history import History
+    from planbook.workbook.maintenance import (
+        add_lead,
+        merge_leads,
+        merge_themes,
+        move_action,
+        rename_lead,
+        rename_theme,
+        reopen_actions,
+        retire_actions,
+        set_lead_email,
+    )
     from planbook.workbook.plan import Plan
     from planbook.workbook.reader import read_plan
     from planbook.workbook.split import LeadCopy, split_plan

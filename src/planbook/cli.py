@@ -38,7 +38,7 @@ def cmd_new(args: argparse.Namespace) -> int:
         raise PlanbookError("give at least one --lead NAME")
     tabs = new_plan(args.out, args.title, args.period, [_lead_arg(text) for text in args.lead], args.theme or [],
                     coordinator=args.coordinator or "", coordinator_email=args.coordinator_email or "",
-                    overwrite=args.force)
+                    return_by=args.return_by, overwrite=args.force)
     print(f"wrote {args.out}: {len(tabs)} lead tab(s): {', '.join(tabs)}")
     return EXIT_OK
 
@@ -78,6 +78,94 @@ def cmd_validate(args: argparse.Namespace) -> int:
             print("  " + describe_counts(counts, ": "))
         _print_findings(report)
     return EXIT_OK if report.ok else EXIT_FINDINGS
+
+
+def cmd_settings(args: argparse.Namespace) -> int:
+    from planbook.workbook.edit import change_settings
+    from planbook.workbook.reader import read_plan
+    from planbook.workbook.settings import describe
+
+    changes = {k: getattr(args, k) for k in ("title", "period", "coordinator", "coordinator_email", "return_by",
+                                             "retire_complete_after") if getattr(args, k) is not None}
+    if changes:
+        plan = change_settings(args.plan, args.out, **changes)
+    else:
+        if args.out:
+            raise PlanbookError("--out writes a changed plan: give a setting to change (see --help)")
+        plan = read_plan(args.plan)
+    rows = describe(plan.info)
+    if args.json:
+        _print_json({"plan": str(args.out or args.plan), "changed": sorted(changes), "settings": dict(rows)})
+        return EXIT_OK
+    if changes:
+        print(f"wrote {args.out or args.plan}: {', '.join(k.replace('_', ' ') for k in changes)} changed")
+    for label, value in rows:
+        print(f"  {label + ':':<40} {value or '(not set)'}")
+    for f in plan.report:
+        if f.code == "bad-setting":
+            print(f"  {f.sheet}!{f.cell}: {f.message}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_roll_forward(args: argparse.Namespace) -> int:
+    from planbook.rollup.rollforward import roll_forward
+
+    result = roll_forward(args.inputs if len(args.inputs) > 1 else args.inputs[0], args.out, period=args.period,
+                          return_by=args.return_by, retire_complete_after=args.retire_complete_after,
+                          title=args.title, today=args.as_of, overwrite=args.force)
+    if args.json:
+        _print_json(result.to_dict())
+        return EXIT_OK
+    print(f"wrote {args.out}: {result.info.title} for {result.info.period} ({result.actions} actions), from "
+          f"{result.closing_period}; history: {', '.join(result.periods)}")
+    if result.info.return_by:
+        print(f"  updates are due back by {result.info.return_by:%d/%m/%Y}")
+    for r in result.renumbered:
+        what = repr(r.action[:60]) if r.action.strip() else "(no action text)"
+        if r.why.startswith("it had"):
+            print(f"  new Ref {r.new}: {r.lead or 'no lead'}'s action {what}, which had no Ref")
+        else:
+            print(f"  new Ref {r.new}: {r.lead or 'a lead'}'s added action {what}" + (f" (was {r.old}: {r.why})" if r.old else ""))
+    if result.retired:
+        print(f"  retired (Complete for {result.info.retire_complete_after} period(s); history kept): "
+              f"{', '.join(result.retired)}")
+    carried = [f for f in result.report if f.code not in ("ref-renumbered", "action-retired")]
+    if carried:
+        print(f"Carried into the new period ({len(carried)}): still needs a person")
+        _print_findings(carried, limit=20)
+    return EXIT_OK
+
+
+def cmd_maintain(args: argparse.Namespace) -> int:
+    from planbook.workbook import maintenance as m
+
+    what, how = args.command, args.change
+    if what == "lead":
+        if how == "add":
+            plan = m.add_lead(args.plan, args.name, args.email or "", out=args.out)
+            done = f"added lead {args.name!r}" + (f" ({args.email})" if args.email else "")
+        elif how == "email":
+            plan = m.set_lead_email(args.plan, args.name, args.email, out=args.out)
+            done = f"{args.name}'s email is now {args.email or '(none)'}"
+        else:
+            plan = m.rename_lead(args.plan, args.old, args.new, out=args.out, merge=how == "merge")
+            done = f"{'merged' if how == 'merge' else 'renamed'} lead {args.old!r} {'into' if how == 'merge' else 'as'} {args.new!r}"
+    elif what == "theme":
+        plan = m.rename_theme(args.plan, args.old, args.new, out=args.out, merge=how == "merge",
+                              heading=getattr(args, "heading", None))
+        done = f"{'merged' if how == 'merge' else 'renamed'} theme {args.old!r} {'into' if how == 'merge' else 'as'} {args.new!r}"
+    elif how == "move":
+        plan = m.move_action(args.plan, args.refs, args.to, out=args.out)
+        done = f"moved {', '.join(args.refs)} to {args.to}"
+    elif how == "retire":
+        plan = m.retire_actions(args.plan, args.refs, out=args.out)
+        done = f"retired {', '.join(args.refs)} (off the leads' tabs; history kept)"
+    else:
+        plan = m.reopen_actions(args.plan, args.refs, out=args.out)
+        done = f"reopened {', '.join(args.refs)}"
+    print(f"wrote {args.out or args.plan}: {done}; {len(plan.actions)} action(s), {len(plan.info.leads)} lead(s), "
+          f"{len(plan.info.themes)} theme(s)" + (f", {len(plan.retired)} retired" if plan.retired else ""))
+    return EXIT_OK
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -362,10 +450,11 @@ def cmd_request_updates(args: argparse.Namespace) -> int:
     print(f"{verb} {len(requests)} update request(s); workbooks in {args.out}")
     if args.only_unsent:
         from planbook.core.leads import lead_key
-        from planbook.mail.requests import read_sent_log
+        from planbook.mail.requests import read_sent_log, requests_return_by
 
         now = {lead_key(r.lead) for r in requests}
-        log = [row for key, row in read_sent_log(args.out, args.return_by).items() if key not in now]
+        log = [row for key, row in read_sent_log(args.out, requests_return_by(args.plan, args.return_by)).items()
+               if key not in now]
         earlier = [row["lead"] for row in log if row.get("confirmed") != "no"]
         unsure = [row["lead"] for row in log if row.get("confirmed") == "no"]
         if earlier:
@@ -390,7 +479,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     from planbook.legacy.summary import render_text
 
     result = import_plan(args.legacy, args.out, mapping=args.map or [], title=args.title, period=args.period or "",
-                         overwrite=args.force, leads=args.leads)
+                         overwrite=args.force, leads=args.leads, coordinator=args.coordinator or "",
+                         coordinator_email=args.coordinator_email or "", return_by=args.return_by,
+                         themes=args.themes)
     if args.write_leads:
         write_leads_csv(args.write_leads, result.leads)
     if args.json:
@@ -542,6 +633,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--coordinator", help="the coordinator's name (signs the emails)")
     p.add_argument("--coordinator-email", metavar="ADDR",
                    help="the coordinator's address: leads reply to it and planbook's emails come from it")
+    p.add_argument("--return-by", type=_date_arg, metavar="DATE", help="the date leads return their updates by")
     p.add_argument("--force", action="store_true", help="replace OUT if it exists")
     p.set_defaults(func=cmd_new, api=("new_plan",))
 
@@ -549,6 +641,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("plan", metavar="PLAN.xlsx", help="the plan workbook (a master or a lead's copy)")
     p.add_argument("--json", action="store_true", help="print the findings as JSON")
     p.set_defaults(func=cmd_validate, api=("validate_plan",))
+
+    p = sub.add_parser("settings", help="show or change the plan's settings: title, period, coordinator, return-by date")
+    p.add_argument("plan", metavar="PLAN.xlsx", help="the master plan")
+    p.add_argument("--title", help="the plan's title (the Guide's heading)")
+    p.add_argument("--period", help='reporting period, e.g. "Q3 2009/10"')
+    p.add_argument("--coordinator", help="the coordinator's name (sender and sign-off of every email)")
+    p.add_argument("--coordinator-email", metavar="ADDR", help="the address emails are sent from")
+    p.add_argument("--return-by", type=_date_arg, metavar="DATE", help="the date leads return their updates by")
+    p.add_argument("--retire-complete-after", type=int, metavar="N",
+                   help="a Complete action leaves the leads' copies after N periods Complete (0: never); "
+                        "it stays in the history")
+    p.add_argument("--out", metavar="OUT.xlsx", help="write the changed plan here (default: change PLAN in place)")
+    p.add_argument("--json", action="store_true", help="print the settings as JSON")
+    p.set_defaults(func=cmd_settings, api=("change_settings",))
+
+    _add_maintenance(sub)
 
     p = sub.add_parser("split", help="write one workbook per lead, to send out for updates")
     p.add_argument("plan", metavar="PLAN.xlsx", help="the master plan")
@@ -567,6 +675,22 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"returns modified after this date are marked late on the {RETURNS} sheet")
     p.add_argument("--json", action="store_true", help="print a JSON summary")
     p.set_defaults(func=cmd_consolidate, api=("consolidate_to",))
+
+    p = sub.add_parser("roll-forward", help="make next period's master plan from this period's consolidation "
+                                            "(or the master and its returns)")
+    p.add_argument("inputs", nargs="+", metavar="INPUT",
+                   help="the consolidated workbook, or the master plan and its returns (files or folders)")
+    p.add_argument("--period", required=True, help='the new reporting period, e.g. "Q3 2009/10"')
+    p.add_argument("--return-by", type=_date_arg, metavar="DATE", help="the date the new round's updates are due")
+    p.add_argument("--out", required=True, metavar="PLAN.xlsx", help="the new master plan")
+    p.add_argument("--retire-complete-after", type=int, metavar="N",
+                   help="take actions Complete for N periods out of the leads' copies (0: never; kept in the "
+                        "history); saved as the plan's rule")
+    p.add_argument("--title", help="a new plan title (default: as it is)")
+    p.add_argument("--as-of", type=_date_arg, metavar="DATE", help="date for overdue checks (from returns)")
+    p.add_argument("--force", action="store_true", help="replace PLAN.xlsx if it exists")
+    p.add_argument("--json", action="store_true", help="print a JSON summary")
+    p.set_defaults(func=cmd_roll_forward, api=("roll_forward",))
 
     p = sub.add_parser("report", help="write the Word progress report from a consolidated workbook")
     p.add_argument("consolidated", metavar="CONSOLIDATED.xlsx", help="the consolidated workbook")
@@ -594,8 +718,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("request-updates", help="split the plan and email each lead their workbook")
     p.add_argument("plan", metavar="PLAN.xlsx", help="the master plan (leads' addresses from its Lists sheet)")
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the leads' workbooks")
-    p.add_argument("--return-by", required=True, type=_date_arg, metavar="DATE",
-                   help="the date leads are asked to return their update by (31/03/2010 or 2010-03-31)")
+    p.add_argument("--return-by", type=_date_arg, metavar="DATE",
+                   help="the date leads are asked to return their update by (31/03/2010 or 2010-03-31; "
+                        "default: the plan's return-by date)")
     p.add_argument("--force", action="store_true", help="replace workbooks already in DIR")
     _add_smtp_options(p, "--save-dir", "write one .eml per lead into this folder instead of sending")
     p.add_argument("--only-unsent", action="store_true",
@@ -609,8 +734,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help='map a header to a standard column, e.g. "Owner=Lead", or "Notes=extra" to keep it')
     p.add_argument("--title", help="plan title (default: the document's title)")
     p.add_argument("--period", help='reporting period, e.g. "Q1 2009/10"')
+    p.add_argument("--coordinator", help="the coordinator's name (sender and sign-off of every email)")
+    p.add_argument("--coordinator-email", metavar="ADDR", help="the address emails are sent from")
+    p.add_argument("--return-by", type=_date_arg, metavar="DATE", help="the date leads return their updates by")
     p.add_argument("--force", action="store_true", help="replace PLAN.xlsx if it exists")
     p.add_argument("--leads", metavar="FILE", help="CSV of lead aliases: name as written, lead to use")
+    p.add_argument("--themes", metavar="FILE",
+                   help="CSV of theme names: heading as written, (short) theme to use; the heading is kept with it")
     p.add_argument("--write-leads", metavar="FILE",
                    help="write every lead name as written and the lead it went to (a --leads file to edit)")
     p.add_argument("--json", action="store_true", help="print the import report as JSON")
@@ -692,6 +822,70 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="demo-output", metavar="DIR", help="folder for the demo's files (made if missing)")
     p.set_defaults(func=cmd_demo, api=("run_demo",))
     return parser
+
+
+def _add_maintenance(sub) -> None:
+    """``planbook lead …``, ``planbook theme …``, ``planbook action …``: plan maintenance."""
+    api = {("lead", "add"): "add_lead", ("lead", "email"): "set_lead_email", ("lead", "rename"): "rename_lead",
+           ("lead", "merge"): "merge_leads", ("theme", "rename"): "rename_theme", ("theme", "merge"): "merge_themes",
+           ("action", "move"): "move_action", ("action", "retire"): "retire_actions",
+           ("action", "reopen"): "reopen_actions"}
+
+    def change(group, name: str, help: str):
+        p = group.add_parser(name, help=help)
+        p.add_argument("plan", metavar="PLAN.xlsx", help="the master plan")
+        p.set_defaults(func=cmd_maintain, api=(api[(nouns[id(group)], name)],))
+        return p
+
+    def out(p) -> None:
+        p.add_argument("--out", metavar="OUT.xlsx", help="write the changed plan here (default: change PLAN in place)")
+
+    lead_parser = sub.add_parser("lead", help="add, rename or merge the plan's leads")
+    lead_parser.set_defaults(api=("add_lead", "set_lead_email", "rename_lead", "merge_leads"))
+    lead = lead_parser.add_subparsers(
+        dest="change", required=True, metavar="CHANGE")
+    nouns = {id(lead): "lead"}
+    p = change(lead, "add", "add a lead: on the Lists sheet, with a tab of their own")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("--email", metavar="ADDR")
+    out(p)
+    p = change(lead, "email", "set a lead's email address")
+    p.add_argument("name", metavar="NAME")
+    p.add_argument("email", metavar="ADDR")
+    out(p)
+    for name, help in (("rename", "rename a lead everywhere: actions, Lists, tab, history"),
+                       ("merge", "put a lead's actions with another lead's, and take the first off the plan")):
+        p = change(lead, name, help)
+        p.add_argument("old", metavar="LEAD")
+        p.add_argument("new", metavar="INTO" if name == "merge" else "NEW")
+        out(p)
+    theme_parser = sub.add_parser("theme", help="rename or merge the plan's themes")
+    theme_parser.set_defaults(api=("rename_theme", "merge_themes"))
+    theme = theme_parser.add_subparsers(
+        dest="change", required=True, metavar="CHANGE")
+    nouns[id(theme)] = "theme"
+    for name, help in (("rename", "rename a theme everywhere: actions, Lists, history"),
+                       ("merge", "put a theme's actions under another theme, and take the first off the plan")):
+        p = change(theme, name, help)
+        p.add_argument("old", metavar="THEME")
+        p.add_argument("new", metavar="INTO" if name == "merge" else "NEW")
+        if name == "rename":
+            p.add_argument("--heading", help="the full section heading the (short) theme name stands for")
+        out(p)
+    action_parser = sub.add_parser("action", help="move, retire or reopen actions")
+    action_parser.set_defaults(api=("move_action", "retire_actions", "reopen_actions"))
+    action = action_parser.add_subparsers(
+        dest="change", required=True, metavar="CHANGE")
+    nouns[id(action)] = "action"
+    p = change(action, "move", "hand actions to another lead (onto their tab)")
+    p.add_argument("refs", nargs="+", metavar="REF")
+    p.add_argument("--to", required=True, metavar="LEAD")
+    out(p)
+    for name, help in (("retire", "take actions off the leads' tabs (history kept)"),
+                       ("reopen", "put retired actions back on their lead's tab")):
+        p = change(action, name, help)
+        p.add_argument("refs", nargs="+", metavar="REF")
+        out(p)
 
 
 #: Options holding text for the outputs (not paths): characters no workbook, document or

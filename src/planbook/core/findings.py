@@ -67,7 +67,19 @@ CODES: dict[str, tuple[str, str]] = {
                           "not checked)"),
     "status-read": (INFO, "a Status cell read from a letter (G/A/R/B), a symbol (☺ ✓) or another phrase (Green, RAG: "
                           "Amber, In progress): the note says which status it was counted as"),
+    "theme-alias-unused": (WARNING, "a line of the --themes file names no theme heading the source has: it was not used"),
     "section-heading": (INFO, "import read a row holding only a heading as the Theme or Objective below it"),
+    "bad-setting": (WARNING, "a setting on the Guide planbook cannot use (a return-by date that is not a date, "
+                             "a coordinator email that is not an address)"),
+    "history-changed": (WARNING, "a lead's copy shows a period's status or update other than the plan's history: "
+                                 "the history is kept"),
+    "carried-over": (WARNING, "roll forward: a problem last period's consolidation could not settle, carried into "
+                              "the new period's plan"),
+    "ref-renumbered": (INFO, "roll forward gave an action a lead added a Ref of its own"),
+    "action-retired": (INFO, "roll forward took an action Complete for the plan's number of periods out of the "
+                             "leads' copies (its history stays)"),
+    "settings-differ": (WARNING, "a lead's copy gives a setting (title, coordinator, return-by date) other than "
+                                 "the master's: the master's is used"),
 }
 
 

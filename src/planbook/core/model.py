@@ -33,6 +33,13 @@ class PlanInfo:
     #: The plan's identity, made when ``new`` or ``import`` writes it and carried by ``split``
     #: copies, so a consolidation knows which returns belong to it ("" for older workbooks).
     plan_id: str = ""
+    #: The date leads are asked to return their updates by (a coordinator's setting).
+    return_by: dt.date | None = None
+    #: The rule for finished actions: a Complete action leaves the leads' copies once it has been
+    #: Complete for this many periods in a row (0: never); it stays in the plan's history.
+    retire_complete_after: int = 0
+    #: Theme -> its full section heading, when the theme is a short name for it (``import --themes``).
+    theme_headings: dict[str, str] = field(default_factory=dict)
 
     def lead_names(self) -> list[str]:
         return [lead.name for lead in self.leads]

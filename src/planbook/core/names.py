@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import re
 
-from planbook.core.layout import GUIDE, LISTS, META
+from planbook.core.layout import GUIDE, LISTS, META, RETIRED
 
 _SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
 _UNPRINTABLE = re.compile("[\x00-\x1f\x7f\ufffe\uffff\ud800-\udfff]+")  # never in a sheet or file name
-_RESERVED_SHEETS = {GUIDE.lower(), LISTS.lower(), "history", META.lower()}
+_RESERVED_SHEETS = {GUIDE.lower(), LISTS.lower(), "history", RETIRED.lower(), META.lower()}
 _WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)), *(f"lpt{i}" for i in range(1, 10))}
 
 

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from planbook.core.errors import UnusableFileError
-from planbook.core.layout import GUIDE
 from planbook.core.text import clean_rows
 from planbook.files.guard import (
     MAX_GRID_CELLS,
@@ -247,7 +246,7 @@ def _parse_sheet(wb, name: str, path: Path):
 
 @dataclass
 class LoadedWorkbook:
-    """A workbook read from disk: every sheet but the Guide, parsed by calamine."""
+    """A workbook read from disk: every sheet parsed by calamine."""
 
     path: Path
     names: list[str]
@@ -291,7 +290,7 @@ def load_workbook(path: str | os.PathLike[str], *, grid: bool = True, data: byte
         data = read_workbook_bytes(p)
     wb = open_workbook(p, grid=grid, data=data)
     names = list(wb.sheet_names)
-    parsed = {name: _parse_sheet(wb, name, p) for name in names if name != GUIDE}
+    parsed = {name: _parse_sheet(wb, name, p) for name in names}
     for name, sheet in parsed.items():  # what calamine made: the same limit, whether checked before or not
         end = sheet.end
         if end:

@@ -12,6 +12,7 @@ update.  Everything done is reported; nothing is dropped silently.
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
 import re
 from collections.abc import Sequence
@@ -49,7 +50,8 @@ from planbook.legacy.refs import (
 )
 from planbook.legacy.source import SourceTable, read_legacy
 from planbook.legacy.summary import ImportResult
-from planbook.workbook.writer import write_plan
+from planbook.legacy.themes import read_theme_names, unused_lines
+from planbook.workbook.writer import check_coordinator_email, write_plan
 
 __all__ = ["ImportResult", "SourceTable", "import_plan", "parse_map", "read_legacy"]
 
@@ -515,20 +517,28 @@ def _refuse_all_actions(src: Path, table: SourceTable) -> None:
 
 def import_plan(legacy: str | os.PathLike[str], out: str | os.PathLike[str] | None, *,
                 mapping: Sequence[str] = (), title: str | None = None, period: str = "",
-                overwrite: bool = False, leads: str | os.PathLike[str] | None = None) -> ImportResult:
+                overwrite: bool = False, leads: str | os.PathLike[str] | None = None, coordinator: str = "",
+                coordinator_email: str = "", return_by: dt.date | None = None,
+                themes: str | os.PathLike[str] | None = None) -> ImportResult:
     """Import ``legacy`` and (unless ``out`` is None) write the standard workbook to ``out``.
 
     ``mapping`` holds ``--map`` entries; ``leads`` is a ``--leads`` CSV file of aliases
-    (name as written, lead to use).  Raises :class:`PlanbookError` for a ``--map`` entry that
+    (name as written, lead to use); ``themes`` a ``--themes`` CSV file (heading as written, theme to use:
+    see planbook.legacy.themes).  ``coordinator``, ``coordinator_email`` and ``return_by`` are the
+    coordinator's settings for the plan (see planbook.workbook.settings).  Raises :class:`PlanbookError` for a ``--map`` entry that
     matches no column, and :class:`UnusableFileError` for a file that cannot be read.
     """
     src = Path(legacy)
+    if coordinator_email.strip():
+        check_coordinator_email(coordinator_email.strip())  # before anything is read or written
     refuse_consolidated(src)  # a consolidation read as a plan doubles it (Summary, Exceptions … as actions)
     if out:
-        refuse_overwriting_inputs(out, [legacy, *([leads] if leads else [])], what="source")
+        refuse_overwriting_inputs(out, [legacy, *([leads] if leads else []), *([themes] if themes else [])],
+                                  what="source")
         check_output(out, overwrite=overwrite)
     overrides = parse_map(mapping)
     aliases = read_aliases(leads) if leads else {}
+    theme_names = read_theme_names(themes) if themes else None
     tables, doc_title = read_legacy(src)
     report = Report()
     file = src.name
@@ -577,12 +587,23 @@ def import_plan(legacy: str | os.PathLike[str], out: str | os.PathLike[str] | No
                             "use --map \"Your header=Action\"")
     themes = list(dict.fromkeys(x.theme for x in rows if x.theme))  # the themes actions are under, in order
     _give_refs(rows, themes, report, file, counters)
+    headings: dict[str, str] = {}
+    if theme_names is not None:  # --themes: the short names, each with the heading it stands for
+        report.extend(unused_lines(theme_names, themes))
+        for x in rows:
+            short = theme_names.short(x.action.theme) if x.action.theme else None
+            if short:
+                headings.setdefault(short, x.action.theme)
+                x.action.theme = short
+        themes = list(dict.fromkeys(x.action.theme for x in rows if x.action.theme))
     book = _give_leads(rows, aliases, report, file, counters)
     actions = [x.action for x in rows]
     lead_names = list(dict.fromkeys(a.lead for a in actions if a.lead))
     notes = [line for lay in layouts for line in lay.above]
     plan_title = title or plan_title
     info = PlanInfo(title=plan_title, period=period, leads=[Lead(n) for n in lead_names], themes=themes,
+                    coordinator=coordinator.strip(), coordinator_email=coordinator_email.strip(), return_by=return_by,
+                    theme_headings=headings,
                     notes=list(dict.fromkeys(n for n in notes if n != plan_title and not n.startswith(plan_title))))
     gaps = []
     for a in actions:

@@ -19,6 +19,7 @@ from planbook.core.dates import prose_date, uk_text
 from planbook.core.direction import DIRECTIONS, count_directions
 from planbook.core.prose import attention_sentence, summary_sentence
 from planbook.core.status import COLOURS, COUNT_LINES, STATUSES, count_line_of_text, tally_text
+from planbook.mail.year import email_year_context
 from planbook.workbook.view import ConsolidatedView
 
 #: The fills of the two count lines that are not statuses (their words say what they are).
@@ -79,4 +80,5 @@ def email_context(view: ConsolidatedView, max_exceptions: int = 10) -> dict:
         "exceptions": rows,
         "top_exceptions": rows[:max_exceptions],
         "more_exceptions": max(0, len(rows) - max_exceptions),
+        **email_year_context(view, rows),
     }

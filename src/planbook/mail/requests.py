@@ -81,12 +81,25 @@ def _log_sent(path: Path, return_by: dt.date, req: UpdateRequest, msg: EmailMess
         os.fsync(fh.fileno())
 
 
-def request_updates(plan_path: str | os.PathLike[str], out_dir: str | os.PathLike[str], return_by: dt.date, *,
+def requests_return_by(plan_path: str | os.PathLike[str], given: dt.date | None = None, plan=None) -> dt.date:
+    """The date leads are asked to return by: as given, else the plan's setting (else an error)."""
+    if given is not None:
+        return given
+    found = (plan or read_plan(plan_path)).info.return_by
+    if found is None:
+        raise PlanbookError(f"no return-by date: give --return-by DATE, or set the plan's with "
+                            f"`planbook settings {Path(plan_path).name} --return-by DATE`")
+    return found
+
+
+def request_updates(plan_path: str | os.PathLike[str], out_dir: str | os.PathLike[str],
+                    return_by: dt.date | None = None, *,
                     sender: str | None = None, smtp: SmtpSettings | None = None,
                     save_dir: str | os.PathLike[str] | None = None, force: bool = False,
                     only_unsent: bool = False) -> tuple[list[UpdateRequest], list[str]]:
     """Split the plan and email each lead their own workbook with instructions and the return date.
 
+    ``return_by`` defaults to the plan's return-by date (see :func:`requests_return_by`).
     Returns the requests made and the leads that could not be asked (no email on Lists).
     Exactly one of ``smtp`` and ``save_dir`` is used.  Sent by SMTP, each request the server
     accepts is recorded at once in ``out_dir``/update-requests-sent.tsv.  If sending stops part
@@ -101,6 +114,7 @@ def request_updates(plan_path: str | os.PathLike[str], out_dir: str | os.PathLik
     if only_unsent and smtp is None:
         raise PlanbookError("--only-unsent applies to sending by SMTP (the sent log); not to --save-dir")
     plan = read_plan(plan_path)
+    return_by = requests_return_by(plan_path, return_by, plan)
     from_addr = check_address(sender_address(sender, plan.info.coordinator, plan.info.coordinator_email))  # before writing
     emails = {lead_key(lead.name): lead.email.strip() for lead in plan.info.leads}
     already = read_sent_log(out_dir, return_by) if smtp is not None else {}

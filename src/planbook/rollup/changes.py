@@ -3,7 +3,7 @@ changes (status, due date, new, removed, commentary updated) and the actions not
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from planbook.core.dates import table_date, uk_text
@@ -67,13 +67,14 @@ def read_previous(path: str | os.PathLike[str]) -> dict[str, dict[str, str]]:
     return out
 
 
-def compare(actions: Sequence[Action], previous: str | os.PathLike[str],
+def compare(actions: Sequence[Action], previous: str | os.PathLike[str] | Mapping[str, dict[str, str]],
             full: Callable[[Action], Action] = lambda a: a) -> Comparison:
-    """Each action against the previous consolidation's, by Ref.
+    """Each action against the previous consolidation's, by Ref: ``previous`` is its workbook,
+    or its All actions rows as :func:`read_previous` gives them (e.g. last period from the history).
 
     ``full`` gives an action with its texts when they are held on disk (very large runs).
     """
-    before = read_previous(previous)
+    before = previous if isinstance(previous, Mapping) else read_previous(previous)
     out = Comparison()
     changes, directions = out.changes, out.directions
     seen: set[str] = set()

@@ -22,21 +22,23 @@ from planbook.core.attention import Attention, attention_of
 from planbook.core.errors import PlanbookError, UnusableFileError
 from planbook.core.findings import Finding, Report
 from planbook.core.leads import LeadNames, lead_key
-from planbook.core.model import Action, Origin
+from planbook.core.model import Action, Origin, PlanInfo
 from planbook.core.status import tally
 from planbook.fast import parallel
 from planbook.fast.bulk import gc_paused
 from planbook.fast.spill import SpillStore
 from planbook.files.opening import LoadedWorkbook, load_workbook, read_workbook_bytes
-from planbook.rollup import merge
+from planbook.rollup import merge, year
 from planbook.rollup.arrivals import arrivals_by_file
 from planbook.rollup.attention import Exception_, find_exceptions
 from planbook.rollup.changes import Change, compare
 from planbook.rollup.inputs import Source, expand_inputs
 from planbook.rollup.order import plan_order
 from planbook.rollup.tracker import LeadReturn, lead_returns
+from planbook.workbook.history import History
 from planbook.workbook.plan import Plan
 from planbook.workbook.reader import read_plan
+from planbook.workbook.settings import copy_findings
 
 #: Past this many rows, long texts wait on disk (see planbook.fast.spill) to keep memory flat.
 SPILL_OVER = 200_000
@@ -75,6 +77,19 @@ class Consolidation:
     returns: list[LeadReturn] = field(default_factory=list)
     return_by: dt.date | None = None  # the date leads were asked to return by (late after it)
     master: Plan | None = field(default=None, repr=False)  # the master plan as read (None: returns only)
+    #: Every period's status and update by action, this period included (planbook.workbook.history).
+    history: History = field(default_factory=History)
+    added: list[Action] = field(default_factory=list)  # actions leads added this period
+
+    @property
+    def info(self) -> PlanInfo | None:
+        """The master's details (settings, leads, themes, identity), None without a master."""
+        return self.master.info if self.master is not None else None
+
+    @property
+    def retired(self) -> list[Action]:
+        """The master's retired actions, carried through (none without a master)."""
+        return self.master.retired if self.master is not None else []
 
     def status_counts(self) -> Counter:
         """Actions by line of :data:`planbook.core.status.COUNT_LINES` (no status given and not
@@ -249,8 +264,16 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
     for plan, src in plans:
         src.used = used.get(src.label, 0)
     plans = chosen.plans
+    master = next((p for p, _ in plans if p.role != "lead-copy"), None)
     infos = [p.info for p, _ in plans]
     names = spell_leads_one_way(actions, plans)
+    if master is not None:  # the master's settings are the plan's (copies are listed first to win the merge)
+        infos.sort(key=lambda i: i is not master.info)
+        for plan, src in plans:
+            if plan.role == "lead-copy":
+                report.extend(copy_findings(master.info, plan.info, plan.guide, src.label or src.file,
+                                            ", ".join(dict.fromkeys(v for v in plan.tabs.values() if v))))
+    return_by = return_by or next((i.return_by for i in infos if i.return_by), None)
     actions = plan_order(actions, [t for i in infos for t in i.themes])
     if not period:
         periods = Counter(i.period for i in infos if i.period)
@@ -270,11 +293,20 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
     result.returns = lead_returns(plans, chosen.superseded, list(merged.unusable.values()), period, return_by, names,
                                   tabs_given_up=chosen.tabs_given_up)
     result.return_by = return_by
-    result.master = next((p for p, _ in plans if p.role != "lead-copy"), None)
+    result.master = master
     result.exceptions = find_exceptions(actions, period, today)
+    copies = [(p, s.label or s.file) for p, s in plans if p.role == "lead-copy"]
+    before = year.history_before(master, [p for p, _ in copies], period)
+    report.extend(year.copy_history_findings(before, copies))
+    result.added = [actions[i] for i in year.added_by_leads(actions, master, [p for p, _ in copies])]
+    result.history = before.with_period(period, map(result.full, actions))
+    comparison = None
     if previous:
         result.previous = str(previous)
         comparison = compare(actions, previous, full=result.full)
+    else:  # with a history: against last period, as the history has it
+        comparison = year.against_last_period(actions, before, master, result.full)
+    if comparison is not None:
         result.changes, result.not_updated = comparison.changes, comparison.not_updated
         result.directions = comparison.directions
     return result

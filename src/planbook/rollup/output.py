@@ -40,6 +40,7 @@ from planbook.core.version import __version__
 from planbook.fast.bulk import gc_paused
 from planbook.fast.fastrows import Row, RowHeight, RowSource, rows_child, splice_rows
 from planbook.files.atomic import atomic_output
+from planbook.rollup import year
 from planbook.rollup.consolidate import Consolidation
 from planbook.workbook.formats import HEADER_CHARS, Formats, header_text
 
@@ -158,6 +159,9 @@ def _write_consolidated(result: Consolidation, out: str | os.PathLike[str], max_
             for r, lead in enumerate((lead for lead in result.leads if lead.email), start=r + 1):
                 meta.write_string(r, 0, "lead_email")  # for receipts (planbook.mail.chasing)
                 meta.write_string(r, 1, f"{lead.name}\t{lead.email}")
+            for r, (k, v) in enumerate(year.meta_rows(result), start=r + 1):  # for roll forward
+                meta.write_string(r, 0, k)
+                meta.write_string(r, 1, v)
             meta.very_hidden()
             names = [ws.name for ws in wb.worksheets()]
             wb.close()
@@ -568,7 +572,8 @@ def _tables(result: Consolidation, chunks) -> list[_Table]:
                      text_cols=[headers.index(h) for h in _TEXT_HEADERS])
               for name, start, end in chunks]
     return tables + [_exceptions_table(result), _changes_table(result), _issues_table(result), _sources_table(result),
-                     _returns_table(result)]
+                     _returns_table(result), *(_table(name, headers, widths, rows, printed=printed)
+                                               for name, headers, widths, rows, printed in year.sheets(result))]
 
 
 def _slice_rows(actions: Sequence[Action], directions: Sequence[str] | None, extras: list[str], today: dt.date,

@@ -83,5 +83,5 @@ def track_returns(plan_path: str | os.PathLike[str], returns_dir: str | os.PathL
     theirs = {Path(f).resolve() for r in result.returns for f in [r.file, *r.other_files] if f}
     skipped = [(s.path or s.file, s.skipped) for s in result.sources
                if s.skipped and Path(s.path or s.file).resolve() not in theirs]
-    return ReturnsTracker(str(plan_path), str(folder), master.info.title, master.info.period, return_by,
+    return ReturnsTracker(str(plan_path), str(folder), master.info.title, master.info.period, result.return_by,
                           result.returns, skipped, len(unassigned_actions(master)), master=master)

@@ -67,6 +67,7 @@ from planbook.files.guard import (
 from planbook.rollup.tracker import returns_sentence
 from planbook.word.chart import Series, add_bar_chart
 from planbook.word.tables import lay_out_tables
+from planbook.word.year import add_year_charts, year_context
 from planbook.workbook.view import ConsolidatedView, read_consolidated
 
 #: Every status line the report can show, in order (the core's count lines).
@@ -281,7 +282,17 @@ def build_context(view: ConsolidatedView, recommendations: Sequence[str] = ()) -
         "counts": {s: counts.get(s, 0) for s in shown},
         "total": total,
         "with_previous": with_previous,
+        "coordinator": clean(view.coordinator),
+        "coordinator_email": clean(view.coordinator_email),
+        "footer_contact": footer_contact(view.coordinator, view.coordinator_email),
+        **year_context(view, [a if a is not None else e for e, a in view.needing_attention()], clean),
     }
+
+
+def footer_contact(coordinator: str, email: str) -> str:
+    """" · Contact: Pat Jones, plans@council.example" for the page footer ("" with neither)."""
+    who = ", ".join(clean(x).strip() for x in (coordinator, email) if clean(x).strip())
+    return f" · Contact: {who}" if who else ""
 
 
 # --- rendering ------------------------------------------------------------------------------
@@ -481,6 +492,8 @@ def _render(view: ConsolidatedView, out: str | os.PathLike[str], loaded, recomme
     lay_out_tables(tpl.docx, context, drop)
     _set_language(tpl.docx)
     context["chart"] = _chart(tpl, context)
+    if "year_themes" in used:  # a council's own template without the section gets no charts it does not show
+        add_year_charts(tpl.docx.part, context, font=tpl.docx.styles["Normal"].font.name or "")
     try:
         tpl.render(context, env, autoescape=True)
     except JinjaError as exc:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from planbook.core.findings import Report
 from planbook.core.layout import NO_LEAD
 from planbook.core.model import Action, PlanInfo
+from planbook.workbook.history import History
 
 
 @dataclass
@@ -27,6 +28,14 @@ class Plan:
     #: tab -> sheet rows whose blank Lead the reader filled in with the lead it guessed for a
     #: renamed tab (planbook.rollup.ownership may find the tab is someone else's, or nobody's)
     filled: dict[str, set[int]] = field(default_factory=dict)
+    #: The settings as the Guide shows them (planbook.workbook.settings.GuideValue by setting name).
+    guide: dict = field(default_factory=dict)
+    #: Every period's status and update by action (the History sheet), empty for a plan without one.
+    history: History = field(default_factory=History)
+    #: Finished actions taken out of the leads' tabs (the Retired actions sheet).
+    retired: list[Action] = field(default_factory=list)
+    #: (Ref, status, update, cell) of each action's last-period columns on its tab, as the file shows them.
+    last_shown: list[tuple[str, str, str, str]] = field(default_factory=list)
 
     def lead_tabs(self) -> dict[str, str]:
         """Lead tab -> whose it is (the tab's own name when the metadata names nobody), without

@@ -16,7 +16,7 @@ from planbook.core.columns import HEADER_OF_FIELD, REQUIRED_FIELDS, field_for_he
 from planbook.core.due import BLANK_DUE, DATE, UNKNOWN, Due, fy_of, parse_due
 from planbook.core.errors import UnusableFileError
 from planbook.core.findings import WARNING, Finding, Report
-from planbook.core.layout import GUIDE, LISTS, META
+from planbook.core.layout import GUIDE, HISTORY, LISTS, META, RETIRED
 from planbook.core.leads import lead_key
 from planbook.core.limits import MAX_CELL
 from planbook.core.model import Action, Lead, Origin, PlanInfo
@@ -28,7 +28,10 @@ from planbook.files.cellfaults import blank_key_cell, note_cell_faults, restore,
 from planbook.files.guard import not_a_plan
 from planbook.files.opening import LoadedWorkbook, as_text, load_workbook
 from planbook.workbook.marks import NOTES_COLUMN, apply_marks
+from planbook.workbook.history import LAST_STATUS, LAST_UPDATE, read_history
 from planbook.workbook.plan import Plan
+from planbook.workbook.settings import apply_guide, read_guide
+from planbook.workbook.settings import read_meta as read_meta_settings
 
 _HEADER_SCAN_ROWS = 30
 
@@ -157,15 +160,21 @@ def read_plan(path: str | os.PathLike[str], *, loaded: LoadedWorkbook | None = N
             tab, lead = _split_entry(entry, names)
             tab_leads[tab] = lead
         known_extras = {name.strip().lower() for name in meta.get("extra_column", [])}
+        info.source_gaps = list(meta.get("source_gap", []))
+        read_meta_settings(info, meta)
     if lists is not None:
         info.themes, info.leads = lists
+    role = ((meta.get("role") or ["plan"])[0] or "plan") if meta is not None else "plan"
+    guide = read_guide(book.rows(GUIDE)) if GUIDE in book.parsed else {}
+    if meta is not None and role == "plan":  # the master: what a person changed on its Guide is the setting
+        report.extend(apply_guide(info, guide, file))
     period_due = parse_due(info.period) if info.period else None
     context_year = fy_of(period_due.start) if period_due and period_due.start else None
 
     plan = Plan(path=str(p), info=info, actions=[], report=report, has_metadata=meta is not None,
-                declared_tabs=dict(tab_leads))
+                declared_tabs=dict(tab_leads), guide=guide)
     if meta is not None:
-        plan.role = (meta.get("role") or ["plan"])[0] or "plan"
+        plan.role = role
         plan.source_gaps = {(ref.strip().lower(), fld) for ref, fld in
                             (_split_gap(gap) for gap in meta.get("source_gap", []))}
         if plan.role == "consolidated":
@@ -176,6 +185,9 @@ def read_plan(path: str | os.PathLike[str], *, loaded: LoadedWorkbook | None = N
     found_tab = False
     for sheet in names:
         if sheet in (GUIDE, LISTS, META):
+            continue
+        if sheet in (HISTORY, RETIRED) and sheet not in tab_leads and meta is not None:
+            _read_kept_sheet(plan, book, sheet, context_year, known_extras, strings)
             continue
         rows = book.rows(sheet, clean=False)
         header_row = _find_header(rows)
@@ -226,6 +238,23 @@ def read_plan(path: str | os.PathLike[str], *, loaded: LoadedWorkbook | None = N
     return plan
 
 
+def _read_kept_sheet(plan: Plan, book: LoadedWorkbook, sheet: str, context_year: int | None,
+                     known_extras: set[str], strings: dict) -> None:
+    """The plan's History sheet, or its Retired actions (read as a tab is, into ``plan.retired``;
+    what is wrong there is about actions no lead is asked for, so it is not reported)."""
+    rows = book.rows(sheet, clean=sheet != HISTORY)  # planbook wrote the history clean, and writes it out cleaned
+    if sheet == HISTORY:
+        plan.history = read_history(rows)
+        return
+    header_row = _find_header(rows)
+    if header_row is None:
+        return
+    kept = Plan(path=plan.path, info=plan.info, actions=[], report=Report())
+    _read_tab(kept, Path(plan.path).name, sheet, rows, header_row, "", context_year, set(), set(), {},
+              known_extras, strings)
+    plan.retired = kept.actions
+
+
 def _report_cleaned(book: LoadedWorkbook, file: str, report: Report) -> None:
     """One finding for each cell whose text was cleaned as it was read."""
     for sheet, r, c, code, detail, original in book.cleaned:
@@ -251,6 +280,9 @@ def _read_tab(plan: Plan, file: str, sheet: str, rows: list[list[object]], heade
     width = max(len(r) for r in rows[header_row:]) if rows else 0
     for c in range(width):
         value = header[c] if c < len(header) else None
+        if isinstance(value, str) and value.strip() in (LAST_STATUS, LAST_UPDATE):
+            columns[c] = "shown:" + value.strip()  # last period's, from the history: shown, never data
+            continue
         fld = field_for_header(value) if not _blank(value) else None
         if fld and fld not in taken:
             columns[c] = fld
@@ -286,6 +318,12 @@ def _read_tab(plan: Plan, file: str, sheet: str, rows: list[list[object]], heade
     first = len(plan.actions)
     _read_rows(plan, file, sheet, rows, header_row, width, col_of, extra_cols, tab_lead, context_year, lead_keys,
                theme_keys, first_ref, strings, book, filled)
+    c_shown = [col_of.get("shown:" + h) for h in (LAST_STATUS, LAST_UPDATE)]
+    if c_shown[0] is not None:
+        for a in plan.actions[first:]:
+            row = rows[a.origin.row - 1]
+            cells = [as_text(row[c]) if c is not None and c < len(row) else "" for c in c_shown]
+            plan.last_shown.append((a.ref, cells[0].strip(), cells[1], cell_ref(a.origin.row - 1, c_shown[0])))
     headers = {c: HEADER_OF_FIELD.get(f, f[6:]) for c, f in columns.items()}
     if put:
         note_cell_faults(report, since, file, sheet, put, headers)
@@ -296,7 +334,7 @@ def _read_tab(plan: Plan, file: str, sheet: str, rows: list[list[object]], heade
 #: to its consolidated workbook (readers find columns by header, so a second one would shadow it).
 RESERVED_HEADERS = frozenset(h.lower() for h in (*HEADER_OF_FIELD.values(), "Due by", "Overdue", "Note", "Direction",
                                                  "Source file", "Source sheet", "Source row", "Last updated (as typed)",
-                                                 NOTES_COLUMN))
+                                                 NOTES_COLUMN, LAST_STATUS, LAST_UPDATE))
 #: The extra column that keeps a Last updated typed as text ("Sept 09"), as typed.
 AS_TYPED = "Last updated (as typed)"
 

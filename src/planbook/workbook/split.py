@@ -58,7 +58,7 @@ def split_read_plan(plan: Plan, out_dir: str | os.PathLike[str], *, force: bool 
     copies = []
     with staged_outputs(out) as stage:  # every copy written before any is put in place: all or nothing
         for name, path, actions in jobs:
-            write_plan(stage / path.name, plan.info, actions, only_leads=[name], role="lead-copy")
+            write_plan(stage / path.name, plan.info, actions, only_leads=[name], role="lead-copy", history=plan.history)
             copies.append(LeadCopy(name, path, len(actions)))
         about_to_commit()
         for _, path, _ in jobs:

@@ -11,10 +11,11 @@ from pathlib import Path
 from planbook.core.attention import Attention, attention_of, severity
 from planbook.core.direction import NOT_UPDATED
 from planbook.core.errors import UnusableFileError
-from planbook.core.layout import ALL_ACTIONS, CHANGES, DATA_ISSUES, EXCEPTIONS, META, RETURNS, SOURCES
+from planbook.core.layout import ALL_ACTIONS, CHANGES, DATA_ISSUES, EXCEPTIONS, HISTORY, META, RETURNS, SOURCES
 from planbook.core.status import tally_text
 from planbook.core.text import clean_rows, clean_text
 from planbook.files.opening import as_text, open_workbook
+from planbook.workbook.history import STATUS_PREFIX, UPDATE_PREFIX
 
 #: The columns that tell one All actions row from another (an Exceptions row has them too).
 _ROW_KEY = ("Ref", "Source file", "Source sheet", "Source row")
@@ -50,6 +51,10 @@ class ConsolidatedView:
     sources: list[dict[str, str]] = field(default_factory=list)  # the Sources sheet
     lead_emails: list[tuple[str, str]] = field(default_factory=list)  # (lead, email) from the plans' Lists
     exceptions: list[dict[str, str]] = field(default_factory=list)
+    #: The plan's history (the History sheet): its periods, oldest first, and one row per action
+    #: (Ref, Theme, Lead, Action, Trend, Not updated for, "Status <period>" …; the updates are not read).
+    periods: list[str] = field(default_factory=list)
+    history: list[dict[str, str]] = field(default_factory=list)
 
     def counts(self) -> Counter:
         """Actions by line of :data:`planbook.core.status.COUNT_LINES`: the five statuses, "No status
@@ -103,8 +108,8 @@ def read_consolidated(path: str | os.PathLike[str], columns: Sequence[str] | Non
     if meta.get("role") != "consolidated":
         raise UnusableFileError(p, "not a consolidated workbook (run planbook consolidate first)")
 
-    def table(name: str, keep: Sequence[str] | None = None) -> list[dict[str, str]]:
-        rows = sheet_rows(name)
+    def table(name: str, keep: Sequence[str] | None = None, rows: list | None = None) -> list[dict[str, str]]:
+        rows = sheet_rows(name) if rows is None else rows
         if not rows:
             return []
         header = [as_text(h) for h in rows[0]]
@@ -122,6 +127,12 @@ def read_consolidated(path: str | os.PathLike[str], columns: Sequence[str] | Non
     rows = [c for c in table(CHANGES) if c.get("Ref")] if CHANGES in names else []
     changes = [c for c in rows if c.get("Change") != NOT_UPDATED]
     issues = table(DATA_ISSUES) if DATA_ISSUES in names else []
+    periods, history = [], []
+    if HISTORY in names:
+        cells = sheet_rows(HISTORY)
+        header = [as_text(h) for h in (cells[:1] or [[]])[0]]
+        periods = [h[len(STATUS_PREFIX):] for h in header if h.startswith(STATUS_PREFIX)]
+        history = table(HISTORY, [h for h in header if not h.startswith(UPDATE_PREFIX)], cells)
     as_of = dt.date.fromisoformat(meta["as_of"]) if meta.get("as_of") else None
     return ConsolidatedView(str(p), meta.get("title", ""), meta.get("period", ""), as_of, actions, changes,
                             issues=len(issues), errors=sum(1 for i in issues if i.get("Severity") == "error"),
@@ -132,4 +143,5 @@ def read_consolidated(path: str | os.PathLike[str], columns: Sequence[str] | Non
                             issue_rows=issues, sources=table(SOURCES) if SOURCES in names else [],
                             lead_emails=[(name, email.strip()) for key, value in meta_rows if key == "lead_email"
                                          for name, _, email in [value.partition("\t")]],
-                            exceptions=table(EXCEPTIONS) if exceptions and EXCEPTIONS in names else [])
+                            exceptions=table(EXCEPTIONS) if exceptions and EXCEPTIONS in names else [],
+                            periods=periods, history=history)

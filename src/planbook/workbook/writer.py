@@ -18,7 +18,7 @@ from planbook.core.dates import DATE_FORMAT
 from planbook.core.due import DATE
 from planbook.core.errors import PlanbookError
 from planbook.core.findings import Finding, Report
-from planbook.core.layout import GUIDE, LISTS, META, NO_LEAD
+from planbook.core.layout import GUIDE, HISTORY, LISTS, META, NO_LEAD, RETIRED
 from planbook.core.leads import lead_key
 from planbook.core.limits import MAX_CELL
 from planbook.core.model import FORMAT_VERSION, Action, Lead, PlanInfo
@@ -27,21 +27,24 @@ from planbook.core.status import COLOURS, STATUSES
 from planbook.core.text import clean_text, describe, has_bad
 from planbook.core.version import __version__
 from planbook.files.atomic import atomic_output
+from planbook.fast.fastrows import splice_rows
 from planbook.files.guard import require_suffix
 from planbook.workbook.formats import Formats, header_text
+from planbook.workbook.history import LAST_STATUS, LAST_UPDATE, History, history_sheet
+from planbook.workbook.settings import guide_rows, meta_rows
 
 TIMESCALES = ("Ongoing", "Monthly", "Quarterly", "Annually", "Termly", "As appropriate", "To be confirmed")
 #: Blank rows kept inside each lead's table so leads can add actions on a protected sheet.
 DEFAULT_BLANK_ROWS = 30
 _LIST_ROWS = 500  # room in the Lists columns for themes and leads added later
 
-_WIDTHS = {"Ref": 7, "Theme": 18, "Objective": 30, "Action": 48, "Lead": 20, "Partners": 18, "Due": 15,
+_WIDTHS = {LAST_STATUS: 12, LAST_UPDATE: 40, "Ref": 7, "Theme": 18, "Objective": 30, "Action": 48, "Lead": 20, "Partners": 18, "Due": 15,
            "Success measure": 30, "Resources": 16, "Status": 12, "Progress update": 48, "Last updated": 12}
 _COL = {h: i for i, h in enumerate(HEADERS)}
 
 
-def _collect_extras(actions: Iterable[Action]) -> list[str]:
-    seen: dict[str, None] = {}
+def _collect_extras(actions: Iterable[Action], columns: Sequence[str] = ()) -> list[str]:
+    seen: dict[str, None] = dict.fromkeys(columns)
     for action in actions:
         for key in action.extras:
             seen.setdefault(key, None)
@@ -81,11 +84,17 @@ def _group_by_lead(info: PlanInfo, actions: Sequence[Action]) -> dict[str, list[
 
 def write_plan(path: str | os.PathLike[str], info: PlanInfo, actions: Sequence[Action] = (), *,
                blank_rows: int = DEFAULT_BLANK_ROWS, overwrite: bool = True,
-               only_leads: Sequence[str] | None = None, role: str = "plan") -> dict[str, str]:
+               only_leads: Sequence[str] | None = None, role: str = "plan",
+               columns: Sequence[str] = (), history: History | None = None,
+               retired: Sequence[Action] = ()) -> dict[str, str]:
     """Write a standard plan workbook to ``path`` atomically.
 
     ``only_leads`` writes tabs for those leads only (a lead's own copy; ``Lists`` still holds
     every lead and theme).  ``role`` is recorded in the metadata: "plan" or "lead-copy".
+    ``columns`` are the plan's own extra columns, in order, kept even where no action fills them.
+    ``history`` (planbook.workbook.history) goes on the History sheet (not in a lead's copy), and
+    each lead tab shows last period's status and update beside the action, read-only.
+    ``retired`` actions (finished, out of the leads' copies) go on the Retired actions sheet.
     Returns the mapping sheet name -> lead name of the lead tabs written.
     """
     import xlsxwriter
@@ -99,7 +108,7 @@ def write_plan(path: str | os.PathLike[str], info: PlanInfo, actions: Sequence[A
     themes = list(dict.fromkeys([*info.themes, *(a.theme for a in actions if a.theme)]))
     known = {lead.name for lead in info.leads}
     leads = [*info.leads, *(Lead(n) for n in groups if n not in known and n != NO_LEAD)]
-    extras = _collect_extras(actions)
+    extras = _collect_extras(actions, columns)
 
     require_suffix(path, (".xlsx", ".xlsm"), "a plan workbook")
     with atomic_output(path, overwrite=overwrite) as tmp:
@@ -108,20 +117,28 @@ def write_plan(path: str | os.PathLike[str], info: PlanInfo, actions: Sequence[A
         wb.set_properties({"title": info.title, "subject": info.period, "comments": "planbook action plan",
                            "keywords": f"planbook format {FORMAT_VERSION}"})
         fmt = _Formats(wb)
-        _write_guide(wb, fmt, info)
-        taken = {GUIDE.lower(), LISTS.lower(), META.lower()}
+        _write_guide(wb, fmt, info, role)
+        taken = {GUIDE.lower(), LISTS.lower(), META.lower(), HISTORY.lower(), RETIRED.lower()}
         tabs: dict[str, str] = {}
         for index, (lead, lead_actions) in enumerate(groups.items(), start=1):
             tab = sheet_name(lead, taken)
             tabs[tab] = lead
-            _write_lead_tab(wb, fmt, tab, index, lead_actions, extras, blank_rows)
-        _write_lists(wb, fmt, themes, leads)
+            _write_lead_tab(wb, fmt, tab, index, lead_actions, extras, blank_rows, history or None)
+        _write_lists(wb, fmt, themes, leads, info.theme_headings)
+        spliced = {}
+        if history and only_leads is None:  # a lead's copy shows last period beside each action, not the sheet
+            index, spec = history_sheet(wb, history, fmt.header, fmt.wrap, fmt.status)
+            spliced[index] = spec
+        if retired and only_leads is None:
+            _write_retired(wb, fmt, retired, extras)
         _write_meta(wb, info, tabs, extra_headers(extras), role)
         wb.close()
+        if spliced:
+            splice_rows(tmp, spliced)
     return tabs
 
 
-def _check_coordinator_email(email: str) -> None:
+def check_coordinator_email(email: str) -> None:
     """One bare address, as the mailer will send from it (planbook.mail.mailer's own test)."""
     if not is_bare_address(email):
         raise PlanbookError(f"the coordinator email {clean_text(email)!r} is not an email address (name@example.org)")
@@ -181,14 +198,19 @@ class _Formats(Formats):
         self.date = wb.add_format({"num_format": DATE_FORMAT, "valign": "top", "locked": False, "align": "left"})
         self.status = {s: wb.add_format({"bg_color": fill, "font_color": font, "bold": s != "Not started"})
                        for s, (_, fill, font) in COLOURS.items()}
+        self.italic = wb.add_format({"italic": True, "text_wrap": True})
+        self.guide_date = wb.add_format({"num_format": DATE_FORMAT, "align": "left"})
+        self.last = wb.add_format({"text_wrap": True, "valign": "top", "locked": True, "italic": True,
+                                   "font_color": "#404040", "bg_color": "#F2F2F2"})
         self.overdue = wb.add_format({"font_color": "#9C0006", "bold": True, "italic": True,
                                       "bg_color": "#FFE4E1", "border": 2, "border_color": "#C00000"})
 
 
 def _write_lead_tab(wb, fmt: _Formats, tab: str, index: int, actions: Sequence[Action],
-                    extras: list[str], blank_rows: int) -> None:
+                    extras: list[str], blank_rows: int, history: History | None = None) -> None:
     ws = wb.add_worksheet(tab)
-    headers = [*HEADERS, *extra_headers(extras)]
+    shown = (LAST_STATUS, LAST_UPDATE) if history is not None else ()
+    headers = [*HEADERS, *shown, *extra_headers(extras)]
     last_row = len(actions) + max(blank_rows, 1)
     last_col = len(headers) - 1
     ws.add_table(0, 0, last_row, last_col, {
@@ -200,13 +222,15 @@ def _write_lead_tab(wb, fmt: _Formats, tab: str, index: int, actions: Sequence[A
         ws.set_column(col, col, _WIDTHS.get(header, 18), fmt.ref_open if header == "Ref" else fmt.cell)
     ws.set_column(_COL["Last updated"], _COL["Last updated"], _WIDTHS["Last updated"], fmt.date)
     for r, action in enumerate(actions, start=1):
-        _write_action_row(ws, fmt, r, action, extras)
+        _write_action_row(ws, fmt, r, action, extras, len(HEADERS) + len(shown))
         ws.set_row(r, _row_height(action))
     date_cols = {_COL["Last updated"]}
     for r in range(len(actions) + 1, last_row + 1):
         ws.write_blank(r, 0, None, fmt.ref_open)
         for col in range(1, last_col + 1):
             ws.write_blank(r, col, None, fmt.date if col in date_cols else fmt.cell)
+    if history is not None:
+        _write_last_period(ws, fmt, actions, history, last_row)
     _add_validation(ws, last_row)
     _add_conditional_formats(ws, fmt, last_row)
     ws.freeze_panes(1, 1)
@@ -235,7 +259,44 @@ def _row_height(action: Action) -> float:
     return min(15.0 * lines + 2, 409.0)
 
 
-def _write_action_row(ws, fmt: _Formats, r: int, action: Action, extras: list[str]) -> None:
+def _write_last_period(ws, fmt: _Formats, actions: Sequence[Action], history: History, last_row: int) -> None:
+    """Last period's status and update beside each action: what the lead said last time, locked
+    (the history is the record), labelled with the period in the header's note."""
+    c = len(HEADERS)
+    for r, action in enumerate(actions, start=1):
+        last = history.last_of(action.ref) or ("", "")
+        for col, value in ((c, last[0]), (c + 1, last[1])):
+            ws.write_string(r, col, value, fmt.last) if value else ws.write_blank(r, col, None, fmt.last)
+    for r in range(len(actions) + 1, last_row + 1):
+        ws.write_blank(r, c, None, fmt.last)
+        ws.write_blank(r, c + 1, None, fmt.last)
+    for status in STATUSES:
+        ws.conditional_format(1, c, last_row, c, {"type": "cell", "criteria": "==", "value": f'"{status}"',
+                                                  "format": fmt.status[status]})
+    note = (f"What was reported for {history.last}, as the committee saw it. Read-only: the plan's History "
+            "sheet keeps every period.")
+    ws.write_comment(0, c, note, {"x_scale": 2})
+    ws.write_comment(0, c + 1, note, {"x_scale": 2})
+
+
+def _write_retired(wb, fmt: _Formats, actions: Sequence[Action], extras: list[str]) -> None:
+    """Finished actions taken out of the leads' tabs (their history stays on History):
+    reopening one puts it back on its lead's tab."""
+    ws = wb.add_worksheet(RETIRED)
+    headers = [*HEADERS, *extra_headers(extras)]
+    for col, header in enumerate(headers):
+        ws.write_string(0, col, header, fmt.header)
+        ws.set_column(col, col, _WIDTHS.get(header, 18), fmt.cell)
+    for r, action in enumerate(actions, start=1):
+        _write_action_row(ws, fmt, r, action, extras)
+    ws.autofilter(0, 0, max(len(actions), 1), len(headers) - 1)
+    ws.freeze_panes(1, 1)
+    ws.protect("", {"autofilter": True, "sort": True, "format_columns": True, "select_locked_cells": True,
+                    "select_unlocked_cells": True})
+
+
+def _write_action_row(ws, fmt: _Formats, r: int, action: Action, extras: list[str],
+                      first_extra: int = len(HEADERS)) -> None:
     c = _COL
     ws.write_string(r, c["Ref"], action.ref, fmt.ref_locked if action.ref else fmt.ref_open)
     for header, attr in STANDARD_COLUMNS:
@@ -257,7 +318,7 @@ def _write_action_row(ws, fmt: _Formats, r: int, action: Action, extras: list[st
         ws.write_datetime(r, c["Last updated"], dt.datetime.combine(action.last_updated, dt.time()), fmt.date)
     for offset, key in enumerate(extras):
         value = action.extras.get(key)
-        col = len(HEADERS) + offset
+        col = first_extra + offset
         if value is None or value == "":
             continue
         if isinstance(value, dt.datetime):
@@ -308,17 +369,23 @@ def _add_conditional_formats(ws, fmt: _Formats, last_row: int) -> None:
         "format": fmt.overdue})
 
 
-def _write_guide(wb, fmt: _Formats, info: PlanInfo) -> None:
+def _write_guide(wb, fmt: _Formats, info: PlanInfo, role: str = "plan") -> None:
     ws = wb.add_worksheet(GUIDE)
     ws.set_column(0, 0, 22)
     ws.set_column(1, 1, 90, fmt.wrap)
     ws.write_string(0, 0, info.title or "Action plan", fmt.title)
-    rows = [("Reporting period", info.period), ("Coordinator", info.coordinator),
-            ("Coordinator email", info.coordinator_email), ("Format", f"planbook standard workbook, version {FORMAT_VERSION}")]
+    rows = [*guide_rows(info), ("Format", f"planbook standard workbook, version {FORMAT_VERSION}")]
     for r, (label, value) in enumerate(rows, start=2):
         ws.write_string(r, 0, label, fmt.bold)
-        ws.write_string(r, 1, value or "")
-    r = len(rows) + 3
+        if isinstance(value, dt.date):
+            ws.write_datetime(r, 1, dt.datetime.combine(value, dt.time()), fmt.guide_date)
+        else:
+            ws.write_string(r, 1, value or "")
+    r = len(rows) + 2
+    ws.write_string(r, 1, "The coordinator's settings: change the title and these rows here, and planbook uses them."
+                    if role == "plan" else "The coordinator's settings for this round: please leave them as they are.",
+                    fmt.italic)
+    r += 2
     for note in info.notes:
         ws.write_string(r, 0, "Note", fmt.bold)
         ws.write_string(r, 1, note)
@@ -354,20 +421,23 @@ def _write_guide(wb, fmt: _Formats, info: PlanInfo) -> None:
     ws.activate()
 
 
-def _write_lists(wb, fmt: _Formats, themes: list[str], leads: list[Lead]) -> None:
+def _write_lists(wb, fmt: _Formats, themes: list[str], leads: list[Lead], headings: dict[str, str] | None = None) -> None:
     ws = wb.add_worksheet(LISTS)
-    headers = ["Status", "Colour", "Theme", "Lead", "Email", "Timescale"]
+    headers = ["Status", "Colour", "Theme", "Lead", "Email", "Timescale", *(["Theme heading"] if headings else [])]
     for col, header in enumerate(headers):
         ws.write_string(0, col, header, fmt.bold)
     ws.set_column(0, 1, 14)
     ws.set_column(2, 2, 34)
     ws.set_column(3, 4, 30)
     ws.set_column(5, 5, 18)
+    ws.set_column(6, 6, 60)
     for i, status in enumerate(STATUSES, start=1):
         ws.write_string(i, 0, status, fmt.status_key[status])
         ws.write_string(i, 1, COLOURS[status][0])
     for i, theme in enumerate(themes, start=1):
         ws.write_string(i, 2, theme)
+        if headings and headings.get(theme):
+            ws.write_string(i, 6, headings[theme])
     for i, lead in enumerate(leads, start=1):
         ws.write_string(i, 3, lead.name)
         if lead.email:
@@ -389,7 +459,8 @@ def _write_meta(wb, info: PlanInfo, tabs: dict[str, str], extras: list[str], rol
             ("written", dt.datetime.now().replace(microsecond=0).isoformat())]
     rows += [("lead_tab", f"{tab}\t{lead if lead != NO_LEAD else ''}") for tab, lead in tabs.items()]
     rows += [("extra_column", name) for name in extras]
-    rows += [("source_gap", gap) for gap in info.source_gaps]
+    rows += [("source_gap", gap) for gap in info.source_gaps] if role == "plan" else []  # the master's, as imported
+    rows += meta_rows(info)
     for r, (key, value) in enumerate(rows):
         ws.write_string(r, 0, key)
         ws.write_string(r, 1, value or "")
@@ -405,7 +476,7 @@ def new_plan_id() -> str:
 
 def new_plan(path: str | os.PathLike[str], title: str, period: str, leads: Sequence[str | Lead],
              themes: Sequence[str] = (), *, coordinator: str = "", coordinator_email: str = "",
-             overwrite: bool = False, report: Report | None = None) -> dict[str, str]:
+             return_by: dt.date | None = None, overwrite: bool = False, report: Report | None = None) -> dict[str, str]:
     """Create an empty standard plan: a tab per lead, ready for leads to fill in.
 
     Characters a workbook cannot hold (control characters, e.g. Word's line break) are
@@ -417,9 +488,9 @@ def new_plan(path: str | os.PathLike[str], title: str, period: str, leads: Seque
     themes = [theme.strip() for theme in themes]
     _refuse_repeats("theme", themes, _theme_key)
     if coordinator_email.strip():
-        _check_coordinator_email(coordinator_email.strip())
+        check_coordinator_email(coordinator_email.strip())
     info = PlanInfo(title=title, period=period, leads=lead_objs, themes=list(themes),
-                    coordinator=coordinator, coordinator_email=coordinator_email)
+                    coordinator=coordinator, coordinator_email=coordinator_email, return_by=return_by)
     if report is not None:
         for label, value in [("title", title), ("period", period), ("coordinator", coordinator),
                              ("coordinator email", coordinator_email), *(("lead", lead.name) for lead in lead_objs),

@@ -1,0 +1,421 @@
+"""Roll forward: this period's outcome becomes next period's master plan.
+
+From the consolidated workbook (or the master and its returns, consolidated on the way), the new
+master holds every action as the committee last saw it — status, progress update, due, lead,
+partners, success measure, resources and the leads' own columns — with the plan's leads (and
+their email addresses), themes, title, coordinator and identity, the new period and return-by
+date, and the whole history with the closing period in it.  None of the consolidation's own
+columns (where a row came from, overdue, due by, note, direction) reach the plan.
+
+* Actions leads added this period get a Ref that is unique in the plan and stays: the one the
+  lead typed when it is free and sits with related actions, else the next number of the section
+  their objective or theme is numbered in (never next to an unrelated number), else N1, N2 ….
+  Each one given is listed.
+* What the consolidation could not settle is carried as findings, not settled silently: a Ref
+  two older actions share, rows kept from the master because a lead's return lacked them or
+  could not be read, returns that could not be read or belonged to another plan.
+* The coordinator's rule for finished actions: with ``retire_complete_after`` N, an action
+  Complete for the last N periods leaves the leads' tabs for the Retired actions sheet; its
+  history stays.
+* Leads' copies of the new master show last period's status and update beside each action,
+  read-only; their Status starts as last period's.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from planbook.core.columns import FIELD_OF_HEADER
+from planbook.core.due import BLANK_DUE, fy_of, parse_due
+from planbook.core.errors import PlanbookError, UnusableFileError
+from planbook.core.findings import ERROR, WARNING, Finding, Report
+from planbook.core.layout import ALL_ACTIONS, DATA_ISSUES, HISTORY, META, RETIRED
+from planbook.core.leads import lead_key
+from planbook.core.model import Action, Lead, PlanInfo
+from planbook.core.status import COMPLETE, NO_STATUS, normalise_status
+from planbook.core.text import clean_rows, clean_text
+from planbook.files.atomic import check_output
+from planbook.files.guard import is_consolidated, refuse_overwriting_inputs, require_suffix
+from planbook.files.opening import as_text, open_workbook
+from planbook.rollup.consolidate import Consolidation, consolidate
+from planbook.rollup.merge import NOTE_COLLISION, NOTE_NOT_RETURNED, NOTE_STALE
+from planbook.rollup.year import ADDED
+from planbook.workbook.history import History, key, read_history
+from planbook.workbook.settings import parse_date
+from planbook.workbook.writer import write_plan
+
+#: Consolidation-wide problems a new period starts with until a person acts on them.
+CARRIED_CODES = ("return-unreadable", "other-plan", "superseded-copy", "missing-tab", "history-changed")
+
+
+@dataclass(frozen=True)
+class Renumbered:
+    """A Ref given at roll forward to an action a lead added."""
+
+    old: str  # as the lead typed it ("" for none)
+    new: str
+    lead: str
+    action: str
+    why: str
+
+
+@dataclass
+class RollForward:
+    """What roll forward wrote and did."""
+
+    path: Path
+    info: PlanInfo
+    actions: int
+    closing_period: str
+    periods: list[str]  # the history's periods, oldest first (the closing one last)
+    renumbered: list[Renumbered] = field(default_factory=list)
+    retired: list[str] = field(default_factory=list)  # Refs retired now
+    report: Report = field(default_factory=Report)  # unresolved problems carried, and what roll forward did
+
+    def to_dict(self) -> dict:
+        return {"output": str(self.path), "period": self.info.period, "closing_period": self.closing_period,
+                "return_by": self.info.return_by.isoformat() if self.info.return_by else None,
+                "actions": self.actions, "history_periods": self.periods,
+                "renumbered": [dataclasses.asdict(r) for r in self.renumbered], "retired": self.retired,
+                "findings": [f.to_dict() for f in self.report]}
+
+
+@dataclass
+class _Outcome:
+    """This period's outcome, from either source: what the new master is made of."""
+
+    info: PlanInfo
+    closing: str
+    actions: list[Action]
+    history: History
+    added: set[int]  # indexes into actions
+    retired: list[Action]
+    extra_columns: list[str]
+    problems: list[Finding]
+    source: str
+
+
+def roll_forward(source: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], out: str | os.PathLike[str], *,
+                 period: str, return_by: dt.date | None = None, retire_complete_after: int | None = None,
+                 title: str | None = None, today: dt.date | None = None, overwrite: bool = False) -> RollForward:
+    """Make next period's master plan at ``out`` from ``source``: a consolidated workbook, or the
+    master plan with its returns (files and folders, as ``consolidate`` takes them).
+
+    ``period`` is the new reporting period; ``return_by`` the date the new round's updates are
+    due (none when not given: last period's date is past).  ``retire_complete_after`` sets the
+    plan's rule for finished actions (see the module docstring).  Nothing is changed in the
+    inputs; ``out`` is written atomically and never over an input.
+    """
+    inputs = [source] if isinstance(source, (str, os.PathLike)) else list(source)
+    if not inputs:
+        raise PlanbookError("give the consolidated workbook, or the master plan and its returns")
+    period = clean_text(period or "").strip()
+    if not period:
+        raise PlanbookError("give the new reporting period (--period \"Q3 2009/10\")")
+    if retire_complete_after is not None and retire_complete_after < 0:
+        raise PlanbookError("--retire-complete-after takes 0 (never) or a number of periods")
+    require_suffix(out, (".xlsx",), "the new master plan")
+    refuse_overwriting_inputs(out, inputs, what="input")
+    check_output(out, overwrite=overwrite)
+    consolidated = [i for i in inputs if os.path.isfile(i) and is_consolidated(i)]
+    if consolidated and len(inputs) > 1:
+        raise PlanbookError(f"{consolidated[0]} is a consolidated workbook: roll forward from it alone, or from the "
+                            "master plan and its returns (not both)")
+    outcome = _from_consolidated(Path(inputs[0])) if consolidated else _from_returns(inputs, today)
+    if _same(outcome.closing, period):
+        raise PlanbookError(f"the plan is already for {outcome.closing}: give the next period (--period)")
+    return _write(outcome, Path(out), period, return_by, retire_complete_after, title)
+
+
+def _same(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+# ---------------------------------------------------------------- from the master and its returns
+
+def _from_returns(inputs: list, today: dt.date | None) -> _Outcome:
+    result = consolidate(inputs, today=today, spill_over=None)
+    if result.info is None:
+        raise PlanbookError("no master plan among the inputs: roll forward needs the master (its leads, themes and "
+                            "the actions of leads who did not return) as well as the returns")
+    return _outcome_of(result, ", ".join(str(i) for i in inputs))
+
+
+def _outcome_of(result: Consolidation, source: str) -> _Outcome:
+    added_ids = {id(a) for a in result.added}
+    actions, added = [], set()
+    for a in map(result.full, result.actions):
+        if id(a) in added_ids:
+            added.add(len(actions))
+        actions.append(a)
+    info = dataclasses.replace(result.info, leads=list(result.info.leads), themes=list(result.info.themes),
+                               title=result.title, period=result.period, coordinator=result.coordinator,
+                               coordinator_email=result.coordinator_email)
+    problems = [f for f in result.report if f.code in CARRIED_CODES]
+    return _Outcome(info, result.period, actions, result.history, added, list(result.retired),
+                    list(result.extra_columns), problems, source)
+
+
+# ---------------------------------------------------------------- from a consolidated workbook
+
+#: All actions columns that are the consolidation's own, never the plan's.
+_TECHNICAL = ("Direction", "Overdue", "Due by", "Note", "Source file", "Source sheet", "Source row")
+
+
+def _from_consolidated(path: Path) -> _Outcome:
+    wb = open_workbook(path)
+    names = wb.sheet_names
+
+    def rows_of(name: str) -> list[list[object]]:
+        try:
+            rows = wb.get_sheet_by_name(name).to_python()
+        except Exception as exc:
+            raise UnusableFileError(path, f"sheet {name!r} cannot be read ({type(exc).__name__})") from exc
+        clean_rows(rows)
+        return rows
+
+    meta: dict[str, list[str]] = {}
+    for row in rows_of(META):
+        if row and as_text(row[0]).strip():
+            meta.setdefault(as_text(row[0]).strip(), []).append(as_text(row[1]) if len(row) > 1 else "")
+    if (meta.get("role") or [""])[0] != "consolidated":
+        raise UnusableFileError(path, "not a consolidated workbook (run planbook consolidate first)")
+    one = {k: v[0] for k, v in meta.items()}
+    closing = one.get("period", "")
+    period_due = parse_due(closing) if closing else None
+    context_year = fy_of(period_due.start) if period_due and period_due.start else None
+    extras = meta.get("extra_column")
+    actions: list[Action] = []
+    notes: list[str] = []
+    where: dict[tuple[str, str, str], int] = {}
+    for name in names:
+        if name == ALL_ACTIONS or name.startswith(ALL_ACTIONS + " ("):
+            for a, note, origin in _actions(rows_of(name), extras, context_year, technical=True):
+                where[origin] = len(actions)
+                actions.append(a)
+                notes.append(note)
+    for a, note in zip(actions, notes):
+        a.note = note
+    retired = [a for a, _, _ in _actions(rows_of(RETIRED), extras, context_year)] if RETIRED in names else []
+    history = read_history(rows_of(HISTORY)) if HISTORY in names else History()
+    added: set[int] = set()
+    for entry in meta.get(ADDED, []):
+        ref, file, sheet, row = (entry.split("\t") + ["", "", "", ""])[:4]
+        i = where.get((file, sheet, row))
+        if i is not None:
+            added.add(i)
+    leads = [Lead(n, e) for n, _, e in (x.partition("\t") for x in meta.get("plan_lead", []))]
+    if not leads:  # a consolidation made before it kept the plan's leads: from its addresses and the actions
+        emails = dict(x.partition("\t")[::2] for x in meta.get("lead_email", []))
+        leads = [Lead(n, emails.get(n, "")) for n in dict.fromkeys(a.lead for a in actions if a.lead)]
+    info = PlanInfo(title=one.get("title", ""), period=closing, leads=leads,
+                    themes=meta.get("plan_theme") or list(dict.fromkeys(a.theme for a in actions if a.theme)),
+                    coordinator=one.get("coordinator", ""), coordinator_email=one.get("coordinator_email", ""),
+                    plan_id=one.get("plan_id", ""), notes=meta.get("note", []), source_gaps=meta.get("source_gap", []))
+    info.theme_headings = {t: h for t, _, h in (x.partition("\t") for x in meta.get("theme_heading", [])) if t and h}
+    try:
+        info.retire_complete_after = int(one.get("retire_complete_after", "0") or 0)
+    except ValueError:
+        info.retire_complete_after = 0
+    problems = []
+    if DATA_ISSUES in names:
+        rows = rows_of(DATA_ISSUES)
+        head = [as_text(h) for h in rows[0]] if rows else []
+        for row in rows[1:]:
+            rec = dict(zip(head, (as_text(v) for v in row)))
+            if rec.get("Problem") in CARRIED_CODES:
+                problems.append(Finding(rec["Problem"], rec.get("File", ""), rec.get("Sheet", ""), rec.get("Cell", ""),
+                                        rec.get("Value", ""), rec.get("What is wrong", ""),
+                                        outcome=rec.get("What was done", "")))
+    return _Outcome(info, closing, actions, history, added, retired, extras or [], problems, path.name)
+
+
+def _actions(rows: list[list[object]], extras: list[str] | None, context_year: int | None, technical: bool = False):
+    """(Action, its Note, (source file, sheet, row)) for each row of All actions or Retired actions."""
+    if not rows:
+        return
+    header = [as_text(h).strip() for h in rows[0]]
+    at: dict[str, int] = {}
+    for i, h in enumerate(header):
+        at.setdefault(h, i)
+    if extras is None:  # an older consolidation: the columns after Resources, before Note (or the end)
+        start = at.get("Resources", len(header) - 1) + 1
+        end = at.get("Note", len(header))
+        extras = [h for h in header[start:end] if h and h not in _TECHNICAL]
+    fields = [(FIELD_OF_HEADER[h], i) for h, i in at.items() if h in FIELD_OF_HEADER]
+    extra_cols = [(h, at[h]) for h in extras if h in at]
+    for row in rows[1:]:
+        if not any(v not in ("", None) for v in row):
+            continue
+        row = list(row) + [""] * (len(header) - len(row))
+        values = {f: row[i] for f, i in fields}
+        status_text = as_text(values.get("status", "")).strip()
+        status = normalise_status(status_text)
+        if status == NO_STATUS:
+            status_text = ""
+        elif status is not None:
+            status_text = status
+        due_value = values.get("due", "")
+        due = BLANK_DUE if due_value in ("", None) else parse_due(due_value) if isinstance(due_value, (dt.date, dt.datetime)) \
+            else parse_due(as_text(due_value), context_year)
+        updated = values.get("last_updated", "")
+        a = Action(ref=as_text(values.get("ref", "")).strip(), action=as_text(values.get("action", "")),
+                   lead=as_text(values.get("lead", "")).strip(), theme=as_text(values.get("theme", "")).strip(),
+                   objective=as_text(values.get("objective", "")), partners=as_text(values.get("partners", "")),
+                   due=due, success_measure=as_text(values.get("success_measure", "")),
+                   resources=as_text(values.get("resources", "")), status=status, status_text=status_text,
+                   progress=as_text(values.get("progress", "")), last_updated=parse_date(updated))
+        if updated not in ("", None) and a.last_updated is None:
+            a.extras["Last updated (as typed)"] = as_text(updated)
+        for h, i in extra_cols:
+            if row[i] not in ("", None):
+                a.extras[h] = row[i].date() if isinstance(row[i], dt.datetime) and row[i].time() == dt.time() else row[i]
+        note = as_text(row[at["Note"]]) if technical and "Note" in at else ""
+        origin = tuple(as_text(row[at[h]]) if h in at else "" for h in ("Source file", "Source sheet", "Source row"))
+        yield a, note, origin
+
+
+# ---------------------------------------------------------------- the new master
+
+def _write(outcome: _Outcome, out: Path, period: str, return_by: dt.date | None, retire_after: int | None,
+           title: str | None) -> RollForward:
+    info = dataclasses.replace(outcome.info, period=period, return_by=return_by, leads=list(outcome.info.leads),
+                               themes=list(outcome.info.themes))
+    if title:
+        info.title = clean_text(title).strip()
+    if retire_after is not None:
+        info.retire_complete_after = retire_after
+    report = Report(outcome.problems)
+    actions = [dataclasses.replace(a, extras=dict(a.extras), origin=None, note="") for a in outcome.actions]
+    renumbered = _give_refs(actions, outcome.added, outcome.history, outcome.retired)
+    for r in renumbered:
+        said = (f"{r.lead or 'a lead'}'s action {_short(r.action)!r} had no Ref in the plan" if r.why.startswith("it had")
+                else f"{r.lead or 'a lead'} added {_short(r.action)!r} last period "
+                + (f"as {r.old}: {r.why}" if r.old else "with no Ref"))
+        report.add(Finding("ref-renumbered", out.name, "", "", r.new, f"{said}; it is now {r.new}",
+                           outcome=f"Ref {r.new} given"))
+    _carry_notes(outcome, actions, report, out.name)
+    history = outcome.history.with_period(outcome.closing, actions)  # the closing period under the Refs as now
+    retired_now = _retire(actions, history, info.retire_complete_after)
+    for a in retired_now:
+        report.add(Finding("action-retired", out.name, RETIRED, "", a.ref,
+                           f"{a.ref} has been Complete for {info.retire_complete_after} period(s): it leaves the "
+                           "leads' copies (its history stays)", outcome="moved to the Retired actions sheet"))
+    live = [a for a in actions if not any(a is r for r in retired_now)]
+    known = {lead_key(lead.name) for lead in info.leads}
+    for name in dict.fromkeys(a.lead for a in live if a.lead and lead_key(a.lead) not in known):
+        report.add(Finding("unknown-lead", out.name, "", "", name,
+                           f"lead {name!r} is named on an action but is not on the Lists sheet: a tab was made for them; "
+                           "add their email address (planbook lead add)", outcome="tab added"))
+    write_plan(out, info, live, columns=outcome.extra_columns, history=history,
+               retired=[*outcome.retired, *retired_now], overwrite=True)
+    return RollForward(out, info, len(live), outcome.closing, list(history.periods), renumbered,
+                       [a.ref for a in retired_now], report)
+
+
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
+_NUMBER = re.compile(r"^(.*?)(\d+)$")
+
+
+def _prefix(ref: str) -> str | None:
+    """"3." of "3.11", "N" of "N2"; None for a Ref not ending in a number ("4.2a")."""
+    m = _NUMBER.match(ref.strip())
+    return m.group(1) if m else None
+
+
+def _give_refs(actions: list[Action], added: set[int], history: History, retired: Sequence[Action]) -> list[Renumbered]:
+    """Give each action a lead added a unique, stable Ref (see the module docstring), in place."""
+    existing = [a for i, a in enumerate(actions) if i not in added and a.ref.strip()]
+    earlier = {k for k, row in history.rows.items() if any(row.statuses[:-1])}  # Refs used before this period
+    taken = {key(a.ref) for a in existing if a.ref.strip()} | {key(a.ref) for a in retired} | earlier
+    by_prefix: dict[str, list[Action]] = {}
+    for a in existing:
+        p = _prefix(a.ref)
+        if p is not None:
+            by_prefix.setdefault(p, []).append(a)
+    out = []
+    for i in sorted(added | {i for i, a in enumerate(actions) if not a.ref.strip()}):
+        a = actions[i]
+        typed = a.ref.strip()
+        p = _prefix(typed) if typed else None
+        related = p is not None and (p not in by_prefix or any(_related(a, b) for b in by_prefix[p]))
+        if typed and key(typed) not in taken and (p is None or related):
+            taken.add(key(typed))
+            continue
+        section = _section(a, existing)
+        new = _next_in(section, taken)
+        why = ("no Ref given" if not typed else "that Ref is another action's" if key(typed) in taken
+               else "that number sits among unrelated actions")
+        out.append(Renumbered(typed, new, a.lead, a.action, why if i in added else "it had no Ref in the plan"))
+        a.ref = new
+        taken.add(key(new))
+    return out
+
+
+def _related(a: Action, b: Action) -> bool:
+    """Do two actions belong together (the same objective, or the same lead in the same theme)?"""
+    return (bool(a.objective.strip()) and _same(a.objective, b.objective)) or (
+        _same(a.theme, b.theme) and lead_key(a.lead) == lead_key(b.lead))
+
+
+def _section(a: Action, existing: Sequence[Action]) -> str:
+    """The prefix new Refs take: that of the actions under the same objective, else of the lead's
+    actions in the theme, else of the theme's actions, else "N"."""
+    for test in (lambda b: bool(a.objective.strip()) and _same(a.objective, b.objective),
+                 lambda b: _related(a, b),
+                 lambda b: bool(a.theme) and _same(a.theme, b.theme)):
+        prefixes = Counter(p for b in existing if test(b) and (p := _prefix(b.ref)) is not None)
+        if prefixes:
+            return prefixes.most_common(1)[0][0]
+    return "N"
+
+
+def _next_in(prefix: str, taken: set[str]) -> str:
+    """The next free number in a section: after the highest used there."""
+    used = [int(m.group(2)) for k in taken if (m := _NUMBER.match(k)) and m.group(1) == prefix.lower()]
+    n = max(used, default=0) + 1
+    while key(f"{prefix}{n}") in taken:
+        n += 1
+    return f"{prefix}{n}"
+
+
+def _carry_notes(outcome: _Outcome, actions: list[Action], report: Report, file: str) -> None:
+    """What the consolidation flagged on a row and roll forward does not settle, as findings."""
+    counts = Counter(key(a.ref) for a in actions if a.ref.strip())
+    for a, was in zip(actions, outcome.actions):
+        note = was.note
+        if not note:
+            continue
+        if NOTE_COLLISION in note and counts[key(a.ref)] > 1:
+            report.add(Finding("carried-over", file, "", "", a.ref,
+                               f"Ref {a.ref} is still used by {counts[key(a.ref)]} actions ({_short(a.action)!r}, "
+                               f"{a.lead}): renumber one in the plan", severity=ERROR, outcome="both kept"))
+        if NOTE_NOT_RETURNED in note or NOTE_STALE in note:
+            why = "was not in its lead's return" if NOTE_NOT_RETURNED in note else "came from an unreadable return"
+            report.add(Finding("carried-over", file, "", "", a.ref,
+                               f"{a.ref} ({a.lead}) {why} last period: its entry is the master's, which may be out "
+                               f"of date; ask {a.lead or 'the lead'}", severity=WARNING, outcome="carried as it was"))
+
+
+def _retire(actions: list[Action], history: History, periods: int) -> list[Action]:
+    """The actions Complete for the last ``periods`` periods (none when ``periods`` is 0)."""
+    if periods <= 0 or len(history.periods) < periods:
+        return []
+    out = []
+    for a in actions:
+        if a.status != COMPLETE:
+            continue
+        row = history.rows.get(key(a.ref))
+        if row is not None and all(normalise_status(s) == COMPLETE for s in row.statuses[-periods:]):
+            out.append(a)
+    return out

@@ -1,0 +1,290 @@
+"""A plan's history: each period's status and progress update for every action.
+
+The master carries it on its ``History`` sheet — one row per action (Ref, Theme, Lead, Action,
+the trend so far), then a Status and an Update column for each period, oldest first — so a
+person reads an action's year across its row and filters any period's column.  A
+consolidation adds the period it rolls up (exactly the statuses on its All actions sheet) and
+writes the whole history into the consolidated workbook; roll forward carries it into the next
+period's master.  A lead's copy shows last period's status and update beside each action,
+read-only: the master's history is the record, and a copy that shows it otherwise (or carries a
+History sheet that differs from it) is a finding.
+
+The rules every output uses are here, once: the trend text (``On track → Slippage → On
+track``), how long the commentary has stood still, and the direction against last period.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from planbook.core.direction import NEW_DIRECTION, direction
+from planbook.core.findings import Finding
+from planbook.core.layout import HISTORY
+from planbook.core.model import Action
+from planbook.core.names import cell_ref
+from planbook.core.status import COMPLETE, NO_STATUS, STATUSES, count_line, normalise_status
+
+#: The columns before the periods' (the consolidated workbook's History also has TREND and STILL).
+KEY_HEADERS = ("Ref", "Theme", "Lead", "Action")
+TREND, STILL = "Trend", "Not updated for"
+STATUS_PREFIX, UPDATE_PREFIX = "Status ", "Update "
+NO_PERIOD = "(no period)"
+#: The two columns of a lead's tab that show what the lead said last period (read-only).
+LAST_STATUS, LAST_UPDATE = "Last period's status", "Last period's update"
+ARROW = " → "
+
+
+def key(ref: str) -> str:
+    """A Ref as the history matches it: trimmed, any case."""
+    return ref.strip().lower()
+
+
+def shown_status(action: Action) -> str:
+    """The status as All actions shows it (and the history records it): the standard word,
+    "No status given" for a blank one, else the text as typed."""
+    return action.status if action.status is not None else action.status_text
+
+
+@dataclass(slots=True)
+class HistoryRow:
+    """One action's history: what it is (as last recorded) and its status and update per period
+    ("" for a period it was not in the plan)."""
+
+    ref: str
+    theme: str
+    lead: str
+    action: str
+    statuses: list[str]
+    updates: list[str]
+
+    def trend(self) -> str:
+        """"On track → Slippage → On track": the statuses of the periods it was in, oldest first."""
+        return trend_text(self.statuses)
+
+    def still_for(self) -> int:
+        """For how many periods the commentary has not changed (0: changed in the latest one, or
+        finished, or no commentary): periods whose update equals the one before, counted back
+        from the latest."""
+        return still_for(self.statuses, self.updates)
+
+
+def trend_text(statuses: Iterable[str]) -> str:
+    """The statuses given, oldest first, joined by arrows; periods the action was not in are left out."""
+    return ARROW.join(s for s in statuses if s)
+
+
+def still_for(statuses: Sequence[str], updates: Sequence[str]) -> int:
+    """See :meth:`HistoryRow.still_for`."""
+    if not updates or not updates[-1].strip() or normalise_status(statuses[-1] if statuses else "") == COMPLETE:
+        return 0
+    latest, n = updates[-1].strip(), 0
+    for before in reversed(updates[:-1]):
+        if before.strip() != latest:
+            break
+        n += 1
+    return n
+
+
+def periods_text(n: int) -> str:
+    return f"{n} period" if n == 1 else f"{n} periods"
+
+
+@dataclass
+class History:
+    """Every period's status and update, by action (see the module's docstring)."""
+
+    periods: list[str] = field(default_factory=list)
+    rows: dict[str, HistoryRow] = field(default_factory=dict)  # key(ref) -> row, in sheet order
+    #: Where each row and period was read from (for findings): key -> sheet row; period -> columns.
+    sheet_rows: dict[str, int] = field(default_factory=dict, repr=False)
+    columns: dict[str, tuple[int, int]] = field(default_factory=dict, repr=False)
+
+    def __bool__(self) -> bool:
+        return bool(self.periods)
+
+    @property
+    def last(self) -> str | None:
+        return self.periods[-1] if self.periods else None
+
+    def last_of(self, ref: str) -> tuple[str, str] | None:
+        """(status, update) of the action in the latest period, or None if it was not in it."""
+        row = self.rows.get(key(ref))
+        if row is None or not self.periods or not row.statuses[-1]:
+            return None
+        return row.statuses[-1], row.updates[-1]
+
+    def subset(self, refs: Iterable[str]) -> History:
+        """The history of these actions only (a lead's copy)."""
+        wanted = {key(r) for r in refs}
+        return History(list(self.periods), {k: r for k, r in self.rows.items() if k in wanted})
+
+    def with_period(self, period: str, actions: Iterable[Action]) -> History:
+        """A new history: this one, plus ``period`` recorded from ``actions`` (replacing a period
+        of that name already there).  Each action's theme, lead and text are taken as now."""
+        label = period or NO_PERIOD
+        periods = [p for p in self.periods if p != label]
+        keep = [self.periods.index(p) for p in periods]
+        rows = {k: HistoryRow(r.ref, r.theme, r.lead, r.action, [r.statuses[i] for i in keep] + [""],
+                              [r.updates[i] for i in keep] + [""]) for k, r in self.rows.items()}
+        blank = [""] * len(periods)
+        for a in actions:
+            k = key(a.ref)
+            if not k:
+                continue  # no Ref: nothing to keep its history by (a missing-required error already)
+            row = rows.get(k)
+            if row is None:
+                row = rows[k] = HistoryRow(a.ref.strip(), a.theme, a.lead, a.action, [*blank, ""], [*blank, ""])
+            elif row.statuses[-1]:
+                continue  # the same Ref twice (a collision, on Data issues): the first is recorded
+            row.ref, row.theme, row.lead, row.action = a.ref.strip(), a.theme, a.lead, a.action
+            row.statuses[-1] = shown_status(a) or NO_STATUS
+            row.updates[-1] = a.progress
+        return History([*periods, label], rows)
+
+    def renamed(self, refs: Mapping[str, str]) -> History:
+        """The history with rows moved to new Refs (old Ref -> new Ref)."""
+        rows = {}
+        for k, r in self.rows.items():
+            new = refs.get(r.ref)
+            if new:
+                r = HistoryRow(new, r.theme, r.lead, r.action, r.statuses, r.updates)
+            rows[key(r.ref)] = r
+        return History(list(self.periods), rows)
+
+    def direction(self, action: Action) -> str:
+        """↑ better, ↓ worse, → same against the action's status last period; "new" if it was not in it."""
+        last = self.last_of(action.ref)
+        if last is None:
+            return NEW_DIRECTION
+        return direction(normalise_status(last[0]), action.status)
+
+    def header(self, derived: bool = True) -> list[str]:
+        """The History sheet's header (``derived``: with the Trend and Not updated for columns)."""
+        cols = [*KEY_HEADERS, *((TREND, STILL) if derived else ())]
+        for p in self.periods:
+            cols += [STATUS_PREFIX + p, UPDATE_PREFIX + p]
+        return cols
+
+    def sheet_rows_out(self, derived: bool = True) -> list[list[object]]:
+        """The History sheet's rows, in order."""
+        out = []
+        for r in self.rows.values():
+            row: list[object] = [r.ref, r.theme, r.lead, r.action]
+            if derived:
+                n = r.still_for()
+                row += [r.trend(), periods_text(n) if n else ""]
+            for s, u in zip(r.statuses, r.updates):
+                row += [s, u]
+            out.append(row)
+        return out
+
+    def counts_by_period(self, theme: str | None = None) -> list[Counter]:
+        """Per period, the actions on each status line (planbook.core.status.count_line), for one
+        theme (its actions' theme as now) or all."""
+        out = [Counter() for _ in self.periods]
+        for r in self.rows.values():
+            if theme is not None and r.theme != theme:
+                continue
+            for i, s in enumerate(r.statuses):
+                if s:
+                    out[i][count_line(normalise_status(s))] += 1
+        return out
+
+
+def read_history(rows: list[list[object]]) -> History:
+    """The history from a History sheet's cells (header first).  Columns are found by their
+    headers; Trend and Not updated for are worked out again, never read."""
+    if not rows:
+        return History()
+    header = [_text(v).strip() for v in rows[0]]
+    at = {h: i for i, h in reversed(list(enumerate(header)))}
+    if "Ref" not in at:
+        return History()
+    periods: list[str] = []
+    columns: dict[str, tuple[int, int]] = {}
+    for i, h in enumerate(header):
+        if h.startswith(STATUS_PREFIX.strip()) and h[len(STATUS_PREFIX):].strip():
+            period = h[len(STATUS_PREFIX):].strip()
+            if period in columns:
+                continue
+            update = at.get(UPDATE_PREFIX + period, -1)
+            periods.append(period)
+            columns[period] = (i, update)
+    history = History(periods, {}, {}, columns)
+    c_ref, c_theme, c_lead, c_action = (at.get(h, -1) for h in KEY_HEADERS)
+
+    def cell(row: list[object], c: int) -> str:
+        return _text(row[c]) if 0 <= c < len(row) else ""
+
+    for r, row in enumerate(rows[1:], start=1):
+        ref = cell(row, c_ref).strip()
+        if not ref or key(ref) in history.rows:
+            continue
+        history.rows[key(ref)] = HistoryRow(ref, cell(row, c_theme), cell(row, c_lead), cell(row, c_action),
+                                            [cell(row, columns[p][0]).strip() for p in periods],
+                                            [cell(row, columns[p][1]) for p in periods])
+        history.sheet_rows[key(ref)] = r
+    return history
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def tampered(master: History, copy: History, file: str, lead: str, limit: int = 20) -> list[Finding]:
+    """Where a lead's copy's History differs from the master's (the master's is the record)."""
+    findings: list[Finding] = []
+    for k, row in copy.rows.items():
+        mine = master.rows.get(k)
+        for period, (c_status, c_update) in copy.columns.items():
+            if period not in master.periods:
+                continue
+            i, j = master.periods.index(period), copy.periods.index(period)
+            want = (mine.statuses[i], mine.updates[i].strip()) if mine is not None else ("", "")
+            has = (row.statuses[j], row.updates[j].strip())
+            if has != want:
+                col = c_status if has[0] != want[0] else c_update
+                findings.append(Finding(
+                    "history-changed", file, HISTORY, cell_ref(copy.sheet_rows.get(k, 0), col),
+                    has[0] if has[0] != want[0] else has[1][:200],
+                    f"{lead or 'the lead'}'s copy shows {row.ref}'s {period} "
+                    + (f"status as {has[0]!r}; the plan's history has {want[0]!r}" if has[0] != want[0]
+                       else "update differently from the plan's history"),
+                    outcome="the plan's history kept"))
+                if len(findings) >= limit:
+                    return findings
+    return findings
+
+
+_WIDTH = {"Ref": 7, "Theme": 18, "Lead": 20, "Action": 40, TREND: 30, STILL: 12}
+
+
+def history_sheet(wb, history: History, header_fmt, wrap_fmt, status_fmts: Mapping[str, object]) -> tuple[int, tuple]:
+    """The History sheet of a plan (an XlsxWriter workbook): filterable, with the status words
+    coloured (the word is always there), protected so it is read, not rewritten.  XlsxWriter
+    writes its header and a probe row; the rows are streamed in after the workbook is closed
+    (planbook.fast.fastrows): returns (the sheet's number, what ``splice_rows`` takes)."""
+    ws = wb.add_worksheet(HISTORY)
+    header = history.header()
+    for c, h in enumerate(header):
+        ws.write_string(0, c, h, header_fmt)
+        ws.set_column(c, c, _WIDTH.get(h, 13 if h.startswith(STATUS_PREFIX) else 40), wrap_fmt)
+        ws.write_blank(1, c, None, wrap_fmt)  # the probe row: each column's style for the rows streamed in
+    n = len(history.rows)
+    first = len(KEY_HEADERS) + 2
+    for i in range(len(history.periods)):
+        for status in STATUSES:
+            ws.conditional_format(1, first + 2 * i, max(n, 1), first + 2 * i, {
+                "type": "cell", "criteria": "==", "value": f'"{status}"', "format": status_fmts[status]})
+    ws.autofilter(0, 0, max(n, 1), len(header) - 1)
+    ws.freeze_panes(1, 1)
+    ws.set_row(0, 30)
+    ws.protect("", {"autofilter": True, "sort": False, "format_columns": True, "format_rows": True,
+                    "select_locked_cells": True, "select_unlocked_cells": True})
+    rows = history.sheet_rows_out()
+    return len(wb.worksheets()), (len(header), n, lambda start, stop: rows[start:stop], None)

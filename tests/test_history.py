@@ -1,0 +1,136 @@
+"""The plan's history: kept in the master, shown (read-only) in the leads' copies, extended by each
+consolidation with exactly the statuses it rolled up, and used for the direction of travel, the
+changes and the trend — checked with openpyxl, not planbook's reader."""
+from __future__ import annotations
+
+import datetime as dt
+
+import openpyxl
+import pytest
+
+from planbook.core.direction import BETTER, NEW_DIRECTION, SAME, WORSE
+from planbook.rollup.pipeline import consolidate_to
+from planbook.workbook.history import History, still_for, trend_text
+from planbook.workbook.reader import read_plan
+from planbook.workbook.split import split_plan
+from planbook.workbook.writer import write_plan
+from tests.conftest import small_plan
+
+Q1, Q2 = "Q1 2009/10", "Q2 2009/10"
+
+
+def sheet(path, name) -> list[dict[str, object]]:
+    ws = openpyxl.load_workbook(path, read_only=True)[name]
+    rows = list(ws.iter_rows(values_only=True))
+    return [dict(zip(rows[0], r)) for r in rows[1:] if any(v not in (None, "") for v in r)]
+
+
+def test_trend_and_still_rules():
+    assert trend_text(["On track", "", "Slippage", "On track"]) == "On track → Slippage → On track"
+    assert still_for(["On track", "On track", "On track"], ["a", "a", "a"]) == 2
+    assert still_for(["On track", "On track"], ["a", "b"]) == 0
+    assert still_for(["On track", "Complete"], ["a", "a"]) == 0  # finished: nothing to update
+    assert still_for(["On track", "On track"], ["", ""]) == 0  # no commentary is not stale commentary
+
+
+@pytest.fixture
+def plan_with_history(tmp_path):
+    """A master after one period: its History holds Q1 as consolidated; the plan is for Q2."""
+    info, actions = small_plan()
+    history = History().with_period(Q1, actions)
+    path = tmp_path / "plan.xlsx"
+    write_plan(path, info, actions, history=history)
+    return path
+
+
+def test_the_master_carries_a_history_sheet_a_person_can_filter(plan_with_history):
+    wb = openpyxl.load_workbook(plan_with_history)
+    ws = wb["History"]
+    assert ws.auto_filter.ref and ws.protection.sheet
+    rows = sheet(plan_with_history, "History")
+    assert [r["Ref"] for r in rows] == ["1.1", "1.2", "3.10", "4.2a"]
+    assert [r["Status " + Q1] for r in rows] == ["Complete", "On track", "Slippage", "Off track"]
+    assert rows[2]["Update " + Q1] == "Delayed by staffing"
+    tab = wb["Jane Smith"]
+    header = [c.value for c in tab[1]]
+    assert header[12:14] == ["Last period's status", "Last period's update"] and header[14] == "Budget code"
+    col = header.index("Last period's status")
+    assert tab.cell(2, col + 1).value == "Complete" and tab.cell(2, col + 1).protection.locked
+    assert "Q1 2009/10" in tab.cell(1, col + 1).comment.text
+    plan = read_plan(plan_with_history)
+    assert plan.extra_columns == ["Budget code"] and plan.report.ok  # the shown columns are not the lead's columns
+
+
+def test_copies_show_last_period_and_a_changed_copy_is_a_finding(plan_with_history, tmp_path):
+    copies = {c.lead: c.path for c in split_plan(plan_with_history, tmp_path / "returns")}
+    jane = copies["Jane Smith"]
+    wb = openpyxl.load_workbook(jane)
+    assert "History" not in wb.sheetnames  # the plan keeps the record; the copy shows last period beside each action
+    tab = wb["Jane Smith"]
+    theader = [c.value for c in tab[1]]
+    tab.cell(3, theader.index("Last period's update") + 1).value = "We did it all"  # the lead unprotects and rewrites
+    ws = wb.create_sheet("History")  # and pastes in a history of their own
+    master = openpyxl.load_workbook(plan_with_history)["History"]
+    for row in master.iter_rows(values_only=True):
+        ws.append(list(row))
+    header = [c.value for c in ws[1]]
+    ws.cell(2, header.index("Status " + Q1) + 1).value = "On track"
+    wb.save(jane)
+    result = consolidate_to([tmp_path / "returns", plan_with_history], tmp_path / "c.xlsx", today=dt.date(2009, 10, 9))
+    changed = sorted((f.sheet, f.cell) for f in result.report if f.code == "history-changed")
+    assert changed == [("History", f"{chr(65 + header.index('Status ' + Q1))}2"),
+                       ("Jane Smith", f"{chr(65 + theader.index('Last period' + chr(39) + 's status'))}3")], changed
+    history = sheet(tmp_path / "c.xlsx", "History")
+    assert history[0]["Status " + Q1] == "Complete"  # the master's record stands
+
+
+def test_consolidation_adds_this_period_exactly_as_all_actions_shows_it(plan_with_history, tmp_path):
+    copies = {c.lead: c.path for c in split_plan(plan_with_history, tmp_path / "returns")}
+    wb = openpyxl.load_workbook(copies["DD Achievement"])
+    ws = wb["DD Achievement"]
+    header = [c.value for c in ws[1]]
+    ws.cell(2, header.index("Status") + 1).value = "On track"  # 3.10: Slippage -> On track
+    ws.cell(3, header.index("Status") + 1).value = None  # 4.2a: blank -> No status given
+    ws.cell(4, 1).value = "4.3"  # a new action
+    ws.cell(4, header.index("Action") + 1).value = "Recruit two more reviewers"
+    ws.cell(4, header.index("Status") + 1).value = "G"  # typed by hand
+    wb.save(copies["DD Achievement"])
+    out = tmp_path / "c.xlsx"
+    result = consolidate_to([tmp_path / "returns", plan_with_history], out, today=dt.date(2009, 10, 9))
+    actions = {r["Ref"]: r for r in sheet(out, "All actions")}
+    history = {r["Ref"]: r for r in sheet(out, "History")}
+    assert set(history) == set(actions)
+    for ref, row in actions.items():
+        assert history[ref]["Status " + Q2] == row["Status"], ref
+    assert history["4.3"]["Status " + Q1] is None and history["4.3"]["Trend"] == history["4.3"]["Status " + Q2]
+    assert history["3.10"]["Trend"] == "Slippage → On track"
+    assert {r: actions[r]["Direction"] for r in actions} == {"1.1": SAME, "1.2": SAME, "3.10": BETTER,
+                                                            "4.2a": BETTER, "4.3": NEW_DIRECTION}
+    assert actions["4.2a"]["Status"] == "No status given"
+    changes = {(r["Change"], r["Ref"]) for r in sheet(out, "Changes")}
+    assert ("Status better", "3.10") in changes and ("New action", "4.3") in changes
+    assert ("Not updated", "3.10") in changes and ("Not updated", "1.1") not in changes  # 1.1 is Complete
+    trend = sheet(out, "Trend")
+    whole = [r for r in trend if r["Theme"] == "Whole plan"]
+    assert [r["Period"] for r in whole] == [Q1, Q2] and whole[1]["Total"] == 5
+    assert [a.ref for a in result.added] == ["4.3"]
+
+
+def test_previous_still_wins_when_given(plan_with_history, tmp_path):
+    info, actions = small_plan()
+    actions[3].status = "Complete"  # a previous consolidation that says 4.2a was complete
+    older = tmp_path / "older.xlsx"
+    write_plan(older, info, actions)
+    prev = tmp_path / "prev.xlsx"
+    consolidate_to([older], prev, today=dt.date(2009, 7, 9))
+    out = tmp_path / "c.xlsx"
+    consolidate_to([plan_with_history], out, today=dt.date(2009, 10, 9), previous=prev)
+    directions = {r["Ref"]: r["Direction"] for r in sheet(out, "All actions")}
+    assert directions["4.2a"] == WORSE  # against --previous, not the history (where 4.2a was Off track)
+
+
+def test_a_second_run_in_the_same_period_replaces_that_period(plan_with_history, tmp_path):
+    first = tmp_path / "c1.xlsx"
+    consolidate_to([plan_with_history], first, today=dt.date(2009, 10, 9), period=Q1)
+    rows = sheet(first, "History")
+    assert [k for k in rows[0] if k.startswith("Status ")] == ["Status " + Q1]

@@ -1,0 +1,159 @@
+"""Plan maintenance between periods: each change made everywhere the plan holds the name, and
+the plan left as valid as a new one (tabs, tables, drop-downs, names, history) — checked with
+openpyxl and by consolidating the result."""
+from __future__ import annotations
+
+import datetime as dt
+
+import openpyxl
+import pytest
+
+from planbook.core.errors import PlanbookError
+from planbook.legacy.importer import import_plan
+from planbook.rollup.pipeline import consolidate_to
+from planbook.workbook import maintenance as m
+from planbook.workbook.history import History
+from planbook.workbook.reader import read_plan
+from planbook.workbook.split import split_plan
+from planbook.workbook.writer import write_plan
+from tests.conftest import SAMPLES, run_cli, small_plan
+
+
+@pytest.fixture
+def plan(tmp_path):
+    info, actions = small_plan()
+    path = tmp_path / "plan.xlsx"
+    write_plan(path, info, actions, history=History().with_period("Q1 2009/10", actions))
+    return path
+
+
+def valid(path, errors: tuple[str, ...] = ()) -> openpyxl.Workbook:
+    """What makes a plan workbook valid, looked at with openpyxl: each lead tab a table with the
+    drop-downs, the names the drop-downs use, and a clean read by planbook (but for ``errors``)."""
+    wb = openpyxl.load_workbook(path)
+    plan = read_plan(path)
+    assert all(f.code in errors for f in plan.report.errors), plan.report.errors
+    for tab in plan.tabs:
+        ws = wb[tab]
+        assert len(ws.tables) == 1, tab
+        sources = {dv.formula1 for dv in ws.data_validations.dataValidation}
+        assert {"StatusList", "ThemeList", "LeadList"} <= sources, (tab, sources)
+        assert ws.protection.sheet
+    assert {"StatusList", "ThemeList", "LeadList"} <= set(wb.defined_names)
+    return wb
+
+
+def lists(wb, column: str) -> list[str]:
+    ws = wb["Lists"]
+    header = [c.value for c in ws[1]]
+    col = header.index(column) + 1
+    return [ws.cell(r, col).value for r in range(2, ws.max_row + 1) if ws.cell(r, col).value]
+
+
+def test_add_a_lead_gives_them_a_tab_with_everything(plan, tmp_path):
+    m.add_lead(plan, "Sam Patel", "sam.patel@council.example")
+    wb = valid(plan)
+    assert "Sam Patel" in wb.sheetnames and "Sam Patel" in lists(wb, "Lead")
+    assert "sam.patel@council.example" in lists(wb, "Email")
+    m.move_action(plan, ["1.2"], "sam patel")
+    copies = {c.lead: c for c in split_plan(plan, tmp_path / "copies")}
+    assert copies["Sam Patel"].actions == 1 and copies["Jane Smith"].actions == 1
+    with pytest.raises(PlanbookError, match="already a lead"):
+        m.add_lead(plan, "SAM PATEL")
+    with pytest.raises(PlanbookError, match="not an email address"):
+        m.add_lead(plan, "Kim", "kim at council")
+
+
+def test_rename_a_lead_everywhere(plan):
+    m.rename_lead(plan, "DD Achievement", "Director of Achievement")
+    wb = valid(plan)
+    assert "Director of Achievement" in wb.sheetnames and "DD Achievement" not in wb.sheetnames
+    assert lists(wb, "Lead") == ["Jane Smith", "Director of Achievement"]
+    assert "dd@example.org" in lists(wb, "Email")
+    p = read_plan(plan)
+    assert {a.lead for a in p.actions if a.ref in ("3.10", "4.2a")} == {"Director of Achievement"}
+    assert p.history.rows["3.10"].lead == "Director of Achievement"
+    with pytest.raises(PlanbookError, match="merge the leads"):
+        m.rename_lead(plan, "Jane Smith", "Director of Achievement")
+
+
+def test_merge_two_leads(plan):
+    m.merge_leads(plan, "Jane Smith", "DD Achievement")
+    wb = valid(plan)
+    assert "Jane Smith" not in wb.sheetnames and lists(wb, "Lead") == ["DD Achievement"]
+    assert {a.lead for a in read_plan(plan).actions} == {"DD Achievement"}
+
+
+def test_rename_and_merge_themes(plan):
+    m.rename_theme(plan, "Being Healthy", "Healthy lives", heading="Be healthy: physical and mental health")
+    wb = valid(plan)
+    assert lists(wb, "Theme") == ["Healthy lives", "Staying Safe"]
+    assert lists(wb, "Theme heading") == ["Be healthy: physical and mental health"]
+    p = read_plan(plan)
+    assert {a.theme for a in p.actions if a.lead == "Jane Smith"} == {"Healthy lives"}
+    assert p.history.rows["1.1"].theme == "Healthy lives"
+    assert p.info.theme_headings == {"Healthy lives": "Be healthy: physical and mental health"}
+    m.merge_themes(plan, "Staying Safe", "Healthy lives")
+    wb = valid(plan)
+    assert lists(wb, "Theme") == ["Healthy lives"]
+
+
+def test_retire_and_reopen(plan, tmp_path):
+    m.retire_actions(plan, ["1.1"])
+    wb = valid(plan)
+    assert [r[0].value for r in wb["Retired actions"].iter_rows(min_row=2)] == ["1.1"]
+    assert "1.1" not in [r[0].value for r in wb["Jane Smith"].iter_rows(min_row=2)]
+    out = tmp_path / "c.xlsx"
+    result = consolidate_to([plan], out, today=dt.date(2009, 10, 9))
+    assert [a.ref for a in result.actions] == ["1.2", "3.10", "4.2a"]
+    assert [a.ref for a in result.retired] == ["1.1"]
+    m.reopen_actions(plan, ["1.1"])
+    p = read_plan(plan)
+    assert "1.1" in [a.ref for a in p.actions] and not p.retired
+    with pytest.raises(PlanbookError, match="no action 9.9"):
+        m.retire_actions(plan, ["9.9"])
+
+
+def test_the_commands(plan, tmp_path):
+    out = tmp_path / "changed.xlsx"
+    steps = [["lead", "add", plan, "Sam Patel", "--email", "sam@council.example"],
+             ["action", "move", plan, "1.2", "--to", "Sam Patel"],
+             ["theme", "rename", plan, "Staying Safe", "Safe from harm"],
+             ["lead", "rename", plan, "DD Achievement", "Director of Achievement"],
+             ["action", "retire", plan, "1.1"]]
+    for step in steps:
+        result = run_cli(*step)
+        assert result.returncode == 0, (step, result.stderr)
+    result = run_cli("lead", "merge", plan, "Sam Patel", "Jane Smith", "--out", out)
+    assert result.returncode == 0 and "merged lead" in result.stdout
+    assert "Sam Patel" in read_plan(plan).info.lead_names() and "Sam Patel" not in read_plan(out).info.lead_names()
+    bad = run_cli("action", "move", plan, "1.2", "--to", "Nobody")
+    assert bad.returncode == 2 and "add them first" in bad.stderr
+
+
+def test_a_plan_with_a_sheet_of_its_own_is_not_rewritten(plan):
+    wb = openpyxl.load_workbook(plan)
+    wb.create_sheet("My notes")["A1"] = "call Jane on Tuesday"
+    wb.save(plan)
+    with pytest.raises(PlanbookError, match="My notes"):
+        m.add_lead(plan, "Sam Patel")
+
+
+def test_import_themes_file_gives_short_names_and_keeps_the_headings(tmp_path):
+    themes = tmp_path / "themes.csv"
+    headings = import_plan(SAMPLES / "oxfordshire_14_19.xlsx", None).info.themes
+    themes.write_text("Heading as written,Theme\n"
+                      f"\"{headings[0]}\",Collaboration\n\"{headings[1]}\",Quality of learning\n"
+                      "No such heading,Nothing\n", encoding="utf-8")
+    out = tmp_path / "plan.xlsx"
+    result = import_plan(SAMPLES / "oxfordshire_14_19.xlsx", out, themes=themes)
+    assert result.info.themes[:2] == ["Collaboration", "Quality of learning"]
+    assert result.info.theme_headings["Collaboration"] == headings[0]
+    unused = [f for f in result.report if f.code == "theme-alias-unused"]
+    assert len(unused) == 1 and unused[0].cell == "line 4"
+    wb = valid(out, errors=("duplicate-ref",))  # the source numbers two actions 5.3
+    assert lists(wb, "Theme")[:2] == ["Collaboration", "Quality of learning"]
+    assert lists(wb, "Theme heading")[:2] == headings[:2]
+    assert read_plan(out).info.theme_headings == result.info.theme_headings
+    cli = run_cli("import", SAMPLES / "oxfordshire_14_19.xlsx", "--out", tmp_path / "p2.xlsx", "--themes", themes)
+    assert cli.returncode == 0, cli.stderr

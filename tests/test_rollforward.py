@@ -1,0 +1,182 @@
+"""Roll forward: this period's outcome becomes next period's master — from the consolidated
+workbook or from the master and its returns, with the same result — checked with openpyxl."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import openpyxl
+import pytest
+
+from planbook.core.columns import HEADERS
+from planbook.core.errors import PlanbookError
+from planbook.rollup.pipeline import consolidate_to
+from planbook.rollup.rollforward import roll_forward
+from planbook.workbook.history import History
+from planbook.workbook.reader import read_plan
+from planbook.workbook.split import split_plan
+from planbook.workbook.writer import write_plan
+from tests.conftest import run_cli, small_plan
+
+Q1, Q2, Q3 = "Q1 2009/10", "Q2 2009/10", "Q3 2009/10"
+TODAY = dt.date(2009, 10, 9)
+
+
+def rows(path, name) -> list[dict[str, object]]:
+    ws = openpyxl.load_workbook(path, read_only=True)[name]
+    cells = list(ws.iter_rows(values_only=True))
+    return [dict(zip(cells[0], r)) for r in cells[1:] if any(v not in (None, "") for v in r)]
+
+
+def edit(path, sheet, changes: dict[tuple[int, str], object]) -> None:
+    """A lead typing into their copy in Excel: (row, header) -> value."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb[sheet]
+    header = [c.value for c in ws[1]]
+    for (r, h), value in changes.items():
+        for c in ([header.index(h)] if h != "*" else range(len(header))):
+            ws.cell(r, c + 1).value = value
+    wb.save(path)
+
+
+@pytest.fixture
+def quarter(tmp_path):
+    """Q2: a master with Q1's history, the leads' returns, the consolidation."""
+    info, actions = small_plan()
+    info.period = Q2
+    master = tmp_path / "plan.xlsx"
+    write_plan(master, info, actions, history=History().with_period(Q1, actions))
+    copies = {c.lead: c.path for c in split_plan(master, tmp_path / "returns")}
+    edit(copies["Jane Smith"], "Jane Smith", {
+        (3, "Status"): "Slippage", (3, "Progress update"): "Waiting for the data team",
+        (4, "Action"): "Publish a leaflet for parents", (4, "Theme"): "Being Healthy",  # added, no Ref
+        (5, "Ref"): "3.10", (5, "Action"): "Train school nurses", (5, "Theme"): "Being Healthy",  # added, Ref taken
+        (6, "Ref"): "1.3", (6, "Action"): "Survey young carers", (6, "Theme"): "Being Healthy",  # added, Ref free
+        (6, "Status"): "G"})
+    edit(copies["DD Achievement"], "DD Achievement", {(3, "*"): None})  # 4.2a deleted from the return
+    consolidated = tmp_path / "consolidated.xlsx"
+    consolidate_to([tmp_path / "returns", master], consolidated, today=TODAY)
+    return master, tmp_path / "returns", consolidated
+
+
+def summary(path):
+    plan = read_plan(path)
+    return ([(a.ref, a.lead, a.theme, a.action, a.status, a.status_text, a.progress, a.due.text, a.extras)
+             for a in plan.actions], plan.history.periods,
+            {k: (r.statuses, r.updates) for k, r in plan.history.rows.items()}, plan.info)
+
+
+def test_the_same_plan_from_the_consolidation_or_from_the_master_and_returns(quarter, tmp_path):
+    master, returns, consolidated = quarter
+    a = roll_forward(consolidated, tmp_path / "a.xlsx", period=Q3, return_by=dt.date(2010, 1, 8))
+    b = roll_forward([master, returns], tmp_path / "b.xlsx", period=Q3, return_by=dt.date(2010, 1, 8), today=TODAY)
+    assert summary(a.path) == summary(b.path)
+    assert [(r.old, r.new) for r in a.renumbered] == [(r.old, r.new) for r in b.renumbered]
+
+
+def test_every_action_as_the_committee_last_saw_it_and_nothing_of_the_consolidation(quarter, tmp_path):
+    master, returns, consolidated = quarter
+    result = roll_forward(consolidated, tmp_path / "q3.xlsx", period=Q3, return_by=dt.date(2010, 1, 8))
+    wb = openpyxl.load_workbook(result.path)
+    for tab in ("Jane Smith", "DD Achievement"):
+        header = [c.value for c in wb[tab][1]]
+        assert header == [*HEADERS, "Last period's status", "Last period's update", "Budget code"], header
+    seen = {r["Ref"]: r for r in rows(consolidated, "All actions")}
+    plan = {r["Ref"]: r for t in ("Jane Smith", "DD Achievement") for r in rows(result.path, t)}
+    renamed = {r.new: r.old for r in result.renumbered}
+    assert renamed == {"1.4": "3.10", "1.5": ""}  # the typed 1.3 was free and with Jane's other actions: kept
+    for ref, row in plan.items():
+        was = seen.get(renamed.get(ref, ref)) if ref not in ("1.4", "1.5") else None
+        if was is None:
+            continue
+        assert row["Status"] == (was["Status"] if was["Status"] != "No status given" else None), ref
+        assert row["Progress update"] == was["Progress update"] and row["Action"] == was["Action"], ref
+    assert plan["1.3"]["Status"] == "G" and plan["1.3"]["Progress update"] is None  # as typed, not moved
+    assert plan["1.2"]["Last period's status"] == "Slippage"
+    assert plan["1.2"]["Last period's update"] == "Waiting for the data team"
+    assert plan["1.1"]["Budget code"] == "BH-01"
+    lists = rows(result.path, "Lists")
+    assert {(r["Lead"], r["Email"]) for r in lists if r["Lead"]} == {("Jane Smith", "jane@example.org"),
+                                                                    ("DD Achievement", "dd@example.org")}
+    guide = openpyxl.load_workbook(result.path)["Guide"]
+    values = {r[0].value: r[1].value for r in guide.iter_rows(min_row=2, max_row=8, max_col=2) if r[0].value}
+    assert values["Reporting period"] == Q3 and values["Coordinator"] == "Pat"
+    assert values["Return updates by"] == dt.datetime(2010, 1, 8)
+    history = {r["Ref"]: r for r in rows(result.path, "History")}
+    assert [k for k in next(iter(history.values())) if k.startswith("Status ")] == ["Status " + Q1, "Status " + Q2]
+    assert history["1.5"]["Status " + Q2] == "No status given" and history["1.4"]["Action"] == "Train school nurses"
+    assert history["3.10"]["Action"] == "Audit safeguarding"
+    assert read_plan(result.path).info.plan_id == read_plan(master).info.plan_id
+
+
+def test_what_the_consolidation_could_not_settle_is_carried(quarter, tmp_path):
+    master, returns, consolidated = quarter
+    result = roll_forward(consolidated, tmp_path / "q3.xlsx", period=Q3)
+    carried = [f for f in result.report if f.code == "carried-over"]
+    assert [f.value for f in carried] == ["4.2a"] and "not in its lead's return" in carried[0].message
+    assert result.info.return_by is None  # last period's date is past: not carried
+
+
+def test_copies_of_the_new_period_start_from_last_period(quarter, tmp_path):
+    master, returns, consolidated = quarter
+    result = roll_forward(consolidated, tmp_path / "q3.xlsx", period=Q3)
+    copies = {c.lead: c.path for c in split_plan(result.path, tmp_path / "q3-copies")}
+    ws = openpyxl.load_workbook(copies["Jane Smith"])["Jane Smith"]
+    header = [c.value for c in ws[1]]
+    row = {h: ws.cell(3, i + 1) for i, h in enumerate(header)}
+    assert row["Ref"].value == "1.2" and row["Status"].value == "Slippage"
+    assert row["Last period's status"].value == "Slippage" and row["Last period's status"].protection.locked
+    assert not row["Status"].protection.locked
+    assert "Q2 2009/10" in ws.cell(1, header.index("Last period's status") + 1).comment.text
+    untouched = tmp_path / "again.xlsx"
+    consolidate_to([tmp_path / "q3-copies", result.path], untouched, today=dt.date(2010, 1, 12))
+    statuses = [r["Status"] for r in rows(untouched, "All actions")]
+    assert "No status given" not in statuses[:3]  # an untouched return keeps last period's statuses
+
+
+def test_complete_actions_retire_after_the_plans_number_of_periods(tmp_path):
+    info, actions = small_plan()
+    info.period = Q2
+    master = tmp_path / "plan.xlsx"
+    write_plan(master, info, actions, history=History().with_period(Q1, actions))
+    consolidated = tmp_path / "c.xlsx"
+    consolidate_to([master], consolidated, today=TODAY)
+    result = roll_forward(consolidated, tmp_path / "q3.xlsx", period=Q3, retire_complete_after=2)
+    assert result.retired == ["1.1"]
+    assert "1.1" not in {r["Ref"] for r in rows(result.path, "Jane Smith")}
+    assert [r["Ref"] for r in rows(result.path, "Retired actions")] == ["1.1"]
+    assert {r["Ref"] for r in rows(result.path, "History")} >= {"1.1"}
+    assert all(c.actions for c in split_plan(result.path, tmp_path / "copies"))
+    assert "1.1" not in {r["Ref"] for r in rows(tmp_path / "copies" / "Jane Smith.xlsx", "Jane Smith")}
+    again = tmp_path / "c3.xlsx"
+    consolidate_to([result.path], again, today=dt.date(2010, 1, 12))  # the retired action is carried through
+    nxt = roll_forward(again, tmp_path / "q4.xlsx", period="Q4 2009/10")
+    assert [r["Ref"] for r in rows(nxt.path, "Retired actions")] == ["1.1"]
+    assert read_plan(nxt.path).info.retire_complete_after == 2
+
+
+def test_refusals(quarter, tmp_path):
+    master, returns, consolidated = quarter
+    with pytest.raises(PlanbookError, match="already for Q2"):
+        roll_forward(consolidated, tmp_path / "x.xlsx", period="q2  2009/10")
+    with pytest.raises(PlanbookError, match="alone"):
+        roll_forward([consolidated, returns], tmp_path / "x.xlsx", period=Q3)
+    with pytest.raises(PlanbookError, match="same file"):
+        roll_forward(consolidated, consolidated, period=Q3)
+    with pytest.raises(PlanbookError, match="no master plan"):
+        roll_forward([returns], tmp_path / "x.xlsx", period=Q3)
+    assert not (tmp_path / "x.xlsx").exists()
+
+
+def test_the_command(quarter, tmp_path):
+    master, returns, consolidated = quarter
+    out = tmp_path / "plan-q3.xlsx"
+    result = run_cli("roll-forward", consolidated, "--period", Q3, "--return-by", "2010-01-08", "--out", out)
+    assert result.returncode == 0, result.stderr
+    assert "new Ref 1.4" in result.stdout and "Carried into the new period (1)" in result.stdout
+    again = run_cli("roll-forward", consolidated, "--period", Q3, "--out", out, "--json")
+    assert again.returncode == 2 and "exists" in again.stderr
+    forced = run_cli("roll-forward", master, returns, "--period", Q3, "--out", out, "--force", "--json",
+                     "--as-of", "2009-10-09")
+    data = json.loads(forced.stdout)
+    assert data["period"] == Q3 and data["history_periods"] == [Q1, Q2] and len(data["renumbered"]) == 2
