@@ -131,6 +131,7 @@ def test_previous_still_wins_when_given(plan_with_history, tmp_path):
 
 def test_a_second_run_in_the_same_period_replaces_that_period(plan_with_history, tmp_path):
     first = tmp_path / "c1.xlsx"
-    consolidate_to([plan_with_history], first, today=dt.date(2009, 10, 9), period=Q1)
-    rows = sheet(first, "History")
-    assert [k for k in rows[0] if k.startswith("Status ")] == ["Status " + Q1]
+    result = consolidate_to([plan_with_history], first, today=dt.date(2009, 10, 9), period=Q1)
+    assert result.history.periods == [Q1] and result.directions is None
+    # one period is All actions itself: no History or Trend sheet until there is a period before it
+    assert not {"History", "Trend"} & set(openpyxl.load_workbook(first, read_only=True).sheetnames)

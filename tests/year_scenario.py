@@ -121,6 +121,7 @@ class Quarter:
     renumbered: dict[str, str] = field(default_factory=dict)  # new Ref -> action text (roll forward after it)
     added_text: str = ""
     handed: tuple[str, str, str] | None = None  # (Ref, from lead, to lead)
+    g_ref: str = ""  # the action whose Status a lead typed as G
 
 
 @dataclass
@@ -203,6 +204,7 @@ def play_quarter(year: Year, q: int, plan: Path) -> Quarter:
                       (r, "Last updated", dt.datetime.combine(day, dt.time()))]
         if lead == roles["g"] and rows:
             edits.append((2, "Status", "G"))  # typed by hand, not picked from the list
+            quarter.g_ref = text(rows[0]["Ref"])
         if lead == roles["adder"] and q in (0, 2):
             new_row = len(rows) + 2
             quarter.added_text = f"New {period} action by {lead}: review the offer with schools"
@@ -248,6 +250,10 @@ def check_accounted(quarter: Quarter) -> None:
 def check_history(year: Year, quarter: Quarter) -> None:
     """The History sheet holds exactly the statuses each quarter consolidated; Trend and
     Direction agree with it."""
+    if not year.quarters:  # the first quarter: All actions is the whole history (roll forward records it)
+        assert "History" not in openpyxl.load_workbook(quarter.consolidated, read_only=True).sheetnames
+        assert all(not row["Direction"] for row in table(quarter.consolidated, "All actions"))
+        return
     history = table(quarter.consolidated, "History")
     periods = [q.period for q in year.quarters] + [quarter.period]
     header = list(history[0]) if history else []
@@ -270,9 +276,6 @@ def check_history(year: Year, quarter: Quarter) -> None:
         assert text(r["Trend"]) == " → ".join(s for s in statuses if s), r["Ref"]
     for row in table(quarter.consolidated, "All actions"):
         ref = text(row["Ref"])
-        if not year.quarters:
-            assert not row["Direction"]  # nothing to compare with in the first quarter
-            continue
         before = text(by_ref[ref]["Status " + year.quarters[-1].period]) if ref in by_ref else ""
         want = direction(normalise_status(before), normalise_status(text(row["Status"]))) if before else NEW_DIRECTION
         if ref and list(quarter.statuses).count(ref) <= 1:
@@ -304,8 +307,9 @@ def check_plan_after_roll_forward(year: Year, before: Quarter, plan: Path, resul
         added = [r for rows in tabs.values() for r in rows if r["Action"] == before.added_text]
         assert len(added) == 1 and added[0]["Ref"], added
         assert any(n.new == added[0]["Ref"] for n in result.renumbered)
-    g_rows = [r for r in tabs.get(year.roles["g"], []) if r["Status"] == "G"]
-    assert g_rows and all(not text(r["Progress update"]).startswith("G") for r in g_rows)
+    g_row = next(r for rows in tabs.values() for r in rows if text(r["Ref"]) == before.g_ref)
+    assert text(g_row["Status"]) == before.statuses[before.g_ref] not in ("", "No status given")  # as consolidated
+    assert not text(g_row["Progress update"]).startswith("G")  # never pasted into the commentary
     refs_all = [text(r["Ref"]) for rows in tabs.values() for r in rows]
     shown = [(r["Status"], r["Last period's status"]) for rows in tabs.values() for r in rows
              if r["Ref"] and refs_all.count(text(r["Ref"])) == 1]  # a Ref two actions share has one history

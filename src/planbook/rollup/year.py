@@ -178,10 +178,11 @@ def still_line(history: History) -> list[tuple[str, int]]:
 
 def sheets(result) -> list[tuple[str, list[str], list[int], list[list[object]], int]]:
     """The consolidated workbook's year sheets for a :class:`~planbook.rollup.consolidate.Consolidation`:
-    History and Trend (with a history), Retired actions (when the plan has any):
+    History and Trend (once the plan has a history: a period before this one), Retired actions
+    (when the plan has any):
     (name, header, widths, rows, how many of the first columns are printed — 0: all)."""
     out = []
-    if result.history:
+    if len(result.history.periods) > 1:  # one period is All actions itself (roll forward makes it from there)
         out.append((HISTORY, *history_table(result.history), 6))  # printed: Ref … Trend, Not updated for
         out.append((TREND, *trend_table(result.history), 0))
     if result.retired:
