@@ -162,3 +162,9 @@ def test_import_takes_the_coordinator_and_emails_need_no_from(tmp_path):
     bad = run_cli("import", SAMPLES / "oxfordshire_14_19.xlsx", "--out", tmp_path / "p2.xlsx",
                   "--coordinator-email", "alex")
     assert bad.returncode == 2 and "not an email address" in bad.stderr and not (tmp_path / "p2.xlsx").exists()
+
+
+def test_request_updates_without_a_return_by_date_says_where_to_set_one(plan_file, tmp_path):
+    result = run_cli("request-updates", plan_file, "--out", tmp_path / "out", "--save-dir", tmp_path / "mail")
+    assert result.returncode == 2 and "no return-by date" in result.stderr and "planbook settings" in result.stderr
+    assert not (tmp_path / "out").exists()
