@@ -40,6 +40,7 @@ from planbook.core.leads import lead_key
 from planbook.core.model import Action, Lead, PlanInfo
 from planbook.core.status import COMPLETE, NO_STATUS, normalise_status
 from planbook.core.text import clean_rows, clean_text
+from planbook.core.themes import theme_key
 from planbook.files.atomic import check_output
 from planbook.files.guard import is_consolidated, refuse_overwriting_inputs, require_suffix
 from planbook.files.opening import as_text, open_workbook
@@ -365,7 +366,7 @@ def _give_refs(actions: list[Action], added: set[int], history: History, retired
 def _related(a: Action, b: Action) -> bool:
     """Do two actions belong together (the same objective, or the same lead in the same theme)?"""
     return (bool(a.objective.strip()) and _same(a.objective, b.objective)) or (
-        _same(a.theme, b.theme) and lead_key(a.lead) == lead_key(b.lead))
+        theme_key(a.theme) == theme_key(b.theme) and lead_key(a.lead) == lead_key(b.lead))
 
 
 def _section(a: Action, existing: Sequence[Action]) -> str:
@@ -373,7 +374,7 @@ def _section(a: Action, existing: Sequence[Action]) -> str:
     actions in the theme, else of the theme's actions, else "N"."""
     for test in (lambda b: bool(a.objective.strip()) and _same(a.objective, b.objective),
                  lambda b: _related(a, b),
-                 lambda b: bool(a.theme) and _same(a.theme, b.theme)):
+                 lambda b: bool(a.theme) and theme_key(a.theme) == theme_key(b.theme)):
         prefixes = Counter(p for b in existing if test(b) and (p := _prefix(b.ref)) is not None)
         if prefixes:
             return prefixes.most_common(1)[0][0]

@@ -17,16 +17,13 @@ from planbook.core.errors import PlanbookError
 from planbook.core.leads import lead_key
 from planbook.core.model import Action, Lead
 from planbook.core.text import clean_text
+from planbook.core.themes import theme_key
 from planbook.workbook.edit import open_for_edit, save_plan
 from planbook.workbook.history import History, HistoryRow, key
 from planbook.workbook.plan import Plan
 from planbook.workbook.writer import check_coordinator_email
 
 Path = str | os.PathLike[str]
-
-
-def _fold(name: str) -> str:
-    return " ".join(name.split()).casefold()
 
 
 def _name(text: str, what: str) -> str:
@@ -123,11 +120,11 @@ def rename_theme(path: Path, old: str, new: str, *, heading: str | None = None, 
     plan = open_for_edit(path)
     new = _name(new, "theme")
     themes = plan.info.themes
-    was = next((t for t in themes if _fold(t) == _fold(old)), None)
-    named = [a for a in _everything(plan) if _fold(a.theme) == _fold(old)]
+    was = next((t for t in themes if theme_key(t) == theme_key(old)), None)
+    named = [a for a in _everything(plan) if theme_key(a.theme) == theme_key(old)]
     if was is None and not named:
         raise PlanbookError(f"{old!r} is not a theme of the plan (its themes: {', '.join(themes) or 'none'})")
-    into = next((t for t in themes if _fold(t) == _fold(new)), None)
+    into = next((t for t in themes if theme_key(t) == theme_key(new)), None)
     if into is not None and into != was and not merge:
         raise PlanbookError(f"{new!r} is already a theme of the plan: to put {old!r}'s actions under it, merge the "
                             "themes (planbook theme merge)")
@@ -155,7 +152,7 @@ def merge_themes(path: Path, old: str, into: str, *, out: Path | None = None) ->
 
 
 def _rename_in_history(history: History, field: str, old: str, new: str) -> None:
-    same = (lambda a, b: lead_key(a) == lead_key(b)) if field == "lead" else (lambda a, b: _fold(a) == _fold(b))
+    same = (lambda a, b: lead_key(a) == lead_key(b)) if field == "lead" else (lambda a, b: theme_key(a) == theme_key(b))
     for k, row in list(history.rows.items()):
         if same(getattr(row, field), old):
             history.rows[k] = HistoryRow(row.ref, row.theme if field != "theme" else new,
