@@ -120,7 +120,7 @@ def build() -> None:
     doc.styles["Caption"].font.color.rgb = RGBColor(0x40, 0x40, 0x40)
     table_text = doc.styles.add_style("Table Text", WD_STYLE_TYPE.PARAGRAPH)
     table_text.base_style = normal
-    table_text.font.size = Pt(9.5)
+    table_text.font.size = Pt(9)  # 9 pt: a 130-action plan's tables fit a committee paper
     table_text.paragraph_format.space_after = Pt(0)
     if "Recommendation" not in [s.name for s in doc.styles]:
         rec = doc.styles.add_style("Recommendation", WD_STYLE_TYPE.PARAGRAPH)
@@ -179,6 +179,11 @@ def build() -> None:
     _loop_table(doc, ["Change", "Ref", "Action", "Before", "Now"], [3, 1.3, 6.4, 3, 3.7],
                 ["{{ c.kind }}", "{{ c.ref }}", "{{ c.action }}", "{{ c.before }}", "{{ c.after }}"],
                 "for c in changes")
+    doc.add_paragraph("{%p endif %}")
+    doc.add_paragraph("{%p if commentary_sentence %}")
+    doc.add_paragraph("{{ commentary_sentence }}").paragraph_format.space_before = Pt(10)
+    _loop_table(doc, ["Theme", "Commentary updated", "Not updated", "Actions"], [7, 3.5, 3.5, 3],
+                ["{{ c.theme }}", "{{ c.updated }}", "{{ c.not_updated }}", "{{ c.total }}"], "for c in commentary_rows")
     doc.add_paragraph("{%p endif %}")
     doc.add_paragraph("{%p if not_updated_sentence %}")
     doc.add_paragraph("{{ not_updated_sentence }}").paragraph_format.space_before = Pt(10)

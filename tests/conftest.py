@@ -76,3 +76,11 @@ def demo(tmp_path_factory):
     from planbook.demo import run_demo
 
     return run_demo(tmp_path_factory.mktemp("demo"))
+
+
+@pytest.fixture(scope="session")
+def demo_pdf(demo):
+    """The demo's Word report through LibreOffice to PDF, once for every test that reads it."""
+    from planbook.word.pdf import to_pdf
+
+    return to_pdf(demo.files["summary"], demo.folder / "summary-test.pdf")

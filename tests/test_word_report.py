@@ -82,11 +82,6 @@ def long_plan(tmp_path_factory):
     return {"folder": folder, "docx": docx, "pdf": to_pdf(docx)}
 
 
-@pytest.fixture(scope="session")
-def demo_pdf(demo):
-    return to_pdf(demo.files["summary"], demo.folder / "summary-test.pdf")
-
-
 def _pdf_pages(pdf: Path) -> list[str]:
     text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True,
                           check=True).stdout
@@ -139,7 +134,8 @@ def test_hostile_text_survives_into_the_pdf(hostile):
     flat = _flat("\n".join(_pdf_pages(hostile["pdf"])))
     for value in ("AT&T", HOSTILE["maths"], HOSTILE["url"], "{{ 7*7 }}", "{% if true %}yes{% endif %}", "{_{ x }_}",
                   "He said \"it's done\"", "“quotes”", "Smith & Jones <Partnership> \"Plan\""):
-        assert value in flat, value
+        # as typed, though a narrow column may wrap a long URL after its "?" (a line break, not a change)
+        assert value in flat or value in flat.replace("? ", "?"), value
 
 
 def test_control_characters_become_spaces(tmp_path):
@@ -293,7 +289,9 @@ def test_direction_of_travel_for_actions_and_themes(demo):
     view = read_consolidated(demo.files["consolidated"])
     kinds = Counter(c["Change"] for c in view.changes)
     doc = Document(str(demo.files["summary"]))
-    appendix = [t for t in doc.tables if [c.text for c in t.rows[0].cells][-2:] == ["Since last report", "Progress update"]]
+    # every action once: under Exceptions (Commentary) or in the appendix (Progress update)
+    appendix = [t for t in doc.tables if [c.text for c in t.rows[0].cells][-2:] in (["Since last report", "Progress update"],
+                                                                                  ["Since last report", "Commentary"])]
     directions = Counter(r.cells[5].text.replace("\u00a0", " ") for t in appendix for r in t.rows[1:])
     assert "↑\u00a0better" in {r.cells[5].text for t in appendix for r in t.rows[1:]}  # arrow and word kept together
     assert set(directions) <= {"↑ better", "↓ worse", "→ same", "new"}
@@ -329,10 +327,13 @@ def test_changes_count_only_real_changes_and_list_not_updated_apart(demo):
     assert real and stale and all(c["Change"] == "Not updated" for c in stale)
     doc = Document(str(demo.files["summary"]))
     text = _doc_text(demo.files["summary"])
-    assert f"{len(real)} changes to " in text
+    kinds = Counter(c["Change"] for c in real)
+    assert f"{kinds['Status better'] + kinds['Status worse']} actions changed status" in text
     table = next(t for t in doc.tables if t.rows[0].cells[0].text == "Change")
     assert [r.cells[0].text for r in table.rows[1:]].count("Not updated") == 0
-    assert len(table.rows) - 1 == len(real)
+    # every change but commentary updates, which are counted (by theme) rather than listed
+    assert len(table.rows) - 1 == len(real) - kinds["Commentary updated"]
+    assert f"The commentary on {kinds['Commentary updated']} actions was updated this period" in text
     assert f"the commentary on {len(stale)} actions has not changed" in text
     bullets = [p.text for p in doc.paragraphs if p.style.name == "List Bullet"]
     assert sum(len(b.split(": ", 1)[1].split(", ")) for b in bullets) == len(stale)
@@ -383,8 +384,8 @@ def test_long_plan_report_shows_every_imported_action(long_plan):
     assert n > 40
     doc = Document(str(long_plan["docx"]))
     appendix = [t for t in doc.tables if [c.text for c in t.rows[0].cells][:2] == ["Ref", "Action"]
-                and "Progress update" in [c.text for c in t.rows[0].cells]]
-    assert sum(len(t.rows) - 1 for t in appendix) == n
+                and {"Progress update", "Commentary"} & {c.text for c in t.rows[0].cells}]
+    assert sum(len(t.rows) - 1 for t in appendix) == n  # under Exceptions or in the appendix, once
     assert sum(_status_table(doc).values()) == n
 
 
@@ -487,7 +488,7 @@ def test_past_a_committee_size_the_appendix_lists_exceptions_by_theme(tmp_path, 
     headings = [p.text for p in doc.paragraphs if p.style.name.startswith("Heading")]
     assert "Appendix: actions needing attention" in headings
     text = _doc_text(out)
-    assert "All actions sheet" in text and "consolidated.xlsx" in text
+    assert "in the consolidated workbook, consolidated.xlsx" in text and " sheet" not in text
     appendix = [t for t in doc.tables if "Progress update" in [c.text for c in t.rows[0].cells]]
     listed = [r.cells[4].text for t in appendix for r in t.rows[1:]]
     assert len(listed) == min(exceptions, APPENDIX_ROWS)

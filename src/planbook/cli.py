@@ -372,7 +372,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     from planbook.word.report import render_report
 
     out = render_report(args.consolidated, args.out, template=args.template,
-                        recommendations=args.recommendation or ())
+                        recommendations=args.recommendation or (), all_commentary=args.all_commentary)
     summary: dict = {"output": str(out)}
     say = (lambda *a: None) if args.json else print
     say(f"wrote {out}")
@@ -698,6 +698,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--template", metavar="T.docx", help="your own Word template (default: templates/summary.docx)")
     p.add_argument("--recommendation", action="append", metavar="TEXT",
                    help="a recommendation to the committee (repeat for more; default: a placeholder to edit)")
+    p.add_argument("--all-commentary", action="store_true",
+                   help="list every commentary update in full, before and after, with the other changes "
+                        "(default: counted by theme; the commentary itself is in the appendix)")
     p.add_argument("--pdf", action="store_true", help="also write a tagged PDF beside it (needs LibreOffice)")
     p.add_argument("--check-accessibility", action="store_true",
                    help="check the report: language, headings, alt text, header rows, status words, contrast")

@@ -73,7 +73,8 @@ def theme_direction(values: Iterable[str]) -> str:
     if up == down == 0 and c.get(NEW_DIRECTION, 0) == sum(c.values()):
         return NEW_DIRECTION
     word = BETTER if up > down else WORSE if down > up else SAME
-    return f"{word} ({up} up, {down} down)" if up or down else word
+    moved = ", ".join(f"{n} {way}" for n, way in ((up, "up"), (down, "down")) if n)  # never "0 up"
+    return f"{word} ({moved})" if moved else word
 
 
 def count_directions(values: Iterable[str]) -> dict[str, int]:

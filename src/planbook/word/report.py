@@ -29,19 +29,23 @@ from typing import Any
 from planbook.core.attention import attention_mark
 from planbook.core.dates import prose_date, uk_text
 from planbook.core.direction import (
-    BETTER,
+    COMMENTARY,
     HANDED_OVER,
-    NEW_DIRECTION,
     SAME,
     THEME_MOVED,
-    WORSE,
     count_directions,
     direction_of_change,
     theme_direction,
 )
 from planbook.core.errors import TemplateError
-from planbook.core.layout import ALL_ACTIONS, EXCEPTIONS
-from planbook.core.prose import attention_sentence, counted, summary_sentence
+from planbook.core.prose import (
+    attention_sentence,
+    counted,
+    deadline_sentence,
+    summary_sentence,
+)
+from planbook.core.prose import changes_sentence as changes_sentence_of
+from planbook.core.prose import direction_sentence as direction_sentence_of
 from planbook.core.resources import TEMPLATES
 from planbook.core.status import (
     COLOURS,
@@ -121,8 +125,14 @@ _CHANGE_ORDER = {"status worse": 0, "status better": 1, "handed over": 2, "theme
 _NOW_WORDS = {HANDED_OVER.lower(): "handed to {}", THEME_MOVED.lower(): "moved to {}"}
 
 
-def build_context(view: ConsolidatedView, recommendations: Sequence[str] = ()) -> dict:
-    """The template variables (everything but the chart)."""
+def build_context(view: ConsolidatedView, recommendations: Sequence[str] = (), *,
+                  all_commentary: bool = False) -> dict:
+    """The template variables (everything but the chart).
+
+    Status changes and new and removed actions are listed in full; commentary updates are
+    counted by theme (the text is in the appendix, or the workbook), unless ``all_commentary``
+    lists each one before and after as well.
+    """
     actions = view.actions
     total = len(actions)
     lines = [count_line_of_text(a.get("Status", "")) for a in actions]
@@ -182,7 +192,7 @@ def build_context(view: ConsolidatedView, recommendations: Sequence[str] = ()) -
         if n_exc > BODY_EXCEPTIONS:
             exceptions_sentence += (f" The {BODY_EXCEPTIONS} most serious are listed here; the Appendix lists "
                                     f"{'them all' if n_exc <= APPENDIX_ROWS else f'the {APPENDIX_ROWS} most serious'} "
-                                    f"by theme, and the {EXCEPTIONS} sheet of {workbook} holds every one.")
+                                    f"by theme, and the consolidated workbook, {workbook}, lists every one.")
 
     if big:
         order = {t or "(no theme)": k for k, t in enumerate(themes)}
@@ -191,29 +201,40 @@ def build_context(view: ConsolidatedView, recommendations: Sequence[str] = ()) -
         appendix_sentence = (f"The plan has {total:,} actions, more than a committee report can usefully list, so "
                              "this appendix lists only the actions needing attention"
                              + (f": the {len(listed):,} most serious of {n_exc:,}" if n_exc > len(listed) else "")
-                             + f", grouped by theme. Every action is on the {ALL_ACTIONS} sheet of the consolidated "
-                             f"workbook, {workbook}, and every exception on its {EXCEPTIONS} sheet.")
+                             + f", grouped by theme. Every action, and every one needing attention, is in the "
+                             f"consolidated workbook, {workbook}.")
     else:
-        listed = [row(a, line, d) for a, line, d in zip(actions, lines, directions)]
-        appendix_title = "the whole plan"
-        appendix_sentence = f"Every action in the plan ({total:,}), grouped by theme, in plan order."
+        # each action once: those listed under Exceptions (with their commentary) are not repeated
+        in_body = {i for _, i in needing[:BODY_EXCEPTIONS] if i is not None}
+        listed = [row(a, line, d) for i, (a, line, d) in enumerate(zip(actions, lines, directions)) if i not in in_body]
+        if in_body:
+            appendix_title = "the rest of the plan"
+            appendix_sentence = (f"The other {counted(len(listed), 'action', 'actions')} of the plan's {total:,}, "
+                                 "grouped by theme, in plan order; the "
+                                 f"{counted(len(in_body), 'action', 'actions')} needing attention "
+                                 f"{'is' if len(in_body) == 1 else 'are'} under Exceptions above.")
+        else:
+            appendix_title = "the whole plan"
+            appendix_sentence = f"Every action in the plan ({total:,}), grouped by theme, in plan order."
     groups: dict[str, list[dict]] = {}
     for r in listed:
         groups.setdefault(r["theme"], []).append(r)
 
-    if real_changes:
-        kinds = Counter(c.get("Change", "") for c in real_changes)
-        changed_refs = len({c.get("Ref", "").strip().lower() for c in real_changes})
-        changes_sentence = (f"{counted(len(real_changes), 'change', 'changes')} to {counted(changed_refs, 'action', 'actions')} since the "
-                            "last report: " + ", ".join(f"{n:,} {k.lower()}" for k, n in kinds.most_common()) + ".")
-        if len(real_changes) > CHANGE_ROWS:
-            changes_sentence += (f" The first {CHANGE_ROWS} are listed here (worse first); every change is on the "
-                                 f"Changes sheet of {workbook}.")
+    theme_of = {a.get("Ref", "").strip().lower(): clean(a.get("Theme", "")) for a in actions}
+    commentary = [c for c in real_changes if c.get("Change", "").lower() == COMMENTARY.lower()]
+    listed_changes = real_changes if all_commentary else [c for c in real_changes if c not in commentary]
+    changes_sentence = changes_sentence_of(Counter(c.get("Change", "") for c in listed_changes))
+    if changes_sentence:
+        changes_sentence += (" Each is listed below" + (", worse first." if len(listed_changes) <= CHANGE_ROWS else
+                             f": the first {CHANGE_ROWS}, worse first; the consolidated workbook, {workbook}, "
+                             "lists every one."))
+    elif commentary:
+        changes_sentence = "Since the last report, no action has changed status, been added or been removed."
     elif with_previous or view.changes:
         changes_sentence = "No action has changed since the last report."
     else:
         changes_sentence = "No previous report was given to compare with."
-    ordered = sorted(real_changes, key=lambda c: _CHANGE_ORDER.get(c.get("Change", "").lower(), 9))
+    ordered = sorted(listed_changes, key=lambda c: _CHANGE_ORDER.get(c.get("Change", "").lower(), 9))
     due_kinds = ("due date moved", "due moved", "due changed")
     changes = [{"kind": clean(c.get("Change", "")), "ref": clean(c.get("Ref", "")), "action": clean(c.get("Action", "")),
                 "before": uk_text(clean(c.get("Before", ""))) if c.get("Change", "").lower() in due_kinds else clean(c.get("Before", "")),
@@ -227,17 +248,25 @@ def build_context(view: ConsolidatedView, recommendations: Sequence[str] = ()) -
                          + (f" and {len(refs) - NOT_UPDATED_REFS:,} more" if len(refs) > NOT_UPDATED_REFS else "")}
                         for lead, refs in stale.items()]
     not_updated_sentence = (f"Not updated: the commentary on {counted(len(not_updated), 'action', 'actions')} has not changed since "
-                            "the last report (not counted as changes above). By lead:" if not_updated else "")
+                            "the last report. By lead:" if not_updated else "")
+    commentary_sentence, commentary_rows = "", []
+    if commentary:
+        where = ("each update is listed in full above, before and after" if all_commentary else
+                 "each action's commentary is under Exceptions or in the Appendix" if not big else
+                 f"the consolidated workbook, {workbook}, lists each update before and after")
+        other = total - len(commentary) - len(not_updated)
+        commentary_sentence = (
+            f"The commentary on {counted(len(commentary), 'action', 'actions')} was updated this period ({where})"
+            + (f"; on {counted(len(not_updated), 'unfinished action', 'unfinished actions')} it was not, as listed "
+               "by lead below" if not_updated else "")
+            + (f"; the other {other:,} {'is' if other == 1 else 'are'} complete, new or without commentary" if other > 0
+               else "") + ". By theme:")
+        updated_by = Counter(theme_of.get(c.get("Ref", "").strip().lower(), "") for c in commentary)
+        stale_by = Counter(theme_of.get(c.get("Ref", "").strip().lower(), "") for c in not_updated)
+        commentary_rows = [{"theme": t or "(no theme)", "updated": updated_by.get(t, 0), "not_updated": stale_by.get(t, 0),
+                            "total": sum(by_theme[t].values())} for t in themes]
 
-    direction_sentence = ""
-    if with_previous:
-        dc = count_directions(directions)
-        direction_sentence = (f"Against the last report, {dc[BETTER]:,} {'is' if dc[BETTER] == 1 else 'are'} "
-                              f"{BETTER}, {dc[WORSE]:,} {WORSE}, {dc[SAME]:,} {SAME}"
-                              f" and {dc[NEW_DIRECTION]:,} {NEW_DIRECTION}.")
-        other = total - sum(dc.values())
-        if other:
-            direction_sentence = direction_sentence[:-1] + f"; {other:,} without a direction."
+    direction_sentence = direction_sentence_of(count_directions(directions), total) if with_previous else ""
 
     numbers = [counts.get(s, 0) for s in shown]
     shares = percentages(counts, shown)
@@ -258,8 +287,7 @@ def build_context(view: ConsolidatedView, recommendations: Sequence[str] = ()) -
         "returns_sentence": returns_sentence([(r.get("Lead", ""), r.get("Return", "")) for r in view.returns],
                                              view.return_by),
         "direction_sentence": direction_sentence,
-        "timescale_sentence": (f"Of those actions with timescales, {on_target:,} of {len(with_dates):,} are complete "
-                               "or on target." if with_dates else ""),
+        "timescale_sentence": deadline_sentence(on_target, len(with_dates), total),
         "status_rows": [{"status": s, "count": n, "fill": FILLS[s], "percent": f"{p}%"}
                         for s, n, p in zip(shown, numbers, pct)],
         "theme_rows": [{"theme": t or "(no theme)",
@@ -274,6 +302,8 @@ def build_context(view: ConsolidatedView, recommendations: Sequence[str] = ()) -
         "exceptions": exceptions,
         "changes_sentence": changes_sentence,
         "changes": changes,
+        "commentary_sentence": commentary_sentence,
+        "commentary_rows": commentary_rows,
         "not_updated_sentence": not_updated_sentence,
         "not_updated": not_updated_rows,
         "appendix_title": appendix_title,
@@ -417,10 +447,12 @@ REPORT_COLUMNS = ("Ref", "Theme", "Action", "Lead", "Due", "Status", "Progress u
 
 def render_report(consolidated: str | os.PathLike[str], out: str | os.PathLike[str],
                   template: str | os.PathLike[str] | None = None, *,
-                  recommendations: Sequence[str] = ()) -> Path:
+                  recommendations: Sequence[str] = (), all_commentary: bool = False) -> Path:
     """Write the Word progress report for ``consolidated`` to ``out`` (atomically).
 
     ``recommendations`` fills the Recommendations section (else a placeholder the coordinator edits).
+    Commentary updates are counted by theme, their text left to the appendix; ``all_commentary``
+    lists each one, before and after, with the other changes.
     The workbook is read on a second thread (calamine parses outside Python's lock) while the
     template loads.
     """
@@ -438,14 +470,15 @@ def render_report(consolidated: str | os.PathLike[str], out: str | os.PathLike[s
         view = reading.result()  # a workbook that cannot be read is reported before a template problem
     if problem is not None:
         raise problem
-    return _render(view, out, loaded, recommendations)
+    return _render(view, out, loaded, recommendations, all_commentary)
 
 
 def render_view(view: ConsolidatedView, out: str | os.PathLike[str],
-                template: str | os.PathLike[str] | None = None, *, recommendations: Sequence[str] = ()) -> Path:
-    """Write the Word progress report for an already-read consolidation ``view``."""
+                template: str | os.PathLike[str] | None = None, *, recommendations: Sequence[str] = (),
+                all_commentary: bool = False) -> Path:
+    """Write the Word progress report for an already-read consolidation ``view`` (see :func:`render_report`)."""
     check_output(out)
-    return _render(view, out, _load_template(template), recommendations)
+    return _render(view, out, _load_template(template), recommendations, all_commentary)
 
 
 def _load_template(template: str | os.PathLike[str] | None):
@@ -474,11 +507,12 @@ def _load_template(template: str | os.PathLike[str] | None):
     return tpl, env, used, template_path
 
 
-def _render(view: ConsolidatedView, out: str | os.PathLike[str], loaded, recommendations: Sequence[str]) -> Path:
+def _render(view: ConsolidatedView, out: str | os.PathLike[str], loaded, recommendations: Sequence[str],
+            all_commentary: bool = False) -> Path:
     from jinja2 import TemplateError as JinjaError
 
     tpl, env, used, template_path = loaded
-    context = build_context(view, recommendations)
+    context = build_context(view, recommendations, all_commentary=all_commentary)
     unknown = sorted(used - set(context) - {"chart"})
     if unknown:
         known = ", ".join(sorted([*context, "chart"]))
