@@ -127,6 +127,7 @@ VARIABLES: dict[str, dict[str, str]] = {
         "theme_rows[].counts": "its counts, one per status line (as statuses)", "theme_rows[].fills": "the colours of those cells",
         "theme_rows[].total": "the theme's number of actions",
         "has_direction": "true when the workbook has a direction of travel", "direction_counts": "how many actions moved each way",
+        "direction_sentence": "the report's sentence of how many actions moved each way (empty without a direction of travel)",
         "direction_counts[].direction": "↑ better, ↓ worse, → same or new", "direction_counts[].count": "how many actions",
         "exceptions": "every action needing attention, most serious first",
         **{f"exceptions[].{k}": v for k, v in _EMAIL_EXCEPTION.items()},

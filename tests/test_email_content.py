@@ -203,8 +203,16 @@ def test_uk_dates_greeting_sign_off_and_direction(hostile, tmp_path):
     assert "due 30 September 2009)" in text and "2009-09-30" not in text
     assert "<td style=\"border: 1px solid #808080;\">30/09/2009</td>" in html and "2009-09-30" not in html
     assert "1.1 Off track (overdue) [↓ worse]" in text and "1.2 Slippage [→ same]" in text
-    assert "Since the last report: 2 ↑ better, 1 ↓ worse, 1 → same, 1 new." in text
+    sentence = "Against the last report, 2 are ↑ better, 1 ↓ worse, 1 → same and 1 new; 1 without a direction."
+    assert sentence in text and f"<p>{sentence}</p>" in html
     assert ">↓ worse</td>" in html and ">Direction</th>" in html
+    # the committee report of the same workbook says it in the same words
+    import docx
+
+    from planbook import render_report
+
+    report = docx.Document(str(render_report(directed, tmp_path / "report.docx")))
+    assert any(sentence in p.text for p in report.paragraphs)
 
 
 def test_without_a_direction_column_no_arrows(hostile, tmp_path):
@@ -212,7 +220,7 @@ def test_without_a_direction_column_no_arrows(hostile, tmp_path):
     msg = _save(consolidated, tmp_path)
     text = msg.get_body(("plain",)).get_content()
     html = msg.get_body(("html",)).get_content()
-    assert not any(arrow in text + html for arrow in "↑↓→") and "Since the last report" not in text
+    assert not any(arrow in text + html for arrow in "↑↓→") and "Against the last report" not in text
     assert ">Direction</th>" not in html
 
 

@@ -6,7 +6,7 @@ made only of the parts that are there (never "(, due )"), UK dates (30 September
 30/09/2009 in tables), and the direction of travel (↑ better, ↓ worse, → same, new) when the
 workbook's ``All actions`` has a ``Direction`` column.  The actions needing attention are the
 workbook's Exceptions rows, counted in parts as everywhere else (:mod:`planbook.core.attention`),
-and the sentences are the report's (:mod:`planbook.core.prose`).  The layout — greeting, sign-off, order —
+and the sentences — the direction of travel's too — are the report's (:mod:`planbook.core.prose`).  The layout — greeting, sign-off, order —
 is the templates' (``templates/email.html.j2`` and ``email.txt.j2``); everything here is data,
 which the HTML template escapes.
 """
@@ -17,7 +17,7 @@ from collections import Counter
 from planbook.core.attention import attention_mark
 from planbook.core.dates import prose_date, uk_text
 from planbook.core.direction import DIRECTIONS, count_directions
-from planbook.core.prose import attention_sentence, summary_sentence
+from planbook.core.prose import attention_sentence, direction_sentence, summary_sentence
 from planbook.core.status import COLOURS, COUNT_LINES, STATUSES, count_line_of_text, tally_text
 from planbook.mail.year import email_year_context
 from planbook.workbook.view import ConsolidatedView
@@ -77,6 +77,7 @@ def email_context(view: ConsolidatedView, max_exceptions: int = 10) -> dict:
                         "total": sum(by_theme.get((t, s), 0) for s in lines)} for t in themes],
         "has_direction": has_direction,
         "direction_counts": direction_counts,
+        "direction_sentence": direction_sentence(moves, total) if has_direction else "",
         "exceptions": rows,
         "top_exceptions": rows[:max_exceptions],
         "more_exceptions": max(0, len(rows) - max_exceptions),
