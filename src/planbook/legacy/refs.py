@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from planbook.core.names import col_letter
+from planbook.core.refs import next_free_ref
 
 _NUMBER = re.compile(r"\d{1,3}(?:\.\d{1,3}){0,4}[a-z]?", re.I)
 _REF_IN_TEXT = re.compile(r"\s*(\d{1,3}(?:\.\d{1,3}){0,4}[a-z]?)[.)]?\s+(?=\S)", re.I)
@@ -89,10 +90,8 @@ class RefMaker:
 
     def next_in(self, section: str, position: int | None = None) -> str:
         """``section.n`` (or ``n`` with no section) for the next action of a section."""
-        n = max(self._seq.get(section, 0) + 1, position or 0)
-        while True:
-            ref = f"{section}.{n}" if section else str(n)
-            self._seq[section] = n
-            if self._claim(ref):
-                return ref
-            n += 1
+        prefix = f"{section}." if section else ""
+        ref = next_free_ref(prefix, self.taken, max(self._seq.get(section, 0) + 1, position or 0))
+        self._seq[section] = int(ref[len(prefix):])
+        self._claim(ref)
+        return ref
