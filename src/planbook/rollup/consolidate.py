@@ -34,6 +34,7 @@ from planbook.rollup.attention import Exception_, find_exceptions
 from planbook.rollup.changes import Change, compare
 from planbook.rollup.inputs import Source, expand_inputs
 from planbook.rollup.order import plan_order
+from planbook.rollup.returned import carried_problems, name_new_rows
 from planbook.rollup.tracker import LeadReturn, lead_returns
 from planbook.workbook.history import History
 from planbook.workbook.plan import Plan
@@ -258,7 +259,10 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
         raise PlanbookError("no planbook workbooks found in the inputs (" + "; ".join(
             f"{s.file}: {s.skipped}" for _, s in plans[:3]) + ")")
     unread = [(s, s.skipped) for s in sources if s.skipped] + chosen.not_copies  # a return named for its lead
-    merged = merge.merge(chosen.plans, report, full=store.full if store is not None else lambda a: a, unread=unread)
+    carried = carried_problems(chosen.plans)  # a lead's copy answers for what the lead typed, not the plan
+    name_new_rows(chosen.plans)
+    merged = merge.merge(chosen.plans, report, full=store.full if store is not None else lambda a: a, unread=unread,
+                         carried=carried)
     actions, extras = merged.actions, merged.extra_columns
     used = Counter(a.origin.file for a in actions if a.origin)
     for plan, src in plans:
@@ -291,7 +295,7 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
     result.leads = _leads_with_emails(infos)
 
     result.returns = lead_returns(plans, chosen.superseded, list(merged.unusable.values()), period, return_by, names,
-                                  tabs_given_up=chosen.tabs_given_up)
+                                  tabs_given_up=chosen.tabs_given_up, full=result.full, report=report)
     result.return_by = return_by
     result.master = master
     result.exceptions = find_exceptions(actions, period, today)

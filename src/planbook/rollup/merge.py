@@ -384,10 +384,13 @@ class Merged:
 
 
 def merge(pairs: list, report: Report, full: Callable[[Action], Action],
-          unread: Sequence[tuple[Source, str]] = ()) -> Merged:
+          unread: Sequence[tuple[Source, str]] = (), carried: dict[Finding, Finding] | None = None) -> Merged:
     """Merge the actions of ``pairs`` (lead copies first) by the rules above; findings to ``report``.
     ``unread`` are the files that could not be read at all (source, why): one named after a lead
-    who sent nothing else back is that lead's return, and the master's rows are marked stale."""
+    who sent nothing else back is that lead's return, and the master's rows are marked stale.
+    ``carried`` are masters' findings a lead's copy carried unchanged (planbook.rollup.returned):
+    listed, as the value says, although the copy replaced their rows."""
+    carried = carried or {}
     file_of = {id(p): s.label or Path(p.path).name for p, s in pairs}
     returned: dict[str, Plan] = {}  # lead -> their returned copy
     for plan, _ in pairs:
@@ -404,7 +407,8 @@ def merge(pairs: list, report: Report, full: Callable[[Action], Action],
     extras: dict[str, None] = {}
     for plan, src in pairs:
         todo, kept_rows, replaced = _tabs_replaced(plan, returned, unreadable, report, file_of, merged)
-        report.extend(f for f in plan.report if f.sheet not in replaced or _row(f.cell) in kept_rows.get(f.sheet, ()))
+        report.extend(carried.get(f, f) for f in plan.report
+                      if f.sheet not in replaced or _row(f.cell) in kept_rows.get(f.sheet, ()) or f in carried)
         src.findings = len(plan.report)
         src.rows_with_findings = len({(f.sheet, _row(f.cell)) for f in plan.report if _row(f.cell) > 1})
         for name in plan.extra_columns:
