@@ -189,7 +189,7 @@ def test_every_module_says_what_it_is_for(name):
 
 #: The sheets planbook writes and reads back, spelt once in planbook.core.layout.
 SHEET_NAMES = ("Guide", "Lists", "_planbook", "Summary", "All actions", "Exceptions", "Changes", "Data issues",
-               "Sources", "Returns")
+               "Sources", "Returns", "Lead changes")
 
 
 def sheet_names_spelt_out(source: str) -> list[int]:

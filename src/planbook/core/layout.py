@@ -20,6 +20,8 @@ RETURNS = "Returns"
 #: and, in a consolidation, actions by status in each period.
 HISTORY = "History"
 TREND = "Trend"
+#: What each lead changed in their return against the copy they were sent (for their receipt).
+LEAD_CHANGES = "Lead changes"
 
 #: The tab of the actions that name no lead.
 NO_LEAD = "No lead"

@@ -75,6 +75,32 @@ def compare(actions: Sequence[Action], previous: str | os.PathLike[str] | Mappin
     ``full`` gives an action with its texts when they are held on disk (very large runs).
     """
     before = previous if isinstance(previous, Mapping) else read_previous(previous)
+    return compare_records(actions, before, full)
+
+
+def as_record(a: Action) -> dict[str, str]:
+    """An action as a consolidated workbook's All actions row shows the fields compared."""
+    return {"Ref": a.ref, "Lead": a.lead, "Action": a.action, "Theme": a.theme, "Status": _shown(a) or NO_STATUS,
+            "Due": due_text(a), "Progress update": a.progress}
+
+
+def changes_since_sent(returned: Sequence[Action], sent: Sequence[Action],
+                       full: Callable[[Action], Action] = lambda a: a) -> list[Change]:
+    """What a lead changed in their return against the copy they were sent (its actions as the
+    master has them), by the same rules as the changes since the previous consolidation; an
+    action left out of the return is not a change here (the merge keeps and flags it)."""
+    before = {}
+    for a in map(full, sent):
+        if a.ref.strip():
+            before.setdefault(a.ref.strip().lower(), as_record(a))
+    changes = [c for c in compare_records(returned, before, full).changes if c.kind != REMOVED]
+    return changes + [Change(NEW, "", a.lead, a.action, "", _shown(a)) for a in map(full, returned)
+                      if not a.ref.strip()]  # a row added without a Ref is new too
+
+
+def compare_records(actions: Sequence[Action], before: dict[str, dict[str, str]],
+                    full: Callable[[Action], Action] = lambda a: a) -> Comparison:
+    """Each action against ``before`` (Ref folded -> All actions row as header -> text)."""
     out = Comparison()
     changes, directions = out.changes, out.directions
     seen: set[str] = set()

@@ -19,7 +19,17 @@ from operator import floordiv, itemgetter
 from planbook.core.dates import DATE_FORMAT, parse_iso, prose_date
 from planbook.core.due import DATE, Due
 from planbook.core.findings import ERROR, INFO, WARNING
-from planbook.core.layout import ALL_ACTIONS, CHANGES, DATA_ISSUES, EXCEPTIONS, META, RETURNS, SOURCES, SUMMARY
+from planbook.core.layout import (
+    ALL_ACTIONS,
+    CHANGES,
+    DATA_ISSUES,
+    EXCEPTIONS,
+    LEAD_CHANGES,
+    META,
+    RETURNS,
+    SOURCES,
+    SUMMARY,
+)
 from planbook.core.leads import lead_key
 from planbook.core.limits import MAX_CELL, fit_long_cells, label_lines
 from planbook.core.model import Action
@@ -573,7 +583,8 @@ def _tables(result: Consolidation, chunks) -> list[_Table]:
               for name, start, end in chunks]
     return tables + [_exceptions_table(result), _changes_table(result), _issues_table(result), _sources_table(result),
                      _returns_table(result), *(_table(name, headers, widths, rows, printed=printed)
-                                               for name, headers, widths, rows, printed in year.sheets(result))]
+                                               for name, headers, widths, rows, printed in year.sheets(result)),
+                     _lead_changes_table(result)]
 
 
 def _slice_rows(actions: Sequence[Action], directions: Sequence[str] | None, extras: list[str], today: dt.date,
@@ -702,3 +713,11 @@ def _returns_table(result: Consolidation) -> _Table:
                             "Added by the lead", "Errors", "Email", "Other copies (not used)", "Received",
                             "Could not be used because"], [28, 20, 30, 16, 9, 10, 9, 8, 28, 30, 36, 40], _capped(rows),
                   wrap=("Lead", "Return", "File", "Other copies (not used)", "Received", "Could not be used because"))
+
+
+def _lead_changes_table(result: Consolidation) -> _Table:
+    """What each lead changed in their return against the copy they were sent (their receipt says it)."""
+    rows = [[r.lead, os.path.basename(r.file), c.kind, c.ref, c.action, c.before, c.after]
+            for r in result.returns for c in r.changes]
+    return _table(LEAD_CHANGES, ["Lead", "File", "Change", "Ref", "Action", "As sent", "Returned"],
+                  [24, 26, 18, 7, 45, 40, 40], _capped(rows))

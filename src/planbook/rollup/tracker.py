@@ -17,15 +17,16 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from planbook.core.dates import parse_iso
-from planbook.core.findings import ERROR, WARNING, Finding
+from planbook.core.findings import ERROR, WARNING, Finding, Report
 from planbook.core.leads import LeadNames, lead_key
 from planbook.core.model import Action
 from planbook.rollup.arrivals import Arrival, arrivals_by_file
+from planbook.rollup.changes import Change, changes_since_sent
 from planbook.rollup.inputs import Source, period_start
 from planbook.rollup.merge import Unusable
 from planbook.rollup.ownership import lead_part, owners
@@ -60,6 +61,8 @@ class LeadReturn:
     arrival: str = ""  # "received from jane@example.org on 2 Oct 2009 10:14" ("" when saved by hand)
     #: How many errors, where only the number is known (a tracker read back from a Returns sheet).
     errors_counted: int | None = None
+    #: What the lead changed against the copy they were sent (the master's actions for them).
+    changes: list[Change] = field(default_factory=list)
 
     @property
     def returned(self) -> bool:
@@ -208,9 +211,21 @@ def _by_sheet(plan: Plan) -> dict[str, list[Action]]:
     return out
 
 
+def return_findings(findings: Iterable[Finding], file: str, sheets: Iterable[str] | None = None) -> list[Finding]:
+    """The findings that are a lead's return's: on its ``file`` (as Data issues names it; by the
+    name alone when that is all that is known, as on the Returns sheet) and on the lead's
+    ``sheets`` of it (None: all) or the file as a whole.  The tracker counts a return's errors
+    by this rule, and the receipts list them by it."""
+    bare = Path(file).name == file
+    tabs = set(sheets) if sheets is not None else None
+    return [f for f in findings if (f.file == file or (bare and Path(f.file).name == file))
+            and (tabs is None or not f.sheet or f.sheet in tabs)]
+
+
 def lead_returns(used: Sequence[tuple[Plan, Source]], set_aside: Sequence[tuple[Plan, Source]],
                  unusable: Sequence[Unusable], period: str, return_by: dt.date | None = None,
-                 names: LeadNames | None = None, tabs_given_up: Sequence[tuple[str, str]] = ()) -> list[LeadReturn]:
+                 names: LeadNames | None = None, tabs_given_up: Sequence[tuple[str, str]] = (),
+                 full: Callable[[Action], Action] = lambda a: a, report: Report | None = None) -> list[LeadReturn]:
     """The tracker's rows, from a consolidation's decisions: worst first, then in plan order.
 
     ``used`` are the plans the consolidation merged (masters and the copy used for each lead);
@@ -219,8 +234,14 @@ def lead_returns(used: Sequence[tuple[Plan, Source]], set_aside: Sequence[tuple[
     ``unusable`` the returns that could not be used, each that lead's return with one error.  Every lead with a tab on a
     master is a row, and every lead whose copy came back; a copy's actions are its lead's (each
     lead's own tab when one copy holds several).  ``names`` spells the leads (see
-    :class:`planbook.core.leads.LeadNames`).
+    :class:`planbook.core.leads.LeadNames`); ``full`` gives an action whole (its texts may wait on disk).
+    A return's errors and warnings are the consolidation's findings (``report``: Data issues)
+    on that file and the lead's tabs of it — the reader's and the merge's (a Ref collision) —
+    so the Returns sheet, reminders and receipts count the same ones.
     """
+    by_file: dict[str, list[Finding]] = {}
+    for f in report or ():
+        by_file.setdefault(f.file, []).append(f)
     names = names or LeadNames()
     masters = [(p, s) for p, s in used if p.role != "lead-copy"]
     copies = [(p, s) for p, s in [*used, *set_aside] if p.role == "lead-copy"]
@@ -245,6 +266,10 @@ def lead_returns(used: Sequence[tuple[Plan, Source]], set_aside: Sequence[tuple[
         for owner in found or list(plan.tabs)[:1]:  # a joint return is each of its leads' return
             key = lead_key(owner)
             mine, findings = lead_part(plan, key) if found else (plan.actions, list(plan.report))
+            if report is not None:
+                label = src.label or Path(plan.path).name
+                tabs = {t for t, lead in plan.tabs.items() if lead and lead_key(lead) == key} if found else None
+                findings = return_findings(by_file.get(label, []), label, tabs)
             row = rows.get(key)
             if row is None:
                 row = rows[key] = LeadReturn(names.spelling(owner), emails.get(key, ""), len(mine))
@@ -253,6 +278,8 @@ def lead_returns(used: Sequence[tuple[Plan, Source]], set_aside: Sequence[tuple[
                 continue
             row.file, row.modified = plan.path, _when(src.modified, plan.path)
             row.updated, row.added = _updated(mine, on_master.get(key), start)
+            if key in on_master:
+                row.changes = changes_since_sent(mine, list(on_master[key].values()), full)
             row.errors = [f for f in findings if f.severity == ERROR]
             row.warnings = sum(1 for f in findings if f.severity == WARNING)
             row.note_arrival(arrived.get(Path(plan.path).resolve()))

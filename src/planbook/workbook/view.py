@@ -11,7 +11,17 @@ from pathlib import Path
 from planbook.core.attention import Attention, attention_of, severity
 from planbook.core.direction import NOT_UPDATED
 from planbook.core.errors import UnusableFileError
-from planbook.core.layout import ALL_ACTIONS, CHANGES, DATA_ISSUES, EXCEPTIONS, HISTORY, META, RETURNS, SOURCES
+from planbook.core.layout import (
+    ALL_ACTIONS,
+    CHANGES,
+    DATA_ISSUES,
+    EXCEPTIONS,
+    HISTORY,
+    LEAD_CHANGES,
+    META,
+    RETURNS,
+    SOURCES,
+)
 from planbook.core.status import tally_text
 from planbook.core.text import clean_rows, clean_text
 from planbook.files.opening import as_text, open_workbook
@@ -55,6 +65,8 @@ class ConsolidatedView:
     #: (Ref, Theme, Lead, Action, Trend, Not updated for, "Status <period>" …; the updates are not read).
     periods: list[str] = field(default_factory=list)
     history: list[dict[str, str]] = field(default_factory=list)
+    #: What each lead changed against the copy they were sent (Lead, File, Change, Ref, Action, As sent, Returned).
+    lead_changes: list[dict[str, str]] = field(default_factory=list)
 
     def counts(self) -> Counter:
         """Actions by line of :data:`planbook.core.status.COUNT_LINES`: the five statuses, "No status
@@ -144,4 +156,5 @@ def read_consolidated(path: str | os.PathLike[str], columns: Sequence[str] | Non
                             lead_emails=[(name, email.strip()) for key, value in meta_rows if key == "lead_email"
                                          for name, _, email in [value.partition("\t")]],
                             exceptions=table(EXCEPTIONS) if exceptions and EXCEPTIONS in names else [],
-                            periods=periods, history=history)
+                            periods=periods, history=history,
+                            lead_changes=table(LEAD_CHANGES) if LEAD_CHANGES in names else [])
