@@ -22,12 +22,14 @@ from email.utils import formataddr
 from pathlib import Path
 
 from planbook.core.addresses import check_address, one_line
+from planbook.core.direction import COMMENTARY, NEW
 from planbook.core.errors import PlanbookError
-from planbook.core.findings import Finding
+from planbook.core.findings import WARNING
 from planbook.core.leads import lead_key
 from planbook.core.names import file_stem
-from planbook.core.status import COUNT_LINES, STATUSES, tally_text
+from planbook.core.status import COUNT_LINES, tally_text
 from planbook.files.atomic import make_folder
+from planbook.mail.return_note import ReturnNote, finding_of_row, plain_problem, return_note
 from planbook.mail.templates import render_template
 from planbook.mail.transport import (
     SmtpSettings,
@@ -45,36 +47,12 @@ from planbook.rollup.tracker import (
     LeadReturn,
     ReturnsTracker,
     read_returns_sheet,
+    return_findings,
 )
 from planbook.workbook.plan import Plan
 from planbook.workbook.reader import read_plan
 from planbook.workbook.split import split_read_plan
 from planbook.workbook.view import ConsolidatedView, read_consolidated
-
-#: What the status list offers, for the plain-words advice.
-_STATUS_CHOICES = ", ".join(STATUSES)
-
-
-def plain_problem(f: Finding) -> str:
-    """A finding as a lead would want it: which cell, what is in it, what to do."""
-    cell = f.cell or "the sheet"
-    value = f"'{f.value}'" if f.value else "empty"
-    if f.code == "unknown-status":
-        return f"Status in {cell} is {value}: choose one of {_STATUS_CHOICES} from the list"
-    if f.code == "unknown-lead":
-        return f"Lead in {cell} is {value}: pick a lead from the drop-down"
-    if f.code == "missing-required":
-        return f"{cell} is empty: {f.message.split(';')[0].split(' is empty')[0]} must be filled in"
-    if f.code == "duplicate-ref":
-        return f"Ref in {cell} is {value}, which is used for another action too: give each action its own Ref"
-    if f.code == "bad-due":
-        return f"Due in {cell} is {value}: type a date such as 31/03/2010 or a timescale such as December 2009"
-    if f.code == "bad-date":
-        return f"Last updated in {cell} is {value}: type a date such as 31/03/2010"
-    if f.message.startswith(f"{cell} "):  # the message names its cell already ("J5 is filled red …")
-        return f.message
-    return f"{cell}: {f.message}"
-
 
 @dataclass
 class Message:
@@ -188,35 +166,35 @@ def chase(plan_path: str | os.PathLike[str], returns_dir: str | os.PathLike[str]
     return_by = tracker.return_by  # as given, else the plan's setting
     by_when = f"{return_by.day} {return_by:%B %Y}" if return_by else ""
     with tempfile.TemporaryDirectory() as tmpdir:
-        resend = [r for r in tracker.leads if not r.returned or r.unreadable]  # their own copy goes again
-        copies = _own_copies(resend, master, copies_dir, Path(tmpdir)) if resend else {}
+        again = [r for r in tracker.leads if not r.returned or r.unreadable]  # their own copy goes again
+        copies = _own_copies(again, master, copies_dir, Path(tmpdir)) if again else {}
         for address, rows in _group_by_address([r for r in to_chase if r.email]).items():
             items = []
             attachments: list[Path] = []
             for r in rows:
-                if not r.returned or r.unreadable or r.state == UNCHANGED:  # nothing usable yet: their copy again
-                    attachments.append(Path(r.file) if r.state == UNCHANGED else copies[lead_key(r.lead)])
-                    items.append({"lead": r.lead, "returned": False, "unchanged": r.state == UNCHANGED,
-                                  "unreadable": r.unreadable, "attachment": attachments[-1].name,
-                                  "actions": r.actions, "problems": [r.unreadable] if r.unreadable else []})
-                else:
-                    attachments.append(Path(r.file))
-                    items.append({"lead": r.lead, "returned": True, "unchanged": False, "attachment": Path(r.file).name,
-                                  "actions": r.actions, "problems": [plain_problem(f) for f in r.errors]})
+                note = return_note(r, r.errors, title=info.title or "action plan", period=info.period or "this period",
+                                   return_by=return_by)
+                resend = not r.returned or bool(r.unreadable)  # nothing usable yet: their own copy again
+                attachments.append(copies[lead_key(r.lead)] if resend else Path(r.file))
+                items.append({"lead": r.lead, "note": _note(note), "resend": resend, "attachment": attachments[-1].name,
+                              "actions": r.actions})
             names = [r.lead for r in rows]
             context = {"leads": " and ".join(names), "items": items, "title": info.title or "action plan",
                        "period": info.period or "this period", "return_by": by_when,
                        "coordinator": info.coordinator or "The plan coordinator",
                        "coordinator_email": info.coordinator_email}
-            overdue = any(not i["returned"] for i in items)
+            overdue = any(r.state in (NOT_RETURNED, UNCHANGED) or r.unreadable for r in rows)
             subject = (f"Reminder: update needed{' by ' + by_when if by_when else ''}: " if overdue
                        else "Please correct your return: ") + f"{context['title']} ({', '.join(names)})"
             msg = new_message(from_addr, [formataddr((one_line(", ".join(names)), rows[0].email.strip()))], subject)
             msg.set_content(render_template("reminder.txt.j2", context, html=False))
+            msg.add_alternative(render_template("reminder.html.j2", context, html=True), subtype="html")
             for path in attachments:
                 attach(msg, path)
             run.messages.append(Message("reminder", rows[0].email.strip(), names, [r.state for r in rows],
-                                        attachments, [p for i in items for p in i["problems"]], message=msg))
+                                        attachments, [p for r, i in zip(rows, items)
+                                                      for p in i["note"]["problems"] or [r.unreadable] * bool(r.unreadable)],
+                                        message=msg))
         _deliver(run, smtp, save_dir, "reminder")
     return run
 
@@ -245,45 +223,59 @@ def receipts(consolidated: str | os.PathLike[str], *, sender: str | None = None,
     view = read_consolidated(consolidated)  # once: every sheet receipts need, one opening, one set of checks
     from_addr = check_address(sender_address(sender, view.coordinator, view.coordinator_email))
     emails = lead_emails(view, plan)
-    issues = view.issue_rows
     tracker = read_returns_sheet(view)  # whose copy was used: the consolidation's own tracker
-    returned = [(r.lead, Path(r.file).name) for r in tracker.leads if r.returned and not r.unreadable]
+    returned = [r for r in tracker.leads if r.returned and not r.unreadable]
     if not view.returns:  # a consolidation made before the Returns sheet: its Sources name the lead
-        returned = [(s["Lead"], Path(s.get("File", "")).name) for s in view.sources
+        returned = [LeadReturn(s["Lead"], "", 0, s.get("File", "")) for s in view.sources
                     if s.get("Kind") == "lead-copy" and not s.get("Skipped because") and s.get("Lead")]
-    run = MailRun([], [lead for lead, _ in returned if not emails.get(lead_key(lead))], tracker, dry_run)
-    groups: dict[str, list[tuple[str, str]]] = {}
-    for lead, file in returned:
-        if emails.get(lead_key(lead)):
-            groups.setdefault(emails[lead_key(lead)].lower(), []).append((lead, file))
+    run = MailRun([], [r.lead for r in returned if not emails.get(lead_key(r.lead))], tracker, dry_run)
+    findings = [f for f in map(finding_of_row, view.issue_rows) if f is not None]
+    title, period = view.title or "action plan", view.period or "this period"
+    groups: dict[str, list[LeadReturn]] = {}
+    for r in returned:
+        if emails.get(lead_key(r.lead)):
+            groups.setdefault(emails[lead_key(r.lead)].lower(), []).append(r)
     for address, leads in groups.items():
         items = []
-        for lead, file in leads:
-            mine = [a for a in view.actions if lead_key(a.get("Lead", "")) == lead_key(lead)]
+        for r in leads:
+            file = Path(r.file).name
+            mine = [a for a in view.actions if lead_key(a.get("Lead", "")) == lead_key(r.lead)]
             counts = tally_text(a.get("Status", "") for a in mine)
-            refs = {a.get("Ref", "") for a in mine}
-            changes = [c for c in view.changes if lead_key(c.get("Lead", "")) == lead_key(lead) or
-                       (c.get("Ref") in refs and not c.get("Lead"))]
-            problems = [i for i in issues if Path(i.get("File", "")).name == file and i.get("Severity") in ("error", "warning")]
-            readings = [f"{i.get('Cell') or i.get('Sheet')}: {i.get('What is wrong', '')}" for i in issues
-                        if Path(i.get("File", "")).name == file and i.get("Problem") == "status-read"]
-            items.append({"lead": lead, "file": file, "total": len(mine), "readings": readings,
+            sheets = {a.get("Source sheet", "") for a in mine if Path(a.get("Source file", "")).name == file}
+            theirs = return_findings(findings, file, sheets or None)
+            note = return_note(r, theirs, title=title, period=period, return_by=view.return_by)
+            changes = [c for c in view.lead_changes if lead_key(c.get("Lead", "")) == lead_key(r.lead)
+                       and c.get("File", "") == file]
+            items.append({"lead": r.lead, "file": file, "total": len(mine), "note": _note(note),
+                          "readings": [f"{f.cell or f.sheet}: {f.message}" for f in theirs if f.code == "status-read"],
                           "counts": [(s, counts[s]) for s in COUNT_LINES if counts.get(s)],
-                          "changes": [{"kind": c.get("Change", ""), "ref": c.get("Ref", ""), "before": c.get("Before", ""),
-                                       "now": c.get("Now", "")} for c in changes],
-                          "problems": [f"{i.get('Cell') or i.get('Sheet') or file}: {i.get('What is wrong', '')}"
-                                       for i in problems] +
+                          "changes": [{"kind": c.get("Change", ""), "ref": c.get("Ref", ""),
+                                       "action": c.get("Action", ""), "before": c.get("As sent", ""),
+                                       "now": c.get("Returned", ""), "texts": c.get("Change") != COMMENTARY,
+                                       "named": c.get("Change") == NEW}
+                                      for c in changes],
+                          "warnings": [plain_problem(f) for f in theirs if f.severity == WARNING] +
                                       [f"{a.get('Ref', '')} is in the plan but not in your return, so last quarter's "
                                        "entry is shown: tell us if you dropped it on purpose"
                                        for a in mine if a.get("Note", "").startswith("Not in the lead's return")]})
-        names = [lead for lead, _ in leads]
-        context = {"leads": " and ".join(names), "items": items, "title": view.title or "action plan",
-                   "period": view.period or "this period", "coordinator": view.coordinator or "The plan coordinator",
+        names = [r.lead for r in leads]
+        context = {"leads": " and ".join(names), "items": items, "title": title, "period": period,
+                   "coordinator": view.coordinator or "The plan coordinator",
                    "coordinator_email": view.coordinator_email}
-        msg = new_message(from_addr, [formataddr((one_line(", ".join(names)), emails[lead_key(names[0])]))],
-                           f"Received: your update to the {context['title']} ({', '.join(names)})")
+        to = emails[lead_key(names[0])]
+        fix = any(i["note"]["problems"] for i in items)
+        msg = new_message(from_addr, [formataddr((one_line(", ".join(names)), to))],
+                          f"Received{', with cells to correct' if fix else ''}: your update to the {title} "
+                          f"({', '.join(names)})")
         msg.set_content(render_template("receipt.txt.j2", context, html=False))
-        run.messages.append(Message("receipt", emails[lead_key(names[0])], names, ["receipt"] * len(names), [],
-                                    [p for i in items for p in i["problems"]], message=msg))
+        msg.add_alternative(render_template("receipt.html.j2", context, html=True), subtype="html")
+        run.messages.append(Message("receipt", to, names, [r.state for r in leads], [],
+                                    [p for i in items for p in [*i["note"]["problems"], *i["warnings"]]], message=msg))
     _deliver(run, smtp, save_dir, "receipt")
     return run
+
+
+def _note(note: ReturnNote) -> dict:
+    """A return note as the templates take it."""
+    return {"state": note.state, "counted": note.counted, "says": note.says, "problems": note.problems,
+            "fix": note.fix}
