@@ -54,6 +54,10 @@ _ACTION_ROW = {
     "direction": "direction of travel as arrow and word (↑ better, ↓ worse, → same, new), or blank",
     "theme": "the theme, or \"(no theme)\"",
 }
+#: What a reminder and a receipt say of one return (planbook.mail.return_note.ReturnNote).
+_NOTE = ("what is said of their return (planbook.mail.return_note): state (the returns tracker's), counted (true when "
+         "what they returned was counted), says (the opening sentences), problems (the errors to fix, each in plain "
+         "words with its cell) and fix (what to do about them)")
 _EMAIL_EXCEPTION = {
     "ref": "the action's Ref", "status": "its status line", "overdue": "true when it is overdue and unfinished",
     "action": "the action text on one line", "lead": "the lead", "due": "the Due cell in prose (30 September 2009)",
@@ -142,19 +146,23 @@ VARIABLES: dict[str, dict[str, str]] = {
     "reminder": {
         "leads": "the leads this message goes to (\"A and B\" when they share a mailbox)",
         "items": "one item per lead", "items[].lead": "the lead",
-        "items[].returned": "true when their return arrived (and has errors to fix)",
-        "items[].unchanged": "true when the copy they sent back has no update yet",
-        "items[].unreadable": "why their returned file could not be opened (blank if it could)",
+        "items[].note": _NOTE + " (the same words as their receipt's)",
+        "items[].resend": "true when their own copy is attached again (not returned, or their file could not be opened)",
         "items[].attachment": "the name of the workbook attached (their copy, or their return to fix)",
-        "items[].actions": "their number of actions", "items[].problems": "the problems to fix, each in plain words with its cell",
+        "items[].actions": "their number of actions",
         "title": "the plan's title", "period": "the reporting period", "return_by": "the return-by date in words (blank if not given)",
         "coordinator": "the coordinator's name (the sign-off)", "coordinator_email": "the coordinator's address",
     },
     "receipt": {
         "leads": "the leads this receipt goes to", "items": "one item per lead's return",
         "items[].lead": "the lead", "items[].file": "the file received", "items[].total": "their number of actions",
-        "items[].counts": "(status line, number) pairs for their actions", "items[].changes": "what changed since the last report",
-        "items[].problems": "the problems found in their return, each with its cell",
+        "items[].note": _NOTE + " (the same words as their reminder's)",
+        "items[].counts": "(status line, number) pairs for their actions",
+        "items[].changes": "what they changed against the copy they were sent (the Lead changes sheet), each with "
+                           "kind (Status better, Due date moved, New action, Commentary updated …), ref (blank for a "
+                           "row added without one), action, before (as sent), now (as returned), texts (true when "
+                           "before and now are worth quoting) and named (true when the action's text is: a new one)",
+        "items[].warnings": "things worth checking in their return (counted as typed), each with its cell",
         "items[].readings": "how each status typed as a letter, symbol or other word was read, with its cell",
         "title": "the plan's title", "period": "the reporting period",
         "coordinator": "the coordinator's name (the sign-off)", "coordinator_email": "the coordinator's address",
@@ -170,8 +178,8 @@ VARIABLES: dict[str, dict[str, str]] = {
 TEMPLATES = {
     "report": (["templates/summary.docx"], "planbook report"),
     "email": (["templates/email.txt.j2", "templates/email.html.j2"], "planbook email"),
-    "reminder": (["templates/reminder.txt.j2"], "planbook chase"),
-    "receipt": (["templates/receipt.txt.j2"], "planbook receipts"),
+    "reminder": (["templates/reminder.txt.j2", "templates/reminder.html.j2"], "planbook chase"),
+    "receipt": (["templates/receipt.txt.j2", "templates/receipt.html.j2"], "planbook receipts"),
     "request": (["templates/request.txt.j2"], "planbook request-updates"),
 }
 
@@ -191,6 +199,8 @@ SHEETS = {
     layout.DATA_ISSUES: "every problem found: file, sheet, cell, what is wrong, what was done",
     layout.SOURCES: "each input: lead, file, rows read, rows with issues, checksum, modified time, and who emailed it "
                     "when (planbook collect)",
+    layout.LEAD_CHANGES: "what each lead changed in their return against the copy they were sent (status, due, "
+                         "commentary, rows added): their receipt says it",
     layout.RETURNS: "every lead: returned or not, which file, when, how many of their actions updated, how many "
                     "added, errors, who emailed it when (planbook collect), why a return could not be used",
     layout.HISTORY: "each period's status and progress update per action, oldest first, with its trend (\"On track → "
