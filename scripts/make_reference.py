@@ -162,6 +162,8 @@ VARIABLES: dict[str, dict[str, str]] = {
                            "kind (Status better, Due date moved, New action, Commentary updated …), ref (blank for a "
                            "row added without one), action, before (as sent), now (as returned), texts (true when "
                            "before and now are worth quoting) and named (true when the action's text is: a new one)",
+        "items[].compared": "true when their return could be compared with the copy they were sent (the master "
+                            "was consolidated with it)",
         "items[].warnings": "things worth checking in their return (counted as typed), each with its cell",
         "items[].readings": "how each status typed as a letter, symbol or other word was read, with its cell",
         "title": "the plan's title", "period": "the reporting period",

@@ -262,3 +262,13 @@ def test_the_next_free_ref_is_one_rule():
     maker = RefMaker({"1.1", "1.2"})
     maker.seen("1.2")
     assert maker.next_in("1") == "1.3" and maker.next_in("1") == "1.4"
+
+
+def test_without_the_master_a_receipt_claims_no_changes_it_cannot_know(family, tmp_path):
+    """Returns rolled up without the master: nothing to compare with, so the receipt says
+    neither what changed nor that nothing did."""
+    cons = tmp_path / "returns-only.xlsx"
+    consolidate_to([family["plan"].parent / "returns"], cons, today=dt.date(2009, 11, 9))
+    run = receipts(cons, plan=family["plan"], dry_run=True)
+    texts = {m.leads[0]: _text(m.message) for m in run.messages}
+    assert texts and all("Nothing was changed" not in t and "What you changed" not in t for t in texts.values())

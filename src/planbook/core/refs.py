@@ -34,20 +34,30 @@ def highest_in_section(prefix: str, refs: Iterable[str]) -> tuple[int, int]:
     return best, width
 
 
-def next_free_ref(prefix: str, taken: Iterable[str], at_least: int = 1, width: int = 1) -> str:
+def next_free_ref(prefix: str, taken: Iterable[str], at_least: int = 1, width: int = 1, *,
+                  folded: bool = False) -> str:
     """``prefix`` + the first number from ``at_least`` that no Ref in ``taken`` has (compared
-    without case), written with at least ``width`` digits ("CYP-" 10 -> "CYP-10")."""
-    used = {t.strip().casefold() for t in taken}
+    without case), written with at least ``width`` digits ("CYP-" 10 -> "CYP-10").  ``folded``:
+    ``taken`` is a set of Refs already trimmed and case-folded (no copy made: many calls)."""
+    used = taken if folded and isinstance(taken, (set, frozenset)) else {t.strip().casefold() for t in taken}
     n = max(at_least, 1)
     while f"{prefix}{n:0{width}d}".casefold() in used:
         n += 1
     return f"{prefix}{n:0{width}d}"
 
 
-def ref_after(last: str, taken: Iterable[str]) -> str:
+def ref_after(last: str, taken: Iterable[str], *, folded: bool = False,
+              highest: dict[str, tuple[int, int]] | None = None) -> str:
     """The Ref to suggest for an action added after ``last`` (the lead's last Ref above it, "" for
-    none): the number after the highest in ``last``'s section, not taken."""
-    refs = list(taken)
+    none): the number after the highest in ``last``'s section, not taken.  For many suggestions
+    in a row, pass ``taken`` as a set of folded Refs (``folded``) and add each suggestion to it,
+    and a ``highest`` dict that remembers each section's highest number between calls."""
     prefix = section_of(last)
-    best, width = highest_in_section(prefix, refs)
-    return next_free_ref(prefix, refs, best + 1, width)
+    if highest is not None and prefix in highest:
+        best, width = highest[prefix]
+    else:
+        best, width = highest_in_section(prefix, taken)
+    ref = next_free_ref(prefix, taken, best + 1, width, folded=folded)
+    if highest is not None:
+        highest[prefix] = (int(ref[len(prefix):]), width)
+    return ref

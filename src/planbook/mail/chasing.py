@@ -231,6 +231,10 @@ def receipts(consolidated: str | os.PathLike[str], *, sender: str | None = None,
     run = MailRun([], [r.lead for r in returned if not emails.get(lead_key(r.lead))], tracker, dry_run)
     findings = [f for f in map(finding_of_row, view.issue_rows) if f is not None]
     title, period = view.title or "action plan", view.period or "this period"
+    # what each lead changed is known against the master's copy of their actions (not for an older
+    # workbook, nor for returns rolled up without the master)
+    compared = view.lead_changes is not None and any(s.get("Kind") == "plan" and not s.get("Skipped because")
+                                                     for s in view.sources)
     groups: dict[str, list[LeadReturn]] = {}
     for r in returned:
         if emails.get(lead_key(r.lead)):
@@ -244,9 +248,9 @@ def receipts(consolidated: str | os.PathLike[str], *, sender: str | None = None,
             sheets = {a.get("Source sheet", "") for a in mine if Path(a.get("Source file", "")).name == file}
             theirs = return_findings(findings, file, sheets or None)
             note = return_note(r, theirs, title=title, period=period, return_by=view.return_by)
-            changes = [c for c in view.lead_changes if lead_key(c.get("Lead", "")) == lead_key(r.lead)
+            changes = [c for c in view.lead_changes or () if lead_key(c.get("Lead", "")) == lead_key(r.lead)
                        and c.get("File", "") == file]
-            items.append({"lead": r.lead, "file": file, "total": len(mine), "note": _note(note),
+            items.append({"lead": r.lead, "file": file, "total": len(mine), "note": _note(note), "compared": compared,
                           "readings": [f"{f.cell or f.sheet}: {f.message}" for f in theirs if f.code == "status-read"],
                           "counts": [(s, counts[s]) for s in COUNT_LINES if counts.get(s)],
                           "changes": [{"kind": c.get("Change", ""), "ref": c.get("Ref", ""),

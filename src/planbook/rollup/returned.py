@@ -90,8 +90,10 @@ def carried_problems(pairs: Sequence[tuple[Plan, object]]) -> dict[Finding, Find
 
 def name_new_rows(pairs: Sequence[tuple[Plan, object]]) -> None:
     """Reword, in place, each finding of a row a lead added to their copy without a Ref: which
-    action it is and the next free Ref to give it (two new rows get two different Refs)."""
-    taken = [a.ref for p, _ in pairs for a in p.actions if a.ref.strip()]
+    action it is and the next free Ref to give it (:func:`planbook.core.refs.ref_after`;
+    two new rows get two different Refs)."""
+    taken = {a.ref.strip().casefold() for p, _ in pairs for a in p.actions if a.ref.strip()}
+    highest: dict[str, tuple[int, int]] = {}  # section -> (its highest number, width): one scan a section
     for plan, _ in pairs:
         if plan.role != "lead-copy" or not any(f.code == "missing-required" for f in plan.report):
             continue
@@ -104,8 +106,8 @@ def name_new_rows(pairs: Sequence[tuple[Plan, object]]) -> None:
                     and action.action.strip() and not action.ref.strip():
                 above = [a.ref for (sheet, row), a in by_row.items() if sheet == f.sheet and row < where[1]
                          and a.ref.strip()]
-                ref = ref_after(above[-1] if above else "", taken)
-                taken.append(ref)
+                ref = ref_after(above[-1] if above else "", taken, folded=True, highest=highest)
+                taken.add(ref.casefold())
                 f = dataclasses.replace(f, message=new_row_message(action.action, ref),
                                         outcome="row kept; give it the Ref suggested")
             findings.append(f)

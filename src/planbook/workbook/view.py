@@ -65,8 +65,9 @@ class ConsolidatedView:
     #: (Ref, Theme, Lead, Action, Trend, Not updated for, "Status <period>" …; the updates are not read).
     periods: list[str] = field(default_factory=list)
     history: list[dict[str, str]] = field(default_factory=list)
-    #: What each lead changed against the copy they were sent (Lead, File, Change, Ref, Action, As sent, Returned).
-    lead_changes: list[dict[str, str]] = field(default_factory=list)
+    #: What each lead changed against the copy they were sent (Lead, File, Change, Ref, Action, As sent,
+    #: Returned); None for a workbook written before planbook recorded it.
+    lead_changes: list[dict[str, str]] | None = None
 
     def counts(self) -> Counter:
         """Actions by line of :data:`planbook.core.status.COUNT_LINES`: the five statuses, "No status
@@ -157,4 +158,4 @@ def read_consolidated(path: str | os.PathLike[str], columns: Sequence[str] | Non
                                          for name, _, email in [value.partition("\t")]],
                             exceptions=table(EXCEPTIONS) if exceptions and EXCEPTIONS in names else [],
                             periods=periods, history=history,
-                            lead_changes=table(LEAD_CHANGES) if LEAD_CHANGES in names else [])
+                            lead_changes=table(LEAD_CHANGES) if LEAD_CHANGES in names else None)
