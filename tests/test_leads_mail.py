@@ -272,3 +272,23 @@ def test_without_the_master_a_receipt_claims_no_changes_it_cannot_know(family, t
     run = receipts(cons, plan=family["plan"], dry_run=True)
     texts = {m.leads[0]: _text(m.message) for m in run.messages}
     assert texts and all("Nothing was changed" not in t and "What you changed" not in t for t in texts.values())
+
+
+def test_the_next_quarter_does_not_repeat_the_plans_problems(family, tmp_path):
+    """Next quarter, from the same plan (as the docs run it, with --previous): the leftovers are
+    still the plan's, listed against its cells, never in a receipt or a reminder."""
+    plan = family["plan"]
+    q = Quarter(tmp_path, plan, plan.parent / "copies", tmp_path / "q3")
+    lead_types(q, q.copies / "Raj Patel.xlsx", q.returns / "Raj Patel.xlsx",
+               edits={_ref("Raj Patel", 1): {"Status": "Complete", "Last updated": dt.datetime(2010, 1, 10)}})
+    cons = tmp_path / "q3.xlsx"
+    result = consolidate_to([plan, q.returns], cons, previous=family["cons"], today=dt.date(2010, 1, 20),
+                            period="Q3 2009/10")
+    [raj] = [r for r in result.returns if r.lead == "Raj Patel"]
+    assert raj.state == "returned" and raj.error_count == 0
+    [msg] = [m for m in receipts(cons, dry_run=True).messages if m.leads == ["Raj Patel"]]
+    text = _text(msg.message)
+    assert LEFT_DUE not in text and LEFT_STATUS not in text and "No problems were found in your return." in text
+    assert "  - 2.1: Status better (was On track, now Complete)" in text
+    assert {f.file for f in result.report if f.value in (LEFT_DUE, LEFT_STATUS)} == {"plan.xlsx"}
+    assert "Raj Patel" not in {lead for m in chase(plan, q.returns, dry_run=True).messages for lead in m.leads}

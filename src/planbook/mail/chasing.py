@@ -225,9 +225,6 @@ def receipts(consolidated: str | os.PathLike[str], *, sender: str | None = None,
     emails = lead_emails(view, plan)
     tracker = read_returns_sheet(view)  # whose copy was used: the consolidation's own tracker
     returned = [r for r in tracker.leads if r.returned and not r.unreadable]
-    if not view.returns:  # a consolidation made before the Returns sheet: its Sources name the lead
-        returned = [LeadReturn(s["Lead"], "", 0, s.get("File", "")) for s in view.sources
-                    if s.get("Kind") == "lead-copy" and not s.get("Skipped because") and s.get("Lead")]
     run = MailRun([], [r.lead for r in returned if not emails.get(lead_key(r.lead))], tracker, dry_run)
     findings = [f for f in map(finding_of_row, view.issue_rows) if f is not None]
     title, period = view.title or "action plan", view.period or "this period"

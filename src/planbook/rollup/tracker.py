@@ -308,8 +308,12 @@ def _number(text: str) -> int:
 
 def read_returns_sheet(view: ConsolidatedView) -> ReturnsTracker:
     """The tracker a consolidation wrote on its Returns sheet, read back (for receipts): the
-    same rows and states, errors as a number."""
+    same rows and states, errors as a number.  A consolidation made before the Returns sheet:
+    one row for each lead's copy its Sources used."""
     leads = []
+    if not view.returns:
+        leads = [LeadReturn(s["Lead"], "", 0, s.get("File", "")) for s in view.sources
+                 if s.get("Kind") == "lead-copy" and not s.get("Skipped because") and s.get("Lead")]
     for row in view.returns:
         when = parse_iso(row.get("Modified", ""))
         r = LeadReturn(row.get("Lead", ""), row.get("Email", ""), _number(row.get("Actions", "")),
