@@ -14,7 +14,7 @@ import os
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from operator import floordiv, itemgetter
+from operator import add, floordiv, itemgetter
 
 from planbook.core.dates import DATE_FORMAT, parse_iso, prose_date
 from planbook.core.due import DATE, Due
@@ -52,6 +52,7 @@ from planbook.fast.fastrows import Row, RowHeight, RowSource, rows_child, splice
 from planbook.files.atomic import atomic_output
 from planbook.rollup import year
 from planbook.rollup.consolidate import Consolidation
+from planbook.rollup.pagefit import SAMPLE, PrintedColumn, chars_per_line, fit_widths, text_lines
 from planbook.workbook.formats import HEADER_CHARS, Formats, header_text
 
 #: Excel's row limit less the header row: more actions go on "All actions (2)", …
@@ -231,11 +232,7 @@ def _add_status_colours(ws, fmt: _Formats, first_row: int, last_row: int, col: i
             "type": "cell", "criteria": "==", "value": f'"{status}"', "format": fmt.status[status]})
 
 
-def _text_lines(text: str, width: float) -> int:
-    """Lines ``text`` takes wrapped in a column ``width`` characters wide (an estimate on the
-    safe side: a column of width w holds about 1.1 w characters of body text, less a word)."""
-    chars = max(int(width * 1.1) - 2, 4)
-    return sum(max(1, -(-len(part) // chars)) for part in text.split("\n"))
+_text_lines = text_lines  # the one estimate (planbook.rollup.pagefit)
 
 
 def _points(lines: int) -> float:
@@ -477,6 +474,11 @@ class _Table:
     status_col: int | None = None
     printed: int = 0  # the first columns that are printed (0: all)
     text_cols: list[int] = field(default_factory=list)  # columns always holding text (measured quickly)
+    hidden: frozenset[int] = frozenset()  # printed columns empty in every row: hidden, so never printed
+
+    def shown_on_paper(self, c: int) -> bool:
+        """Whether column ``c`` is printed: in the print area and not hidden."""
+        return (not self.printed or c < self.printed) and c not in self.hidden
 
     def kind(self, c: int) -> str:
         return self.kinds.get(c, "top")
@@ -486,16 +488,18 @@ class _Table:
         return next((c for c, k in sorted(self.kinds.items()) if k == "date"), None)
 
     def heights(self) -> RowHeight | None:
-        """Each row's height attributes: enough lines for its longest wrapped text."""
-        cols = [(c, _chars(self.widths[c])) for c, k in sorted(self.kinds.items()) if k in ("wrap", "date")]
-        if self.text_cols:
-            return _text_row_heights(cols, self.text_cols)
+        """Each row's height attributes: enough lines for its longest wrapped text among the
+        printed columns (a long text in a column that is not printed, such as Success measure,
+        would leave a printed page of blank gaps; on screen it shows its first lines)."""
+        cols = [(c, _chars(self.widths[c])) for c, k in sorted(self.kinds.items())
+                if k in ("wrap", "date") and self.shown_on_paper(c)]
+        text_cols = [c for c in self.text_cols if self.shown_on_paper(c)]
+        if len(text_cols) > 1:
+            return _text_row_heights(cols, text_cols)
         return _row_heights(cols) if cols else None
 
 
-def _chars(width: float) -> int:
-    """Characters a line of a wrapped column holds (see :func:`_text_lines`)."""
-    return max(int(width * 1.1) - 2, 4)
+_chars = chars_per_line
 
 
 _HEIGHTS = [""] + [f' ht="{_points(n):g}" customHeight="1"' for n in range(1, 28)]  # by lines
@@ -525,6 +529,7 @@ def _text_row_heights(cols: list[tuple[int, int]], text_cols: list[int]) -> RowH
     wrapped = dict(cols)
     get = itemgetter(*text_cols)
     chars = [wrapped.get(c, MAX_CELL + 1) for c in text_cols]  # a column that does not wrap: no lines
+    less = [n - 1 for n in chars]  # (len + n - 1) // n: the lines of a text n characters a line hold
     others = [(c, n) for c, n in cols if c not in set(text_cols)]
     slow = _row_heights(cols)
     top = len(_HEIGHTS) - 1
@@ -537,13 +542,13 @@ def _text_row_heights(cols: list[tuple[int, int]], text_cols: list[int]) -> RowH
             return slow(row)
         if len(joined) > MAX_CELL or "\n" in joined:  # rare: measured one by one
             return slow(row)
-        most = max(map(floordiv, map(len, values), chars)) + 1
+        most = max(map(floordiv, map(add, map(len, values), less), chars))
         for c, n in others:  # Due: a date, or a phrase as typed
             v = row[c]
             if v.__class__ is str and len(v) > n:
                 if "\n" in v or len(v) > MAX_CELL:
                     return slow(row)
-                most = max(most, len(v) // n + 1)
+                most = max(most, -(-len(v) // n))
         return _HEIGHTS[min(most, top)] if most > 1 else ""
     return height
 
@@ -553,7 +558,7 @@ def _table_sheet(wb, fmt: _Formats, table: _Table, title: str, today: dt.date) -
     each column's style, which fastrows replaces by the real rows."""
     ws = wb.add_worksheet(table.name)
     for c, w in enumerate(table.widths):
-        ws.set_column(c, c, w)
+        ws.set_column(c, c, w, None, {"hidden": True} if c in table.hidden else None)
     _header_row(ws, fmt, table.headers, table.count)
     ws.set_row(0, _points(max(_text_lines(h, w) for h, w in zip(table.headers, table.widths))))
     ws.freeze_panes(1, table.freeze_cols)
@@ -581,10 +586,62 @@ def _tables(result: Consolidation, chunks) -> list[_Table]:
                      status_col=headers.index("Status"), printed=len(PRINTED_HEADERS),
                      text_cols=[headers.index(h) for h in _TEXT_HEADERS])
               for name, start, end in chunks]
-    return tables + [_exceptions_table(result), _changes_table(result), _issues_table(result), _sources_table(result),
+    no_direction = frozenset() if directions else frozenset({headers.index("Direction")})
+    for table in tables:
+        _fit_to_page(table, no_direction)
+    exceptions = _exceptions_table(result)
+    _fit_to_page(exceptions)
+    return tables + [exceptions, _changes_table(result), _issues_table(result), _sources_table(result),
                      _returns_table(result), *(_table(name, headers, widths, rows, printed=printed)
                                                for name, headers, widths, rows, printed in year.sheets(result)),
                      _lead_changes_table(result)]
+
+
+#: The width of a sheet's printed columns together (Excel's units): landscape A4 fitted to
+#: its width prints them at about 85% in Excel (Calibri), 70% in LibreOffice without Calibri.
+#: The widths are shared out by the texts (:func:`planbook.rollup.pagefit.fit_widths`).
+PRINTED_WIDTH = 175
+
+
+def _fit_to_page(table: _Table, blank: frozenset[int] = frozenset()) -> None:
+    """Choose ``table``'s printed columns' widths from their texts (an even sample of a big
+    sheet), and hide those empty in every row so nothing prints as an empty column (Direction
+    without a previous consolidation, Progress update before anyone wrote one, Last updated of
+    an imported plan).  ``blank``: columns known to be empty without looking."""
+    n = table.printed
+    if not n or not table.count:
+        return
+    step = max(1, -(-table.count // SAMPLE))
+    if step == 1:
+        rows = [list(row[:n]) for row in table.make_rows(0, table.count)]
+    else:
+        rows = [list(row[:n]) for i in range(0, table.count, step) for row in table.make_rows(i, i + 1)]
+    empty = set(blank) | {c for c in range(n) if all(row[c] in (None, "") for row in rows)}
+    unsure = empty - blank if step > 1 else set()
+    if unsure:  # empty in the sample: looked at in every row
+        for row in table.make_rows(0, table.count):
+            unsure -= {c for c in unsure if row[c] not in (None, "")}
+            if not unsure:
+                break
+        empty = set(blank) | {c for c in empty if c in unsure}
+    shown = [c for c in range(n) if c not in empty]
+    columns = [PrintedColumn(table.headers[c], [_as_printed(row[c]) for row in rows],
+                             wraps=table.kind(c) in ("wrap", "date")) for c in shown]
+    widths = list(table.widths)
+    for c, w in zip(shown, fit_widths(columns, PRINTED_WIDTH)):
+        widths[c] = w
+    table.widths, table.hidden = widths, frozenset(empty)
+
+
+def _as_printed(value: object) -> str:
+    """A cell's value as its printed text, as long as it shows (a date as dd/mm/yyyy)."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return "00/00/0000 00:00"
+    if isinstance(value, dt.date):
+        return "00/00/0000"
+    return str(value)
 
 
 def _slice_rows(actions: Sequence[Action], directions: Sequence[str] | None, extras: list[str], today: dt.date,
