@@ -115,8 +115,9 @@ VARIABLES: dict[str, dict[str, str]] = {
         "year_themes": "one item per theme (at most 12): .theme; .chart, the native Word chart of its actions by "
                        "status in each period (stacked bars, placed where it stands); .caption; .periods; .counts "
                        "(per period, the count of each status line)",
-        "trend_sentence": "what the trend table shows",
-        "trend_rows": "the actions needing attention (at most 50), most serious first: .ref, .action, .lead, .trend "
+        "trend_sentence": "how many actions needing attention changed status during the year (listed), and the others",
+        "trend_rows": "the actions needing attention whose status moved during the year (at most 50), most serious "
+                      "first: .ref, .action, .lead, .trend "
                       "(its status in each period, oldest first, with arrows: \"On track → Slippage\") and .still "
                       "(for how many periods its commentary has not changed; blank if it has)",
         "still_sentence": "the actions whose commentary has not changed for two periods or more (blank if none)",

@@ -5,14 +5,13 @@ improve, slip and complete, leads who do not return in a quarter, actions a lead
 actions the coordinator removes from the master between quarters.
 
 What each lead does is drawn from a seeded random generator, so a run is the same every time
-and another seed is another year.  Between quarters the master is written again with the
-leads' updates carried in (what a coordinator copies back), the new actions added and the
-removed ones gone.  Used by tests/test_report_length.py; run it directly to keep the files and
+and another seed is another year.  Between quarters next quarter's master is rolled forward
+from the consolidation (the leads' updates and added actions carried in) and the coordinator
+retires a finished action or two.  Used by tests/test_report_length.py; run it directly to keep the files and
 look at them: ``python tests/plan_quarters.py OUT``.
 """
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import random
 import sys
@@ -21,8 +20,10 @@ from pathlib import Path
 
 import openpyxl
 
-from planbook import Action, import_plan, parse_due, read_plan, split_plan, write_plan
+from planbook import Action, import_plan, parse_due, read_plan, split_plan
 from planbook.rollup.pipeline import consolidate_to
+from planbook.rollup.rollforward import roll_forward
+from planbook.workbook.maintenance import retire_actions
 from planbook.word.report import render_report
 
 HERE = Path(__file__).resolve().parent
@@ -131,52 +132,47 @@ def _lead_returns(copy: Path, rng: random.Random, q: int, dest: Path, taken: set
 
 
 def run_year(folder: Path, source: Path = MIDDLESBROUGH, seed: int = 2009, quarters: int = 4) -> list[Quarter]:
-    """Import ``source`` and take it through ``quarters`` quarters in ``folder``; each quarter's
-    files in ``folder/qN``.  Returns the quarters, first to last."""
+    """Import ``source`` and take it through ``quarters`` quarters in ``folder``, as the docs tell
+    it: each quarter's master split into leads' copies, the returns consolidated against last
+    quarter's, the report written, and next quarter's master rolled forward from the
+    consolidation (:func:`planbook.rollup.rollforward.roll_forward`), with a finished action or
+    two retired by the coordinator (:func:`planbook.workbook.maintenance.retire_actions`).  Each
+    quarter's files are in ``folder/qN``.  Returns the quarters, first to last."""
     folder.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
-    imported = folder / "imported.xlsx"
-    import_plan(source, imported, period=QUARTERS[0])
-    plan = read_plan(imported)
-    info, actions = plan.info, list(plan.actions)
     out: list[Quarter] = []
     previous: Path | None = None
+    taken: set[str] = set()  # every Ref the plan has had: a retired action's Ref is not given again
     for q, period in enumerate(QUARTERS[:quarters]):
         here = folder / f"q{q + 1}"
         here.mkdir()
-        removed: list[str] = []
-        if q:  # between quarters the coordinator retires a finished action or two
-            done = [a for a in actions if a.status == "Complete"]
-            for a in rng.sample(done, min(len(done), 1 + q % 2)):
-                actions.remove(a)
-                removed.append(a.ref)
         master = here / "plan.xlsx"
-        write_plan(master, dataclasses.replace(info, period=period), actions)
+        removed: list[str] = []
+        if previous is None:
+            import_plan(source, master, period=period)
+        else:
+            roll_forward(previous, master, period=period, return_by=RETURN_BY[q], today=AS_OF[q - 1])
+            done = sorted(a.ref for a in read_plan(master).actions if a.status == "Complete")
+            removed = rng.sample(done, min(len(done), 1 + q % 2))  # finished: the coordinator retires them
+            retire_actions(master, removed)
         copies, returns = here / "for-leads", here / "returns"
         returns.mkdir()
         leads = split_plan(master, copies)
         silent = set(rng.sample([c.lead for c in leads], 4))
         adders = set(rng.sample([c.lead for c in leads if c.lead not in silent], 4))
-        taken = {a.ref.lower() for a in actions}
+        taken |= {a.ref.lower() for a in read_plan(master).actions}
         quarter = Quarter(period, master, returns, here / "consolidated.xlsx", here / "report.docx",
                           not_returned=sorted(silent), removed=removed)
-        given: dict[str, tuple[str, str]] = {}
         for c in leads:
             if c.lead in silent:
                 continue
-            g, added, s, n = _lead_returns(c.path, rng, q, returns / c.path.name, taken, c.lead in adders)
-            given.update(g)
+            _, added, s, n = _lead_returns(c.path, rng, q, returns / c.path.name, taken, c.lead in adders)
             quarter.status_changes += s
             quarter.commentary_updates += n
             quarter.added += [a.ref for a in added]
-            actions += added
         consolidate_to([master, returns], quarter.consolidated, previous=previous, today=AS_OF[q],
                        period=period, return_by=RETURN_BY[q])
         render_report(quarter.consolidated, quarter.report)
-        # what the coordinator carries into next quarter's master
-        actions = [dataclasses.replace(a, status=given[a.ref][0], status_text=given[a.ref][0],
-                                       progress=given[a.ref][1], last_updated=RETURN_BY[q] - dt.timedelta(days=3))
-                   if a.ref in given else a for a in actions]
         out.append(quarter)
         previous = quarter.consolidated
     return out

@@ -81,6 +81,9 @@ def test_the_year_is_a_real_one(year):
     assert changes[COMMENTARY] > unfinished / 2  # most commentary updated every quarter
     assert changes["Status better"] and changes["Status worse"] and changes["New action"] and changes[REMOVED]
     assert all(q.not_returned and q.added for q in quarters) and all(q.removed for q in quarters[1:])
+    # rolled forward each quarter: the fourth has the year's history, and its report the year's section
+    assert {"History", "Trend"} <= set(CalamineWorkbook.from_path(str(q4.consolidated)).sheet_names)
+    assert "Progress over the year" in [p.text for p in Document(str(q4.report)).paragraphs]
 
 
 def test_page_counts(year, demo_pdf):
@@ -127,6 +130,12 @@ def test_every_group_in_a_sentence_is_accounted_for(year, demo, demo_pdf):
             assert sum(moved) == total, (name, m.group(0))
         else:
             assert m is None and "No previous report was given to compare with." in text
+        m = re.search(r"Of the ([\d,]+) actions needing attention, ([\d,]+) (?:has|have) changed status during the "
+                      r"year(?: \(([\d,]+) (?:has|have) had the same status all year)?(?:(?: and| \()([\d,]+) (?:is|are) new)?",
+                      text)
+        if name == "Q4":
+            assert m, (name, text)
+            assert _number(m.group(1)) == sum(_number(g or "0") for g in m.groups()[1:]), m.group(0)
         m = re.search(r"The commentary on ([\d,]+) actions? was updated this period \(.*?\); on ([\d,]+) unfinished "
                       r"actions? it was not, as listed by lead below; the other ([\d,]+) (?:is|are) complete", text)
         if name != "Q1":
@@ -159,11 +168,21 @@ def test_changes_in_full_and_commentary_counted_by_theme(year):
     expected = Counter(theme_of[str(c["Ref"])] for c in commentary)
     assert {r[0]: int(r[1]) for r in by_theme[1:]} == {t: expected.get(t, 0) for t in dict.fromkeys(theme_of.values())}
     assert {r[0]: int(r[3]) for r in by_theme[1:]} == Counter(theme_of.values())
-    # every action once: under Exceptions (with its commentary) or in the appendix
+    # every action once: under Exceptions (with its commentary) or in the appendix, but for those
+    # already complete at the last report with nothing new since, which are counted, not listed
     exceptions = _table(doc, "Ref", "Commentary")[1:]
     appendix = [r for t in doc.tables if [c.text for c in t.rows[0].cells][-1] == "Progress update"
                 for r in [[c.text for c in row.cells] for row in t.rows[1:]]]
-    assert sorted(r[0] for r in exceptions + appendix) == sorted(str(a["Ref"]) for a in actions)
+    shown = [r[0] for r in exceptions + appendix]
+    assert len(shown) == len(set(shown))
+    changed = {str(c["Ref"]) for c in real}
+    done_before = {str(a["Ref"]) for a in actions if a["Status"] == "Complete" and a["Direction"] == "→ same"
+                   and str(a["Ref"]) not in changed} - {r[0] for r in exceptions}
+    assert done_before and set(shown) == {str(a["Ref"]) for a in actions} - done_before
+    text = _flat("\n".join(p.text for p in doc.paragraphs))
+    assert (f"The other {len(appendix)} actions of the plan's {len(actions)}, grouped by theme, in plan order; the "
+            f"{len(exceptions)} actions needing attention are under Exceptions above; the {len(done_before)} actions "
+            "already complete at the last report, with nothing new since, are not listed again") in text
     # the commentary text a committee reads is this period's, for every action updated
     progress = {r[0]: r[-1] for r in exceptions + appendix}
     assert all(progress[str(c["Ref"])] == c["Now"] for c in commentary)

@@ -205,14 +205,25 @@ def build_context(view: ConsolidatedView, recommendations: Sequence[str] = (), *
                              f"consolidated workbook, {workbook}.")
     else:
         # each action once: those listed under Exceptions (with their commentary) are not repeated
+        # each action once: those listed under Exceptions (with their commentary) are not repeated, nor
+        # are those already complete at the last report with nothing new since (reported before)
         in_body = {i for _, i in needing[:BODY_EXCEPTIONS] if i is not None}
-        listed = [row(a, line, d) for i, (a, line, d) in enumerate(zip(actions, lines, directions)) if i not in in_body]
-        if in_body:
+        changed = {c.get("Ref", "").strip().lower() for c in real_changes}
+        done_before = {i for i, (a, line, d) in enumerate(zip(actions, lines, directions))
+                       if with_previous and line == COMPLETE and d == SAME and i not in in_body
+                       and a.get("Ref", "").strip().lower() not in changed}
+        listed = [row(a, line, d) for i, (a, line, d) in enumerate(zip(actions, lines, directions))
+                  if i not in in_body and i not in done_before]
+        parts = [f"the {counted(len(in_body), 'action', 'actions')} needing attention "
+                 f"{'is' if len(in_body) == 1 else 'are'} under Exceptions above" if in_body else "",
+                 f"the {counted(len(done_before), 'action', 'actions')} already complete at the last report, with "
+                 f"nothing new since, {'is' if len(done_before) == 1 else 'are'} not listed again (the consolidated "
+                 f"workbook, {workbook}, has {'it' if len(done_before) == 1 else 'them'})" if done_before else ""]
+        parts = [p for p in parts if p]
+        if parts:
             appendix_title = "the rest of the plan"
             appendix_sentence = (f"The other {counted(len(listed), 'action', 'actions')} of the plan's {total:,}, "
-                                 "grouped by theme, in plan order; the "
-                                 f"{counted(len(in_body), 'action', 'actions')} needing attention "
-                                 f"{'is' if len(in_body) == 1 else 'are'} under Exceptions above.")
+                                 "grouped by theme, in plan order; " + "; ".join(parts) + ".")
         else:
             appendix_title = "the whole plan"
             appendix_sentence = f"Every action in the plan ({total:,}), grouped by theme, in plan order."

@@ -56,7 +56,7 @@ def year_context(view: ConsolidatedView, attention: Sequence[dict[str, str]], cl
     good = [f"{p}: {c.get(STATUSES[0], 0) + c.get(STATUSES[1], 0):,} of {sum(c.values()):,}" for p, c in zip(periods, whole)]
     sentence = (f"The plan has been reported on for {len(periods)} periods, {periods[0]} to {periods[-1]}. "
                 f"Actions complete or on track — {'; '.join(good)}. The charts show each theme's actions by status "
-                "in each period; the Trend sheet of the consolidated workbook has the figures.")
+                "in each period; the consolidated workbook has the figures.")
     shown = [t for t in themes if any(sum(c.values()) for c in counts[t])][:MAX_THEMES]
     year_themes = [{"theme": clean(t) or "(no theme)", "periods": [clean(p) for p in periods],
                     "counts": [[c.get(line, 0) for line in COUNT_LINES] for c in counts[t]],
@@ -66,13 +66,26 @@ def year_context(view: ConsolidatedView, attention: Sequence[dict[str, str]], cl
     if len(themes) > MAX_THEMES:
         sentence += f" The first {MAX_THEMES} of the {len(themes)} themes are charted here."
     by_ref = {r.get("Ref", "").strip().lower(): r for r in rows}
-    trend_rows = []
-    for a in attention[:MAX_TREND_ROWS]:
+    # listed: the actions needing attention whose status moved during the year; the others are counted
+    moved, held, new = [], 0, 0
+    for a in attention:
         r = by_ref.get(a.get("Ref", "").strip().lower(), {})
+        trend = [s.strip() for s in r.get(TREND, "").split(ARROW.strip()) if s.strip()]
+        if len(trend) < 2:
+            new += 1
+        elif len(set(trend)) == 1:
+            held += 1
+        else:
+            moved.append((a, r))
+    trend_rows = []
+    for a, r in moved[:MAX_TREND_ROWS]:
         n = _still(r.get(STILL, ""))
         trend_rows.append({"ref": clean(a.get("Ref", "")), "action": clean(a.get("Action", "")),
-                           "lead": clean(a.get("Lead", "")), "trend": _unbroken(clean(r.get(TREND, ""))) or "new this period",
+                           "lead": clean(a.get("Lead", "")), "trend": _unbroken(clean(r.get(TREND, ""))),
                            "still": f"{n} period{'s' if n != 1 else ''}" if n else ""})
+    others = [f"{held:,} {'has' if held == 1 else 'have'} had the same status all year" if held else "",
+              f"{new:,} {'is' if new == 1 else 'are'} new this period" if new else ""]
+    others = [o for o in others if o]
     still = sorted(((r.get("Ref", ""), _still(r.get(STILL, ""))) for r in rows if _still(r.get(STILL, "")) >= 2),
                    key=lambda x: -x[1])
     still_sentence = ""
@@ -82,8 +95,11 @@ def year_context(view: ConsolidatedView, attention: Sequence[dict[str, str]], cl
                           f"changed for two periods or more (periods in brackets): {refs}.")
     return {"year_periods": [clean(p) for p in periods], "year_sentence": clean(sentence), "year_themes": year_themes,
             "trend_rows": trend_rows,
-            "trend_sentence": (f"How each action needing attention has moved over the year, oldest period first"
-                               + (f" (the {MAX_TREND_ROWS} most serious)" if len(attention) > MAX_TREND_ROWS else "")
+            "trend_sentence": (f"Of the {len(attention):,} actions needing attention, {len(moved):,} "
+                               f"{'has' if len(moved) == 1 else 'have'} changed status during the year"
+                               + (f" ({' and '.join(others)})" if others else "")
+                               + ". How each has moved, oldest period first"
+                               + (f" (the {MAX_TREND_ROWS} most serious)" if len(moved) > MAX_TREND_ROWS else "")
                                + ":"),
             "still_sentence": still_sentence}
 
