@@ -238,9 +238,10 @@ def _figures_of_email(q: Quarter) -> dict:
     lines = {m.group(1).strip(): int(m.group(2)) for m in re.finditer(r"^\s+(.+?)\s+(\d+)$", block, re.M)}
     lines.pop("Total")
     moves = {}
-    m = re.search(r"^Since the last report: (.*)\.$", text, re.M)
+    m = re.search(r"Against the last report, (.*?)[.;]", text)  # the report's sentence (core.prose)
     if m:
-        moves = {d: int(n) for n, d in re.findall(r"(\d+) (↑ better|↓ worse|→ same|new)", m.group(1))}
+        moves = {d: int(n.replace(",", "")) for n, d in re.findall(r"([\d,]+) (?:is |are )?(↑ better|↓ worse|→ same|new)",
+                                                                  m.group(1))}
     return {"status lines": _nonzero(lines), "summary sentence": _summary_said(text), "attention": _attention_said(text),
             "directions": moves}
 
