@@ -61,7 +61,9 @@ _NOTE = ("what is said of their return (planbook.mail.return_note): state (the r
 _EMAIL_EXCEPTION = {
     "ref": "the action's Ref", "status": "its status line", "overdue": "true when it is overdue and unfinished",
     "action": "the action text on one line", "lead": "the lead", "due": "the Due cell in prose (30 September 2009)",
-    "due_table": "the Due cell for a table (30/09/2009)", "direction": "direction of travel, or blank",
+    "due_table": "the Due cell for a table (30/09/2009)",
+    "due_phrase": "\"due 30 September 2009\" for a Due with a deadline, else the Due as typed (\"Ongoing\")",
+    "direction": "direction of travel, or blank",
     "progress": "the progress update", "fill": "the status colour (hex, no #)",
     "trend": "its status in each period, oldest first, with arrows (blank before two periods of history)",
     "why": "why it is listed when its status and overdue mark do not show it (\"not updated this period\", "

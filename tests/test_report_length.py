@@ -201,3 +201,31 @@ def test_all_commentary_lists_every_update_in_full(year, tmp_path):
     # the same from Python
     again = render_report(q4.consolidated, tmp_path / "all2.docx", all_commentary=True)
     assert len(_table(Document(str(again)), "Change")) == len(real) + 1
+
+
+def test_the_email_that_carries_the_report_speaks_as_the_report_does(year, demo):
+    """The covering email: no "due Sept 2009 onwards" or "due Ongoing" (a Due without a deadline is
+    said as typed), no sheet or product name, no zero clause; the attention count is the workbook's."""
+    from planbook.mail.report_email import build_report_email
+
+    checked = 0
+    for consolidated in (demo.files["consolidated"], year["quarters"][-1].consolidated):
+        exceptions = _sheet(consolidated, "Exceptions")
+        message = build_report_email(consolidated, ["chair@council.example"], sender="plans@council.example",
+                                     attachments=[], max_exceptions=len(exceptions))
+        text = message.get_body(("plain",)).get_content()
+        no_deadline = {str(a["Ref"]): str(a["Due"]).strip() for a in _sheet(consolidated, "All actions")
+                       if str(a["Due"]).strip() and not str(a["Due by"]).strip()}
+        for e in exceptions:
+            due = no_deadline.get(str(e["Ref"]))
+            if due:
+                assert f"due {due}" not in text and f", {due})" in text, due
+                checked += 1
+        assert not NOT_FOR_COMMITTEE.findall(text) and not ZERO_CLAUSE.findall(_flat(text))
+        m = re.search(r"([\d,]+) actions? needs? attention", text)
+        assert m and _number(m.group(1)) == len(exceptions)
+    assert checked  # the demo lists an action due "Sept 2009 onwards": the case is there to be said
+    short = build_report_email(demo.files["consolidated"], ["chair@council.example"], sender="plans@council.example",
+                               attachments=[], max_exceptions=5).get_body(("plain",)).get_content()
+    n = len(_sheet(demo.files["consolidated"], "Exceptions"))
+    assert f"... and {n - 5} more, listed in the attached workbook." in short

@@ -46,6 +46,8 @@ def _exception(e: dict[str, str], a: dict[str, str] | None) -> dict[str, str]:
             "why": attention_mark(e.get("Why", "")),
             "action": _line(a.get("Action", "")), "lead": _line(a.get("Lead", "")),
             "due": uk_text(due, prose=True), "due_table": uk_text(due),
+            # "due 30 September 2009" for a Due with a deadline; "Ongoing", "Quarterly" as typed (never "due Ongoing")
+            "due_phrase": (f"due {uk_text(due, prose=True)}" if a.get("Due by", "").strip() else uk_text(due)) if due else "",
             "direction": _line(a.get("Direction", "")), "progress": a.get("Progress update", "").strip(),
             "fill": fill(line)}
 
