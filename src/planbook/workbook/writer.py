@@ -117,7 +117,7 @@ def write_plan(path: str | os.PathLike[str], info: PlanInfo, actions: Sequence[A
         wb.set_properties({"title": info.title, "subject": info.period, "comments": "planbook action plan",
                            "keywords": f"planbook format {FORMAT_VERSION}"})
         fmt = _Formats(wb)
-        _write_guide(wb, fmt, info, role)
+        _write_guide(wb, fmt, info, role, history.last if history else None)
         taken = {GUIDE.lower(), LISTS.lower(), META.lower(), HISTORY.lower(), RETIRED.lower()}
         tabs: dict[str, str] = {}
         for index, (lead, lead_actions) in enumerate(groups.items(), start=1):
@@ -261,7 +261,8 @@ def _row_height(action: Action) -> float:
 
 def _write_last_period(ws, fmt: _Formats, actions: Sequence[Action], history: History, last_row: int) -> None:
     """Last period's status and update beside each action: what the lead said last time, locked
-    (the history is the record), labelled with the period in the header's note."""
+    (the history is the record).  The Guide says which period they are (:func:`last_period_line`):
+    a note on the header would be read back as a lead's note on every copy."""
     c = len(HEADERS)
     for r, action in enumerate(actions, start=1):
         last = history.last_of(action.ref) or ("", "")
@@ -273,10 +274,6 @@ def _write_last_period(ws, fmt: _Formats, actions: Sequence[Action], history: Hi
     for status in STATUSES:
         ws.conditional_format(1, c, last_row, c, {"type": "cell", "criteria": "==", "value": f'"{status}"',
                                                   "format": fmt.status[status]})
-    note = (f"What was reported for {history.last}, as the committee saw it. Read-only: the plan's History "
-            "sheet keeps every period.")
-    ws.write_comment(0, c, note, {"x_scale": 2})
-    ws.write_comment(0, c + 1, note, {"x_scale": 2})
 
 
 def _write_retired(wb, fmt: _Formats, actions: Sequence[Action], extras: list[str]) -> None:
@@ -369,7 +366,13 @@ def _add_conditional_formats(ws, fmt: _Formats, last_row: int) -> None:
         "format": fmt.overdue})
 
 
-def _write_guide(wb, fmt: _Formats, info: PlanInfo, role: str = "plan") -> None:
+def last_period_line(period: str) -> str:
+    """What the Guide says of the grey columns beside each action (see :func:`_write_last_period`)."""
+    return (f"The grey columns {LAST_STATUS!r} and {LAST_UPDATE!r} show what was reported for {period}, as the "
+            "committee saw it: start from them. They are read-only: the plan's History sheet keeps every period.")
+
+
+def _write_guide(wb, fmt: _Formats, info: PlanInfo, role: str = "plan", last_period: str | None = None) -> None:
     ws = wb.add_worksheet(GUIDE)
     ws.set_column(0, 0, 22)
     ws.set_column(1, 1, 90, fmt.wrap)
@@ -386,6 +389,10 @@ def _write_guide(wb, fmt: _Formats, info: PlanInfo, role: str = "plan") -> None:
                     if role == "plan" else "The coordinator's settings for this round: please leave them as they are.",
                     fmt.italic)
     r += 2
+    if last_period:
+        ws.write_string(r, 0, "Last period", fmt.bold)
+        ws.write_string(r, 1, last_period_line(last_period))
+        r += 2
     for note in info.notes:
         ws.write_string(r, 0, "Note", fmt.bold)
         ws.write_string(r, 1, note)
