@@ -164,8 +164,9 @@ def trend_table(history: History) -> tuple[list[str], list[int], list[list[objec
     header = ["Theme", "Period", *COUNT_LINES, "Total"]
     rows: list[list[object]] = []
     themes = list(dict.fromkeys(r.theme for r in history.rows.values()))
+    counted = history.counts_by_theme()
     for label, theme in [("Whole plan", None), *((t or "(no theme)", t) for t in themes)]:
-        for period, counts in zip(history.periods, history.counts_by_period(theme)):
+        for period, counts in zip(history.periods, counted[theme]):
             rows.append([label, period, *(counts.get(line, 0) for line in COUNT_LINES), sum(counts.values())])
     return header, [30, 14, *[11] * len(COUNT_LINES), 8], rows
 

@@ -182,13 +182,22 @@ class History:
     def counts_by_period(self, theme: str | None = None) -> list[Counter]:
         """Per period, the actions on each status line (planbook.core.status.count_line), for one
         theme (its actions' theme as now) or all."""
-        out = [Counter() for _ in self.periods]
-        for r in self.rows.values():
-            if theme is not None and r.theme != theme:
-                continue
-            for i, s in enumerate(r.statuses):
-                if s:
-                    out[i][count_line(normalise_status(s))] += 1
+        return self.counts_by_theme().get(theme, [Counter() for _ in self.periods]) if theme is not None \
+            else self.counts_by_theme()[None]
+
+    def counts_by_theme(self) -> dict[str | None, list[Counter]]:
+        """:meth:`counts_by_period` of every theme (and None: all), in one pass over the rows."""
+        seen = Counter((r.theme, i, s) for r in self.rows.values() for i, s in enumerate(r.statuses) if s)
+        lines: dict[str, str] = {}
+        out: dict[str | None, list[Counter]] = {None: [Counter() for _ in self.periods]}
+        for (theme, i, s), n in seen.items():
+            line = lines.get(s)
+            if line is None:
+                line = lines[s] = count_line(normalise_status(s))
+            if theme not in out:
+                out[theme] = [Counter() for _ in self.periods]
+            out[theme][i][line] += n
+            out[None][i][line] += n
         return out
 
 
@@ -213,22 +222,30 @@ def read_history(rows: list[list[object]]) -> History:
             columns[period] = (i, update)
     history = History(periods, {}, {}, columns)
     c_ref, c_theme, c_lead, c_action = (at.get(h, -1) for h in KEY_HEADERS)
-
-    def cell(row: list[object], c: int) -> str:
-        return _text(row[c]) if 0 <= c < len(row) else ""
-
-    for r, row in enumerate(rows[1:], start=1):
-        ref = cell(row, c_ref).strip()
-        if not ref or key(ref) in history.rows:
+    c_statuses = [columns[p][0] for p in periods]
+    c_updates = [columns[p][1] for p in periods]
+    width = max([c_ref, c_theme, c_lead, c_action, *c_statuses, *c_updates]) + 1
+    pad = [None] * width
+    found, where = history.rows, history.sheet_rows
+    for r, row in enumerate(rows[1:], start=1):  # run for every cell of a year's history: kept lean
+        if len(row) < width:
+            row = [*row, *pad[len(row):]]
+        ref = _text(row[c_ref]).strip()
+        k = ref.lower()
+        if not k or k in found:
             continue
-        history.rows[key(ref)] = HistoryRow(ref, cell(row, c_theme), cell(row, c_lead), cell(row, c_action),
-                                            [cell(row, columns[p][0]).strip() for p in periods],
-                                            [cell(row, columns[p][1]) for p in periods])
-        history.sheet_rows[key(ref)] = r
+        found[k] = HistoryRow(ref, _text(row[c_theme]) if c_theme >= 0 else "",
+                              _text(row[c_lead]) if c_lead >= 0 else "",
+                              _text(row[c_action]) if c_action >= 0 else "",
+                              [_text(row[c]).strip() for c in c_statuses],
+                              [_text(row[c]) if c >= 0 else "" for c in c_updates])
+        where[k] = r
     return history
 
 
 def _text(value: object) -> str:
+    if type(value) is str:
+        return value
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
