@@ -188,13 +188,31 @@ _MY_SHARE = 0.44
 
 
 def _share_out(deferred: dict, actions_sheets: set[int]) -> dict[int, int]:
-    """Which rows a child process writes: every sheet but All actions, and enough of the end
-    of All actions that both processes finish together (a row's long texts dominate its cost,
-    so an Exceptions row costs about what an All actions row does)."""
+    """Which rows a child process writes: each sheet's rows from the number given on, so that
+    both processes finish together.  This process takes the start of All actions, then (when
+    that is less than its share) the start of the next heaviest sheet; the child the rest.
+    A row costs about its texts' length and its cells (see :func:`_row_cost`): a History row
+    holding a year's updates costs several All actions rows, an Exceptions row about one."""
     main = max(actions_sheets, key=lambda i: deferred[i][1])
-    nrows = deferred[main][1]
-    total = sum(spec[1] for spec in deferred.values())
-    return {i: (min(int(total * _MY_SHARE), nrows) if i == main else 0) for i in deferred}
+    cost = {i: _row_cost(spec[2], spec[1]) for i, spec in deferred.items()}
+    budget = sum(spec[1] * cost[i] for i, spec in deferred.items()) * _MY_SHARE
+    share = dict.fromkeys(deferred, 0)
+    order = [main, *sorted((i for i in deferred if i != main), key=lambda i: -deferred[i][1] * cost[i])]
+    for i in order:
+        if budget <= 0 or not cost[i]:
+            break
+        share[i] = min(int(budget / cost[i]), deferred[i][1])
+        budget -= share[i] * cost[i]
+    return share
+
+
+def _row_cost(make_rows: RowSource, count: int, sample: int = 200) -> float:
+    """A sheet's cost a row when written, from its first rows: characters of text, and a
+    cell's markup (about 40 characters) for each cell filled."""
+    rows = list(make_rows(0, min(count, sample)))
+    if not rows:
+        return 0.0
+    return sum(40 + (len(v) if type(v) is str else 8) for row in rows for v in row if v is not None and v != "") / len(rows)
 
 
 class _Formats(Formats):
