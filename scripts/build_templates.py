@@ -76,11 +76,11 @@ def _field(paragraph, instr: str, placeholder: str) -> None:
 
 
 def _footer(section) -> None:
-    """'{{ title }} · {{ period }}' on the left, 'Page x of y' on the right."""
+    """'{{ title }} · {{ period }}' and the contact line on the left, 'Page x of y' on the right."""
     para = section.footer.paragraphs[0]
     width = section.page_width - section.left_margin - section.right_margin
     para.paragraph_format.tab_stops.add_tab_stop(width, WD_TAB_ALIGNMENT.RIGHT)
-    para.add_run("{{ title }} · {{ period }}\tPage ")
+    para.add_run("{{ title }} · {{ period }}{{ footer_contact }}\tPage ")
     _field(para, "PAGE", "1")
     para.add_run(" of ")
     _field(para, "NUMPAGES", "1")
@@ -165,6 +165,24 @@ def build() -> None:
                  "{{ t.total }}", "{{ t.direction }}"], "for t in theme_rows")
     doc.add_paragraph("{{ chart }}")
     doc.add_paragraph("{{ chart_caption }}", style="Caption")
+    # the year so far, once the plan has two periods of history (planbook.word.year)
+    doc.add_paragraph("{%p if year_periods %}")
+    doc.add_heading("Progress over the year", level=1)
+    doc.add_paragraph("{{ year_sentence }}")
+    doc.add_paragraph("{%p for t in year_themes %}")
+    doc.add_heading("{{ t.theme }}", level=2)
+    doc.add_paragraph("{{ t.chart }}")
+    doc.add_paragraph("{{ t.caption }}", style="Caption")
+    doc.add_paragraph("{%p endfor %}")
+    doc.add_paragraph("{%p if trend_rows %}")
+    doc.add_paragraph("{{ trend_sentence }}")
+    _loop_table(doc, ["Ref", "Action", "Lead", "Trend over the year", "Not updated for"], [1.3, 6.4, 3.0, 4.2, 2.5],
+                ["{{ r.ref }}", "{{ r.action }}", "{{ r.lead }}", "{{ r.trend }}", "{{ r.still }}"], "for r in trend_rows")
+    doc.add_paragraph("{%p endif %}")
+    doc.add_paragraph("{%p if still_sentence %}")
+    doc.add_paragraph("{{ still_sentence }}")
+    doc.add_paragraph("{%p endif %}")
+    doc.add_paragraph("{%p endif %}")
     doc.add_heading("Exceptions", level=1)
     doc.add_paragraph("{{ exceptions_sentence }}")
     doc.add_paragraph("{%p if exceptions %}")
