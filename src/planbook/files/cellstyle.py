@@ -83,18 +83,23 @@ def _targets(zf: zipfile.ZipFile, part: str, kind: str) -> list[str]:
     return found
 
 
-def sheet_notes(path: str | os.PathLike[str], sheet: str) -> dict[tuple[int, int], str]:
-    """(row, column), 0-based -> the text of the cell's note, for one tab of an .xlsx ({} if it
-    has none or cannot be read).  A threaded comment is saved with a note too: read once."""
+def workbook_notes(path: str | os.PathLike[str]) -> dict[str, dict[tuple[int, int], str]]:
+    """Tab -> (row, column), 0-based -> the text of the cell's note, for every tab of an .xlsx
+    ({} for what has none or cannot be read); a threaded comment is saved with a note too: read
+    once.  The file is opened once: opening it for each of a master's 150 tabs cost seconds."""
+    out: dict[str, dict[tuple[int, int], str]] = {}
     try:
         with zipfile.ZipFile(path) as zf:
-            out: dict[tuple[int, int], str] = {}
-            for part in tab_parts(zf.namelist(), zf.read).get(sheet, ()):
-                for comments in _targets(zf, part, "comments"):
-                    out.update(_comments(_read(zf, comments)))
-            return out
+            for sheet, parts in tab_parts(zf.namelist(), zf.read).items():
+                for part in parts:
+                    for comments in _targets(zf, part, "comments"):
+                        try:
+                            out.setdefault(sheet, {}).update(_comments(_read(zf, comments)))
+                        except _DAMAGED:  # one tab's unreadable notes leave the others' readable
+                            continue
     except _DAMAGED:
-        return {}
+        return out
+    return out
 
 
 def ods_notes(path: str | os.PathLike[str], sheet: str) -> dict[tuple[int, int], str]:

@@ -19,7 +19,7 @@ from planbook.core.findings import Finding
 from planbook.core.model import Action
 from planbook.core.names import cell_ref
 from planbook.core.status import COMPLETE, NOT_STARTED, OFF_TRACK, ON_TRACK, SLIPPAGE, normalise_status
-from planbook.files.cellstyle import cell_fills, colour_name, ods_notes, sheet_notes
+from planbook.files.cellstyle import cell_fills, colour_name, ods_notes, workbook_notes
 from planbook.files.opening import LoadedWorkbook, as_text
 from planbook.workbook.plan import Plan
 
@@ -63,7 +63,12 @@ def apply_marks(plan: Plan, file: str, sheet: str, actions: list[Action], header
 
 def _notes(plan: Plan, file: str, sheet: str, by_row: dict[int, Action], header_row: int,
            col_of: dict[str, int], headers: dict[int, str], *, ods: bool = False) -> None:
-    notes = ods_notes(plan.path, sheet) if ods else sheet_notes(plan.path, sheet)
+    if ods:
+        notes = ods_notes(plan.path, sheet)
+    else:
+        if plan.notes_by_tab is None:
+            plan.notes_by_tab = workbook_notes(plan.path)
+        notes = plan.notes_by_tab.get(sheet, {})
     if not notes:
         return
     c_progress = col_of.get("progress")

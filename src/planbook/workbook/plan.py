@@ -36,6 +36,8 @@ class Plan:
     retired: list[Action] = field(default_factory=list)
     #: (Ref, status, update, cell) of each action's last-period columns on its tab, as the file shows them.
     last_shown: list[tuple[str, str, str, str]] = field(default_factory=list)
+    #: Tab -> its cells' notes (planbook.files.cellstyle.workbook_notes), read once when first asked.
+    notes_by_tab: dict[str, dict[tuple[int, int], str]] | None = field(default=None, repr=False)
 
     def lead_tabs(self) -> dict[str, str]:
         """Lead tab -> whose it is (the tab's own name when the metadata names nobody), without
