@@ -2,13 +2,16 @@
 
 The house style of a UK committee report: A4, 2 cm margins, the plan's title and period and
 "Page x of y" in the footer, sections Purpose, Recommendations, Summary of performance,
-Progress by theme, Exceptions, Changes since last report and a landscape Appendix.  Document
-language en-GB; table header rows repeat and are marked as headers; rows never split.
-Column widths here are only a starting point: the report sets them from the content.
+Progress by theme, then on landscape pages (room for wide Action and Commentary columns)
+Exceptions, Changes since last report and the Appendix.  Document language en-GB; table
+header rows repeat and are marked as headers; rows never split.  Column widths here are only
+a starting point: the report sets them from the content.
 
 Councils restyle the built file in Word (fonts, colours, logo, wording); this script only
 makes the starting point.  Run: python scripts/build_templates.py
+(``--tables-on-landscape FILE`` moves an existing template's tables onto landscape pages).
 """
+import sys
 from pathlib import Path
 
 from docx import Document
@@ -105,6 +108,34 @@ def _language(doc, lang: str = "en-GB") -> None:
     theme_font_lang = settings.find(qn("w:themeFontLang"))
     if theme_font_lang is not None:
         theme_font_lang.set(qn("w:val"), lang)
+
+
+def _text(p) -> str:
+    return "".join(t.text or "" for t in p.iter(qn("w:t")))
+
+
+def tables_on_landscape(doc) -> bool:
+    """Start the landscape pages at the Exceptions heading rather than at the Appendix: the
+    section break (the portrait pages' ``sectPr``) moves into an empty paragraph before
+    "Exceptions"; the Appendix follows the changes on the same landscape pages.  Returns False
+    if it was done already."""
+    body = doc.element.body
+    paras = list(body.iterchildren(qn("w:p")))
+    exceptions = next(p for p in paras if _text(p).strip() == "Exceptions"
+                      and p.find(f"{qn('w:pPr')}/{qn('w:pStyle')}") is not None)
+    holder = next(p for p in paras if p.find(f"{qn('w:pPr')}/{qn('w:sectPr')}") is not None)
+    if paras.index(holder) < paras.index(exceptions):
+        return False
+    sect = holder.find(f"{qn('w:pPr')}/{qn('w:sectPr')}")
+    holder.find(qn("w:pPr")).remove(sect)
+    if not _text(holder).strip() and not len(holder.find(qn("w:pPr"))):
+        body.remove(holder)
+    new = OxmlElement("w:p")
+    new_pr = OxmlElement("w:pPr")
+    new_pr.append(sect)
+    new.append(new_pr)
+    exceptions.addprevious(new)
+    return True
 
 
 def build() -> None:
@@ -226,6 +257,7 @@ def build() -> None:
                 ["{{ a.ref }}", "{{ a.action }}", "{{ a.lead }}", "{{ a.due }}", "{% cellbg a.fill %}{{ a.status }}",
                  "{{ a.direction }}", "{{ a.progress }}"], "for a in group.actions")
     doc.add_paragraph("{%p endfor %}")
+    tables_on_landscape(doc)
     OUT.parent.mkdir(exist_ok=True)
     doc.core_properties.title = "Progress report"
     doc.core_properties.language = "en-GB"
@@ -234,4 +266,11 @@ def build() -> None:
 
 
 if __name__ == "__main__":
-    build()
+    if sys.argv[1:2] == ["--tables-on-landscape"]:
+        for path in sys.argv[2:]:
+            d = Document(path)
+            if tables_on_landscape(d):
+                d.save(path)
+                print(f"moved the tables of {path} onto landscape pages")
+    else:
+        build()

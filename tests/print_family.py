@@ -12,7 +12,10 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+import openpyxl
+
 from planbook import Action, Lead, PlanInfo, parse_due, read_plan, write_plan
+from planbook.core.layout import ALL_ACTIONS
 from planbook.legacy.importer import import_plan
 from planbook.rollup.pipeline import consolidate_to
 
@@ -149,3 +152,30 @@ def header_cells(words: list[Word], headers: list[str]) -> dict[str, Word]:
         if hits:
             found[h] = hits[0]
     return found
+
+
+def refs_per_page(book: Path, pdf: Path) -> list[int]:
+    """Action rows on each printed page of a consolidated workbook's All actions: the Refs in
+    its first column (``pdf`` is the workbook rendered)."""
+    ws = openpyxl.load_workbook(book, read_only=True)[ALL_ACTIONS]
+    refs = {str(r[0]) for r in ws.iter_rows(min_row=2, values_only=True) if r[0] is not None}
+    counts = []
+    for words in sheet_pages(pdf_words(pdf), ALL_ACTIONS):
+        ref = header_cells(words, ["Ref"])["Ref"]
+        counts.append(sum(1 for w in words if abs(w.x0 - ref.x0) < 2 and w.y0 > ref.y1 and w.text in refs))
+    return counts
+
+
+def assert_action_wider_than_lead(pdf: Path) -> None:
+    """On a rendered Word report, every table header row with Ref, Action and Lead: the Action
+    column (from its header to Lead's) is wider than Lead's (from its header to the next)."""
+    rows = 0
+    for words in pdf_words(pdf):
+        for ref in (w for w in words if w.text == "Ref"):
+            line = {w.text: w.x0 for w in words if abs(w.y0 - ref.y0) < 1.5}
+            if "Action" not in line or "Lead" not in line:
+                continue
+            rows += 1
+            after_lead = min(x for x in line.values() if x > line["Lead"] + 1)
+            assert line["Lead"] - line["Action"] > after_lead - line["Lead"], (pdf.name, line)
+    assert rows, f"no table of actions in {pdf}"

@@ -229,3 +229,24 @@ def test_the_email_that_carries_the_report_speaks_as_the_report_does(year, demo)
                                attachments=[], max_exceptions=5).get_body(("plain",)).get_content()
     n = len(_sheet(demo.files["consolidated"], "Exceptions"))
     assert f"... and {n - 5} more, listed in the attached workbook." in short
+
+
+def test_all_actions_of_the_fourth_quarter_prints_at_least_25_actions_a_page(year, soffice, tmp_path):
+    """Issue 22: the imported plan's consolidated workbook at its fourth quarter, commentary
+    on most actions, prints at least 25 actions on each page of All actions (it was 15-19)."""
+    from .conftest import lo_convert
+    from .print_family import refs_per_page
+
+    q4 = year["quarters"][-1].consolidated
+    counts = refs_per_page(q4, lo_convert(soffice, q4, "pdf", tmp_path))
+    assert sum(counts) == len(_sheet(q4, "All actions"))  # every action printed, once
+    assert all(c >= 25 for c in counts[:-1]), counts
+
+
+@pytest.mark.parametrize("quarter", ["q1_pdf", "q4_pdf"])
+def test_action_column_is_wider_than_lead_in_the_imported_plans_reports(year, quarter):
+    """Issue 22: in the rendered reports of the imported plan, every table of actions gives
+    Action more width than Lead."""
+    from .print_family import assert_action_wider_than_lead
+
+    assert_action_wider_than_lead(year[quarter])

@@ -27,6 +27,7 @@ from planbook.word.report import (APPENDIX_ROWS, BODY_EXCEPTIONS, FILLS, FULL_AP
 from planbook.core.status import STATUSES
 
 from .conftest import SAMPLES, run_cli
+from .print_family import assert_action_wider_than_lead
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -198,20 +199,23 @@ def test_cell_properties_in_schema_order_header_rows_as_word_writes_them_and_en_
 
 
 def test_column_widths_follow_the_content(demo):
+    """The tables of actions (Exceptions, the Appendix) are on landscape pages and span them."""
     doc = Document(str(demo.files["summary"]))
+    seen = 0
     for table in doc.tables:
         header = [c.text for c in table.rows[0].cells]
         if header[:2] != ["Ref", "Action"]:
             continue
+        seen += 1
         widths = dict(zip(header, (c.width for c in table.rows[0].cells)))
-        assert widths["Ref"] < widths["Lead"] and widths["Status"] < widths["Action"]
-        if "Progress update" in header:  # landscape: room for the wide columns to be the widest
-            assert widths["Lead"] < widths["Action"]
+        assert widths["Ref"] < widths["Lead"] < widths["Action"] and widths["Status"] < widths["Action"]
         wide = widths.get("Commentary") or widths["Progress update"]
-        assert min(widths["Action"], wide) > max(widths["Ref"], widths["Due"])
-        section_width = (doc.sections[-1] if "Progress update" in header else doc.sections[0])
-        text_width = section_width.page_width - section_width.left_margin - section_width.right_margin
+        assert min(widths["Action"], wide) > max(widths["Ref"], widths["Due"], widths["Lead"])
+        section = doc.sections[-1]  # landscape: room for the wide columns to be the widest
+        assert section.page_width > section.page_height
+        text_width = section.page_width - section.left_margin - section.right_margin
         assert abs(sum(widths.values()) - text_width) < 20 * 635  # the table spans the page
+    assert seen >= 2  # Exceptions and the Appendix
 
 
 def test_dates_in_uk_style(hostile):
@@ -384,7 +388,7 @@ def test_long_plan_report_shows_every_imported_action(long_plan):
     assert n > 40
     doc = Document(str(long_plan["docx"]))
     appendix = [t for t in doc.tables if [c.text for c in t.rows[0].cells][:2] == ["Ref", "Action"]
-                and {"Progress update", "Commentary"} & {c.text for c in t.rows[0].cells}]
+                and "Status" in {c.text for c in t.rows[0].cells}]  # Exceptions and the appendix
     assert sum(len(t.rows) - 1 for t in appendix) == n  # under Exceptions or in the appendix, once
     assert sum(_status_table(doc).values()) == n
 
@@ -516,3 +520,48 @@ def test_template_literal_braces_still_work_while_data_braces_stay_as_typed(host
     out = render_report(hostile["folder"] / "consolidated.xlsx", tmp_path / "r.docx", template=tpl)
     assert Document(str(out)).paragraphs[0].text == 'Write {{ this }} in the template; Smith & Jones <Partnership> "Plan"'
     assert "{_{ x }_} {_% y %_}" in _doc_text(hostile["docx"])
+
+
+# --- tables: Action and Commentary get the width (issue 22) ---------------------------------
+
+def _action_tables(doc) -> list[tuple[list[str], list[int], list[list[str]]]]:
+    """(headers, grid widths in twips, rows of cell texts) of each table with Action and Lead."""
+    out = []
+    for table in doc.tables:
+        headers = [c.text for c in table.rows[0].cells]
+        if "Action" in headers and "Lead" in headers:
+            grid = [int(g.get(W + "w")) for g in table._tbl.find(W + "tblGrid").findall(W + "gridCol")]
+            out.append((headers, grid, [[c.text for c in row.cells] for row in table.rows[1:]]))
+    return out
+
+
+@pytest.mark.parametrize("which", ["demo", "long_plan"])
+def test_action_and_commentary_get_the_width_and_lead_its_longest_word(which, request):
+    """In every table of actions: Action and the commentary wider than Lead; Ref, Due and
+    Status narrower than Action; Lead no wider than its longest word (a name wraps at words)."""
+    from planbook.word.tables import _SLACK, longest_word_pt
+
+    docx = request.getfixturevalue("demo").files["summary"] if which == "demo" else request.getfixturevalue(which)["docx"]
+    tables = _action_tables(Document(str(docx)))
+    assert tables
+    leads_of: dict[tuple, list[str]] = {}  # the Appendix's tables (one per theme) share their widths
+    for headers, _, rows in tables:
+        leads_of.setdefault(tuple(headers), []).extend(r[headers.index("Lead")] for r in rows)
+    for headers, grid, rows in tables:
+        widths = dict(zip(headers, grid))
+        assert widths["Action"] > widths["Lead"], widths
+        for narrow in ("Ref", "Due", "Status"):
+            if narrow in widths:
+                assert widths[narrow] < widths["Action"], widths
+        commentary = next((h for h in ("Commentary", "Progress update") if h in widths), None)
+        if commentary:
+            assert widths[commentary] > widths["Lead"], widths
+        longest = max(longest_word_pt(x, 9.5) for x in leads_of[tuple(headers)])
+        header = longest_word_pt("Lead", 9.5, bold=True)
+        assert widths["Lead"] <= round(max(longest, header) * _SLACK * 20) + 216 + 1, (widths["Lead"], longest)
+
+
+@pytest.mark.parametrize("which", ["demo", "long_plan"])
+def test_rendered_action_column_is_wider_than_lead(which, request):
+    pdf = request.getfixturevalue("demo_pdf") if which == "demo" else request.getfixturevalue(which)["pdf"]
+    assert_action_wider_than_lead(pdf)

@@ -616,9 +616,11 @@ def _tables(result: Consolidation, chunks) -> list[_Table]:
 
 
 #: The width of a sheet's printed columns together (Excel's units): landscape A4 fitted to
-#: its width prints them at about 85% in Excel (Calibri), 70% in LibreOffice without Calibri.
-#: The widths are shared out by the texts (:func:`planbook.rollup.pagefit.fit_widths`).
-PRINTED_WIDTH = 175
+#: its width prints them at about 73% (8-point Calibri in Excel; LibreOffice without Calibri
+#: uses the wider DejaVu Sans, at about 6.5 points), so a plan with a sentence or two of
+#: commentary on every action prints 25 or more actions a page.  The widths are shared out
+#: by the texts (:func:`planbook.rollup.pagefit.fit_widths`).
+PRINTED_WIDTH = 200
 
 
 def _fit_to_page(table: _Table, blank: frozenset[int] = frozenset()) -> None:

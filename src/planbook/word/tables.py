@@ -1,9 +1,9 @@
 """Table layout for the Word report, applied to the template's tables before rendering.
 
-Column widths come from the content the rows will hold (Ref and Status narrow, Action and
-Commentary wide; words in Lead, Due, Status and Ref never break), and optional columns the
-data leaves empty (Since last report without a previous consolidation, status lines that do
-not occur) are dropped.  The template's few table rows are changed, not the rendered rows,
+Column widths come from the content the rows will hold (Ref, Lead, Due and Status as narrow as
+their longest word, Action and Commentary given the rest; words in Lead, Due, Status and Ref never break), and columns the data
+leaves empty (Since last report without a previous consolidation, status lines that do not
+occur, Commentary before anyone wrote one) are dropped.  The template's few table rows are changed, not the rendered rows,
 so the cost does not grow with the plan.  Text widths are measured with DejaVu Sans, which is
 wider than Arial (and what LibreOffice uses for Arial when Arial is not installed), so a
 word that fits here fits in Word too.
@@ -40,7 +40,10 @@ NO_BREAK = {"ref", "lead", "due", "status", "since last report", "change", "%", 
 WIDE = {"action", "commentary", "progress update", "progress", "theme", "before", "now"}
 #: A wide column may break a word longer than this (a pasted URL), rather than squeeze the others.
 WIDE_WORD_CAP_PT = 110.0
-#: A narrow column whose longest line is at most this wide (3.35 cm) keeps its lines whole if there is room.
+#: Columns never wider than their longest word while a wide column could use the room.
+NARROWEST = {"lead"}
+#: A narrow column (not Lead) whose longest line is at most this wide (3.35 cm) keeps its lines
+#: whole when the wide columns still have half the table.
 SHORT_LINE_TWIPS = 1900
 _SLACK = 1.04  # room for kerning and rounding (DejaVu Sans is already wider than Arial)
 
@@ -68,9 +71,13 @@ def column_widths(headers: Sequence[str], columns: Sequence[Iterable[str]], avai
                   padding: int = 216) -> list[int]:
     """Widths (twips) for a table ``available`` twips wide, chosen from the header and cell texts.
 
-    Each column gets its longest word (so words never break); the room left goes first to the
-    wide columns (Action, Commentary) up to their longest line, in proportion to what each
-    could use, then to the others; anything left over widens the wide columns to fill the page.
+    Each column gets its longest word (so words never break); the room left goes to the wide
+    columns (Action, Commentary) up to their longest line, in proportion to what each could
+    use.  The narrow ones (Ref, Lead, Due, Status) keep their longest word — a lead's name
+    wraps at its words — except that a short Due or Status line (up to 3.35 cm) stays whole
+    when the wide columns still have half the table, and, once the wide ones have every line
+    whole, Ref, Due and Status (never Lead) widen up to their longest line; anything left over
+    widens the wide columns to fill the page.
     """
     mins, maxs, wide = [], [], []
     for header, texts in zip(headers, columns):
@@ -96,30 +103,45 @@ def column_widths(headers: Sequence[str], columns: Sequence[Iterable[str]], avai
         return [lo * available // total_min for lo in mins]
     widths = list(mins)
     room = available - total_min
-    # short texts in narrow columns on one line ("Lead 003", "December 2008") before anything else
-    for i, w in enumerate(wide):
-        if not w and mins[i] < maxs[i] <= SHORT_LINE_TWIPS and maxs[i] - mins[i] <= room:
-            room -= maxs[i] - mins[i]
+    wide_cols = [i for i, w in enumerate(wide) if w]
+    # a short Due or Status ("December 2008", "Off track (overdue)") on one line, if the wide
+    # columns keep at least half the table (a landscape page) ...
+    short = [i for i, (h, w) in enumerate(zip(headers, wide)) if not w and h.strip().lower() not in NARROWEST
+             and mins[i] < maxs[i] <= SHORT_LINE_TWIPS]
+    if wide_cols and room - sum(maxs[i] - mins[i] for i in short) >= available // 2:
+        for i in short:
+            room -= maxs[i] - widths[i]
             widths[i] = maxs[i]
-    # the wide columns first (Action, Commentary), then the others, each up to its longest line
-    for group in ([i for i, w in enumerate(wide) if w], [i for i, w in enumerate(wide) if not w]):
-        want = {i: maxs[i] - widths[i] for i in group if maxs[i] > widths[i]}
-        while room > 0 and want:
-            share = room / sum(want.values())
-            for i, need in list(want.items()):
-                give = min(need, int(need * share) if share < 1 else need)
-                widths[i] += give
-                room -= give
-                if give >= need:
-                    del want[i]
-            if share < 1:
-                break
-    takers = [i for i, w in enumerate(wide) if w] or list(range(len(widths)))
+    # ... then the wide columns (Action, Commentary), up to their longest line; the narrow ones
+    # keep their longest word (Lead, Due, Status wrap at words) ...
+    room = _share(widths, maxs, wide_cols, room)
+    # ... unless the wide ones have all they can use: then the narrow ones but Lead, up to their line
+    if room > 0:
+        room = _share(widths, maxs, [i for i, (h, w) in enumerate(zip(headers, wide)) if not w and
+                                     (h.strip().lower() not in NARROWEST or not wide_cols)], room)
+    takers = wide_cols or list(range(len(widths)))
     for k, i in enumerate(takers):  # what is left makes the table as wide as the page
         give = room // (len(takers) - k)
         widths[i] += give
         room -= give
     return widths
+
+
+def _share(widths: list[int], maxs: Sequence[int], group: Sequence[int], room: int) -> int:
+    """Give ``room`` to the columns ``group`` up to their longest line, in proportion to what
+    each could use; returns what is left."""
+    want = {i: maxs[i] - widths[i] for i in group if maxs[i] > widths[i]}
+    while room > 0 and want:
+        share = room / sum(want.values())
+        for i, need in list(want.items()):
+            give = min(need, int(need * share) if share < 1 else need)
+            widths[i] += give
+            room -= give
+            if give >= need:
+                del want[i]
+        if share < 1:
+            break
+    return room
 
 
 # --- applying it to a template -------------------------------------------------------------
@@ -228,7 +250,8 @@ def _set_width(parent, tag: str, twips: int) -> None:
 
 def lay_out_tables(document, context: Mapping[str, Any], drop: Iterable[str] = ()) -> None:
     """Set every loop table's column widths from the rows ``context`` will fill it with, and
-    remove the columns whose header is in ``drop`` (lower case).  Tables the coordinator merged
+    remove the columns whose header is in ``drop`` (lower case) and those every row leaves
+    empty, so nothing prints as an empty column.  Tables the coordinator merged
     cells in, or whose loops cannot be followed, keep the template's widths."""
     body = document.element.body
     _STYLE_MAPS.clear()
@@ -267,7 +290,15 @@ def _lay_out(tbl, available: int, loops: dict, context: Mapping[str, Any], drop:
             break
     if loop_var is None or items is None:
         return
-    keep = [i for i, h in enumerate(headers) if h.lower() not in drop]
+    texts: list[list[str]] = []
+    filled: list[bool] = []  # a column the rows put text in (or text of the template's own)
+    for cell in cell_rows[data_row]:
+        paths = [p for v, p in _VAR.findall(_text(cell)) if v == loop_var]
+        texts.append([" ".join(str(_get(it, p)) for p in paths) for it in items])
+        filled.append(not paths or not items or any(t.strip() for t in texts[-1]))
+    # dropped: the columns named, and those every row leaves empty (Commentary before anyone
+    # wrote one) — never the first, which holds the loop's tags
+    keep = [i for i, h in enumerate(headers) if h.lower() not in drop and (filled[i] or i == 0)]
     if len(keep) < len(headers):
         for i in sorted(set(range(len(headers))) - set(keep), reverse=True):
             grid.remove(cols[i])
@@ -276,10 +307,7 @@ def _lay_out(tbl, available: int, loops: dict, context: Mapping[str, Any], drop:
         cols = [cols[i] for i in keep]
         cell_rows = [[cells[i] for i in keep] for cells in cell_rows]
         headers = [headers[i] for i in keep]
-    texts: list[list[str]] = []
-    for cell in cell_rows[data_row]:
-        paths = [p for v, p in _VAR.findall(_text(cell)) if v == loop_var]
-        texts.append([" ".join(str(_get(it, p)) for p in paths) for it in items])
+        texts = [texts[i] for i in keep]
     size = max(_cell_size_pt(cell_rows[data_row][0], styles_element, size),
                _cell_size_pt(cell_rows[0][0], styles_element, size))
     widths = column_widths(headers, texts, available, size)
