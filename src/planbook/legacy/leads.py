@@ -19,9 +19,10 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from planbook.core.errors import PlanbookError, UnusableFileError
+from planbook.core.errors import PlanbookError
 from planbook.core.leads import lead_key
 from planbook.files.atomic import atomic_output
+from planbook.legacy.csvfiles import read_two_columns
 
 _BULLET = re.compile(r"^[\s\u00b7\u2022\-*\u2013\u2014>]+")
 _SEPARATOR = re.compile(r"[\n\r/;\u00b7\u2022]")
@@ -103,28 +104,8 @@ class Aliases(dict):
 def read_aliases(path: str | os.PathLike[str]) -> Aliases:
     """A ``--leads`` file: two columns, name as written -> lead to use.  {lead_key: lead}."""
     p = Path(path)
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise UnusableFileError(p, f"cannot read the leads file ({exc.strerror or type(exc).__name__})") from exc
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        text = data.decode("latin-1")
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
+    rows = read_two_columns(p, "leads", "name as written, lead to use")
     aliases = Aliases(p.name)
-    try:
-        rows = list(csv.reader(io.StringIO(text), dialect))
-    except csv.Error as exc:
-        raise UnusableFileError(p, f"not a readable leads CSV file ({exc}); give two columns: name as written, "
-                                   "lead to use") from exc
     for n, row in enumerate(rows, start=1):
         cells = [c.strip() for c in row]
         cells = [c[1:] if c[:1] == "'" and c[1:2] in ("=", "+", "-", "@") else c for c in cells]

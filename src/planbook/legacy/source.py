@@ -19,6 +19,7 @@ from planbook.core.layout import META
 from planbook.core.names import cell_ref
 from planbook.files.guard import check_input_file, check_zip
 from planbook.files.opening import as_text, open_workbook
+from planbook.legacy.csvfiles import decode, dialect_of
 
 _TITLE_LIKE = re.compile(r"\b(?:plan|strategy|programme|report|framework|action plan)\b|\b(?:19|20)\d\d\b", re.I)
 
@@ -147,17 +148,8 @@ def _read_docx(path: Path) -> tuple[list[SourceTable], str]:
 
 
 def _read_csv(path: Path) -> tuple[list[SourceTable], str]:
-    data = path.read_bytes()
-    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
-    except csv.Error:
-        dialect = csv.excel
+    text = decode(path.read_bytes())
+    dialect = dialect_of(text, ",;\t|")
     limit = csv.field_size_limit()
     csv.field_size_limit(max(limit, len(text) + 1))  # a field may be as long as the file: cells too long are reported later
     try:

@@ -8,16 +8,15 @@ warning, as for ``--leads``.
 """
 from __future__ import annotations
 
-import csv
-import io
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from planbook.core.columns import header_key
-from planbook.core.errors import PlanbookError, UnusableFileError
+from planbook.core.errors import PlanbookError
 from planbook.core.findings import Finding
 from planbook.core.text import clean_text
+from planbook.legacy.csvfiles import read_two_columns
 
 
 @dataclass
@@ -35,25 +34,7 @@ class ThemeNames:
 def read_theme_names(path: str | os.PathLike[str]) -> ThemeNames:
     """A ``--themes`` file: heading as written, theme to use (a header row is skipped)."""
     p = Path(path)
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise UnusableFileError(p, f"cannot read the themes file ({exc.strerror or type(exc).__name__})") from exc
-    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
-        try:
-            text = data.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    try:
-        rows = list(csv.reader(io.StringIO(text), dialect))
-    except csv.Error as exc:
-        raise UnusableFileError(p, f"not a readable themes CSV file ({exc}); give two columns: heading as written, "
-                                   "theme to use") from exc
+    rows = read_two_columns(p, "themes", "heading as written, theme to use")
     out = ThemeNames(p.name)
     for n, row in enumerate(rows, start=1):
         cells = [clean_text(c).strip() for c in row]
