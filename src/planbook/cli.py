@@ -497,7 +497,7 @@ def _print_tracker(tracker) -> None:
 
     print(f"{tracker.title or 'Plan'} ({tracker.period or 'no period'}): {tracker.sentence()}")
     for r in tracker.leads:
-        when = table_date(r.modified.replace(second=0, microsecond=0)) if r.modified else ""
+        when = table_date(r.modified) if r.modified else ""
         print(f"  {r.state:<21} {r.lead:<32} {os.path.basename(r.file) or '-':<28} {when:<16} "
               f"{r.updated:>3}/{r.actions:<3} updated{f' (+{r.added} added)' if r.added else ''}  "
               f"{r.error_count} error(s)")
