@@ -188,10 +188,45 @@ HOSTILE = {
     "ods-60m-cells": lambda lo, p: _rezip(lo["ods"], p.with_suffix(".ods"), _ods_far(10_000, 6_000)),
     "xlsb-far-cell": lambda lo, p: write_xlsb(p.with_suffix(".xlsb"), {"Jane Smith": [["Ref", "Action"]]},
                                               far={"Jane Smith": [(1_000_000, 2_000_000_000)]}),
+    # a zip calamine cannot read as an .xlsx (its workbook.xml is no workbook) reads as the
+    # .xlsb it also holds: its binary sheets are looked at once calamine has said so
+    **{f"xlsx-read-as-xlsb-{name}": (lambda xml: lambda lo, p: _with_member(
+        write_xlsb(p.with_suffix(".xlsb"), {"Jane Smith": [["Ref", "Action"]]},
+                   far={"Jane Smith": [(1_000_000, 2_000_000_000)]}), p.with_suffix(".xlsx"), "xl/workbook.xml", xml))(xml)
+       for name, xml in (("garbage", b"<notxml"), ("no-sheets", b'<?xml version="1.0"?><workbook xmlns='
+                                                                b'"http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>'))},
     "xls-far-dimensions": lambda lo, p: _write(p.with_suffix(".xls"), _xls_far_dimensions(lo["xls"].read_bytes())),
     "xls-far-cell": lambda lo, p: _write(p.with_suffix(".xls"), _xls_far_cell(lo["xls"].read_bytes())),
     "xls-looping-chain": lambda lo, p: _write(p.with_suffix(".xls"), _xls_looping_directory(lo["xls"].read_bytes())),
 }
+
+
+def _with_member(src: Path, dest: Path, name: str, data: bytes) -> Path:
+    """``src`` copied to ``dest`` with one more member."""
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dest, "w") as zout:
+        for info in zin.infolist():
+            zout.writestr(info, zin.read(info.filename))
+        zout.writestr(name, data)
+    src.unlink()
+    return dest
+
+
+def test_a_binary_sheet_part_calamine_never_reads_does_not_refuse_an_xlsx(tmp_path):
+    """An .xlsx that calamine reads as one also holding a binary sheet part with a far cell:
+    calamine never parses that part, so the copy is read (it was refused before calamine had
+    said how it reads the file); the same part in a zip read as an .xlsb is refused (above)."""
+    from .conftest import small_plan
+    from planbook import read_plan, write_plan
+
+    info, actions = small_plan()
+    write_plan(tmp_path / "plan.xlsx", info, actions)
+    far = write_xlsb(tmp_path / "far.xlsb", {"Jane Smith": [["Ref", "Action"]]},
+                     far={"Jane Smith": [(1_000_000, 2_000_000_000)]})
+    with zipfile.ZipFile(far) as zf:
+        part = zf.read("xl/worksheets/sheet1.bin")
+    path = _with_member(tmp_path / "plan.xlsx", tmp_path / "with part.xlsx", "xl/worksheets/sheet99.bin", part)
+    plan = read_plan(path)
+    assert [a.ref for a in plan.actions] == [a.ref for a in actions]
 
 
 def _write(path: Path, data: bytes) -> Path:

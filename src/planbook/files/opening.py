@@ -58,7 +58,13 @@ def check_workbook_file(path: str | os.PathLike[str], *, grid: bool = True, data
     (see planbook.files.guard); else its bytes (``data``, when the caller has read them with
     :func:`read_workbook_bytes`).  ``grid=False`` skips the look at every cell's position
     (see :func:`load_workbook`)."""
-    p = Path(path)
+    return _checked(Path(path), grid, data, binary_sheets=grid)
+
+
+def _checked(p: Path, grid: bool, data: bytes | None, *, binary_sheets: bool) -> bytes:
+    """:func:`check_workbook_file`; ``binary_sheets=False`` leaves out the far-cell scan of a
+    zip's binary (.xlsb) sheet parts, for a caller that does it once calamine has said it
+    reads the zip as an .xlsb (see :func:`open_workbook`)."""
     if data is None:
         data = read_workbook_bytes(p)
     head = data[:8]
@@ -85,7 +91,7 @@ def check_workbook_file(path: str | os.PathLike[str], *, grid: bool = True, data
                 raise UnusableFileError(p, "a zip file but not an Excel workbook (.xlsx) or OpenDocument "
                                            "spreadsheet (.ods): send the workbook itself, not a zip of it")
             check_zip(p, zf, data, grid=grid)  # zip bombs, DTDs, a far cell: refused before a reader inflates them
-            _check_other_zip_sheets(p, zf, data, names, grid)
+            _check_other_zip_sheets(p, zf, data, names, grid, binary_sheets)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise UnusableFileError(p, "corrupt or truncated workbook (not a valid .xlsx zip)") from exc
     return data
@@ -173,11 +179,14 @@ def _check_compound(p: Path, data: bytes, grid: bool) -> None:
                                            f"{MAX_GRID_CELLS:,}: {_SAVE_AS}; not read")
 
 
-def _check_other_zip_sheets(p: Path, zf: zipfile.ZipFile, data: bytes, names: set[str], grid: bool) -> None:
+def _check_other_zip_sheets(p: Path, zf: zipfile.ZipFile, data: bytes, names: set[str], grid: bool,
+                            binary_sheets: bool = True) -> None:
     """The sheets of an .ods (``content.xml``) and of an .xlsb (binary parts) looked at as
     :func:`check_zip` looks at an .xlsx's: a DTD refused, and (``grid``) a cell so far out that
     calamine's grid could not be allocated.  Every zip is looked at for all of them: calamine
-    reads a zip it cannot read as one format as the next."""
+    reads a zip it cannot read as one format as the next.  The .ods part is looked at here
+    whatever happens (calamine parses it when it opens the file); the binary parts only with
+    ``binary_sheets`` (calamine parses them sheet by sheet, after opening)."""
     for name in names:
         if name.lower() == "content.xml":
             info = zf.getinfo(name)
@@ -190,10 +199,13 @@ def _check_other_zip_sheets(p: Path, zf: zipfile.ZipFile, data: bytes, names: se
                 refuse_grid(p, "a sheet", rows, cols)
             else:
                 refuse_dtd(p, name, head_of(zf, info, data))
-        elif grid and is_xlsb_sheet(name):
-            info = zf.getinfo(name)
-            rows, cols = xlsb_extent(_reader(chunks(data, zf, info)))
-            refuse_grid(p, name.rsplit("/", 1)[-1], rows, cols)
+        elif grid and binary_sheets and is_xlsb_sheet(name):
+            _refuse_far_binary_cell(p, zf, data, name)
+
+
+def _refuse_far_binary_cell(p: Path, zf: zipfile.ZipFile, data: bytes, name: str) -> None:
+    rows, cols = xlsb_extent(_reader(chunks(data, zf, zf.getinfo(name))))
+    refuse_grid(p, name.rsplit("/", 1)[-1], rows, cols)
 
 
 def _end_record_agrees(data: bytes) -> bool:
@@ -223,14 +235,41 @@ def open_workbook(path: str | os.PathLike[str], *, grid: bool = True, data: byte
     from python_calamine import CalamineWorkbook
 
     path = Path(path)
-    data = check_workbook_file(path, grid=grid, data=data)
+    data = _checked(path, grid, data, binary_sheets=False)
     try:
-        return CalamineWorkbook.from_filelike(io.BytesIO(data))
+        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except _READER_FAILED as exc:  # calamine raises its own error types for damaged parts
         if not _reader_failed(exc):
             raise
         raise UnusableFileError(path, f"corrupt workbook ({type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:120]})"
                                 ) from exc
+    if grid and data[:2] == b"PK" and not _read_as_xlsx(wb):
+        _check_binary_sheets(path, data)  # calamine took the zip for an .xlsb: its sheets not parsed yet
+    return wb
+
+
+def _read_as_xlsx(wb) -> bool:
+    """Did calamine open this workbook as an .xlsx?  Only its .xlsx reader has tables: asked
+    for them, it says they were not loaded; every other format says it has none.  Anything
+    else is taken as "not sure" (the binary sheets are then looked at)."""
+    try:
+        wb.table_names()
+    except _READER_FAILED as exc:
+        if not _reader_failed(exc):
+            raise
+        return type(exc).__name__ == "TablesNotLoaded"
+    return True
+
+
+def _check_binary_sheets(p: Path, data: bytes) -> None:
+    """The far-cell scan of a zip's binary sheet parts (:func:`_check_other_zip_sheets`)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            for name in zf.namelist():
+                if is_xlsb_sheet(name):
+                    _refuse_far_binary_cell(p, zf, data, name)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise UnusableFileError(p, "corrupt or truncated workbook (not a valid .xlsx zip)") from exc
 
 
 def _parse_sheet(wb, name: str, path: Path):
@@ -252,6 +291,8 @@ class LoadedWorkbook:
     names: list[str]
     parsed: dict[str, object]  # sheet name -> calamine's parsed sheet
     kind: str = "xlsx"  # the file's format: "xlsx", "xlsb", "xls" or "ods" (see workbook_format)
+    #: The file's bytes as checked and parsed (what else is read of it — notes — is read from these).
+    data: bytes = field(default=b"", repr=False)
     #: cells :meth:`rows` cleaned: (sheet, row, col, code, what was wrong, the text as it was)
     cleaned: list[tuple[str, int, int, str, str, str]] = field(default_factory=list)
 
@@ -295,7 +336,7 @@ def load_workbook(path: str | os.PathLike[str], *, grid: bool = True, data: byte
         end = sheet.end
         if end:
             refuse_grid(p, f"tab {name!r}", end[0] + 1, end[1] + 1)
-    return LoadedWorkbook(p, names, parsed, kind=workbook_format(data))
+    return LoadedWorkbook(p, names, parsed, kind=workbook_format(data), data=data)
 
 
 def as_text(value: object) -> str:
