@@ -48,6 +48,35 @@ def test_map_in_order_shares_items_and_keeps_their_order():
     assert os.getpid() in pids and len(pids) == 2  # both processes did some
 
 
+def test_map_in_order_gives_the_heaviest_item_to_the_worker_first():
+    """A master plan among its copies: the worker starts with it (so this process reads the
+    copies meanwhile, not the master at the end while the worker waits); order is kept."""
+    started = time.monotonic()
+
+    def timed(item: int) -> tuple[int, int, float]:
+        time.sleep(0.4 if item == 29 else 0.005)
+        return item, os.getpid(), time.monotonic() - started
+
+    results = list(parallel.map_in_order(timed, list(range(30)), heaviest=29))
+    assert [i for i, _, _ in results] == list(range(30))
+    heavy = results[29]
+    assert heavy[1] != os.getpid()  # the worker's
+    assert heavy[2] < 0.6  # started at once, not after the others
+    assert sum(1 for _, pid, _ in results[:29] if pid == os.getpid()) >= 20  # this process did the light ones
+    assert time.monotonic() - started < 0.75  # together, not one after the other (about 0.55)
+
+
+def test_map_in_order_does_the_heaviest_item_here_when_the_worker_fails():
+    parent = os.getpid()
+
+    def fragile(item: int) -> int:
+        if os.getpid() != parent:
+            raise MemoryError("worker out of memory")
+        return item * 10
+
+    assert list(parallel.map_in_order(fragile, list(range(10)), heaviest=9)) == [i * 10 for i in range(10)]
+
+
 def test_map_in_order_finishes_the_work_when_the_worker_fails(capfd):
     parent = os.getpid()
 

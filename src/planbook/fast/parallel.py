@@ -125,7 +125,8 @@ def prefetch(fn: Callable[[T], R], items: Sequence[T], *, ahead: int = 3, thread
 
 
 def map_in_order(fn: Callable[[T], R], items: Sequence[T], *, pack: Callable[[R], bytes] = pickle.dumps,
-                 unpack: Callable[[bytes], R] = pickle.loads, in_worker: Callable[[T], R] | None = None) -> Iterator[R]:
+                 unpack: Callable[[bytes], R] = pickle.loads, in_worker: Callable[[T], R] | None = None,
+                 heaviest: int | None = None) -> Iterator[R]:
     """``map(fn, items)``, shared with a forked worker; results come back in ``items`` order.
 
     Each process takes the next item not yet taken, so a slow item does not hold the other
@@ -133,23 +134,30 @@ def map_in_order(fn: Callable[[T], R], items: Sequence[T], *, pack: Callable[[R]
     when results are large).  At most a few results wait out of order, so memory stays bounded.
     ``in_worker`` is what the worker runs instead of ``fn``: a version that may skip a check the
     worker does not need, since a crash there costs only the worker (this process then does
-    what is missing with ``fn``).
+    what is missing with ``fn``).  ``heaviest`` is the index of an item that takes much longer
+    than the others (a master plan among its copies): the worker starts with it, so the two
+    processes finish together instead of one reading it at the end while the other waits.
     """
     if not (len(items) >= 2 and available()):
         yield from map(fn, items)
         return
     ctx = _context()
     receiver, sender = ctx.Pipe(duplex=False)
+    order = list(range(len(items)))
+    if heaviest is not None and 0 <= heaviest < len(items):
+        order.insert(0, order.pop(heaviest))
     taken, lock = ctx.RawValue("q", 0), ctx.Lock()
 
     def take() -> int:
+        """The next item to do, in ``order`` (len(items) when there is none)."""
         with lock:
-            i = taken.value
-            taken.value = i + 1
-        return i
+            k = taken.value
+            taken.value = k + 1
+        return order[k] if k < len(order) else len(items)
 
-    worker = ctx.Process(target=_serve, args=(in_worker or fn, items, pack, sender, take, receiver, os.getpid()),
-                         daemon=True)
+    first = take()  # the worker's, taken before it starts: this process never takes it by mistake
+    worker = ctx.Process(target=_serve, args=(in_worker or fn, items, pack, sender, take, receiver, os.getpid(),
+                                              first), daemon=True)
     worker.start()
     sender.close()
     done: dict[int, R] = {}  # results not yet handed out
@@ -193,9 +201,9 @@ def map_in_order(fn: Callable[[T], R], items: Sequence[T], *, pack: Callable[[R]
 
 
 def _serve(fn: Callable, items: Sequence, pack: Callable, sender, take: Callable[[], int], receiver=None,
-           parent: int | None = None) -> None:
-    """The worker: take the next free item, compute it, and hand the packed result to a sender
-    thread (so computing goes on while the parent is busy)."""
+           parent: int | None = None, first: int | None = None) -> None:
+    """The worker: item ``first`` (taken for it), then the next free item and so on; each
+    result packed and handed to a sender thread (so computing goes on while the parent is busy)."""
     if parent is not None:
         _in_child(parent)
     if receiver is not None:
@@ -212,8 +220,10 @@ def _serve(fn: Callable, items: Sequence, pack: Callable, sender, take: Callable
     thread = threading.Thread(target=send, daemon=True)
     thread.start()
     try:
-        while (i := take()) < len(items):
+        i = first if first is not None else take()
+        while i < len(items):
             out.put(i.to_bytes(4, "little") + pack(fn(items[i])))
+            i = take()
     except KeyboardInterrupt:  # Ctrl-C reaches both processes; the parent reports it
         pass
     except BaseException as exc:  # noqa: BLE001 - the parent redoes what is missing

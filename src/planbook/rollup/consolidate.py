@@ -78,9 +78,20 @@ class Consolidation:
     returns: list[LeadReturn] = field(default_factory=list)
     return_by: dt.date | None = None  # the date leads were asked to return by (late after it)
     master: Plan | None = field(default=None, repr=False)  # the master plan as read (None: returns only)
-    #: Every period's status and update by action, this period included (planbook.workbook.history).
-    history: History = field(default_factory=History)
+    #: Every earlier period's status and update by action (planbook.workbook.history): the
+    #: master's History sheet, else the copies' (see planbook.rollup.year.history_before).
+    history_before: History = field(default_factory=History, repr=False)
     added: list[Action] = field(default_factory=list)  # actions leads added this period
+    _history: History | None = field(default=None, init=False, repr=False)
+
+    @property
+    def history(self) -> History:
+        """Every period's status and update by action, this period included: made when first
+        asked for (a plan without earlier periods writes none), from the actions as they are
+        then — once written, exactly as All actions shows them."""
+        if self._history is None:
+            self._history = self.history_before.with_period(self.period, map(self.full, self.actions))
+        return self._history
 
     @property
     def info(self) -> PlanInfo | None:
@@ -167,8 +178,19 @@ def _read_all(files: list[Path]) -> Iterator[_Read]:
     there is fork, else loader threads parsing ahead."""
     if len(files) >= PARALLEL_FROM and parallel.available():
         return parallel.map_in_order(_read_source, files, pack=_pack_read, unpack=_unpack_read,
-                                     in_worker=_read_source_in_worker)
+                                     in_worker=_read_source_in_worker, heaviest=_largest(files))
     return map(_read_loaded, files, parallel.prefetch(_load_source, files))
+
+
+def _largest(files: list[Path]) -> int | None:
+    """The index of the largest file (a master plan among its leads' copies), read first."""
+    sizes = []
+    for f in files:
+        try:
+            sizes.append(f.stat().st_size)
+        except OSError:
+            sizes.append(0)  # said when it is read
+    return max(range(len(files)), key=sizes.__getitem__) if files else None
 
 
 def _pack_read(read: _Read) -> bytes:
@@ -303,7 +325,7 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
     before = year.history_before(master, [p for p, _ in copies], period)
     report.extend(year.copy_history_findings(before, copies))
     result.added = [actions[i] for i in year.added_by_leads(actions, master, [p for p, _ in copies])]
-    result.history = before.with_period(period, map(result.full, actions))
+    result.history_before = before
     comparison = None
     if previous:
         result.previous = str(previous)
