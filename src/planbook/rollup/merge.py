@@ -599,10 +599,13 @@ def _renumbered(plan: Plan, replaced: dict[str, Plan], refs: dict[int, set[str]]
     """(master tab, Ref) -> the returned row that is the same action under a new Ref (3.1 typed as
     3.01, the text unchanged): see planbook.rollup.identity.renumbered."""
     master_refs = {a.ref for a in plan.actions}
+    by_tab: dict[str, list[Action]] = {}
+    for a in plan.actions:
+        if a.origin and a.origin.sheet in replaced:
+            by_tab.setdefault(a.origin.sheet, []).append(a)
     out: dict[tuple[str, str], Action] = {}
     for sheet, copy in replaced.items():
-        lost = [(a.ref, a.action) for a in plan.actions
-                if a.origin and a.origin.sheet == sheet and a.ref and a.ref not in refs[id(copy)]]
+        lost = [(a.ref, a.action) for a in by_tab.get(sheet, ()) if a.ref and a.ref not in refs[id(copy)]]
         if not lost:
             continue
         mine = lead_part(copy, lead_key(plan.tabs[sheet]))[0] if len(owners(copy)) > 1 else copy.actions
