@@ -11,6 +11,7 @@ with expat: no DTD, no entity is ever expanded.  Anything that cannot be read gi
 from __future__ import annotations
 
 import colorsys
+import io
 import os
 import posixpath
 import re
@@ -83,13 +84,14 @@ def _targets(zf: zipfile.ZipFile, part: str, kind: str) -> list[str]:
     return found
 
 
-def workbook_notes(path: str | os.PathLike[str]) -> dict[str, dict[tuple[int, int], str]]:
+def workbook_notes(source: str | os.PathLike[str] | bytes) -> dict[str, dict[tuple[int, int], str]]:
     """Tab -> (row, column), 0-based -> the text of the cell's note, for every tab of an .xlsx
     ({} for what has none or cannot be read); a threaded comment is saved with a note too: read
-    once.  The file is opened once: opening it for each of a master's 150 tabs cost seconds."""
+    once.  The file is opened once: opening it for each of a master's 150 tabs cost seconds.
+    ``source`` is the file's path or (better: what was checked and parsed) its bytes."""
     out: dict[str, dict[tuple[int, int], str]] = {}
     try:
-        with zipfile.ZipFile(path) as zf:
+        with zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source) as zf:
             for sheet, parts in tab_parts(zf.namelist(), zf.read).items():
                 for part in parts:
                     for comments in _targets(zf, part, "comments"):

@@ -237,6 +237,8 @@ def drop_backup_tabs(copy: Plan) -> list[BackupTab]:
     """A returned copy holding two tabs of one lead with mostly the same Refs (a backup copy of
     the tab, "Jane Smith (2)"): the tab under the name it was sent with is used (else the one with
     the latest edits, else the first), each other is taken out — counted once, not twice."""
+    if sum(1 for lead in copy.tabs.values() if lead) < 2:
+        return []  # one lead tab (nearly every copy): no second copy of it
     refs: dict[str, set[str]] = {}
     newest: dict[str, dt.date] = {}
     for a in copy.actions:

@@ -19,8 +19,9 @@ MIN_WIDTH = 6.0
 WORD_CAP = 24
 #: The share of a column's texts a chosen number of lines must hold; the longest few take more lines.
 SHARE = 0.85
-#: At most this many rows are looked at to choose widths (evenly spread over a bigger plan).
-SAMPLE = 400
+#: At most this many rows are looked at to choose widths (evenly spread over a bigger plan:
+#: enough to find the longest words and the share of texts a number of lines holds).
+SAMPLE = 200
 
 _WORDS = re.compile(r"\S+")
 

@@ -183,7 +183,7 @@ def sheets(result) -> list[tuple[str, list[str], list[int], list[list[object]], 
     (when the plan has any):
     (name, header, widths, rows, how many of the first columns are printed — 0: all)."""
     out = []
-    if len(result.history.periods) > 1:  # one period is All actions itself (roll forward makes it from there)
+    if result.history_before:  # this period alone is All actions itself (roll forward makes it from there)
         out.append((HISTORY, *history_table(result.history), 6))  # printed: Ref … Trend, Not updated for
         out.append((TREND, *trend_table(result.history), 0))
     if result.retired:

@@ -39,7 +39,8 @@ def apply_marks(plan: Plan, file: str, sheet: str, actions: list[Action], header
     by_row = {a.origin.row - 1: a for a in actions if a.origin}
     xlsx = book is None or book.kind == "xlsx"
     if xlsx or book.kind == "ods":
-        _notes(plan, file, sheet, by_row, header_row, col_of, headers, ods=not xlsx)
+        _notes(plan, file, sheet, by_row, header_row, col_of, headers, ods=not xlsx,
+               data=book.data if book is not None else None)
     c_status = col_of.get("status")
     if c_status is None:
         return
@@ -62,12 +63,13 @@ def apply_marks(plan: Plan, file: str, sheet: str, actions: list[Action], header
 
 
 def _notes(plan: Plan, file: str, sheet: str, by_row: dict[int, Action], header_row: int,
-           col_of: dict[str, int], headers: dict[int, str], *, ods: bool = False) -> None:
+           col_of: dict[str, int], headers: dict[int, str], *, ods: bool = False, data: bytes | None = None) -> None:
+    """Each cell note of the tab said or kept; ``data``: the workbook's bytes as read (else its file)."""
     if ods:
         notes = ods_notes(plan.path, sheet)
     else:
         if plan.notes_by_tab is None:
-            plan.notes_by_tab = workbook_notes(plan.path)
+            plan.notes_by_tab = workbook_notes(data or plan.path)
         notes = plan.notes_by_tab.get(sheet, {})
     if not notes:
         return

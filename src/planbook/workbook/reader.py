@@ -370,6 +370,8 @@ def _read_rows(plan: Plan, file: str, sheet: str, rows: list[list[object]], head
     statuses: dict[object, tuple[str | None, str]] = {}
     dues: dict[object, Due] = {}
     days: dict[object, object] = {}
+    known_lead: dict[str, bool] = {}  # each lead and theme as typed: on the Lists sheet?
+    known_theme: dict[str, bool] = {}
     header = rows[header_row] + pad[len(rows[header_row]):]
     header_again = [as_text(header[c]).strip().lower() for c in (c_ref, c_action)]  # a header row pasted again
     for r in range(header_row + 1, len(rows)):
@@ -485,11 +487,13 @@ def _read_rows(plan: Plan, file: str, sheet: str, rows: list[list[object]], head
             report.add(Finding("bad-date", file, sheet, cell_ref(r, c_updated), typed,
                                f"Last updated {typed!r} is not a date; type e.g. 31/03/2009",
                                outcome=f"kept as text in the {AS_TYPED!r} column"))
-        if lead and lead_keys and lead_key(lead) not in lead_keys:
+        if lead and lead_keys and not (known_lead[lead] if lead in known_lead
+                                       else known_lead.setdefault(lead, lead_key(lead) in lead_keys)):
             report.add(Finding("unknown-lead", file, sheet, cell_ref(r, c_lead) if c_lead != missing else f"row {r + 1}",
                                lead, f"lead {lead!r} is not on the {LISTS} sheet; add them there "
                                "or pick a lead from the drop-down", outcome="kept as typed"))
-        if theme and theme_keys and theme_key(theme) not in theme_keys:
+        if theme and theme_keys and not (known_theme[theme] if theme in known_theme
+                                         else known_theme.setdefault(theme, theme_key(theme) in theme_keys)):
             report.add(Finding("unknown-theme", file, sheet, cell_ref(r, c_theme), theme,
                                f"theme {theme!r} is not on the {LISTS} sheet; add it there or pick one "
                                "from the drop-down", outcome="kept as typed"))
