@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import os
 import threading
@@ -276,3 +277,94 @@ def _same_members(one, two):
         for name in a.namelist():
             if name != "docProps/core.xml":  # holds the time of writing
                 assert a.read(name) == b.read(name), name
+
+
+def _plan_with_history(tmp_path, copies: int = 1):
+    """The small plan (its actions ``copies`` times over) with eight periods of history, one
+    update holding XML's own characters; its id fixed, so two writings are byte for byte alike."""
+    from planbook.workbook.history import History
+
+    info, actions = small_plan()
+    info.plan_id = "plan-under-test"
+    actions = [dataclasses.replace(a, ref=f"{a.ref}.{n}" if n else a.ref) for n in range(copies) for a in actions]
+    history = History()
+    for q in range(8):
+        for a in actions:
+            a.progress = f"<b>{a.ref}</b> & moved on in quarter {q}: " + "the work went on as planned. " * 5
+        history = history.with_period(f"Q{q % 4 + 1} {2007 + q // 4}/{(8 + q // 4) % 100:02d}", actions)
+    return info, actions, history
+
+
+def test_a_plans_history_written_by_a_child_equals_one_written_here(tmp_path, monkeypatch):
+    """The History sheet's rows come from a forked child while the lead tabs are made: the
+    workbook is the one a single process writes, and so when the child fails."""
+    from planbook.workbook import writer
+
+    info, actions, history = _plan_with_history(tmp_path)
+    started = []
+    real_in_child = parallel.in_child
+
+    def spy(job, **kw):
+        started.append(real_in_child(job, **kw))
+        return started[-1]
+
+    monkeypatch.setattr(parallel, "in_child", spy)
+    monkeypatch.setattr(writer, "PARALLEL_FROM_ROWS", 10**9)
+    write_plan(tmp_path / "one.xlsx", info, actions, history=history)
+    assert not started
+    monkeypatch.setattr(writer, "PARALLEL_FROM_ROWS", 0)
+    write_plan(tmp_path / "two.xlsx", info, actions, history=history)
+    assert len(started) == 1 and started[0]._process.exitcode == 0
+    _same_members(tmp_path / "one.xlsx", tmp_path / "two.xlsx")
+    monkeypatch.setattr(fastrows, "_deflate_into", _failing_in_child(fastrows._deflate_into))
+    write_plan(tmp_path / "three.xlsx", info, actions, history=history)
+    assert started[-1]._process.exitcode != 0
+    _same_members(tmp_path / "one.xlsx", tmp_path / "three.xlsx")
+    rows = CalamineWorkbook.from_path(str(tmp_path / "two.xlsx")).get_sheet_by_name("History").to_python()
+    assert [r[0] for r in rows[1:]] == [a.ref for a in actions]
+    assert rows[1][rows[0].index("Update Q4 2008/09")].startswith("<b>1.1</b> & moved on in quarter 7")
+
+
+def _failing_in_child(real):
+    parent = os.getpid()
+
+    def deflate(*args, **kwargs):
+        if os.getpid() != parent:
+            os._exit(3)  # the child dies half-way
+        return real(*args, **kwargs)
+
+    return deflate
+
+
+def test_the_largest_sheet_parsed_on_a_thread_of_its_own_reads_the_same(tmp_path, monkeypatch):
+    """A big workbook's largest sheet (a master's History) is parsed beside the others: the
+    plan read is the same, and a failure there is said as for any sheet."""
+    from planbook.files import opening
+    from planbook.files.opening import load_workbook
+
+    info, actions, history = _plan_with_history(tmp_path, copies=10)
+    write_plan(tmp_path / "plan.xlsx", info, actions, history=history)
+    alone = load_workbook(tmp_path / "plan.xlsx")
+    monkeypatch.setattr(opening, "PARSE_APART_FROM", 0)
+    assert opening._largest_sheet((tmp_path / "plan.xlsx").read_bytes(), alone.names) == "History"
+    threads = []
+    real_thread = opening.threading.Thread
+
+    def spy(*args, **kwargs):
+        threads.append(real_thread(*args, **kwargs))
+        return threads[-1]
+
+    monkeypatch.setattr(opening.threading, "Thread", spy)
+    apart = load_workbook(tmp_path / "plan.xlsx")
+    assert len(threads) == 1 and apart.names == alone.names
+    assert {n: apart.rows(n) for n in apart.names} == {n: alone.rows(n) for n in alone.names}
+
+    def broken(wb, name, path):
+        if name == "History":
+            raise opening.UnusableFileError(path, "sheet 'History' cannot be read (XmlError)")
+        return real_parse(wb, name, path)
+
+    real_parse = opening._parse_sheet
+    monkeypatch.setattr(opening, "_parse_sheet", broken)
+    with pytest.raises(opening.UnusableFileError, match="History"):
+        load_workbook(tmp_path / "plan.xlsx")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import threading
 import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from planbook.files.guard import (
     refuse_dtd,
     refuse_grid,
 )
+from planbook.files.sheetgrid import tab_parts
 from planbook.files.othergrids import is_xlsb_sheet, ods_extent, xls_extent, xls_protected, xls_sheets, xlsb_extent
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -232,20 +234,25 @@ def open_workbook(path: str | os.PathLike[str], *, grid: bool = True, data: byte
     """calamine's workbook for ``path``, after :func:`check_workbook_file`: the one way planbook
     opens a workbook it reads.  calamine reads the very bytes that were checked (a file replaced
     in between — a sync client, a lead saving again — cannot slip past the checks)."""
-    from python_calamine import CalamineWorkbook
-
     path = Path(path)
     data = _checked(path, grid, data, binary_sheets=False)
+    wb = _calamine(path, data)
+    if grid and data[:2] == b"PK" and not _read_as_xlsx(wb):
+        _check_binary_sheets(path, data)  # calamine took the zip for an .xlsb: its sheets not parsed yet
+    return wb
+
+
+def _calamine(path: Path, data: bytes):
+    """calamine's workbook of bytes :func:`open_workbook` has checked."""
+    from python_calamine import CalamineWorkbook
+
     try:
-        wb = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        return CalamineWorkbook.from_filelike(io.BytesIO(data))
     except _READER_FAILED as exc:  # calamine raises its own error types for damaged parts
         if not _reader_failed(exc):
             raise
         raise UnusableFileError(path, f"corrupt workbook ({type(exc).__name__}: {(str(exc).splitlines() or [''])[0][:120]})"
                                 ) from exc
-    if grid and data[:2] == b"PK" and not _read_as_xlsx(wb):
-        _check_binary_sheets(path, data)  # calamine took the zip for an .xlsb: its sheets not parsed yet
-    return wb
 
 
 def _read_as_xlsx(wb) -> bool:
@@ -316,7 +323,8 @@ class LoadedWorkbook:
         self.cleaned += [(name, first + r, *change) for r, *change in clean_rows(rows)]
 
 
-def load_workbook(path: str | os.PathLike[str], *, grid: bool = True, data: bytes | None = None) -> LoadedWorkbook:
+def load_workbook(path: str | os.PathLike[str], *, grid: bool = True, data: bytes | None = None,
+                  only: Callable[[str], bool] | None = None) -> LoadedWorkbook:
     """Open and parse a workbook: the slow, file-bound half of :func:`read_plan`.
 
     Parsing runs in calamine's native code without holding Python's lock, so a consolidation
@@ -325,18 +333,64 @@ def load_workbook(path: str | os.PathLike[str], *, grid: bool = True, data: byte
     Raises :class:`UnusableFileError` as :func:`read_plan` does.  ``grid=False`` skips the check
     that no cell lies so far out that calamine's grid could not be allocated (calamine aborts the
     process then): only for a process whose crash costs nothing (see planbook.rollup.consolidate).
+    ``only`` parses only the sheets it says yes to (``names`` still lists them all).
     """
     p = Path(path)
     if data is None:
         data = read_workbook_bytes(p)
     wb = open_workbook(p, grid=grid, data=data)
     names = list(wb.sheet_names)
-    parsed = {name: _parse_sheet(wb, name, p) for name in names}
+    parsed = _parse_sheets(wb, [n for n in names if only is None or only(n)], p, data)
     for name, sheet in parsed.items():  # what calamine made: the same limit, whether checked before or not
         end = sheet.end
         if end:
             refuse_grid(p, f"tab {name!r}", end[0] + 1, end[1] + 1)
     return LoadedWorkbook(p, names, parsed, kind=workbook_format(data), data=data)
+
+
+#: From this size a workbook's largest sheet (a master's year of History) is parsed on a thread
+#: of its own while the other sheets are parsed here: calamine parses without Python's lock.
+PARSE_APART_FROM = 4 << 20
+
+
+def _parse_sheets(wb, names: list[str], p: Path, data: bytes) -> dict[str, object]:
+    """Every sheet of ``wb`` parsed, in ``names`` order (see :data:`PARSE_APART_FROM`)."""
+    apart = _largest_sheet(data, names) if len(data) >= PARSE_APART_FROM else None
+    if apart is None:
+        return {name: _parse_sheet(wb, name, p) for name in names}
+    done: dict[str, object] = {}
+
+    def parse_apart() -> None:
+        try:  # a workbook object of its own: calamine parses one sheet at a time in each
+            done[apart] = _parse_sheet(_calamine(p, data), apart, p)  # the bytes open_workbook checked
+        except BaseException as exc:  # noqa: BLE001 - raised again below, in the caller's thread
+            done[apart] = exc
+
+    thread = threading.Thread(target=parse_apart, daemon=True)
+    thread.start()
+    try:
+        parsed = {name: _parse_sheet(wb, name, p) for name in names if name != apart}
+    finally:
+        thread.join()
+    if isinstance(done.get(apart), BaseException):
+        raise done[apart]
+    return {name: done[name] if name == apart else parsed[name] for name in names}
+
+
+def _largest_sheet(data: bytes, names: list[str]) -> str | None:
+    """The tab of an .xlsx whose sheet part is the largest, if it is over half the workbook's
+    sheets (else None: nothing is gained by parsing it apart)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            sizes = {n: i.file_size for n, i in ((i.filename, i) for i in zf.infolist())}
+            parts = tab_parts(sizes, zf.read)
+    except (zipfile.BadZipFile, OSError, ValueError, KeyError):
+        return None
+    by_tab = {tab: sum(sizes.get(m, 0) for m in members) for tab, members in parts.items() if tab in names}
+    if len(by_tab) < 2:
+        return None
+    tab = max(by_tab, key=by_tab.__getitem__)
+    return tab if by_tab[tab] * 2 > sum(by_tab.values()) else None
 
 
 def as_text(value: object) -> str:

@@ -180,11 +180,11 @@ def _write_consolidated(result: Consolidation, out: str | os.PathLike[str], max_
     return names
 
 
-#: The part of the rows this process writes when a child shares the work: less than half,
-#: as the child starts while this process still makes the Summary and the workbook's shell
-#: (measured at 45k rows, with the Exceptions rows and row heights: both finish together at
-#: about 0.44; the parent waiting for the child, or the child done first, are measured apart).
-_MY_SHARE = 0.44
+#: The part of the rows this process writes when a child shares the work: the child starts
+#: while this process still makes the Summary and the workbook's shell, but forking and
+#: deflating its part cost it about as much (measured at 45k rows, shares 0.44 to 0.6: 0.5 was
+#: quickest with no history and close to it with 8 periods on the History sheet, where 0.55 was).
+_MY_SHARE = 0.5
 
 
 def _share_out(deferred: dict, actions_sheets: set[int]) -> dict[int, int]:

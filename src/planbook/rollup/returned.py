@@ -92,11 +92,13 @@ def name_new_rows(pairs: Sequence[tuple[Plan, object]]) -> None:
     """Reword, in place, each finding of a row a lead added to their copy without a Ref: which
     action it is and the next free Ref to give it (:func:`planbook.core.refs.ref_after`;
     two new rows get two different Refs)."""
+    wanting = [plan for plan, _ in pairs
+               if plan.role == "lead-copy" and any(f.code == "missing-required" for f in plan.report)]
+    if not wanting:
+        return  # no row without a Ref (nearly every quarter): no Refs to look through
     taken = {a.ref.strip().casefold() for p, _ in pairs for a in p.actions if a.ref.strip()}
     highest: dict[str, tuple[int, int]] = {}  # section -> (its highest number, width): one scan a section
-    for plan, _ in pairs:
-        if plan.role != "lead-copy" or not any(f.code == "missing-required" for f in plan.report):
-            continue
+    for plan in wanting:
         by_row = {(a.origin.sheet, a.origin.row): a for a in plan.actions if a.origin}
         findings = []
         for f in plan.report:

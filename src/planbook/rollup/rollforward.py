@@ -32,18 +32,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from planbook.core.columns import FIELD_OF_HEADER
-from planbook.core.due import BLANK_DUE, fy_of, parse_due
+from planbook.core.due import BLANK_DUE, Due, fy_of, parse_due
 from planbook.core.errors import PlanbookError, UnusableFileError
 from planbook.core.findings import ERROR, WARNING, Finding, Report
 from planbook.core.layout import ALL_ACTIONS, DATA_ISSUES, HISTORY, META, RETIRED
 from planbook.core.leads import lead_key
 from planbook.core.model import Action, Lead, PlanInfo
 from planbook.core.status import COMPLETE, NO_STATUS, normalise_status
-from planbook.core.text import clean_rows, clean_text
+from planbook.core.text import clean_text
 from planbook.core.themes import theme_key
 from planbook.files.atomic import check_output
 from planbook.files.guard import is_consolidated, refuse_overwriting_inputs, require_suffix
-from planbook.files.opening import as_text, open_workbook
+from planbook.files.opening import as_text, load_workbook
 from planbook.rollup.consolidate import Consolidation, consolidate
 from planbook.rollup.merge import NOTE_COLLISION, NOTE_NOT_RETURNED, NOTE_STALE
 from planbook.rollup.year import ADDED
@@ -170,16 +170,9 @@ _TECHNICAL = ("Direction", "Overdue", "Due by", "Note", "Source file", "Source s
 
 
 def _from_consolidated(path: Path) -> _Outcome:
-    wb = open_workbook(path)
-    names = wb.sheet_names
-
-    def rows_of(name: str) -> list[list[object]]:
-        try:
-            rows = wb.get_sheet_by_name(name).to_python()
-        except Exception as exc:
-            raise UnusableFileError(path, f"sheet {name!r} cannot be read ({type(exc).__name__})") from exc
-        clean_rows(rows)
-        return rows
+    book = load_workbook(path, only=lambda name: name in (META, RETIRED, HISTORY, DATA_ISSUES) or _is_all_actions(name))
+    names = book.names
+    rows_of = book.rows
 
     meta: dict[str, list[str]] = {}
     for row in rows_of(META):
@@ -196,7 +189,7 @@ def _from_consolidated(path: Path) -> _Outcome:
     notes: list[str] = []
     where: dict[tuple[str, str, str], int] = {}
     for name in names:
-        if name == ALL_ACTIONS or name.startswith(ALL_ACTIONS + " ("):
+        if _is_all_actions(name):
             for a, note, origin in _actions(rows_of(name), extras, context_year, technical=True):
                 where[origin] = len(actions)
                 actions.append(a)
@@ -237,6 +230,11 @@ def _from_consolidated(path: Path) -> _Outcome:
     return _Outcome(info, closing, actions, history, added, retired, extras or [], problems, path.name)
 
 
+def _is_all_actions(name: str) -> bool:
+    """All actions, or one of its continuations ("All actions (2)") in a very large plan."""
+    return name == ALL_ACTIONS or name.startswith(ALL_ACTIONS + " (")
+
+
 def _actions(rows: list[list[object]], extras: list[str] | None, context_year: int | None, technical: bool = False):
     """(Action, its Note, (source file, sheet, row)) for each row of All actions or Retired actions."""
     if not rows:
@@ -251,27 +249,37 @@ def _actions(rows: list[list[object]], extras: list[str] | None, context_year: i
         extras = [h for h in header[start:end] if h and h not in _TECHNICAL]
     fields = [(FIELD_OF_HEADER[h], i) for h, i in at.items() if h in FIELD_OF_HEADER]
     extra_cols = [(h, at[h]) for h in extras if h in at]
+    # each distinct Status, Due and date is understood once (a plan repeats them down its rows;
+    # keyed with the value's type, as 1, 1.0 and True are equal keys but different cells)
+    statuses: dict[object, tuple[str | None, str]] = {}
+    dues: dict[object, Due] = {}
+    days: dict[object, dt.date | None] = {}
     for row in rows[1:]:
         if not any(v not in ("", None) for v in row):
             continue
         row = list(row) + [""] * (len(header) - len(row))
         values = {f: row[i] for f, i in fields}
-        status_text = as_text(values.get("status", "")).strip()
-        status = normalise_status(status_text)
-        if status == NO_STATUS:
-            status_text = ""
-        elif status is not None:
-            status_text = status
-        due_value = values.get("due", "")
-        due = BLANK_DUE if due_value in ("", None) else parse_due(due_value) if isinstance(due_value, (dt.date, dt.datetime)) \
-            else parse_due(as_text(due_value), context_year)
+        value = values.get("status", "")
+        key = (type(value), value)
+        if key not in statuses:
+            statuses[key] = _status_of(value)
+        status, status_text = statuses[key]
+        value = values.get("due", "")
+        key = (type(value), value)
+        if key not in dues:
+            dues[key] = BLANK_DUE if value in ("", None) else parse_due(value) \
+                if isinstance(value, (dt.date, dt.datetime)) else parse_due(as_text(value), context_year)
+        due = dues[key]
         updated = values.get("last_updated", "")
+        key = (type(updated), updated)
+        if key not in days:
+            days[key] = parse_date(updated)
         a = Action(ref=as_text(values.get("ref", "")).strip(), action=as_text(values.get("action", "")),
                    lead=as_text(values.get("lead", "")).strip(), theme=as_text(values.get("theme", "")).strip(),
                    objective=as_text(values.get("objective", "")), partners=as_text(values.get("partners", "")),
                    due=due, success_measure=as_text(values.get("success_measure", "")),
                    resources=as_text(values.get("resources", "")), status=status, status_text=status_text,
-                   progress=as_text(values.get("progress", "")), last_updated=parse_date(updated))
+                   progress=as_text(values.get("progress", "")), last_updated=days[key])
         if updated not in ("", None) and a.last_updated is None:
             a.extras["Last updated (as typed)"] = as_text(updated)
         for h, i in extra_cols:
@@ -280,6 +288,16 @@ def _actions(rows: list[list[object]], extras: list[str] | None, context_year: i
         note = as_text(row[at["Note"]]) if technical and "Note" in at else ""
         origin = tuple(as_text(row[at[h]]) if h in at else "" for h in ("Source file", "Source sheet", "Source row"))
         yield a, note, origin
+
+
+def _status_of(value: object) -> tuple[str | None, str]:
+    """(standard status or None, the text kept) of a Status cell of All actions ("No status
+    given" is no text)."""
+    status_text = as_text(value).strip()
+    status = normalise_status(status_text)
+    if status == NO_STATUS:
+        return status, ""
+    return status, status_text if status is None else status
 
 
 # ---------------------------------------------------------------- the new master

@@ -15,7 +15,8 @@ track``), how long the commentary has stood still, and the direction against las
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from operator import itemgetter
 from dataclasses import dataclass, field
 
 from planbook.core.direction import NEW_DIRECTION, direction
@@ -225,22 +226,38 @@ def read_history(rows: list[list[object]]) -> History:
     c_statuses = [columns[p][0] for p in periods]
     c_updates = [columns[p][1] for p in periods]
     width = max([c_ref, c_theme, c_lead, c_action, *c_statuses, *c_updates]) + 1
-    pad = [None] * width
+    pad = [""] * (width + 1)  # a missing column (-1) reads the blank cell at the end
     found, where = history.rows, history.sheet_rows
-    for r, row in enumerate(rows[1:], start=1):  # run for every cell of a year's history: kept lean
-        if len(row) < width:
-            row = [*row, *pad[len(row):]]
-        ref = _text(row[c_ref]).strip()
+    # run for every cell of a year's history: each row's cells taken in C calls, and made text
+    # one by one only in a row holding something else (a number typed as an update)
+    named = itemgetter(c_ref, c_theme, c_lead, c_action)
+    statuses_of = _cells(c_statuses)
+    updates_of = _cells(c_updates)
+    for r, row in enumerate(rows[1:], start=1):
+        row = row + pad[len(row):] if len(row) <= width else row + pad[-1:]
+        ref, theme, lead, action = named(row)
+        statuses, updates = statuses_of(row), updates_of(row)
+        try:
+            "".join((ref, theme, lead, action, *statuses, *updates))  # all text (nearly always)?
+        except TypeError:
+            ref, theme, lead, action = map(_text, (ref, theme, lead, action))
+            statuses, updates = [_text(v) for v in statuses], [_text(v) for v in updates]
+        ref = ref.strip()
         k = ref.lower()
         if not k or k in found:
             continue
-        found[k] = HistoryRow(ref, _text(row[c_theme]) if c_theme >= 0 else "",
-                              _text(row[c_lead]) if c_lead >= 0 else "",
-                              _text(row[c_action]) if c_action >= 0 else "",
-                              [_text(row[c]).strip() for c in c_statuses],
-                              [_text(row[c]) if c >= 0 else "" for c in c_updates])
+        found[k] = HistoryRow(ref, theme, lead, action, list(map(str.strip, statuses)), list(updates))
         where[k] = r
     return history
+
+
+def _cells(columns: list[int]) -> Callable[[list[object]], Sequence[object]]:
+    """A row -> its cells in ``columns`` (a tuple, as :func:`operator.itemgetter` gives)."""
+    if not columns:
+        return lambda row: ()
+    if len(columns) == 1:
+        return lambda row, c=columns[0]: (row[c],)
+    return itemgetter(*columns)
 
 
 def _text(value: object) -> str:
@@ -303,5 +320,10 @@ def history_sheet(wb, history: History, header_fmt, wrap_fmt, status_fmts: Mappi
     ws.set_row(0, 30)
     ws.protect("", {"autofilter": True, "sort": False, "format_columns": True, "format_rows": True,
                     "select_locked_cells": True, "select_unlocked_cells": True})
+    return len(wb.worksheets()), history_rows(history)
+
+
+def history_rows(history: History) -> tuple:
+    """The History sheet's rows as ``splice_rows`` takes them: (columns, rows, rows[start:stop], None)."""
     rows = history.sheet_rows_out()
-    return len(wb.worksheets()), (len(header), n, lambda start, stop: rows[start:stop], None)
+    return len(history.header()), len(rows), lambda start, stop: rows[start:stop], None

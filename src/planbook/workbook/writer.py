@@ -7,6 +7,7 @@ and a very hidden ``_planbook`` sheet with the format version and plan details.
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import os
@@ -27,10 +28,10 @@ from planbook.core.status import COLOURS, STATUSES
 from planbook.core.text import clean_text, describe, has_bad
 from planbook.core.version import __version__
 from planbook.files.atomic import atomic_output
-from planbook.fast.fastrows import splice_rows
+from planbook.fast.fastrows import rows_child, splice_rows
 from planbook.files.guard import require_suffix
 from planbook.workbook.formats import Formats, header_text
-from planbook.workbook.history import LAST_STATUS, LAST_UPDATE, History, history_sheet
+from planbook.workbook.history import LAST_STATUS, LAST_UPDATE, History, history_rows, history_sheet
 from planbook.workbook.settings import guide_rows, meta_rows
 
 TIMESCALES = ("Ongoing", "Monthly", "Quarterly", "Annually", "Termly", "As appropriate", "To be confirmed")
@@ -111,12 +112,21 @@ def write_plan(path: str | os.PathLike[str], info: PlanInfo, actions: Sequence[A
     extras = _collect_extras(actions, columns)
 
     require_suffix(path, (".xlsx", ".xlsm"), "a plan workbook")
-    with atomic_output(path, overwrite=overwrite) as tmp:
+    with atomic_output(path, overwrite=overwrite) as tmp, contextlib.ExitStack() as stack:
         wb = xlsxwriter.Workbook(str(tmp), {"strings_to_numbers": False, "strings_to_formulas": False,
                                             "strings_to_urls": False})
         wb.set_properties({"title": info.title, "subject": info.period, "comments": "planbook action plan",
                            "keywords": f"planbook format {FORMAT_VERSION}"})
         fmt = _Formats(wb)
+        child, spliced = None, {}
+        if history and only_leads is None:  # a lead's copy shows last period beside each action, not the sheet
+            # Guide, the lead tabs, Lists, then History: its rows (a year of updates) are written by
+            # a forked child while the lead tabs are made here (see planbook.fast.fastrows)
+            index, spec = len(groups) + 3, history_rows(history)
+            spliced[index] = spec
+            if spec[1] >= PARALLEL_FROM_ROWS:
+                styles = ([f' s="{fmt.wrap._get_xf_index()}"'] * spec[0], "")
+                child = stack.enter_context(rows_child(spliced, {index: 0}, {index: styles}, tmp))
         _write_guide(wb, fmt, info, role, history.last if history else None)
         taken = {GUIDE.lower(), LISTS.lower(), META.lower(), HISTORY.lower(), RETIRED.lower()}
         tabs: dict[str, str] = {}
@@ -125,17 +135,21 @@ def write_plan(path: str | os.PathLike[str], info: PlanInfo, actions: Sequence[A
             tabs[tab] = lead
             _write_lead_tab(wb, fmt, tab, index, lead_actions, extras, blank_rows, history or None)
         _write_lists(wb, fmt, themes, leads, info.theme_headings)
-        spliced = {}
-        if history and only_leads is None:  # a lead's copy shows last period beside each action, not the sheet
-            index, spec = history_sheet(wb, history, fmt.header, fmt.wrap, fmt.status)
-            spliced[index] = spec
+        if spliced:
+            at, _ = history_sheet(wb, history, fmt.header, fmt.wrap, fmt.status)
+            if at not in spliced:  # not where the child was told (never, as the sheets are made above)
+                spliced, child = {at: spliced.popitem()[1]}, None  # its rows are written here instead
         if retired and only_leads is None:
             _write_retired(wb, fmt, retired, extras)
         _write_meta(wb, info, tabs, extra_headers(extras), role)
         wb.close()
         if spliced:
-            splice_rows(tmp, spliced)
+            splice_rows(tmp, spliced, child=child)
     return tabs
+
+
+#: From this many History rows, a forked child writes them while the rest of the plan is made.
+PARALLEL_FROM_ROWS = 5_000
 
 
 def check_coordinator_email(email: str) -> None:
