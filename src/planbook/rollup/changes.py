@@ -105,6 +105,8 @@ def compare_records(actions: Sequence[Action], before: dict[str, dict[str, str]]
     changes, directions = out.changes, out.directions
     seen: set[str] = set()
     was = _renumbered(actions, before, full)
+    old_dues: dict[str, str] = {}  # each Due as typed before, and each Due now, worked out once
+    new_dues: dict[int, str] = {}  # (by the Due's identity: a plan's actions share their Dues)
     for a in map(full, actions):
         key = a.ref.strip().lower()
         old = before.get(key) if key else None
@@ -126,7 +128,13 @@ def compare_records(actions: Sequence[Action], before: dict[str, dict[str, str]]
             kind = STATUS_BETTER if way == BETTER else STATUS_WORSE if way == WORSE else STATUS_CHANGED
             changes.append(Change(kind, a.ref, a.lead, a.action, old.get("Status", "") or NO_STATUS,
                                   _shown(a)))
-        old_due, new_due = uk_text(old.get("Due", "").strip()), due_text(a)
+        typed = old.get("Due", "")
+        old_due = old_dues.get(typed)
+        if old_due is None:
+            old_due = old_dues[typed] = uk_text(typed.strip())
+        new_due = new_dues.get(id(a.due))
+        if new_due is None:
+            new_due = new_dues[id(a.due)] = due_text(a)
         if old_due != new_due:
             changes.append(Change(DUE_MOVED, a.ref, a.lead, a.action, old_due, new_due))
         old_lead = old.get("Lead", "").strip()

@@ -151,7 +151,7 @@ def plan_meta_rows(info: PlanInfo | None, added: Sequence[Action], extra_columns
     return rows
 
 
-def history_table(history: History) -> tuple[list[str], list[int], list[list[object]]]:
+def history_table(history: History) -> tuple[list[str], list[int], Sequence[list[object]]]:
     """The consolidated workbook's History sheet: header, widths, rows."""
     header = history.header()
     widths = [7, 16, 18, 40, 30, 12] + [13, 40] * len(history.periods)

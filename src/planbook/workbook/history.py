@@ -70,6 +70,30 @@ class HistoryRow:
         return still_for(self.statuses, self.updates)
 
 
+class _SheetRows(Sequence):
+    """The History sheet's rows (see :meth:`History.sheet_rows_out`)."""
+
+    def __init__(self, rows: list[HistoryRow], derived: bool) -> None:
+        self._rows, self._derived = rows, derived
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return [self._row(r) for r in self._rows[i]]
+        return self._row(self._rows[i])
+
+    def _row(self, r: HistoryRow) -> list[object]:
+        row: list[object] = [r.ref, r.theme, r.lead, r.action]
+        if self._derived:
+            n = r.still_for()
+            row += [r.trend(), periods_text(n) if n else ""]
+        for s, u in zip(r.statuses, r.updates):
+            row += [s, u]
+        return row
+
+
 def trend_text(statuses: Iterable[str]) -> str:
     """The statuses given, oldest first, joined by arrows; periods the action was not in are left out."""
     return ARROW.join(s for s in statuses if s)
@@ -125,9 +149,13 @@ class History:
         of that name already there).  Each action's theme, lead and text are taken as now."""
         label = period or NO_PERIOD
         periods = [p for p in self.periods if p != label]
-        keep = [self.periods.index(p) for p in periods]
-        rows = {k: HistoryRow(r.ref, r.theme, r.lead, r.action, [r.statuses[i] for i in keep] + [""],
-                              [r.updates[i] for i in keep] + [""]) for k, r in self.rows.items()}
+        if len(periods) == len(self.periods):  # a new period (nearly always): every one kept
+            rows = {k: HistoryRow(r.ref, r.theme, r.lead, r.action, [*r.statuses, ""], [*r.updates, ""])
+                    for k, r in self.rows.items()}
+        else:
+            keep = [self.periods.index(p) for p in periods]
+            rows = {k: HistoryRow(r.ref, r.theme, r.lead, r.action, [r.statuses[i] for i in keep] + [""],
+                                  [r.updates[i] for i in keep] + [""]) for k, r in self.rows.items()}
         blank = [""] * len(periods)
         for a in actions:
             k = key(a.ref)
@@ -167,18 +195,10 @@ class History:
             cols += [STATUS_PREFIX + p, UPDATE_PREFIX + p]
         return cols
 
-    def sheet_rows_out(self, derived: bool = True) -> list[list[object]]:
-        """The History sheet's rows, in order."""
-        out = []
-        for r in self.rows.values():
-            row: list[object] = [r.ref, r.theme, r.lead, r.action]
-            if derived:
-                n = r.still_for()
-                row += [r.trend(), periods_text(n) if n else ""]
-            for s, u in zip(r.statuses, r.updates):
-                row += [s, u]
-            out.append(row)
-        return out
+    def sheet_rows_out(self, derived: bool = True) -> Sequence[list[object]]:
+        """The History sheet's rows, in order: each made when it is asked for, so the two
+        processes writing a big plan's year each make the rows they write."""
+        return _SheetRows(list(self.rows.values()), derived)
 
     def counts_by_period(self, theme: str | None = None) -> list[Counter]:
         """Per period, the actions on each status line (planbook.core.status.count_line), for one
