@@ -95,3 +95,18 @@ def test_finding_codes_are_closed():
         Finding("made-up", "f", "s", "A1", "", "m")
     assert {"unknown-status", "missing-required", "bad-due", "duplicate-ref", "unknown-lead",
             "unknown-theme", "unknown-column"} <= set(CODES)
+
+
+def test_each_finding_code_is_registered_once():
+    """Two findings under one code (a dictionary literal keeps the last) leave one undocumented
+    and counted as the other: the registry's source names each code once."""
+    import ast
+    import inspect
+
+    from planbook.core import findings
+
+    tree = ast.parse(inspect.getsource(findings))
+    registry = next(node.value for node in ast.walk(tree) if isinstance(node, ast.AnnAssign)
+                    and getattr(node.target, "id", "") == "CODES")
+    keys = [k.value for k in registry.keys]
+    assert len(keys) == len(set(keys)) == len(CODES), sorted(k for k in keys if keys.count(k) > 1)

@@ -129,7 +129,7 @@ def cmd_roll_forward(args: argparse.Namespace) -> int:
     if result.retired:
         print(f"  retired (Complete for {result.info.retire_complete_after} period(s); history kept): "
               f"{', '.join(result.retired)}")
-    carried = [f for f in result.report if f.code not in ("ref-renumbered", "action-retired")]
+    carried = [f for f in result.report if f.code not in ("ref-given", "action-retired")]
     if carried:
         print(f"Carried into the new period ({len(carried)}): still needs a person")
         _print_findings(carried, limit=20)

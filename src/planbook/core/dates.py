@@ -4,6 +4,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from planbook.core.due import DATE, parse_due  # the plan's own reading of typed dates
+
 #: The number format of every date cell planbook writes.
 DATE_FORMAT = "dd/mm/yyyy"
 
@@ -38,16 +40,20 @@ def parse_iso(text: str) -> dt.date | dt.datetime | None:
         return None
 
 
-def parse_day(text: str) -> dt.date | None:
-    """The day a person typed as ``31/03/2010`` (UK order) or ``2010-03-31``, else ``None``:
-    the one reading of a date given on the command line or on the Control sheet."""
-    text = text.strip()
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    return None
+def parse_day(value: object) -> dt.date | None:
+    """The day a person gave — a date cell, or typed as ``31/03/2010`` (UK order),
+    ``2010-03-31``, ``31 March 2010``, ``31.03.10`` — else ``None`` (a month or a phrase is
+    not a day): the one reading of a date given on the command line, the Control sheet and
+    the Guide, and of a Last updated carried by roll forward."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value or "").strip()
+    if not text:
+        return None
+    due = parse_due(text)
+    return due.end if due.kind == DATE else None
 
 
 def uk_text(text: str, *, prose: bool = False) -> str:

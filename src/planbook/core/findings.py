@@ -75,7 +75,7 @@ CODES: dict[str, tuple[str, str]] = {
                                  "the history is kept"),
     "carried-over": (WARNING, "roll forward: a problem last period's consolidation could not settle, carried into "
                               "the new period's plan"),
-    "ref-renumbered": (INFO, "roll forward gave an action a lead added a Ref of its own"),
+    "ref-given": (INFO, "roll forward gave an action a lead added (or one with no Ref) a Ref of its own"),
     "action-retired": (INFO, "roll forward took an action Complete for the plan's number of periods out of the "
                              "leads' copies (its history stays)"),
     "settings-differ": (WARNING, "a lead's copy gives a setting (title, coordinator, return-by date) other than "

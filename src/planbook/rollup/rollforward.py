@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from planbook.core.columns import FIELD_OF_HEADER
+from planbook.core.dates import parse_day
 from planbook.core.due import BLANK_DUE, Due, fy_of, parse_due
 from planbook.core.errors import PlanbookError, UnusableFileError
 from planbook.core.findings import ERROR, WARNING, Finding, Report
@@ -48,7 +49,6 @@ from planbook.rollup.consolidate import Consolidation, consolidate
 from planbook.rollup.merge import NOTE_COLLISION, NOTE_NOT_RETURNED, NOTE_STALE
 from planbook.rollup.year import ADDED
 from planbook.workbook.history import History, key, read_history
-from planbook.workbook.settings import parse_date
 from planbook.workbook.writer import write_plan
 
 #: Consolidation-wide problems a new period starts with until a person acts on them.
@@ -273,7 +273,7 @@ def _actions(rows: list[list[object]], extras: list[str] | None, context_year: i
         updated = values.get("last_updated", "")
         key = (type(updated), updated)
         if key not in days:
-            days[key] = parse_date(updated)
+            days[key] = parse_day(updated)
         a = Action(ref=as_text(values.get("ref", "")).strip(), action=as_text(values.get("action", "")),
                    lead=as_text(values.get("lead", "")).strip(), theme=as_text(values.get("theme", "")).strip(),
                    objective=as_text(values.get("objective", "")), partners=as_text(values.get("partners", "")),
@@ -317,7 +317,7 @@ def _write(outcome: _Outcome, out: Path, period: str, return_by: dt.date | None,
         said = (f"{r.lead or 'a lead'}'s action {_short(r.action)!r} had no Ref in the plan" if r.why.startswith("it had")
                 else f"{r.lead or 'a lead'} added {_short(r.action)!r} last period "
                 + (f"as {r.old}: {r.why}" if r.old else "with no Ref"))
-        report.add(Finding("ref-renumbered", out.name, "", "", r.new, f"{said}; it is now {r.new}",
+        report.add(Finding("ref-given", out.name, "", "", r.new, f"{said}; it is now {r.new}",
                            outcome=f"Ref {r.new} given"))
     _carry_notes(outcome, actions, report, out.name)
     history = outcome.history.with_period(outcome.closing, actions)  # the closing period under the Refs as now

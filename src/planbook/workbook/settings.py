@@ -14,8 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from planbook.core.addresses import check_address
-from planbook.core.dates import prose_date
-from planbook.core.due import DATE, parse_due
+from planbook.core.dates import parse_day, prose_date
 from planbook.core.errors import PlanbookError
 from planbook.core.findings import Finding
 from planbook.core.layout import GUIDE
@@ -63,7 +62,7 @@ def meta_rows(info: PlanInfo) -> list[tuple[str, str]]:
 
 def read_meta(info: PlanInfo, meta: dict[str, list[str]]) -> None:
     """Fill ``info`` from the metadata rows of :func:`meta_rows` (absent in older plans)."""
-    info.return_by = parse_date((meta.get("return_by") or [""])[0])
+    info.return_by = parse_day((meta.get("return_by") or [""])[0])
     try:
         info.retire_complete_after = max(0, int((meta.get("retire_complete_after") or ["0"])[0] or 0))
     except ValueError:
@@ -72,18 +71,6 @@ def read_meta(info: PlanInfo, meta: dict[str, list[str]]) -> None:
     info.theme_headings = {theme: heading for theme, _, heading in
                            (entry.partition("\t") for entry in meta.get("theme_heading", [])) if theme and heading}
 
-
-def parse_date(value: object) -> dt.date | None:
-    """A date cell or a typed date (31/03/2010, 2010-03-31, 31 March 2010) as a date, else None."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = str(value or "").strip()
-    if not text:
-        return None
-    due = parse_due(text)
-    return due.end if due.kind == DATE else None
 
 
 def read_guide(rows: list[list[object]]) -> dict[str, GuideValue]:
@@ -99,7 +86,7 @@ def read_guide(rows: list[list[object]]) -> dict[str, GuideValue]:
             continue
         value = row[1] if len(row) > 1 else None
         text = _text(value)
-        out[field] = GuideValue(parse_date(value) if field == "return_by" else text.strip(), text, cell_ref(r, 1))
+        out[field] = GuideValue(parse_day(value) if field == "return_by" else text.strip(), text, cell_ref(r, 1))
     return out
 
 
