@@ -138,10 +138,10 @@ def compare_records(actions: Sequence[Action], before: dict[str, dict[str, str]]
         if old_due != new_due:
             changes.append(Change(DUE_MOVED, a.ref, a.lead, a.action, old_due, new_due))
         old_lead = old.get("Lead", "").strip()
-        if old_lead and a.lead and not same_lead(old_lead, a.lead):
+        if old_lead and a.lead and old_lead != a.lead and not same_lead(old_lead, a.lead):
             changes.append(Change(HANDED_OVER, a.ref, a.lead, a.action, old_lead, a.lead))
         old_theme = old.get("Theme", "").strip()
-        if old_theme and a.theme and theme_key(old_theme) != theme_key(a.theme):
+        if old_theme and a.theme and old_theme != a.theme and theme_key(old_theme) != theme_key(a.theme):
             changes.append(Change(THEME_MOVED, a.ref, a.lead, a.action, old_theme, a.theme))
         old_note, note = old.get("Progress update", "").strip(), a.progress.strip()
         if old_note != note:
