@@ -239,14 +239,7 @@ def test_consolidation_read_by_a_worker_or_threads_equals_one_thread(tmp_path, m
 
 def test_workbook_written_by_two_processes_equals_one(tmp_path, monkeypatch):
     result = consolidate([_inputs(tmp_path / "in")], today=TODAY)
-    started = []
-    real_in_child = parallel.in_child
-
-    def spy(job, **kw):
-        started.append(real_in_child(job, **kw))
-        return started[-1]
-
-    monkeypatch.setattr(parallel, "in_child", spy)
+    started = _children_started(monkeypatch)
     monkeypatch.setattr(consolidated_writer, "PARALLEL_FROM_ROWS", 0)
     write_consolidated(result, tmp_path / "two.xlsx")
     assert len(started) == 1 and started[0]._process.exitcode == 0
@@ -268,6 +261,19 @@ def test_workbook_is_whole_when_the_writing_child_fails(tmp_path, monkeypatch, c
     write_consolidated(result, tmp_path / "two.xlsx")
     assert "stopped (OSError: disk full)" in capfd.readouterr().err
     _same_members(tmp_path / "one.xlsx", tmp_path / "two.xlsx")
+
+
+def _children_started(monkeypatch) -> list:
+    """The forked children started from now on (parallel.in_child's), as they start."""
+    started = []
+    real_in_child = parallel.in_child
+
+    def spy(job, **kw):
+        started.append(real_in_child(job, **kw))
+        return started[-1]
+
+    monkeypatch.setattr(parallel, "in_child", spy)
+    return started
 
 
 def _same_members(one, two):
@@ -301,14 +307,7 @@ def test_a_plans_history_written_by_a_child_equals_one_written_here(tmp_path, mo
     from planbook.workbook import writer
 
     info, actions, history = _plan_with_history(tmp_path)
-    started = []
-    real_in_child = parallel.in_child
-
-    def spy(job, **kw):
-        started.append(real_in_child(job, **kw))
-        return started[-1]
-
-    monkeypatch.setattr(parallel, "in_child", spy)
+    started = _children_started(monkeypatch)
     monkeypatch.setattr(writer, "PARALLEL_FROM_ROWS", 10**9)
     write_plan(tmp_path / "one.xlsx", info, actions, history=history)
     assert not started

@@ -217,16 +217,12 @@ class _Places:
         return self._here(text, name)
 
 
-def _date(text: str, name: str = "pb_as_of") -> dt.date | None:
-    if isinstance(text, dt.datetime):
-        return text.date()
-    if isinstance(text, dt.date):
-        return text
-    text = str(text or "").strip()
-    if not text:
-        return None
-    day = parse_day(text)
-    if day is not None:
+def _date(value: object, name: str = "pb_as_of") -> dt.date | None:
+    """A Control sheet date (a date cell or typed), None when blank; a PlanbookError naming the
+    setting when it is not a day."""
+    day = parse_day(value)
+    text = str(value or "").strip()
+    if day is not None or not text:
         return day
     raise PlanbookError(f"'{SETTINGS[name][0]}' is not a date: {text!r} (use 31/03/2010)")
 
