@@ -16,14 +16,14 @@ import os
 import posixpath
 import re
 import zipfile
-import zlib
 from collections.abc import Iterable
 from pathlib import Path
 
 from planbook.core.names import col_number
+from planbook.files.guard import DAMAGED
 from planbook.files.sheetgrid import tab_parts
 
-_DAMAGED = (KeyError, zipfile.BadZipFile, OSError, ValueError, RuntimeError, NotImplementedError, EOFError, zlib.error)
+_DAMAGED = (KeyError, *DAMAGED)  # a part missing, or damaged
 _MAX_PART = 64 << 20  # a notes or styles part larger than this is not read
 _REF = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
 

@@ -226,7 +226,7 @@ def _raw(data: bytes, info: zipfile.ZipInfo) -> memoryview | None:
 #: What reading a damaged or odd zip member raises: a bad header or CRC, a broken deflate stream,
 #: a truncated file, a member encrypted (RuntimeError) or packed with a method zipfile cannot
 #: unpack (NotImplementedError: Deflate64, PPMd …).  Each means "damaged part", never a bug.
-_DAMAGED = (zipfile.BadZipFile, zlib.error, OSError, NotImplementedError, RuntimeError, ValueError, EOFError)
+DAMAGED = (zipfile.BadZipFile, zlib.error, OSError, NotImplementedError, RuntimeError, ValueError, EOFError)
 
 
 def inflate(data: bytes | None, zf: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int) -> bytes:
@@ -240,7 +240,7 @@ def inflate(data: bytes | None, zf: zipfile.ZipFile, info: zipfile.ZipInfo, limi
             return zlib.decompressobj(-15).decompress(raw, limit)
         with zf.open(info) as fh:
             return fh.read(limit)
-    except _DAMAGED:
+    except DAMAGED:
         return b""  # a damaged part: the reader says so
 
 
@@ -270,7 +270,7 @@ def chunks(data: bytes | None, zf: zipfile.ZipFile, info: zipfile.ZipInfo, size:
             while left > 0 and (piece := fh.read(min(size, left))):
                 left -= len(piece)
                 yield piece
-    except _DAMAGED:
+    except DAMAGED:
         return  # a damaged part: the reader says so
 
 

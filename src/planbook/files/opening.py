@@ -14,6 +14,7 @@ from pathlib import Path
 from planbook.core.errors import UnusableFileError
 from planbook.core.text import clean_rows
 from planbook.files.guard import (
+    DAMAGED,
     MAX_GRID_CELLS,
     check_input_file,
     check_zip,
@@ -384,8 +385,8 @@ def _largest_sheet(data: bytes, names: list[str]) -> str | None:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             sizes = {n: i.file_size for n, i in ((i.filename, i) for i in zf.infolist())}
             parts = tab_parts(sizes, zf.read)
-    except (zipfile.BadZipFile, OSError, ValueError, KeyError):
-        return None
+    except (*DAMAGED, KeyError):  # a damaged part the checks did not need (calamine may never read it)
+        return None  # parsed here, one sheet after another; what is wrong is said as for any file
     by_tab = {tab: sum(sizes.get(m, 0) for m in members) for tab, members in parts.items() if tab in names}
     if len(by_tab) < 2:
         return None
