@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 import re
+from itertools import compress
+from operator import and_, eq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -136,16 +138,26 @@ def fit_widths(columns: Sequence[PrintedColumn], budget: float) -> list[float]:
                 saved = height - total(lines_of(c, w) for c, w in enumerate(cand))
                 if saved > 0 and (best is None or saved / cost > best[0]):
                     best = (saved / cost, cand)
+        # One column wider saves lines only on the rows where it alone is the tallest cell, each
+        # down to the tallest of the others there: those rows found once a round, not every
+        # column's others summed over every row for each column.
+        tallest = list(map(max, *per_col, ones))
+        level = [list(map(eq, col, tallest)) for col in per_col]  # is the column's cell the row's tallest?
+        ties = list(map(sum, zip(*level)))  # how many cells of the row are
+        alone: dict[int, list[tuple[int, int]]] = {}  # column -> [(row, the row's next tallest)]
+        for c in wrapped:
+            alone[c] = [(i, max([1, *(col[i] for j, col in enumerate(per_col) if j != c)]))
+                        for i in compress(range(n), map(and_, level[c], map(eq, ties, ones)))]
         for c in wrapped:  # one column wider
-            if widths[c] >= tops[c]:
+            if widths[c] >= tops[c] or not alone[c]:
                 continue
-            others = list(map(max, *(per_col[j] for j in range(len(per_col)) if j != c), ones, ones))
             for step in (2, 6, 18):
                 w = min(tops[c], _px(widths[c] + step))
                 cost = w - widths[c]
                 if cost <= 0.05 or cost > room + 1e-9:
                     continue
-                saved = height - sum(map(max, others, lines_of(c, w)))
+                now, wider = per_col[c], lines_of(c, w)
+                saved = sum(now[i] - max(rest, wider[i]) for i, rest in alone[c])
                 if saved > 0 and (best is None or saved / cost > best[0]):
                     cand = list(widths)
                     cand[c] = w
