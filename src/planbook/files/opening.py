@@ -261,7 +261,9 @@ def _read_as_xlsx(wb) -> bool:
     for them, it says they were not loaded; every other format says it has none.  Anything
     else is taken as "not sure" (the binary sheets are then looked at)."""
     try:
-        wb.table_names()
+        tables = wb.table_names  # a property in python-calamine 0.9 (a method in some versions)
+        if callable(tables):
+            tables()
     except _READER_FAILED as exc:
         if not _reader_failed(exc):
             raise
