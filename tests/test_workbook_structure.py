@@ -107,3 +107,44 @@ def test_page_header_keeps_a_lead_name_with_an_ampersand(tmp_path, recwarn):
                    for i in (2, 3)]
     printed = [html.unescape(h.group(1)).replace('&"-,Bold"', "").replace("&&", "&") for h in headers]
     assert printed == ["&LR&G Services&R&D", "&LHealth & Care&R&D"]  # as Excel prints: name left, date right
+
+
+def test_lead_tab_rows_are_typed_in_as_a_lead_expects(tmp_path):
+    """The rows of a lead's tab (streamed into the sheet, not written cell by cell): every cell
+    of an action's row and of the blank rows under it is there with its column's style, open to
+    type in on the protected sheet; a Ref once given, and last period's status and update, are
+    locked; dates are date cells in Due, Last updated and a plan's own column; each action's row
+    is as tall as its longest text needs; what a lead typed is text, never markup."""
+    import datetime as dt
+
+    from planbook import Action, Lead, PlanInfo, write_plan
+    from planbook.workbook.history import History
+
+    info = PlanInfo("Plan", "Q2 2009/10", [Lead("Jane Smith")], ["Being Healthy"])
+    actions = [Action("1.1", "Short", "Jane Smith", theme="Being Healthy", status="On track", status_text="On track"),
+               Action("", "A row added with no Ref\nand a second line " + "word " * 60, "Jane Smith",
+                      theme="Being Healthy", progress="<b>&amp; not markup</b>"),
+               Action("1.3", "Dated", "Jane Smith", theme="Being Healthy", last_updated=dt.date(2009, 9, 1),
+                      extras={"Start": dt.date(2009, 4, 1), "Budget": 12.5, "Signed": True})]
+    actions[2].due = actions[2].due.__class__("2010-03-31", "date", dt.date(2010, 3, 31), dt.date(2010, 3, 31))
+    history = History().with_period("Q1 2009/10", actions[:1])
+    write_plan(tmp_path / "plan.xlsx", info, actions, history=history, blank_rows=3)
+    ws = openpyxl.load_workbook(tmp_path / "plan.xlsx")["Jane Smith"]
+    header = [c.value for c in ws[1]]
+    col = {h: i + 1 for i, h in enumerate(header)}
+    last = [col["Last period's status"], col["Last period's update"]]
+    for r in range(2, 2 + len(actions) + 3):  # three actions, three blank rows
+        for c in range(1, len(header) + 1):
+            cell = ws.cell(r, c)
+            ref_given = c == col["Ref"] and cell.value
+            assert cell.protection.locked == (c in last or bool(ref_given)), (cell.coordinate, cell.value)
+            assert cell.has_style, cell.coordinate  # written, with its column's style
+    assert ws.cell(2, last[0]).value == "On track" and ws.cell(3, last[0]).value is None
+    assert ws.cell(3, col["Progress update"]).value == "<b>&amp; not markup</b>"
+    assert ws.cell(4, col["Due"]).value == dt.datetime(2010, 3, 31) and ws.cell(4, col["Due"]).number_format == "dd/mm/yyyy"
+    assert ws.cell(4, col["Last updated"]).number_format == "dd/mm/yyyy"
+    assert ws.cell(4, col["Start"]).number_format == "dd/mm/yyyy" and ws.cell(4, col["Signed"]).value is True
+    assert ws.cell(4, col["Budget"]).value == 12.5
+    heights = [ws.row_dimensions[r].height for r in range(2, 8)]
+    assert heights[0] == heights[2] == 17.25 and heights[1] > 60  # the long text's row is taller
+    assert all(h is None for h in heights[3:])  # blank rows keep Excel's own height

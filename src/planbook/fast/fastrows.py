@@ -61,8 +61,25 @@ def _illegal(m: re.Match) -> str:
     return "\ufffd" if "\ud800" <= ch <= "\udfff" else f"_x{ord(ch):04X}_"
 
 
+class Blank:
+    """A blank cell written all the same, with its column's style (:data:`BLANK`) or its own
+    (``Blank(' s="7"')``): a cell a person may type in on a protected sheet, whatever a reader
+    makes of a column's style."""
+
+    __slots__ = ("style",)
+
+    def __init__(self, style: str | None = None) -> None:
+        self.style = style
+
+
+BLANK = Blank()
+
+
 def _cell_xml(ref: str, s: str, v: object, date_style: str) -> str:
-    """One cell of any type (the general path; see :func:`_rows_xml` for the common ones)."""
+    """One cell of any type (the general path; see :func:`_rows_xml` for the common ones);
+    ``date_style`` is the style of a date in this column."""
+    if v.__class__ is Blank:
+        return f'<c r="{ref}"{s if v.style is None else v.style}/>'
     if isinstance(v, str):
         return f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{_escape(v)}</t></is></c>'
     if isinstance(v, bool):
@@ -71,29 +88,33 @@ def _cell_xml(ref: str, s: str, v: object, date_style: str) -> str:
         return f'<c r="{ref}"{s}><v>{v!r}</v></c>'
     if isinstance(v, dt.datetime):
         serial = (v.date() - _EPOCH).days + (v.hour * 3600 + v.minute * 60 + v.second) / 86400
-        return f'<c r="{ref}"{s or date_style}><v>{serial!r}</v></c>'
+        return f'<c r="{ref}"{date_style}><v>{serial!r}</v></c>'
     if isinstance(v, dt.date):
-        return f'<c r="{ref}"{s or date_style}><v>{(v - _EPOCH).days}</v></c>'
+        return f'<c r="{ref}"{date_style}><v>{(v - _EPOCH).days}</v></c>'
     return f'<c r="{ref}"{s} t="inlineStr"><is><t xml:space="preserve">{_escape(str(v))}</t></is></c>'
 
 
 def _rows_xml(rows: Iterable[Row], width: int, styles: list[str], first_row: int,
-              date_style: str = "", heights: RowHeight | None = None) -> Iterable[str]:
+              date_style: str = "", heights: RowHeight | None = None, dates_apart: bool = False) -> Iterable[str]:
     """Each row as SpreadsheetML.
 
     Run once per cell of every big sheet, so it is lean: the common types (text, numbers,
     dates) are formatted inline from per-column prefixes, blank cells (None, "") are left out,
     and escaping is skipped for rows whose texts, taken together, contain nothing to escape
-    (nearly all of them).  Every cell carries its ``r`` reference: optional in the schema, but
-    Gnumeric drops the cells of rows without them.
+    (nearly all of them); a :class:`Blank` is written as a styled empty cell.  Every cell
+    carries its ``r`` reference: optional in the schema, but Gnumeric drops the cells of rows
+    without them.
     ``heights`` gives each row's extra ``<row>`` attributes (its height:
-    ``' ht="47" customHeight="1"'``, or "").
+    ``' ht="47" customHeight="1"'``, or "").  A date takes its column's style, or ``date_style``
+    in a column with none; with ``dates_apart``, ``date_style`` in every column (a column of
+    text and dates, such as a plan's Due).
     """
     cols = _letters(width)
     opens = [f'<c r="{c}' for c in cols]
     text_mid = [f'"{s} t="inlineStr"><is><t xml:space="preserve">' for s in styles]
     num_mid = [f'"{s}><v>' for s in styles]
-    date_mid = [f'"{s or date_style}><v>' for s in styles]
+    dated = [date_style if dates_apart else (s or date_style) for s in styles]  # each column's style of a date
+    date_mid = [f'"{s}><v>' for s in dated]
     epoch = _EPOCH.toordinal()
     for r, row in enumerate(rows, start=first_row):
         rs = str(r)
@@ -109,15 +130,17 @@ def _rows_xml(rows: Iterable[Row], width: int, styles: list[str], first_row: int
                     keep(v)
             elif v is None:
                 continue
+            elif t is Blank:
+                add(f'{opens[c]}{rs}"{styles[c] if v.style is None else v.style}/>')
             elif t is int or t is float:
                 add(f"{opens[c]}{rs}{num_mid[c]}{v!r}</v></c>")
             elif t is dt.date:
                 add(f"{opens[c]}{rs}{date_mid[c]}{v.toordinal() - epoch}</v></c>")
             else:
-                add(_cell_xml(f"{cols[c]}{rs}", styles[c], v, date_style))
+                add(_cell_xml(f"{cols[c]}{rs}", styles[c], v, dated[c]))
         body = "".join(parts)
         if not _plain("".join(texts)):  # rare: a text needs escaping
-            body = "".join([_cell_xml(f"{cols[c]}{rs}", styles[c], v, date_style)
+            body = "".join([_cell_xml(f"{cols[c]}{rs}", styles[c], v, dated[c])
                             for c, v in enumerate(row) if v is not None and v != ""])
         yield f'<row r="{rs}"{heights(row) if heights else ""}>{body}</row>'
 
@@ -140,7 +163,7 @@ def _plain(text: str) -> bool:
 
 RowHeight = Callable[[Row], str]  #: a row -> its <row> element's height attributes, or ""
 RowSource = Callable[[int, int], Iterable[Row]]  #: (start, stop) -> rows[start:stop]
-#: (column count, row count, rows, date column[, row heights]): see :func:`splice_rows`.
+#: (column count, row count, rows, date column[, row heights[, dates apart]]): see :func:`splice_rows`.
 SheetRows = tuple  # tuple[int, int, RowSource, int | None] or with a RowHeight after them
 Styles = tuple[list[str], str]  #: each column's style attribute (' s="3"' or ""), and the date style
 Segment = tuple[int, int, int, int]  #: (offset in its part file, deflated length, crc32, XML length)
@@ -206,8 +229,9 @@ def splice_rows(path: str | os.PathLike[str], sheets: dict[int, SheetRows], *, c
 
     ``sheets`` maps a 1-based sheet index (XlsxWriter's ``xl/worksheets/sheet{N}.xml``) to
     (column count, row count, a function giving rows[start:stop], date column), optionally
-    followed by a function giving each row's height attributes.  Rows start
-    at sheet row 2.  A date in a column whose probe cell has no style (a user's extra column)
+    followed by a function giving each row's height attributes (or None) and whether every
+    date takes the date column's style.  Rows start at sheet row 2.  A date in a column whose
+    probe cell has no style (a user's extra column), or in any column when dates are apart,
     takes the style of the probe cell in the date column, so it shows as a date.
 
     With ``child`` (:func:`rows_child`), the rows it took are its, the rows before them this
@@ -273,8 +297,9 @@ def _shell(skeleton: bytes, width: int, nrows: int, date_col: int | None) -> tup
 def _rows_chunks(spec: SheetRows, start: int, stop: int, styles: Styles) -> Iterable[bytes]:
     """rows[start:stop] of a sheet as XML, in chunks of a couple of thousand rows."""
     width, make_rows, heights = spec[0], spec[2], spec[4] if len(spec) > 4 else None
+    dates_apart = len(spec) > 5 and spec[5]
     buffer: list[str] = []
-    for row_xml in _rows_xml(make_rows(start, stop), width, styles[0], start + 2, styles[1], heights):
+    for row_xml in _rows_xml(make_rows(start, stop), width, styles[0], start + 2, styles[1], heights, dates_apart):
         buffer.append(row_xml)
         if len(buffer) >= 2000:
             yield "".join(buffer).encode("utf-8")

@@ -28,7 +28,7 @@ from planbook.core.status import COLOURS, STATUSES
 from planbook.core.text import clean_text, describe, has_bad
 from planbook.core.version import __version__
 from planbook.files.atomic import atomic_output
-from planbook.fast.fastrows import rows_child, splice_rows
+from planbook.fast.fastrows import BLANK, Blank, rows_child, splice_rows
 from planbook.files.guard import require_suffix
 from planbook.workbook.formats import Formats, header_text
 from planbook.workbook.history import LAST_STATUS, LAST_UPDATE, History, history_rows, history_sheet
@@ -118,33 +118,35 @@ def write_plan(path: str | os.PathLike[str], info: PlanInfo, actions: Sequence[A
         wb.set_properties({"title": info.title, "subject": info.period, "comments": "planbook action plan",
                            "keywords": f"planbook format {FORMAT_VERSION}"})
         fmt = _Formats(wb)
-        child, spliced = None, {}
+        child, history_at, history_spec = None, 0, None
         if history and only_leads is None:  # a lead's copy shows last period beside each action, not the sheet
             # Guide, the lead tabs, Lists, then History: its rows (a year of updates) are written by
             # a forked child while the lead tabs are made here (see planbook.fast.fastrows)
-            index, spec = len(groups) + 3, history_rows(history)
-            spliced[index] = spec
-            if spec[1] >= PARALLEL_FROM_ROWS:
-                styles = ([f' s="{fmt.wrap._get_xf_index()}"'] * spec[0], "")
-                child = stack.enter_context(rows_child(spliced, {index: 0}, {index: styles}, tmp))
+            history_at, history_spec = len(groups) + 3, history_rows(history)
+            if history_spec[1] >= PARALLEL_FROM_ROWS:
+                styles = ([f' s="{fmt.wrap._get_xf_index()}"'] * history_spec[0], "")
+                child = stack.enter_context(rows_child({history_at: history_spec}, {history_at: 0},
+                                                       {history_at: styles}, tmp))
         _write_guide(wb, fmt, info, role, history.last if history else None)
         taken = {GUIDE.lower(), LISTS.lower(), META.lower(), HISTORY.lower(), RETIRED.lower()}
         tabs: dict[str, str] = {}
+        spliced = {}  # sheet number -> its rows, streamed in once the workbook is closed
         for index, (lead, lead_actions) in enumerate(groups.items(), start=1):
             tab = sheet_name(lead, taken)
             tabs[tab] = lead
-            _write_lead_tab(wb, fmt, tab, index, lead_actions, extras, blank_rows, history or None)
+            spliced[1 + index] = _write_lead_tab(wb, fmt, tab, index, lead_actions, extras, blank_rows,
+                                                 history or None)  # sheet 1 is the Guide
         _write_lists(wb, fmt, themes, leads, info.theme_headings)
-        if spliced:
+        if history_spec is not None:
             at, _ = history_sheet(wb, history, fmt.header, fmt.wrap, fmt.status)
-            if at not in spliced:  # not where the child was told (never, as the sheets are made above)
-                spliced, child = {at: spliced.popitem()[1]}, None  # its rows are written here instead
+            if at != history_at:  # not where the child was told (never, as the sheets are made above)
+                child = None  # its rows are written here instead
+            spliced[at] = history_spec
         if retired and only_leads is None:
             _write_retired(wb, fmt, retired, extras)
         _write_meta(wb, info, tabs, extra_headers(extras), role)
         wb.close()
-        if spliced:
-            splice_rows(tmp, spliced, child=child)
+        splice_rows(tmp, spliced, child=child)
     return tabs
 
 
@@ -221,7 +223,12 @@ class _Formats(Formats):
 
 
 def _write_lead_tab(wb, fmt: _Formats, tab: str, index: int, actions: Sequence[Action],
-                    extras: list[str], blank_rows: int, history: History | None = None) -> None:
+                    extras: list[str], blank_rows: int, history: History | None = None) -> tuple:
+    """A lead's tab: XlsxWriter makes its table, columns, drop-downs, colours, protection and
+    print set-up, and a probe row holding each column's style; its actions' rows are streamed
+    in once the workbook is closed (planbook.fast.fastrows: what it takes is returned).  The
+    blank rows below them, where a lead adds actions, take their columns' styles (open to type
+    in; last period's columns locked)."""
     ws = wb.add_worksheet(tab)
     shown = (LAST_STATUS, LAST_UPDATE) if history is not None else ()
     headers = [*HEADERS, *shown, *extra_headers(extras)]
@@ -233,18 +240,15 @@ def _write_lead_tab(wb, fmt: _Formats, tab: str, index: int, actions: Sequence[A
         "columns": [{"header": h, "header_format": fmt.header} for h in headers],
     })
     for col, header in enumerate(headers):
-        ws.set_column(col, col, _WIDTHS.get(header, 18), fmt.ref_open if header == "Ref" else fmt.cell)
-    ws.set_column(_COL["Last updated"], _COL["Last updated"], _WIDTHS["Last updated"], fmt.date)
-    for r, action in enumerate(actions, start=1):
-        _write_action_row(ws, fmt, r, action, extras, len(HEADERS) + len(shown))
-        ws.set_row(r, _row_height(action))
-    date_cols = {_COL["Last updated"]}
-    for r in range(len(actions) + 1, last_row + 1):
-        ws.write_blank(r, 0, None, fmt.ref_open)
-        for col in range(1, last_col + 1):
-            ws.write_blank(r, col, None, fmt.date if col in date_cols else fmt.cell)
+        ws.set_column(col, col, _WIDTHS.get(header, 18), fmt.ref_open if header == "Ref" else
+                      fmt.last if header in shown else fmt.date if header == "Last updated" else fmt.cell)
+        # the probe row: the style of each column's filled cells (a Ref is locked once given)
+        ws.write_blank(1, col, None, fmt.ref_locked if header == "Ref" else fmt.last if header in shown else
+                       fmt.date if header == "Last updated" else fmt.cell)
     if history is not None:
-        _write_last_period(ws, fmt, actions, history, last_row)
+        for status in STATUSES:
+            ws.conditional_format(1, len(HEADERS), last_row, len(HEADERS), {
+                "type": "cell", "criteria": "==", "value": f'"{status}"', "format": fmt.status[status]})
     _add_validation(ws, last_row)
     _add_conditional_formats(ws, fmt, last_row)
     ws.freeze_panes(1, 1)
@@ -259,6 +263,39 @@ def _write_lead_tab(wb, fmt: _Formats, tab: str, index: int, actions: Sequence[A
     ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
     ws.set_header(f"&L&\"-,Bold\"{header_text(tab)}&R&D")
     ws.set_footer("&LPlanbook action plan&RPage &P of &N")
+    open_ref = Blank(f' s="{fmt.ref_open._get_xf_index()}"')  # a Ref not given yet: open to type in
+    new_row = Blank(open_ref.style)  # the first cell of a blank row for new actions (Excel's own height)
+    rows = [_action_cells(a, extras, history, open_ref) for a in actions]
+    rows += [[new_row, *[BLANK] * (len(headers) - 1)]] * (last_row - len(actions))
+    return (len(headers), len(rows), lambda start, stop: rows[start:stop], _COL["Last updated"],
+            lambda row: "" if row[0] is new_row else _row_height(row), True)
+
+
+def _action_cells(action: Action, extras: list[str], history: History | None, open_ref: Blank) -> list[object]:
+    """An action's row of a lead's tab: the standard columns, last period's status and update
+    (with a history), then the plan's own columns; a blank cell is written with its column's
+    style all the same (open to type in, whatever a reader makes of a column's style)."""
+    row: list[object] = []
+    for header, attr in STANDARD_COLUMNS:
+        if attr == "ref":
+            row.append(action.ref or open_ref)
+        elif attr == "due":
+            due = action.due
+            row.append(due.end if due.kind == DATE and due.end and due.text == due.end.isoformat() else
+                       due.text or BLANK)
+        elif attr == "status":
+            row.append(action.status_shown or BLANK)
+        elif attr == "last_updated":
+            row.append(action.last_updated or BLANK)
+        else:
+            row.append(getattr(action, attr) or BLANK)
+    if history is not None:
+        row += [v or BLANK for v in history.last_of(action.ref) or ("", "")]
+    for key in extras:
+        value = action.extras.get(key)
+        row.append(BLANK if value is None or value == "" else
+                   value if isinstance(value, (str, dt.date, bool, int, float)) else str(value))
+    return row
 
 
 def _lines(text: str, width: float) -> int:
@@ -266,28 +303,17 @@ def _lines(text: str, width: float) -> int:
     return sum(max(1, -(-len(part) // chars)) for part in text.split("\n"))
 
 
-def _row_height(action: Action) -> float:
-    """Points needed to show the row's wrapped text (XlsxWriter does not autofit rows)."""
-    lines = max(_lines(getattr(action, attr) or "", _WIDTHS[h]) for h, attr in STANDARD_COLUMNS
-                if attr in ("objective", "action", "success_measure", "progress", "partners", "resources", "theme"))
-    return min(15.0 * lines + 2, 409.0)
+#: The wrapped texts a row's height is made for: (column, its width).
+_MEASURED = [(_COL[h], _WIDTHS[h]) for h, attr in STANDARD_COLUMNS
+             if attr in ("objective", "action", "success_measure", "progress", "partners", "resources", "theme")]
 
 
-def _write_last_period(ws, fmt: _Formats, actions: Sequence[Action], history: History, last_row: int) -> None:
-    """Last period's status and update beside each action: what the lead said last time, locked
-    (the history is the record).  The Guide says which period they are (:func:`last_period_line`):
-    a note on the header would be read back as a lead's note on every copy."""
-    c = len(HEADERS)
-    for r, action in enumerate(actions, start=1):
-        last = history.last_of(action.ref) or ("", "")
-        for col, value in ((c, last[0]), (c + 1, last[1])):
-            ws.write_string(r, col, value, fmt.last) if value else ws.write_blank(r, col, None, fmt.last)
-    for r in range(len(actions) + 1, last_row + 1):
-        ws.write_blank(r, c, None, fmt.last)
-        ws.write_blank(r, c + 1, None, fmt.last)
-    for status in STATUSES:
-        ws.conditional_format(1, c, last_row, c, {"type": "cell", "criteria": "==", "value": f'"{status}"',
-                                                  "format": fmt.status[status]})
+def _row_height(row: list[object]) -> str:
+    """The row's height attributes: the points its wrapped texts need (XlsxWriter does not
+    autofit rows, nor does Excel on opening)."""
+    lines = max(_lines(row[c] if row[c].__class__ is str else "", width) for c, width in _MEASURED)
+    points = min(15.0 * lines + 2, 409.0)
+    return f' ht="{int(points * 4 / 3 + 0.5) * 0.75:g}" customHeight="1"'  # to a whole pixel, as XlsxWriter does
 
 
 def _write_retired(wb, fmt: _Formats, actions: Sequence[Action], extras: list[str]) -> None:
