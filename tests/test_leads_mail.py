@@ -26,7 +26,6 @@ import os
 import re
 import shutil
 from email import policy
-from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
