@@ -53,14 +53,37 @@ def patched_return(path: Path, payloads: dict[str, bytes], *, rows: int = 3) -> 
                          f"@@due{i}@@": b"December 2009", f"@@status{i}@@": b"On track", f"@@notes{i}@@": b"Note"})
     defaults.update(payloads)
     with zipfile.ZipFile(tmp) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            data = zin.read(info.filename)
+        for info, data in shared_strings_as_excel_saves(zin):
             if info.filename == "xl/sharedStrings.xml":
                 for key, value in defaults.items():
                     data = data.replace(key.encode(), value)
             zout.writestr(info.filename, data)
     tmp.unlink()
     return path
+
+
+_INLINE = re.compile(rb'<c r="([A-Z]+\d+)"((?: s="\d+")?) t="inlineStr"><is><t xml:space="preserve">(.*?)</t></is></c>',
+                     re.S)
+
+
+def shared_strings_as_excel_saves(zin: zipfile.ZipFile) -> list[tuple[zipfile.ZipInfo, bytes]]:
+    """The parts of a planbook-written workbook with every text cell turned into a shared
+    string, as Excel saves a lead's return (planbook streams its rows in as inline strings):
+    each sheet's ``<is>`` text moved, as it is, into ``xl/sharedStrings.xml``."""
+    strings = re.findall(rb"<si>.*?</si>", zin.read("xl/sharedStrings.xml"), re.S)
+    parts = []
+    for info in zin.infolist():
+        data = zin.read(info.filename)
+        if info.filename.startswith("xl/worksheets/sheet"):
+            def shared(m: re.Match) -> bytes:
+                strings.append(b'<si><t xml:space="preserve">' + m.group(3) + b"</t></si>")
+                return b'<c r="' + m.group(1) + b'"' + m.group(2) + b' t="s"><v>' + str(len(strings) - 1).encode() + b"</v></c>"
+            data = _INLINE.sub(shared, data)
+        parts.append((info, data))
+    table = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<sst xmlns="http://schemas.openxmlformats.org/'
+             b'spreadsheetml/2006/main" count="%d" uniqueCount="%d">' % (len(strings), len(strings))
+             + b"".join(strings) + b"</sst>")
+    return [(info, table if info.filename == "xl/sharedStrings.xml" else data) for info, data in parts]
 
 
 def replace_part(src: Path, dst: Path, name: str, transform) -> Path:

@@ -123,8 +123,8 @@ def write_plan(path: str | os.PathLike[str], info: PlanInfo, actions: Sequence[A
             # Guide, the lead tabs, Lists, then History: its rows (a year of updates) are written by
             # a forked child while the lead tabs are made here (see planbook.fast.fastrows)
             history_at, history_spec = len(groups) + 3, history_rows(history)
+            styles = ([f' s="{fmt.wrap._get_xf_index()}"'] * history_spec[0], "")  # its style fixed now, either way
             if history_spec[1] >= PARALLEL_FROM_ROWS:
-                styles = ([f' s="{fmt.wrap._get_xf_index()}"'] * history_spec[0], "")
                 child = stack.enter_context(rows_child({history_at: history_spec}, {history_at: 0},
                                                        {history_at: styles}, tmp))
         _write_guide(wb, fmt, info, role, history.last if history else None)
