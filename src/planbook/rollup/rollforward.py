@@ -27,7 +27,7 @@ import datetime as dt
 import os
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -259,27 +259,16 @@ def _actions(rows: list[list[object]], extras: list[str] | None, context_year: i
             continue
         row = list(row) + [""] * (len(header) - len(row))
         values = {f: row[i] for f, i in fields}
-        value = values.get("status", "")
-        key = (type(value), value)
-        if key not in statuses:
-            statuses[key] = _status_of(value)
-        status, status_text = statuses[key]
-        value = values.get("due", "")
-        key = (type(value), value)
-        if key not in dues:
-            dues[key] = BLANK_DUE if value in ("", None) else parse_due(value) \
-                if isinstance(value, (dt.date, dt.datetime)) else parse_due(as_text(value), context_year)
-        due = dues[key]
+        status, status_text = _once(statuses, values.get("status", ""), _status_of)
+        due = _once(dues, values.get("due", ""), lambda v: BLANK_DUE if v in ("", None) else parse_due(v)
+                    if isinstance(v, (dt.date, dt.datetime)) else parse_due(as_text(v), context_year))
         updated = values.get("last_updated", "")
-        key = (type(updated), updated)
-        if key not in days:
-            days[key] = parse_day(updated)
         a = Action(ref=as_text(values.get("ref", "")).strip(), action=as_text(values.get("action", "")),
                    lead=as_text(values.get("lead", "")).strip(), theme=as_text(values.get("theme", "")).strip(),
                    objective=as_text(values.get("objective", "")), partners=as_text(values.get("partners", "")),
                    due=due, success_measure=as_text(values.get("success_measure", "")),
                    resources=as_text(values.get("resources", "")), status=status, status_text=status_text,
-                   progress=as_text(values.get("progress", "")), last_updated=days[key])
+                   progress=as_text(values.get("progress", "")), last_updated=_once(days, updated, parse_day))
         if updated not in ("", None) and a.last_updated is None:
             a.extras["Last updated (as typed)"] = as_text(updated)
         for h, i in extra_cols:
@@ -288,6 +277,14 @@ def _actions(rows: list[list[object]], extras: list[str] | None, context_year: i
         note = as_text(row[at["Note"]]) if technical and "Note" in at else ""
         origin = tuple(as_text(row[at[h]]) if h in at else "" for h in ("Source file", "Source sheet", "Source row"))
         yield a, note, origin
+
+
+def _once(understood: dict, value: object, read: Callable[[object], object]):
+    """``read(value)``, worked out once for each distinct cell value (kept in ``understood``)."""
+    key = (type(value), value)
+    if key not in understood:
+        understood[key] = read(value)
+    return understood[key]
 
 
 def _status_of(value: object) -> tuple[str | None, str]:

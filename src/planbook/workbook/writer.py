@@ -240,11 +240,10 @@ def _write_lead_tab(wb, fmt: _Formats, tab: str, index: int, actions: Sequence[A
         "columns": [{"header": h, "header_format": fmt.header} for h in headers],
     })
     for col, header in enumerate(headers):
-        ws.set_column(col, col, _WIDTHS.get(header, 18), fmt.ref_open if header == "Ref" else
-                      fmt.last if header in shown else fmt.date if header == "Last updated" else fmt.cell)
+        style = fmt.last if header in shown else fmt.date if header == "Last updated" else fmt.cell
+        ws.set_column(col, col, _WIDTHS.get(header, 18), fmt.ref_open if header == "Ref" else style)
         # the probe row: the style of each column's filled cells (a Ref is locked once given)
-        ws.write_blank(1, col, None, fmt.ref_locked if header == "Ref" else fmt.last if header in shown else
-                       fmt.date if header == "Last updated" else fmt.cell)
+        ws.write_blank(1, col, None, fmt.ref_locked if header == "Ref" else style)
     if history is not None:
         for status in STATUSES:
             ws.conditional_format(1, len(HEADERS), last_row, len(HEADERS), {
@@ -407,7 +406,7 @@ def _add_conditional_formats(ws, fmt: _Formats, last_row: int) -> None:
 
 
 def last_period_line(period: str) -> str:
-    """What the Guide says of the grey columns beside each action (see :func:`_write_last_period`)."""
+    """What the Guide says of the grey columns beside each action (see :func:`_action_cells`)."""
     return (f"The grey columns {LAST_STATUS!r} and {LAST_UPDATE!r} show what was reported for {period}, as the "
             "committee saw it: start from them. They are read-only: the plan's History sheet keeps every period.")
 
