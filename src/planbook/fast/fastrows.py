@@ -173,47 +173,68 @@ Segment = tuple[int, int, int, int]  #: (offset in its part file, deflated lengt
 _LEVEL = 1
 
 
-class RowsChild:
-    """Rows of some sheets, written and deflated by a forked child while the workbook around
-    them is still being made (see :func:`rows_child`)."""
+#: Rows in a piece of a shared sheet: the two processes take pieces in turn (see
+#: :class:`RowsChild`), so the smaller a piece, the closer together they finish; each piece is
+#: deflated on its own, which costs a few bytes and a fresh compressor.
+PIECE_ROWS = 1000
 
-    def __init__(self, sheets: dict[int, SheetRows], child_from: dict[int, int], styles: dict[int, Styles],
-                 work: str) -> None:
+Piece = tuple[int, int, int]  #: (sheet, first row, row after the last), rows counted from 0
+
+
+class RowsChild:
+    """The rows of some sheets, cut into pieces that a forked child and this process take in
+    turn (see :func:`rows_child`): the child starts while the workbook around them is still
+    being made, and this process joins in once it has made it."""
+
+    def __init__(self, sheets: dict[int, SheetRows], styles: dict[int, Styles], work: str,
+                 piece_rows: int = PIECE_ROWS) -> None:
         self.sheets = sheets
-        self.child_from = {i: min(max(k, 0), sheets[i][1]) for i, k in child_from.items() if i in sheets}
         self.styles = styles
         self.part = os.path.join(work, "child")
-        self.pieces = [(i, k, sheets[i][1]) for i, k in self.child_from.items()]
-        self._child = parallel.in_child(lambda: _save_index(self.part, self._deflate_pieces()))
+        self.pieces: list[Piece] = [(i, start, min(start + piece_rows, sheets[i][1]))
+                                    for i in sorted(sheets) for start in range(0, sheets[i][1], piece_rows)]
+        self.tickets = parallel.Tickets(len(self.pieces))
+        self._child = parallel.in_child(lambda: _save_index(self.part, self._deflate_taken(self.part, self.styles)))
 
-    def _deflate_pieces(self) -> list[Segment]:
-        with open(self.part, "wb") as out:
-            return [_deflate_into(out, _rows_chunks(self.sheets[i], start, stop, self.styles[i]), final=False)
-                    for i, start, stop in self.pieces]
+    def _deflate_taken(self, part: str, styles: dict[int, Styles]) -> dict[int, Segment]:
+        """Each piece not yet taken, taken and deflated onto ``part``, until none is left."""
+        done: dict[int, Segment] = {}
+        with open(part, "ab") as out:
+            while (k := self.tickets.take()) is not None:
+                i, start, stop = self.pieces[k]
+                done[k] = _deflate_into(out, _rows_chunks(self.sheets[i], start, stop, styles[i]), final=False)
+        return done
 
-    def segments(self, found: dict[int, Styles]) -> dict[int, Segment]:
-        """Each shared sheet's rows from the child: waited for, and redone here if the child
-        failed or assumed other styles than the workbook's (``found``)."""
+    def take_pieces(self, part: str, found: dict[int, Styles]) -> dict[int, tuple[str, Segment]]:
+        """This process's turn: pieces taken until none is left, then the child's, waited for
+        (redone here if it failed or assumed other styles than the workbook's, ``found``).
+        Every piece: the file its rows were deflated onto, and where."""
+        mine = self._deflate_taken(part, found)
         done = self._child.wait()
-        if done and all(found[i] == self.styles[i] for i in self.child_from):
-            segments = _load_index(self.part)
-        else:
-            self.styles = {i: found[i] for i in self.child_from}
-            segments = self._deflate_pieces()
-        return {i: seg for (i, _, _), seg in zip(self.pieces, segments)}
+        theirs = _load_index(self.part) if done and all(found[i] == self.styles[i] for i in self.sheets) else {}
+        pieces = {k: (self.part, seg) for k, seg in theirs.items()}
+        pieces.update((k, (part, seg)) for k, seg in mine.items())
+        missing = [k for k in range(len(self.pieces)) if k not in pieces]
+        if missing:
+            with open(part, "ab") as out:
+                for k in missing:
+                    i, start, stop = self.pieces[k]
+                    pieces[k] = part, _deflate_into(out, _rows_chunks(self.sheets[i], start, stop, found[i]), final=False)
+        return pieces
 
 
 @contextlib.contextmanager
-def rows_child(sheets: dict[int, SheetRows], child_from: dict[int, int], styles: dict[int, Styles],
-               near: str | os.PathLike[str]) -> Iterator[RowsChild]:
-    """Start a forked child writing rows ``child_from[i]`` onward of each sheet ``i``, in the
-    column ``styles`` given, before the workbook exists; pass it to :func:`splice_rows`.
-    Its temporary files go in a folder next to ``near`` and are removed on exit."""
+def rows_child(sheets: dict[int, SheetRows], styles: dict[int, Styles], near: str | os.PathLike[str], *,
+               piece_rows: int = PIECE_ROWS) -> Iterator[RowsChild]:
+    """Start a forked child writing the rows of each sheet ``i`` of ``sheets``, piece by piece,
+    in the column ``styles`` given, before the workbook exists; pass it to :func:`splice_rows`,
+    where this process takes the pieces left.  Its temporary files go in a folder next to
+    ``near`` and are removed on exit."""
     near = os.fspath(near)
     with tempfile.TemporaryDirectory(prefix=os.path.basename(near) + ".parts-", dir=os.path.dirname(near) or ".") as work:
         child = None
         try:
-            child = RowsChild(sheets, child_from, styles, work)
+            child = RowsChild(sheets, styles, work, piece_rows)
             yield child
         except BaseException:
             if child is not None:
@@ -234,10 +255,10 @@ def splice_rows(path: str | os.PathLike[str], sheets: dict[int, SheetRows], *, c
     probe cell has no style (a user's extra column), or in any column when dates are apart,
     takes the style of the probe cell in the date column, so it shows as a date.
 
-    With ``child`` (:func:`rows_child`), the rows it took are its, the rows before them this
-    process's.  Each part is deflated on its own and the parts joined into one member: a
-    deflate stream cut at a flush point carries on in another compressor's output, and the
-    CRCs combine.  Every sheet is deflated before its member is added, so its local header
+    With ``child`` (:func:`rows_child`), its sheets' rows are written in pieces by the child
+    and this process, each taking the next piece free.  Each piece is deflated on its own and
+    the pieces joined into one member: a deflate stream cut at a flush point carries on in
+    another compressor's output, and the CRCs combine.  Every sheet is deflated before its member is added, so its local header
     holds its real sizes, and uses ZIP64 only when they pass 4 GiB (as the central directory
     does): some readers refuse a ZIP64 header on a smaller member.
     """
@@ -252,7 +273,7 @@ def splice_rows(path: str | os.PathLike[str], sheets: dict[int, SheetRows], *, c
 
 
 def _splice(src: str, tmp: str, sheets: dict[int, SheetRows], child: RowsChild | None) -> None:
-    shared = child.child_from if child is not None else {}
+    shared = child.sheets if child is not None else {}
     with contextlib.ExitStack() as stack:
         work = os.path.dirname(child.part) if child is not None else \
             stack.enter_context(tempfile.TemporaryDirectory(prefix=".planbook-", dir=os.path.dirname(src) or "."))
@@ -268,15 +289,15 @@ def _splice(src: str, tmp: str, sheets: dict[int, SheetRows], child: RowsChild |
             names = {i: f"xl/worksheets/sheet{i}.xml" for i in shared}
             shells = {i: _shell(zin.read(names[i]), *sheets[i][:2], sheets[i][3]) for i in shared}
             my_part = os.path.join(work, "parent")
-            mine: dict[int, tuple[Segment, Segment]] = {}  # each sheet: its head and first rows; its tail
+            ends: dict[int, tuple[Segment, Segment]] = {}  # each sheet's head (to its header row) and tail
             with open(my_part, "wb") as out:
-                for i, k in shared.items():
-                    head, tail, styles = shells[i]
-                    first = itertools.chain([head], _rows_chunks(sheets[i], 0, k, styles))
-                    mine[i] = _deflate_into(out, first, final=False), _deflate_into(out, [tail], final=True)
-            theirs = child.segments({i: shells[i][2] for i in shared})
-            for i, (first, tail) in mine.items():
-                _add_deflated(zout, zin.getinfo(names[i]), [(my_part, first), (child.part, theirs[i]), (my_part, tail)])
+                for i in shared:
+                    head, tail, _ = shells[i]
+                    ends[i] = _deflate_into(out, [head], final=False), _deflate_into(out, [tail], final=True)
+            pieces = child.take_pieces(my_part, {i: shells[i][2] for i in shared})
+            for i, (head, tail) in ends.items():
+                rows = [pieces[k] for k, piece in enumerate(child.pieces) if piece[0] == i]
+                _add_deflated(zout, zin.getinfo(names[i]), [(my_part, head), *rows, (my_part, tail)])
 
 
 def _shell(skeleton: bytes, width: int, nrows: int, date_col: int | None) -> tuple[bytes, bytes, Styles]:
@@ -330,14 +351,14 @@ def _deflate_into(out: BinaryIO, chunks: Iterable[bytes], *, final: bool) -> Seg
     return offset, out.tell() - offset, crc, size
 
 
-def _save_index(part: str, segments: list[Segment]) -> None:
+def _save_index(part: str, segments: dict[int, Segment]) -> None:
     with open(part + ".json", "w", encoding="utf-8") as fh:
-        json.dump(segments, fh)
+        json.dump([[k, *seg] for k, seg in segments.items()], fh)
 
 
-def _load_index(part: str) -> list[Segment]:
+def _load_index(part: str) -> dict[int, Segment]:
     with open(part + ".json", encoding="utf-8") as fh:
-        return [tuple(s) for s in json.load(fh)]
+        return {k: tuple(seg) for k, *seg in json.load(fh)}
 
 
 def _add_deflated(zout: zipfile.ZipFile, template: zipfile.ZipInfo, parts: list[tuple[str, Segment]]) -> None:

@@ -5,7 +5,7 @@ Two helpers, each with the same result as doing the work in this process:
 * :func:`map_in_order` — a forked worker and this process share out the items of a list,
   each taking the next one free; results come back in list order (reading 150 workbooks).
 * :func:`in_child` — a forked child does one job (writing some sheets) while this process
-  does another.
+  does another; :class:`Tickets` lets the two take pieces of one job in turn.
 * :func:`prefetch` — where there is no fork: background threads compute the next items of
   a list while this thread uses each result in turn (calamine parses without holding
   Python's lock, though the threads contend for it; a worker process reads a third faster).
@@ -232,6 +232,24 @@ def _serve(fn: Callable, items: Sequence, pack: Callable, sender, take: Callable
         out.put(None)
         thread.join()
         sender.close()
+
+
+class Tickets:
+    """The numbers 0 … ``count - 1``, each handed out once, to this process and a child forked
+    after it was made alike: two processes sharing pieces of a job each take the next free one,
+    so both finish together however quick each turns out to be."""
+
+    def __init__(self, count: int) -> None:
+        ctx = _context()
+        self.count = count
+        self._next, self._lock = ctx.RawValue("q", 0), ctx.Lock()
+
+    def take(self) -> int | None:
+        """The next number not yet taken, or None when all are."""
+        with self._lock:
+            k = self._next.value
+            self._next.value = k + 1
+        return k if k < self.count else None
 
 
 class Child:

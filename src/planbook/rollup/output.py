@@ -142,8 +142,8 @@ def _write_consolidated(result: Consolidation, out: str | os.PathLike[str], max_
     tables = _tables(result, chunks)
     deferred = {i: (len(t.headers), t.count, t.make_rows, t.date_col, t.heights())
                 for i, t in enumerate(tables, start=2)}
-    # Big runs: a forked child writes the other sheets' rows and the end of All actions while
-    # this process makes the workbook around them.  Not with a spill file (its read position
+    # Big runs: a forked child starts writing the sheets' rows while this process makes the
+    # workbook around them, then both take what is left piece by piece.  Not with a spill file (its read position
     # would be shared); those runs are about memory.
     big = len(result.actions) + len(result.exceptions) >= PARALLEL_FROM_ROWS and result.store is None
     with atomic_output(out) as tmp:
@@ -153,8 +153,7 @@ def _write_consolidated(result: Consolidation, out: str | os.PathLike[str], max_
                            "comments": f"planbook {__version__} consolidation"})
         fmt = _Formats(wb)
         styles = {i: fmt.styles(t) for i, t in enumerate(tables, start=2)}
-        share = _share_out(deferred, set(range(2, 2 + len(chunks)))) if big else {}  # All actions: 2, 3, …
-        with rows_child(deferred, share, styles, tmp) if big else contextlib.nullcontext() as child:
+        with rows_child(deferred, styles, tmp) if big else contextlib.nullcontext() as child:
             _write_summary(wb, fmt, result, chunks)  # sheet 1
             for table in tables:  # sheets 2, 3, ...
                 _table_sheet(wb, fmt, table, result.title, result.today)
@@ -178,41 +177,6 @@ def _write_consolidated(result: Consolidation, out: str | os.PathLike[str], max_
             wb.close()
             splice_rows(tmp, deferred, child=child)
     return names
-
-
-#: The part of the rows this process writes when a child shares the work: the child starts
-#: while this process still makes the Summary and the workbook's shell, but forking and
-#: deflating its part cost it about as much (measured at 45k rows, shares 0.44 to 0.6: 0.5 was
-#: quickest with no history and close to it with 8 periods on the History sheet, where 0.55 was).
-_MY_SHARE = 0.5
-
-
-def _share_out(deferred: dict, actions_sheets: set[int]) -> dict[int, int]:
-    """Which rows a child process writes: each sheet's rows from the number given on, so that
-    both processes finish together.  This process takes the start of All actions, then (when
-    that is less than its share) the start of the next heaviest sheet; the child the rest.
-    A row costs about its texts' length and its cells (see :func:`_row_cost`): a History row
-    holding a year's updates costs several All actions rows, an Exceptions row about one."""
-    main = max(actions_sheets, key=lambda i: deferred[i][1])
-    cost = {i: _row_cost(spec[2], spec[1]) for i, spec in deferred.items()}
-    budget = sum(spec[1] * cost[i] for i, spec in deferred.items()) * _MY_SHARE
-    share = dict.fromkeys(deferred, 0)
-    order = [main, *sorted((i for i in deferred if i != main), key=lambda i: -deferred[i][1] * cost[i])]
-    for i in order:
-        if budget <= 0 or not cost[i]:
-            break
-        share[i] = min(int(budget / cost[i]), deferred[i][1])
-        budget -= share[i] * cost[i]
-    return share
-
-
-def _row_cost(make_rows: RowSource, count: int, sample: int = 200) -> float:
-    """A sheet's cost a row when written, from its first rows: characters of text, and a
-    cell's markup (about 40 characters) for each cell filled."""
-    rows = list(make_rows(0, min(count, sample)))
-    if not rows:
-        return 0.0
-    return sum(40 + (len(v) if type(v) is str else 8) for row in rows for v in row if v is not None and v != "") / len(rows)
 
 
 class _Formats(Formats):

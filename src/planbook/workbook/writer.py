@@ -125,8 +125,7 @@ def write_plan(path: str | os.PathLike[str], info: PlanInfo, actions: Sequence[A
             history_at, history_spec = len(groups) + 3, history_rows(history)
             styles = ([f' s="{fmt.wrap._get_xf_index()}"'] * history_spec[0], "")  # its style fixed now, either way
             if history_spec[1] >= PARALLEL_FROM_ROWS:
-                child = stack.enter_context(rows_child({history_at: history_spec}, {history_at: 0},
-                                                       {history_at: styles}, tmp))
+                child = stack.enter_context(rows_child({history_at: history_spec}, {history_at: styles}, tmp))
         _write_guide(wb, fmt, info, role, history.last if history else None)
         taken = {GUIDE.lower(), LISTS.lower(), META.lower(), HISTORY.lower(), RETIRED.lower()}
         tabs: dict[str, str] = {}
