@@ -92,6 +92,8 @@ def workbook_notes(source: str | os.PathLike[str] | bytes) -> dict[str, dict[tup
     out: dict[str, dict[tuple[int, int], str]] = {}
     try:
         with zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source) as zf:
+            if not _may_have_notes(zf):
+                return out
             for sheet, parts in tab_parts(zf.namelist(), zf.read).items():
                 for part in parts:
                     for comments in _targets(zf, part, "comments"):
@@ -102,6 +104,20 @@ def workbook_notes(source: str | os.PathLike[str] | bytes) -> dict[str, dict[tup
     except _DAMAGED:
         return out
     return out
+
+
+def _may_have_notes(zf: zipfile.ZipFile) -> bool:
+    """Could a part of this zip have notes?  Notes are reached only through a relationship of
+    type ``…/comments``, held in a ``.rels`` part: if no ``.rels`` part holds that word — nor a
+    character reference that could spell it, nor text in an encoding where it would look
+    otherwise — there are none, and working out which parts are which tab is spared (most
+    plans have no notes)."""
+    for info in zf.infolist():
+        if info.filename.lower().endswith(".rels"):
+            raw = _read(zf, info.filename)
+            if b"comments" in raw or b"&#" in raw or b"\0" in raw or raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+                return True
+    return False
 
 
 def ods_notes(path: str | os.PathLike[str], sheet: str) -> dict[tuple[int, int], str]:

@@ -61,13 +61,15 @@ def check_workbook_file(path: str | os.PathLike[str], *, grid: bool = True, data
     (see planbook.files.guard); else its bytes (``data``, when the caller has read them with
     :func:`read_workbook_bytes`).  ``grid=False`` skips the look at every cell's position
     (see :func:`load_workbook`)."""
-    return _checked(Path(path), grid, data, binary_sheets=grid)
+    return _checked(Path(path), grid, data, binary_sheets=grid)[0]
 
 
-def _checked(p: Path, grid: bool, data: bytes | None, *, binary_sheets: bool) -> bytes:
-    """:func:`check_workbook_file`; ``binary_sheets=False`` leaves out the far-cell scan of a
-    zip's binary (.xlsb) sheet parts, for a caller that does it once calamine has said it
-    reads the zip as an .xlsb (see :func:`open_workbook`)."""
+def _checked(p: Path, grid: bool, data: bytes | None, *, binary_sheets: bool) -> tuple[bytes, str]:
+    """:func:`check_workbook_file`, and the format ("xlsx", "xlsb", "xls" or "ods", decided in
+    calamine's order), found on the way;
+    ``binary_sheets=False`` leaves out the far-cell scan of a zip's binary (.xlsb) sheet parts,
+    for a caller that does it once calamine has said it reads the zip as an .xlsb (see
+    :func:`open_workbook`)."""
     if data is None:
         data = read_workbook_bytes(p)
     head = data[:8]
@@ -75,7 +77,7 @@ def _checked(p: Path, grid: bool, data: bytes | None, *, binary_sheets: bool) ->
         raise UnusableFileError(p, "empty file (0 bytes)")
     if head == _OLE_MAGIC:
         _check_compound(p, data, grid)
-        return data
+        return data, "xls"
     if not head.startswith(b"PK"):
         raise UnusableFileError(p, _not_a_workbook(data))
     if not _end_record_agrees(data):
@@ -97,16 +99,7 @@ def _checked(p: Path, grid: bool, data: bytes | None, *, binary_sheets: bool) ->
             _check_other_zip_sheets(p, zf, data, names, grid, binary_sheets)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise UnusableFileError(p, "corrupt or truncated workbook (not a valid .xlsx zip)") from exc
-    return data
-
-
-def workbook_format(data: bytes) -> str:
-    """"xlsx", "xlsb", "xls" or "ods": the format of a workbook's bytes that
-    :func:`check_workbook_file` accepted, decided in calamine's order."""
-    if data[:8] == _OLE_MAGIC:
-        return "xls"
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        return _zip_kind(zf, set(zf.namelist())) or "xlsx"
+    return data, kind
 
 
 def _zip_kind(zf: zipfile.ZipFile, names: set[str]) -> str | None:
@@ -235,12 +228,16 @@ def open_workbook(path: str | os.PathLike[str], *, grid: bool = True, data: byte
     """calamine's workbook for ``path``, after :func:`check_workbook_file`: the one way planbook
     opens a workbook it reads.  calamine reads the very bytes that were checked (a file replaced
     in between — a sync client, a lead saving again — cannot slip past the checks)."""
-    path = Path(path)
-    data = _checked(path, grid, data, binary_sheets=False)
+    return _open(Path(path), grid, data)[0]
+
+
+def _open(path: Path, grid: bool, data: bytes | None) -> tuple[object, str]:
+    """:func:`open_workbook`, and the workbook's format (see :func:`_checked`)."""
+    data, kind = _checked(path, grid, data, binary_sheets=False)
     wb = _calamine(path, data)
     if grid and data[:2] == b"PK" and not _read_as_xlsx(wb):
         _check_binary_sheets(path, data)  # calamine took the zip for an .xlsb: its sheets not parsed yet
-    return wb
+    return wb, kind
 
 
 def _calamine(path: Path, data: bytes):
@@ -300,7 +297,7 @@ class LoadedWorkbook:
     path: Path
     names: list[str]
     parsed: dict[str, object]  # sheet name -> calamine's parsed sheet
-    kind: str = "xlsx"  # the file's format: "xlsx", "xlsb", "xls" or "ods" (see workbook_format)
+    kind: str = "xlsx"  # the file's format: "xlsx", "xlsb", "xls" or "ods" (see _checked)
     #: The file's bytes as checked and parsed (what else is read of it — notes — is read from these).
     data: bytes = field(default=b"", repr=False)
     #: cells :meth:`rows` cleaned: (sheet, row, col, code, what was wrong, the text as it was)
@@ -341,14 +338,14 @@ def load_workbook(path: str | os.PathLike[str], *, grid: bool = True, data: byte
     p = Path(path)
     if data is None:
         data = read_workbook_bytes(p)
-    wb = open_workbook(p, grid=grid, data=data)
+    wb, kind = _open(p, grid, data)
     names = list(wb.sheet_names)
     parsed = _parse_sheets(wb, [n for n in names if only is None or only(n)], p, data)
     for name, sheet in parsed.items():  # what calamine made: the same limit, whether checked before or not
         end = sheet.end
         if end:
             refuse_grid(p, f"tab {name!r}", end[0] + 1, end[1] + 1)
-    return LoadedWorkbook(p, names, parsed, kind=workbook_format(data), data=data)
+    return LoadedWorkbook(p, names, parsed, kind=kind, data=data)
 
 
 #: From this size a workbook's largest sheet (a master's year of History) is parsed on a thread

@@ -1,0 +1,67 @@
+"""Notes on cells are read from an .xlsx however its relationships are spelt
+(planbook.files.cellstyle.workbook_notes): the quick look for a workbook without notes never
+misses one."""
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+
+import openpyxl
+import pytest
+from openpyxl.comments import Comment
+
+from planbook.files.cellstyle import workbook_notes
+
+
+def _with_note(tmp_path) -> bytes:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Jane Smith"
+    ws["A1"], ws["B3"] = "Ref", "1.1"
+    ws["C3"].comment = Comment("Delayed: the contractor went into administration", "Jane")
+    wb.create_sheet("Lists")["A1"] = "no notes here"
+    wb.save(tmp_path / "noted.xlsx")
+    return (tmp_path / "noted.xlsx").read_bytes()
+
+
+def _rels_rewritten(data: bytes, change) -> bytes:
+    """The workbook with every sheet's .rels part passed through ``change``."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            part = zin.read(info.filename)
+            if re.fullmatch(r"xl/worksheets/_rels/.*\.rels", info.filename):
+                part = change(part)
+            zout.writestr(info, part)
+    return out.getvalue()
+
+
+def _spelt_with_references(rels: bytes) -> bytes:
+    return rels.replace(b"comments", b"&#99;&#111;mments")
+
+
+def _in_utf16(rels: bytes) -> bytes:
+    text = rels.decode("utf-8").replace('encoding="UTF-8"', 'encoding="UTF-16"')
+    if not text.startswith("<?xml"):
+        text = '<?xml version="1.0" encoding="UTF-16"?>' + text
+    return text.encode("utf-16")
+
+
+@pytest.mark.parametrize("change", [_spelt_with_references, _in_utf16], ids=["character references", "UTF-16"])
+def test_a_note_is_found_however_the_relationship_is_spelt(tmp_path, change):
+    data = _with_note(tmp_path)
+    notes = workbook_notes(data)
+    assert [(tab, list(cells)) for tab, cells in notes.items()] == [("Jane Smith", [(2, 2)])]
+    assert "the contractor went into administration" in notes["Jane Smith"][(2, 2)]
+    spelt = _rels_rewritten(data, change)
+    with zipfile.ZipFile(io.BytesIO(spelt)) as zf:  # the word is not in any .rels part as bytes
+        assert not any(b"comments" in zf.read(n) for n in zf.namelist() if n.endswith(".rels"))
+    assert workbook_notes(spelt) == notes
+
+
+def test_a_workbook_without_notes_has_none(tmp_path):
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "comments in a cell are not notes"
+    wb.save(tmp_path / "plain.xlsx")
+    assert workbook_notes((tmp_path / "plain.xlsx").read_bytes()) == {}
