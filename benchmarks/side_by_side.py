@@ -6,6 +6,10 @@ same input files (written by the first version given, so every version reads the
 prints per version the median and fastest planbook time and the median of planbook ÷ floor
 taken run by run (the floor as in benchmarks/consolidate.py).
 
+The floor writes its rows with planbook's own row streamer, so it is always run with the
+first version's code, right after each version's runs: a later version's quicker streamer
+would otherwise make the floor it is divided by quicker too, and its ratio look worse.
+
     python benchmarks/side_by_side.py REV [REV ...] [--rounds N] [--leads N --per-lead N]
 
 Each REV is a git revision of this repository (checked out in a temporary worktree, removed
@@ -32,7 +36,7 @@ import sys
 sys.meta_path[:] = [f for f in sys.meta_path if "editable" not in repr(f)]
 import datetime as dt, json, time
 from pathlib import Path
-folder, out, runs = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+folder, out, runs, what = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 try:
     from planbook.rollup.pipeline import consolidate_to
     from planbook.fast.fastrows import splice_rows
@@ -59,12 +63,11 @@ def floor():
     splice_rows(out / "floor.xlsx", {1: (width, len(rows), lambda start, stop: rows[start:stop], None)})
     return len(rows)
 
-planbook()  # imports and first-run costs out of the figures
+job = planbook if what == "planbook" else floor
+job()  # imports and first-run costs out of the figures
 times = []
 for _ in range(runs):
-    start = time.perf_counter(); planbook(); mine = time.perf_counter() - start
-    start = time.perf_counter(); floor(); theirs = time.perf_counter() - start
-    times.append((mine, theirs))
+    start = time.perf_counter(); job(); times.append(time.perf_counter() - start)
 print(json.dumps(times))
 '''
 
@@ -105,15 +108,19 @@ def main() -> None:
         subprocess.run([sys.executable, "-c", MAKE_INPUTS, str(trees[0][1] / "benchmarks"), str(args.leads),
                         str(args.per_lead), str(inputs)], env=env, check=True)
         times: dict[str, list[tuple[float, float]]] = {rev: [] for rev, _ in trees}
+        out = work / "out"
+        out.mkdir(exist_ok=True)
+
+        def run(tree: Path, what: str) -> list[float]:
+            done = subprocess.run([sys.executable, "-c", RUNNER, str(inputs), str(out), str(args.runs), what],
+                                  env={**os.environ, "PYTHONPATH": str(tree / "src")}, check=True,
+                                  capture_output=True, text=True)
+            return json.loads(done.stdout)
+
         for n in range(args.rounds):
             for rev, tree in trees:
                 print(f"round {n + 1}/{args.rounds}: {rev}", file=sys.stderr)
-                out = work / "out"
-                out.mkdir(exist_ok=True)
-                done = subprocess.run([sys.executable, "-c", RUNNER, str(inputs), str(out), str(args.runs)],
-                                      env={**os.environ, "PYTHONPATH": str(tree / "src")}, check=True,
-                                      capture_output=True, text=True)
-                times[rev] += [tuple(t) for t in json.loads(done.stdout)]
+                times[rev] += list(zip(run(tree, "planbook"), run(trees[0][1], "floor")))
         print(f"{'version':<20} {'planbook median':>16} {'fastest':>9} {'floor median':>13} {'pb/floor median':>16} "
               f"{'(min-max)':>12}")
         for rev, runs in times.items():
