@@ -7,6 +7,8 @@ import datetime as dt
 
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from planbook.core.direction import BETTER, NEW_DIRECTION, SAME, WORSE
 from planbook.rollup.pipeline import consolidate_to
@@ -138,3 +140,33 @@ def test_a_second_run_in_the_same_period_replaces_that_period(plan_with_history,
     assert result.history.periods == [Q1] and result.directions is None
     # one period is All actions itself: no History or Trend sheet until there is a period before it
     assert not {"History", "Trend"} & set(openpyxl.load_workbook(first, read_only=True).sheetnames)
+
+
+_texts = st.text(alphabet=st.characters(blacklist_categories=("Cs",)) | st.sampled_from(["\x00", "\ud800", "é", "→"]),
+                 max_size=12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.text(max_size=8), max_size=4, unique=True), st.data())
+def test_a_history_crosses_between_processes_unchanged(periods, data):
+    """What a worker sends back of a master's year (History.packed, then pickled) is the same
+    history: odd texts (a separator character, a lone surrogate) and rows of other lengths too."""
+    import pickle
+
+    from planbook.workbook.history import HistoryRow
+
+    rows, where = {}, {}
+    for n in range(data.draw(st.integers(0, 6))):
+        width = len(periods) if data.draw(st.booleans()) or n else data.draw(st.integers(0, 5))
+        rows[f"{n}.{data.draw(_texts)}".lower()] = HistoryRow(
+            f"{n}", data.draw(_texts), data.draw(_texts), data.draw(_texts),
+            data.draw(st.lists(st.sampled_from(["On track", "Slippage", "", data.draw(_texts)]), min_size=width,
+                               max_size=width)),
+            data.draw(st.lists(_texts, min_size=width, max_size=width)))
+        if data.draw(st.booleans()):
+            where[list(rows)[-1]] = n + 1
+    history = History(list(periods), rows, where, {p: (4 + 2 * i, 5 + 2 * i) for i, p in enumerate(periods)})
+    back = History.unpacked(pickle.loads(pickle.dumps(history.packed())))
+    assert (back.periods, back.rows, back.sheet_rows, back.columns) == \
+        (history.periods, history.rows, history.sheet_rows, history.columns)
+    assert list(back.rows) == list(history.rows)

@@ -194,25 +194,28 @@ def _largest(files: list[Path]) -> int | None:
 
 
 def _pack_read(read: _Read) -> bytes:
-    """A read result as bytes for the trip from a worker process: actions as plain tuples,
-    several times quicker to pickle and unpickle than the objects."""
+    """A read result as bytes for the trip from a worker process: actions as plain tuples and
+    the history as long texts (see :meth:`planbook.workbook.history.History.packed`), several
+    times quicker to pickle and unpickle than the objects."""
     sha256, modified, plan, reason = read
     if plan is None:
-        return pickle.dumps((read, [], []), protocol=pickle.HIGHEST_PROTOCOL)
+        return pickle.dumps((read, [], [], None), protocol=pickle.HIGHEST_PROTOCOL)
     sheets: dict[str, int] = {}
     rows = [(a.ref, a.action, a.lead, a.theme, a.objective, a.partners, a.due, a.success_measure, a.resources,
              a.status, a.status_text, a.progress, a.last_updated, a.extras or None,
              sheets.setdefault(a.origin.sheet, len(sheets)), a.origin.row) for a in plan.actions]
-    bare = dataclasses.replace(plan, actions=[])
-    return pickle.dumps(((sha256, modified, bare, reason), list(sheets), rows), protocol=pickle.HIGHEST_PROTOCOL)
+    bare = dataclasses.replace(plan, actions=[], history=History())
+    return pickle.dumps(((sha256, modified, bare, reason), list(sheets), rows, plan.history.packed()),
+                        protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def _unpack_read(data: bytes) -> _Read:
-    read, sheets, rows = pickle.loads(data)
+    read, sheets, rows, history = pickle.loads(data)
     plan = read[2]
     if plan is not None:
         file = Path(plan.path).name
         plan.actions = [Action(*row[:13], row[13] or {}, Origin(file, sheets[row[14]], row[15])) for row in rows]
+        plan.history = History.unpacked(history)
     return read
 
 

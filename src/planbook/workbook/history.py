@@ -25,6 +25,7 @@ from planbook.core.layout import HISTORY
 from planbook.core.model import Action
 from planbook.core.names import cell_ref
 from planbook.core.status import COMPLETE, NO_STATUS, STATUSES, count_line, normalise_status
+from planbook.fast.bulk import pack_texts, unpack_texts
 
 #: The columns before the periods' (the consolidated workbook's History also has TREND and STILL).
 KEY_HEADERS = ("Ref", "Theme", "Lead", "Action")
@@ -139,6 +140,39 @@ class History:
             return None
         return row.statuses[-1], row.updates[-1]
 
+    def packed(self) -> tuple:
+        """This history in a form quick to pickle (:func:`planbook.fast.bulk.pack_texts`): a
+        master's year of updates crosses from the worker that read it (see :meth:`unpacked`)."""
+        n, width = len(self.rows), len(self.periods)
+        rows = self.rows.values()
+        if any(len(r.statuses) != width or len(r.updates) != width for r in rows):
+            return (self,)  # rows of other lengths (never made by planbook): as they are
+        texts = [t for k, r in self.rows.items() for t in (k, r.ref, r.theme, r.lead, r.action, *r.statuses, *r.updates)]
+        where = [self.sheet_rows.get(k, -1) for k in self.rows] if self.sheet_rows else []
+        return self.periods, n, pack_texts(texts), where, self.columns
+
+    @staticmethod
+    def unpacked(packed: tuple) -> History:
+        """The history :meth:`packed` packed.  Each status word is kept once (a million actions'
+        year holds eight million of them)."""
+        if len(packed) == 1:
+            return packed[0]
+        periods, n, data, where, columns = packed
+        width = len(periods)
+        step = 5 + 2 * width
+        texts = unpack_texts(data, n * step)
+        words: dict[str, str] = {}
+        for j in range(5, 5 + width):  # each period's statuses, a column at a time (C calls)
+            column = texts[j::step]
+            texts[j::step] = list(map(words.setdefault, column, column))
+        rows: dict[str, HistoryRow] = {}
+        for at in range(0, n * step, step):
+            first = at + 5 + width
+            rows[texts[at]] = HistoryRow(texts[at + 1], texts[at + 2], texts[at + 3], texts[at + 4],
+                                         texts[at + 5:first], texts[first:at + step])
+        sheet_rows = {k: r for k, r in zip(rows, where) if r >= 0}
+        return History(periods, rows, sheet_rows, columns)
+
     def subset(self, refs: Iterable[str]) -> History:
         """The history of these actions only (a lead's copy)."""
         wanted = {key(r) for r in refs}
@@ -183,10 +217,25 @@ class History:
 
     def direction(self, action: Action) -> str:
         """↑ better, ↓ worse, → same against the action's status last period; "new" if it was not in it."""
-        last = self.last_of(action.ref)
-        if last is None:
-            return NEW_DIRECTION
-        return direction(normalise_status(last[0]), action.status)
+        return self.directions([action])[0]
+
+    def directions(self, actions: Iterable[Action]) -> list[str]:
+        """:meth:`direction` of each action, in one pass (every action of a consolidation):
+        each status word last period is understood once."""
+        if not self.periods:
+            return [NEW_DIRECTION for _ in actions]
+        rows, understood = self.rows, {}
+        out = []
+        for a in actions:
+            row = rows.get(key(a.ref))
+            was = row.statuses[-1] if row is not None else ""
+            if not was:
+                out.append(NEW_DIRECTION)
+                continue
+            if was not in understood:
+                understood[was] = normalise_status(was)
+            out.append(direction(understood[was], a.status))
+        return out
 
     def header(self, derived: bool = True) -> list[str]:
         """The History sheet's header (``derived``: with the Trend and Not updated for columns)."""
@@ -248,6 +297,8 @@ def read_history(rows: list[list[object]]) -> History:
     width = max([c_ref, c_theme, c_lead, c_action, *c_statuses, *c_updates]) + 1
     pad = [""] * (width + 1)  # a missing column (-1) reads the blank cell at the end
     found, where = history.rows, history.sheet_rows
+    words: dict[str, str] = {}  # each status word kept once (a million actions' year holds eight million)
+    share = words.setdefault
     # run for every cell of a year's history: each row's cells taken in C calls, and made text
     # one by one only in a row holding something else (a number typed as an update)
     named = itemgetter(c_ref, c_theme, c_lead, c_action)
@@ -266,7 +317,7 @@ def read_history(rows: list[list[object]]) -> History:
         k = ref.lower()
         if not k or k in found:
             continue
-        found[k] = HistoryRow(ref, theme, lead, action, list(map(str.strip, statuses)), list(updates))
+        found[k] = HistoryRow(ref, theme, lead, action, [share(s, s) for s in map(str.strip, statuses)], list(updates))
         where[k] = r
     return history
 
