@@ -319,7 +319,7 @@ def _read_tab(plan: Plan, file: str, sheet: str, rows: list[list[object]], heade
     _read_rows(plan, file, sheet, rows, header_row, width, col_of, extra_cols, tab_lead, context_year, lead_keys,
                theme_keys, first_ref, strings, book, filled)
     c_shown = [col_of.get("shown:" + h) for h in (LAST_STATUS, LAST_UPDATE)]
-    if c_shown[0] is not None:
+    if c_shown[0] is not None and plan.role == "lead-copy":  # checked against the plan's history (a copy's only)
         for a in plan.actions[first:]:
             row = rows[a.origin.row - 1]
             cells = [as_text(row[c]) if c is not None and c < len(row) else "" for c in c_shown]
