@@ -693,12 +693,16 @@ def _exceptions_table(result: Consolidation) -> _Table:
 
 
 def _changes_table(result: Consolidation) -> _Table:
+    headers, widths = ["Change", "Ref", "Lead", "Action", "Before", "Now"], [20, 7, 18, 45, 40, 40]
     if result.changes is None:
-        rows = [["No previous consolidation given (use --previous) — nothing to compare.", "", "", "", "", ""]]
-    else:
-        rows = [[c.kind, c.ref, c.lead, c.action, c.before, c.after] for c in [*result.changes, *result.not_updated]]
-    return _table(CHANGES, ["Change", "Ref", "Lead", "Action", "Before", "Now"], [20, 7, 18, 45, 40, 40],
-                  _capped(rows))
+        return _table(CHANGES, headers, widths,
+                      [["No previous consolidation given (use --previous) — nothing to compare.", "", "", "", "", ""]])
+    changes = [*result.changes, *result.not_updated]
+
+    def rows(start: int, stop: int) -> list[list]:  # made by whichever process writes them
+        return _capped([[c.kind, c.ref, c.lead, c.action, c.before, c.after] for c in changes[start:stop]])
+
+    return _table(CHANGES, headers, widths, count=len(changes), make_rows=rows)
 
 
 #: The end of a text planbook cut to fit a cell, when the whole of it is kept on other sheets.
@@ -717,6 +721,11 @@ def _capped(rows: list[list]) -> list[list]:
     an action's row holds whole (a Change's before and now, quoted in a message) or that
     planbook makes of several (a lead's tabs, a list of files): each is cut where it is shown."""
     for row in rows:
+        try:
+            if len("".join(row)) <= MAX_CELL:  # all text, and all of it fits one cell (nearly every row)
+                continue
+        except TypeError:  # a number or a date among them
+            pass
         for c, v in enumerate(row):
             if v.__class__ is str and len(v) > MAX_CELL:
                 row[c] = _cap(v)
@@ -758,7 +767,10 @@ def _returns_table(result: Consolidation) -> _Table:
 
 def _lead_changes_table(result: Consolidation) -> _Table:
     """What each lead changed in their return against the copy they were sent (their receipt says it)."""
-    rows = [[r.lead, os.path.basename(r.file), c.kind, c.ref, c.action, c.before, c.after]
-            for r in result.returns for c in r.changes]
+    changes = [(r.lead, os.path.basename(r.file), c) for r in result.returns for c in r.changes]
+
+    def rows(start: int, stop: int) -> list[list]:  # made by whichever process writes them
+        return _capped([[lead, file, c.kind, c.ref, c.action, c.before, c.after] for lead, file, c in changes[start:stop]])
+
     return _table(LEAD_CHANGES, ["Lead", "File", "Change", "Ref", "Action", "As sent", "Returned"],
-                  [24, 26, 18, 7, 45, 40, 40], _capped(rows))
+                  [24, 26, 18, 7, 45, 40, 40], count=len(changes), make_rows=rows)

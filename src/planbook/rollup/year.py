@@ -129,7 +129,7 @@ def against_last_period(actions: Sequence[Action], history: History, master: Pla
     if not history or master is None:
         return None
     comparison = compare(actions, previous_records(history, master, full), full=full)
-    comparison.directions = [history.direction(a) for a in actions]
+    comparison.directions = history.directions(actions)
     return comparison
 
 
