@@ -55,16 +55,24 @@ def fit_long_cells(actions: Sequence[Action], report: Report) -> int:
     return cut
 
 
-def _cut(a: Action, header: str, text: str, report: Report) -> str:
+def cut_to_fit(text: str) -> tuple[str, str]:
+    """(what a cell shows, the rest) of a text longer than a cell holds: its first characters,
+    ending in a note of how many more there are and where they are kept.  The one way planbook
+    cuts a text, whether on reading a cell or before writing one; the rest goes in a finding."""
     keep = MAX_CELL - len(_note(len(text)))
     rest = text[keep:]
+    return text[:keep] + _note(len(rest)), rest
+
+
+def _cut(a: Action, header: str, text: str, report: Report) -> str:
+    shown, rest = cut_to_fit(text)
     o = a.origin
     report.add(Finding(
         "cell-too-long", o.file if o else "", o.sheet if o else "", f"row {o.row}" if o else "", rest,
         f"{header} of {a.ref or 'an action'} has {len(text):,} characters, more than an Excel cell holds "
-        f"({MAX_CELL:,}): {ALL_ACTIONS} shows the first {keep:,}; the rest is the value here",
+        f"({MAX_CELL:,}): {ALL_ACTIONS} shows the first {len(text) - len(rest):,}; the rest is the value here",
         outcome="cut to fit the cell; the rest kept here"))
-    return text[:keep] + _note(len(rest))
+    return shown
 
 
 def label_lines(text: str, width: int, max_lines: int) -> str:

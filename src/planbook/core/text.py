@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from planbook.core.limits import MAX_CELL
+from planbook.core.limits import MAX_CELL, cut_to_fit
 
 BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 #: The control characters (as bytes) of :data:`BAD` in ASCII text: a quick check of ASCII text
@@ -59,7 +59,9 @@ def clean_rows(rows: list[list[object]]) -> list[tuple[int, int, str, str, str]]
 
     Returns (row, col, code, what was wrong, the text as it was) for each problem found:
     ``control-character`` (replaced as :func:`clean_text` does) or ``cell-too-long`` (a text
-    longer than Excel's 32,767 characters, cut to that length; no real workbook holds one).
+    longer than Excel's 32,767 characters, cut to fit by :func:`planbook.core.limits.cut_to_fit`;
+    Excel never saves one, LibreOffice may): for that one, the text as it was is the whole text
+    once cleaned, so the rest can be kept.
     """
     strings = [v for row in rows for v in row if v.__class__ is str]
     if not suspect(strings):
@@ -74,8 +76,8 @@ def clean_rows(rows: list[list[object]]) -> list[tuple[int, int, str, str, str]]
                 changed.append((r, c, "control-character", describe(new), v))
                 new = clean_text(new)
             if len(new) > MAX_CELL:
-                changed.append((r, c, "cell-too-long", f"{len(new):,} characters", v))
-                new = new[:MAX_CELL]
+                changed.append((r, c, "cell-too-long", f"{len(new):,} characters", new))
+                new = cut_to_fit(new)[0]
             if new is not v:
                 row[c] = new
     return changed

@@ -18,7 +18,7 @@ from planbook.core.errors import UnusableFileError
 from planbook.core.findings import WARNING, Finding, Report
 from planbook.core.layout import GUIDE, HISTORY, LISTS, META, RETIRED
 from planbook.core.leads import lead_key
-from planbook.core.limits import MAX_CELL
+from planbook.core.limits import MAX_CELL, cut_to_fit
 from planbook.core.model import Action, Lead, Origin, PlanInfo
 from planbook.core.names import cell_ref, col_letter
 from planbook.core.status import how_read, normalise_status, reading_note
@@ -263,10 +263,12 @@ def _report_cleaned(book: LoadedWorkbook, file: str, report: Report) -> None:
             report.add(Finding(code, file, sheet, cell_ref(r, c), clean_text(shown),
                                f"the cell held {detail}, which Excel and Word cannot save (pasted from Word "
                                "or email?)", outcome="replaced by a line break (U+000B, U+000C) or a space"))
-        else:
-            report.add(Finding(code, file, sheet, cell_ref(r, c), clean_text(shown),
-                               f"the cell holds {detail}; Excel's limit is {MAX_CELL:,}",
-                               outcome=f"cut to {MAX_CELL:,} characters; the rest was not read"))
+        else:  # cell-too-long: ``original`` is the whole text (cleaned)
+            rest = cut_to_fit(original)[1]
+            report.add(Finding(code, file, sheet, cell_ref(r, c), rest,
+                               f"the cell holds {detail}, more than an Excel cell holds ({MAX_CELL:,}): the first "
+                               f"{len(original) - len(rest):,} are read; the rest is the value here",
+                               outcome="cut to fit the cell; the rest kept here"))
 
 
 def _read_tab(plan: Plan, file: str, sheet: str, rows: list[list[object]], header_row: int, tab_lead: str,
