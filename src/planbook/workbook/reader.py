@@ -12,7 +12,7 @@ import functools
 import os
 from pathlib import Path
 
-from planbook.core.columns import HEADER_OF_FIELD, REQUIRED_FIELDS, field_for_header
+from planbook.core.columns import HEADER_OF_FIELD, REQUIRED_FIELDS, field_for_header, header_key
 from planbook.core.due import BLANK_DUE, DATE, UNKNOWN, Due, fy_of, parse_due
 from planbook.core.errors import UnusableFileError
 from planbook.core.findings import WARNING, Finding, Report
@@ -280,13 +280,14 @@ def _read_tab(plan: Plan, file: str, sheet: str, rows: list[list[object]], heade
     taken: set[str] = set()
     header = rows[header_row]
     width = max(len(r) for r in rows[header_row:]) if rows else 0
+    chosen = _field_columns(header[:width])
     for c in range(width):
         value = header[c] if c < len(header) else None
         if isinstance(value, str) and value.strip() in (LAST_STATUS, LAST_UPDATE):
             columns[c] = "shown:" + value.strip()  # last period's, from the history: shown, never data
             continue
         fld = field_for_header(value) if not _blank(value) else None
-        if fld and fld not in taken:
+        if fld and chosen.get(fld) == c and fld not in taken:
             columns[c] = fld
             taken.add(fld)
             continue
@@ -339,6 +340,23 @@ RESERVED_HEADERS = frozenset(h.lower() for h in (*HEADER_OF_FIELD.values(), "Due
                                                  NOTES_COLUMN, LAST_STATUS, LAST_UPDATE))
 #: The extra column that keeps a Last updated typed as text ("Sept 09"), as typed.
 AS_TYPED = "Last updated (as typed)"
+
+
+def _field_columns(header: list[object]) -> dict[str, int]:
+    """Field -> the column read as it: of two columns whose headers both mean one field, the one
+    headed with the standard header itself ("Status" over a "RAG" a lead inserted before it),
+    else the first.  The other is kept as the lead's own column."""
+    chosen: dict[str, int] = {}
+    for c, value in enumerate(header):
+        if _blank(value) or (isinstance(value, str) and value.strip() in (LAST_STATUS, LAST_UPDATE)):
+            continue
+        fld = field_for_header(value)
+        if fld is None:
+            continue
+        if fld not in chosen or (header_key(header[chosen[fld]]) != header_key(HEADER_OF_FIELD[fld])
+                                 and header_key(value) == header_key(HEADER_OF_FIELD[fld])):
+            chosen[fld] = c
+    return chosen
 
 
 def _unshadowed(name: str, taken: set[str]) -> str:
