@@ -83,7 +83,10 @@ def test_copies_show_last_period_and_a_changed_copy_is_a_finding(plan_with_histo
     result = consolidate_to([tmp_path / "returns", plan_with_history], tmp_path / "c.xlsx", today=dt.date(2009, 10, 9))
     changed = sorted((f.sheet, f.cell) for f in result.report if f.code == "history-changed")
     assert changed == [("History", f"{chr(65 + header.index('Status ' + Q1))}2"),
-                       ("Jane Smith", f"{chr(65 + theader.index('Last period' + chr(39) + 's status'))}3")], changed
+                       ("Jane Smith", f"{chr(65 + theader.index('Last period' + chr(39) + 's update'))}3")], changed
+    typed = [i for i in sheet(tmp_path / "c.xlsx", "Data issues") if i["Problem"] == "history-changed"
+             and i["Sheet"] == "Jane Smith"]
+    assert [i["Value"] for i in typed] == ["We did it all"]  # what the lead typed there is kept, whole
     history = sheet(tmp_path / "c.xlsx", "History")
     assert history[0]["Status " + Q1] == "Complete"  # the master's record stands
 
@@ -170,3 +173,25 @@ def test_a_history_crosses_between_processes_unchanged(periods, data):
     assert (back.periods, back.rows, back.sheet_rows, back.columns) == \
         (history.periods, history.rows, history.sheet_rows, history.columns)
     assert list(back.rows) == list(history.rows)
+
+
+@pytest.mark.parametrize("typed", [{"status": "Complete"}, {"update": "Q2: all done. " * 40},
+                                   {"status": "On track", "update": "=HYPERLINK(\"x\")"}, {"status": "", "update": ""}],
+                         ids=["status", "long update", "both", "cleared"])
+def test_what_a_lead_types_in_the_last_period_columns_is_kept_where_the_finding_says(plan_with_history, tmp_path,
+                                                                                      typed):
+    """Typed over the locked columns (the lead unprotected the tab): the history stands, and each
+    text typed is a finding at its own cell holding all of it; a cleared cell loses nothing."""
+    copies = {c.lead: c.path for c in split_plan(plan_with_history, tmp_path / "returns")}
+    wb = openpyxl.load_workbook(copies["DD Achievement"])
+    tab = wb["DD Achievement"]
+    header = [c.value for c in tab[1]]
+    cols = {k: header.index(h) for k, h in (("status", "Last period's status"), ("update", "Last period's update"))}
+    for k, text in typed.items():
+        tab.cell(2, cols[k] + 1).value = text
+    wb.save(copies["DD Achievement"])
+    consolidate_to([tmp_path / "returns", plan_with_history], tmp_path / "c.xlsx", today=dt.date(2009, 10, 9))
+    found = {i["Cell"]: i["Value"] for i in sheet(tmp_path / "c.xlsx", "Data issues")
+             if i["Problem"] == "history-changed"}
+    assert found == {f"{chr(65 + cols[k])}2": text for k, text in typed.items() if text}
+    assert [r["Status " + Q1] for r in sheet(tmp_path / "c.xlsx", "History")][2] == "Slippage"  # the record stands

@@ -70,13 +70,19 @@ def copy_history_findings(history: History, copies: Sequence[tuple[Plan, str]]) 
         lead = ", ".join(dict.fromkeys(v for v in copy.tabs.values() if v))
         if copy.history:
             findings += tampered(history, copy.history, file, lead)
-        for ref, status, update, cell in copy.last_shown:
+        for ref, status, update, sheet, status_cell, update_cell in copy.last_shown:
             want = history.last_of(ref) or ("", "")
-            if (status, update.strip()) != (want[0], want[1].strip()) and (status or update.strip()):
-                sheet = next((a.origin.sheet for a in copy.actions if a.ref == ref and a.origin), "")
-                findings.append(Finding("history-changed", file, sheet, cell, status or update[:200],
+            if status and status != want[0]:
+                findings.append(Finding("history-changed", file, sheet, status_cell, status,
+                                        f"{lead or 'the lead'}'s copy shows {ref}'s last period ({history.last}) status "
+                                        f"as {status!r}; the plan's history has {want[0] or 'none'!r}",
+                                        outcome="the plan's history kept"))
+            if update.strip() and update.strip() != want[1].strip():  # what was typed is kept, whole
+                findings.append(Finding("history-changed", file, sheet, update_cell or status_cell, update,
                                         f"{lead or 'the lead'}'s copy shows {ref}'s last period ({history.last}) "
-                                        "differently from the plan's history", outcome="the plan's history kept"))
+                                        "update differently from the plan's history: the text typed there is the "
+                                        "value here, not read as this period's update (type it in Progress update)",
+                                        outcome="the plan's history kept; the text typed kept here"))
     return findings
 
 

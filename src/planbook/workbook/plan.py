@@ -34,8 +34,9 @@ class Plan:
     history: History = field(default_factory=History)
     #: Finished actions taken out of the leads' tabs (the Retired actions sheet).
     retired: list[Action] = field(default_factory=list)
-    #: (Ref, status, update, cell) of each action's last-period columns on its tab, as the file shows them.
-    last_shown: list[tuple[str, str, str, str]] = field(default_factory=list)
+    #: (Ref, status, update, sheet, status cell, update cell) of each action's last-period columns
+    #: on its tab, as a lead's copy shows them (checked against the plan's history).
+    last_shown: list[tuple[str, str, str, str, str, str]] = field(default_factory=list)
     #: Tab -> its cells' notes (planbook.files.cellstyle.workbook_notes), read once when first asked.
     notes_by_tab: dict[str, dict[tuple[int, int], str]] | None = field(default=None, repr=False)
 

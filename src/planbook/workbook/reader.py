@@ -326,7 +326,8 @@ def _read_tab(plan: Plan, file: str, sheet: str, rows: list[list[object]], heade
         for a in plan.actions[first:]:
             row = rows[a.origin.row - 1]
             cells = [as_text(row[c]) if c is not None and c < len(row) else "" for c in c_shown]
-            plan.last_shown.append((a.ref, cells[0].strip(), cells[1], cell_ref(a.origin.row - 1, c_shown[0])))
+            plan.last_shown.append((a.ref, cells[0].strip(), cells[1], sheet, cell_ref(a.origin.row - 1, c_shown[0]),
+                                    cell_ref(a.origin.row - 1, c_shown[1]) if c_shown[1] is not None else ""))
     headers = {c: HEADER_OF_FIELD.get(f, f[6:]) for c, f in columns.items()}
     if put:
         note_cell_faults(report, since, file, sheet, put, headers)
