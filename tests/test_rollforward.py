@@ -48,7 +48,7 @@ def quarter(tmp_path):
     write_plan(master, info, actions, history=History().with_period(Q1, actions))
     copies = {c.lead: c.path for c in split_plan(master, tmp_path / "returns")}
     edit(copies["Jane Smith"], "Jane Smith", {
-        (3, "Status"): "Slippage", (3, "Progress update"): "Waiting for the data team",
+        (3, "Status"): "Slippage", (3, "Progress update"): "Waiting for the data team", (3, "Last updated"): "Sept 09",
         (4, "Action"): "Publish a leaflet for parents", (4, "Theme"): "Being Healthy",  # added, no Ref
         (5, "Ref"): "3.10", (5, "Action"): "Train school nurses", (5, "Theme"): "Being Healthy",  # added, Ref taken
         (6, "Ref"): "1.3", (6, "Action"): "Survey young carers", (6, "Theme"): "Being Healthy",  # added, Ref free
@@ -108,6 +108,9 @@ def test_every_action_as_the_committee_last_saw_it_and_nothing_of_the_consolidat
     assert history["1.5"]["Status " + Q2] == "No status given" and history["1.4"]["Action"] == "Train school nurses"
     assert history["3.10"]["Action"] == "Audit safeguarding"
     assert read_plan(result.path).info.plan_id == read_plan(master).info.plan_id
+    # the Last updated typed as text is said, not made a column of every tab (the new plan reads clean)
+    assert [(f.code, f.value) for f in result.report if f.code == "bad-date"] == [("bad-date", "Sept 09")]
+    assert not [f for f in read_plan(result.path).report if f.code in ("renamed-column", "unknown-column")]
 
 
 def test_what_the_consolidation_could_not_settle_is_carried(quarter, tmp_path):
@@ -175,7 +178,8 @@ def test_the_command(quarter, tmp_path):
     out = tmp_path / "plan-q3.xlsx"
     result = run_cli("roll-forward", consolidated, "--period", Q3, "--return-by", "2010-01-08", "--out", out)
     assert result.returncode == 0, result.stderr
-    assert "new Ref 1.4" in result.stdout and "Carried into the new period (1)" in result.stdout
+    assert "new Ref 1.4" in result.stdout and "Carried into the new period (2)" in result.stdout
+    assert "typed as 'Sept 09', not a date" in result.stdout
     again = run_cli("roll-forward", consolidated, "--period", Q3, "--out", out, "--json")
     assert again.returncode == 2 and "exists" in again.stderr
     forced = run_cli("roll-forward", master, returns, "--period", Q3, "--out", out, "--force", "--json",

@@ -49,6 +49,7 @@ from planbook.rollup.consolidate import Consolidation, consolidate
 from planbook.rollup.merge import NOTE_COLLISION, NOTE_NOT_RETURNED, NOTE_STALE
 from planbook.rollup.year import ADDED
 from planbook.workbook.history import History, key, read_history
+from planbook.workbook.reader import AS_TYPED
 from planbook.workbook.writer import write_plan
 
 #: Consolidation-wide problems a new period starts with until a person acts on them.
@@ -270,7 +271,7 @@ def _actions(rows: list[list[object]], extras: list[str] | None, context_year: i
                    resources=as_text(values.get("resources", "")), status=status, status_text=status_text,
                    progress=as_text(values.get("progress", "")), last_updated=_once(days, updated, parse_day))
         if updated not in ("", None) and a.last_updated is None:
-            a.extras["Last updated (as typed)"] = as_text(updated)
+            a.extras[AS_TYPED] = as_text(updated)
         for h, i in extra_cols:
             if row[i] not in ("", None):
                 a.extras[h] = row[i].date() if isinstance(row[i], dt.datetime) and row[i].time() == dt.time() else row[i]
@@ -309,6 +310,14 @@ def _write(outcome: _Outcome, out: Path, period: str, return_by: dt.date | None,
         info.retire_complete_after = retire_after
     report = Report(outcome.problems)
     actions = [dataclasses.replace(a, extras=dict(a.extras), origin=None, note="") for a in outcome.actions]
+    for a in actions:  # a Last updated typed as text was last period's; the new plan's cell starts blank
+        typed = a.extras.pop(AS_TYPED, None)
+        if typed not in (None, ""):
+            report.add(Finding("bad-date", out.name, "", "", as_text(typed),
+                               f"{a.ref or 'an action'}'s Last updated was typed as {as_text(typed)!r}, not a date: "
+                               f"next period's plan leaves it blank (the consolidation keeps it)",
+                               outcome="left blank in next period's plan"))
+    columns = [c for c in outcome.extra_columns if c != AS_TYPED]  # the consolidation's column, not the plan's
     renumbered = _give_refs(actions, outcome.added, outcome.history, outcome.retired)
     for r in renumbered:
         said = (f"{r.lead or 'a lead'}'s action {_short(r.action)!r} had no Ref in the plan" if r.why.startswith("it had")
@@ -329,7 +338,7 @@ def _write(outcome: _Outcome, out: Path, period: str, return_by: dt.date | None,
         report.add(Finding("unknown-lead", out.name, "", "", name,
                            f"lead {name!r} is named on an action but is not on the Lists sheet: a tab was made for them; "
                            "add their email address (planbook lead add)", outcome="tab added"))
-    write_plan(out, info, live, columns=outcome.extra_columns, history=history,
+    write_plan(out, info, live, columns=columns, history=history,
                retired=[*outcome.retired, *retired_now], overwrite=True)
     return RollForward(out, info, len(live), outcome.closing, list(history.periods), renumbered,
                        [a.ref for a in retired_now], report)
