@@ -529,3 +529,50 @@ def test_a_header_row_pasted_again_is_a_note_not_an_action(tmp_path):
     assert [(f.sheet, f.cell) for f in result.report if f.code == "repeated-header"] == [("Jane Smith", "A3")]
     assert not [a for a in result.actions if a.ref == "Ref"]
     assert {a.ref for a in result.actions if a.lead == "Jane Smith"} == {a.ref for a in actions if a.lead == "Jane Smith"}
+
+
+@pytest.mark.parametrize("returned", [("Jane Smith", "DD Achievement"), ("Jane Smith",), ()],
+                         ids=["both returned", "one returned", "none returned"])
+def test_a_ref_the_plan_gives_two_leads_is_the_plans_to_fix_not_theirs(tmp_path, returned):
+    """The plan itself numbers two leads' actions 3.10 (an imported plan can): copies returned as
+    sent collide by the plan's doing, so the collision is listed against the plan, both actions
+    are kept and flagged, and no lead's return counts it as their error."""
+    from planbook.rollup.pipeline import track_returns
+
+    info, actions = small_plan()
+    actions[0].ref = "3.10"  # Jane's 1.1 now shares DD Achievement's 3.10
+    master = tmp_path / "plan.xlsx"
+    write_plan(master, info, actions)
+    copies = {c.lead: c.path for c in split_plan(master, tmp_path / "copies")}
+    (tmp_path / "returns").mkdir()
+    for lead in returned:
+        wb = openpyxl.load_workbook(copies[lead])
+        ws = wb[lead]
+        header = [c.value for c in ws[1]]
+        for r in range(2, ws.max_row + 1):
+            if ws.cell(r, 1).value:
+                ws.cell(r, header.index("Status") + 1).value = "On track"
+        wb.save(tmp_path / "returns" / copies[lead].name)
+    result = consolidate([master, tmp_path / "returns"], today=dt.date(2009, 10, 9))
+    flagged = [a for a in result.actions if a.ref == "3.10"]
+    assert len(flagged) == 2 and all("3.10 is also" in a.note for a in flagged)
+    tracker = track_returns(master, tmp_path / "returns")
+    assert {r.lead: r.error_count for r in tracker.leads} == {"Jane Smith": 0, "DD Achievement": 0}
+    assert all(f.file == "plan.xlsx" for f in result.report if f.code in ("ref-collision", "duplicate-ref"))
+    assert any(f.code in ("ref-collision", "duplicate-ref") for f in result.report)
+
+
+def test_a_ref_a_lead_types_over_anothers_is_their_own_collision(tmp_path):
+    """Against that: a lead who renumbers an action to another lead's Ref made the collision."""
+    from planbook.rollup.pipeline import track_returns
+
+    info, actions = small_plan()
+    master = tmp_path / "plan.xlsx"
+    write_plan(master, info, actions)
+    copy = next(c.path for c in split_plan(master, tmp_path / "copies") if c.lead == "Jane Smith")
+    wb = openpyxl.load_workbook(copy)
+    wb["Jane Smith"]["A3"] = "3.10"  # Jane's 1.2 typed as DD Achievement's 3.10
+    (tmp_path / "returns").mkdir()
+    wb.save(tmp_path / "returns" / copy.name)
+    tracker = track_returns(master, tmp_path / "returns")
+    assert {r.lead: r.error_count for r in tracker.leads}["Jane Smith"] >= 1

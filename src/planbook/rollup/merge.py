@@ -381,6 +381,9 @@ class Merged:
     rows_superseded: int = 0  # rows replaced by another copy of the same action
     extra_columns: list[str] = field(default_factory=list)
     unusable: dict[str, Unusable] = field(default_factory=dict)  # lead key -> their return, not used
+    #: Refs (folded) a master itself gives to actions on different leads' tabs: (its file, those
+    #: leads' keys).  Two copies returning such a Ref as they were sent collide by the plan's doing.
+    twins: dict[str, tuple[str, set[str]]] = field(default_factory=dict)
 
 
 def merge(pairs: list, report: Report, full: Callable[[Action], Action],
@@ -403,7 +406,7 @@ def merge(pairs: list, report: Report, full: Callable[[Action], Action],
     more: dict[str, list[int]] = {}  # ref (folded) -> later rows kept with that ref
     actions: list[Action] = []
     plan_of: list[Plan] = []
-    merged = Merged(actions, unusable=unreadable)
+    merged = Merged(actions, unusable=unreadable, twins=_plans_twins(pairs, file_of))
     extras: dict[str, None] = {}
     for plan, src in pairs:
         todo, kept_rows, replaced = _tabs_replaced(plan, returned, unreadable, report, file_of, merged)
@@ -463,17 +466,42 @@ def _same_ref(action: Action, plan: Plan, candidates: list[int], actions: list[A
             _add_note(action, f"{NOTE_COLLISION}: {action.ref} is also {_cell(actions[i])}; renumber one")
     for i in others:
         kept = actions[i]
+        plans, leads = merged.twins.get(key, ("", set()))
+        as_sent = kept.ref == action.ref and lead_key(kept.lead) in leads and lead_key(action.lead) in leads
         for row, other in ((action, kept), (kept, action)):
             o = row.origin
             how = "the same Ref" if row.ref == other.ref else f"Ref {other.ref!r}, the same but for capitals,"
-            report.add(Finding("ref-collision", o.file if o else "", o.sheet if o else "", f"A{o.row}" if o else "",
-                               row.ref, f"Ref {row.ref} ({row.lead or 'no lead'}) collides with {_cell(other)} "
-                               f"({other.lead or 'no lead'}): {how} on a different action; renumber one of them",
-                               outcome="both actions kept"))
+            if as_sent:  # the plan's own collision, carried into both copies: the plan's to fix, not the leads'
+                report.add(Finding("ref-collision", plans, "", "", row.ref,
+                                   f"Ref {row.ref} ({row.lead or 'no lead'}, {_cell(row)}) collides with {_cell(other)} "
+                                   f"({other.lead or 'no lead'}): the plan gives both actions this Ref, and each "
+                                   "lead's copy kept it as sent; renumber one of them in the plan",
+                                   outcome="both actions kept; the plan's to fix, not the leads'"))
+            else:
+                report.add(Finding("ref-collision", o.file if o else "", o.sheet if o else "", f"A{o.row}" if o else "",
+                                   row.ref, f"Ref {row.ref} ({row.lead or 'no lead'}) collides with {_cell(other)} "
+                                   f"({other.lead or 'no lead'}): {how} on a different action; renumber one of them",
+                                   outcome="both actions kept"))
             _add_note(row, f"{NOTE_COLLISION}: {row.ref} is also {_cell(other)}; renumber one")
     more.setdefault(key, []).append(len(actions))
     actions.append(action)
     plan_of.append(plan)
+
+
+def _plans_twins(pairs: list, file_of: dict[int, str]) -> dict[str, tuple[str, set[str]]]:
+    """See :attr:`Merged.twins`: a master's Refs on two or more of its leads' tabs."""
+    twins: dict[str, tuple[str, set[str]]] = {}
+    for plan, _ in pairs:
+        if plan.role == "lead-copy":
+            continue
+        leads: dict[str, set[str]] = {}
+        for a in plan.actions:
+            if a.ref:
+                leads.setdefault(a.ref.lower(), set()).add(lead_key(a.lead))
+        for key, found in leads.items():
+            if len(found) > 1:
+                twins.setdefault(key, (file_of[id(plan)], found))
+    return twins
 
 
 def _owns(action: Action, plan: Plan) -> bool:
