@@ -53,6 +53,8 @@ CODES: dict[str, tuple[str, str]] = {
                                "its rows counted once"),
     "cell-note": (INFO, "a note (comment) on a cell: kept, as the progress update or in the Cell notes column"),
     "merged-status": (WARNING, "a Status cell merged over several rows: each row read with the merged cell's word"),
+    "merged-cell": (WARNING, "a cell merged over several actions' rows (an Objective merged down them): each row "
+                             "read with its text (in a Ref, Action, Due or Last updated, each row named)"),
     "status-by-colour": (ERROR, "a blank Status cell filled with a colour: no status given; the matching status "
                                 "is offered"),
     "ref-renumbered": (WARNING, "a lead renumbered an action (3.1 typed as 3.01, the text unchanged): counted "

@@ -5,7 +5,10 @@ over several rows, a status shown only by a fill colour.
   progress (the lead wrote it there instead); anywhere else it goes into the row's ``Cell notes``
   column; either way a ``cell-note`` finding says where it came from;
 * a **merged Status cell** (one word typed over two rows) gives its word to every row it covers,
-  with a ``merged-status`` finding naming each cell that had no word of its own;
+  with a ``merged-status`` finding naming each cell that had no word of its own; any other
+  merged cell (an Objective merged down its actions) gives its text the same way
+  (``merged-cell``), except in Ref, Action, Due and Last updated, where the rows it covers are
+  named;
 * a **blank Status filled with a colour** stays "No status given" (a colour is not a word), with
   a ``status-by-colour`` finding naming the cell and, for a RAG colour, the status it suggests:
   "J5 is filled red but has no status: choose Off track?".
@@ -41,6 +44,7 @@ def apply_marks(plan: Plan, file: str, sheet: str, actions: list[Action], header
     if xlsx or book.kind == "ods":
         _notes(plan, file, sheet, by_row, header_row, col_of, headers, ods=not xlsx,
                data=book.data if book is not None else None)
+    _merged_cells(plan, file, sheet, by_row, col_of, headers, rows, book)
     c_status = col_of.get("status")
     if c_status is None:
         return
@@ -100,14 +104,66 @@ def _notes(plan: Plan, file: str, sheet: str, by_row: dict[int, Action], header_
                                 outcome=f"kept in the {NOTES_COLUMN!r} column"))
 
 
+#: The fields a merged cell gives its text to, on every row it covers (a lead merging the
+#: Objective or Partners repeated down their actions); Status has rules of its own (below).
+_MERGED_TEXT = ("theme", "objective", "lead", "partners", "success_measure", "resources", "progress")
+
+
+def _merge_ranges(sheet: str, book: LoadedWorkbook | None) -> list:
+    parsed = book.parsed.get(sheet) if book is not None else None
+    try:
+        return (parsed.merged_cell_ranges if parsed is not None else None) or []
+    except Exception:  # noqa: BLE001 - a reader that cannot tell merged cells: nothing merged
+        return []
+
+
+def _merged_cells(plan: Plan, file: str, sheet: str, by_row: dict[int, Action], col_of: dict[str, int],
+                  headers: dict[int, str], rows: list[list[object]], book: LoadedWorkbook | None) -> None:
+    """A cell merged down over several actions' rows shows its text on each of them, so each
+    row takes it (a text field or the lead's own column) where it is blank, with a
+    ``merged-cell`` finding; in a Ref, Action, Due or Last updated, the rows it covers are named."""
+    ranges = [rng for rng in _merge_ranges(sheet, book) if rng[1][0] > rng[0][0]]
+    if not ranges:
+        return
+    field_of = {c: f for f, c in col_of.items()}
+    for (r0, c0), (r1, c1) in ranges:
+        for c in range(c0, c1 + 1):
+            fld = field_of.get(c, "")
+            if fld == "status" or fld.startswith("shown:") or c not in headers:
+                continue
+            top = rows[r0][c] if r0 < len(rows) and c < len(rows[r0]) else ""
+            text = as_text(top)
+            if not text.strip():
+                continue
+            first, span = cell_ref(r0, c), f"{cell_ref(r0, c0)}:{cell_ref(r1, c1)}"
+            for r in range(r0 + 1, r1 + 1):
+                a = by_row.get(r)
+                if a is None:
+                    continue
+                cell = cell_ref(r, c)
+                if fld in _MERGED_TEXT:
+                    if getattr(a, fld).strip():
+                        continue
+                    setattr(a, fld, text)
+                elif fld.startswith("extra:"):
+                    if a.extras.get(fld[6:]) not in (None, ""):
+                        continue
+                    a.extras[fld[6:]] = top
+                else:  # Ref, Action, Due, Last updated: a person gives each row its own
+                    plan.report.add(Finding("merged-cell", file, sheet, cell, text[:200],
+                                            f"{cell} is merged with {first} ({span}), which shows {text[:80]!r}: "
+                                            f"this row's {headers[c]} was read as blank; unmerge the cells and fill "
+                                            "each row", outcome="read as blank"))
+                    continue
+                plan.report.add(Finding("merged-cell", file, sheet, cell, text[:200],
+                                        f"{cell} is merged with {first} ({span}): read as {text[:80]!r}, what the "
+                                        "merged cell shows", outcome=f"read as the merged cell's {headers[c]}"))
+
+
 def _merged_status(plan: Plan, file: str, sheet: str, by_row: dict[int, Action], blank: list[int], c_status: int,
                    rows: list[list[object]], book: LoadedWorkbook | None) -> set[int]:
     """Rows whose blank Status lies in a merged range whose first cell has a word: given it."""
-    parsed = book.parsed.get(sheet) if book is not None else None
-    try:
-        ranges = (parsed.merged_cell_ranges if parsed is not None else None) or []
-    except Exception:  # noqa: BLE001 - a reader that cannot tell merged cells: nothing merged
-        ranges = []
+    ranges = _merge_ranges(sheet, book)
     done: set[int] = set()
     wanted = set(blank)
     for (r0, c0), (r1, c1) in ranges:
