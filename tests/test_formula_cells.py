@@ -1,6 +1,6 @@
 """Error values and never-calculated formulas in a lead's tab are findings, never "Not started".
 
-python-calamine reads both as a blank cell; planbook looks at the sheet XML when a key cell is
+python-calamine reads both as a blank cell; planbook looks at the sheet XML when a cell is
 blank.  Fixtures are written in code: openpyxl saves formulas without cached values and error
 cells; XlsxWriter saves formulas whose cached value is an error, and a cached text.
 """
@@ -27,7 +27,8 @@ def _columns(ws) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def faulty(tmp_path_factory):
-    """A plan whose lead tab has error values and uncalculated formulas in every key column.
+    """A plan whose lead tab has error values and uncalculated formulas in every key column, and
+    in text columns and the lead's own column of rows whose key cells are filled.
 
     Returns (path, {cell: what the lead sees}, {cell: finding code}) for the tab 'Jane Smith'.
     """
@@ -62,6 +63,11 @@ def faulty(tmp_path_factory):
     error(f"{col['Status']}{r}", "#VALUE!")
     ws[f"{col['Action']}{r}"] = "Row whose Ref is broken"
     ws[f"{col['Lead']}{r}"] = "Jane Smith"
+    # and beyond the key columns, in rows whose key cells are filled: texts and the lead's own column
+    error(f"{col['Progress update']}3", "#NAME?")
+    formula(f"{col['Success measure']}2", "=VLOOKUP(A2,Targets!A:B,2,FALSE)")
+    error(f"{col['Budget code']}2", "#N/A")
+    error(f"{col['Partners']}{r}", "#DIV/0!")
     path = folder / "Jane Smith.xlsx"
     wb.save(path)
     return path, expected, codes
@@ -98,6 +104,9 @@ def test_faulty_statuses_are_never_not_started(faulty):
     jane = [a for a in plan.actions if a.origin.sheet == "Jane Smith"]
     assert [(a.ref, a.status, a.status_text) for a in jane] == [
         ("1.1", None, "#REF!"), ("1.2", None, '=IF(A3="","","On track")'), ("#REF!", None, "#VALUE!")]
+    assert [(a.progress, a.success_measure, a.partners, a.extras.get("Budget code")) for a in jane] == [
+        ("Done in Nov.", "=VLOOKUP(A2,Targets!A:B,2,FALSE)", "", "#N/A"), ("#NAME?", "", "", None),
+        ("", "", "#DIV/0!", None)]  # kept as the lead sees them
     assert (jane[0].due.text, jane[2].due.text) == ("#DIV/0!", "=EDATE(B2,3)")
     assert jane[0].extras["Last updated (as typed)"] == "=TODAY()-A99"
     assert jane[1].extras["Last updated (as typed)"] == "#N/A"
@@ -268,3 +277,26 @@ def test_a_row_of_nothing_but_errors_is_kept(tmp_path):
     assert len(broken) == 1 and broken[0].ref == "#REF!" and broken[0].action == "#REF!"
     cells = {f.cell for f in plan.report if f.code == "error-value" and f.sheet == "DD Achievement"}
     assert cells == {f"{openpyxl.utils.get_column_letter(c)}{row}" for c in range(1, width + 1)}
+
+
+def test_an_error_beyond_the_key_columns_is_found_too(tmp_path):
+    """Every key cell filled (nothing there to make planbook look): a broken formula in the
+    Progress update or the lead's own column is still kept as shown and said."""
+    info, actions = small_plan()
+    clean = tmp_path / "clean.xlsx"
+    write_plan(clean, info, actions)
+    wb = openpyxl.load_workbook(clean)
+    ws = wb["Jane Smith"]
+    col = _columns(ws)
+    for r in (2, 3):
+        ws[f"{col['Last updated']}{r}"] = "2009-09-30"
+    ws[f"{col['Progress update']}2"] = "#DIV/0!"
+    ws[f"{col['Progress update']}2"].data_type = "e"
+    ws[f"{col['Budget code']}3"] = "=VLOOKUP(A3,Codes!A:B,2,FALSE)"
+    wb.save(tmp_path / "Jane Smith.xlsx")
+    plan = read_plan(tmp_path / "Jane Smith.xlsx")
+    found = {(f.cell, f.code, f.value) for f in plan.report if f.code in ("error-value", "formula-not-calculated")}
+    assert found == {(f"{col['Progress update']}2", "error-value", "#DIV/0!"),
+                     (f"{col['Budget code']}3", "formula-not-calculated", "=VLOOKUP(A3,Codes!A:B,2,FALSE)")}
+    jane = {a.ref: a for a in plan.actions}
+    assert jane["1.1"].progress == "#DIV/0!" and jane["1.2"].extras["Budget code"].startswith("=VLOOKUP")

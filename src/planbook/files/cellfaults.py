@@ -4,13 +4,13 @@ never calculated.
 python-calamine returns ``""`` for an error cell (``#REF!``, ``#N/A``, ``#DIV/0!`` …) and for a
 formula saved without a cached value (written by a script, or by a tool that does not
 calculate), exactly as for an empty cell.  Read as blank, such a Status would become
-"Not started", such a Due nothing at all, and a row of them would vanish.  So when a row of a
-lead tab has a blank key cell (Ref, Status, Due, Last updated), the sheet's own XML is read
-once; only if it holds a formula or an error at all are its cells found: each such cell in a
-data row is put back as the lead sees it (the error's text, or the formula) and reported with
-its cell (``error-value``, ``formula-not-calculated``).  A tab whose key cells are all filled
-never pays for the second read; otherwise it costs a decompression and a byte search, unless
-the sheet has formulas.
+"Not started", such a Due nothing at all, a Progress update would vanish, and a row of them
+would too.  So when a data row of a lead tab has a blank cell in any of its columns, the
+sheet's own XML is read once; only if it holds a formula or an error at all are its cells
+found: each such cell in a data row is put back as the lead sees it (the error's text, or the
+formula) and reported with its cell (``error-value``, ``formula-not-calculated``).  A tab whose
+cells are all filled never pays for the second read; otherwise it costs a decompression and a
+byte search, unless the sheet has formulas.
 
 The sheet XML is scanned with byte patterns, not an XML parser, so no entity is ever expanded.
 The part scanned is the one calamine parsed as the tab, found as the far-cell check finds it
@@ -18,6 +18,7 @@ The part scanned is the one calamine parsed as the tab, found as the far-cell ch
 """
 from __future__ import annotations
 
+import io
 import os
 import re
 import zipfile
@@ -111,16 +112,20 @@ def find_faults(xml: bytes) -> dict[tuple[int, int], CellFault]:
 _PARTS: dict[tuple[str, int, int], dict[str, list[str]]] = {}  # a master's many tabs: parts found once
 
 
-def sheet_faults(path: str | Path, sheet: str) -> dict[tuple[int, int], CellFault]:
-    """:func:`find_faults` for one sheet of the workbook at ``path`` ({} if it cannot be read).
+def sheet_faults(path: str | Path, sheet: str, data: bytes | None = None) -> dict[tuple[int, int], CellFault]:
+    """:func:`find_faults` for one sheet of the workbook at ``path`` ({} if it cannot be read);
+    ``data``: the file's bytes as checked and parsed (then read from those, not the file).
 
     The part read is the one calamine reads as that tab (:func:`planbook.files.sheetgrid.tab_parts`);
     should a contrived file give a tab two candidate parts, both are read (a cell blank to
     calamine is then put back if either shows a fault in it: reported, never lost)."""
     try:
-        st = os.stat(path)
-        key = (os.fspath(path), st.st_size, st.st_mtime_ns)
-        with zipfile.ZipFile(path) as zf:
+        if data is not None:
+            key: tuple = ("bytes", len(data), hash(data))  # a bytes object keeps its hash: worked out once
+        else:
+            st = os.stat(path)
+            key = (os.fspath(path), st.st_size, st.st_mtime_ns)
+        with zipfile.ZipFile(io.BytesIO(data) if data is not None else path) as zf:
             if key not in _PARTS:
                 if len(_PARTS) > 64:
                     _PARTS.clear()

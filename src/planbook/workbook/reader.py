@@ -312,11 +312,12 @@ def _read_tab(plan: Plan, file: str, sheet: str, rows: list[list[object]], heade
                            outcome="kept as extra column"))
     col_of = {f: c for c, f in columns.items()}
     extra_cols = [(f[6:], c) for c, f in columns.items() if f.startswith("extra:")]
-    # Error values and never-calculated formulas read as blank: look for them only if a key cell is blank.
-    key_cols = [col_of[f] for f in ("ref", "status", "due", "last_updated") if f in col_of]
+    # Error values and never-calculated formulas read as blank: looked for only if a cell is blank.
+    data_cols = [c for c, f in columns.items() if not f.startswith("shown:")]
     put = []
-    if blank_key_cell(rows, header_row + 1, key_cols):
-        put = restore(rows, header_row + 1, sheet_faults(plan.path, sheet))
+    if blank_key_cell(rows, header_row + 1, data_cols):
+        data = (book.data or None) if book is not None else None  # the bytes checked and parsed
+        put = restore(rows, header_row + 1, sheet_faults(plan.path, sheet, data))
     since = len(report.findings)
     first = len(plan.actions)
     _read_rows(plan, file, sheet, rows, header_row, width, col_of, extra_cols, tab_lead, context_year, lead_keys,
