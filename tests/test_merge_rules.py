@@ -576,3 +576,42 @@ def test_a_ref_a_lead_types_over_anothers_is_their_own_collision(tmp_path):
     wb.save(tmp_path / "returns" / copy.name)
     tracker = track_returns(master, tmp_path / "returns")
     assert {r.lead: r.error_count for r in tracker.leads}["Jane Smith"] >= 1
+
+
+@pytest.mark.parametrize("case", ["unchanged", "typo fixed", "two alike", "new row"])
+def test_a_row_whose_ref_a_lead_blanked_is_the_plans_action(tmp_path, case):
+    """A lead cuts a row and pastes it back, or clears its Ref: the row is the plan's action of
+    the same text on their tab, counted once under its Ref (not once without a Ref and again as
+    "not in the return"); two actions alike, or a row of new text, are never guessed."""
+    from planbook.rollup.pipeline import track_returns
+
+    info, actions = small_plan()
+    if case == "two alike":
+        actions[1].action = actions[0].action  # Jane's 1.1 and 1.2 read the same
+    master = tmp_path / "plan.xlsx"
+    write_plan(master, info, actions)
+    copy = next(c.path for c in split_plan(master, tmp_path / "copies") if c.lead == "Jane Smith")
+    wb = openpyxl.load_workbook(copy)
+    ws = wb["Jane Smith"]
+    header = [c.value for c in ws[1]]
+    ws["A2"] = None
+    ws.cell(2, header.index("Status") + 1).value = "Slippage"
+    if case == "typo fixed":
+        ws.cell(2, header.index("Action") + 1).value = actions[0].action + "s"
+    if case == "two alike":
+        ws["A3"] = None
+    if case == "new row":
+        ws.cell(2, header.index("Action") + 1).value = "Run a reading club for looked-after children"
+    (tmp_path / "returns").mkdir()
+    wb.save(tmp_path / "returns" / copy.name)
+    result = consolidate([master, tmp_path / "returns"], today=dt.date(2009, 10, 9))
+    codes = {f.code for f in result.report}
+    jane = [a for a in result.actions if a.lead == "Jane Smith"]
+    errors = {r.lead: r.error_count for r in track_returns(master, tmp_path / "returns").leads}
+    if case in ("unchanged", "typo fixed"):
+        assert sorted(a.ref for a in jane) == ["1.1", "1.2"] and "ref-restored" in codes
+        assert next(a for a in jane if a.ref == "1.1").status == "Slippage"
+        assert not codes & {"missing-required", "not-in-return"} and errors["Jane Smith"] == 0
+    else:  # not guessed: the row without a Ref is listed, the plan's row kept and marked
+        assert "ref-restored" not in codes and "missing-required" in codes and "not-in-return" in codes
+        assert "" in [a.ref for a in jane] and "1.1" in [a.ref for a in jane]

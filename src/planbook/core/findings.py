@@ -57,6 +57,8 @@ CODES: dict[str, tuple[str, str]] = {
                              "read with its text (in a Ref, Action, Due or Last updated, each row named)"),
     "status-by-colour": (ERROR, "a blank Status cell filled with a colour: no status given; the matching status "
                                 "is offered"),
+    "ref-restored": (WARNING, "a lead's row with its Ref blanked is the plan's action of the same text on their tab: "
+                              "counted as that action, under its Ref"),
     "ref-renumbered": (WARNING, "a lead renumbered an action (3.1 typed as 3.01, the text unchanged): counted "
                                 "once, under the Ref they typed"),
     "credited-by-content": (INFO, "a returned file holds a lead's tab its metadata does not name (a joint return, "

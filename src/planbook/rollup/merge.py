@@ -33,6 +33,7 @@ from planbook.core.model import Action, Origin, PlanInfo
 from planbook.core.leads import lead_key, lead_named_by_file, same_lead
 from planbook.rollup.identity import NEAR_SAME, renumbered, same_action  # noqa: F401 - the merge's rules too
 from planbook.rollup.inputs import Source
+from planbook.rollup.returned import REF_EMPTY
 from planbook.rollup.ownership import (
     credit_tabs,
     drop_backup_tabs,
@@ -504,6 +505,11 @@ def _plans_twins(pairs: list, file_of: dict[int, str]) -> dict[str, tuple[str, s
     return twins
 
 
+def _short(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= 60 else text[:57] + "…"
+
+
 def _owns(action: Action, plan: Plan) -> bool:
     """Does the tab the action came from belong to the action's own Lead?"""
     if not action.origin:
@@ -595,6 +601,19 @@ def _tabs_replaced(plan: Plan, returned: dict[str, Plan], unreadable: dict[str, 
             if sheet in stale:
                 _add_note(action, f"{NOTE_STALE} ({stale[sheet]}): the master's copy, maybe out of date")
             todo.append(action)
+        elif (sheet, action.ref) in moved and not moved[sheet, action.ref].ref:  # its Ref blanked in the return
+            now = moved[sheet, action.ref]
+            now.ref = action.ref
+            o = now.origin
+            cell = f"A{o.row}" if o else ""
+            report.findings = [f for f in report.findings if not (f.code == "missing-required" and o is not None
+                                                                 and f.file == o.file and f.sheet == o.sheet
+                                                                 and _row(f.cell) == o.row and f.message.startswith(REF_EMPTY))]
+            report.add(Finding("ref-restored", o.file if o else "", o.sheet if o else "", cell, action.ref,
+                               f"the Ref of {_short(now.action)!r} was blank: it is the plan's {action.ref} "
+                               f"({_cell(action)}), the same action, so it is counted as {action.ref}",
+                               outcome=f"used as {action.ref}'s update"))
+            gone.setdefault(sheet, []).append(action.origin.row if action.origin else 0)
         elif (sheet, action.ref) in moved:  # the lead renumbered it: their row is this action
             now = moved[sheet, action.ref]
             o = now.origin
@@ -640,6 +659,13 @@ def _renumbered(plan: Plan, replaced: dict[str, Plan], refs: dict[int, set[str]]
         new = {a.ref: a for a in mine if a.ref and a.ref not in master_refs}
         for now, was in renumbered(lost, [(ref, a.action) for ref, a in new.items()]).items():
             out[sheet, was] = new[now]
+        cleared = [a for a in mine if not a.ref and a.action]  # a Ref blanked (a row cut and pasted back)
+        left = [(ref, text) for ref, text in lost if (sheet, ref) not in out]
+        for ref, text in left:  # the one action of the same text, matched only when neither side has two
+            rows = [a for a in cleared if same_action(a.action, text)]
+            if len(rows) == 1 and sum(1 for _, t in left if same_action(rows[0].action, t)) == 1:
+                out[sheet, ref] = rows[0]
+                cleared.remove(rows[0])
     return out
 
 

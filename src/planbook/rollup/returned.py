@@ -25,7 +25,7 @@ from planbook.workbook.plan import Plan
 
 _CELL = re.compile(r"([A-Z]+)(\d+)")
 #: How a finding on a Ref cell left empty begins (the reader's message).
-_REF_EMPTY = f"{HEADER_OF_FIELD['ref']} is empty"
+REF_EMPTY = f"{HEADER_OF_FIELD['ref']} is empty"
 #: How the message of a row a lead added without a Ref begins, once named (see :func:`new_row_message`).
 NEW_ROW = f"{HEADER_OF_FIELD['ref']} is empty for the action"
 
@@ -104,7 +104,7 @@ def name_new_rows(pairs: Sequence[tuple[Plan, object]]) -> None:
         for f in plan.report:
             where = _where(f.cell)
             action = by_row.get((f.sheet, where[1])) if where else None
-            if f.code == "missing-required" and f.message.startswith(_REF_EMPTY) and action is not None \
+            if f.code == "missing-required" and f.message.startswith(REF_EMPTY) and action is not None \
                     and action.action.strip() and not action.ref.strip():
                 above = [a.ref for (sheet, row), a in by_row.items() if sheet == f.sheet and row < where[1]
                          and a.ref.strip()]
