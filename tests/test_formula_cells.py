@@ -25,6 +25,16 @@ def _columns(ws) -> dict[str, str]:
     return {c.value: c.column_letter for c in ws[1] if c.value}
 
 
+def _lead_tab(folder, tab: str = "Jane Smith"):
+    """The small plan written to ``folder``, opened in openpyxl: (workbook, the lead's tab, its columns)."""
+    info, actions = small_plan()
+    clean = folder / "clean.xlsx"
+    write_plan(clean, info, actions)
+    wb = openpyxl.load_workbook(clean)
+    ws = wb[tab]
+    return wb, ws, _columns(ws)
+
+
 @pytest.fixture(scope="module")
 def faulty(tmp_path_factory):
     """A plan whose lead tab has error values and uncalculated formulas in every key column, and
@@ -33,12 +43,7 @@ def faulty(tmp_path_factory):
     Returns (path, {cell: what the lead sees}, {cell: finding code}) for the tab 'Jane Smith'.
     """
     folder = tmp_path_factory.mktemp("faulty")
-    info, actions = small_plan()
-    clean = folder / "clean.xlsx"
-    write_plan(clean, info, actions)
-    wb = openpyxl.load_workbook(clean)
-    ws = wb["Jane Smith"]
-    col = _columns(ws)
+    wb, ws, col = _lead_tab(folder)
     expected, codes = {}, {}
 
     def error(cell: str, value: str) -> None:
@@ -261,12 +266,9 @@ def test_the_part_scanned_for_faults_is_the_part_calamine_reads(faulty, tmp_path
 
 def test_a_row_of_nothing_but_errors_is_kept(tmp_path):
     """Every cell #REF! (a pasted row whose sources were deleted): calamine sees an empty row."""
-    info, actions = small_plan()
+    wb, ws, col = _lead_tab(tmp_path, "DD Achievement")
     path = tmp_path / "plan.xlsx"
-    write_plan(path, info, actions)
-    wb = openpyxl.load_workbook(path)
-    ws = wb["DD Achievement"]
-    width = len(_columns(ws))
+    width = len(col)
     row = ws.max_row + 1
     for c in range(1, width + 1):
         cell = ws.cell(row=row, column=c, value="#REF!")
@@ -282,12 +284,7 @@ def test_a_row_of_nothing_but_errors_is_kept(tmp_path):
 def test_an_error_beyond_the_key_columns_is_found_too(tmp_path):
     """Every key cell filled (nothing there to make planbook look): a broken formula in the
     Progress update or the lead's own column is still kept as shown and said."""
-    info, actions = small_plan()
-    clean = tmp_path / "clean.xlsx"
-    write_plan(clean, info, actions)
-    wb = openpyxl.load_workbook(clean)
-    ws = wb["Jane Smith"]
-    col = _columns(ws)
+    wb, ws, col = _lead_tab(tmp_path)
     for r in (2, 3):
         ws[f"{col['Last updated']}{r}"] = "2009-09-30"
     ws[f"{col['Progress update']}2"] = "#DIV/0!"

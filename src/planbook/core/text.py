@@ -85,3 +85,10 @@ def clean_rows(rows: list[list[object]]) -> list[tuple[int, int, str, str, str]]
 
 def clean_all(values: Iterable[str]) -> list[str]:
     return [clean_text(v) for v in values]
+
+
+def shortened(text: str, limit: int = 60) -> str:
+    """``text`` on one line, at most ``limit`` characters (ending in "…" when cut): an action
+    quoted in a message."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit - 3] + "…"

@@ -30,6 +30,7 @@ from pathlib import Path
 from planbook.core.errors import PlanbookError
 from planbook.core.findings import Finding, Report
 from planbook.core.model import Action, Origin, PlanInfo
+from planbook.core.text import shortened
 from planbook.core.leads import lead_key, lead_named_by_file, same_lead
 from planbook.rollup.identity import NEAR_SAME, renumbered, same_action  # noqa: F401 - the merge's rules too
 from planbook.rollup.inputs import Source
@@ -505,11 +506,6 @@ def _plans_twins(pairs: list, file_of: dict[int, str]) -> dict[str, tuple[str, s
     return twins
 
 
-def _short(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= 60 else text[:57] + "…"
-
-
 def _owns(action: Action, plan: Plan) -> bool:
     """Does the tab the action came from belong to the action's own Lead?"""
     if not action.origin:
@@ -610,7 +606,7 @@ def _tabs_replaced(plan: Plan, returned: dict[str, Plan], unreadable: dict[str, 
                                                                  and f.file == o.file and f.sheet == o.sheet
                                                                  and _row(f.cell) == o.row and f.message.startswith(REF_EMPTY))]
             report.add(Finding("ref-restored", o.file if o else "", o.sheet if o else "", cell, action.ref,
-                               f"the Ref of {_short(now.action)!r} was blank: it is the plan's {action.ref} "
+                               f"the Ref of {shortened(now.action)!r} was blank: it is the plan's {action.ref} "
                                f"({_cell(action)}), the same action, so it is counted as {action.ref}",
                                outcome=f"used as {action.ref}'s update"))
             gone.setdefault(sheet, []).append(action.origin.row if action.origin else 0)

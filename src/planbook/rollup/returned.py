@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from planbook.core.columns import HEADER_OF_FIELD
 from planbook.core.findings import ERROR, WARNING, Finding
 from planbook.core.refs import ref_after
+from planbook.core.text import shortened
 from planbook.workbook.plan import Plan
 
 _CELL = re.compile(r"([A-Z]+)(\d+)")
@@ -32,8 +33,7 @@ NEW_ROW = f"{HEADER_OF_FIELD['ref']} is empty for the action"
 
 def new_row_message(text: str, ref: str) -> str:
     """ "Ref is empty for the action 'Run a reading club': give it Ref 1.4, the next free number" """
-    shown = " ".join(text.split())
-    shown = shown if len(shown) <= 90 else shown[:87] + "…"
+    shown = shortened(text, 90)
     return f"{NEW_ROW} {shown!r}: give it Ref {ref}, the next free number"
 
 

@@ -40,7 +40,7 @@ from planbook.core.layout import ALL_ACTIONS, DATA_ISSUES, HISTORY, META, RETIRE
 from planbook.core.leads import lead_key
 from planbook.core.model import Action, Lead, PlanInfo
 from planbook.core.status import COMPLETE, NO_STATUS, normalise_status
-from planbook.core.text import clean_text
+from planbook.core.text import clean_text, shortened
 from planbook.core.themes import theme_key
 from planbook.files.atomic import check_output
 from planbook.files.guard import is_consolidated, refuse_overwriting_inputs, require_suffix
@@ -320,8 +320,8 @@ def _write(outcome: _Outcome, out: Path, period: str, return_by: dt.date | None,
     columns = [c for c in outcome.extra_columns if c != AS_TYPED]  # the consolidation's column, not the plan's
     renumbered = _give_refs(actions, outcome.added, outcome.history, outcome.retired)
     for r in renumbered:
-        said = (f"{r.lead or 'a lead'}'s action {_short(r.action)!r} had no Ref in the plan" if r.why.startswith("it had")
-                else f"{r.lead or 'a lead'} added {_short(r.action)!r} last period "
+        said = (f"{r.lead or 'a lead'}'s action {shortened(r.action)!r} had no Ref in the plan" if r.why.startswith("it had")
+                else f"{r.lead or 'a lead'} added {shortened(r.action)!r} last period "
                 + (f"as {r.old}: {r.why}" if r.old else "with no Ref"))
         report.add(Finding("ref-given", out.name, "", "", r.new, f"{said}; it is now {r.new}",
                            outcome=f"Ref {r.new} given"))
@@ -342,11 +342,6 @@ def _write(outcome: _Outcome, out: Path, period: str, return_by: dt.date | None,
                retired=[*outcome.retired, *retired_now], overwrite=True)
     return RollForward(out, info, len(live), outcome.closing, list(history.periods), renumbered,
                        [a.ref for a in retired_now], report)
-
-
-def _short(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= 60 else text[:57] + "…"
 
 
 _NUMBER = re.compile(r"^(.*?)(\d+)$")
@@ -423,7 +418,7 @@ def _carry_notes(outcome: _Outcome, actions: list[Action], report: Report, file:
             continue
         if NOTE_COLLISION in note and counts[key(a.ref)] > 1:
             report.add(Finding("carried-over", file, "", "", a.ref,
-                               f"Ref {a.ref} is still used by {counts[key(a.ref)]} actions ({_short(a.action)!r}, "
+                               f"Ref {a.ref} is still used by {counts[key(a.ref)]} actions ({shortened(a.action)!r}, "
                                f"{a.lead}): renumber one in the plan", severity=ERROR, outcome="both kept"))
         if NOTE_NOT_RETURNED in note or NOTE_STALE in note:
             why = "was not in its lead's return" if NOTE_NOT_RETURNED in note else "came from an unreadable return"
