@@ -218,6 +218,21 @@ def test_the_child_and_this_process_take_pieces_in_turn(tmp_path, monkeypatch):
     assert [r[1] for r in got[1:]] == [r[1] for r in rows]
 
 
+def test_rows_in_pieces_with_no_child_to_share_them(tmp_path, monkeypatch):
+    """Where no child can be forked (Windows, macOS, PLANBOOK_WORKERS=1), this process takes
+    every piece: the same workbook."""
+    rows = _grid(23)
+    _splice(tmp_path / "one.xlsx", rows)
+    monkeypatch.setattr(parallel, "available", lambda: False)
+
+    def no_fork():
+        raise ValueError("cannot find context for 'fork'")  # as on Windows
+
+    monkeypatch.setattr(parallel, "_context", no_fork)
+    _splice(tmp_path / "two.xlsx", rows, piece_rows=5)
+    _same_members(tmp_path / "one.xlsx", tmp_path / "two.xlsx")
+
+
 def _inputs(folder, leads: int = 12):
     folder.mkdir()
     info, actions = small_plan()

@@ -258,9 +258,10 @@ def splice_rows(path: str | os.PathLike[str], sheets: dict[int, SheetRows], *, c
     With ``child`` (:func:`rows_child`), its sheets' rows are written in pieces by the child
     and this process, each taking the next piece free.  Each piece is deflated on its own and
     the pieces joined into one member: a deflate stream cut at a flush point carries on in
-    another compressor's output, and the CRCs combine.  Every sheet is deflated before its member is added, so its local header
-    holds its real sizes, and uses ZIP64 only when they pass 4 GiB (as the central directory
-    does): some readers refuse a ZIP64 header on a smaller member.
+    another compressor's output, and the CRCs combine.  Every sheet is deflated before its
+    member is added, so its local header holds its real sizes, and uses ZIP64 only when they
+    pass 4 GiB (as the central directory does): some readers refuse a ZIP64 header on a
+    smaller member.
     """
     src = os.fspath(path)
     tmp = src + ".splice"

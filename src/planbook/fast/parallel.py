@@ -240,9 +240,12 @@ class Tickets:
     so both finish together however quick each turns out to be."""
 
     def __init__(self, count: int) -> None:
-        ctx = _context()
         self.count = count
-        self._next, self._lock = ctx.RawValue("q", 0), ctx.Lock()
+        if available():
+            ctx = _context()
+            self._next, self._lock = ctx.RawValue("q", 0), ctx.Lock()
+        else:  # no child will be forked (no fork here, or switched off): this process takes them all
+            self._next, self._lock = _Counter(), threading.Lock()
 
     def take(self) -> int | None:
         """The next number not yet taken, or None when all are."""
@@ -250,6 +253,12 @@ class Tickets:
             k = self._next.value
             self._next.value = k + 1
         return k if k < self.count else None
+
+
+class _Counter:
+    """A ``RawValue``'s stand-in where no child shares the count."""
+
+    value = 0
 
 
 class Child:
