@@ -219,7 +219,8 @@ class RowsChild:
             with open(part, "ab") as out:
                 for k in missing:
                     i, start, stop = self.pieces[k]
-                    pieces[k] = part, _deflate_into(out, _rows_chunks(self.sheets[i], start, stop, found[i]), final=False)
+                    rows = _rows_chunks(self.sheets[i], start, stop, found[i])
+                    pieces[k] = part, _deflate_into(out, rows, final=False)
         return pieces
 
 

@@ -602,9 +602,10 @@ def _tabs_replaced(plan: Plan, returned: dict[str, Plan], unreadable: dict[str, 
             now.ref = action.ref
             o = now.origin
             cell = f"A{o.row}" if o else ""
-            report.findings = [f for f in report.findings if not (f.code == "missing-required" and o is not None
-                                                                 and f.file == o.file and f.sheet == o.sheet
-                                                                 and _row(f.cell) == o.row and f.message.startswith(REF_EMPTY))]
+            report.findings = [f for f in report.findings  # its "Ref is empty" is settled
+                               if not (f.code == "missing-required" and o is not None and f.file == o.file
+                                       and f.sheet == o.sheet and _row(f.cell) == o.row
+                                       and f.message.startswith(REF_EMPTY))]
             report.add(Finding("ref-restored", o.file if o else "", o.sheet if o else "", cell, action.ref,
                                f"the Ref of {shortened(now.action)!r} was blank: it is the plan's {action.ref} "
                                f"({_cell(action)}), the same action, so it is counted as {action.ref}",

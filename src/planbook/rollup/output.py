@@ -143,8 +143,8 @@ def _write_consolidated(result: Consolidation, out: str | os.PathLike[str], max_
     deferred = {i: (len(t.headers), t.count, t.make_rows, t.date_col, t.heights())
                 for i, t in enumerate(tables, start=2)}
     # Big runs: a forked child starts writing the sheets' rows while this process makes the
-    # workbook around them, then both take what is left piece by piece.  Not with a spill file (its read position
-    # would be shared); those runs are about memory.
+    # workbook around them, then both take what is left piece by piece.  Not with a spill
+    # file (its read position would be shared); those runs are about memory.
     big = len(result.actions) + len(result.exceptions) >= PARALLEL_FROM_ROWS and result.store is None
     with atomic_output(out) as tmp:
         wb = xlsxwriter.Workbook(str(tmp), {"strings_to_numbers": False, "strings_to_formulas": False,
@@ -770,7 +770,8 @@ def _lead_changes_table(result: Consolidation) -> _Table:
     changes = [(r.lead, os.path.basename(r.file), c) for r in result.returns for c in r.changes]
 
     def rows(start: int, stop: int) -> list[list]:  # made by whichever process writes them
-        return _capped([[lead, file, c.kind, c.ref, c.action, c.before, c.after] for lead, file, c in changes[start:stop]])
+        return _capped([[lead, file, c.kind, c.ref, c.action, c.before, c.after]
+                        for lead, file, c in changes[start:stop]])
 
     return _table(LEAD_CHANGES, ["Lead", "File", "Change", "Ref", "Action", "As sent", "Returned"],
                   [24, 26, 18, 7, 45, 40, 40], count=len(changes), make_rows=rows)
