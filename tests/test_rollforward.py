@@ -186,3 +186,30 @@ def test_the_command(quarter, tmp_path):
                      "--as-of", "2009-10-09")
     data = json.loads(forced.stdout)
     assert data["period"] == Q3 and data["history_periods"] == [Q1, Q2] and len(data["renumbered"]) == 2
+
+
+@pytest.mark.parametrize("typed", [Q1, "q1  2009/10"], ids=["as recorded", "other case and spacing"])
+def test_a_period_already_in_the_history_is_never_written_over(quarter, tmp_path, typed):
+    """A year-end typo ("Q1 2009/10" for "Q1 2010/11"): roll forward and settings refuse it, and
+    a Guide edited to it leaves the recorded quarter as it was, this one under a name of its own."""
+    from planbook.workbook.edit import change_settings
+
+    master, returns, consolidated = quarter
+    with pytest.raises(PlanbookError, match="already a period of the plan's history"):
+        roll_forward(consolidated, tmp_path / "q3.xlsx", period=typed)
+    assert not (tmp_path / "q3.xlsx").exists()
+    with pytest.raises(PlanbookError, match="already a period of the plan's history"):
+        change_settings(master, tmp_path / "renamed.xlsx", period=typed)
+    with pytest.raises(PlanbookError, match="cannot be blank"):
+        change_settings(master, tmp_path / "renamed.xlsx", period=" ")
+    before = {r["Ref"]: (r["Status " + Q1], r["Update " + Q1]) for r in rows(master, "History")}
+    wb = openpyxl.load_workbook(master)  # the coordinator edits the Guide in Excel
+    guide = wb["Guide"]
+    cell = next(r[1] for r in guide.iter_rows(min_row=1, max_row=12, max_col=2) if r[0].value == "Reporting period")
+    cell.value = typed
+    wb.save(tmp_path / "edited.xlsx")
+    result = consolidate_to([tmp_path / "edited.xlsx"], tmp_path / "c.xlsx", today=TODAY)
+    assert [f.code for f in result.report if f.code == "period-repeated"] == ["period-repeated"]
+    history = rows(tmp_path / "c.xlsx", "History")
+    assert {r["Ref"]: (r["Status " + Q1], r["Update " + Q1]) for r in history} == before  # kept as recorded
+    assert all(("Status " + typed.strip() + " (2)") in r or ("Status " + Q1 + " (2)") in r for r in history)

@@ -57,6 +57,8 @@ CODES: dict[str, tuple[str, str]] = {
                              "read with its text (in a Ref, Action, Due or Last updated, each row named)"),
     "status-by-colour": (ERROR, "a blank Status cell filled with a colour: no status given; the matching status "
                                 "is offered"),
+    "period-repeated": (ERROR, "the plan's period is already a period of its History sheet (renamed to one past): "
+                               "this period is recorded under a name of its own, the earlier one kept"),
     "ref-restored": (WARNING, "a lead's row with its Ref blanked is the plan's action of the same text on their tab: "
                               "counted as that action, under its Ref"),
     "ref-renumbered": (WARNING, "a lead renumbered an action (3.1 typed as 3.01, the text unchanged): counted "

@@ -92,3 +92,8 @@ def shortened(text: str, limit: int = 60) -> str:
     quoted in a message."""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[:limit - 3] + "…"
+
+
+def same_words(a: str, b: str) -> bool:
+    """Two texts alike but for case and spacing ("Q1 2009/10", "q1  2009/10")."""
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()

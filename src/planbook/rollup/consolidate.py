@@ -21,6 +21,7 @@ from pathlib import Path
 from planbook.core.attention import Attention, attention_of
 from planbook.core.errors import PlanbookError, UnusableFileError
 from planbook.core.findings import Finding, Report
+from planbook.core.layout import HISTORY
 from planbook.core.leads import LeadNames, lead_key
 from planbook.core.model import Action, Origin, PlanInfo
 from planbook.core.status import tally
@@ -89,8 +90,9 @@ class Consolidation:
         """Every period's status and update by action, this period included: made when first
         asked for (a plan without earlier periods writes none), from the actions as they are
         then — once written, exactly as All actions shows them."""
-        if self._history is None:
-            self._history = self.history_before.with_period(self.period, map(self.full, self.actions))
+        if self._history is None:  # a period already recorded is never written over (see consolidate)
+            label = self.history_before.new_label(self.period)
+            self._history = self.history_before.with_period(label, map(self.full, self.actions))
         return self._history
 
     @property
@@ -304,6 +306,7 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
                                             ", ".join(dict.fromkeys(v for v in plan.tabs.values() if v))))
     return_by = return_by or next((i.return_by for i in infos if i.return_by), None)
     actions = plan_order(actions, [t for i in infos for t in i.themes])
+    asked_for = bool(period)  # --period: a second run of a period already recorded replaces it
     if not period:
         periods = Counter(i.period for i in infos if i.period)
         period = periods.most_common(1)[0][0] if periods else ""
@@ -325,8 +328,13 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
     result.master = master
     result.exceptions = find_exceptions(actions, period, today)
     copies = [(p, s.label or s.file) for p, s in plans if p.role == "lead-copy"]
-    before = year.history_before(master, [p for p, _ in copies], period)
+    before = year.history_before(master, [p for p, _ in copies], period, again=asked_for)
     report.extend(year.copy_history_findings(before, copies))
+    if before.has_period(period):  # the period renamed to one already past (a typo at the year's turn)
+        report.add(Finding("period-repeated", Path(master.path).name if master is not None else "", HISTORY, "", period,
+                           f"the plan's period {period!r} is already a period of its History sheet: this period is "
+                           f"recorded as {before.new_label(period)!r}, so the earlier one is kept; set the period "
+                           "the plan reports on with planbook settings --period", outcome="earlier period kept"))
     result.added = [actions[i] for i in year.added_by_leads(actions, master, [p for p, _ in copies])]
     result.history_before = before
     comparison = None

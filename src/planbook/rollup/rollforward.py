@@ -40,7 +40,7 @@ from planbook.core.layout import ALL_ACTIONS, DATA_ISSUES, HISTORY, META, RETIRE
 from planbook.core.leads import lead_key
 from planbook.core.model import Action, Lead, PlanInfo
 from planbook.core.status import COMPLETE, NO_STATUS, normalise_status
-from planbook.core.text import clean_text, shortened
+from planbook.core.text import clean_text, same_words, shortened
 from planbook.core.themes import theme_key
 from planbook.files.atomic import check_output
 from planbook.files.guard import is_consolidated, refuse_overwriting_inputs, require_suffix
@@ -130,13 +130,12 @@ def roll_forward(source: str | os.PathLike[str] | Sequence[str | os.PathLike[str
         raise PlanbookError(f"{consolidated[0]} is a consolidated workbook: roll forward from it alone, or from the "
                             "master plan and its returns (not both)")
     outcome = _from_consolidated(Path(inputs[0])) if consolidated else _from_returns(inputs, today)
-    if _same(outcome.closing, period):
+    if same_words(outcome.closing, period):
         raise PlanbookError(f"the plan is already for {outcome.closing}: give the next period (--period)")
+    if outcome.history.has_period(period):
+        raise PlanbookError(f"{period!r} is already a period of the plan's history: give the next period (--period), "
+                            "a name not used before (e.g. the next year's)")
     return _write(outcome, Path(out), period, return_by, retire_complete_after, title)
-
-
-def _same(a: str, b: str) -> bool:
-    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
 
 # ---------------------------------------------------------------- from the master and its returns
@@ -384,14 +383,14 @@ def _give_refs(actions: list[Action], added: set[int], history: History, retired
 
 def _related(a: Action, b: Action) -> bool:
     """Do two actions belong together (the same objective, or the same lead in the same theme)?"""
-    return (bool(a.objective.strip()) and _same(a.objective, b.objective)) or (
+    return (bool(a.objective.strip()) and same_words(a.objective, b.objective)) or (
         theme_key(a.theme) == theme_key(b.theme) and lead_key(a.lead) == lead_key(b.lead))
 
 
 def _section(a: Action, existing: Sequence[Action]) -> str:
     """The prefix new Refs take: that of the actions under the same objective, else of the lead's
     actions in the theme, else of the theme's actions, else "N"."""
-    for test in (lambda b: bool(a.objective.strip()) and _same(a.objective, b.objective),
+    for test in (lambda b: bool(a.objective.strip()) and same_words(a.objective, b.objective),
                  lambda b: _related(a, b),
                  lambda b: bool(a.theme) and theme_key(a.theme) == theme_key(b.theme)):
         prefixes = Counter(p for b in existing if test(b) and (p := _prefix(b.ref)) is not None)

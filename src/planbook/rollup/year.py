@@ -34,9 +34,12 @@ from planbook.workbook.settings import meta_rows as settings_rows
 ADDED = "added_action"
 
 
-def history_before(master: Plan | None, copies: Sequence[Plan], period: str) -> History:
+def history_before(master: Plan | None, copies: Sequence[Plan], period: str, *, again: bool = False) -> History:
     """The plan's history up to last period: the master's, else (no master among the inputs) the
-    copies' together; a period of this name already there (a second run) is left out."""
+    copies' together.  A period of this period's name already there is kept as recorded (this
+    one is recorded beside it: see :meth:`planbook.workbook.history.History.new_label`), unless
+    ``again``: the period was asked for by name (``--period``), a second run of it, which
+    replaces it."""
     if master is not None:
         history = master.history
     else:
@@ -53,7 +56,7 @@ def history_before(master: Plan | None, copies: Sequence[Plan], period: str) -> 
                                                 [row.statuses[i] if i >= 0 else "" for i in index],
                                                 [row.updates[i] if i >= 0 else "" for i in index])
     label = period or NO_PERIOD
-    if label in history.periods:
+    if again and label in history.periods:
         keep = [i for i, p in enumerate(history.periods) if p != label]
         history = History([history.periods[i] for i in keep],
                           {k: type(r)(r.ref, r.theme, r.lead, r.action, [r.statuses[i] for i in keep],

@@ -66,7 +66,13 @@ def change_settings(path: str | os.PathLike[str], out: str | os.PathLike[str] | 
             raise PlanbookError("the plan title cannot be blank")
         info.title = clean_text(title).strip()
     if period is not None:
-        info.period = clean_text(period).strip()
+        period = clean_text(period).strip()
+        if not period:
+            raise PlanbookError("the reporting period cannot be blank")
+        if plan.history.has_period(period):
+            raise PlanbookError(f"{period!r} is already a period of the plan's history (its History sheet): give "
+                                "the period the plan now reports on, a name not used before")
+        info.period = period
     if coordinator is not None:
         info.coordinator = clean_text(coordinator).strip()
     if coordinator_email is not None:

@@ -25,6 +25,7 @@ from planbook.core.layout import HISTORY
 from planbook.core.model import Action
 from planbook.core.names import cell_ref
 from planbook.core.status import COMPLETE, NO_STATUS, STATUSES, count_line, normalise_status
+from planbook.core.text import same_words
 from planbook.fast.bulk import pack_texts, unpack_texts
 
 #: The columns before the periods' (the consolidated workbook's History also has TREND and STILL).
@@ -132,6 +133,19 @@ class History:
     @property
     def last(self) -> str | None:
         return self.periods[-1] if self.periods else None
+
+    def has_period(self, period: str) -> bool:
+        """Is ``period`` (any case and spacing) already a period of this history?"""
+        label = period.strip() or NO_PERIOD
+        return any(same_words(p, label) for p in self.periods)
+
+    def new_label(self, period: str) -> str:
+        """``period`` as a new period of this history: itself, or "Q1 2009/10 (2)" … when a
+        period of that name is already recorded (never written over)."""
+        label, n = period or NO_PERIOD, 2
+        while self.has_period(label):
+            label, n = f"{period or NO_PERIOD} ({n})", n + 1
+        return label
 
     def last_of(self, ref: str) -> tuple[str, str] | None:
         """(status, update) of the action in the latest period, or None if it was not in it."""
