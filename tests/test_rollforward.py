@@ -213,3 +213,19 @@ def test_a_period_already_in_the_history_is_never_written_over(quarter, tmp_path
     history = rows(tmp_path / "c.xlsx", "History")
     assert {r["Ref"]: (r["Status " + Q1], r["Update " + Q1]) for r in history} == before  # kept as recorded
     assert all(("Status " + typed.strip() + " (2)") in r or ("Status " + Q1 + " (2)") in r for r in history)
+
+
+def test_a_lead_met_only_on_an_action_is_given_a_tab_and_advice_that_works(quarter, tmp_path):
+    """Jane hands 1.2 to Raj Patel, not a lead of the plan: the new plan has his tab, and the
+    command the finding gives for his address runs as given."""
+    import shlex
+
+    master, returns, _ = quarter
+    edit(returns / "Jane Smith.xlsx", "Jane Smith", {(3, "Lead"): "Raj Patel"})
+    result = roll_forward([master, returns], tmp_path / "q3.xlsx", period=Q3, today=TODAY)
+    said = next(f.message for f in result.report if f.code == "unknown-lead" and f.value == "Raj Patel")
+    assert "Raj Patel" in openpyxl.load_workbook(result.path).sheetnames
+    command = shlex.split(said[said.index("(planbook ") + 1:-1].replace("ADDRESS", "raj@example.org"))
+    done = run_cli(*command[1:], cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert {lead.name: lead.email for lead in read_plan(result.path).info.leads}["Raj Patel"] == "raj@example.org"

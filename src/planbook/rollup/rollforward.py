@@ -26,6 +26,7 @@ import dataclasses
 import datetime as dt
 import os
 import re
+import shlex
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -335,8 +336,10 @@ def _write(outcome: _Outcome, out: Path, period: str, return_by: dt.date | None,
     known = {lead_key(lead.name) for lead in info.leads}
     for name in dict.fromkeys(a.lead for a in live if a.lead and lead_key(a.lead) not in known):
         report.add(Finding("unknown-lead", out.name, "", "", name,
-                           f"lead {name!r} is named on an action but is not on the Lists sheet: a tab was made for them; "
-                           "add their email address (planbook lead add)", outcome="tab added"))
+                           f"lead {name!r} is named on an action but was not a lead of the plan: a tab and a line on "
+                           "the Lists sheet were made for them; "
+                           f"add their email address (planbook lead email {shlex.quote(out.name)} {shlex.quote(name)} "
+                           "ADDRESS)", outcome="tab added"))
     write_plan(out, info, live, columns=columns, history=history,
                retired=[*outcome.retired, *retired_now], overwrite=True)
     return RollForward(out, info, len(live), outcome.closing, list(history.periods), renumbered,
