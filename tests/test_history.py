@@ -195,3 +195,15 @@ def test_what_a_lead_types_in_the_last_period_columns_is_kept_where_the_finding_
              if i["Problem"] == "history-changed"}
     assert found == {f"{chr(65 + cols[k])}2": text for k, text in typed.items() if text}
     assert [r["Status " + Q1] for r in sheet(tmp_path / "c.xlsx", "History")][2] == "Slippage"  # the record stands
+
+
+def test_a_reopened_action_is_compared_with_the_last_period_it_was_in():
+    """Retired after Q1, reopened for Q3: against its Q1 status, not "new"; never in the plan: new."""
+    from planbook import Action
+    from planbook.workbook.history import HistoryRow
+
+    history = History(["Q1", "Q2"], {"1.1": HistoryRow("1.1", "T", "Jane", "Audit", ["On track", ""], ["a", ""]),
+                                      "1.2": HistoryRow("1.2", "T", "Jane", "Plan", ["", "Slippage"], ["", "b"])})
+    now = [Action("1.1", "Audit", "Jane", status="Slippage"), Action("1.2", "Plan", "Jane", status="On track"),
+           Action("1.3", "New", "Jane", status="On track")]
+    assert history.directions(now) == [WORSE, BETTER, NEW_DIRECTION]

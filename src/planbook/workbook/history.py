@@ -230,7 +230,8 @@ class History:
         return History(list(self.periods), rows)
 
     def direction(self, action: Action) -> str:
-        """↑ better, ↓ worse, → same against the action's status last period; "new" if it was not in it."""
+        """↑ better, ↓ worse, → same against the action's status last period, or the last period it
+        was in (an action retired, then reopened); "new" if it was in none."""
         return self.directions([action])[0]
 
     def directions(self, actions: Iterable[Action]) -> list[str]:
@@ -243,6 +244,8 @@ class History:
         for a in actions:
             row = rows.get(key(a.ref))
             was = row.statuses[-1] if row is not None else ""
+            if not was and row is not None:  # not in last period: its last status before (a reopened action)
+                was = next((s for s in reversed(row.statuses) if s), "")
             if not was:
                 out.append(NEW_DIRECTION)
                 continue
