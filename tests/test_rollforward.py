@@ -229,3 +229,19 @@ def test_a_lead_met_only_on_an_action_is_given_a_tab_and_advice_that_works(quart
     done = run_cli(*command[1:], cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert {lead.name: lead.email for lead in read_plan(result.path).info.leads}["Raj Patel"] == "raj@example.org"
+
+
+def test_every_action_is_in_the_periods_counts_and_only_numbered_ones_carry_on(quarter, tmp_path):
+    """Jane's row added without a Ref counts in Q2's trend as in the headline (a Ref two actions
+    share counts once, under the first), and after roll forward, where it has a Ref, the History
+    has no row without one."""
+    master, returns, consolidated = quarter
+    actions = rows(consolidated, "All actions")
+    trend = {(r["Theme"], r["Period"]): r["Total"] for r in rows(consolidated, "Trend")}
+    assert trend["Whole plan", Q2] == len({r["Ref"] for r in actions if r["Ref"]}) + sum(1 for r in actions
+                                                                                        if not r["Ref"])
+    assert any(not r["Ref"] for r in actions)  # the row the lead added without a Ref
+    result = roll_forward(consolidated, tmp_path / "q3.xlsx", period=Q3)
+    history = rows(result.path, "History")
+    assert all(r["Ref"] for r in history) and len({r["Ref"] for r in history}) == len(history)
+    assert sum(1 for r in history if r["Status " + Q2]) == len(actions)  # each with a Ref of its own now

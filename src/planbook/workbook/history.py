@@ -38,6 +38,11 @@ LAST_STATUS, LAST_UPDATE = "Last period's status", "Last period's update"
 ARROW = " → "
 
 
+#: How the key of an action recorded without a Ref of its own begins (a Ref's key never does:
+#: it is trimmed).
+_UNKEYED = " "
+
+
 def key(ref: str) -> str:
     """A Ref as the history matches it: trimmed, any case."""
     return ref.strip().lower()
@@ -194,23 +199,28 @@ class History:
 
     def with_period(self, period: str, actions: Iterable[Action]) -> History:
         """A new history: this one, plus ``period`` recorded from ``actions`` (replacing a period
-        of that name already there).  Each action's theme, lead and text are taken as now."""
+        of that name already there).  Each action's theme, lead and text are taken as now.
+
+        An action without a Ref (a lead's new row) is recorded too, so the period's counts take
+        it, under a key no Ref has (:data:`_UNKEYED`) and for this period only: with no Ref
+        there is nothing to carry it on by, and reading the sheet back leaves it out (roll
+        forward records the period again once it has a Ref)."""
         label = period or NO_PERIOD
         periods = [p for p in self.periods if p != label]
+        mine = ((k, r) for k, r in self.rows.items() if not k.startswith(_UNKEYED))
         if len(periods) == len(self.periods):  # a new period (nearly always): every one kept
             rows = {k: HistoryRow(r.ref, r.theme, r.lead, r.action, [*r.statuses, ""], [*r.updates, ""])
-                    for k, r in self.rows.items()}
+                    for k, r in mine}
         else:
             keep = [self.periods.index(p) for p in periods]
             rows = {k: HistoryRow(r.ref, r.theme, r.lead, r.action, [r.statuses[i] for i in keep] + [""],
-                                  [r.updates[i] for i in keep] + [""]) for k, r in self.rows.items()}
+                                  [r.updates[i] for i in keep] + [""]) for k, r in mine}
         blank = [""] * len(periods)
         for a in actions:
             k = key(a.ref)
-            if not k:
-                continue  # no Ref: nothing to keep its history by (a missing-required error already)
-            row = rows.get(k)
+            row = rows.get(k) if k else None
             if row is None:
+                k = k or f"{_UNKEYED}{len(rows)}"
                 row = rows[k] = HistoryRow(a.ref.strip(), a.theme, a.lead, a.action, [*blank, ""], [*blank, ""])
             elif row.statuses[-1]:
                 continue  # the same Ref twice (a collision, on Data issues): the first is recorded
