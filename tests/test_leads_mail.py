@@ -31,7 +31,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from planbook import Action, Lead, PlanInfo, parse_due, write_plan
-from planbook.core.refs import next_free_ref, ref_after
+from planbook.core.refs import next_free_ref, next_in_section, section_for
 from planbook.mail.chasing import chase, receipts
 from planbook.mail.transport import SmtpSettings
 from planbook.rollup.pipeline import consolidate_to
@@ -251,10 +251,17 @@ def test_what_a_lead_typed_is_escaped_in_html_and_kept_in_text(family):
 
 
 def test_the_next_free_ref_is_one_rule():
-    assert ref_after("1.3", ["1.1", "1.2", "1.3", "1.4", "2.1"]) == "1.5"
-    assert ref_after("A19", ["A1", "A19"]) == "A20"
-    assert ref_after("CYP-09", ["CYP-09", "cyp-10"]) == "CYP-11"
-    assert ref_after("", ["1", "2"]) == "3"
+    from planbook import Action
+
+    plan = [Action("1.1", "Audit", "Jane", theme="Healthy", objective="Eat well"),
+            Action("1.2", "Survey", "Jane", theme="Healthy"), Action("2.1", "Train", "Raj", theme="Safe"),
+            Action("A19", "Review", "Kim", theme="Safe", objective="Staff")]
+    assert section_for(Action("", "Cook", "Ann", theme="Safe", objective="Eat well"), plan) == "1."  # its objective
+    assert section_for(Action("", "Plan", "Jane", theme="Healthy"), plan) == "1."  # the lead's, in the theme
+    assert section_for(Action("", "Plan", "Ann", theme="Safe"), plan) in ("2.", "A")  # the theme's
+    assert section_for(Action("", "Plan", "Ann", theme="Other"), plan) == "N"
+    assert next_in_section("1.", {"1.1", "1.2", "1.4", "2.1"}) == "1.5"
+    assert next_in_section("A", {"a1", "a19"}) == "A20" and next_in_section("N", set()) == "N1"
     assert next_free_ref("2.", ["2.1", "2.2"], 1) == "2.3"
     from planbook.legacy.refs import RefMaker
 

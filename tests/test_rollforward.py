@@ -84,7 +84,9 @@ def test_every_action_as_the_committee_last_saw_it_and_nothing_of_the_consolidat
     seen = {r["Ref"]: r for r in rows(consolidated, "All actions")}
     plan = {r["Ref"]: r for t in ("Jane Smith", "DD Achievement") for r in rows(result.path, t)}
     renamed = {r.new: r.old for r in result.renumbered}
-    assert renamed == {"1.4": "3.10", "1.5": ""}  # the typed 1.3 was free and with Jane's other actions: kept
+    # the typed 1.3 was free and with Jane's other actions: kept; the row without a Ref takes the
+    # Ref its receipt suggested, then the 3.10 another action has is renumbered
+    assert renamed == {"1.4": "", "1.5": "3.10"}
     for ref, row in plan.items():
         was = seen.get(renamed.get(ref, ref)) if ref not in ("1.4", "1.5") else None
         if was is None:
@@ -105,7 +107,7 @@ def test_every_action_as_the_committee_last_saw_it_and_nothing_of_the_consolidat
     assert values["Return updates by"] == dt.datetime(2010, 1, 8)
     history = {r["Ref"]: r for r in rows(result.path, "History")}
     assert [k for k in next(iter(history.values())) if k.startswith("Status ")] == ["Status " + Q1, "Status " + Q2]
-    assert history["1.5"]["Status " + Q2] == "No status given" and history["1.4"]["Action"] == "Train school nurses"
+    assert history["1.4"]["Status " + Q2] == "No status given" and history["1.5"]["Action"] == "Train school nurses"
     assert history["3.10"]["Action"] == "Audit safeguarding"
     assert read_plan(result.path).info.plan_id == read_plan(master).info.plan_id
     # the Last updated typed as text is said, not made a column of every tab (the new plan reads clean)
@@ -245,3 +247,22 @@ def test_every_action_is_in_the_periods_counts_and_only_numbered_ones_carry_on(q
     history = rows(result.path, "History")
     assert all(r["Ref"] for r in history) and len({r["Ref"] for r in history}) == len(history)
     assert sum(1 for r in history if r["Status " + Q2]) == len(actions)  # each with a Ref of its own now
+
+
+@pytest.mark.parametrize("follow", [False, True], ids=["left blank", "typed as told"])
+def test_the_ref_a_new_row_is_told_to_take_is_the_one_roll_forward_gives(quarter, tmp_path, follow):
+    """Jane adds a row without a Ref: the Ref her receipt suggests is the Ref it has in next
+    period's plan, and typing it as told is kept, not renumbered."""
+    import re
+
+    master, returns, consolidated = quarter
+    result = consolidate_to([returns, master], tmp_path / "c.xlsx", today=TODAY)
+    told = next(m.group(1) for f in result.report if f.code == "missing-required"
+                and (m := re.search(r"give it Ref (\S+), the next free number", f.message)))
+    leaflet = "Publish a leaflet for parents"
+    if follow:
+        edit(returns / "Jane Smith.xlsx", "Jane Smith", {(4, "Ref"): told})
+    rolled = roll_forward([master, returns], tmp_path / "q3.xlsx", period=Q3, today=TODAY)
+    plan = {a.action: a.ref for a in read_plan(rolled.path).actions}
+    assert plan[leaflet] == told
+    assert all(r.new != told or not follow for r in rolled.renumbered)

@@ -1,14 +1,22 @@
 """The next free Ref: one rule for every action planbook numbers or asks a lead to number.
 
-An imported action with no number of its own (:class:`planbook.legacy.refs.RefMaker`) and a row a
-lead added to their return without a Ref (the suggestion their receipt and reminder make) are
-both given the number after the last one their section uses (``1.3`` -> ``1.4``, ``A19`` ->
-``A20``, ``CYP-09`` -> ``CYP-10``), never a Ref another action of the plan has.
+An imported action with no number of its own (:class:`planbook.legacy.refs.RefMaker`) is given
+the number after the last one its section uses (``1.3`` -> ``1.4``, ``A19`` -> ``A20``,
+``CYP-09`` -> ``CYP-10``), never a Ref another action of the plan has.  A row a lead added
+without a Ref takes the section of the actions it belongs with (:func:`section_for`) and the
+number after that section's highest: the Ref their receipt and reminder suggest is the one roll
+forward gives it.
 """
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+from planbook.core.leads import lead_key
+from planbook.core.model import Action
+from planbook.core.text import same_words
+from planbook.core.themes import theme_key
 
 #: A Ref as its section and its last number: "2.3" -> ("2.", "3"), "CYP-09" -> ("CYP-", "09").
 _LAST_NUMBER = re.compile(r"(.*?)(\d+)([a-z]?)", re.I)
@@ -46,18 +54,40 @@ def next_free_ref(prefix: str, taken: Iterable[str], at_least: int = 1, width: i
     return f"{prefix}{n:0{width}d}"
 
 
-def ref_after(last: str, taken: Iterable[str], *, folded: bool = False,
-              highest: dict[str, tuple[int, int]] | None = None) -> str:
-    """The Ref to suggest for an action added after ``last`` (the lead's last Ref above it, "" for
-    none): the number after the highest in ``last``'s section, not taken.  For many suggestions
-    in a row, pass ``taken`` as a set of folded Refs (``folded``) and add each suggestion to it,
-    and a ``highest`` dict that remembers each section's highest number between calls."""
-    prefix = section_of(last)
-    if highest is not None and prefix in highest:
-        best, width = highest[prefix]
-    else:
-        best, width = highest_in_section(prefix, taken)
-    ref = next_free_ref(prefix, taken, best + 1, width, folded=folded)
-    if highest is not None:
-        highest[prefix] = (int(ref[len(prefix):]), width)
-    return ref
+#: A Ref ending in a number, as its section and that number: "3.11" -> ("3.", "11").
+_ENDS_IN_NUMBER = re.compile(r"^(.*?)(\d+)$")
+
+
+def ref_prefix(ref: str) -> str | None:
+    """"3." of "3.11", "N" of "N2"; None for a Ref not ending in a number ("4.2a")."""
+    m = _ENDS_IN_NUMBER.match(ref.strip())
+    return m.group(1) if m else None
+
+
+def related(a: Action, b: Action) -> bool:
+    """Do two actions belong together (the same objective, or the same lead in the same theme)?"""
+    return (bool(a.objective.strip()) and same_words(a.objective, b.objective)) or (
+        theme_key(a.theme) == theme_key(b.theme) and lead_key(a.lead) == lead_key(b.lead))
+
+
+def section_for(a: Action, existing: Sequence[Action]) -> str:
+    """The section a new action's Ref takes: that of the actions under the same objective, else
+    of the lead's actions in the theme, else of the theme's actions, else "N".  The one rule for
+    a lead's new row: the Ref the reminder and receipt suggest is the one roll forward gives."""
+    for test in (lambda b: bool(a.objective.strip()) and same_words(a.objective, b.objective),
+                 lambda b: related(a, b),
+                 lambda b: bool(a.theme) and theme_key(a.theme) == theme_key(b.theme)):
+        prefixes = Counter(p for b in existing if test(b) and (p := ref_prefix(b.ref)) is not None)
+        if prefixes:
+            return prefixes.most_common(1)[0][0]
+    return "N"
+
+
+def next_in_section(prefix: str, taken: set[str]) -> str:
+    """The next free number in a section, after the highest used there (``taken``: Refs trimmed
+    and in lower case, to which the caller adds each one given)."""
+    used = [int(m.group(2)) for k in taken if (m := _ENDS_IN_NUMBER.match(k)) and m.group(1) == prefix.lower()]
+    n = max(used, default=0) + 1
+    while f"{prefix}{n}".strip().lower() in taken:
+        n += 1
+    return f"{prefix}{n}"

@@ -8,9 +8,9 @@ and it is never in the lead's error count, reminder or receipt.  A problem is ca
 master has the same finding (code, Ref, column, value) on the same action; anything the lead
 typed differently is theirs.
 
-A row the lead added without a Ref is named by its action text, with the next free Ref of its
-section to give it (:func:`planbook.core.refs.ref_after`), so the reminder and the receipt can
-say which row and what to type.
+A row the lead added without a Ref is named by its action text, with the Ref to give it, the
+one roll forward gives it (:func:`planbook.core.refs.section_for`), so the reminder and the
+receipt can say which row and what to type.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from collections.abc import Sequence
 
 from planbook.core.columns import HEADER_OF_FIELD
 from planbook.core.findings import ERROR, WARNING, Finding
-from planbook.core.refs import ref_after
+from planbook.core.refs import next_in_section, section_for
 from planbook.core.text import shortened
 from planbook.workbook.plan import Plan
 
@@ -90,14 +90,17 @@ def carried_problems(pairs: Sequence[tuple[Plan, object]]) -> dict[Finding, Find
 
 def name_new_rows(pairs: Sequence[tuple[Plan, object]]) -> None:
     """Reword, in place, each finding of a row a lead added to their copy without a Ref: which
-    action it is and the next free Ref to give it (:func:`planbook.core.refs.ref_after`;
-    two new rows get two different Refs)."""
+    action it is and the Ref to give it, the one roll forward would give it (the section of the
+    actions it belongs with, :func:`planbook.core.refs.section_for`, and the number after its
+    highest, any Ref the plan ever used taken; two new rows get two different Refs)."""
     wanting = [plan for plan, _ in pairs
                if plan.role == "lead-copy" and any(f.code == "missing-required" for f in plan.report)]
     if not wanting:
         return  # no row without a Ref (nearly every quarter): no Refs to look through
-    taken = {a.ref.strip().casefold() for p, _ in pairs for a in p.actions if a.ref.strip()}
-    highest: dict[str, tuple[int, int]] = {}  # section -> (its highest number, width): one scan a section
+    masters = [p for p, _ in pairs if p.role != "lead-copy"]
+    existing = [a for p in (masters or [p for p, _ in pairs]) for a in p.actions if a.ref.strip()]
+    taken = {a.ref.strip().lower() for p, _ in pairs for a in [*p.actions, *p.retired] if a.ref.strip()}
+    taken |= {k for p in masters for k, row in p.history.rows.items() if any(row.statuses)}  # used before
     for plan in wanting:
         by_row = {(a.origin.sheet, a.origin.row): a for a in plan.actions if a.origin}
         findings = []
@@ -106,10 +109,8 @@ def name_new_rows(pairs: Sequence[tuple[Plan, object]]) -> None:
             action = by_row.get((f.sheet, where[1])) if where else None
             if f.code == "missing-required" and f.message.startswith(REF_EMPTY) and action is not None \
                     and action.action.strip() and not action.ref.strip():
-                above = [a.ref for (sheet, row), a in by_row.items() if sheet == f.sheet and row < where[1]
-                         and a.ref.strip()]
-                ref = ref_after(above[-1] if above else "", taken, folded=True, highest=highest)
-                taken.add(ref.casefold())
+                ref = next_in_section(section_for(action, existing), taken)
+                taken.add(ref.lower())
                 f = dataclasses.replace(f, message=new_row_message(action.action, ref),
                                         outcome="row kept; give it the Ref suggested")
             findings.append(f)

@@ -25,7 +25,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import os
-import re
 import shlex
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -39,10 +38,10 @@ from planbook.core.errors import PlanbookError, UnusableFileError
 from planbook.core.findings import ERROR, WARNING, Finding, Report
 from planbook.core.layout import ALL_ACTIONS, DATA_ISSUES, HISTORY, META, RETIRED
 from planbook.core.leads import lead_key
+from planbook.core.refs import next_in_section, ref_prefix, related, section_for
 from planbook.core.model import Action, Lead, PlanInfo
 from planbook.core.status import COMPLETE, NO_STATUS, normalise_status
 from planbook.core.text import clean_text, same_words, shortened
-from planbook.core.themes import theme_key
 from planbook.files.atomic import check_output
 from planbook.files.guard import is_consolidated, refuse_overwriting_inputs, require_suffix
 from planbook.files.opening import as_text, load_workbook
@@ -346,15 +345,6 @@ def _write(outcome: _Outcome, out: Path, period: str, return_by: dt.date | None,
                        [a.ref for a in retired_now], report)
 
 
-_NUMBER = re.compile(r"^(.*?)(\d+)$")
-
-
-def _prefix(ref: str) -> str | None:
-    """"3." of "3.11", "N" of "N2"; None for a Ref not ending in a number ("4.2a")."""
-    m = _NUMBER.match(ref.strip())
-    return m.group(1) if m else None
-
-
 def _give_refs(actions: list[Action], added: set[int], history: History, retired: Sequence[Action]) -> list[Renumbered]:
     """Give each action a lead added a unique, stable Ref (see the module docstring), in place."""
     existing = [a for i, a in enumerate(actions) if i not in added and a.ref.strip()]
@@ -362,53 +352,32 @@ def _give_refs(actions: list[Action], added: set[int], history: History, retired
     taken = {key(a.ref) for a in existing if a.ref.strip()} | {key(a.ref) for a in retired} | earlier
     by_prefix: dict[str, list[Action]] = {}
     for a in existing:
-        p = _prefix(a.ref)
+        p = ref_prefix(a.ref)
         if p is not None:
             by_prefix.setdefault(p, []).append(a)
     out = []
-    for i in sorted(added | {i for i, a in enumerate(actions) if not a.ref.strip()}):
+    refused = []  # (index, why): numbered after those the leads typed well and those without one
+    todo = sorted(added | {i for i, a in enumerate(actions) if not a.ref.strip()})
+    for i in todo:  # first the Refs leads typed that can stand (as the receipts took them)
         a = actions[i]
         typed = a.ref.strip()
-        p = _prefix(typed) if typed else None
-        related = p is not None and (p not in by_prefix or any(_related(a, b) for b in by_prefix[p]))
-        if typed and key(typed) not in taken and (p is None or related):
-            taken.add(key(typed))
+        if not typed:
             continue
-        section = _section(a, existing)
-        new = _next_in(section, taken)
-        why = ("no Ref given" if not typed else "that Ref is another action's" if key(typed) in taken
-               else "that number sits among unrelated actions")
-        out.append(Renumbered(typed, new, a.lead, a.action, why if i in added else "it had no Ref in the plan"))
+        p = ref_prefix(typed)
+        belongs = p is not None and (p not in by_prefix or any(related(a, b) for b in by_prefix[p]))
+        if key(typed) not in taken and (p is None or belongs):
+            taken.add(key(typed))
+        else:
+            refused.append((i, "that Ref is another action's" if key(typed) in taken
+                            else "that number sits among unrelated actions"))
+    # then rows without a Ref, in plan order (the Refs their receipts suggested), then the rest
+    for i, why in [*((i, "no Ref given") for i in todo if not actions[i].ref.strip()), *refused]:
+        a = actions[i]
+        new = next_in_section(section_for(a, existing), taken)
+        out.append(Renumbered(a.ref.strip(), new, a.lead, a.action, why if i in added else "it had no Ref in the plan"))
         a.ref = new
         taken.add(key(new))
     return out
-
-
-def _related(a: Action, b: Action) -> bool:
-    """Do two actions belong together (the same objective, or the same lead in the same theme)?"""
-    return (bool(a.objective.strip()) and same_words(a.objective, b.objective)) or (
-        theme_key(a.theme) == theme_key(b.theme) and lead_key(a.lead) == lead_key(b.lead))
-
-
-def _section(a: Action, existing: Sequence[Action]) -> str:
-    """The prefix new Refs take: that of the actions under the same objective, else of the lead's
-    actions in the theme, else of the theme's actions, else "N"."""
-    for test in (lambda b: bool(a.objective.strip()) and same_words(a.objective, b.objective),
-                 lambda b: _related(a, b),
-                 lambda b: bool(a.theme) and theme_key(a.theme) == theme_key(b.theme)):
-        prefixes = Counter(p for b in existing if test(b) and (p := _prefix(b.ref)) is not None)
-        if prefixes:
-            return prefixes.most_common(1)[0][0]
-    return "N"
-
-
-def _next_in(prefix: str, taken: set[str]) -> str:
-    """The next free number in a section: after the highest used there."""
-    used = [int(m.group(2)) for k in taken if (m := _NUMBER.match(k)) and m.group(1) == prefix.lower()]
-    n = max(used, default=0) + 1
-    while key(f"{prefix}{n}") in taken:
-        n += 1
-    return f"{prefix}{n}"
 
 
 def _carry_notes(outcome: _Outcome, actions: list[Action], report: Report, file: str) -> None:
