@@ -168,3 +168,33 @@ def test_request_updates_without_a_return_by_date_says_where_to_set_one(plan_fil
     result = run_cli("request-updates", plan_file, "--out", tmp_path / "out", "--save-dir", tmp_path / "mail")
     assert result.returncode == 2 and "no return-by date" in result.stderr and "planbook settings" in result.stderr
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("how", ["settings", "Guide"])
+def test_copies_sent_before_the_period_was_renamed_are_its_returns(plan_file, tmp_path, how):
+    """The coordinator renames the period after the copies went out ("Q2 2009/10" to "Q2 2009/10
+    (Jul-Sep)"), by command or on the Guide: the returns are still this period's, each said;
+    next period's plan (roll forward) forgets the old name, so last period's copies stay aside."""
+    from planbook.rollup.rollforward import roll_forward
+
+    copies = {c.lead: c.path for c in split_plan(plan_file, tmp_path / "returns")}
+    wb = openpyxl.load_workbook(copies["Jane Smith"])
+    wb["Jane Smith"]["J2"] = "Slippage"
+    wb.save(copies["Jane Smith"])
+    renamed = tmp_path / "renamed.xlsx"
+    if how == "settings":
+        change_settings(plan_file, renamed, period="Q2 2009/10 (Jul-Sep)")
+    else:
+        wb = openpyxl.load_workbook(plan_file)
+        cell = next(r[1] for r in wb["Guide"].iter_rows(max_row=12, max_col=2) if r[0].value == "Reporting period")
+        cell.value = "Q2 2009/10 (Jul-Sep)"
+        wb.save(renamed)
+    result = consolidate_to([renamed, tmp_path / "returns"], tmp_path / "c.xlsx", today=dt.date(2009, 10, 9))
+    assert result.period == "Q2 2009/10 (Jul-Sep)"
+    assert sorted(f.file for f in result.report if f.code == "period-renamed") == sorted(p.name for p in copies.values())
+    assert not [s for s in result.sources if s.skipped]
+    assert next(a for a in result.actions if a.ref == "1.1").status == "Slippage"
+    rolled = roll_forward(tmp_path / "c.xlsx", tmp_path / "q3.xlsx", period="Q3 2009/10")
+    assert read_plan(rolled.path).info.period_was == []
+    later = consolidate_to([rolled.path, tmp_path / "returns"], tmp_path / "c3.xlsx", today=dt.date(2010, 1, 9))
+    assert {s.file.split("/")[-1] for s in later.sources if s.skipped} == {p.name for p in copies.values()}

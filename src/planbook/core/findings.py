@@ -57,6 +57,8 @@ CODES: dict[str, tuple[str, str]] = {
                              "read with its text (in a Ref, Action, Due or Last updated, each row named)"),
     "status-by-colour": (ERROR, "a blank Status cell filled with a colour: no status given; the matching status "
                                 "is offered"),
+    "period-renamed": (INFO, "a lead's copy sent out for the period under the name it had before the coordinator "
+                             "renamed it: read as this period's return"),
     "period-repeated": (ERROR, "the plan's period is already a period of its History sheet (renamed to one past): "
                                "this period is recorded under a name of its own, the earlier one kept"),
     "ref-restored": (WARNING, "a lead's row with its Ref blanked is the plan's action of the same text on their tab: "

@@ -40,6 +40,9 @@ class PlanInfo:
     retire_complete_after: int = 0
     #: Theme -> its full section heading, when the theme is a short name for it (``import --themes``).
     theme_headings: dict[str, str] = field(default_factory=dict)
+    #: The names this period had before the coordinator renamed it ("Q3 2009/10" before "Q3
+    #: 2009/10 (Oct-Dec)"): copies sent out under one of them are this period's returns.
+    period_was: list[str] = field(default_factory=list)
 
     def lead_names(self) -> list[str]:
         return [lead.name for lead in self.leads]

@@ -307,6 +307,8 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
     return_by = return_by or next((i.return_by for i in infos if i.return_by), None)
     actions = plan_order(actions, [t for i in infos for t in i.themes])
     asked_for = bool(period)  # --period: a second run of a period already recorded replaces it
+    if not period and master is not None and master.info.period:
+        period = master.info.period  # the master's (copies sent out before it was renamed say the old name)
     if not period:
         periods = Counter(i.period for i in infos if i.period)
         period = periods.most_common(1)[0][0] if periods else ""

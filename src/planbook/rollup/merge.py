@@ -95,6 +95,12 @@ def same_plan(a: PlanInfo, b: PlanInfo) -> bool:
     return not (a.title and b.title and _key(a.title) != _key(b.title))
 
 
+def _sent_before_renaming(this: PlanInfo, copy: PlanInfo) -> bool:
+    """Is ``copy`` of this plan, sent out under a name this period had before it was renamed?"""
+    return bool(this.plan_id and copy.plan_id == this.plan_id and copy.period
+                and any(_key(copy.period) == _key(name) for name in this.period_was))
+
+
 def describe(info: PlanInfo) -> str:
     """ "'Old 2008 Plan', period 2008/09" """
     return f"{info.title or 'an untitled plan'!r}" + (f", period {info.period}" if info.period else "")
@@ -161,7 +167,12 @@ def choose_plans(pairs: list, report: Report, found_in_folder: Callable[[Plan], 
     this = _this_plan([p for p, _ in masters] or [p for p, _ in kept if p.has_metadata])
     copies = []
     for plan, src in kept:
-        if this is not None and plan.role == "lead-copy" and not same_plan(this, plan.info):
+        if this is not None and plan.role == "lead-copy" and _sent_before_renaming(this, plan.info):
+            report.add(Finding("period-renamed", src.file, "", "", plan.info.period,
+                               f"{src.file} was sent out for {plan.info.period}, the name this period had before "
+                               f"it was renamed {this.period}: read as this period's return", outcome="rolled up"))
+            copies.append((plan, src))
+        elif this is not None and plan.role == "lead-copy" and not same_plan(this, plan.info):
             set_aside(plan, src, f"belongs to {describe(plan.info)}, not this plan", "other-plan",
                       f"{src.file} belongs to {describe(plan.info)}, not this plan ({describe(this)}): "
                       f"its {plan.rows_read} row(s) were not rolled up", "file skipped")

@@ -16,6 +16,7 @@ from planbook.core.errors import PlanbookError
 from planbook.core.text import clean_text
 from planbook.workbook.plan import Plan
 from planbook.workbook.reader import read_plan
+from planbook.workbook.settings import renamed_period
 from planbook.workbook.writer import check_coordinator_email, write_plan
 
 #: Findings about content a rewrite of the plan would not carry over.
@@ -72,7 +73,7 @@ def change_settings(path: str | os.PathLike[str], out: str | os.PathLike[str] | 
         if plan.history.has_period(period):
             raise PlanbookError(f"{period!r} is already a period of the plan's history (its History sheet): give "
                                 "the period the plan now reports on, a name not used before")
-        info.period = period
+        renamed_period(info, period)
     if coordinator is not None:
         info.coordinator = clean_text(coordinator).strip()
     if coordinator_email is not None:

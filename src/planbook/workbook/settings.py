@@ -57,7 +57,16 @@ def meta_rows(info: PlanInfo) -> list[tuple[str, str]]:
             ("retire_complete_after", str(info.retire_complete_after or 0))]
     rows += [("note", note) for note in info.notes]
     rows += [("theme_heading", f"{theme}\t{heading}") for theme, heading in info.theme_headings.items()]
+    rows += [("period_was", name) for name in info.period_was]
     return rows
+
+
+def renamed_period(info: PlanInfo, period: str) -> None:
+    """Give the plan's period a new name, the old one remembered (:attr:`PlanInfo.period_was`):
+    copies already sent out under it stay this period's returns."""
+    if info.period and info.period != period and info.period not in info.period_was:
+        info.period_was.append(info.period)
+    info.period = period
 
 
 def read_meta(info: PlanInfo, meta: dict[str, list[str]]) -> None:
@@ -70,6 +79,7 @@ def read_meta(info: PlanInfo, meta: dict[str, list[str]]) -> None:
     info.notes = list(meta.get("note", []))
     info.theme_headings = {theme: heading for theme, _, heading in
                            (entry.partition("\t") for entry in meta.get("theme_heading", [])) if theme and heading}
+    info.period_was = [name for name in meta.get("period_was", []) if name.strip()]
 
 
 
@@ -127,6 +137,9 @@ def apply_guide(info: PlanInfo, guide: dict[str, GuideValue], file: str) -> list
             findings.append(Finding("bad-setting", file, GUIDE, seen.cell, seen.text,
                                     f"the coordinator email on the Guide, {seen.text!r}, is not an email address "
                                     "(name@example.org)", outcome="emails will not send from it until it is fixed"))
+        if field == "period":
+            renamed_period(info, str(seen.value or ""))
+            continue
         setattr(info, field, seen.value)
     return findings
 
