@@ -450,6 +450,33 @@ def test_fifos_and_devices_are_skipped_and_listed_never_opened(corpus, tmp_path)
     check_output_file(out)
 
 
+def test_a_link_to_a_file_that_is_not_there_is_said_never_passed_over(corpus, tmp_path):
+    """A return that is a link to nothing (a synced folder's placeholder, a moved file): listed
+    with where it points; named for a lead, it is that lead's return that could not be read."""
+    from planbook.rollup.pipeline import track_returns
+
+    folder = _folder(tmp_path / "returns")
+    (folder / "Jane Smith.xlsx").write_bytes((corpus / "clean-return.xlsx").read_bytes())
+    os.symlink(tmp_path / "gone" / "DD Achievement.xlsx", folder / "DD Achievement.xlsx")  # absolute, dangling
+    _folder(folder / "older")
+    os.symlink("../../nowhere.xlsx", folder / "older" / "backup.xlsx")  # relative, dangling
+    out = tmp_path / "cons.xlsx"
+    result = run_cli("consolidate", corpus / "plan.xlsx", folder, "--out", out, "--as-of", TODAY)
+    assert result.returncode == 0, result.stderr
+    skipped = [line for line in result.stdout.splitlines() if line.startswith("  skipped")]
+    assert any("DD Achievement.xlsx" in line and "which is not there" in line for line in skipped), skipped
+    assert any("backup.xlsx" in line and "nowhere.xlsx" in line for line in skipped), skipped
+    tracker = {r.lead: r for r in track_returns(corpus / "plan.xlsx", folder).leads}
+    assert "which is not there" in tracker["DD Achievement"].unreadable and tracker["DD Achievement"].error_count
+    sources = {Path(r["File"]).name: r["Skipped because"] for r in _rows_dicts(out, "Sources")}
+    assert "which is not there" in sources["backup.xlsx"]
+
+
+def _rows_dicts(path: Path, sheet: str) -> list[dict]:
+    rows = _rows(path, sheet)
+    return [dict(zip(rows[0], r)) for r in rows[1:]]
+
+
 # ---------------------------------------------------------------- 7. the OS fails
 
 

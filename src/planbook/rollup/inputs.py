@@ -45,7 +45,8 @@ def expand_inputs(inputs: Iterable[str | os.PathLike[str]]) -> tuple[list[Path],
     for item in inputs:
         path = Path(item)
         if path.is_dir():
-            candidates = sorted(p for p in path.rglob("*") if p.is_file() or special_kind(p))
+            candidates = sorted(p for p in path.rglob("*") if p.is_file() or special_kind(p)
+                                or (p.is_symlink() and not p.exists()))  # a link to nothing: said, not passed over
         elif path.exists():
             candidates = [path]
         else:
@@ -53,7 +54,10 @@ def expand_inputs(inputs: Iterable[str | os.PathLike[str]]) -> tuple[list[Path],
             continue
         for p in candidates:
             kind = special_kind(p)  # a FIFO or device: never opened (reading one blocks or never ends)
-            if kind:
+            if p.is_symlink() and not p.exists():
+                skipped.append(Source(str(p), path=str(p.absolute()),
+                                      skipped=f"a link to {os.readlink(p)}, which is not there"))
+            elif kind:
                 skipped.append(Source(str(p), path=str(p.absolute()), skipped=f"{kind}, not a file: not read"))
             elif p.name.startswith("~$"):
                 skipped.append(Source(str(p), path=str(p.absolute()), skipped="Office lock file (the workbook is open in Excel)"))
