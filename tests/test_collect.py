@@ -614,3 +614,28 @@ def test_a_macro_enabled_return_is_saved_as_xlsm_and_read_for_values_only(quarte
     assert [a.saved_as for a in run.saved] == ["Ann Lee.xlsm"]
     rows = {r.lead: r for r in run.tracker.leads}
     assert rows["Ann Lee"].state == RETURNED and rows["Ann Lee"].updated == 1
+
+
+def test_a_return_forwarded_as_a_file_or_sent_without_a_name_is_saved(quarter):
+    """Two ways mail programs send a workbook that the parts' names hide: a message forwarded
+    "as attachment" by another lead, saved as an .eml file (typed application/octet-stream), and a workbook with
+    its type but no file name; a file named .eml that is not a message is listed as it is."""
+    b = quarter["bytes"]
+    inner = _message("jane.smith@example.org", "my update", _local(2009, 10, 2, 9, 0), [("Jane.xlsx", b["jane"], XLSX)],
+                     mid="<jane-inner@example.org>")
+    forwarded = _message("omar@example.org", "Fwd: Jane's update", _local(2009, 10, 2, 11, 0),
+                         [("Fwd Jane.eml", inner.as_bytes(), "application/octet-stream")], mid="<fwd@example.org>")
+    nameless = _message("ann@example.org", "done", _local(2009, 9, 26, 12, 0), [], mid="<ann-2@example.org>")
+    nameless.add_attachment(b["ann"], maintype="application",
+                            subtype="vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    not_mail = _message("omar@example.org", "notes", _local(2009, 9, 28, 8, 5),
+                        [("notes.eml", b"just some text, not a message", "application/octet-stream")],
+                        mid="<omar-3@example.org>")
+    folder = quarter["tmp"] / "saved"
+    folder.mkdir()
+    for i, msg in enumerate((forwarded, nameless, not_mail)):
+        (folder / f"{i}.eml").write_bytes(msg.as_bytes())
+    run = collect_returns(quarter["plan"], quarter["returns"], messages=folder)
+    saved = {a.saved_as: a for a in run.saved}
+    assert saved["Jane Smith.xlsx"].sha256 == _sha(b["jane"]) and saved["Ann Lee.xlsx"].sha256 == _sha(b["ann"])
+    assert [a.attachment for a in run.arrivals if a.outcome == arrivals.NOT_A_WORKBOOK] == ["notes.eml"]

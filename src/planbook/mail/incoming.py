@@ -139,7 +139,16 @@ def from_bytes(raw: bytes, source: str, *, received: dt.datetime | None = None, 
     return item
 
 
-def _attachments(msg):
+#: The extension of a workbook attached with its type but no file name.
+_WORKBOOK_TYPES = {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
+                   "application/vnd.ms-excel.sheet.macroenabled.12": ".xlsm",
+                   "application/vnd.ms-excel.sheet.binary.macroenabled.12": ".xlsb",
+                   "application/vnd.ms-excel": ".xls", "application/vnd.oasis.opendocument.spreadsheet": ".ods"}
+#: How deep a message saved as a file inside a message (a forward "as attachment") is opened.
+_NESTED = 3
+
+
+def _attachments(msg, depth: int = 0):
     for part in msg.walk():
         if part.is_multipart():
             continue
@@ -152,6 +161,8 @@ def _attachments(msg):
             continue  # the body text
         if disposition == "inline" and part.get_content_maintype() == "image":
             continue  # a picture in the text (a signature's logo): not something sent back
+        if not name and part.get_content_type() in _WORKBOOK_TYPES:  # its type says what it is
+            name = f"attachment{_WORKBOOK_TYPES[part.get_content_type()]}"
         name = one_line(name or "") or "(no name)"
         try:
             data = part.get_payload(decode=True)
@@ -163,4 +174,18 @@ def _attachments(msg):
             why = type(broken[0]).__name__ if broken else "no content"
             yield Attachment(name, problem=f"damaged in the message ({why}): its bytes cannot be trusted")
             continue
+        if name.lower().endswith(".eml") and depth < _NESTED:  # a message forwarded as a file: its attachments
+            inner = _forwarded(bytes(data))
+            if inner is not None:
+                yield from _attachments(inner, depth + 1)
+                continue
         yield Attachment(name, bytes(data))
+
+
+def _forwarded(data: bytes):
+    """A message saved as a ``.eml`` file and attached to another, or None if it is not one."""
+    try:
+        inner = email.message_from_bytes(data, policy=policy.default)
+    except Exception:  # noqa: BLE001 - not a message: the attachment is listed as it is
+        return None
+    return inner if any(k.lower() in ("from", "date", "message-id", "subject") for k in inner.keys()) else None
