@@ -298,3 +298,30 @@ def test_the_next_quarter_does_not_repeat_the_plans_problems(family, tmp_path):
     assert "  - 2.1: Status better (was On track, now Complete)" in text
     assert {f.file for f in result.report if f.value in (LEFT_DUE, LEFT_STATUS)} == {"plan.xlsx"}
     assert "Raj Patel" not in {lead for m in chase(plan, q.returns, dry_run=True).messages for lead in m.leads}
+
+
+def test_a_lead_with_no_actions_is_told_so_and_never_reminded(tmp_path):
+    """Kim Ray handed over her only action: her request says there is nothing to update (not
+    "for each action choose a Status"), and a chase reminds only leads with actions, or a return."""
+    from email import message_from_bytes, policy
+
+    from planbook import Lead, request_updates
+    from planbook.mail.chasing import chase
+    from planbook.workbook.writer import write_plan
+
+    from .conftest import small_plan
+
+    info, actions = small_plan()
+    info.leads.append(Lead("Kim Ray", "kim@example.org"))
+    plan = tmp_path / "plan.xlsx"
+    write_plan(plan, info, actions)
+    requests, missing = request_updates(plan, tmp_path / "out", save_dir=tmp_path / "mail",
+                                        return_by=dt.date(2009, 10, 2))
+    texts = {r.lead: message_from_bytes(r.eml.read_bytes(), policy=policy.default).get_body(("plain",)).get_content()
+             for r in requests}
+    assert "nothing to update" in texts["Kim Ray"] and "For each action" not in texts["Kim Ray"]
+    assert "For each action choose a Status" in texts["Jane Smith"] and "nothing to update" not in texts["Jane Smith"]
+    (tmp_path / "returns").mkdir()
+    run = chase(plan, tmp_path / "returns", save_dir=tmp_path / "reminders", copies_dir=tmp_path / "out")
+    reminded = {lead for m in run.messages for lead in m.leads}
+    assert reminded == {"Jane Smith", "DD Achievement"}

@@ -161,7 +161,8 @@ def chase(plan_path: str | os.PathLike[str], returns_dir: str | os.PathLike[str]
     master = tracker.master
     info = master.info
     from_addr = check_address(sender_address(sender, info.coordinator, info.coordinator_email))
-    to_chase = [r for r in tracker.leads if r.state in (NOT_RETURNED, UNCHANGED) or r.error_count]
+    to_chase = [r for r in tracker.leads if (r.state in (NOT_RETURNED, UNCHANGED) and (r.actions or r.returned))
+                or r.error_count]  # a lead with no actions who sent nothing has nothing to be reminded of
     run = MailRun([], [r.lead for r in to_chase if not r.email], tracker, dry_run)
     return_by = tracker.return_by  # as given, else the plan's setting
     by_when = f"{return_by.day} {return_by:%B %Y}" if return_by else ""
