@@ -94,6 +94,11 @@ def shortened(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[:limit - 3] + "…"
 
 
+def folded(text: str) -> str:
+    """``text`` as compared where case and spacing do not count: spaces collapsed, case folded."""
+    return " ".join(text.split()).casefold()
+
+
 def same_words(a: str, b: str) -> bool:
     """Two texts alike but for case and spacing ("Q1 2009/10", "q1  2009/10")."""
-    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+    return folded(a) == folded(b)

@@ -30,7 +30,7 @@ from pathlib import Path
 from planbook.core.errors import PlanbookError
 from planbook.core.findings import Finding, Report
 from planbook.core.model import Action, Origin, PlanInfo
-from planbook.core.text import shortened
+from planbook.core.text import folded, same_words, shortened
 from planbook.core.leads import lead_key, lead_named_by_file, same_lead
 from planbook.rollup.identity import NEAR_SAME, renumbered, same_action  # noqa: F401 - the merge's rules too
 from planbook.rollup.inputs import Source
@@ -81,24 +81,20 @@ def display_names(inputs: Iterable[str | os.PathLike[str]], files: Sequence[Path
     return out
 
 
-def _key(text: str) -> str:
-    return " ".join(text.split()).casefold()
-
-
 def same_plan(a: PlanInfo, b: PlanInfo) -> bool:
     """Do two workbooks belong to one plan and period?  By id when both have one, else by
     title and period where both are known (older workbooks have no id)."""
-    if a.period and b.period and _key(a.period) != _key(b.period):
+    if a.period and b.period and not same_words(a.period, b.period):
         return False
     if a.plan_id and b.plan_id:
         return a.plan_id == b.plan_id
-    return not (a.title and b.title and _key(a.title) != _key(b.title))
+    return not (a.title and b.title and not same_words(a.title, b.title))
 
 
 def _sent_before_renaming(this: PlanInfo, copy: PlanInfo) -> bool:
     """Is ``copy`` of this plan, sent out under a name this period had before it was renamed?"""
     return bool(this.plan_id and copy.plan_id == this.plan_id and copy.period
-                and any(_key(copy.period) == _key(name) for name in this.period_was))
+                and any(same_words(copy.period, name) for name in this.period_was))
 
 
 def describe(info: PlanInfo) -> str:
@@ -194,7 +190,7 @@ def _this_plan(plans: list[Plan]) -> PlanInfo | None:
         return next(p.info for p in plans if p.role != "lead-copy")
     votes: dict[tuple, list] = {}
     for p in plans:
-        votes.setdefault((p.info.plan_id, _key(p.info.title), _key(p.info.period)), []).append(p.info)
+        votes.setdefault((p.info.plan_id, folded(p.info.title), folded(p.info.period)), []).append(p.info)
     return max(votes.values(), key=len)[0]
 
 

@@ -277,19 +277,17 @@ def _read_tab(plan: Plan, file: str, sheet: str, rows: list[list[object]], heade
               book: LoadedWorkbook | None = None, filled: set[int] | None = None) -> None:
     report = plan.report
     columns: dict[int, str] = {}  # col -> field name or "extra:<header>"
-    taken: set[str] = set()
     header = rows[header_row]
     width = max(len(r) for r in rows[header_row:]) if rows else 0
-    chosen = _field_columns(header[:width])
+    field_at = {c: fld for fld, c in _field_columns(header[:width]).items()}  # column -> the field it is
     for c in range(width):
         value = header[c] if c < len(header) else None
         if isinstance(value, str) and value.strip() in (LAST_STATUS, LAST_UPDATE):
             columns[c] = "shown:" + value.strip()  # last period's, from the history: shown, never data
             continue
-        fld = field_for_header(value) if not _blank(value) else None
-        if fld and chosen.get(fld) == c and fld not in taken:
+        fld = field_at.get(c)
+        if fld:
             columns[c] = fld
-            taken.add(fld)
             continue
         has_data = any(c < len(r) and not _blank(r[c]) for r in rows[header_row + 1:])
         if _blank(value) and not has_data:
