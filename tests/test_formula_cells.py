@@ -297,3 +297,43 @@ def test_an_error_beyond_the_key_columns_is_found_too(tmp_path):
                      (f"{col['Budget code']}3", "formula-not-calculated", "=VLOOKUP(A3,Codes!A:B,2,FALSE)")}
     jane = {a.ref: a for a in plan.actions}
     assert jane["1.1"].progress == "#DIV/0!" and jane["1.2"].extras["Budget code"].startswith("=VLOOKUP")
+
+
+@pytest.mark.parametrize("hint, faulty", [(b"</f>", True), (b'<c r="B2" t="e"><v>#N/A</v></c>', True),
+                                          (b'<c r="B2" t="s"><v>3</v></c>', False),
+                                          (b'<c r="B2" t="e"><v>3</v></c>', False)])
+def test_what_the_far_cell_check_sees_of_faults(hint, faulty):
+    """The far-cell check inflates each sheet and notes on the way whether it may hold a fault,
+    so the reader need not inflate it again: a sheet in one piece is answered from its bytes;
+    one in several pieces (a hint might be cut between them) is always "may"."""
+    from planbook.files.sheetgrid import watch_for_faults
+
+    xml = b"<sheetData>" + hint + b"</sheetData>"
+    found: list[bool] = []
+    assert b"".join(watch_for_faults([xml], found)) == xml and found == [faulty]
+    for size in (1, 5, len(xml) - 1):
+        found = []
+        assert b"".join(watch_for_faults([xml[i:i + size] for i in range(0, len(xml), size)], found)) == xml
+        assert found == [True]
+    found = []
+    assert list(watch_for_faults([], found)) == [] and found == [False]
+
+
+def test_what_the_check_saw_spares_a_second_look(faulty, tmp_path):
+    """A tab the check saw no fault hint in is not inflated again; one it did is (and its faults
+    are found); a workbook with no notes is not opened for them."""
+    from planbook.files.opening import load_workbook
+
+    path, _, codes = faulty
+    book = load_workbook(path)
+    jane = book.look.tab_parts["Jane Smith"]
+    assert [book.look.faults_possible[p] for p in jane] == [True]
+    assert book.look.faults_possible[book.look.tab_parts["DD Achievement"][0]] is False
+    assert book.look.notes_possible is False
+    info, actions = small_plan()
+    write_plan(tmp_path / "clean.xlsx", info, actions)
+    clean = load_workbook(tmp_path / "clean.xlsx")
+    assert not any(clean.look.faults_possible.values()) and clean.look.faults_possible
+    assert load_workbook(path, grid=False).look.faults_possible == {}  # not inflated: found out by the reader
+    plan = read_plan(path, loaded=load_workbook(path, grid=False))
+    assert {f.cell for f in plan.report if f.sheet == "Jane Smith" and f.code in codes.values()} == set(codes)

@@ -29,20 +29,12 @@ from pathlib import Path
 
 from planbook.core.findings import Finding, Report
 from planbook.core.names import cell_ref, col_number
-from planbook.files.sheetgrid import tab_parts
+from planbook.files.sheetgrid import ZipLook, may_have_faults, tab_parts
 
 #: Findings about a cell that these replace: the cell was not what it seemed (blank), so the
 #: generic complaint about its value would be misleading.
 _SUPERSEDED = {"unknown-status", "bad-due", "bad-date", "unknown-lead", "unknown-theme", "missing-required"}
 
-#: Any sheet XML with an error cell holds ``#`` (every error value starts with it: a one-byte
-#: test, the quickest there is) and ``t="e"``; any with a formula holds ``f>`` (``</f>``, ``<f>``,
-#: ``</x:f>``: a shared formula's followers are ``<f …/>`` but its first cell closes with
-#: ``</f>``).  Substring tests: several times quicker than one regex over the sheet.
-
-
-def _may_have_faults(xml: bytes) -> bool:
-    return (b"#" in xml and b't="e"' in xml) or b"f>" in xml
 _TOKEN = re.compile(rb'<(?:\w+:)?(row|c)\b([^>]*?)(/?)>')
 _ATTR = re.compile(rb'\b(r|t)="([^"]*)"')
 _FORMULA = re.compile(rb'<(?:\w+:)?f\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?f>)', re.S)
@@ -74,7 +66,7 @@ def _unescape(raw: bytes) -> str:
 def find_faults(xml: bytes) -> dict[tuple[int, int], CellFault]:
     """Every error cell and every formula cell without a cached value in a sheet's XML."""
     faults: dict[tuple[int, int], CellFault] = {}
-    if not _may_have_faults(xml):
+    if not may_have_faults(xml):
         return faults
     row, col = -1, -1
     for m in _TOKEN.finditer(xml):
@@ -112,13 +104,18 @@ def find_faults(xml: bytes) -> dict[tuple[int, int], CellFault]:
 _PARTS: dict[tuple[str, int, int], dict[str, list[str]]] = {}  # a master's many tabs: parts found once
 
 
-def sheet_faults(path: str | Path, sheet: str, data: bytes | None = None) -> dict[tuple[int, int], CellFault]:
+def sheet_faults(path: str | Path, sheet: str, data: bytes | None = None,
+                 look: ZipLook | None = None) -> dict[tuple[int, int], CellFault]:
     """:func:`find_faults` for one sheet of the workbook at ``path`` ({} if it cannot be read);
-    ``data``: the file's bytes as checked and parsed (then read from those, not the file).
+    ``data``: the file's bytes as checked and parsed (then read from those, not the file);
+    ``look``: what checking them found (the tab's parts, and which of them may hold a fault:
+    a part the check saw none in is not inflated again).
 
     The part read is the one calamine reads as that tab (:func:`planbook.files.sheetgrid.tab_parts`);
     should a contrived file give a tab two candidate parts, both are read (a cell blank to
     calamine is then put back if either shows a fault in it: reported, never lost)."""
+    if look is not None and all(look.faults_possible.get(part) is False for part in look.tab_parts.get(sheet, ())):
+        return {}
     try:
         if data is not None:
             key: tuple = ("bytes", len(data), hash(data))  # a bytes object keeps its hash: worked out once
@@ -126,12 +123,16 @@ def sheet_faults(path: str | Path, sheet: str, data: bytes | None = None) -> dic
             st = os.stat(path)
             key = (os.fspath(path), st.st_size, st.st_mtime_ns)
         with zipfile.ZipFile(io.BytesIO(data) if data is not None else path) as zf:
-            if key not in _PARTS:
+            if look is not None:
+                parts = look.tab_parts
+            elif key in _PARTS:
+                parts = _PARTS[key]
+            else:
                 if len(_PARTS) > 64:
                     _PARTS.clear()
-                _PARTS[key] = tab_parts(zf.namelist(), zf.read)
+                parts = _PARTS[key] = tab_parts(zf.namelist(), zf.read)
             faults: dict[tuple[int, int], CellFault] = {}
-            for part in _PARTS[key].get(sheet, ()):
+            for part in parts.get(sheet, ()):
                 if zf.getinfo(part).file_size <= _MAX_SCAN:
                     faults = {**find_faults(zf.read(part)), **faults}  # the first part's fault of a cell stands
             return faults

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from planbook.core.names import col_number
 from planbook.files.guard import DAMAGED
-from planbook.files.sheetgrid import tab_parts
+from planbook.files.sheetgrid import ZipLook, may_have_notes, tab_parts
 
 _DAMAGED = (KeyError, *DAMAGED)  # a part missing, or damaged
 _MAX_PART = 64 << 20  # a notes or styles part larger than this is not read
@@ -84,17 +84,23 @@ def _targets(zf: zipfile.ZipFile, part: str, kind: str) -> list[str]:
     return found
 
 
-def workbook_notes(source: str | os.PathLike[str] | bytes) -> dict[str, dict[tuple[int, int], str]]:
+def workbook_notes(source: str | os.PathLike[str] | bytes, look: ZipLook | None = None
+                   ) -> dict[str, dict[tuple[int, int], str]]:
     """Tab -> (row, column), 0-based -> the text of the cell's note, for every tab of an .xlsx
     ({} for what has none or cannot be read); a threaded comment is saved with a note too: read
     once.  The file is opened once: opening it for each of a master's 150 tabs cost seconds.
-    ``source`` is the file's path or (better: what was checked and parsed) its bytes."""
+    ``source`` is the file's path or (better: what was checked and parsed) its bytes; ``look``
+    what checking them found (a workbook whose relationships point at no notes is not opened)."""
     out: dict[str, dict[tuple[int, int], str]] = {}
+    if look is not None and not look.notes_possible:
+        return out
     try:
         with zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source) as zf:
-            if not _may_have_notes(zf):
+            if look is None and not may_have_notes(_read(zf, info.filename) for info in zf.infolist()
+                                                   if info.filename.lower().endswith(".rels")):
                 return out
-            for sheet, parts in tab_parts(zf.namelist(), zf.read).items():
+            tabs = look.tab_parts if look is not None else tab_parts(zf.namelist(), zf.read)
+            for sheet, parts in tabs.items():
                 for part in parts:
                     for comments in _targets(zf, part, "comments"):
                         try:
@@ -104,20 +110,6 @@ def workbook_notes(source: str | os.PathLike[str] | bytes) -> dict[str, dict[tup
     except _DAMAGED:
         return out
     return out
-
-
-def _may_have_notes(zf: zipfile.ZipFile) -> bool:
-    """Could a part of this zip have notes?  Notes are reached only through a relationship of
-    type ``…/comments``, held in a ``.rels`` part: if no ``.rels`` part holds that word — nor a
-    character reference that could spell it, nor text in an encoding where it would look
-    otherwise — there are none, and working out which parts are which tab is spared (most
-    plans have no notes)."""
-    for info in zf.infolist():
-        if info.filename.lower().endswith(".rels"):
-            raw = _read(zf, info.filename)
-            if b"comments" in raw or b"&#" in raw or b"\0" in raw or raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
-                return True
-    return False
 
 
 def ods_notes(path: str | os.PathLike[str], sheet: str) -> dict[tuple[int, int], str]:

@@ -17,7 +17,13 @@ from pathlib import Path
 
 from planbook.core.errors import OutputError, UnusableFileError
 from planbook.core.layout import ALL_ACTIONS, META
-from planbook.files.sheetgrid import extent, sheet_parts
+from planbook.files.sheetgrid import (
+    ZipLook,
+    extent,
+    may_have_notes,
+    sheet_and_tab_parts,
+    watch_for_faults,
+)
 
 # ---------------------------------------------------------------- never overwrite an input
 
@@ -173,7 +179,7 @@ def max_file_bytes() -> int:
 
 
 def check_zip(path: str | os.PathLike[str], zf: zipfile.ZipFile, data: bytes | None = None, *,
-              grid: bool = True) -> None:
+              grid: bool = True) -> ZipLook:
     """Refuse a zip whose parts would inflate beyond the limits, before anything inflates them.
 
     The sizes come from the zip's central directory; both readers we use (calamine's zip crate
@@ -181,6 +187,7 @@ def check_zip(path: str | os.PathLike[str], zf: zipfile.ZipFile, data: bytes | N
     cannot inflate beyond it.  Then each sheet (or document) part is looked at — inflated here
     with a cap, from ``data`` (the file's bytes) when given — to refuse DTDs and a sheet whose
     far cell would make a reader allocate a grid of billions of cells (``grid=False`` skips that).
+    Returns what it found out that the readers need again (:class:`planbook.files.sheetgrid.ZipLook`).
     """
     part_mb = _limit_mb("PLANBOOK_MAX_PART_MB", MAX_PART_MB)
     total_mb = _limit_mb("PLANBOOK_MAX_INFLATE_MB", MAX_TOTAL_MB)
@@ -199,13 +206,16 @@ def check_zip(path: str | os.PathLike[str], zf: zipfile.ZipFile, data: bytes | N
         raise UnusableFileError(path, f"expands to more than {total_mb} MB ({total >> 20} MB in {len(infos)} parts): "
                                       "not read")
     names = [info.filename for info in infos]
-    sheets = sheet_parts(names, lambda name: inflate(data, zf, zf.getinfo(name), part_mb << 20))
+    sheets, tabs = sheet_and_tab_parts(names, lambda name: inflate(data, zf, zf.getinfo(name), part_mb << 20))
+    look = ZipLook(tabs, sheets, notes_possible=may_have_notes(
+        inflate(data, zf, info, part_mb << 20) for info in infos if info.filename.lower().endswith(".rels")))
     for info in infos:
         name = info.filename
-        if grid and name in sheets:
-            _check_grid(path, zf, info, data, sheets[name])  # and the DTD, in the first piece it inflates
+        if grid and name in sheets:  # and the DTD, in the first piece it inflates
+            look.faults_possible[name] = _check_grid(path, zf, info, data, sheets[name])
         elif name in sheets or name == "word/document.xml":
             refuse_dtd(path, name, head_of(zf, info, data))
+    return look
 
 
 def refuse_dtd(path, name: str, head: bytes) -> None:
@@ -274,13 +284,16 @@ def chunks(data: bytes | None, zf: zipfile.ZipFile, info: zipfile.ZipInfo, size:
         return  # a damaged part: the reader says so
 
 
-def _check_grid(path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes | None, tab: str = "") -> None:
+def _check_grid(path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes | None, tab: str = "") -> bool:
     """Refuse a sheet holding a cell so far out (XFD1048576) that a reader would allocate a grid
     too big to hold (calamine aborts the process then), whatever dimension the sheet states.
     See planbook.files.sheetgrid: a sheet written the usual way costs one inflation and a few searches.
-    ``tab`` is the sheet's name, for the message ("" if no tab names the part)."""
+    ``tab`` is the sheet's name, for the message ("" if no tab names the part).  Returns whether
+    the part may hold an error value or a formula (looked for in the same inflation)."""
+    hinted: list[bool] = []
+
     def pieces():
-        for i, piece in enumerate(chunks(data, zf, info)):
+        for i, piece in enumerate(watch_for_faults(chunks(data, zf, info), hinted)):
             if i == 0:
                 refuse_dtd(path, info.filename, piece[:_HEAD])
             yield piece
@@ -292,6 +305,7 @@ def _check_grid(path, zf: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes | 
         raise UnusableFileError(path, f"{where} cannot be read safely ({exc}): open and save it in Excel, then try "
                                       "again; not read") from exc
     refuse_grid(path, where, rows, cols)
+    return hinted[-1] if hinted else True  # the pieces not all seen: the reader looks for itself
 
 
 def refuse_grid(path, where: str, rows: int, cols: int) -> None:

@@ -24,7 +24,7 @@ from planbook.files.guard import (
     refuse_dtd,
     refuse_grid,
 )
-from planbook.files.sheetgrid import tab_parts
+from planbook.files.sheetgrid import ZipLook, tab_parts
 from planbook.files.othergrids import is_xlsb_sheet, ods_extent, xls_extent, xls_protected, xls_sheets, xlsb_extent
 
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -64,9 +64,9 @@ def check_workbook_file(path: str | os.PathLike[str], *, grid: bool = True, data
     return _checked(Path(path), grid, data, binary_sheets=grid)[0]
 
 
-def _checked(p: Path, grid: bool, data: bytes | None, *, binary_sheets: bool) -> tuple[bytes, str]:
-    """:func:`check_workbook_file`, and the format ("xlsx", "xlsb", "xls" or "ods", decided in
-    calamine's order), found on the way;
+def _checked(p: Path, grid: bool, data: bytes | None, *, binary_sheets: bool) -> tuple[bytes, str, ZipLook | None]:
+    """:func:`check_workbook_file`, the format ("xlsx", "xlsb", "xls" or "ods", decided in
+    calamine's order), found on the way, and what checking a zip found (None for an .xls);
     ``binary_sheets=False`` leaves out the far-cell scan of a zip's binary (.xlsb) sheet parts,
     for a caller that does it once calamine has said it reads the zip as an .xlsb (see
     :func:`open_workbook`)."""
@@ -77,7 +77,7 @@ def _checked(p: Path, grid: bool, data: bytes | None, *, binary_sheets: bool) ->
         raise UnusableFileError(p, "empty file (0 bytes)")
     if head == _OLE_MAGIC:
         _check_compound(p, data, grid)
-        return data, "xls"
+        return data, "xls", None
     if not head.startswith(b"PK"):
         raise UnusableFileError(p, _not_a_workbook(data))
     if not _end_record_agrees(data):
@@ -95,11 +95,11 @@ def _checked(p: Path, grid: bool, data: bytes | None, *, binary_sheets: bool) ->
                                                "save the plan from LibreOffice Calc or Excel, then try again")
                 raise UnusableFileError(p, "a zip file but not an Excel workbook (.xlsx) or OpenDocument "
                                            "spreadsheet (.ods): send the workbook itself, not a zip of it")
-            check_zip(p, zf, data, grid=grid)  # zip bombs, DTDs, a far cell: refused before a reader inflates them
+            look = check_zip(p, zf, data, grid=grid)  # zip bombs, DTDs, a far cell: refused before a reader inflates them
             _check_other_zip_sheets(p, zf, data, names, grid, binary_sheets)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise UnusableFileError(p, "corrupt or truncated workbook (not a valid .xlsx zip)") from exc
-    return data, kind
+    return data, kind, look
 
 
 def _zip_kind(zf: zipfile.ZipFile, names: set[str]) -> str | None:
@@ -231,13 +231,13 @@ def open_workbook(path: str | os.PathLike[str], *, grid: bool = True, data: byte
     return _open(Path(path), grid, data)[0]
 
 
-def _open(path: Path, grid: bool, data: bytes | None) -> tuple[object, str]:
-    """:func:`open_workbook`, and the workbook's format (see :func:`_checked`)."""
-    data, kind = _checked(path, grid, data, binary_sheets=False)
+def _open(path: Path, grid: bool, data: bytes | None) -> tuple[object, str, ZipLook | None]:
+    """:func:`open_workbook`, the workbook's format and what checking it found (see :func:`_checked`)."""
+    data, kind, look = _checked(path, grid, data, binary_sheets=False)
     wb = _calamine(path, data)
     if grid and data[:2] == b"PK" and not _read_as_xlsx(wb):
         _check_binary_sheets(path, data)  # calamine took the zip for an .xlsb: its sheets not parsed yet
-    return wb, kind
+    return wb, kind, look
 
 
 def _calamine(path: Path, data: bytes):
@@ -300,6 +300,8 @@ class LoadedWorkbook:
     kind: str = "xlsx"  # the file's format: "xlsx", "xlsb", "xls" or "ods" (see _checked)
     #: The file's bytes as checked and parsed (what else is read of it — notes — is read from these).
     data: bytes = field(default=b"", repr=False)
+    #: What checking the bytes found (which parts are which tab's; see planbook.files.sheetgrid.ZipLook).
+    look: ZipLook | None = field(default=None, repr=False)
     #: cells :meth:`rows` cleaned: (sheet, row, col, code, what was wrong, the text as it was)
     cleaned: list[tuple[str, int, int, str, str, str]] = field(default_factory=list)
 
@@ -338,14 +340,14 @@ def load_workbook(path: str | os.PathLike[str], *, grid: bool = True, data: byte
     p = Path(path)
     if data is None:
         data = read_workbook_bytes(p)
-    wb, kind = _open(p, grid, data)
+    wb, kind, look = _open(p, grid, data)
     names = list(wb.sheet_names)
     parsed = _parse_sheets(wb, [n for n in names if only is None or only(n)], p, data)
     for name, sheet in parsed.items():  # what calamine made: the same limit, whether checked before or not
         end = sheet.end
         if end:
             refuse_grid(p, f"tab {name!r}", end[0] + 1, end[1] + 1)
-    return LoadedWorkbook(p, names, parsed, kind=kind, data=data)
+    return LoadedWorkbook(p, names, parsed, kind=kind, data=data, look=look)
 
 
 #: From this size a workbook's largest sheet (a master's year of History) is parsed on a thread

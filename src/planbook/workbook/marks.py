@@ -42,8 +42,7 @@ def apply_marks(plan: Plan, file: str, sheet: str, actions: list[Action], header
     by_row = {a.origin.row - 1: a for a in actions if a.origin}
     xlsx = book is None or book.kind == "xlsx"
     if xlsx or book.kind == "ods":
-        _notes(plan, file, sheet, by_row, header_row, col_of, headers, ods=not xlsx,
-               data=book.data if book is not None else None)
+        _notes(plan, file, sheet, by_row, header_row, col_of, headers, ods=not xlsx, book=book)
     _merged_cells(plan, file, sheet, by_row, col_of, headers, rows, book)
     c_status = col_of.get("status")
     if c_status is None:
@@ -67,13 +66,16 @@ def apply_marks(plan: Plan, file: str, sheet: str, actions: list[Action], header
 
 
 def _notes(plan: Plan, file: str, sheet: str, by_row: dict[int, Action], header_row: int,
-           col_of: dict[str, int], headers: dict[int, str], *, ods: bool = False, data: bytes | None = None) -> None:
-    """Each cell note of the tab said or kept; ``data``: the workbook's bytes as read (else its file)."""
+           col_of: dict[str, int], headers: dict[int, str], *, ods: bool = False,
+           book: LoadedWorkbook | None = None) -> None:
+    """Each cell note of the tab said or kept; ``book``: the workbook as read (its bytes, and what
+    checking them found; else its file is read)."""
     if ods:
         notes = ods_notes(plan.path, sheet)
     else:
         if plan.notes_by_tab is None:
-            plan.notes_by_tab = workbook_notes(data or plan.path)
+            plan.notes_by_tab = workbook_notes(book.data or plan.path, book.look) if book is not None \
+                else workbook_notes(plan.path)
         notes = plan.notes_by_tab.get(sheet, {})
     if not notes:
         return

@@ -315,7 +315,7 @@ def _read_tab(plan: Plan, file: str, sheet: str, rows: list[list[object]], heade
     put = []
     if blank_key_cell(rows, header_row + 1, data_cols):
         data = (book.data or None) if book is not None else None  # the bytes checked and parsed
-        put = restore(rows, header_row + 1, sheet_faults(plan.path, sheet, data))
+        put = restore(rows, header_row + 1, sheet_faults(plan.path, sheet, data, book.look if book is not None else None))
     since = len(report.findings)
     first = len(plan.actions)
     _read_rows(plan, file, sheet, rows, header_row, width, col_of, extra_cols, tab_lead, context_year, lead_keys,
