@@ -65,3 +65,37 @@ def test_a_workbook_without_notes_has_none(tmp_path):
     wb.active["A1"] = "comments in a cell are not notes"
     wb.save(tmp_path / "plain.xlsx")
     assert workbook_notes((tmp_path / "plain.xlsx").read_bytes()) == {}
+
+
+def _names_with_backslashes(data: bytes) -> bytes:
+    """The workbook as some zip writers (older .NET) store it: member names with ``\\``."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            name = info.filename.replace("/", "\\") if info.filename.startswith("xl/worksheets/") else info.filename
+            zout.writestr(name, zin.read(info.filename))
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("change", [
+    lambda data: _rels_rewritten(data, _spelt_with_references),
+    lambda data: _rels_rewritten(data, _in_utf16),
+    lambda data: _rels_rewritten(data, lambda rels: rels.replace(b"/comments", b"/Comments")),
+    _names_with_backslashes,
+], ids=["character references", "UTF-16", "relationship type in capitals", "backslashes in member names"])
+def test_a_note_is_found_as_the_reader_loads_a_workbook(tmp_path, change):
+    """The reader is told whether a workbook can have notes by the check of its zip, and finds
+    each note however the zip spells its parts (calamine reads every one of these files)."""
+    from planbook.files.opening import load_workbook
+    from python_calamine import CalamineWorkbook
+
+    data = change(_with_note(tmp_path))
+    path = tmp_path / "spelt.xlsx"
+    path.write_bytes(data)
+    assert CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Jane Smith").to_python()[2][1] == "1.1"
+    book = load_workbook(path)
+    assert book.look.notes_possible
+    notes = workbook_notes(book.data, book.look)
+    assert list(notes) == ["Jane Smith"] and list(notes["Jane Smith"]) == [(2, 2)]
+    assert "the contractor went into administration" in notes["Jane Smith"][(2, 2)]
+    assert workbook_notes(data) == notes

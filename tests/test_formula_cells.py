@@ -337,3 +337,21 @@ def test_what_the_check_saw_spares_a_second_look(faulty, tmp_path):
     assert load_workbook(path, grid=False).look.faults_possible == {}  # not inflated: found out by the reader
     plan = read_plan(path, loaded=load_workbook(path, grid=False))
     assert {f.cell for f in plan.report if f.sheet == "Jane Smith" and f.code in codes.values()} == set(codes)
+
+
+@pytest.mark.parametrize("spelt", [b"t='e'", b't = "e"', b"t= 'e'"])
+def test_an_error_cell_is_found_however_its_type_is_quoted(faulty, tmp_path, spelt):
+    """XML lets an attribute take either quote and spaces around its '=': calamine reads each
+    as an error cell (blank to planbook's values), so each is found and the row kept."""
+    path, expected, codes = faulty
+    moved = tmp_path / "Jane Smith.xlsx"
+    with zipfile.ZipFile(path) as zin, zipfile.ZipFile(moved, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            part = zin.read(info.filename)
+            if info.filename == "xl/worksheets/sheet2.xml":
+                assert b't="e"' in part
+                part = part.replace(b't="e"', spelt)
+            zout.writestr(info, part)
+    plan = read_plan(moved)
+    found = {f.cell: (f.code, f.value) for f in plan.report if f.sheet == "Jane Smith" and f.code in codes.values()}
+    assert found == {cell: (codes[cell], expected[cell]) for cell in codes}

@@ -36,7 +36,7 @@ from planbook.files.sheetgrid import ZipLook, may_have_faults, tab_parts
 _SUPERSEDED = {"unknown-status", "bad-due", "bad-date", "unknown-lead", "unknown-theme", "missing-required"}
 
 _TOKEN = re.compile(rb'<(?:\w+:)?(row|c)\b([^>]*?)(/?)>')
-_ATTR = re.compile(rb'\b(r|t)="([^"]*)"')
+_ATTR = re.compile(rb"""\b(r|t)\s*=\s*(?:"([^"]*)"|'([^']*)')""")  # either quote, spaces around "="
 _FORMULA = re.compile(rb'<(?:\w+:)?f\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?f>)', re.S)
 _VALUE = re.compile(rb'<(?:\w+:)?v\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?v>)', re.S)
 _CELL_END = re.compile(rb'</(?:\w+:)?c>')
@@ -70,7 +70,7 @@ def find_faults(xml: bytes) -> dict[tuple[int, int], CellFault]:
         return faults
     row, col = -1, -1
     for m in _TOKEN.finditer(xml):
-        attrs = dict(_ATTR.findall(m.group(2)))
+        attrs = {name: double or single for name, double, single in _ATTR.findall(m.group(2))}
         ref = attrs.get(b"r")
         if m.group(1) == b"row":
             row = int(ref) - 1 if ref and ref.isdigit() else row + 1

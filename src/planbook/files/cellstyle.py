@@ -68,14 +68,15 @@ def _targets(zf: zipfile.ZipFile, part: str, kind: str) -> list[str]:
     """The members a part's relationships of this kind point at ("comments", "styles" …)."""
     folder, base = posixpath.split(part.replace("\\", "/"))
     rels = posixpath.join(folder, "_rels", base + ".rels")
-    names = {n.lower(): n for n in zf.namelist()}
+    names = {n.replace("\\", "/").lower(): n for n in zf.namelist()}  # as calamine compares them
     if rels.lower() not in names:
         return []
     found: list[str] = []
 
     def start(name: str, attrs: dict[str, str]) -> None:
-        if _local(name) == "Relationship" and attrs.get("Type", "").endswith("/" + kind):
+        if _local(name) == "Relationship" and attrs.get("Type", "").lower().endswith("/" + kind.lower()):
             target = attrs.get("Target", "")
+            target = target.replace("\\", "/")
             path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join(folder, target))
             if path.lower() in names:
                 found.append(names[path.lower()])
