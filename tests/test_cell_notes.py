@@ -99,3 +99,68 @@ def test_a_note_is_found_as_the_reader_loads_a_workbook(tmp_path, change):
     assert list(notes) == ["Jane Smith"] and list(notes["Jane Smith"]) == [(2, 2)]
     assert "the contractor went into administration" in notes["Jane Smith"][(2, 2)]
     assert workbook_notes(data) == notes
+
+
+_NOTICE = ("[Threaded comment]\n\nYour version of Excel allows you to read this threaded comment; however, any edits "
+           "to it will get removed if the file is opened in a newer version of Excel. Learn more: "
+           "https://go.microsoft.com/fwlink/?linkid=870924\n\nComment:\n    {}")
+
+
+def _threaded(tmp_path, legacy: bool) -> bytes:
+    """A workbook as Excel 365 saves a threaded comment (C3) with a reply (on D4): the
+    threadedComments part, and (``legacy``) the note it writes beside it for older readers."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Jane Smith"
+    ws["A1"], ws["B3"], ws["B4"] = "Ref", "1.1", "1.2"
+    if legacy:
+        ws["C3"].comment = Comment(_NOTICE.format("Delayed: the contractor\ngone into administration"), "tc={1}")
+        ws["D4"].comment = Comment(_NOTICE.format("Signed off at the July board") + "\nReply:\n    Agreed", "tc={2}")
+    else:
+        ws["Z9"].comment = Comment("a plain note elsewhere", "Jane")  # so the sheet has a .rels part
+    wb.save(tmp_path / "threaded.xlsx")
+    threads = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<ThreadedComments '
+               'xmlns="http://schemas.microsoft.com/office/spreadsheetml/2018/threadedcomments">'
+               '<threadedComment ref="C3" id="{1}"><text>Delayed: the contractor\ngone into administration</text>'
+               '</threadedComment><threadedComment ref="D4" id="{2}"><text>Signed off at the July board</text>'
+               '</threadedComment><threadedComment ref="D4" id="{3}" parentId="{2}"><text>Agreed</text>'
+               '</threadedComment></ThreadedComments>').encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(tmp_path / "threaded.xlsx") as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            part = zin.read(info.filename)
+            if info.filename == "xl/worksheets/_rels/sheet1.xml.rels":
+                part = part.replace(b"</Relationships>", b'<Relationship Id="rIdTC" Type="http://schemas.microsoft.com/'
+                                    b'office/2017/10/relationships/threadedComment" Target="/xl/threadedComments/'
+                                    b'threadedComment1.xml"/></Relationships>')
+            zout.writestr(info, part)
+        zout.writestr("xl/threadedComments/threadedComment1.xml", threads)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize("legacy", [True, False], ids=["with the note Excel saves beside it", "alone"])
+def test_a_threaded_comment_is_read_as_the_lead_wrote_it(tmp_path, legacy):
+    """Excel 365's threaded comment: its text and replies, never Excel's notice to older readers
+    (which went into the Progress update and the committee's report); one with no note beside
+    it is found too."""
+    notes = workbook_notes(_threaded(tmp_path, legacy))["Jane Smith"]
+    assert notes[(2, 2)] == "Delayed: the contractor\ngone into administration"
+    assert notes[(3, 3)] == "Signed off at the July board\nReply: Agreed"
+    assert not any("Your version of Excel" in text for text in notes.values())
+
+
+def test_a_note_that_only_looks_like_a_thread_is_kept_whole(tmp_path):
+    wb = openpyxl.Workbook()
+    wb.active["C3"].comment = Comment("[Threaded comment] is what the old macro wrote here", "Jane")
+    wb.save(tmp_path / "odd.xlsx")
+    notes = workbook_notes((tmp_path / "odd.xlsx").read_bytes())
+    assert list(notes.values())[0][(2, 2)] == "[Threaded comment] is what the old macro wrote here"
+
+
+def test_a_workbook_with_threaded_comments_only_may_have_notes():
+    from planbook.files.sheetgrid import may_have_notes
+
+    rels = (b'<Relationships><Relationship Id="rId1" Type="http://schemas.microsoft.com/office/2017/10/relationships/'
+            b'threadedComment" Target="../threadedComments/threadedComment1.xml"/></Relationships>')
+    assert may_have_notes([rels]) and may_have_notes([rels.replace(b"Comment", b"COMMENT")])
+    assert not may_have_notes([b'<Relationships><Relationship Target="../tables/table1.xml"/></Relationships>'])

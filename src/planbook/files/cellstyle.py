@@ -103,11 +103,12 @@ def workbook_notes(source: str | os.PathLike[str] | bytes, look: ZipLook | None 
             tabs = look.tab_parts if look is not None else tab_parts(zf.namelist(), zf.read)
             for sheet, parts in tabs.items():
                 for part in parts:
-                    for comments in _targets(zf, part, "comments"):
-                        try:
-                            out.setdefault(sheet, {}).update(_comments(_read(zf, comments)))
-                        except _DAMAGED:  # one tab's unreadable notes leave the others' readable
-                            continue
+                    for kind, read in (("comments", _comments), ("threadedComment", _threaded_comments)):
+                        for comments in _targets(zf, part, kind):  # a threaded comment over its note
+                            try:
+                                out.setdefault(sheet, {}).update(read(_read(zf, comments)))
+                            except _DAMAGED:  # one tab's unreadable notes leave the others' readable
+                                continue
     except _DAMAGED:
         return out
     return out
@@ -204,13 +205,64 @@ def _comments(xml: bytes) -> dict[tuple[int, int], str]:
         if local == "t":
             state["in_t"] = False
         elif local == "comment" and state["cell"] is not None:
-            text = "".join(state["text"]).strip()
+            text = _without_placeholder("".join(state["text"]).strip())
             if text:
                 out[state["cell"]] = text
             state["cell"] = None
 
     def chars(data: str) -> None:
         if state["in_t"]:
+            state["text"].append(data)
+
+    _parse(xml, start, end, chars)
+    return out
+
+
+#: How Excel 365 begins the note it saves beside a threaded comment for older readers.
+_PLACEHOLDER = "[Threaded comment]"
+_THREAD_PART = re.compile(r"^(Comment|Reply):\n", re.M)
+
+
+def _without_placeholder(text: str) -> str:
+    """A note as the lead wrote it: the note Excel saves for a threaded comment is its notice
+    ("Your version of Excel allows you to read this threaded comment; …"), then "Comment:" and
+    each "Reply:" with the texts indented; kept as "text", then "Reply: text" lines."""
+    if not text.startswith(_PLACEHOLDER):
+        return text
+    parts = _THREAD_PART.split(text)
+    if len(parts) < 3:
+        return text
+    said = [(kind, "\n".join(line[4:] if line.startswith("    ") else line for line in body.strip("\n").split("\n")))
+            for kind, body in zip(parts[1::2], parts[2::2])]
+    return "\n".join(body if kind == "Comment" else f"Reply: {body}" for kind, body in said).strip()
+
+
+def _threaded_comments(xml: bytes) -> dict[tuple[int, int], str]:
+    """Cell -> its threaded comment (Excel 365): the first comment's text, then "Reply: …" for each reply."""
+    out: dict[tuple[int, int], str] = {}
+    state: dict = {"cell": None, "reply": False, "in_text": False, "text": []}
+
+    def start(name: str, attrs: dict[str, str]) -> None:
+        local = _local(name)
+        if local == "threadedComment":
+            state.update(cell=_cell(attrs.get("ref", "")), reply=bool(attrs.get("parentId")), text=[])
+        elif local == "text" and state["cell"] is not None:
+            state["in_text"] = True
+
+    def end(name: str) -> None:
+        local = _local(name)
+        if local == "text":
+            state["in_text"] = False
+        elif local == "threadedComment" and state["cell"] is not None:
+            text = "".join(state["text"]).strip()
+            before = out.get(state["cell"])
+            if text:
+                text = f"Reply: {text}" if state["reply"] else text
+                out[state["cell"]] = f"{before}\n{text}" if before else text
+            state["cell"] = None
+
+    def chars(data: str) -> None:
+        if state["in_text"]:
             state["text"].append(data)
 
     _parse(xml, start, end, chars)

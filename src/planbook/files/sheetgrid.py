@@ -279,10 +279,11 @@ def watch_for_faults(pieces: Iterable[bytes], found: list[bool]) -> Iterator[byt
 
 def may_have_notes(rels: Iterable[bytes]) -> bool:
     """Could a workbook whose ``.rels`` parts are ``rels`` have cell notes?  Notes are reached
-    only through a relationship of type ``…/comments``: if no ``.rels`` part holds that word —
-    nor a character reference that could spell it, nor text in an encoding where it would look
-    otherwise — there are none (most plans have none)."""
-    return any(b"comments" in raw or b"&#" in raw or b"\0" in raw or raw[:2] in (b"\xff\xfe", b"\xfe\xff")
+    only through a relationship of type ``…/comments`` (``…/threadedComment``: Excel 365's, in
+    any case): if no ``.rels`` part holds that word — nor a character reference that could spell
+    it, nor text in an encoding where it would look otherwise — there are none (most plans
+    have none)."""
+    return any(b"omment" in raw.lower() or b"&#" in raw or b"\0" in raw or raw[:2] in (b"\xff\xfe", b"\xfe\xff")
                for raw in rels)
 
 
