@@ -204,6 +204,12 @@ def test_a_period_already_in_the_history_is_never_written_over(quarter, tmp_path
         change_settings(master, tmp_path / "renamed.xlsx", period=typed)
     with pytest.raises(PlanbookError, match="cannot be blank"):
         change_settings(master, tmp_path / "renamed.xlsx", period=" ")
+    wb = openpyxl.load_workbook(master)  # cleared on the Guide in Excel: said, and the period kept
+    next(r[1] for r in wb["Guide"].iter_rows(max_col=2) if r[0].value == "Reporting period").value = None
+    wb.save(tmp_path / "cleared.xlsx")
+    plan = read_plan(tmp_path / "cleared.xlsx")
+    assert plan.info.period == Q2
+    assert [(f.code, f.sheet) for f in plan.report if "period" in f.message] == [("bad-setting", "Guide")]
     before = {r["Ref"]: (r["Status " + Q1], r["Update " + Q1]) for r in rows(master, "History")}
     wb = openpyxl.load_workbook(master)  # the coordinator edits the Guide in Excel
     guide = wb["Guide"]
@@ -215,6 +221,15 @@ def test_a_period_already_in_the_history_is_never_written_over(quarter, tmp_path
     history = rows(tmp_path / "c.xlsx", "History")
     assert {r["Ref"]: (r["Status " + Q1], r["Update " + Q1]) for r in history} == before  # kept as recorded
     assert all(("Status " + typed.strip() + " (2)") in r or ("Status " + Q1 + " (2)") in r for r in history)
+    label = next(h for h in history[0] if h.startswith("Status ") and h.endswith(" (2)"))[len("Status "):]
+    now = {r["Ref"]: (r["Status " + label], r["Update " + label]) for r in history}
+    # and roll forward, from the consolidation or from the master and its returns, keeps both
+    for source, name in (((tmp_path / "c.xlsx"), "from-c.xlsx"), ([tmp_path / "edited.xlsx"], "from-m.xlsx")):
+        rolled = roll_forward(source, tmp_path / name, period=Q3, today=TODAY)
+        assert rolled.periods == [Q1, label]
+        after = rows(rolled.path, "History")
+        assert {r["Ref"]: (r["Status " + Q1], r["Update " + Q1]) for r in after} == before
+        assert {r["Ref"]: (r["Status " + label], r["Update " + label]) for r in after} == now
 
 
 def test_a_lead_met_only_on_an_action_is_given_a_tab_and_advice_that_works(quarter, tmp_path):

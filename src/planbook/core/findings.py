@@ -78,7 +78,7 @@ CODES: dict[str, tuple[str, str]] = {
     "theme-alias-unused": (WARNING, "a line of the --themes file names no theme heading the source has: it was not used"),
     "section-heading": (INFO, "import read a row holding only a heading as the Theme or Objective below it"),
     "bad-setting": (WARNING, "a setting on the Guide planbook cannot use (a return-by date that is not a date, "
-                             "a coordinator email that is not an address)"),
+                             "a coordinator email that is not an address, a reporting period cleared)"),
     "history-changed": (WARNING, "a lead's copy shows a period's status or update other than the plan's history: "
                                  "the history is kept"),
     "carried-over": (WARNING, "roll forward: a problem last period's consolidation could not settle, carried into "

@@ -90,10 +90,15 @@ class Consolidation:
         """Every period's status and update by action, this period included: made when first
         asked for (a plan without earlier periods writes none), from the actions as they are
         then — once written, exactly as All actions shows them."""
-        if self._history is None:  # a period already recorded is never written over (see consolidate)
-            label = self.history_before.new_label(self.period)
-            self._history = self.history_before.with_period(label, map(self.full, self.actions))
+        if self._history is None:
+            self._history = self.history_before.with_period(self.history_label, map(self.full, self.actions))
         return self._history
+
+    @property
+    def history_label(self) -> str:
+        """The name this period is recorded under in the history: the period's, or "Q1 2009/10 (2)"
+        when a period of that name is recorded already (never written over: see consolidate)."""
+        return self.history_before.new_label(self.period)
 
     @property
     def info(self) -> PlanInfo | None:

@@ -47,7 +47,7 @@ from planbook.files.guard import is_consolidated, refuse_overwriting_inputs, req
 from planbook.files.opening import as_text, load_workbook
 from planbook.rollup.consolidate import Consolidation, consolidate
 from planbook.rollup.merge import NOTE_COLLISION, NOTE_NOT_RETURNED, NOTE_STALE
-from planbook.rollup.year import ADDED
+from planbook.rollup.year import ADDED, HISTORY_PERIOD
 from planbook.workbook.history import History, key, read_history
 from planbook.workbook.reader import AS_TYPED
 from planbook.workbook.writer import write_plan
@@ -94,6 +94,7 @@ class _Outcome:
 
     info: PlanInfo
     closing: str
+    closing_label: str  # the closing period's name in the history (see Consolidation.history_label)
     actions: list[Action]
     history: History
     added: set[int]  # indexes into actions
@@ -159,7 +160,7 @@ def _outcome_of(result: Consolidation, source: str) -> _Outcome:
                                title=result.title, period=result.period, coordinator=result.coordinator,
                                coordinator_email=result.coordinator_email)
     problems = [f for f in result.report if f.code in CARRIED_CODES]
-    return _Outcome(info, result.period, actions, result.history, added, list(result.retired),
+    return _Outcome(info, result.period, result.history_label, actions, result.history, added, list(result.retired),
                     list(result.extra_columns), problems, source)
 
 
@@ -227,7 +228,9 @@ def _from_consolidated(path: Path) -> _Outcome:
                 problems.append(Finding(rec["Problem"], rec.get("File", ""), rec.get("Sheet", ""), rec.get("Cell", ""),
                                         rec.get("Value", ""), rec.get("What is wrong", ""),
                                         outcome=rec.get("What was done", "")))
-    return _Outcome(info, closing, actions, history, added, retired, extras or [], problems, path.name)
+    label = one.get(HISTORY_PERIOD) or (history.last if history.last and history.last.startswith(f"{closing} (")
+                                        else closing)  # (a consolidation made before it kept the name)
+    return _Outcome(info, closing, label, actions, history, added, retired, extras or [], problems, path.name)
 
 
 def _is_all_actions(name: str) -> bool:
@@ -325,7 +328,7 @@ def _write(outcome: _Outcome, out: Path, period: str, return_by: dt.date | None,
         report.add(Finding("ref-given", out.name, "", "", r.new, f"{said}; it is now {r.new}",
                            outcome=f"Ref {r.new} given"))
     _carry_notes(outcome, actions, report, out.name)
-    history = outcome.history.with_period(outcome.closing, actions)  # the closing period under the Refs as now
+    history = outcome.history.with_period(outcome.closing_label, actions)  # the closing period under the Refs as now
     retired_now = _retire(actions, history, info.retire_complete_after)
     for a in retired_now:
         report.add(Finding("action-retired", out.name, RETIRED, "", a.ref,

@@ -122,7 +122,8 @@ def shown(field: str, value: object) -> str:
 def apply_guide(info: PlanInfo, guide: dict[str, GuideValue], file: str) -> list[Finding]:
     """The master's settings, with what a person changed on its Guide (a value differing from the
     metadata's) taking the metadata's place.  Returns findings for Guide values planbook cannot
-    use: a return-by date that is not a date, a coordinator email that is not an address."""
+    use: a return-by date that is not a date, a coordinator email that is not an address, a
+    period cleared (the plan's kept: a period is never blank)."""
     findings = []
     for field, seen in guide.items():
         if field == "return_by" and seen.value is None and seen.text.strip():
@@ -138,6 +139,11 @@ def apply_guide(info: PlanInfo, guide: dict[str, GuideValue], file: str) -> list
                                     f"the coordinator email on the Guide, {seen.text!r}, is not an email address "
                                     "(name@example.org)", outcome="emails will not send from it until it is fixed"))
         if field == "period":
+            if not str(seen.value or "").strip() and info.period:  # a period is never blank (nor recorded so)
+                findings.append(Finding("bad-setting", file, GUIDE, seen.cell, seen.text,
+                                        "the reporting period on the Guide is blank: type the period (e.g. Q3 2009/10)",
+                                        outcome=f"the plan's period kept ({info.period})"))
+                continue
             renamed_period(info, str(seen.value or ""))
             continue
         setattr(info, field, seen.value)
