@@ -123,3 +123,23 @@ def test_chase_refuses_a_copies_folder_that_is_not_there(quarter, tmp_path):
     assert "folder of the leads' copies not found" in one_line_error(result.stderr)
     result = run_cli("chase", quarter / "plan.xlsx", quarter / "returns", "--dry-run", "--copies", quarter / "for-leads")
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("command", [
+    ["lead", "add", "{plan}", "Raj Patel", "--email", "raj@example.org"],
+    ["settings", "{plan}", "--coordinator", "Pat"],
+    ["theme", "rename", "{plan}", "Being Healthy", "Healthy lives"],
+    ["consolidate", "{src}", "--out", "{plan}"],
+], ids=["lead add", "settings", "theme rename", "consolidate --out"])
+def test_a_file_marked_read_only_is_never_written_over(quarter, tmp_path, command):
+    """Replacing a read-only file works (its folder is writable), but undoes what whoever marked
+    it meant: refused in one line, the file as it was."""
+    plan = tmp_path / "plan.xlsx"
+    plan.write_bytes((quarter / "plan.xlsx").read_bytes())
+    plan.chmod(0o444)
+    before = plan.read_bytes()
+    result = run_cli(*[a.format(plan=plan, src=quarter / "plan.xlsx") for a in command])
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "read-only" in one_line_error(result.stderr)
+    assert plan.read_bytes() == before and not stray_temporaries(tmp_path)
+    plan.chmod(0o644)

@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 import socket
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -189,8 +190,9 @@ def check_folder(folder: str | os.PathLike[str]) -> None:
 
 def check_output(target: str | os.PathLike[str], *, overwrite: bool = True) -> None:
     """Raise :class:`OutputError` now if ``target`` plainly cannot be written (its folder cannot
-    be made or is read-only, it is a folder, it is open in Excel, or it exists and ``overwrite``
-    is false), so a long run fails before it starts rather than at its end.
+    be made or is read-only, it is a folder, it is open in Excel, it is a file marked read-only
+    — replacing it would work, as its folder is writable, but undo what whoever marked it meant —
+    or it exists and ``overwrite`` is false), so a long run fails before it starts rather than at its end.
 
     A folder that does not exist yet is no obstacle: :func:`atomic_output` makes it, as every
     command makes the folders of its outputs (``split --out``, ``--save-dir`` and the folder of
@@ -203,6 +205,9 @@ def check_output(target: str | os.PathLike[str], *, overwrite: bool = True) -> N
         raise OutputError(f"cannot write {target}: it is a folder; give a file name")
     if target.exists() and not overwrite:
         raise OutputError(f"{target} already exists (use --force to replace it)")
+    if target.is_file() and not target.stat().st_mode & stat.S_IWUSR:  # marked read-only: someone kept it as it is
+        raise OutputError(f"cannot write {target}: the file is read-only; clear its read-only setting, or write to "
+                          "another file")
     lock = target.parent / f"~${target.name}"
     if lock.exists():
         raise OutputError(f"cannot write {target}: it is open in Excel ({lock.name} exists); close it and try again")
