@@ -60,8 +60,16 @@ def test_add_a_lead_gives_them_a_tab_with_everything(plan, tmp_path):
     assert copies["Sam Patel"].actions == 1 and copies["Jane Smith"].actions == 1
     with pytest.raises(PlanbookError, match="already a lead"):
         m.add_lead(plan, "SAM PATEL")
-    with pytest.raises(PlanbookError, match="not an email address"):
-        m.add_lead(plan, "Kim", "kim at council")
+    with pytest.raises(PlanbookError, match="Kim's email 'kim at council' is not an email address"):
+        m.add_lead(plan, "Kim", "kim at council")  # the lead's, not "the coordinator's"
+    with pytest.raises(PlanbookError, match="Sam Patel's email"):
+        m.set_lead_email(plan, "sam patel", "sam@")
+    for taken in ("No lead", " no  LEAD "):  # the name of the actions with none: it would get no tab or copy
+        with pytest.raises(PlanbookError, match="actions without a lead"):
+            m.add_lead(plan, taken, "nl@council.example")
+        with pytest.raises(PlanbookError, match="actions without a lead"):
+            m.rename_lead(plan, "Sam Patel", taken)
+    assert "Sam Patel" in read_plan(plan).tabs.values()
 
 
 def test_rename_a_lead_everywhere(plan):

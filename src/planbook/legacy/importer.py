@@ -51,7 +51,7 @@ from planbook.legacy.refs import (
 from planbook.legacy.source import SourceTable, read_legacy
 from planbook.legacy.summary import ImportResult
 from planbook.legacy.themes import read_theme_names, unused_lines
-from planbook.workbook.writer import check_coordinator_email, write_plan
+from planbook.workbook.writer import check_email, write_plan
 
 __all__ = ["ImportResult", "SourceTable", "import_plan", "parse_map", "read_legacy"]
 
@@ -530,7 +530,7 @@ def import_plan(legacy: str | os.PathLike[str], out: str | os.PathLike[str] | No
     """
     src = Path(legacy)
     if coordinator_email.strip():
-        check_coordinator_email(coordinator_email.strip())  # before anything is read or written
+        check_email(coordinator_email.strip())  # before anything is read or written
     refuse_consolidated(src)  # a consolidation read as a plan doubles it (Summary, Exceptions … as actions)
     if out:
         refuse_overwriting_inputs(out, [legacy, *([leads] if leads else []), *([themes] if themes else [])],

@@ -17,7 +17,7 @@ from planbook.core.text import clean_text
 from planbook.workbook.plan import Plan
 from planbook.workbook.reader import read_plan
 from planbook.workbook.settings import renamed_period
-from planbook.workbook.writer import check_coordinator_email, write_plan
+from planbook.workbook.writer import check_email, write_plan
 
 #: Findings about content a rewrite of the plan would not carry over.
 _NOT_CARRIED = ("sheet-skipped", "above-header", "repeated-header")
@@ -79,7 +79,7 @@ def change_settings(path: str | os.PathLike[str], out: str | os.PathLike[str] | 
     if coordinator_email is not None:
         email = coordinator_email.strip()
         if email:
-            check_coordinator_email(email)
+            check_email(email)
         info.coordinator_email = email
     if return_by is not None:
         info.return_by = return_by

@@ -14,6 +14,7 @@ import os
 from collections.abc import Iterable
 
 from planbook.core.errors import PlanbookError
+from planbook.core.layout import NO_LEAD
 from planbook.core.leads import lead_key
 from planbook.core.model import Action, Lead
 from planbook.core.text import clean_text
@@ -21,7 +22,7 @@ from planbook.core.themes import theme_key
 from planbook.workbook.edit import open_for_edit, save_plan
 from planbook.workbook.history import History, HistoryRow, key
 from planbook.workbook.plan import Plan
-from planbook.workbook.writer import check_coordinator_email
+from planbook.workbook.writer import check_email
 
 Path = str | os.PathLike[str]
 
@@ -30,6 +31,8 @@ def _name(text: str, what: str) -> str:
     name = " ".join(clean_text(text).split())
     if not name:
         raise PlanbookError(f"the {what} name is blank")
+    if what == "lead" and lead_key(name) == lead_key(NO_LEAD):  # it would get no tab and no copy
+        raise PlanbookError(f"{name!r} is what planbook calls actions without a lead: give the lead's own name")
     return name
 
 
@@ -54,7 +57,7 @@ def add_lead(path: Path, name: str, email: str = "", *, out: Path | None = None)
         raise PlanbookError(f"{name!r} is already a lead of the plan")
     email = email.strip()
     if email:
-        check_coordinator_email(email)  # one bare address, as for the coordinator
+        check_email(email, name)  # one bare address, as for the coordinator
     plan.info.leads.append(Lead(name, email))
     save_plan(plan, out)
     return plan
@@ -67,7 +70,7 @@ def set_lead_email(path: Path, name: str, email: str, *, out: Path | None = None
     if lead is None:
         raise PlanbookError(f"{name!r} is not a lead of the plan (its leads: {_leads_named(plan)})")
     if email.strip():
-        check_coordinator_email(email.strip())
+        check_email(email.strip(), lead.name)
     plan.info.leads = [Lead(x.name, email.strip()) if x is lead else x for x in plan.info.leads]
     save_plan(plan, out)
     return plan

@@ -153,10 +153,11 @@ def write_plan(path: str | os.PathLike[str], info: PlanInfo, actions: Sequence[A
 PARALLEL_FROM_ROWS = 5_000
 
 
-def check_coordinator_email(email: str) -> None:
-    """One bare address, as the mailer will send from it (planbook.mail.mailer's own test)."""
+def check_email(email: str, whose: str = "the coordinator") -> None:
+    """One bare address, as the mailer will send from it and to it (planbook.mail.mailer's own
+    test); ``whose`` names the person in the message ("the coordinator", "Jane Smith")."""
     if not is_bare_address(email):
-        raise PlanbookError(f"the coordinator email {clean_text(email)!r} is not an email address (name@example.org)")
+        raise PlanbookError(f"{whose}'s email {clean_text(email)!r} is not an email address (name@example.org)")
 
 
 def _refuse_repeats(what: str, names: Sequence[str], key: Callable[[str], str]) -> None:
@@ -533,7 +534,7 @@ def new_plan(path: str | os.PathLike[str], title: str, period: str, leads: Seque
     themes = [theme.strip() for theme in themes]
     _refuse_repeats("theme", themes, _theme_key)
     if coordinator_email.strip():
-        check_coordinator_email(coordinator_email.strip())
+        check_email(coordinator_email.strip())
     info = PlanInfo(title=title, period=period, leads=lead_objs, themes=list(themes),
                     coordinator=coordinator, coordinator_email=coordinator_email, return_by=return_by)
     if report is not None:
