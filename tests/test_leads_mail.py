@@ -325,3 +325,39 @@ def test_a_lead_with_no_actions_is_told_so_and_never_reminded(tmp_path):
     run = chase(plan, tmp_path / "returns", save_dir=tmp_path / "reminders", copies_dir=tmp_path / "out")
     reminded = {lead for m in run.messages for lead in m.leads}
     assert reminded == {"Jane Smith", "DD Achievement"}
+
+
+def test_a_lead_whose_actions_are_all_finished_returns_with_nothing_to_update(tmp_path):
+    """Kim Ray's only action was Complete when sent: her copy back as sent is a return (no
+    "returned no updates", no reminder, a receipt that does not ask her to update it); Jane's
+    copy back as sent, with unfinished actions, is still "nothing updated" and reminded."""
+    from email import message_from_bytes
+
+    from planbook import receipts, track_returns
+    from planbook.rollup.tracker import RETURNED, UNCHANGED
+
+    from .conftest import small_plan
+
+    info, actions = small_plan()
+    info.leads.append(Lead("Kim Ray", "kim@example.org"))
+    actions.append(Action("3.1", "Finished work", "Kim Ray", theme=actions[0].theme, status="Complete",
+                          progress="Done in June.", last_updated=dt.date(2009, 6, 20)))
+    for a in actions:
+        if a.lead == "Jane Smith":
+            a.last_updated = dt.date(2009, 3, 31)  # last updated before this period
+    plan = tmp_path / "plan.xlsx"
+    write_plan(plan, info, actions)
+    split_plan(plan, tmp_path / "out")
+    (tmp_path / "returns").mkdir()
+    for lead in ("Kim Ray", "Jane Smith"):  # both sent back as they came
+        shutil.copy(tmp_path / "out" / f"{lead}.xlsx", tmp_path / "returns")
+    states = {r.lead: r.state for r in track_returns(plan, tmp_path / "returns").leads}
+    assert (states["Kim Ray"], states["Jane Smith"]) == (RETURNED, UNCHANGED)
+    run = chase(plan, tmp_path / "returns", save_dir=tmp_path / "reminders", copies_dir=tmp_path / "out")
+    assert "Kim Ray" not in {lead for m in run.messages for lead in m.leads}
+    assert "Jane Smith" in {lead for m in run.messages for lead in m.leads}
+    consolidate_to([plan, tmp_path / "returns"], tmp_path / "c.xlsx", today=dt.date(2009, 10, 9))
+    sent = receipts(tmp_path / "c.xlsx", save_dir=tmp_path / "receipts")
+    kim = next(m for m in sent.messages if "Kim Ray" in m.leads)
+    body = message_from_bytes(kim.eml.read_bytes(), policy=policy.default).get_body(("plain",)).get_content()
+    assert "no updates yet" not in body and "update it and send it back" not in body.lower()

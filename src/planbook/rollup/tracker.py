@@ -25,6 +25,7 @@ from planbook.core.dates import parse_iso
 from planbook.core.findings import ERROR, WARNING, Finding, Report
 from planbook.core.leads import LeadNames, lead_key
 from planbook.core.model import Action
+from planbook.core.status import FINISHED
 from planbook.rollup.arrivals import Arrival, arrivals_by_file
 from planbook.rollup.changes import Change, changes_since_sent
 from planbook.rollup.inputs import Source, period_start
@@ -63,6 +64,8 @@ class LeadReturn:
     errors_counted: int | None = None
     #: What the lead changed against the copy they were sent (the master's actions for them).
     changes: list[Change] = field(default_factory=list)
+    #: Of ``actions``, how many were finished when the copy was sent (Complete: nothing to update).
+    finished: int = 0
 
     @property
     def returned(self) -> bool:
@@ -76,8 +79,8 @@ class LeadReturn:
     def state(self) -> str:
         if not self.returned:
             return NOT_RETURNED
-        if self.actions and not self.updated and not self.added and not self.error_count:
-            return UNCHANGED
+        if self.actions > self.finished and not self.updated and not self.added and not self.error_count:
+            return UNCHANGED  # (a lead whose every action is finished has nothing to update)
         if self.late:
             return LATE
         return WITH_ERRORS if self.error_count else RETURNED
@@ -257,7 +260,8 @@ def lead_returns(used: Sequence[tuple[Plan, Source]], set_aside: Sequence[tuple[
             key = lead_key(name)
             if key not in rows:
                 mine = tabs.get(sheet, [])
-                rows[key] = LeadReturn(names.spelling(name), emails.get(key, ""), len(mine))
+                rows[key] = LeadReturn(names.spelling(name), emails.get(key, ""), len(mine),
+                                       finished=sum(1 for a in mine if a.status in FINISHED))
                 on_master[key] = {a.ref.strip(): a for a in mine}
     start = period_start(period)
     arrived = arrivals_by_file([*(p.path for p, _ in copies), *(u.source.path for u in unusable if u.source.path)])
@@ -316,12 +320,15 @@ def read_returns_sheet(view: ConsolidatedView) -> ReturnsTracker:
                  if s.get("Kind") == "lead-copy" and not s.get("Skipped because") and s.get("Lead")]
     for row in view.returns:
         when = parse_iso(row.get("Modified", ""))
-        r = LeadReturn(row.get("Lead", ""), row.get("Email", ""), _number(row.get("Actions", "")),
+        actions = _number(row.get("Actions", ""))
+        r = LeadReturn(row.get("Lead", ""), row.get("Email", ""), actions,
                        row.get("File", ""), when if isinstance(when, dt.datetime) else None,
                        _number(row.get("Updated this period", "")), _number(row.get("Added by the lead", "")),
                        late=row.get("Return", "") == LATE,
                        other_files=[f for f in row.get("Other copies (not used)", "").split(", ") if f],
                        unreadable=row.get("Could not be used because", ""), arrival=row.get("Received", ""),
-                       errors_counted=_number(row.get("Errors", "")))
+                       errors_counted=_number(row.get("Errors", "")),
+                       # a return of nothing but finished actions is no "nothing updated": as the sheet says
+                       finished=actions if row.get("Return", "") not in ("", UNCHANGED) else 0)
         leads.append(r)
     return ReturnsTracker(view.path, "", view.title, view.period, view.return_by, leads)
