@@ -498,7 +498,16 @@ def test_every_leads_return_state_is_the_same_everywhere(tmp_path):
     from planbook.word.report import render_report
 
     text = "\n".join(p.text for p in Document(str(render_report(q.out, tmp_path / "r.docx"))).paragraphs)
-    assert returns_sentence([(r["Lead"], r["Return"]) for r in q.returns_sheet], RETURN_BY_FAMILY) in text
+    unusable = [r["Lead"] for r in q.returns_sheet if r["Could not be used because"]]
+    said = returns_sentence([(r["Lead"], r["Return"]) for r in q.returns_sheet], RETURN_BY_FAMILY, unusable)
+    assert said in text
+    # a return that could not be used is not counted as returned: said as such, and only so
+    returned = int(said.split(" of ")[0])
+    assert returned == sum(1 for r in q.returns_sheet if r["Return"] in ("returned", "returned with errors",
+                                                                           "returned, nothing updated")
+                           and not r["Could not be used because"])
+    assert "could not be used" in said and all(lead in said for lead in unusable)
+    assert not any(lead in said.split(";", 1)[1].split("could not be used")[1] for lead in unusable)
     # the command line's own words: updated of the total, added apart
     out = run_cli("returns", q.plan, q.returns, "--return-by", "2009-10-31")
     assert "  3/3   updated (+2 added)" in out.stdout and "Ann Lee.xlsx could not be read (" in out.stdout

@@ -124,7 +124,8 @@ class ReturnsTracker:
 
     def sentence(self) -> str:
         """ "11 of 12 leads returned by 1 October 2009; Trust Manager has not returned." """
-        return returns_sentence([(r.lead, r.state) for r in self.leads], self.return_by)
+        return returns_sentence([(r.lead, r.state) for r in self.leads], self.return_by,
+                                [r.lead for r in self.leads if r.unreadable])
 
     def to_dict(self) -> dict:
         return {"plan": self.plan, "folder": self.folder, "title": self.title, "period": self.period,
@@ -134,15 +135,19 @@ class ReturnsTracker:
                 "skipped": [{"file": f, "reason": why} for f, why in self.skipped], "no_lead": self.no_lead}
 
 
-def returns_sentence(states: list[tuple[str, str]], return_by: dt.date | None = None) -> str:
+def returns_sentence(states: list[tuple[str, str]], return_by: dt.date | None = None,
+                     unusable: Sequence[str] = ()) -> str:
     """ "11 of 12 leads returned by 1 October 2009; Trust Manager has not returned." from each
-    lead's (name, tracker state); "" when there are no leads."""
+    lead's (name, tracker state) and the leads whose return could not be used (not counted as
+    returned: nothing in it was); "" when there are no leads."""
     if not states:
         return ""
     by = f" by {return_by.day} {return_by:%B %Y}" if return_by else ""
-    on_time = [lead for lead, state in states if state in (RETURNED, WITH_ERRORS, UNCHANGED)]
+    on_time = [lead for lead, state in states if state in (RETURNED, WITH_ERRORS, UNCHANGED) and lead not in unusable]
     text = f"{len(on_time)} of {len(states)} lead{'s' if len(states) != 1 else ''} returned{by}"
-    late = [lead for lead, state in states if state == LATE]
+    if unusable:
+        text += f"; the return{'s' if len(unusable) != 1 else ''} from {_names(list(unusable))} could not be used"
+    late = [lead for lead, state in states if state == LATE and lead not in unusable]
     if late:
         text += f"; {_names(late)} returned late"
     unchanged = [lead for lead, state in states if state == UNCHANGED]

@@ -296,7 +296,8 @@ def build_context(view: ConsolidatedView, recommendations: Sequence[str] = (), *
         "recommendations": recs,
         "summary_sentence": summary_sentence(counts, total),
         "returns_sentence": returns_sentence([(r.get("Lead", ""), r.get("Return", "")) for r in view.returns],
-                                             view.return_by),
+                                             view.return_by, [r.get("Lead", "") for r in view.returns
+                                                              if r.get("Could not be used because")]),
         "direction_sentence": direction_sentence,
         "timescale_sentence": deadline_sentence(on_target, len(with_dates), total),
         "status_rows": [{"status": s, "count": n, "fill": FILLS[s], "percent": f"{p}%"}
