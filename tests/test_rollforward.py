@@ -281,3 +281,39 @@ def test_the_ref_a_new_row_is_told_to_take_is_the_one_roll_forward_gives(quarter
     plan = {a.action: a.ref for a in read_plan(rolled.path).actions}
     assert plan[leaflet] == told
     assert all(r.new != told or not follow for r in rolled.renumbered)
+
+
+def test_a_new_action_under_a_retired_actions_ref_never_takes_its_year(tmp_path):
+    """1.1 is retired; Jane, seeing 1.1 free on her copy, adds a new action as 1.1.  Said, kept as
+    a new action, and the retired 1.1's history stays its own, through consolidation, roll
+    forward (which numbers the new one afresh) and reopening 1.1."""
+    from planbook.workbook import maintenance as m
+
+    info, actions = small_plan()
+    info.period = Q2
+    master = tmp_path / "plan.xlsx"
+    write_plan(master, info, actions, history=History().with_period(Q1, actions))
+    before = {r["Ref"]: r for r in rows(master, "History")}["1.1"]
+    m.retire_actions(master, ["1.1"])
+    copies = {c.lead: c.path for c in split_plan(master, tmp_path / "returns")}
+    edit(copies["Jane Smith"], "Jane Smith", {(3, "Ref"): "1.1", (3, "Action"): "Run a breakfast club",
+                                              (3, "Theme"): "Being Healthy", (3, "Status"): "On track"})
+    result = consolidate_to([tmp_path / "returns", master], tmp_path / "c.xlsx", today=TODAY)
+    [said] = [f for f in result.report if f.code == "ref-of-retired"]
+    assert (said.file, said.sheet, said.value) == ("Jane Smith.xlsx", "Jane Smith", "1.1")
+    assert "Run a breakfast club" in [a.action for a in result.actions]  # kept, in All actions
+    history = rows(tmp_path / "c.xlsx", "History")
+    [retired] = [r for r in history if r["Ref"] == "1.1"]
+    assert retired["Action"] == before["Action"] and retired["Status " + Q2] in (None, "")
+    assert retired["Status " + Q1] == before["Status " + Q1]
+    [new] = [r for r in history if r["Action"] == "Run a breakfast club"]  # counted this period, Ref to come
+    assert new["Ref"] in (None, "") and new["Status " + Q2] == "On track"
+    rolled = roll_forward(tmp_path / "c.xlsx", tmp_path / "q3.xlsx", period=Q3)
+    new_ref = next(r.new for r in rolled.renumbered if r.action == "Run a breakfast club")
+    after = {r["Ref"]: r for r in rows(rolled.path, "History")}
+    assert after["1.1"]["Action"] == before["Action"] and after["1.1"]["Status " + Q1] == before["Status " + Q1]
+    assert after[new_ref]["Action"] == "Run a breakfast club" and after[new_ref]["Status " + Q2] == "On track"
+    m.reopen_actions(rolled.path, ["1.1"])
+    plan = read_plan(rolled.path)
+    assert {a.ref: a.action for a in plan.actions}["1.1"] == before["Action"]
+    assert plan.history.rows["1.1"].action == before["Action"]

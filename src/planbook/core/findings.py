@@ -32,6 +32,8 @@ CODES: dict[str, tuple[str, str]] = {
     "repeated-header": (INFO, "the header row pasted again under the header: not an action"),
     "file-skipped": (WARNING, "an input file that is not a usable planbook workbook"),
     "ref-collision": (ERROR, "two different actions from different files share a Ref: both kept; renumber one"),
+    "ref-of-retired": (WARNING, "a lead added an action under the Ref of a retired action: kept as a new action "
+                                "(roll forward gives it a Ref of its own); the retired action's history is untouched"),
     "not-in-return": (WARNING, "a master row for a lead is missing from the lead's returned copy: kept"),
     "superseded-copy": (WARNING, "a lead returned more than one copy: the one with the latest edits was used"),
     "other-plan": (WARNING, "a returned copy belongs to another plan or period: skipped"),

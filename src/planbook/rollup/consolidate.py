@@ -83,6 +83,9 @@ class Consolidation:
     #: master's History sheet, else the copies' (see planbook.rollup.year.history_before).
     history_before: History = field(default_factory=History, repr=False)
     added: list[Action] = field(default_factory=list)  # actions leads added this period
+    #: Refs (as the history keys them) of retired actions a live action has taken: that action is
+    #: recorded apart in the history (the retired action's year is not its year).
+    apart: set[str] = field(default_factory=set, repr=False)
     _history: History | None = field(default=None, init=False, repr=False)
 
     @property
@@ -91,7 +94,8 @@ class Consolidation:
         asked for (a plan without earlier periods writes none), from the actions as they are
         then — once written, exactly as All actions shows them."""
         if self._history is None:
-            self._history = self.history_before.with_period(self.history_label, map(self.full, self.actions))
+            self._history = self.history_before.with_period(self.history_label, map(self.full, self.actions),
+                                                            apart=self.apart)
         return self._history
 
     @property
@@ -343,6 +347,7 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
                            f"recorded as {before.new_label(period)!r}, so the earlier one is kept; set the period "
                            "the plan reports on with planbook settings --period", outcome="earlier period kept"))
     result.added = [actions[i] for i in year.added_by_leads(actions, master, [p for p, _ in copies])]
+    result.apart = year.under_retired_refs(actions, result.retired, report)
     result.history_before = before
     comparison = None
     if previous:

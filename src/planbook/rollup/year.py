@@ -14,11 +14,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from planbook.core.columns import HEADERS
-from planbook.core.findings import Finding
+from planbook.core.findings import Finding, Report
 from planbook.core.layout import HISTORY, RETIRED, TREND
 from planbook.core.leads import lead_key
 from planbook.core.model import Action, PlanInfo
 from planbook.core.status import COUNT_LINES
+from planbook.core.text import shortened
 from planbook.rollup.changes import Comparison, compare
 from planbook.workbook.history import (
     NO_PERIOD,
@@ -113,6 +114,25 @@ def added_by_leads(actions: Sequence[Action], master: Plan | None, copies: Seque
         if (not k and a.action not in unnumbered) or (k and not owners.get(k, set()) & leads):
             out.append(i)
     return out
+
+
+def under_retired_refs(actions: Sequence[Action], retired: Sequence[Action], report: Report) -> set[str]:
+    """The Refs (history keys) of retired actions that an action of this period has, each said
+    as a ``ref-of-retired`` finding: a lead reusing a number that looks free (the retired
+    action left their copy).  The action is kept, as a new one; the retired one's history stays its own."""
+    taken = {key(a.ref): a for a in retired if key(a.ref)}
+    found: set[str] = set()
+    for a in actions:
+        k = key(a.ref)
+        if k in taken:
+            found.add(k)
+            o = a.origin
+            report.add(Finding("ref-of-retired", o.file if o else "", o.sheet if o else "",
+                               f"row {o.row}" if o else "", a.ref,
+                               f"{a.ref} is the Ref of a retired action ({shortened(taken[k].action)!r}); "
+                               f"{shortened(a.action)!r} is kept as a new action, and roll forward gives it a Ref "
+                               "of its own", outcome="kept as a new action; the retired action's history untouched"))
+    return found
 
 
 def previous_records(history: History, master: Plan, full: Callable[[Action], Action]) -> dict[str, dict[str, str]]:

@@ -15,7 +15,7 @@ track``), how long the commentary has stood still, and the direction against las
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from operator import itemgetter
 from dataclasses import dataclass, field
 
@@ -197,9 +197,11 @@ class History:
         wanted = {key(r) for r in refs}
         return History(list(self.periods), {k: r for k, r in self.rows.items() if k in wanted})
 
-    def with_period(self, period: str, actions: Iterable[Action]) -> History:
+    def with_period(self, period: str, actions: Iterable[Action], apart: Collection[str] = ()) -> History:
         """A new history: this one, plus ``period`` recorded from ``actions`` (replacing a period
         of that name already there).  Each action's theme, lead and text are taken as now.
+        An action whose Ref's key is in ``apart`` (a retired action's, taken by a new one) is
+        recorded as one without a Ref (below): the other action's year is not its year.
 
         An action without a Ref (a lead's new row) is recorded too, so the period's counts take
         it, under a key no Ref has (:data:`_UNKEYED`) and for this period only: with no Ref
@@ -217,14 +219,16 @@ class History:
                                   [r.updates[i] for i in keep] + [""]) for k, r in mine}
         blank = [""] * len(periods)
         for a in actions:
-            k = key(a.ref)
+            k, ref = key(a.ref), a.ref.strip()
+            if k in apart:
+                k = ref = ""  # shown without the Ref, as a new row without one is
             row = rows.get(k) if k else None
             if row is None:
                 k = k or f"{_UNKEYED}{len(rows)}"
-                row = rows[k] = HistoryRow(a.ref.strip(), a.theme, a.lead, a.action, [*blank, ""], [*blank, ""])
+                row = rows[k] = HistoryRow(ref, a.theme, a.lead, a.action, [*blank, ""], [*blank, ""])
             elif row.statuses[-1]:
                 continue  # the same Ref twice (a collision, on Data issues): the first is recorded
-            row.ref, row.theme, row.lead, row.action = a.ref.strip(), a.theme, a.lead, a.action
+            row.ref, row.theme, row.lead, row.action = ref, a.theme, a.lead, a.action
             row.statuses[-1] = shown_status(a) or NO_STATUS
             row.updates[-1] = a.progress
         return History([*periods, label], rows)
