@@ -355,3 +355,37 @@ def test_an_error_cell_is_found_however_its_type_is_quoted(faulty, tmp_path, spe
     plan = read_plan(moved)
     found = {f.cell: (f.code, f.value) for f in plan.report if f.sheet == "Jane Smith" and f.code in codes.values()}
     assert found == {cell: (codes[cell], expected[cell]) for cell in codes}
+
+
+@pytest.fixture(scope="module")
+def saved_elsewhere(tmp_path_factory, soffice):
+    """Jane's copy with formulas that show errors (a lookup that finds nothing, a reference to a
+    deleted sheet, a new row of #REF!), saved by LibreOffice as .ods and as .xls — both read as
+    values only, where calamine gives an error cell as blank."""
+    from .conftest import lo_convert
+
+    folder = tmp_path_factory.mktemp("elsewhere")
+    wb, ws, col = _lead_tab(folder)
+    ws[f"{col['Status']}2"] = "=VLOOKUP(A2,Lists!Z1:Z2,1,FALSE)"
+    ws[f"{col['Progress update']}3"] = "=Gone!A1"
+    r = ws.max_row + 1
+    for name in ("Ref", "Action", "Lead", "Status"):
+        ws[f"{col[name]}{r}"] = "=#REF!"
+    wb.save(folder / "Jane Smith.xlsx")
+    cells = {f"{col['Status']}2", f"{col['Progress update']}3", *(f"{col[n]}{r}" for n in ("Ref", "Action", "Lead", "Status"))}
+    return {fmt: lo_convert(soffice, folder / "Jane Smith.xlsx", fmt, folder / fmt) for fmt in ("ods", "xls")}, cells, r
+
+
+@pytest.mark.parametrize("fmt", ["ods", "xls"])
+def test_error_cells_of_an_ods_or_xls_return_are_found_and_their_row_kept(saved_elsewhere, fmt):
+    files, cells, new_row = saved_elsewhere
+    path = files[fmt]
+    rows = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Jane Smith").to_python(skip_empty_area=False)
+    assert all(v == "" for v in rows[new_row - 1])  # the premise: calamine reads the row of errors as blank
+    plan = read_plan(path)
+    found = {f.cell: f.value for f in plan.report if f.code == "error-value" and f.sheet == "Jane Smith"}
+    assert set(found) == cells and all(v.startswith("#") for v in found.values()), found
+    jane = {a.origin.row: a for a in plan.actions if a.origin.sheet == "Jane Smith"}
+    assert jane[2].status is None and jane[2].status_text == "#N/A"  # never "No status given"
+    assert jane[3].progress.startswith("#")
+    assert jane[new_row].ref == "#REF!" and jane[new_row].action == "#REF!"  # the row of errors is kept

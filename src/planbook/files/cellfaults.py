@@ -12,6 +12,10 @@ formula) and reported with its cell (``error-value``, ``formula-not-calculated``
 cells are all filled never pays for the second read; otherwise it costs a decompression and a
 byte search, unless the sheet has formulas.
 
+A return saved as .ods or .xls is looked at the same way: the table's cells in content.xml
+(:func:`ods_faults`: LibreOffice saves an error as an empty string, its text the error) and the
+sheet's BIFF records (:func:`xls_faults`: an error cell, or a formula whose result is an error).
+
 The sheet XML is scanned with byte patterns, not an XML parser, so no entity is ever expanded.
 The part scanned is the one calamine parsed as the tab, found as the far-cell check finds it
 (planbook.files.sheetgrid: through the relationships, names compared as calamine compares them).
@@ -29,7 +33,8 @@ from pathlib import Path
 
 from planbook.core.findings import Finding, Report
 from planbook.core.names import cell_ref, col_number
-from planbook.files.sheetgrid import ZipLook, may_have_faults, tab_parts
+from planbook.files.othergrids import xls_error_cells
+from planbook.files.sheetgrid import ZipLook, may_have_faults, parse_guarded, tab_parts
 
 #: Findings about a cell that these replace: the cell was not what it seemed (blank), so the
 #: generic complaint about its value would be misleading.
@@ -139,6 +144,96 @@ def sheet_faults(path: str | Path, sheet: str, data: bytes | None = None,
     except (KeyError, zipfile.BadZipFile, OSError, ValueError, RuntimeError, NotImplementedError, EOFError,
             zlib.error):
         return {}
+
+
+def xls_faults(source: str | os.PathLike[str] | bytes, sheet: str) -> dict[tuple[int, int], CellFault]:
+    """:func:`find_faults` for one sheet of an .xls ({} if it has none or cannot be read): its
+    error cells (an .xls always holds a formula's last result, so none is uncalculated)."""
+    try:
+        data = source if isinstance(source, bytes) else Path(source).read_bytes()
+    except OSError:
+        return {}
+    return {(r, c): CellFault(r, c, "error-value", shown) for (r, c), shown in xls_error_cells(data, sheet).items()}
+
+
+def ods_faults(source: str | os.PathLike[str] | bytes, sheet: str) -> dict[tuple[int, int], CellFault]:
+    """:func:`find_faults` for one table of an .ods ({} if it has none or cannot be read): a cell
+    whose formula gave an error (``calcext:value-type="error"``, its text the error: LibreOffice
+    saves it with an empty string value, which calamine reads as blank) and a formula cell with
+    no value at all (never calculated).  Rows and cells standing for many
+    (``number-rows-repeated``, ``number-columns-repeated``) are counted as calamine counts them."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source) as zf:
+            name = next((n for n in zf.namelist() if n.lower() == "content.xml"), None)
+            if name is None or zf.getinfo(name).file_size > _MAX_SCAN:
+                return {}
+            xml = zf.read(name)
+    except (KeyError, zipfile.BadZipFile, OSError, ValueError, RuntimeError, NotImplementedError, EOFError,
+            zlib.error):
+        return {}
+    if b"formula" not in xml and b"error" not in xml:
+        return {}
+    walker = _OdsCells(sheet)
+    try:
+        parse_guarded([xml], walker)
+    except ValueError:  # not well-formed, or a DTD: nothing more is read (calamine read the values)
+        pass
+    return walker.faults
+
+
+class _OdsCells:
+    """expat handlers walking one table's cells (see :func:`ods_faults`)."""
+
+    _MAX_REPEAT = 1 << 14  # a faulty cell standing for many is put back in at most this many
+
+    def __init__(self, sheet: str) -> None:
+        self.sheet, self.faults = sheet, {}
+        self.in_table, self.row, self.col, self.rows = False, 0, 0, 1
+        self.cell: tuple[int, int, str, str] | None = None  # (first column, repeat, kind, formula)
+        self.depth, self.said = 0, []
+
+    def start(self, name: str, attrs: dict[str, str]) -> None:
+        if self.cell is not None:
+            self.depth += 1
+            return
+        if name == "table:table":
+            self.in_table, self.row = attrs.get("table:name") == self.sheet, 0
+        elif name == "table:table-row" and self.in_table:
+            self.col, self.rows = 0, _repeat(attrs.get("table:number-rows-repeated"))
+        elif name in ("table:table-cell", "table:covered-table-cell") and self.in_table:
+            formula = attrs.get("table:formula", "")
+            kind = ("error-value" if attrs.get("calcext:value-type") == "error"
+                    else "formula-not-calculated" if formula and not attrs.get("office:value-type") else "")
+            self.cell = (self.col, _repeat(attrs.get("table:number-columns-repeated")), kind, formula)
+            self.depth, self.said = 0, []
+
+    def end(self, name: str) -> None:
+        if self.cell is not None and self.depth:
+            self.depth -= 1
+            return
+        if self.cell is not None:
+            first, repeat, kind, formula = self.cell
+            if kind:
+                shown = ("".join(self.said).strip() or "#VALUE!" if kind == "error-value"
+                         else "=" + formula.split(":", 1)[1] if formula.startswith("of:") else formula)
+                rows = min(self.rows, self._MAX_REPEAT)
+                for r in range(self.row, self.row + rows):
+                    for c in range(first, first + min(repeat, max(1, self._MAX_REPEAT // rows))):
+                        self.faults[(r, c)] = CellFault(r, c, kind, shown)
+            self.col, self.cell = first + repeat, None
+        elif name == "table:table-row" and self.in_table:
+            self.row += self.rows
+
+    def text(self, data: str) -> None:
+        if self.cell is not None and self.depth:
+            self.said.append(data)
+
+
+def _repeat(value: str | None) -> int:
+    try:
+        return min(max(int(value), 1), 1 << 20) if value else 1
+    except ValueError:
+        return 1
 
 
 def blank_key_cell(rows: list[list[object]], start: int, key_cols: list[int]) -> bool:

@@ -227,6 +227,52 @@ def xls_sheets(data: bytes) -> tuple[str, bytes, list[int]]:
     return name, stream, offsets
 
 
+#: BIFF error codes, as Excel shows them.
+_BIFF_ERRORS = {0x00: "#NULL!", 0x07: "#DIV/0!", 0x0F: "#VALUE!", 0x17: "#REF!", 0x1D: "#NAME?", 0x24: "#NUM!",
+                0x2A: "#N/A", 0x2B: "#GETTING_DATA"}
+_FORMULA, _BOOLERR = 0x0006, 0x0205
+
+
+def xls_error_cells(data: bytes, sheet: str) -> dict[tuple[int, int], str]:
+    """(row, column), 0-based -> the error it shows ("#REF!"), for each error cell of the sheet
+    named ``sheet`` of an .xls (a BoolErr record holding an error, or a formula whose result is
+    one): calamine reads them as blank.  {} for a file or sheet that cannot be read so."""
+    try:
+        _, stream, _ = xls_sheets(data)
+    except (LookupError, ValueError):
+        return {}
+    at = None
+    for typ, body in _biff_records(stream, 0):
+        if typ == _BOUNDSHEET and len(body) >= 8 and _sheet_name(body) == sheet:
+            at = struct.unpack_from("<I", body)[0]
+            break
+        if typ == _EOF:
+            break
+    if at is None:
+        return {}
+    found: dict[tuple[int, int], str] = {}
+    for typ, body in _biff_records(stream, at):
+        if typ == _BOOLERR and len(body) >= 8 and body[7] == 1:
+            row, col = struct.unpack_from("<HH", body)
+            found[(row, col)] = _BIFF_ERRORS.get(body[6], "#VALUE!")
+        elif typ == _FORMULA and len(body) >= 14 and body[12:14] == b"\xff\xff" and body[6] == 2:
+            row, col = struct.unpack_from("<HH", body)
+            found[(row, col)] = _BIFF_ERRORS.get(body[8], "#VALUE!")
+        elif typ == _EOF:
+            break
+    return found
+
+
+def _sheet_name(body: bytes) -> str | None:
+    """A BIFF8 BoundSheet record's sheet name (None if it cannot be read)."""
+    count, wide = body[6], body[7] & 1
+    raw = body[8:8 + count * (2 if wide else 1)]
+    try:
+        return raw.decode("utf-16-le" if wide else "latin-1")
+    except UnicodeDecodeError:
+        return None
+
+
 def xls_protected(stream: bytes) -> bool:
     """Does the workbook stream's globals hold a FilePass record (a password to open)?"""
     for typ, body in _biff_records(stream, 0):

@@ -24,7 +24,14 @@ from planbook.core.names import cell_ref, col_letter
 from planbook.core.status import how_read, normalise_status, reading_note
 from planbook.core.text import BAD, CONTROL_BYTES, clean_rows, clean_text
 from planbook.core.themes import theme_key
-from planbook.files.cellfaults import blank_key_cell, note_cell_faults, restore, sheet_faults
+from planbook.files.cellfaults import (
+    blank_key_cell,
+    note_cell_faults,
+    ods_faults,
+    restore,
+    sheet_faults,
+    xls_faults,
+)
 from planbook.files.guard import not_a_plan
 from planbook.files.opening import LoadedWorkbook, as_text, load_workbook
 from planbook.workbook.marks import NOTES_COLUMN, apply_marks
@@ -315,7 +322,11 @@ def _read_tab(plan: Plan, file: str, sheet: str, rows: list[list[object]], heade
     put = []
     if blank_key_cell(rows, header_row + 1, data_cols):
         data = (book.data or None) if book is not None else None  # the bytes checked and parsed
-        put = restore(rows, header_row + 1, sheet_faults(plan.path, sheet, data, book.look if book is not None else None))
+        if book is not None and book.kind in ("ods", "xls"):
+            faults = (ods_faults if book.kind == "ods" else xls_faults)(data or plan.path, sheet)
+        else:
+            faults = sheet_faults(plan.path, sheet, data, book.look if book is not None else None)
+        put = restore(rows, header_row + 1, faults)
     since = len(report.findings)
     first = len(plan.actions)
     _read_rows(plan, file, sheet, rows, header_row, width, col_of, extra_cols, tab_lead, context_year, lead_keys,
