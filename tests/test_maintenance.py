@@ -115,6 +115,17 @@ def test_retire_and_reopen(plan, tmp_path):
     result = consolidate_to([plan], out, today=dt.date(2009, 10, 9))
     assert [a.ref for a in result.actions] == ["1.2", "3.10", "4.2a"]
     assert [a.ref for a in result.retired] == ["1.1"]
+    # the committee is told, in the report and the email, why there are fewer actions than before
+    from docx import Document
+
+    from planbook.mail.content import email_context
+    from planbook.word.report import render_report
+    from planbook.workbook.view import read_consolidated
+
+    said = "A further 1 complete action has been retired from the plan and is not counted here"
+    report = "\n".join(p.text for p in Document(str(render_report(out, tmp_path / "r.docx"))).paragraphs)
+    assert "Of the 3 actions" in report and said in report
+    assert said in email_context(read_consolidated(out))["summary_sentence"]
     m.reopen_actions(plan, ["1.1"])
     p = read_plan(plan)
     assert "1.1" in [a.ref for a in p.actions] and not p.retired

@@ -84,6 +84,9 @@ def test_summary_sentence_wording():
     assert summary_sentence(counts, 117) == ("Of the 117 actions, 100 are complete or on track, 9 show slippage, "
                                              "1 is off track and 6 have not started; 1 has an unrecognised status.")
     assert summary_sentence({OFF_TRACK: 1}, 1) == "Of the 1 action, 1 is off track."
+    assert summary_sentence({OFF_TRACK: 1}, 1, retired=16) == (
+        "Of the 1 action, 1 is off track. A further 16 complete actions have been retired from the plan and are "
+        "not counted here (see the Retired actions sheet).")
 
 
 # --- UK dates: one rule for tables and prose ----------------------------------------------

@@ -44,12 +44,17 @@ def joined(parts: Sequence[str], last: str = " and ") -> str:
     return ", ".join(parts[:-1]) + last + parts[-1]
 
 
-def summary_sentence(counts: Mapping[str, int], total: int) -> str:
+def summary_sentence(counts: Mapping[str, int], total: int, retired: int = 0) -> str:
     """"Of the 122 actions, 100 are complete or on track, 9 show slippage, 6 are off track and 6
     have not started; 1 has an unrecognised status." from counts by line of
-    :data:`planbook.core.status.COUNT_LINES`.  Every action is in exactly one part."""
+    :data:`planbook.core.status.COUNT_LINES`.  Every action is in exactly one part.  ``retired``
+    actions (complete, taken out of the plan) are said apart, so fewer actions than last period
+    do not read as a decline."""
+    also = (f" A further {counted(retired, 'complete action has', 'complete actions have')} been retired from the "
+            "plan and {} not counted here (see the Retired actions sheet).".format("is" if retired == 1 else "are")
+            if retired else "")
     if not total:
-        return "The plan has no actions."
+        return "The plan has no actions." + also
     good = counts.get(COMPLETE, 0) + counts.get(ON_TRACK, 0)
     main = [(good, "is complete or on track", "are complete or on track"),
             (counts.get(SLIPPAGE, 0), "shows slippage", "show slippage"),
@@ -58,7 +63,7 @@ def summary_sentence(counts: Mapping[str, int], total: int) -> str:
     rest = [(counts.get(NO_STATUS, 0), "has no status given", "have no status given"),
             (counts.get(NOT_RECOGNISED, 0), "has an unrecognised status", "have unrecognised statuses")]
     said = [joined([f"{n:,} {one if n == 1 else many}" for n, one, many in part if n]) for part in (main, rest)]
-    return f"Of the {counted(total, 'action', 'actions')}, " + "; ".join(s for s in said if s) + "."
+    return f"Of the {counted(total, 'action', 'actions')}, " + "; ".join(s for s in said if s) + "." + also
 
 
 #: How each part of the attention count is said.

@@ -70,7 +70,7 @@ def email_context(view: ConsolidatedView, max_exceptions: int = 10) -> dict:
         "period": _line(view.period) or "this period",
         "as_of": prose_date(view.as_of) if view.as_of else "",
         "coordinator": _line(view.coordinator),
-        "summary_sentence": summary_sentence(counts, total),
+        "summary_sentence": summary_sentence(counts, total, view.retired),
         "attention_sentence": attention_sentence(view.attention()),
         "total": total,
         "statuses": [{"status": s, "count": counts.get(s, 0), "fill": "#" + fill(s)} for s in lines],

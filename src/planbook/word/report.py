@@ -294,7 +294,7 @@ def build_context(view: ConsolidatedView, recommendations: Sequence[str] = (), *
         "purpose": (f"To report progress on the {title} for {period}: how many actions are complete or on track, "
                     "which have slipped or are off track and why, and what has changed since the last report."),
         "recommendations": recs,
-        "summary_sentence": summary_sentence(counts, total),
+        "summary_sentence": summary_sentence(counts, total, view.retired),
         "returns_sentence": returns_sentence([(r.get("Lead", ""), r.get("Return", "")) for r in view.returns],
                                              view.return_by, [r.get("Lead", "") for r in view.returns
                                                               if r.get("Could not be used because")]),

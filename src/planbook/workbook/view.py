@@ -19,6 +19,7 @@ from planbook.core.layout import (
     HISTORY,
     LEAD_CHANGES,
     META,
+    RETIRED,
     RETURNS,
     SOURCES,
 )
@@ -68,6 +69,7 @@ class ConsolidatedView:
     #: What each lead changed against the copy they were sent (Lead, File, Change, Ref, Action, As sent,
     #: Returned); None for a workbook written before planbook recorded it.
     lead_changes: list[dict[str, str]] | None = None
+    retired: int = 0  # actions on the Retired actions sheet (complete, out of the plan: not in ``actions``)
 
     def counts(self) -> Counter:
         """Actions by line of :data:`planbook.core.status.COUNT_LINES`: the five statuses, "No status
@@ -158,4 +160,6 @@ def read_consolidated(path: str | os.PathLike[str], columns: Sequence[str] | Non
                                          for name, _, email in [value.partition("\t")]],
                             exceptions=table(EXCEPTIONS) if exceptions and EXCEPTIONS in names else [],
                             periods=periods, history=history,
-                            lead_changes=table(LEAD_CHANGES) if LEAD_CHANGES in names else None)
+                            lead_changes=table(LEAD_CHANGES) if LEAD_CHANGES in names else None,
+                            retired=sum(1 for r in sheet_rows(RETIRED)[1:] if any(v not in ("", None) for v in r))
+                            if RETIRED in names else 0)
