@@ -317,3 +317,37 @@ def test_a_new_action_under_a_retired_actions_ref_never_takes_its_year(tmp_path)
     plan = read_plan(rolled.path)
     assert {a.ref: a.action for a in plan.actions}["1.1"] == before["Action"]
     assert plan.history.rows["1.1"].action == before["Action"]
+
+
+def test_an_update_dated_before_last_periods_consolidation_is_last_periods(tmp_path):
+    """Leads update a quarter in the first days of the next: Q2's returns are dated 1 October,
+    in Q3's dates.  After roll forward, an action whose Last updated is still that (its lead sent
+    nothing for Q3, or sent the copy back untouched) is not updated this period: said on
+    Exceptions and by the tracker; an update dated after Q2's consolidation is this period's."""
+    from planbook import track_returns
+    from planbook.rollup.tracker import NOT_RETURNED, RETURNED, UNCHANGED
+
+    info, actions = small_plan()
+    info.period = Q2
+    master = tmp_path / "plan.xlsx"
+    write_plan(master, info, actions)
+    copies = {c.lead: c.path for c in split_plan(master, tmp_path / "q2")}
+    for lead, path in copies.items():
+        edit(path, lead, {(r, "Last updated"): dt.date(2009, 10, 1) for r in (2, 3)})
+    consolidate_to([tmp_path / "q2", master], tmp_path / "q2.xlsx", today=TODAY)  # consolidated 9 October
+    rolled = roll_forward(tmp_path / "q2.xlsx", tmp_path / "q3.xlsx", period=Q3)
+    assert read_plan(rolled.path).info.updates_since == TODAY
+    copies = {c.lead: c.path for c in split_plan(rolled.path, tmp_path / "q3")}
+    edit(copies["DD Achievement"], "DD Achievement", {(2, "Progress update"): "Moved on", (2, "Last updated"):
+                                                      dt.date(2009, 12, 20)})
+    (tmp_path / "returns").mkdir()
+    (tmp_path / "returns" / "DD Achievement.xlsx").write_bytes(copies["DD Achievement"].read_bytes())
+    result = consolidate_to([rolled.path, tmp_path / "returns"], tmp_path / "q3c.xlsx", today=dt.date(2010, 1, 15))
+    stale = {e.action.ref for e in result.exceptions if "Not updated" in e.reason}
+    jane = {a.ref for a in result.actions if a.lead == "Jane Smith" and a.status != "Complete"}
+    assert jane and jane <= stale  # Jane sent nothing: her Q2 dates are Q2's
+    assert "3.10" not in stale  # DD Achievement's update of 20 December is this period's
+    assert {r.lead: r.state for r in result.returns}["Jane Smith"] == NOT_RETURNED
+    (tmp_path / "returns" / "Jane Smith.xlsx").write_bytes(copies["Jane Smith"].read_bytes())  # back untouched
+    states = {r.lead: r.state for r in track_returns(rolled.path, tmp_path / "returns").leads}
+    assert (states["Jane Smith"], states["DD Achievement"]) == (UNCHANGED, RETURNED)

@@ -86,7 +86,7 @@ def test_summary_sentence_wording():
     assert summary_sentence({OFF_TRACK: 1}, 1) == "Of the 1 action, 1 is off track."
     assert summary_sentence({OFF_TRACK: 1}, 1, retired=16) == (
         "Of the 1 action, 1 is off track. A further 16 complete actions have been retired from the plan and are "
-        "not counted here (see the Retired actions sheet).")
+        "not counted here.")
 
 
 # --- UK dates: one rule for tables and prose ----------------------------------------------

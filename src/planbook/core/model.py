@@ -43,6 +43,10 @@ class PlanInfo:
     #: The names this period had before the coordinator renamed it ("Q3 2009/10" before "Q3
     #: 2009/10 (Oct-Dec)"): copies sent out under one of them are this period's returns.
     period_was: list[str] = field(default_factory=list)
+    #: The day last period's consolidation was made (roll forward sets it): a Last updated on or
+    #: before it is last period's update, even when it falls in this period's dates (leads update
+    #: a quarter in the first days of the next).  None: the period's first day is the line.
+    updates_since: dt.date | None = None
 
     def lead_names(self) -> list[str]:
         return [lead.name for lead in self.leads]

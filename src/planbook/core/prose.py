@@ -51,7 +51,7 @@ def summary_sentence(counts: Mapping[str, int], total: int, retired: int = 0) ->
     actions (complete, taken out of the plan) are said apart, so fewer actions than last period
     do not read as a decline."""
     also = (f" A further {counted(retired, 'complete action has', 'complete actions have')} been retired from the "
-            "plan and {} not counted here (see the Retired actions sheet).".format("is" if retired == 1 else "are")
+            "plan and {} not counted here.".format("is" if retired == 1 else "are")
             if retired else "")
     if not total:
         return "The plan has no actions." + also

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from planbook.core.attention import NOT_UPDATED, missing_reason, not_recognised_reason, overdue_reason, why
 from planbook.core.model import Action
 from planbook.core.status import FINISHED, NO_STATUS, OFF_TRACK, SLIPPAGE
-from planbook.rollup.inputs import period_start
+from planbook.rollup.inputs import updated_from
 
 
 @dataclass
@@ -20,12 +20,13 @@ class Exception_:
     action: Action
 
 
-def find_exceptions(actions: Sequence[Action], period: str, today: dt.date) -> list[Exception_]:
+def find_exceptions(actions: Sequence[Action], period: str, today: dt.date,
+                    since: dt.date | None = None) -> list[Exception_]:
     """Off track, slippage, overdue and unfinished, not updated this period, missing fields, no
     status given (a blank Status counts as unfinished), status not recognised, flagged by the
     merge; each action once, with its reasons in that order (the words are
     :mod:`planbook.core.attention`'s, which counts the parts)."""
-    start = period_start(period)
+    start = updated_from(period, since)  # see planbook.rollup.inputs.updated_from
     out: list[Exception_] = []
     reasons_seen: dict[str, str] = {}  # one string per distinct reason
     overdue: dict[dt.date, str] = {}  # deadline -> its reason

@@ -333,11 +333,13 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
     result.coordinator_email = next((i.coordinator_email for i in infos if i.coordinator_email), "")
     result.leads = _leads_with_emails(infos)
 
+    since = master.info.updates_since if master is not None else next((i.updates_since for i in infos
+                                                                         if i.updates_since), None)
     result.returns = lead_returns(plans, chosen.superseded, list(merged.unusable.values()), period, return_by, names,
-                                  tabs_given_up=chosen.tabs_given_up, full=result.full, report=report)
+                                  tabs_given_up=chosen.tabs_given_up, full=result.full, report=report, since=since)
     result.return_by = return_by
     result.master = master
-    result.exceptions = find_exceptions(actions, period, today)
+    result.exceptions = find_exceptions(actions, period, today, since)
     copies = [(p, s.label or s.file) for p, s in plans if p.role == "lead-copy"]
     before = year.history_before(master, [p for p, _ in copies], period, again=asked_for)
     report.extend(year.copy_history_findings(before, copies))

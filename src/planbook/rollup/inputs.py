@@ -88,3 +88,10 @@ def period_start(period: str) -> dt.date | None:
         return None
     due = parse_due(period)
     return due.start
+
+
+def updated_from(period: str, since: dt.date | None = None) -> dt.date | None:
+    """The first day a Last updated counts as this period's update: the day after last period's
+    consolidation (``since``: :attr:`planbook.core.model.PlanInfo.updates_since`), else the
+    period's first day (None if neither is known).  The one rule for "updated this period"."""
+    return since + dt.timedelta(days=1) if since else period_start(period)

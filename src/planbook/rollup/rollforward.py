@@ -102,6 +102,7 @@ class _Outcome:
     extra_columns: list[str]
     problems: list[Finding]
     source: str
+    as_of: dt.date | None = None  # the day the closing period was consolidated
 
 
 def roll_forward(source: str | os.PathLike[str] | Sequence[str | os.PathLike[str]], out: str | os.PathLike[str], *,
@@ -161,7 +162,7 @@ def _outcome_of(result: Consolidation, source: str) -> _Outcome:
                                coordinator_email=result.coordinator_email)
     problems = [f for f in result.report if f.code in CARRIED_CODES]
     return _Outcome(info, result.period, result.history_label, actions, result.history, added, list(result.retired),
-                    list(result.extra_columns), problems, source)
+                    list(result.extra_columns), problems, source, result.today)
 
 
 # ---------------------------------------------------------------- from a consolidated workbook
@@ -230,7 +231,8 @@ def _from_consolidated(path: Path) -> _Outcome:
                                         outcome=rec.get("What was done", "")))
     label = one.get(HISTORY_PERIOD) or (history.last if history.last and history.last.startswith(f"{closing} (")
                                         else closing)  # (a consolidation made before it kept the name)
-    return _Outcome(info, closing, label, actions, history, added, retired, extras or [], problems, path.name)
+    return _Outcome(info, closing, label, actions, history, added, retired, extras or [], problems, path.name,
+                    parse_day(one.get("as_of", "")))
 
 
 def _is_all_actions(name: str) -> bool:
@@ -305,7 +307,8 @@ def _status_of(value: object) -> tuple[str | None, str]:
 def _write(outcome: _Outcome, out: Path, period: str, return_by: dt.date | None, retire_after: int | None,
            title: str | None) -> RollForward:
     info = dataclasses.replace(outcome.info, period=period, return_by=return_by, leads=list(outcome.info.leads),
-                               themes=list(outcome.info.themes), period_was=[])  # a new period: no old names
+                               themes=list(outcome.info.themes), period_was=[],  # a new period: no old names
+                               updates_since=outcome.as_of)  # updates dated before are last period's
     if title:
         info.title = clean_text(title).strip()
     if retire_after is not None:

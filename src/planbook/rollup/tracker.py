@@ -28,7 +28,7 @@ from planbook.core.model import Action
 from planbook.core.status import FINISHED
 from planbook.rollup.arrivals import Arrival, arrivals_by_file
 from planbook.rollup.changes import Change, changes_since_sent
-from planbook.rollup.inputs import Source, period_start
+from planbook.rollup.inputs import Source, updated_from
 from planbook.rollup.merge import Unusable
 from planbook.rollup.ownership import lead_part, owners
 from planbook.workbook.plan import Plan
@@ -233,8 +233,10 @@ def return_findings(findings: Iterable[Finding], file: str, sheets: Iterable[str
 def lead_returns(used: Sequence[tuple[Plan, Source]], set_aside: Sequence[tuple[Plan, Source]],
                  unusable: Sequence[Unusable], period: str, return_by: dt.date | None = None,
                  names: LeadNames | None = None, tabs_given_up: Sequence[tuple[str, str]] = (),
-                 full: Callable[[Action], Action] = lambda a: a, report: Report | None = None) -> list[LeadReturn]:
+                 full: Callable[[Action], Action] = lambda a: a, report: Report | None = None,
+                 since: dt.date | None = None) -> list[LeadReturn]:
     """The tracker's rows, from a consolidation's decisions: worst first, then in plan order.
+    ``since``: the day last period's consolidation was made (see planbook.rollup.inputs.updated_from).
 
     ``used`` are the plans the consolidation merged (masters and the copy used for each lead);
     ``set_aside`` the older copies of a lead (listed as other files), ``tabs_given_up`` the
@@ -268,7 +270,7 @@ def lead_returns(used: Sequence[tuple[Plan, Source]], set_aside: Sequence[tuple[
                 rows[key] = LeadReturn(names.spelling(name), emails.get(key, ""), len(mine),
                                        finished=sum(1 for a in mine if a.status in FINISHED))
                 on_master[key] = {a.ref.strip(): a for a in mine}
-    start = period_start(period)
+    start = updated_from(period, since)
     arrived = arrivals_by_file([*(p.path for p, _ in copies), *(u.source.path for u in unusable if u.source.path)])
     for plan, src in copies:
         found = owners(plan)  # whose tabs it holds (planbook.rollup.ownership credited them)

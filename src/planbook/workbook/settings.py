@@ -58,6 +58,8 @@ def meta_rows(info: PlanInfo) -> list[tuple[str, str]]:
     rows += [("note", note) for note in info.notes]
     rows += [("theme_heading", f"{theme}\t{heading}") for theme, heading in info.theme_headings.items()]
     rows += [("period_was", name) for name in info.period_was]
+    if info.updates_since:
+        rows.append(("updates_since", info.updates_since.isoformat()))
     return rows
 
 
@@ -80,6 +82,7 @@ def read_meta(info: PlanInfo, meta: dict[str, list[str]]) -> None:
     info.theme_headings = {theme: heading for theme, _, heading in
                            (entry.partition("\t") for entry in meta.get("theme_heading", [])) if theme and heading}
     info.period_was = [name for name in meta.get("period_was", []) if name.strip()]
+    info.updates_since = parse_day((meta.get("updates_since") or [""])[0])
 
 
 
