@@ -176,3 +176,23 @@ def test_import_themes_file_gives_short_names_and_keeps_the_headings(tmp_path):
     assert read_plan(out).info.theme_headings == result.info.theme_headings
     cli = run_cli("import", SAMPLES / "oxfordshire_14_19.xlsx", "--out", tmp_path / "p2.xlsx", "--themes", themes)
     assert cli.returncode == 0, cli.stderr
+
+
+def test_a_rename_is_no_hand_over_and_a_move_is_one_whatever_the_comparison(plan, tmp_path):
+    """Between quarters the coordinator renames a lead and a theme and moves one action: the
+    Changes sheet says exactly the move, whether it compares with the plan's history or with
+    last period's consolidated workbook (--previous); the renames are no hand-over and no move."""
+    from planbook.rollup.changes import HANDED_OVER, THEME_MOVED
+
+    previous = tmp_path / "previous.xlsx"
+    consolidate_to([plan], previous, today=dt.date(2009, 7, 9))
+    m.rename_lead(plan, "DD Achievement", "Director of Achievement")
+    m.rename_lead(plan, "Director of Achievement", "Achievement Director")  # renamed twice
+    m.rename_theme(plan, "Staying Safe", "Safe from harm")
+    m.move_action(plan, ["1.2"], "Achievement Director")
+    assert read_plan(plan).info.renamed == [("lead", "DD Achievement", "Achievement Director"),
+                                            ("theme", "Staying Safe", "Safe from harm")]
+    for against in (None, previous):
+        result = consolidate_to([plan], tmp_path / "c.xlsx", today=dt.date(2009, 10, 9), previous=against)
+        said = [(c.kind, c.ref, c.before, c.after) for c in result.changes if c.kind in (HANDED_OVER, THEME_MOVED)]
+        assert said == [(HANDED_OVER, "1.2", "Jane Smith", "Achievement Director")], (against, said)

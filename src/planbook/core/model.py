@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from planbook.core.due import BLANK_DUE, Due
@@ -47,6 +48,13 @@ class PlanInfo:
     #: before it is last period's update, even when it falls in this period's dates (leads update
     #: a quarter in the first days of the next).  None: the period's first day is the line.
     updates_since: dt.date | None = None
+    #: Leads and themes renamed this period ("lead" or "theme", old name, new name): the changes
+    #: since the last consolidation (``--previous``) do not read a rename as a hand-over or a move.
+    renamed: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def renames(self, kind: str, key: Callable[[str], str]) -> dict[str, str]:
+        """Old name's ``key`` -> its name now, for the ``kind`` ("lead" or "theme") renamed this period."""
+        return {key(old): new for k, old, new in self.renamed if k == kind}
 
     def lead_names(self) -> list[str]:
         return [lead.name for lead in self.leads]

@@ -24,8 +24,8 @@ from planbook.core.direction import (
     WORSE,
     direction,
 )
-from planbook.core.leads import same_lead
-from planbook.core.model import Action
+from planbook.core.leads import lead_key, same_lead
+from planbook.core.model import Action, PlanInfo
 from planbook.core.status import COMPLETE, NO_STATUS, normalise_status
 from planbook.core.themes import theme_key
 from planbook.rollup.identity import renumbered
@@ -68,13 +68,20 @@ def read_previous(path: str | os.PathLike[str]) -> dict[str, dict[str, str]]:
 
 
 def compare(actions: Sequence[Action], previous: str | os.PathLike[str] | Mapping[str, dict[str, str]],
-            full: Callable[[Action], Action] = lambda a: a) -> Comparison:
+            full: Callable[[Action], Action] = lambda a: a, renamed: PlanInfo | None = None) -> Comparison:
     """Each action against the previous consolidation's, by Ref: ``previous`` is its workbook,
     or its All actions rows as :func:`read_previous` gives them (e.g. last period from the history).
 
-    ``full`` gives an action with its texts when they are held on disk (very large runs).
+    ``full`` gives an action with its texts when they are held on disk (very large runs);
+    ``renamed`` the plan whose leads and themes renamed since (:attr:`PlanInfo.renamed`): a
+    rename is no hand-over and no move.
     """
     before = previous if isinstance(previous, Mapping) else read_previous(previous)
+    if renamed is not None and renamed.renamed:
+        leads, themes = renamed.renames("lead", lead_key), renamed.renames("theme", theme_key)
+        before = {k: {**rec, "Lead": leads.get(lead_key(rec.get("Lead", "")), rec.get("Lead", "")),
+                      "Theme": themes.get(theme_key(rec.get("Theme", "")), rec.get("Theme", ""))}
+                  for k, rec in before.items()}
     return compare_records(actions, before, full)
 
 

@@ -354,7 +354,7 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
     comparison = None
     if previous:
         result.previous = str(previous)
-        comparison = compare(actions, previous, full=result.full)
+        comparison = compare(actions, previous, full=result.full, renamed=master.info if master is not None else None)
     else:  # with a history: against last period, as the history has it
         comparison = year.against_last_period(actions, before, master, result.full)
     if comparison is not None:

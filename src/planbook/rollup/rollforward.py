@@ -307,7 +307,7 @@ def _status_of(value: object) -> tuple[str | None, str]:
 def _write(outcome: _Outcome, out: Path, period: str, return_by: dt.date | None, retire_after: int | None,
            title: str | None) -> RollForward:
     info = dataclasses.replace(outcome.info, period=period, return_by=return_by, leads=list(outcome.info.leads),
-                               themes=list(outcome.info.themes), period_was=[],  # a new period: no old names
+                               themes=list(outcome.info.themes), period_was=[], renamed=[],  # a new period: no old names
                                updates_since=outcome.as_of)  # updates dated before are last period's
     if title:
         info.title = clean_text(title).strip()

@@ -144,8 +144,10 @@ def previous_records(history: History, master: Plan, full: Callable[[Action], Ac
         if not k or k in out:
             continue
         last = history.last_of(a.ref)
+        row = history.rows.get(k) if last else None  # who led it and its theme, as last period recorded them
         exact = a.due.kind == "date" and a.due.end and a.due.text == a.due.end.isoformat()
-        out[k] = {"Ref": a.ref, "Lead": a.lead, "Action": a.action,
+        out[k] = {"Ref": a.ref, "Lead": row.lead if row is not None else a.lead, "Action": a.action,
+                  "Theme": row.theme if row is not None else a.theme,
                   "Status": last[0] if last else shown_status(a),
                   "Due": a.due.end.isoformat() if exact else a.due.text,
                   "Progress update": last[1] if last else a.progress}

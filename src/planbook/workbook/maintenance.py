@@ -106,9 +106,20 @@ def rename_lead(path: Path, old: str, new: str, *, out: Path | None = None, merg
         leads.append(lead)
     plan.info.leads = leads
     target = into.name if merge else new
+    if not merge:  # a rename, not a hand-over (a merge is one: its actions go to another lead)
+        _renamed(plan, "lead", was.name if was is not None else old.strip(), new)
     _rename_in_history(plan.history, "lead", old, target)
     save_plan(plan, out)
     return plan
+
+
+def _renamed(plan: Plan, kind: str, old: str, new: str) -> None:
+    """Remember this period's rename (:attr:`planbook.core.model.PlanInfo.renamed`); a name
+    renamed twice keeps its first name, pointing at its latest."""
+    entries = [(k, was, new if k == kind and now == old else now) for k, was, now in plan.info.renamed]
+    if not any(k == kind and now == new for k, _, now in entries):
+        entries.append((kind, old, new))
+    plan.info.renamed = entries
 
 
 def merge_leads(path: Path, old: str, into: str, *, out: Path | None = None) -> Plan:
@@ -144,6 +155,8 @@ def rename_theme(path: Path, old: str, new: str, *, heading: str | None = None, 
             headings[new] = kept
     if heading:
         headings[target] = " ".join(clean_text(heading).split())
+    if not merge:
+        _renamed(plan, "theme", was or old.strip(), new)
     _rename_in_history(plan.history, "theme", old, target)
     save_plan(plan, out)
     return plan
@@ -178,7 +191,9 @@ def _find(plan: Plan, refs: Iterable[str], where: list[Action], what: str) -> li
 
 
 def move_action(path: Path, refs: str | Iterable[str], to_lead: str, *, out: Path | None = None) -> Plan:
-    """Hand actions to another lead (already on the plan): they move to that lead's tab."""
+    """Hand actions to another lead (already on the plan): they move to that lead's tab.  The
+    history keeps the lead who had them last period (the next consolidation records the new one,
+    and says the hand-over on its Changes sheet)."""
     plan = open_for_edit(path)
     lead = _lead_in(plan, to_lead)
     if lead is None:
@@ -186,9 +201,6 @@ def move_action(path: Path, refs: str | Iterable[str], to_lead: str, *, out: Pat
                             "first (planbook lead add)")
     for a in _find(plan, [refs] if isinstance(refs, str) else refs, plan.actions, "on the leads' tabs"):
         a.lead = lead.name
-        row = plan.history.rows.get(key(a.ref))
-        if row is not None:
-            row.lead = lead.name
     save_plan(plan, out)
     return plan
 

@@ -60,6 +60,7 @@ def meta_rows(info: PlanInfo) -> list[tuple[str, str]]:
     rows += [("period_was", name) for name in info.period_was]
     if info.updates_since:
         rows.append(("updates_since", info.updates_since.isoformat()))
+    rows += [("renamed", "\t".join(entry)) for entry in info.renamed]
     return rows
 
 
@@ -83,6 +84,8 @@ def read_meta(info: PlanInfo, meta: dict[str, list[str]]) -> None:
                            (entry.partition("\t") for entry in meta.get("theme_heading", [])) if theme and heading}
     info.period_was = [name for name in meta.get("period_was", []) if name.strip()]
     info.updates_since = parse_day((meta.get("updates_since") or [""])[0])
+    info.renamed = [(k, old, new) for k, old, new in (tuple(e.split("\t")) for e in meta.get("renamed", [])
+                                                      if e.count("\t") == 2) if k in ("lead", "theme") and old and new]
 
 
 
