@@ -389,3 +389,23 @@ def test_error_cells_of_an_ods_or_xls_return_are_found_and_their_row_kept(saved_
     assert jane[2].status is None and jane[2].status_text == "#N/A"  # never "No status given"
     assert jane[3].progress.startswith("#")
     assert jane[new_row].ref == "#REF!" and jane[new_row].action == "#REF!"  # the row of errors is kept
+
+
+def test_an_ods_the_reader_cannot_detect_is_said_as_such(saved_elsewhere, tmp_path):
+    """A valid .ods another program wrote with its XML indented (Gnumeric does): calamine cannot
+    tell its format.  The lead's file is an OpenDocument spreadsheet, not "corrupt": say what it
+    is and how to make it readable."""
+    from python_calamine import CalamineError
+
+    from planbook.core.errors import UnusableFileError
+
+    files, _, _ = saved_elsewhere
+    other = tmp_path / "Jane Smith.ods"
+    with zipfile.ZipFile(files["ods"]) as zin, zipfile.ZipFile(other, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            part = zin.read(info.filename)
+            zout.writestr(info, part.replace(b"><", b">\n  <") if info.filename == "content.xml" else part)
+    with pytest.raises(CalamineError):
+        CalamineWorkbook.from_path(str(other))
+    with pytest.raises(UnusableFileError, match="an OpenDocument spreadsheet .* save it as .xlsx"):
+        read_plan(other)

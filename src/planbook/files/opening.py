@@ -234,7 +234,14 @@ def open_workbook(path: str | os.PathLike[str], *, grid: bool = True, data: byte
 def _open(path: Path, grid: bool, data: bytes | None) -> tuple[object, str, ZipLook | None]:
     """:func:`open_workbook`, the workbook's format and what checking it found (see :func:`_checked`)."""
     data, kind, look = _checked(path, grid, data, binary_sheets=False)
-    wb = _calamine(path, data)
+    try:
+        wb = _calamine(path, data)
+    except UnusableFileError as exc:
+        if kind != "ods":
+            raise
+        raise UnusableFileError(path, "an OpenDocument spreadsheet the reader cannot read as it is (written by "
+                                      "another program, such as Gnumeric): open it in LibreOffice Calc or Excel, "
+                                      f"save it as .xlsx, then try again ({exc.reason})") from exc
     if grid and data[:2] == b"PK" and not _read_as_xlsx(wb):
         _check_binary_sheets(path, data)  # calamine took the zip for an .xlsb: its sheets not parsed yet
     return wb, kind, look
