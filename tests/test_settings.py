@@ -198,3 +198,13 @@ def test_copies_sent_before_the_period_was_renamed_are_its_returns(plan_file, tm
     assert read_plan(rolled.path).info.period_was == []
     later = consolidate_to([rolled.path, tmp_path / "returns"], tmp_path / "c3.xlsx", today=dt.date(2010, 1, 9))
     assert {s.file.split("/")[-1] for s in later.sources if s.skipped} == {p.name for p in copies.values()}
+
+
+def test_settings_of_a_workbook_planbook_did_not_write_are_refused(tmp_path):
+    """A council's own layout (the Oxfordshire sample) has no settings to show: said in one line
+    with the way in (import), not every setting shown as "(not set)" with success."""
+    source = SAMPLES / "oxfordshire_14_19.xlsx"
+    before = source.read_bytes()
+    result = run_cli("settings", source)
+    assert result.returncode == 2 and "not a planbook plan" in result.stderr and "planbook import" in result.stderr
+    assert "(not set)" not in result.stdout and source.read_bytes() == before

@@ -81,8 +81,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_settings(args: argparse.Namespace) -> int:
-    from planbook.workbook.edit import change_settings
-    from planbook.workbook.reader import read_plan
+    from planbook.workbook.edit import change_settings, read_settings
     from planbook.workbook.settings import describe
 
     changes = {k: getattr(args, k) for k in ("title", "period", "coordinator", "coordinator_email", "return_by",
@@ -92,7 +91,7 @@ def cmd_settings(args: argparse.Namespace) -> int:
     else:
         if args.out:
             raise PlanbookError("--out writes a changed plan: give a setting to change (see --help)")
-        plan = read_plan(args.plan)
+        plan = read_settings(args.plan)
     rows = describe(plan.info)
     if args.json:
         _print_json({"plan": str(args.out or args.plan), "changed": sorted(changes), "settings": dict(rows)})

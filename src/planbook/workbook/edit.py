@@ -23,16 +23,24 @@ from planbook.workbook.writer import check_email, write_plan
 _NOT_CARRIED = ("sheet-skipped", "above-header", "repeated-header")
 
 
+def read_settings(path: str | os.PathLike[str]) -> Plan:
+    """A planbook workbook read for its settings (``plan.info``): the master plan or a lead's copy.
+    Raises :class:`PlanbookError` for a workbook planbook did not write (it has no settings to show)."""
+    plan = read_plan(path)
+    if not plan.has_metadata:
+        name = Path(os.fspath(path)).name
+        raise PlanbookError(f"{name} is not a planbook plan (no planbook metadata): bring it in with "
+                            f"`planbook import {name} --out plan.xlsx` first")
+    return plan
+
+
 def open_for_edit(path: str | os.PathLike[str]) -> Plan:
     """The master plan at ``path``, read whole, ready to change and :func:`save_plan`.
 
     Raises :class:`PlanbookError` for a lead's copy, a workbook that is not a planbook plan, or
     a plan holding something a rewrite would lose (named, with its sheet and cell)."""
-    plan = read_plan(path)
+    plan = read_settings(path)
     name = Path(os.fspath(path)).name
-    if not plan.has_metadata:
-        raise PlanbookError(f"{name} is not a planbook plan (no planbook metadata): bring it in with "
-                            f"`planbook import {name} --out plan.xlsx` first")
     if plan.role != "plan":
         raise PlanbookError(f"{name} is a lead's copy, not the master plan: make the change in the master")
     lost = [f for f in plan.report if f.code in _NOT_CARRIED]
