@@ -208,3 +208,17 @@ def test_settings_of_a_workbook_planbook_did_not_write_are_refused(tmp_path):
     result = run_cli("settings", source)
     assert result.returncode == 2 and "not a planbook plan" in result.stderr and "planbook import" in result.stderr
     assert "(not set)" not in result.stdout and source.read_bytes() == before
+
+
+def test_the_copies_a_request_sends_say_the_date_the_message_gives(plan_file, tmp_path):
+    """request-updates --return-by: the email says "send it back by 2 October 2009", and so does
+    the Guide of the copy attached to it (it was blank when the plan had no date of its own)."""
+    assert read_plan(plan_file).info.return_by is None
+    before = plan_file.read_bytes()
+    requests, _ = request_updates(plan_file, tmp_path / "out", save_dir=tmp_path / "mail",
+                                  return_by=dt.date(2009, 10, 2))
+    for r in requests:
+        body = email.message_from_bytes(r.eml.read_bytes(), policy=policy.default).get_body(("plain",)).get_content()
+        assert "2 October 2009" in body
+        assert guide_values(r.workbook)["Return updates by"] == dt.datetime(2009, 10, 2)
+    assert plan_file.read_bytes() == before  # the master is not changed by asking

@@ -115,6 +115,7 @@ def request_updates(plan_path: str | os.PathLike[str], out_dir: str | os.PathLik
         raise PlanbookError("--only-unsent applies to sending by SMTP (the sent log); not to --save-dir")
     plan = read_plan(plan_path)
     return_by = requests_return_by(plan_path, return_by, plan)
+    plan.info.return_by = return_by  # the copies' Guide says the date the message gives
     from_addr = check_address(sender_address(sender, plan.info.coordinator, plan.info.coordinator_email))  # before writing
     emails = {lead_key(lead.name): lead.email.strip() for lead in plan.info.leads}
     already = read_sent_log(out_dir, return_by) if smtp is not None else {}
