@@ -361,3 +361,32 @@ def test_a_lead_whose_actions_are_all_finished_returns_with_nothing_to_update(tm
     kim = next(m for m in sent.messages if "Kim Ray" in m.leads)
     body = message_from_bytes(kim.eml.read_bytes(), policy=policy.default).get_body(("plain",)).get_content()
     assert "no updates yet" not in body and "update it and send it back" not in body.lower()
+
+
+def test_a_lead_name_typed_over_two_lines_is_greeted_on_one(tmp_path):
+    """A lead's name on the Lists sheet with Alt+Enter in it ("Kim⏎Ray"): the request, the
+    reminder and the receipt all say "Dear Kim Ray," (the receipt put "Ray," on a line of its own)."""
+    from email import message_from_bytes
+
+    from planbook import receipts
+
+    from .conftest import small_plan
+
+    info, actions = small_plan()
+    info.leads.append(Lead("Kim\nRay", "kim@example.org"))
+    actions.append(Action("3.1", "Some work", "Kim\nRay", theme=actions[0].theme, status="On track",
+                          progress="Started", last_updated=dt.date(2009, 3, 1)))
+    plan = tmp_path / "plan.xlsx"
+    write_plan(plan, info, actions)
+    copies = {c.lead: c.path for c in split_plan(plan, tmp_path / "out")}
+    (tmp_path / "returns").mkdir()
+    shutil.copy(copies["Kim\nRay"], tmp_path / "returns")
+    consolidate_to([plan, tmp_path / "returns"], tmp_path / "c.xlsx", today=dt.date(2009, 10, 9))
+
+    def body(path) -> str:
+        return message_from_bytes(path.read_bytes(), policy=policy.default).get_body(("plain",)).get_content()
+
+    sent = [m.eml for m in receipts(tmp_path / "c.xlsx", save_dir=tmp_path / "receipts").messages if "Kim Ray" in m.leads]
+    sent += [m.eml for m in chase(plan, tmp_path / "returns", save_dir=tmp_path / "reminders",
+                                  copies_dir=tmp_path / "out").messages if "Kim Ray" in m.leads]
+    assert len(sent) == 2 and all(body(p).startswith("Dear Kim Ray,\n") for p in sent)

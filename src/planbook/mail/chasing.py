@@ -177,11 +177,12 @@ def chase(plan_path: str | os.PathLike[str], returns_dir: str | os.PathLike[str]
                                    return_by=return_by)
                 resend = not r.returned or bool(r.unreadable)  # nothing usable yet: their own copy again
                 attachments.append(copies[lead_key(r.lead)] if resend else Path(r.file))
-                items.append({"lead": r.lead, "note": _note(note), "resend": resend, "attachment": attachments[-1].name,
+                items.append({"lead": one_line(r.lead), "note": _note(note), "resend": resend,
+                              "attachment": attachments[-1].name,
                               "actions": r.actions})
-            names = [r.lead for r in rows]
-            context = {"leads": " and ".join(names), "items": items, "title": info.title or "action plan",
-                       "period": info.period or "this period", "return_by": by_when,
+            names = [one_line(r.lead) for r in rows]  # a name typed over two lines greets on one
+            context = {"leads": " and ".join(names), "items": items, "title": one_line(info.title) or "action plan",
+                       "period": one_line(info.period) or "this period", "return_by": by_when,
                        "coordinator": info.coordinator or "The plan coordinator",
                        "coordinator_email": info.coordinator_email}
             overdue = any(r.state in (NOT_RETURNED, UNCHANGED) or r.unreadable for r in rows)
@@ -228,7 +229,7 @@ def receipts(consolidated: str | os.PathLike[str], *, sender: str | None = None,
     returned = [r for r in tracker.leads if r.returned and not r.unreadable]
     run = MailRun([], [r.lead for r in returned if not emails.get(lead_key(r.lead))], tracker, dry_run)
     findings = [f for f in map(finding_of_row, view.issue_rows) if f is not None]
-    title, period = view.title or "action plan", view.period or "this period"
+    title, period = one_line(view.title) or "action plan", one_line(view.period) or "this period"
     # what each lead changed is known against the master's copy of their actions (not for an older
     # workbook, nor for returns rolled up without the master)
     compared = view.lead_changes is not None and any(s.get("Kind") == "plan" and not s.get("Skipped because")
@@ -248,7 +249,8 @@ def receipts(consolidated: str | os.PathLike[str], *, sender: str | None = None,
             note = return_note(r, theirs, title=title, period=period, return_by=view.return_by)
             changes = [c for c in view.lead_changes or () if lead_key(c.get("Lead", "")) == lead_key(r.lead)
                        and c.get("File", "") == file]
-            items.append({"lead": r.lead, "file": file, "total": len(mine), "note": _note(note), "compared": compared,
+            items.append({"lead": one_line(r.lead), "file": file, "total": len(mine), "note": _note(note),
+                          "compared": compared,
                           "readings": [f"{f.cell or f.sheet}: {f.message}" for f in theirs if f.code == "status-read"],
                           "counts": [(s, counts[s]) for s in COUNT_LINES if counts.get(s)],
                           "changes": [{"kind": c.get("Change", ""), "ref": c.get("Ref", ""),
@@ -260,11 +262,11 @@ def receipts(consolidated: str | os.PathLike[str], *, sender: str | None = None,
                                       [f"{a.get('Ref', '')} is in the plan but not in your return, so last quarter's "
                                        "entry is shown: tell us if you dropped it on purpose"
                                        for a in mine if a.get("Note", "").startswith("Not in the lead's return")]})
-        names = [r.lead for r in leads]
+        names = [one_line(r.lead) for r in leads]
         context = {"leads": " and ".join(names), "items": items, "title": title, "period": period,
                    "coordinator": view.coordinator or "The plan coordinator",
                    "coordinator_email": view.coordinator_email}
-        to = emails[lead_key(names[0])]
+        to = emails[lead_key(leads[0].lead)]
         fix = any(i["note"]["problems"] for i in items)
         msg = new_message(from_addr, [formataddr((one_line(", ".join(names)), to))],
                           f"Received{', with cells to correct' if fix else ''}: your update to the {title} "
