@@ -222,3 +222,12 @@ def test_the_copies_a_request_sends_say_the_date_the_message_gives(plan_file, tm
         assert "2 October 2009" in body
         assert guide_values(r.workbook)["Return updates by"] == dt.datetime(2009, 10, 2)
     assert plan_file.read_bytes() == before  # the master is not changed by asking
+
+
+def test_a_leads_copy_is_not_split_again(plan_file, tmp_path):
+    """Only the master is split: a lead's copy split again would go out as that lead's, without
+    the plan's other leads (every maintenance command already refuses a copy)."""
+    [copy, *_] = split_plan(plan_file, tmp_path / "out")
+    result = run_cli("split", copy.path, "--out", tmp_path / "again")
+    assert result.returncode == 2 and "a lead's copy, not the master plan" in result.stderr
+    assert not (tmp_path / "again").exists() or not any((tmp_path / "again").iterdir())

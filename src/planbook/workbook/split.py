@@ -6,7 +6,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
-from planbook.core.errors import OutputError
+from planbook.core.errors import OutputError, PlanbookError
 from planbook.core.names import file_stem
 from planbook.files.atomic import about_to_commit, check_folder, staged_outputs
 from planbook.files.guard import refuse_overwriting_inputs
@@ -41,6 +41,8 @@ def split_read_plan(plan: Plan, out_dir: str | os.PathLike[str], *, force: bool 
     """:func:`split_plan` for a plan already read (so callers that need it too read it once).
 
     ``only``: write just these leads' copies (file names stay those of the full split)."""
+    if plan.role == "lead-copy":  # a copy of a copy would come back as the lead's, without the plan's other leads
+        raise PlanbookError(f"{Path(plan.path).name} is a lead's copy, not the master plan: split the master plan")
     out = Path(out_dir)
     check_folder(out)
     taken: set[str] = set()
