@@ -95,6 +95,9 @@ def test_summary_sentence_wording():
     ("2009-09-30", "30/09/2009", "30 September 2009"), ("2009-09-30 00:00:00", "30/09/2009", "30 September 2009"),
     ("2009-09-30T14:05", "30/09/2009 14:05", "30 September 2009"), ("2009-02-30", "2009-02-30", "2009-02-30"),
     ("December 2008", "December 2008", "December 2008"), ("", "", ""), ("2009 plan", "2009 plan", "2009 plan"),
+    # a date the lead typed as text reads in a sentence as one typed in a date cell does
+    ("31/03/2010", "31/03/2010", "31 March 2010"), (" 1/4/2010 ", " 1/4/2010 ", "1 April 2010"),
+    ("31/13/2010", "31/13/2010", "31/13/2010"), ("By 31/03/2010", "By 31/03/2010", "By 31/03/2010"),
 ])
 def test_uk_text_for_tables_and_prose(text, table, prose):
     assert uk_text(text) == table and uk_text(text, prose=True) == prose

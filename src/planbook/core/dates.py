@@ -58,8 +58,17 @@ def parse_day(value: object) -> dt.date | None:
 
 def uk_text(text: str, *, prose: bool = False) -> str:
     """``text`` with an ISO date (as read back from a date cell) shown UK style, ``30/09/2009``
-    (``30 September 2009`` with ``prose``); other text as it is."""
+    (``30 September 2009`` with ``prose``, as is a date typed as text ``30/09/2009``: in a
+    sentence one date reads one way, however the lead entered it); other text as it is."""
     value = parse_iso(text) if text.strip()[:1].isdigit() else None
+    if value is None and prose and (m := _TYPED_DATE.fullmatch(text.strip())):
+        try:
+            value = dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+        except ValueError:
+            value = None
     if value is None:
         return text
     return prose_date(value) if prose else table_date(value)
+
+
+_TYPED_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
