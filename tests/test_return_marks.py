@@ -127,3 +127,30 @@ def test_notes_survive_libreoffice_as_ods(tmp_path, soffice):
     row = {a["Ref"]: a for a in q.actions}
     assert row["1.1"]["Progress update"] == "Delayed: the contractor went into administration"
     assert row["1.2"]["Cell notes"] == "J3 (Status): Agreed with the board on 3 Sept"
+
+
+def test_merged_cells_survive_libreoffice_as_ods(tmp_path, soffice):
+    """Jane merges 1.1 and 1.2's Status (one 'Slippage') and Progress update, and saves her return
+    as .ods: each row takes the merged word and text, with the same findings as in an .xlsx
+    (calamine gives an .ods no merged ranges: they are read from its content)."""
+    q = make_quarter(tmp_path)
+    typed = tmp_path / "typed" / "Jane Smith.xlsx"
+    lead_types(q, q.copy("Jane Smith"), typed,
+               edits={"1.1": {"Status": "Slippage", "Progress update": "One update for both", "Last updated": SEPT},
+                      "1.2": {"Status": None, "Progress update": None}}, record_as="Jane Smith.ods")
+    wb = openpyxl.load_workbook(typed)
+    ws = wb["Jane Smith"]
+    header = [c.value for c in ws[1]]
+    for name in ("Status", "Progress update"):
+        letter = openpyxl.utils.get_column_letter(header.index(name) + 1)
+        ws.merge_cells(f"{letter}2:{letter}3")
+    wb.save(typed)
+    q.typed[-1].cells.update({"Status": "Slippage", "Progress update": "One update for both"})  # what Jane sees
+    converted(soffice, typed, "ods", q.returns / "Jane Smith.ods")
+    run_quarter(q)
+    check_all(q, {"Jane Smith": RETURNED, **OTHERS})
+    row = {a["Ref"]: a for a in q.actions}
+    assert row["1.1"]["Status"] == row["1.2"]["Status"] == "Slippage"
+    assert row["1.2"]["Progress update"] == "One update for both"
+    assert [i["Cell"] for i in q.issues_of("merged-status")] == ["J3"]
+    assert [i["Cell"] for i in q.issues_of("merged-cell")] == ["K3"]

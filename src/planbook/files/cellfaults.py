@@ -34,7 +34,8 @@ from pathlib import Path
 from planbook.core.findings import Finding, Report
 from planbook.core.names import cell_ref, col_number
 from planbook.files.othergrids import xls_error_cells
-from planbook.files.sheetgrid import ZipLook, may_have_faults, parse_guarded, tab_parts
+from planbook.files.odstable import table_cells
+from planbook.files.sheetgrid import ZipLook, may_have_faults, tab_parts
 
 #: Findings about a cell that these replace: the cell was not what it seemed (blank), so the
 #: generic complaint about its value would be misleading.
@@ -160,80 +161,28 @@ def ods_faults(source: str | os.PathLike[str] | bytes, sheet: str) -> dict[tuple
     """:func:`find_faults` for one table of an .ods ({} if it has none or cannot be read): a cell
     whose formula gave an error (``calcext:value-type="error"``, its text the error: LibreOffice
     saves it with an empty string value, which calamine reads as blank) and a formula cell with
-    no value at all (never calculated).  Rows and cells standing for many
-    (``number-rows-repeated``, ``number-columns-repeated``) are counted as calamine counts them."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(source) if isinstance(source, bytes) else source) as zf:
-            name = next((n for n in zf.namelist() if n.lower() == "content.xml"), None)
-            if name is None or zf.getinfo(name).file_size > _MAX_SCAN:
-                return {}
-            xml = zf.read(name)
-    except (KeyError, zipfile.BadZipFile, OSError, ValueError, RuntimeError, NotImplementedError, EOFError,
-            zlib.error):
-        return {}
-    if b"formula" not in xml and b"error" not in xml:
-        return {}
-    walker = _OdsCells(sheet)
-    try:
-        parse_guarded([xml], walker)
-    except ValueError:  # not well-formed, or a DTD: nothing more is read (calamine read the values)
-        pass
-    return walker.faults
+    no value at all (never calculated)."""
+    faults: dict[tuple[int, int], CellFault] = {}
+    for cell in table_cells(source, sheet, _ods_fault):
+        kind = _ods_fault(cell.attrs)
+        formula = cell.attrs.get("table:formula", "")
+        shown = (cell.text or "#VALUE!" if kind == "error-value"
+                 else "=" + formula.split(":", 1)[1] if formula.startswith("of:") else formula)
+        rows = min(cell.rows, _MAX_REPEAT)  # a faulty cell standing for many: put back in so many at most
+        for r in range(cell.row, cell.row + rows):
+            for c in range(cell.col, cell.col + min(cell.cols, max(1, _MAX_REPEAT // rows))):
+                faults[(r, c)] = CellFault(r, c, kind, shown)
+    return faults
 
 
-class _OdsCells:
-    """expat handlers walking one table's cells (see :func:`ods_faults`)."""
-
-    _MAX_REPEAT = 1 << 14  # a faulty cell standing for many is put back in at most this many
-
-    def __init__(self, sheet: str) -> None:
-        self.sheet, self.faults = sheet, {}
-        self.in_table, self.row, self.col, self.rows = False, 0, 0, 1
-        self.cell: tuple[int, int, str, str] | None = None  # (first column, repeat, kind, formula)
-        self.depth, self.said = 0, []
-
-    def start(self, name: str, attrs: dict[str, str]) -> None:
-        if self.cell is not None:
-            self.depth += 1
-            return
-        if name == "table:table":
-            self.in_table, self.row = attrs.get("table:name") == self.sheet, 0
-        elif name == "table:table-row" and self.in_table:
-            self.col, self.rows = 0, _repeat(attrs.get("table:number-rows-repeated"))
-        elif name in ("table:table-cell", "table:covered-table-cell") and self.in_table:
-            formula = attrs.get("table:formula", "")
-            kind = ("error-value" if attrs.get("calcext:value-type") == "error"
-                    else "formula-not-calculated" if formula and not attrs.get("office:value-type") else "")
-            self.cell = (self.col, _repeat(attrs.get("table:number-columns-repeated")), kind, formula)
-            self.depth, self.said = 0, []
-
-    def end(self, name: str) -> None:
-        if self.cell is not None and self.depth:
-            self.depth -= 1
-            return
-        if self.cell is not None:
-            first, repeat, kind, formula = self.cell
-            if kind:
-                shown = ("".join(self.said).strip() or "#VALUE!" if kind == "error-value"
-                         else "=" + formula.split(":", 1)[1] if formula.startswith("of:") else formula)
-                rows = min(self.rows, self._MAX_REPEAT)
-                for r in range(self.row, self.row + rows):
-                    for c in range(first, first + min(repeat, max(1, self._MAX_REPEAT // rows))):
-                        self.faults[(r, c)] = CellFault(r, c, kind, shown)
-            self.col, self.cell = first + repeat, None
-        elif name == "table:table-row" and self.in_table:
-            self.row += self.rows
-
-    def text(self, data: str) -> None:
-        if self.cell is not None and self.depth:
-            self.said.append(data)
+_MAX_REPEAT = 1 << 14
 
 
-def _repeat(value: str | None) -> int:
-    try:
-        return min(max(int(value), 1), 1 << 20) if value else 1
-    except ValueError:
-        return 1
+def _ods_fault(attrs: dict[str, str]) -> str:
+    """"error-value", "formula-not-calculated" or "" for an .ods cell's attributes."""
+    if attrs.get("calcext:value-type") == "error":
+        return "error-value"
+    return "formula-not-calculated" if attrs.get("table:formula") and not attrs.get("office:value-type") else ""
 
 
 def blank_key_cell(rows: list[list[object]], start: int, key_cols: list[int]) -> bool:

@@ -23,6 +23,7 @@ from planbook.core.model import Action
 from planbook.core.names import cell_ref
 from planbook.core.status import COMPLETE, NOT_STARTED, OFF_TRACK, ON_TRACK, SLIPPAGE, normalise_status
 from planbook.files.cellstyle import cell_fills, colour_name, ods_notes, workbook_notes
+from planbook.files.odstable import repeat, table_cells
 from planbook.files.opening import LoadedWorkbook, as_text
 from planbook.workbook.plan import Plan
 
@@ -112,11 +113,21 @@ _MERGED_TEXT = ("theme", "objective", "lead", "partners", "success_measure", "re
 
 
 def _merge_ranges(sheet: str, book: LoadedWorkbook | None) -> list:
+    """((first row, first column), (last row, last column)), 0-based, of each merged cell of the
+    tab: as calamine finds them in an .xlsx, from its spans in an .ods's content."""
+    if book is not None and book.kind == "ods":
+        return [((c.row, c.col), (c.row + repeat(c.attrs.get("table:number-rows-spanned")) - 1,
+                                  c.col + repeat(c.attrs.get("table:number-columns-spanned")) - 1))
+                for c in table_cells(book.data or book.path, sheet, _spans)]
     parsed = book.parsed.get(sheet) if book is not None else None
     try:
         return (parsed.merged_cell_ranges if parsed is not None else None) or []
     except Exception:  # noqa: BLE001 - a reader that cannot tell merged cells: nothing merged
         return []
+
+
+def _spans(attrs: dict[str, str]) -> bool:
+    return repeat(attrs.get("table:number-rows-spanned")) > 1 or repeat(attrs.get("table:number-columns-spanned")) > 1
 
 
 def _merged_cells(plan: Plan, file: str, sheet: str, by_row: dict[int, Action], col_of: dict[str, int],
