@@ -164,3 +164,33 @@ def test_a_workbook_with_threaded_comments_only_may_have_notes():
             b'threadedComment" Target="../threadedComments/threadedComment1.xml"/></Relationships>')
     assert may_have_notes([rels]) and may_have_notes([rels.replace(b"Comment", b"COMMENT")])
     assert not may_have_notes([b'<Relationships><Relationship Target="../tables/table1.xml"/></Relationships>'])
+
+
+def test_a_notes_part_that_is_not_well_formed_is_skipped_not_fatal(tmp_path):
+    """One return's damaged comments part: that workbook's notes are skipped (its values were
+    read); the run goes on (it stopped every consolidation with an internal error)."""
+    from planbook.workbook.reader import read_plan
+
+    data = _with_note(tmp_path)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            part = zin.read(info.filename)
+            zout.writestr(info, b"<comments><broken" if "comments" in info.filename.lower() else part)
+    assert workbook_notes(out.getvalue()) == {}
+    from planbook import write_plan
+
+    from .conftest import small_plan
+
+    info, actions = small_plan()
+    write_plan(tmp_path / "plan.xlsx", info, actions)
+    wb = openpyxl.load_workbook(tmp_path / "plan.xlsx")
+    wb["Jane Smith"]["K2"].comment = Comment("Delayed", "Jane")
+    wb.save(tmp_path / "noted.xlsx")
+    with zipfile.ZipFile(tmp_path / "noted.xlsx") as zin, zipfile.ZipFile(tmp_path / "damaged.xlsx", "w") as zout:
+        for info in zin.infolist():
+            part = zin.read(info.filename)
+            zout.writestr(info, b"<comments><broken" if "comments" in info.filename.lower() else part)
+    plan = read_plan(tmp_path / "damaged.xlsx")  # no internal error: the values are read, the note is not
+    assert [a.ref for a in plan.actions] == [a.ref for a in read_plan(tmp_path / "plan.xlsx").actions]
+    assert not [f for f in plan.report if f.code == "cell-note"]

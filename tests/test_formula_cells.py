@@ -409,3 +409,28 @@ def test_an_ods_the_reader_cannot_detect_is_said_as_such(saved_elsewhere, tmp_pa
         CalamineWorkbook.from_path(str(other))
     with pytest.raises(UnusableFileError, match="an OpenDocument spreadsheet .* save it as .xlsx"):
         read_plan(other)
+
+
+def test_an_ods_tables_cells_are_placed_as_calamine_places_them():
+    """Repeats and spans in an .ods content: a cell repeated 0 times is no cell (calamine's count),
+    so the error after it is where calamine reads it."""
+    import io as _io
+
+    from planbook.files.cellfaults import ods_faults
+
+    content = (b'<?xml version="1.0"?><office:document-content xmlns:office="o" xmlns:table="t" xmlns:text="x" '
+               b'xmlns:calcext="c"><office:body><office:spreadsheet><table:table table:name="Jane Smith">'
+               b'<table:table-row><table:table-cell office:value-type="string"><text:p>Ref</text:p></table:table-cell>'
+               b'</table:table-row><table:table-row table:number-rows-repeated="2"><table:table-cell/>'
+               b'</table:table-row><table:table-row><table:table-cell table:number-columns-repeated="0"/>'
+               b'<table:table-cell table:number-columns-repeated="2"/><table:table-cell office:value-type="string" '
+               b'calcext:value-type="error" table:formula="of:=#REF!"><text:p>#REF!</text:p><office:annotation>'
+               b'<text:p>a note</text:p></office:annotation></table:table-cell></table:table-row></table:table>'
+               b'</office:spreadsheet></office:body></office:document-content>')
+    buf = _io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        zf.writestr("content.xml", content)
+    faults = ods_faults(buf.getvalue(), "Jane Smith")
+    assert {(k, f.shown) for k, f in faults.items()} == {((3, 2), "#REF!")}  # row 4, column C; the note left out
+    assert ods_faults(buf.getvalue(), "Another tab") == {}

@@ -196,3 +196,8 @@ def test_a_rename_is_no_hand_over_and_a_move_is_one_whatever_the_comparison(plan
         result = consolidate_to([plan], tmp_path / "c.xlsx", today=dt.date(2009, 10, 9), previous=against)
         said = [(c.kind, c.ref, c.before, c.after) for c in result.changes if c.kind in (HANDED_OVER, THEME_MOVED)]
         assert said == [(HANDED_OVER, "1.2", "Jane Smith", "Achievement Director")], (against, said)
+    # the leads' copies alone (no master among the inputs) carry the renames too
+    split_plan(plan, tmp_path / "copies")
+    result = consolidate_to([tmp_path / "copies"], tmp_path / "c2.xlsx", today=dt.date(2009, 10, 9), previous=previous)
+    said = [(c.kind, c.ref, c.before, c.after) for c in result.changes if c.kind in (HANDED_OVER, THEME_MOVED)]
+    assert said == [(HANDED_OVER, "1.2", "Jane Smith", "Achievement Director")], said

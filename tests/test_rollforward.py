@@ -351,3 +351,26 @@ def test_an_update_dated_before_last_periods_consolidation_is_last_periods(tmp_p
     (tmp_path / "returns" / "Jane Smith.xlsx").write_bytes(copies["Jane Smith"].read_bytes())  # back untouched
     states = {r.lead: r.state for r in track_returns(rolled.path, tmp_path / "returns").leads}
     assert (states["Jane Smith"], states["DD Achievement"]) == (UNCHANGED, RETURNED)
+
+
+def test_a_period_typed_with_a_space_more_is_the_same_period(quarter, tmp_path):
+    """consolidate --period "Q2 2009/10 " records Q2 once: roll forward does not find a second Q2."""
+    master, returns, _ = quarter
+    consolidate_to([returns, master], tmp_path / "c.xlsx", today=TODAY, period=f"  {Q2} ")
+    rolled = roll_forward(tmp_path / "c.xlsx", tmp_path / "q3.xlsx", period=Q3)
+    assert rolled.periods == [Q1, Q2]
+
+
+def test_a_history_period_edited_in_the_metadata_is_not_trusted(quarter, tmp_path):
+    """The name a consolidation recorded its period under is roll forward's only if it is that
+    period's (or "… (2)"): edited to an earlier quarter, the earlier quarter is not written over."""
+    _, _, consolidated = quarter
+    wb = openpyxl.load_workbook(consolidated)
+    meta = wb["_planbook"]
+    row = next(r for r in meta.iter_rows() if r[0].value == "history_period")
+    row[1].value = Q1
+    wb.save(tmp_path / "edited.xlsx")
+    before = {r["Ref"]: r["Status " + Q1] for r in rows(consolidated, "History") if r["Ref"]}
+    rolled = roll_forward(tmp_path / "edited.xlsx", tmp_path / "q3.xlsx", period=Q3)
+    assert rolled.periods == [Q1, Q2]
+    assert {r["Ref"]: r["Status " + Q1] for r in rows(rolled.path, "History") if r["Ref"] in before} == before

@@ -169,6 +169,8 @@ def ods_faults(source: str | os.PathLike[str] | bytes, sheet: str) -> dict[tuple
         shown = (cell.text or "#VALUE!" if kind == "error-value"
                  else "=" + formula.split(":", 1)[1] if formula.startswith("of:") else formula)
         rows = min(cell.rows, _MAX_REPEAT)  # a faulty cell standing for many: put back in so many at most
+        if not rows or not cell.cols:
+            continue  # a repeat of 0: no cell (as calamine counts it)
         for r in range(cell.row, cell.row + rows):
             for c in range(cell.col, cell.col + min(cell.cols, max(1, _MAX_REPEAT // rows))):
                 faults[(r, c)] = CellFault(r, c, kind, shown)

@@ -50,7 +50,10 @@ def _parse(xml: bytes, start, end=None, text=None) -> None:
     parser.StartDoctypeDeclHandler = refuse
     parser.EntityDeclHandler = refuse
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-    parser.Parse(xml, True)
+    try:
+        parser.Parse(xml, True)
+    except expat.ExpatError as exc:  # a part not well-formed: damaged (the callers skip it), never a crash
+        raise ValueError(f"not well-formed XML: {expat.ErrorString(exc.code)}") from exc
 
 
 def _local(name: str) -> str:
@@ -106,9 +109,11 @@ def workbook_notes(source: str | os.PathLike[str] | bytes, look: ZipLook | None 
                     for kind, read in (("comments", _comments), ("threadedComment", _threaded_comments)):
                         for comments in _targets(zf, part, kind):  # a threaded comment over its note
                             try:
-                                out.setdefault(sheet, {}).update(read(_read(zf, comments)))
+                                found = read(_read(zf, comments))
                             except _DAMAGED:  # one tab's unreadable notes leave the others' readable
                                 continue
+                            if found:
+                                out.setdefault(sheet, {}).update(found)
     except _DAMAGED:
         return out
     return out

@@ -56,10 +56,11 @@ def table_cells(source: str | os.PathLike[str] | bytes, sheet: str,
     return walker.found
 
 
-def repeat(value: str | None) -> int:
-    """A repeat or span count as calamine takes it (1 for one it cannot read)."""
+def repeat(value: str | None, least: int = 1) -> int:
+    """A repeat or span count as calamine takes it (1 for one it cannot read; a repeat of 0, which
+    calamine counts as no cell, with ``least=0``)."""
     try:
-        return min(max(int(value), 1), 1 << 20) if value else 1
+        return min(max(int(value), least), 1 << 20) if value else 1
     except ValueError:
         return 1
 
@@ -82,9 +83,9 @@ class _Walker:
         if name == "table:table":
             self.in_table, self.row = attrs.get("table:name") == self.sheet, 0
         elif name == "table:table-row" and self.in_table:
-            self.col, self.rows = 0, repeat(attrs.get("table:number-rows-repeated"))
+            self.col, self.rows = 0, repeat(attrs.get("table:number-rows-repeated"), least=0)
         elif name in ("table:table-cell", "table:covered-table-cell") and self.in_table:
-            self.cell = (self.col, repeat(attrs.get("table:number-columns-repeated")),
+            self.cell = (self.col, repeat(attrs.get("table:number-columns-repeated"), least=0),
                          attrs if self.wanted(attrs) else None)
             self.depth, self.note_depth, self.said = 0, 0, []
 

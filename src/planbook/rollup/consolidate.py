@@ -315,6 +315,7 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
                                             ", ".join(dict.fromkeys(v for v in plan.tabs.values() if v))))
     return_by = return_by or next((i.return_by for i in infos if i.return_by), None)
     actions = plan_order(actions, [t for i in infos for t in i.themes])
+    period = " ".join((period or "").split())  # as typed: a space more never makes another period
     asked_for = bool(period)  # --period: a second run of a period already recorded replaces it
     if not period and master is not None and master.info.period:
         period = master.info.period  # the master's (copies sent out before it was renamed say the old name)
@@ -354,7 +355,8 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
     comparison = None
     if previous:
         result.previous = str(previous)
-        comparison = compare(actions, previous, full=result.full, renamed=master.info if master is not None else None)
+        renamed = master.info if master is not None else next((i for i in infos if i.renamed), None)
+        comparison = compare(actions, previous, full=result.full, renamed=renamed)
     else:  # with a history: against last period, as the history has it
         comparison = year.against_last_period(actions, before, master, result.full)
     if comparison is not None:

@@ -229,8 +229,11 @@ def _from_consolidated(path: Path) -> _Outcome:
                 problems.append(Finding(rec["Problem"], rec.get("File", ""), rec.get("Sheet", ""), rec.get("Cell", ""),
                                         rec.get("Value", ""), rec.get("What is wrong", ""),
                                         outcome=rec.get("What was done", "")))
-    label = one.get(HISTORY_PERIOD) or (history.last if history.last and history.last.startswith(f"{closing} (")
-                                        else closing)  # (a consolidation made before it kept the name)
+    label = one.get(HISTORY_PERIOD, "")
+    if not (label == closing or label.startswith(f"{closing} (")) or label != (history.last or label):
+        # the name this period was recorded under is the history's last, the closing period's own or
+        # "closing (2)"; anything else (an older consolidation, an edited one) is not trusted
+        label = history.last if history.last and history.last.startswith(f"{closing} (") else closing
     return _Outcome(info, closing, label, actions, history, added, retired, extras or [], problems, path.name,
                     parse_day(one.get("as_of", "")))
 
