@@ -374,3 +374,22 @@ def test_a_history_period_edited_in_the_metadata_is_not_trusted(quarter, tmp_pat
     rolled = roll_forward(tmp_path / "edited.xlsx", tmp_path / "q3.xlsx", period=Q3)
     assert rolled.periods == [Q1, Q2]
     assert {r["Ref"]: r["Status " + Q1] for r in rows(rolled.path, "History") if r["Ref"] in before} == before
+
+
+def test_a_lead_who_changes_a_status_without_its_date_has_updated_it(tmp_path):
+    """The copy shows last period's Last updated; a lead who changes the Status or the Progress
+    update and leaves the date has updated the action: not "Not updated this period" (the tracker
+    counts it updated too), while an untouched one is."""
+    info, actions = small_plan()
+    info.period = Q2
+    master = tmp_path / "plan.xlsx"
+    write_plan(master, info, actions)
+    consolidate_to([master], tmp_path / "q2.xlsx", today=TODAY)
+    rolled = roll_forward(tmp_path / "q2.xlsx", tmp_path / "q3.xlsx", period=Q3)
+    copies = {c.lead: c.path for c in split_plan(rolled.path, tmp_path / "returns")}
+    edit(copies["Jane Smith"], "Jane Smith", {(2, "Status"): "Off track"})  # 1.1: status changed, date left
+    result = consolidate_to([rolled.path, tmp_path / "returns"], tmp_path / "q3c.xlsx", today=dt.date(2010, 1, 15))
+    stale = {e.action.ref for e in result.exceptions if "Not updated" in e.reason}
+    assert "1.1" not in stale and "1.2" in stale
+    jane = next(r for r in result.returns if r.lead == "Jane Smith")
+    assert jane.updated == 1

@@ -3,7 +3,7 @@ email and the command line all count by."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from planbook.core.attention import NOT_UPDATED, missing_reason, not_recognised_reason, overdue_reason, why
@@ -21,11 +21,15 @@ class Exception_:
 
 
 def find_exceptions(actions: Sequence[Action], period: str, today: dt.date,
-                    since: dt.date | None = None) -> list[Exception_]:
+                    since: dt.date | None = None, sent: Mapping[str, tuple[str, str]] | None = None,
+                    full: Callable[[Action], Action] = lambda a: a) -> list[Exception_]:
     """Off track, slippage, overdue and unfinished, not updated this period, missing fields, no
     status given (a blank Status counts as unfinished), status not recognised, flagged by the
     merge; each action once, with its reasons in that order (the words are
-    :mod:`planbook.core.attention`'s, which counts the parts)."""
+    :mod:`planbook.core.attention`'s, which counts the parts).  ``sent``: Ref (folded) -> (status
+    shown, progress update) as the master sent them: an action whose lead changed either is
+    updated, whatever its Last updated says (the tracker's rule too); ``full`` gives an action
+    with its texts (they may wait on disk in a very large run)."""
     start = updated_from(period, since)  # see planbook.rollup.inputs.updated_from
     out: list[Exception_] = []
     reasons_seen: dict[str, str] = {}  # one string per distinct reason
@@ -39,7 +43,9 @@ def find_exceptions(actions: Sequence[Action], period: str, today: dt.date,
             reasons.append(SLIPPAGE)
         if a.is_overdue(today):
             reasons.append(overdue.get(due.end) or overdue.setdefault(due.end, overdue_reason(due.end)))
-        if status not in FINISHED and start and (a.last_updated is None or a.last_updated < start):
+        if status not in FINISHED and start and (a.last_updated is None or a.last_updated < start) and not (
+                sent and (was := sent.get(a.ref.strip().lower())) is not None
+                and was != (a.status_shown, full(a).progress.strip())):
             reasons.append(NOT_UPDATED)
         if not (a.ref and a.action and a.lead):
             reasons.append(missing_reason([n for n, v in (("Ref", a.ref), ("Action", a.action), ("Lead", a.lead))
