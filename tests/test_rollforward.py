@@ -393,3 +393,25 @@ def test_a_lead_who_changes_a_status_without_its_date_has_updated_it(tmp_path):
     assert "1.1" not in stale and "1.2" in stale
     jane = next(r for r in result.returns if r.lead == "Jane Smith")
     assert jane.updated == 1
+
+
+def test_a_new_action_the_coordinator_types_under_a_retired_ref_is_numbered_afresh(tmp_path):
+    """The same as a lead's, typed by the coordinator on the master's tab: said, kept, and roll
+    forward gives it a Ref of its own; the retired action keeps its Ref and its history."""
+    from planbook.workbook import maintenance as m
+
+    info, actions = small_plan()
+    info.period = Q2
+    master = tmp_path / "plan.xlsx"
+    write_plan(master, info, actions, history=History().with_period(Q1, actions))
+    m.retire_actions(master, ["1.1"])
+    edit(master, "Jane Smith", {(3, "Ref"): "1.1", (3, "Action"): "Run a breakfast club", (3, "Theme"): "Being Healthy",
+                                (3, "Status"): "On track"})
+    result = consolidate_to([master], tmp_path / "c.xlsx", today=TODAY)
+    assert [f.value for f in result.report if f.code == "ref-of-retired"] == ["1.1"]
+    rolled = roll_forward(tmp_path / "c.xlsx", tmp_path / "q3.xlsx", period=Q3)
+    plan = read_plan(rolled.path)
+    new = next(a for a in plan.actions if a.action == "Run a breakfast club")
+    assert new.ref != "1.1" and [a.ref for a in plan.retired] == ["1.1"]
+    assert plan.history.rows["1.1"].action == "Develop performance management"
+    assert plan.history.rows[new.ref.lower()].statuses[-1] == "On track"

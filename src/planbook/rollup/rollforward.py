@@ -326,7 +326,9 @@ def _write(outcome: _Outcome, out: Path, period: str, return_by: dt.date | None,
                                f"next period's plan leaves it blank (the consolidation keeps it)",
                                outcome="left blank in next period's plan"))
     columns = [c for c in outcome.extra_columns if c != AS_TYPED]  # the consolidation's column, not the plan's
-    renumbered = _give_refs(actions, outcome.added, outcome.history, outcome.retired)
+    retired_refs = {key(a.ref) for a in outcome.retired if key(a.ref)}  # a live action under one: numbered afresh
+    renumbered = _give_refs(actions, outcome.added | {i for i, a in enumerate(actions) if key(a.ref) in retired_refs},
+                            outcome.history, outcome.retired)
     for r in renumbered:
         said = (f"{r.lead or 'a lead'}'s action {shortened(r.action)!r} had no Ref in the plan" if r.why.startswith("it had")
                 else f"{r.lead or 'a lead'} added {shortened(r.action)!r} last period "
