@@ -434,3 +434,20 @@ def test_an_ods_tables_cells_are_placed_as_calamine_places_them():
     faults = ods_faults(buf.getvalue(), "Jane Smith")
     assert {(k, f.shown) for k, f in faults.items()} == {((3, 2), "#REF!")}  # row 4, column C; the note left out
     assert ods_faults(buf.getvalue(), "Another tab") == {}
+
+
+@pytest.mark.parametrize("biff", [8, 5], ids=["Excel 97-2003", "Excel 5.0/95"])
+def test_an_error_cell_of_an_xls_is_found_whatever_its_biff(tmp_path, biff):
+    """A Status showing #N/A in an .xls saved as Excel 97-2003 (BIFF8) or Excel 5.0/95 (BIFF5,
+    whose sheet names are written differently): found at J2, never read as blank."""
+    from .biff_file import biff_xls
+
+    head = ["Ref", "Theme", "Objective", "Action", "Lead", "Partners", "Due", "Success measure", "Resources",
+            "Status", "Progress update", "Last updated"]
+    row = ["J1", "Staying Safe", "Obj", "Do J1", "Jane Smith", "P", "31/03/2011", "M", "R", None, "Started", "01/09/2009"]
+    path = tmp_path / "Jane Smith.xls"
+    path.write_bytes(biff_xls("Jane Smith", [head, row], (1, 9), 0x2A, biff=biff))
+    assert CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Jane Smith").to_python()[1][9] == ""
+    plan = read_plan(path)
+    assert [(f.code, f.cell, f.value) for f in plan.report if f.code == "error-value"] == [("error-value", "J2", "#N/A")]
+    assert plan.actions[0].status is None and plan.actions[0].status_text == "#N/A"

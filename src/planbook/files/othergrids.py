@@ -230,7 +230,7 @@ def xls_sheets(data: bytes) -> tuple[str, bytes, list[int]]:
 #: BIFF error codes, as Excel shows them.
 _BIFF_ERRORS = {0x00: "#NULL!", 0x07: "#DIV/0!", 0x0F: "#VALUE!", 0x17: "#REF!", 0x1D: "#NAME?", 0x24: "#NUM!",
                 0x2A: "#N/A", 0x2B: "#GETTING_DATA"}
-_FORMULA, _BOOLERR = 0x0006, 0x0205
+_FORMULA, _BOOLERR, _BOF = 0x0006, 0x0205, 0x0809
 
 
 def xls_error_cells(data: bytes, sheet: str) -> dict[tuple[int, int], str]:
@@ -241,9 +241,11 @@ def xls_error_cells(data: bytes, sheet: str) -> dict[tuple[int, int], str]:
         _, stream, _ = xls_sheets(data)
     except (LookupError, ValueError):
         return {}
-    at = None
+    at, biff8 = None, True
     for typ, body in _biff_records(stream, 0):
-        if typ == _BOUNDSHEET and len(body) >= 8 and _sheet_name(body) == sheet:
+        if typ == _BOF and len(body) >= 2:
+            biff8 = struct.unpack_from("<H", body)[0] >= 0x0600  # BIFF5/7 (Excel 5.0/95) is 0x0500
+        elif typ == _BOUNDSHEET and len(body) >= 7 and _sheet_name(body, biff8) == sheet:
             at = struct.unpack_from("<I", body)[0]
             break
         if typ == _EOF:
@@ -263,9 +265,16 @@ def xls_error_cells(data: bytes, sheet: str) -> dict[tuple[int, int], str]:
     return found
 
 
-def _sheet_name(body: bytes) -> str | None:
-    """A BIFF8 BoundSheet record's sheet name (None if it cannot be read)."""
-    count, wide = body[6], body[7] & 1
+def _sheet_name(body: bytes, biff8: bool = True) -> str | None:
+    """A BoundSheet record's sheet name (None if it cannot be read): in BIFF8 a count, a flag
+    byte and the name (UTF-16, or one byte a character); in BIFF5/7 a count and the name in the
+    workbook's code page (Windows-1252 taken)."""
+    count = body[6]
+    if not biff8:
+        return body[7:7 + count].decode("cp1252", errors="replace")
+    if len(body) < 8:
+        return None
+    wide = body[7] & 1
     raw = body[8:8 + count * (2 if wide else 1)]
     try:
         return raw.decode("utf-16-le" if wide else "latin-1")
