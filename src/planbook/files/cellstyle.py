@@ -194,33 +194,38 @@ def _repeat(value: str | None) -> int:
         return 1
 
 
-def _comments(xml: bytes) -> dict[tuple[int, int], str]:
-    out: dict[tuple[int, int], str] = {}
-    state: dict = {"cell": None, "in_t": False, "text": []}
+def _items(xml: bytes, item: str, text_tag: str) -> list[tuple[tuple[int, int], dict[str, str], str]]:
+    """(cell, attributes, text) of each ``item`` element of a notes part (its ``text_tag``
+    elements' text joined: a note's runs), in order."""
+    found: list[tuple[tuple[int, int], dict[str, str], str]] = []
+    state: dict = {"cell": None, "attrs": {}, "inside": False, "text": []}
 
     def start(name: str, attrs: dict[str, str]) -> None:
         local = _local(name)
-        if local == "comment":
-            state["cell"], state["text"] = _cell(attrs.get("ref", "")), []
-        elif local == "t" and state["cell"] is not None:
-            state["in_t"] = True
+        if local == item:
+            state.update(cell=_cell(attrs.get("ref", "")), attrs=attrs, text=[])
+        elif local == text_tag and state["cell"] is not None:
+            state["inside"] = True
 
     def end(name: str) -> None:
         local = _local(name)
-        if local == "t":
-            state["in_t"] = False
-        elif local == "comment" and state["cell"] is not None:
-            text = _without_placeholder("".join(state["text"]).strip())
-            if text:
-                out[state["cell"]] = text
+        if local == text_tag:
+            state["inside"] = False
+        elif local == item and state["cell"] is not None:
+            found.append((state["cell"], state["attrs"], "".join(state["text"]).strip()))
             state["cell"] = None
 
     def chars(data: str) -> None:
-        if state["in_t"]:
+        if state["inside"]:
             state["text"].append(data)
 
     _parse(xml, start, end, chars)
-    return out
+    return found
+
+
+def _comments(xml: bytes) -> dict[tuple[int, int], str]:
+    """Cell -> its note (a legacy comment), as the lead wrote it."""
+    return {cell: text for cell, _, said in _items(xml, "comment", "t") if (text := _without_placeholder(said))}
 
 
 #: How Excel 365 begins the note it saves beside a threaded comment for older readers.
@@ -245,32 +250,10 @@ def _without_placeholder(text: str) -> str:
 def _threaded_comments(xml: bytes) -> dict[tuple[int, int], str]:
     """Cell -> its threaded comment (Excel 365): the first comment's text, then "Reply: …" for each reply."""
     out: dict[tuple[int, int], str] = {}
-    state: dict = {"cell": None, "reply": False, "in_text": False, "text": []}
-
-    def start(name: str, attrs: dict[str, str]) -> None:
-        local = _local(name)
-        if local == "threadedComment":
-            state.update(cell=_cell(attrs.get("ref", "")), reply=bool(attrs.get("parentId")), text=[])
-        elif local == "text" and state["cell"] is not None:
-            state["in_text"] = True
-
-    def end(name: str) -> None:
-        local = _local(name)
-        if local == "text":
-            state["in_text"] = False
-        elif local == "threadedComment" and state["cell"] is not None:
-            text = "".join(state["text"]).strip()
-            before = out.get(state["cell"])
-            if text:
-                text = f"Reply: {text}" if state["reply"] else text
-                out[state["cell"]] = f"{before}\n{text}" if before else text
-            state["cell"] = None
-
-    def chars(data: str) -> None:
-        if state["in_text"]:
-            state["text"].append(data)
-
-    _parse(xml, start, end, chars)
+    for cell, attrs, text in _items(xml, "threadedComment", "text"):
+        if text:
+            text = f"Reply: {text}" if attrs.get("parentId") else text
+            out[cell] = f"{out[cell]}\n{text}" if cell in out else text
     return out
 
 
