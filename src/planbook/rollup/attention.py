@@ -21,15 +21,16 @@ class Exception_:
 
 
 def find_exceptions(actions: Sequence[Action], period: str, today: dt.date,
-                    since: dt.date | None = None, sent: Mapping[str, tuple[str, str]] | None = None,
+                    since: dt.date | None = None, sent: Mapping[str, Action] | None = None,
                     full: Callable[[Action], Action] = lambda a: a) -> list[Exception_]:
     """Off track, slippage, overdue and unfinished, not updated this period, missing fields, no
     status given (a blank Status counts as unfinished), status not recognised, flagged by the
     merge; each action once, with its reasons in that order (the words are
-    :mod:`planbook.core.attention`'s, which counts the parts).  ``sent``: Ref (folded) -> (status
-    shown, progress update) as the master sent them: an action whose lead changed either is
+    :mod:`planbook.core.attention`'s, which counts the parts).  ``sent``: Ref (folded) -> the
+    master's action, as sent: an action whose lead changed its Status or Progress update is
     updated, whatever its Last updated says (the tracker's rule too); ``full`` gives an action
-    with its texts (they may wait on disk in a very large run)."""
+    with its texts (they may wait on disk in a very large run: read only for an action that
+    would otherwise be "not updated")."""
     start = updated_from(period, since)  # see planbook.rollup.inputs.updated_from
     out: list[Exception_] = []
     reasons_seen: dict[str, str] = {}  # one string per distinct reason
@@ -44,8 +45,8 @@ def find_exceptions(actions: Sequence[Action], period: str, today: dt.date,
         if a.is_overdue(today):
             reasons.append(overdue.get(due.end) or overdue.setdefault(due.end, overdue_reason(due.end)))
         if status not in FINISHED and start and (a.last_updated is None or a.last_updated < start) and not (
-                sent and (was := sent.get(a.ref.strip().lower())) is not None
-                and was != (a.status_shown, full(a).progress.strip())):
+                sent and (was := sent.get(a.ref.strip().lower())) is not None and was is not a
+                and (was.status_shown != a.status_shown or full(was).progress.strip() != full(a).progress.strip())):
             reasons.append(NOT_UPDATED)
         if not (a.ref and a.action and a.lead):
             reasons.append(missing_reason([n for n, v in (("Ref", a.ref), ("Action", a.action), ("Lead", a.lead))

@@ -340,8 +340,7 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
                                   tabs_given_up=chosen.tabs_given_up, full=result.full, report=report, since=since)
     result.return_by = return_by
     result.master = master
-    sent = {a.ref.strip().lower(): (a.status_shown, a.progress.strip()) for a in map(result.full, master.actions)
-            if a.ref.strip()} if master is not None else None  # as the master sent them (see find_exceptions)
+    sent = {a.ref.strip().lower(): a for a in master.actions if a.ref.strip()} if master is not None else None
     result.exceptions = find_exceptions(actions, period, today, since, sent, full=result.full)
     copies = [(p, s.label or s.file) for p, s in plans if p.role == "lead-copy"]
     before = year.history_before(master, [p for p, _ in copies], period, again=asked_for)
