@@ -213,7 +213,7 @@ def _check_quarter(q: dict, run) -> None:
     stranger = next(a for a in run.arrivals if a.sender == "someone@elsewhere.example")
     assert stranger.outcome == arrivals.SET_ASIDE_OUTCOME and "not a lead" in stranger.note and "Jane Smith's copy" in stranger.note
     raj = next(a for a in run.arrivals if a.sender == "raj@example.org")
-    assert raj.outcome == arrivals.SAVED and "expands to more than 1024 MB" in raj.note
+    assert raj.outcome == arrivals.SAVED and "expands to more than" in raj.note and "a zip bomb" in raj.note
     omar = next(a for a in run.arrivals if a.attachment == "Omar Khan.xlsx")
     assert UNCHANGED in omar.note
     assert run.already == 1  # Jane's message, delivered twice, is collected once
@@ -233,7 +233,7 @@ def _check_quarter(q: dict, run) -> None:
     rows = {r.lead: r for r in tracker.leads}
     assert Path(rows["DD Achievement"].file).name == "DD Achievement-2.xlsx"  # the later copy: the merge rules chose
     assert rows["Jane Smith"].arrival == "received from jane.smith@example.org on 2 Oct 2009 10:14"
-    assert "expands to more than 1024 MB" in rows["Raj Patel"].unreadable and rows["Raj Patel"].sender == "raj@example.org"
+    assert "a zip bomb" in rows["Raj Patel"].unreadable and rows["Raj Patel"].sender == "raj@example.org"
     skipped = {Path(f).name: why for f, why in tracker.skipped}
     assert "set aside by planbook collect" in skipped["someone-elsewhere.example Action plan.xlsx"]
     assert arrivals.COLLECT_LOG not in skipped

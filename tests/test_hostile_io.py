@@ -628,3 +628,30 @@ def test_only_this_machines_dead_runs_temporaries_are_removed(tmp_path):
     with atomic.atomic_output(tmp_path / "cons.xlsx") as tmp:
         tmp.write_bytes(b"whole")
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["cons.xlsx", theirs.name, ours_alive.name])
+
+
+def test_an_honest_part_too_big_is_named_by_its_tab(tmp_path):
+    """A sheet too big to read that is no bomb (a very large plan's year of History, compressed as
+    text compresses) is said by its tab's name, with the setting that raises the limit; a bomb
+    is said as a bomb (no advice to raise anything)."""
+    from planbook import write_plan
+
+    from .conftest import small_plan
+
+    info, actions = small_plan()
+    write_plan(tmp_path / "plan.xlsx", info, actions)
+    env = {**os.environ, "PLANBOOK_MAX_PART_MB": "1"}
+    big = tmp_path / "big.xlsx"
+    with zipfile.ZipFile(tmp_path / "plan.xlsx") as zin, zipfile.ZipFile(big, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            part = zin.read(item.filename)
+            if item.filename == "xl/worksheets/sheet2.xml":  # Jane's tab, 2 MB of varied text
+                filler = "".join(f"<!-- {i * 7919 % 100003:06d} varied words -->" for i in range(60_000)).encode()
+                part = part.replace(b"</worksheet>", filler + b"</worksheet>")
+            zout.writestr(item, part)
+    result = subprocess.run([sys.executable, "-m", "planbook.cli", "validate", str(big)], capture_output=True, text=True,
+                            env=env)
+    line = one_line_error(result.stderr)
+    assert result.returncode == 2 and line.endswith("not read"), line
+    assert "tab 'Jane Smith' (part xl/worksheets/sheet2.xml) expands to more than 1 MB" in line
+    assert "PLANBOOK_MAX_PART_MB raises the limit" in line and "zip bomb" not in line
