@@ -194,3 +194,5 @@ def test_a_notes_part_that_is_not_well_formed_is_skipped_not_fatal(tmp_path):
     plan = read_plan(tmp_path / "damaged.xlsx")  # no internal error: the values are read, the note is not
     assert [a.ref for a in plan.actions] == [a.ref for a in read_plan(tmp_path / "plan.xlsx").actions]
     assert not [f for f in plan.report if f.code == "cell-note"]
+    [said] = [f for f in plan.report if f.code == "notes-unreadable"]  # and said, with its tab
+    assert (said.file, said.sheet) == ("damaged.xlsx", "Jane Smith") and "comments" in said.value.lower()

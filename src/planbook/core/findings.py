@@ -79,6 +79,7 @@ CODES: dict[str, tuple[str, str]] = {
                           "Amber, In progress): the note says which status it was counted as"),
     "theme-alias-unused": (WARNING, "a line of the --themes file names no theme heading the source has: it was not used"),
     "section-heading": (INFO, "import read a row holding only a heading as the Theme or Objective below it"),
+    "notes-unreadable": (WARNING, "a lead tab's notes (comments) are in a damaged part of the file: not read"),
     "bad-setting": (WARNING, "a setting on the Guide planbook cannot use (a return-by date that is not a date, "
                              "a coordinator email that is not an address, a reporting period cleared)"),
     "history-changed": (WARNING, "a lead's copy shows a period's status or update other than the plan's history: "

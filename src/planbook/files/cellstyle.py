@@ -88,13 +88,14 @@ def _targets(zf: zipfile.ZipFile, part: str, kind: str) -> list[str]:
     return found
 
 
-def workbook_notes(source: str | os.PathLike[str] | bytes, look: ZipLook | None = None
-                   ) -> dict[str, dict[tuple[int, int], str]]:
+def workbook_notes(source: str | os.PathLike[str] | bytes, look: ZipLook | None = None,
+                   damaged: list[tuple[str, str]] | None = None) -> dict[str, dict[tuple[int, int], str]]:
     """Tab -> (row, column), 0-based -> the text of the cell's note, for every tab of an .xlsx
     ({} for what has none or cannot be read); a threaded comment is saved with a note too: read
     once.  The file is opened once: opening it for each of a master's 150 tabs cost seconds.
     ``source`` is the file's path or (better: what was checked and parsed) its bytes; ``look``
-    what checking them found (a workbook whose relationships point at no notes is not opened)."""
+    what checking them found (a workbook whose relationships point at no notes is not opened);
+    ``damaged`` collects (tab, part) of each notes part that could not be read."""
     out: dict[str, dict[tuple[int, int], str]] = {}
     if look is not None and not look.notes_possible:
         return out
@@ -111,6 +112,8 @@ def workbook_notes(source: str | os.PathLike[str] | bytes, look: ZipLook | None 
                             try:
                                 found = read(_read(zf, comments))
                             except _DAMAGED:  # one tab's unreadable notes leave the others' readable
+                                if damaged is not None:
+                                    damaged.append((sheet, comments))
                                 continue
                             if found:
                                 out.setdefault(sheet, {}).update(found)

@@ -75,8 +75,14 @@ def _notes(plan: Plan, file: str, sheet: str, by_row: dict[int, Action], header_
         notes = ods_notes(plan.path, sheet)
     else:
         if plan.notes_by_tab is None:
-            plan.notes_by_tab = workbook_notes(book.data or plan.path, book.look) if book is not None \
-                else workbook_notes(plan.path)
+            damaged: list[tuple[str, str]] = []
+            plan.notes_by_tab = workbook_notes(book.data or plan.path, book.look if book is not None else None,
+                                               damaged) if book is not None else workbook_notes(plan.path, None, damaged)
+            for tab, part in damaged:  # said once for the workbook, whichever tab is read first
+                plan.report.add(Finding("notes-unreadable", file, tab, "", part,
+                                        f"the notes on tab {tab!r} cannot be read (the part {part} is damaged): a "
+                                        "progress update written in a note there is not here; ask the lead to type it "
+                                        "in the cell", outcome="notes on that tab not read"))
         notes = plan.notes_by_tab.get(sheet, {})
     if not notes:
         return
