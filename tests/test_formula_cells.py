@@ -434,6 +434,9 @@ def test_an_ods_tables_cells_are_placed_as_calamine_places_them():
     faults = ods_faults(buf.getvalue(), "Jane Smith")
     assert {(k, f.shown) for k, f in faults.items()} == {((3, 2), "#REF!")}  # row 4, column C; the note left out
     assert ods_faults(buf.getvalue(), "Another tab") == {}
+    from planbook.files.cellstyle import ods_notes
+
+    assert ods_notes(buf.getvalue(), "Jane Smith") == {(3, 2): "a note"}  # its note, in the same place
 
 
 @pytest.mark.parametrize("biff", [8, 5], ids=["Excel 97-2003", "Excel 5.0/95"])

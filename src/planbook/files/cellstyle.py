@@ -21,6 +21,7 @@ from pathlib import Path
 
 from planbook.core.names import col_number
 from planbook.files.guard import DAMAGED
+from planbook.files.odstable import table_cells
 from planbook.files.sheetgrid import ZipLook, may_have_notes, tab_parts
 
 _DAMAGED = (KeyError, *DAMAGED)  # a part missing, or damaged
@@ -122,79 +123,15 @@ def workbook_notes(source: str | os.PathLike[str] | bytes, look: ZipLook | None 
     return out
 
 
-def ods_notes(path: str | os.PathLike[str], sheet: str) -> dict[tuple[int, int], str]:
+def ods_notes(source: str | os.PathLike[str] | bytes, sheet: str) -> dict[tuple[int, int], str]:
     """(row, column), 0-based -> the text of the cell's note (``office:annotation``), for one
-    table of an .ods ({} if it has none or cannot be read).  Rows and cells that stand for many
-    (``number-rows-repeated``, ``number-columns-repeated``) are counted as calamine counts them."""
-    try:
-        with zipfile.ZipFile(path) as zf:
-            name = next((n for n in zf.namelist() if n.lower() == "content.xml"), None)
-            if name is None or zf.getinfo(name).file_size > _MAX_PART * 4:
-                return {}
-            xml = zf.read(name)
-    except _DAMAGED:
-        return {}
-    if b"annotation" not in xml:
-        return {}
-    out: dict[tuple[int, int], str] = {}
-    state: dict = {"table": False, "row": 0, "col": 0, "repeat": 1, "cell": None, "depth": 0, "note": None, "text": []}
-
-    def start(name: str, attrs: dict[str, str]) -> None:
-        if state["note"] is not None:
-            if name == "text:p":
-                if state["text"]:
-                    state["text"].append("\n")
-                state["in_p"] = state.get("in_p", 0) + 1
-            return
-        if state["cell"] is not None:
-            state["depth"] += 1
-            if name == "office:annotation" and state["depth"] == 1:
-                state["note"], state["text"] = state["depth"], []
-            return
-        if name == "table:table":
-            state["table"], state["row"] = attrs.get("table:name") == sheet, 0
-        elif name == "table:table-row" and state["table"]:
-            state["col"], state["repeat"] = 0, _repeat(attrs.get("table:number-rows-repeated"))
-        elif name in ("table:table-cell", "table:covered-table-cell") and state["table"]:
-            state["cell"], state["depth"] = (state["col"], _repeat(attrs.get("table:number-columns-repeated"))), 0
-
-    def end(name: str) -> None:
-        if state["note"] is not None and name == "office:annotation":
-            text = "".join(state["text"]).strip()
-            if text:
-                out[(state["row"], state["cell"][0])] = text
-            state["note"] = None
-            state["depth"] -= 1
-            return
-        if state["note"] is not None:
-            if name == "text:p":
-                state["in_p"] -= 1
-            return
-        if state["cell"] is not None and state["depth"]:
-            state["depth"] -= 1
-            return
-        if state["cell"] is not None:
-            first, repeat = state["cell"]
-            state["col"], state["cell"] = first + repeat, None
-        elif name == "table:table-row" and state["table"]:
-            state["row"] += state["repeat"]
-
-    def chars(data: str) -> None:
-        if state["note"] is not None and state.get("in_p"):
-            state["text"].append(data)
-
-    try:
-        _parse(xml, start, end, chars)
-    except Exception:  # noqa: BLE001 - expat's errors: a content part we cannot read gives no notes
-        return out
-    return out
+    table of an .ods ({} if it has none or cannot be read), its cells placed as calamine places
+    them (see planbook.files.odstable)."""
+    return {(c.row, c.col): c.note for c in table_cells(source, sheet, _nothing, noted=True)}
 
 
-def _repeat(value: str | None) -> int:
-    try:
-        return min(max(int(value), 1), 1 << 20) if value else 1
-    except ValueError:
-        return 1
+def _nothing(attrs: dict[str, str]) -> bool:
+    return False
 
 
 def _items(xml: bytes, item: str, text_tag: str) -> list[tuple[tuple[int, int], dict[str, str], str]]:

@@ -207,7 +207,7 @@ def check_zip(path: str | os.PathLike[str], zf: zipfile.ZipFile, data: bytes | N
                                       "not read")
     names = [info.filename for info in infos]
     sheets, tabs = sheet_and_tab_parts(names, lambda name: inflate(data, zf, zf.getinfo(name), part_mb << 20))
-    look = ZipLook(tabs, sheets, notes_possible=may_have_notes(
+    look = ZipLook(tabs, notes_possible=may_have_notes(
         inflate(data, zf, info, part_mb << 20) for info in infos if info.filename.lower().endswith(".rels")))
     for info in infos:
         name = info.filename

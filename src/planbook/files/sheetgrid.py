@@ -245,7 +245,6 @@ class ZipLook:
     any cell could have a note."""
 
     tab_parts: dict[str, list[str]]
-    sheet_parts: dict[str, str]
     faults_possible: dict[str, bool] = field(default_factory=dict)
     notes_possible: bool = True
 

@@ -72,7 +72,7 @@ def _notes(plan: Plan, file: str, sheet: str, by_row: dict[int, Action], header_
     """Each cell note of the tab said or kept; ``book``: the workbook as read (its bytes, and what
     checking them found; else its file is read)."""
     if ods:
-        notes = ods_notes(plan.path, sheet)
+        notes = ods_notes(book.data or plan.path if book is not None else plan.path, sheet)
     else:
         if plan.notes_by_tab is None:
             damaged: list[tuple[str, str]] = []
