@@ -361,13 +361,14 @@ def test_a_period_typed_with_a_space_more_is_the_same_period(quarter, tmp_path):
     assert rolled.periods == [Q1, Q2]
 
 
-def test_a_history_period_edited_in_the_metadata_is_not_trusted(quarter, tmp_path):
-    """The name a consolidation recorded its period under is roll forward's only if it is that
-    period's (or "… (2)"): edited to an earlier quarter, the earlier quarter is not written over."""
+def test_a_period_edited_in_the_metadata_never_writes_over_an_earlier_one(quarter, tmp_path):
+    """Roll forward records the closing period again under the name the consolidation recorded it
+    (the History's last): the period in the metadata edited to an earlier quarter, that quarter
+    is not written over."""
     _, _, consolidated = quarter
     wb = openpyxl.load_workbook(consolidated)
     meta = wb["_planbook"]
-    row = next(r for r in meta.iter_rows() if r[0].value == "history_period")
+    row = next(r for r in meta.iter_rows() if r[0].value == "period")
     row[1].value = Q1
     wb.save(tmp_path / "edited.xlsx")
     before = {r["Ref"]: r["Status " + Q1] for r in rows(consolidated, "History") if r["Ref"]}

@@ -61,14 +61,12 @@ def uk_text(text: str, *, prose: bool = False) -> str:
     (``30 September 2009`` with ``prose``, as is a date typed as text ``30/09/2009``: in a
     sentence one date reads one way, however the lead entered it); other text as it is."""
     value = parse_iso(text) if text.strip()[:1].isdigit() else None
-    if value is None and prose and (m := _TYPED_DATE.fullmatch(text.strip())):
-        try:
-            value = dt.date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
-        except ValueError:
-            value = None
+    if value is None and prose and text.strip() and not text.strip().strip(_NUMERIC_DATE):
+        value = parse_day(text)  # a date typed in figures alone ("31/03/2010"), read as every typed date is
     if value is None:
         return text
     return prose_date(value) if prose else table_date(value)
 
 
-_TYPED_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+#: The characters of a date typed in figures alone (a phrase round it, "w/c 31/03/2010", stays as typed).
+_NUMERIC_DATE = "0123456789/.-"

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from planbook.core.attention import NOT_UPDATED, missing_reason, not_recognised_reason, overdue_reason, why
 from planbook.core.model import Action
 from planbook.core.status import FINISHED, NO_STATUS, OFF_TRACK, SLIPPAGE
-from planbook.rollup.inputs import updated_from
+from planbook.rollup.inputs import updated_from, was_updated
 
 
 @dataclass
@@ -26,11 +26,8 @@ def find_exceptions(actions: Sequence[Action], period: str, today: dt.date,
     """Off track, slippage, overdue and unfinished, not updated this period, missing fields, no
     status given (a blank Status counts as unfinished), status not recognised, flagged by the
     merge; each action once, with its reasons in that order (the words are
-    :mod:`planbook.core.attention`'s, which counts the parts).  ``sent``: Ref (folded) -> the
-    master's action, as sent: an action whose lead changed its Status or Progress update is
-    updated, whatever its Last updated says (the tracker's rule too); ``full`` gives an action
-    with its texts (they may wait on disk in a very large run: read only for an action that
-    would otherwise be "not updated")."""
+    :mod:`planbook.core.attention`'s, which counts the parts).  ``since``, ``sent`` (Ref folded ->
+    the master's action, as sent) and ``full`` are :func:`planbook.rollup.inputs.was_updated`'s."""
     start = updated_from(period, since)  # see planbook.rollup.inputs.updated_from
     out: list[Exception_] = []
     reasons_seen: dict[str, str] = {}  # one string per distinct reason
@@ -44,9 +41,8 @@ def find_exceptions(actions: Sequence[Action], period: str, today: dt.date,
             reasons.append(SLIPPAGE)
         if a.is_overdue(today):
             reasons.append(overdue.get(due.end) or overdue.setdefault(due.end, overdue_reason(due.end)))
-        if status not in FINISHED and start and (a.last_updated is None or a.last_updated < start) and not (
-                sent and (was := sent.get(a.ref.strip().lower())) is not None and was is not a
-                and (was.status_shown != a.status_shown or full(was).progress.strip() != full(a).progress.strip())):
+        if status not in FINISHED and start and not was_updated(a, sent.get(a.ref.strip().lower()) if sent else None,
+                                                                start, full):
             reasons.append(NOT_UPDATED)
         if not (a.ref and a.action and a.lead):
             reasons.append(missing_reason([n for n, v in (("Ref", a.ref), ("Action", a.action), ("Lead", a.lead))

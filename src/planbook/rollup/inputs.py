@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from planbook.core.due import parse_due
+from planbook.core.model import Action
 from planbook.files.guard import special_kind
 from planbook.rollup.arrivals import COLLECT_LOG, SET_ASIDE, is_collect_file
 
@@ -93,5 +94,18 @@ def period_start(period: str) -> dt.date | None:
 def updated_from(period: str, since: dt.date | None = None) -> dt.date | None:
     """The first day a Last updated counts as this period's update: the day after last period's
     consolidation (``since``: :attr:`planbook.core.model.PlanInfo.updates_since`), else the
-    period's first day (None if neither is known).  The one rule for "updated this period"."""
+    period's first day (None if neither is known)."""
     return since + dt.timedelta(days=1) if since else period_start(period)
+
+
+def was_updated(action: Action, sent: Action | None, start: dt.date | None,
+                full: Callable[[Action], Action] = lambda a: a) -> bool:
+    """Was ``action`` updated this period: its Last updated on or after ``start`` (see
+    :func:`updated_from`), or its Status or Progress update changed from ``sent`` (the master's
+    action, as the lead's copy was sent; None: not known), whatever its date says (a copy shows
+    last period's).  The one rule for "updated this period": the tracker and Exceptions use it.
+    ``full`` gives an action with its texts (they may wait on disk: read only when asked)."""
+    if start and action.last_updated and action.last_updated >= start:
+        return True
+    return sent is not None and sent is not action and (
+        sent.status_shown != action.status_shown or full(sent).progress.strip() != full(action).progress.strip())

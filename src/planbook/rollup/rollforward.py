@@ -47,7 +47,7 @@ from planbook.files.guard import is_consolidated, refuse_overwriting_inputs, req
 from planbook.files.opening import as_text, load_workbook
 from planbook.rollup.consolidate import Consolidation, consolidate
 from planbook.rollup.merge import NOTE_COLLISION, NOTE_NOT_RETURNED, NOTE_STALE
-from planbook.rollup.year import ADDED, HISTORY_PERIOD
+from planbook.rollup.year import ADDED
 from planbook.workbook.history import History, key, read_history
 from planbook.workbook.reader import AS_TYPED
 from planbook.workbook.writer import write_plan
@@ -229,11 +229,7 @@ def _from_consolidated(path: Path) -> _Outcome:
                 problems.append(Finding(rec["Problem"], rec.get("File", ""), rec.get("Sheet", ""), rec.get("Cell", ""),
                                         rec.get("Value", ""), rec.get("What is wrong", ""),
                                         outcome=rec.get("What was done", "")))
-    label = one.get(HISTORY_PERIOD, "")
-    if not (label == closing or label.startswith(f"{closing} (")) or label != (history.last or label):
-        # the name this period was recorded under is the history's last, the closing period's own or
-        # "closing (2)"; anything else (an older consolidation, an edited one) is not trusted
-        label = history.last if history.last and history.last.startswith(f"{closing} (") else closing
+    label = history.last or closing  # a consolidation records its period last (its name, or "… (2)")
     return _Outcome(info, closing, label, actions, history, added, retired, extras or [], problems, path.name,
                     parse_day(one.get("as_of", "")))
 

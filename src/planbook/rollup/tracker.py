@@ -28,7 +28,7 @@ from planbook.core.model import Action
 from planbook.core.status import FINISHED
 from planbook.rollup.arrivals import Arrival, arrivals_by_file
 from planbook.rollup.changes import Change, changes_since_sent
-from planbook.rollup.inputs import Source, updated_from
+from planbook.rollup.inputs import Source, updated_from, was_updated
 from planbook.rollup.merge import Unusable
 from planbook.rollup.ownership import lead_part, owners
 from planbook.workbook.plan import Plan
@@ -184,7 +184,7 @@ def _late(actions: Sequence[Action], modified: dt.datetime | None, return_by: dt
 def _updated(actions: Sequence[Action], master: dict[str, Action] | None,
              start: dt.date | None) -> tuple[int, int]:
     """(updated, added): of the lead's actions on the master, how many were updated this period
-    (Last updated within the period, or status / progress changed); and how many rows the
+    (see planbook.rollup.inputs.was_updated); and how many rows the
     lead added.  With no master to compare with, every action counts as updated."""
     if master is None:
         return len(actions), 0
@@ -195,8 +195,7 @@ def _updated(actions: Sequence[Action], master: dict[str, Action] | None,
         before = master.get(ref)
         if before is None:
             added += 1
-        elif (start and a.last_updated and a.last_updated >= start) or \
-                (a.status_shown, a.progress.strip()) != (before.status_shown, before.progress.strip()):
+        elif was_updated(a, before, start):
             updated.add(ref)
     return len(updated), added
 

@@ -164,10 +164,6 @@ def against_last_period(actions: Sequence[Action], history: History, master: Pla
     return comparison
 
 
-#: The metadata key of the name a consolidation's period is recorded under in the history.
-HISTORY_PERIOD = "history_period"
-
-
 def plan_meta_rows(info: PlanInfo | None, added: Sequence[Action], extra_columns: Sequence[str]) -> list[tuple[str, str]]:
     """What a consolidated workbook keeps of the plan so roll forward can make next period's
     master from it alone: identity, every lead (with email) and theme in order, the plan's own
@@ -238,7 +234,5 @@ def _due_cell(a: Action) -> object:
 
 
 def meta_rows(result) -> list[tuple[str, str]]:
-    """The metadata rows of :func:`plan_meta_rows` for a consolidation, and the name its period is
-    recorded under in the history (roll forward records it again under that name, never over an
-    earlier period of the same name)."""
-    return [*plan_meta_rows(result.info, result.added, result.extra_columns), (HISTORY_PERIOD, result.history_label)]
+    """The metadata rows of :func:`plan_meta_rows` for a consolidation."""
+    return plan_meta_rows(result.info, result.added, result.extra_columns)
