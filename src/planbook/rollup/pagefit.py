@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from itertools import compress
-from operator import and_, eq
+from operator import and_, eq, gt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -139,15 +139,15 @@ def fit_widths(columns: Sequence[PrintedColumn], budget: float) -> list[float]:
                 if saved > 0 and (best is None or saved / cost > best[0]):
                     best = (saved / cost, cand)
         # One column wider saves lines only on the rows where it alone is the tallest cell, each
-        # down to the tallest of the others there: those rows found once a round, not every
-        # column's others summed over every row for each column.
-        tallest = list(map(max, *per_col, ones))
-        level = [list(map(eq, col, tallest)) for col in per_col]  # is the column's cell the row's tallest?
-        ties = list(map(sum, zip(*level)))  # how many cells of the row are
+        # down to the tallest of the others there (the row's second tallest): those rows found
+        # once a round, not every column's others summed over every row for each column.
+        cells = [sorted(row) for row in zip(*per_col, ones)]  # each row's cells, and a line
+        tallest = [row[-1] for row in cells]
+        second = [row[-2] for row in cells]
+        alone_in_row = list(map(gt, tallest, second))  # is one cell of the row taller than the rest?
         alone: dict[int, list[tuple[int, int]]] = {}  # column -> [(row, the row's next tallest)]
         for c in wrapped:
-            alone[c] = [(i, max([1, *(col[i] for j, col in enumerate(per_col) if j != c)]))
-                        for i in compress(range(n), map(and_, level[c], map(eq, ties, ones)))]
+            alone[c] = [(i, second[i]) for i in compress(range(n), map(and_, alone_in_row, map(eq, per_col[c], tallest)))]
         for c in wrapped:  # one column wider
             if widths[c] >= tops[c] or not alone[c]:
                 continue

@@ -122,6 +122,8 @@ def under_retired_refs(actions: Sequence[Action], retired: Sequence[Action], rep
     action left their copy).  The action is kept, as a new one; the retired one's history stays its own."""
     taken = {key(a.ref): a for a in retired if key(a.ref)}
     found: set[str] = set()
+    if not taken:  # nothing retired (most plans): no action's Ref to look at
+        return found
     for a in actions:
         k = key(a.ref)
         if k in taken:
