@@ -10,6 +10,7 @@ import pytest
 
 from planbook.core.columns import HEADERS
 from planbook.core.errors import PlanbookError
+from planbook.core.model import Action
 from planbook.rollup.pipeline import consolidate_to
 from planbook.rollup.rollforward import roll_forward
 from planbook.workbook.history import History
@@ -249,14 +250,14 @@ def test_a_lead_met_only_on_an_action_is_given_a_tab_and_advice_that_works(quart
 
 
 def test_every_action_is_in_the_periods_counts_and_only_numbered_ones_carry_on(quarter, tmp_path):
-    """Jane's row added without a Ref counts in Q2's trend as in the headline (a Ref two actions
-    share counts once, under the first), and after roll forward, where it has a Ref, the History
-    has no row without one."""
+    """Jane's row added without a Ref, and her row added under a Ref another action has, count
+    in Q2's trend as in the headline (every action once), and after roll forward, where each has
+    a Ref of its own, the History has no row without one."""
     master, returns, consolidated = quarter
     actions = rows(consolidated, "All actions")
     trend = {(r["Theme"], r["Period"]): r["Total"] for r in rows(consolidated, "Trend")}
-    assert trend["Whole plan", Q2] == len({r["Ref"] for r in actions if r["Ref"]}) + sum(1 for r in actions
-                                                                                        if not r["Ref"])
+    assert trend["Whole plan", Q2] == len(actions)
+    assert len({r["Ref"] for r in actions if r["Ref"]}) < len([r for r in actions if r["Ref"]])  # 3.10 twice
     assert any(not r["Ref"] for r in actions)  # the row the lead added without a Ref
     result = roll_forward(consolidated, tmp_path / "q3.xlsx", period=Q3)
     history = rows(result.path, "History")
@@ -371,7 +372,10 @@ def test_a_period_edited_in_the_metadata_never_writes_over_an_earlier_one(quarte
     row = next(r for r in meta.iter_rows() if r[0].value == "period")
     row[1].value = Q1
     wb.save(tmp_path / "edited.xlsx")
-    before = {r["Ref"]: r["Status " + Q1] for r in rows(consolidated, "History") if r["Ref"]}
+    before: dict[str, object] = {}
+    for r in rows(consolidated, "History"):  # a Ref two actions share this period: the row of its year
+        if r["Ref"]:
+            before.setdefault(r["Ref"], r["Status " + Q1])
     rolled = roll_forward(tmp_path / "edited.xlsx", tmp_path / "q3.xlsx", period=Q3)
     assert rolled.periods == [Q1, Q2]
     assert {r["Ref"]: r["Status " + Q1] for r in rows(rolled.path, "History") if r["Ref"] in before} == before
@@ -416,3 +420,73 @@ def test_a_new_action_the_coordinator_types_under_a_retired_ref_is_numbered_afre
     assert new.ref != "1.1" and [a.ref for a in plan.retired] == ["1.1"]
     assert plan.history.rows["1.1"].action == "Develop performance management"
     assert plan.history.rows[new.ref.lower()].statuses[-1] == "On track"
+
+
+@pytest.mark.parametrize("where", ["two leads' tabs", "one lead's tab"])
+def test_two_actions_sharing_a_ref_each_count_and_carry_their_own_year(tmp_path, where):
+    """A Ref two actions share (the plan's own collision, across two leads or on one lead's tab):
+    the period's counts take both; roll forward keeps the Ref for the action whose year it
+    holds (not whichever is read first), numbers the other afresh and says so, and each carries
+    its own status and update into the History and into its lead's copy — no lead is shown the
+    other's update."""
+    info, actions = small_plan()
+    info.period = Q2
+    twin = Action("1.2", "Map youth provision", "Jane Smith" if where == "one lead's tab" else "DD Achievement",
+                  theme="Being Healthy", status="Not started")
+    actions = [*actions, twin]
+    master = tmp_path / "plan.xlsx"
+    write_plan(master, info, actions, history=History().with_period(Q1, actions[:4]))
+    copies = {c.lead: c.path for c in split_plan(master, tmp_path / "returns")}
+    mine, theirs = "Record ECM outcomes", "Map youth provision"  # the two actions under 1.2
+    updates = {mine: ("On track", "Measures agreed"), theirs: ("Slippage", "Venues not booked")}
+    for lead, path in copies.items():
+        ws = openpyxl.load_workbook(path)[lead]
+        header = [c.value for c in ws[1]]
+        rows_ = [r for r in range(2, ws.max_row + 1) if ws.cell(r, header.index("Ref") + 1).value == "1.2"]
+        changes = {}
+        for r in rows_:
+            text = ws.cell(r, header.index("Action") + 1).value
+            changes[(r, "Status")], changes[(r, "Progress update")] = updates[text]
+        edit(path, lead, changes)
+    result = consolidate_to([tmp_path / "returns", master], tmp_path / "c.xlsx", today=TODAY)
+    counts = result.history.counts_by_period()[-1]
+    assert sum(counts.values()) == len(result.actions) == 5  # Trend takes both
+    assert sum(counts.values()) == sum(result.status_counts().values())
+    rolled = roll_forward(tmp_path / "c.xlsx", tmp_path / "q3.xlsx", period=Q3)
+    plan = read_plan(rolled.path)
+    refs = [a.ref for a in plan.actions]
+    assert len(refs) == len(set(refs)) == 5
+    given = [f for f in rolled.report if f.code == "ref-given"]
+    assert len(given) == 1 and "shared its Ref" in given[0].message and "Map youth provision" in given[0].message
+    assert not [f for f in rolled.report if f.code == "carried-over" and "1.2" in f.message]
+    kept = next(a for a in plan.actions if a.action == "Record ECM outcomes")
+    moved = next(a for a in plan.actions if a.action == "Map youth provision")
+    assert kept.ref == "1.2" and moved.ref == given[0].value != "1.2"
+    rows_by_ref = plan.history.rows
+    assert (rows_by_ref["1.2"].statuses[-1], rows_by_ref["1.2"].updates[-1]) == updates[mine]
+    assert (rows_by_ref[moved.ref.lower()].statuses[-1], rows_by_ref[moved.ref.lower()].updates[-1]) == updates[theirs]
+    assert rows_by_ref["1.2"].statuses[0] == "On track"  # Q1, the first action's, stays with it
+    next_copies = {c.lead: c.path for c in split_plan(rolled.path, tmp_path / "q3-copies")}
+    for lead, path in next_copies.items():
+        for row in rows(path, lead):
+            if row["Action"] in updates:  # last period's update beside it is its own, never the other's
+                other = theirs if row["Action"] == mine else mine
+                assert updates[row["Action"]][1] in str(row.values()), (lead, row)
+                assert updates[other][1] not in str(row.values())
+
+
+def test_a_status_not_recognised_is_carried_as_typed_and_said(tmp_path):
+    """A status planbook does not count ("on trak") reaches the new plan as typed — the lead's
+    copy starts from it — and roll forward says so, as it says what else it could not settle."""
+    info, actions = small_plan()
+    master = tmp_path / "plan.xlsx"
+    write_plan(master, info, actions)
+    copies = {c.lead: c.path for c in split_plan(master, tmp_path / "returns")}
+    edit(copies["Jane Smith"], "Jane Smith", {(3, "Status"): "on trak"})
+    consolidate_to([tmp_path / "returns", master], tmp_path / "c.xlsx", today=TODAY)
+    rolled = roll_forward(tmp_path / "c.xlsx", tmp_path / "q3.xlsx", period=Q3)
+    carried = [f for f in rolled.report if f.code == "carried-over" and f.value == "1.2"]
+    assert len(carried) == 1 and "'on trak'" in carried[0].message and carried[0].outcome == "carried as typed"
+    assert next(a for a in read_plan(rolled.path).actions if a.ref == "1.2").status_text == "on trak"
+    out = run_cli("roll-forward", tmp_path / "c.xlsx", "--period", "Q4 2009/10", "--out", tmp_path / "q4.xlsx")
+    assert "on trak" in out.stdout

@@ -120,11 +120,7 @@ def cmd_roll_forward(args: argparse.Namespace) -> int:
     if result.info.return_by:
         print(f"  updates are due back by {result.info.return_by:%d/%m/%Y}")
     for r in result.renumbered:
-        what = repr(r.action[:60]) if r.action.strip() else "(no action text)"
-        if r.why.startswith("it had"):
-            print(f"  new Ref {r.new}: {r.lead or 'no lead'}'s action {what}, which had no Ref")
-        else:
-            print(f"  new Ref {r.new}: {r.lead or 'a lead'}'s added action {what}" + (f" (was {r.old}: {r.why})" if r.old else ""))
+        print(f"  new Ref {r.new}: {r.describe()}")
     if result.retired:
         print(f"  retired (Complete for {result.info.retire_complete_after} period(s); history kept): "
               f"{', '.join(result.retired)}")

@@ -11,9 +11,12 @@ columns (where a row came from, overdue, due by, note, direction) reach the plan
   lead typed when it is free and sits with related actions, else the next number of the section
   their objective or theme is numbered in (never next to an unrelated number), else N1, N2 ….
   Each one given is listed.
-* What the consolidation could not settle is carried as findings, not settled silently: a Ref
-  two older actions share, rows kept from the master because a lead's return lacked them or
-  could not be read, returns that could not be read or belonged to another plan.
+* Two actions sharing a Ref (a collision the consolidation flagged): the one whose year the
+  History has under it keeps it; the others are numbered afresh as above and listed, so each
+  carries its own year on.
+* What the consolidation could not settle is carried as findings, not settled silently: rows
+  kept from the master because a lead's return lacked them or could not be read, a status not
+  recognised, returns that could not be read or belonged to another plan.
 * The coordinator's rule for finished actions: with ``retire_complete_after`` N, an action
   Complete for the last N periods leaves the leads' tabs for the Retired actions sheet; its
   history stays.
@@ -40,7 +43,7 @@ from planbook.core.layout import ALL_ACTIONS, DATA_ISSUES, HISTORY, META, RETIRE
 from planbook.core.leads import lead_key
 from planbook.core.refs import next_in_section, ref_prefix, related, section_for
 from planbook.core.model import Action, Lead, PlanInfo
-from planbook.core.status import COMPLETE, NO_STATUS, normalise_status
+from planbook.core.status import COMPLETE, NO_STATUS, STATUSES, normalise_status
 from planbook.core.text import clean_text, same_words, shortened
 from planbook.files.atomic import check_output
 from planbook.files.guard import is_consolidated, refuse_overwriting_inputs, require_suffix
@@ -58,13 +61,26 @@ CARRIED_CODES = ("return-unreadable", "other-plan", "superseded-copy", "missing-
 
 @dataclass(frozen=True)
 class Renumbered:
-    """A Ref given at roll forward to an action a lead added."""
+    """A Ref given at roll forward: to an action a lead added, one without a Ref, or one that
+    shared its Ref with another action."""
 
     old: str  # as the lead typed it ("" for none)
     new: str
     lead: str
     action: str
     why: str
+
+    def describe(self) -> str:
+        """Why it was given, in a sentence's first half ("Jane Smith added 'Survey …' last period
+        as 1.3: that Ref is another action's"); the finding and the command both say it."""
+        who, what = self.lead or "a lead", repr(shortened(self.action)) if self.action.strip() else "an action"
+        if self.why in (NO_REF, SHARED):
+            return f"{who}'s action {what} {self.why}"
+        return f"{who} added {what} last period " + (f"as {self.old}: {self.why}" if self.old else "with no Ref")
+
+
+NO_REF = "had no Ref in the plan"
+SHARED = "shared its Ref with another action"
 
 
 @dataclass
@@ -323,13 +339,11 @@ def _write(outcome: _Outcome, out: Path, period: str, return_by: dt.date | None,
                                outcome="left blank in next period's plan"))
     columns = [c for c in outcome.extra_columns if c != AS_TYPED]  # the consolidation's column, not the plan's
     retired_refs = {key(a.ref) for a in outcome.retired if key(a.ref)}  # a live action under one: numbered afresh
-    renumbered = _give_refs(actions, outcome.added | {i for i, a in enumerate(actions) if key(a.ref) in retired_refs},
-                            outcome.history, outcome.retired)
+    added = outcome.added | {i for i, a in enumerate(actions) if key(a.ref) in retired_refs}
+    renumbered = _give_refs(actions, added, outcome.history, outcome.retired,
+                            _sharing(actions, added, outcome.history))
     for r in renumbered:
-        said = (f"{r.lead or 'a lead'}'s action {shortened(r.action)!r} had no Ref in the plan" if r.why.startswith("it had")
-                else f"{r.lead or 'a lead'} added {shortened(r.action)!r} last period "
-                + (f"as {r.old}: {r.why}" if r.old else "with no Ref"))
-        report.add(Finding("ref-given", out.name, "", "", r.new, f"{said}; it is now {r.new}",
+        report.add(Finding("ref-given", out.name, "", "", r.new, f"{r.describe()}; it is now {r.new}",
                            outcome=f"Ref {r.new} given"))
     _carry_notes(outcome, actions, report, out.name)
     history = outcome.history.with_period(outcome.closing_label, actions)  # the closing period under the Refs as now
@@ -352,8 +366,20 @@ def _write(outcome: _Outcome, out: Path, period: str, return_by: dt.date | None,
                        [a.ref for a in retired_now], report)
 
 
-def _give_refs(actions: list[Action], added: set[int], history: History, retired: Sequence[Action]) -> list[Renumbered]:
-    """Give each action a lead added a unique, stable Ref (see the module docstring), in place."""
+def _sharing(actions: Sequence[Action], added: set[int], history: History) -> set[int]:
+    """The actions (indexes) whose Ref another action of the plan has and whose year the Ref's
+    row is not (:meth:`History.ref_owners`): numbered afresh, so each carries its own year on.
+    Actions a lead added are left to their own rule."""
+    kept = [i for i in range(len(actions)) if i not in added]
+    owners = history.ref_owners([actions[i] for i in kept])
+    return {i for n, i in enumerate(kept) if owners.get(key(actions[i].ref), n) != n}
+
+
+def _give_refs(actions: list[Action], added: set[int], history: History, retired: Sequence[Action],
+               shared: set[int] = frozenset()) -> list[Renumbered]:
+    """Give each action a lead added, each without a Ref and each of ``shared`` (a Ref an
+    earlier action has) a unique, stable Ref (see the module docstring), in place."""
+    added = added | shared
     existing = [a for i, a in enumerate(actions) if i not in added and a.ref.strip()]
     earlier = {k for k, row in history.rows.items() if any(row.statuses[:-1])}  # Refs used before this period
     taken = {key(a.ref) for a in existing if a.ref.strip()} | {key(a.ref) for a in retired} | earlier
@@ -381,7 +407,8 @@ def _give_refs(actions: list[Action], added: set[int], history: History, retired
     for i, why in [*((i, "no Ref given") for i in todo if not actions[i].ref.strip()), *refused]:
         a = actions[i]
         new = next_in_section(section_for(a, existing), taken)
-        out.append(Renumbered(a.ref.strip(), new, a.lead, a.action, why if i in added else "it had no Ref in the plan"))
+        out.append(Renumbered(a.ref.strip(), new, a.lead, a.action,
+                              SHARED if i in shared else why if i in added else NO_REF))
         a.ref = new
         taken.add(key(new))
     return out
@@ -391,6 +418,12 @@ def _carry_notes(outcome: _Outcome, actions: list[Action], report: Report, file:
     """What the consolidation flagged on a row and roll forward does not settle, as findings."""
     counts = Counter(key(a.ref) for a in actions if a.ref.strip())
     for a, was in zip(actions, outcome.actions):
+        if a.status is None:  # a word planbook does not count: the lead's new copy would start with it
+            report.add(Finding("carried-over", file, "", "", a.ref,
+                               f"{a.ref or 'an action'} ({a.lead or 'no lead'}) has the status {a.status_text!r}, "
+                               "which planbook does not recognise, so it is in no count: the new plan keeps it "
+                               f"as typed; set one of {', '.join(STATUSES)}",
+                               severity=WARNING, outcome="carried as typed"))
         note = was.note
         if not note:
             continue

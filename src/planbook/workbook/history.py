@@ -206,7 +206,9 @@ class History:
         An action without a Ref (a lead's new row) is recorded too, so the period's counts take
         it, under a key no Ref has (:data:`_UNKEYED`) and for this period only: with no Ref
         there is nothing to carry it on by, and reading the sheet back leaves it out (roll
-        forward records the period again once it has a Ref)."""
+        forward records the period again once it has a Ref).  So is a second action with the
+        same Ref (a collision, on Data issues): shown with its Ref, counted in the period, never
+        taking the other's year (roll forward numbers it afresh)."""
         label = period or NO_PERIOD
         periods = [p for p in self.periods if p != label]
         mine = ((k, r) for k, r in self.rows.items() if not k.startswith(_UNKEYED))
@@ -218,20 +220,27 @@ class History:
             rows = {k: HistoryRow(r.ref, r.theme, r.lead, r.action, [r.statuses[i] for i in keep] + [""],
                                   [r.updates[i] for i in keep] + [""]) for k, r in mine}
         blank = [""] * len(periods)
-        for a in actions:
+        actions = list(actions)
+        owners = _owners(actions, rows)
+        for i, a in enumerate(actions):
             k, ref = key(a.ref), a.ref.strip()
             if k in apart:
                 k = ref = ""  # shown without the Ref, as a new row without one is
+            elif k and owners.get(k, i) != i:  # the same Ref as another action: this period's row of its own
+                k = ""
             row = rows.get(k) if k else None
             if row is None:
                 k = k or f"{_UNKEYED}{len(rows)}"
                 row = rows[k] = HistoryRow(ref, a.theme, a.lead, a.action, [*blank, ""], [*blank, ""])
-            elif row.statuses[-1]:
-                continue  # the same Ref twice (a collision, on Data issues): the first is recorded
             row.ref, row.theme, row.lead, row.action = ref, a.theme, a.lead, a.action
             row.statuses[-1] = shown_status(a) or NO_STATUS
             row.updates[-1] = a.progress
         return History([*periods, label], rows)
+
+    def ref_owners(self, actions: Sequence[Action]) -> dict[str, int]:
+        """For each Ref two or more of ``actions`` share (key -> index): the action whose year
+        the Ref's row is (see :meth:`with_period`); the others are not this Ref's action."""
+        return _owners(actions, self.rows)
 
     def renamed(self, refs: Mapping[str, str]) -> History:
         """The history with rows moved to new Refs (old Ref -> new Ref)."""
@@ -300,6 +309,29 @@ class History:
             out[theme][i][line] += n
             out[None][i][line] += n
         return out
+
+
+def _owners(actions: Sequence[Action], rows: Mapping[str, HistoryRow]) -> dict[str, int]:
+    """For each Ref two or more actions share: the action (index) whose year its row is — the
+    one with the row's action text, else its lead, else the first."""
+    first: dict[str, int] = {}
+    shared: dict[str, list[int]] = {}
+    for i, a in enumerate(actions):
+        k = key(a.ref)
+        if k:
+            j = first.setdefault(k, i)
+            if j != i:
+                shared.setdefault(k, [j]).append(i)
+    owners = {}
+    for k, found in shared.items():
+        row = rows.get(k)
+        if row is None:
+            owners[k] = found[0]
+            continue
+        text, lead = row.action.strip().casefold(), row.lead.strip().casefold()
+        owners[k] = next((i for i in found if actions[i].action.strip().casefold() == text),
+                         next((i for i in found if actions[i].lead.strip().casefold() == lead), found[0]))
+    return owners
 
 
 def read_history(rows: list[list[object]]) -> History:
