@@ -198,12 +198,22 @@ def test_what_a_lead_types_in_the_last_period_columns_is_kept_where_the_finding_
 
 
 def test_a_reopened_action_is_compared_with_the_last_period_it_was_in():
-    """Retired after Q1, reopened for Q3: against its Q1 status, not "new"; never in the plan: new."""
+    """Retired after Q1, reopened for Q3: against its Q1 status, not "new"; never in the plan: new.
+    The Direction and the Changes sheet come from the same records, so they agree."""
     from planbook import Action
+    from planbook.core.findings import Report
+    from planbook.core.model import PlanInfo
+    from planbook.rollup.year import against_last_period
     from planbook.workbook.history import HistoryRow
+    from planbook.workbook.plan import Plan
 
     history = History(["Q1", "Q2"], {"1.1": HistoryRow("1.1", "T", "Jane", "Audit", ["On track", ""], ["a", ""]),
                                       "1.2": HistoryRow("1.2", "T", "Jane", "Plan", ["", "Slippage"], ["", "b"])})
+    sent = [Action("1.1", "Audit", "Jane", status="Complete"), Action("1.2", "Plan", "Jane", status="Slippage")]
     now = [Action("1.1", "Audit", "Jane", status="Slippage"), Action("1.2", "Plan", "Jane", status="On track"),
            Action("1.3", "New", "Jane", status="On track")]
-    assert history.directions(now) == [WORSE, BETTER, NEW_DIRECTION]
+    master = Plan("plan.xlsx", PlanInfo(title="T"), sent, Report(), history=history)
+    comparison = against_last_period(now, history, master, lambda a: a)
+    assert comparison.directions == [WORSE, BETTER, NEW_DIRECTION]
+    assert [(c.kind, c.ref, c.before) for c in comparison.changes if c.kind.startswith("Status")] == \
+        [("Status worse", "1.1", "On track"), ("Status better", "1.2", "Slippage")]

@@ -490,3 +490,22 @@ def test_a_status_not_recognised_is_carried_as_typed_and_said(tmp_path):
     assert next(a for a in read_plan(rolled.path).actions if a.ref == "1.2").status_text == "on trak"
     out = run_cli("roll-forward", tmp_path / "c.xlsx", "--period", "Q4 2009/10", "--out", tmp_path / "q4.xlsx")
     assert "on trak" in out.stdout
+
+
+def test_a_ref_the_coordinator_changes_by_hand_reads_the_same_in_direction_and_changes(quarter, tmp_path):
+    """A Ref renumbered by hand in the new plan (its History row stays under the old Ref): the
+    Direction column and the Changes sheet compare it with the same last period, so an action
+    is never "new" in one and "Status worse" in the other."""
+    _, _, consolidated = quarter
+    rolled = roll_forward(consolidated, tmp_path / "q3.xlsx", period=Q3)
+    edit(rolled.path, "DD Achievement", {(2, "Ref"): "3.11"})  # was 3.10
+    copies = {c.lead: c.path for c in split_plan(rolled.path, tmp_path / "q3-returns")}
+    for lead, path in copies.items():
+        edit(path, lead, {(2, "Status"): "Off track"})
+    consolidate_to([tmp_path / "q3-returns", rolled.path], tmp_path / "c3.xlsx", today=TODAY)
+    way = {r["Ref"]: r["Direction"] for r in rows(tmp_path / "c3.xlsx", "All actions")}
+    assert way["3.11"] != "new"
+    said = {r["Ref"]: r["Change"] for r in rows(tmp_path / "c3.xlsx", "Changes") if r["Change"].startswith("Status")}
+    for ref, direction in way.items():
+        expected = {"↑ better": "Status better", "↓ worse": "Status worse"}.get(direction)
+        assert said.get(ref) == expected or (direction == "→ same" and said.get(ref) == "Status changed"), (ref, direction)

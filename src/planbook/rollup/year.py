@@ -148,9 +148,11 @@ def previous_records(history: History, master: Plan, full: Callable[[Action], Ac
         last = history.last_of(a.ref)
         row = history.rows.get(k) if last else None  # who led it and its theme, as last period recorded them
         exact = a.due.kind == "date" and a.due.end and a.due.text == a.due.end.isoformat()
+        before = history.rows.get(k)  # not in last period (retired, then reopened): its last status before
+        earlier = next((s for s in reversed(before.statuses) if s), "") if before is not None and not last else ""
         out[k] = {"Ref": a.ref, "Lead": row.lead if row is not None else a.lead, "Action": a.action,
                   "Theme": row.theme if row is not None else a.theme,
-                  "Status": last[0] if last else shown_status(a),
+                  "Status": last[0] if last else earlier or shown_status(a),
                   "Due": a.due.end.isoformat() if exact else a.due.text,
                   "Progress update": last[1] if last else a.progress}
     return out
@@ -158,12 +160,11 @@ def previous_records(history: History, master: Plan, full: Callable[[Action], Ac
 
 def against_last_period(actions: Sequence[Action], history: History, master: Plan | None,
                         full: Callable[[Action], Action]) -> Comparison | None:
-    """Changes and directions against last period, from the history (None without one)."""
+    """Changes and directions against last period, from the history (None without one): both
+    from the same records, so a Direction and the Changes sheet never tell an action apart."""
     if not history or master is None:
         return None
-    comparison = compare(actions, previous_records(history, master, full), full=full)
-    comparison.directions = history.directions(actions)
-    return comparison
+    return compare(actions, previous_records(history, master, full), full=full)
 
 
 def plan_meta_rows(info: PlanInfo | None, added: Sequence[Action], extra_columns: Sequence[str]) -> list[tuple[str, str]]:

@@ -10,7 +10,8 @@ read-only: the master's history is the record, and a copy that shows it otherwis
 History sheet that differs from it) is a finding.
 
 The rules every output uses are here, once: the trend text (``On track → Slippage → On
-track``), how long the commentary has stood still, and the direction against last period.
+track``) and how long the commentary has stood still; the direction against last period is
+the Changes sheet's (planbook.rollup.changes), from the records this history gives.
 """
 from __future__ import annotations
 
@@ -19,7 +20,6 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from operator import itemgetter
 from dataclasses import dataclass, field
 
-from planbook.core.direction import NEW_DIRECTION, direction
 from planbook.core.findings import Finding
 from planbook.core.layout import HISTORY
 from planbook.core.model import Action
@@ -251,31 +251,6 @@ class History:
                 r = HistoryRow(new, r.theme, r.lead, r.action, r.statuses, r.updates)
             rows[key(r.ref)] = r
         return History(list(self.periods), rows)
-
-    def direction(self, action: Action) -> str:
-        """↑ better, ↓ worse, → same against the action's status last period, or the last period it
-        was in (an action retired, then reopened); "new" if it was in none."""
-        return self.directions([action])[0]
-
-    def directions(self, actions: Iterable[Action]) -> list[str]:
-        """:meth:`direction` of each action, in one pass (every action of a consolidation):
-        each status word last period is understood once."""
-        if not self.periods:
-            return [NEW_DIRECTION for _ in actions]
-        rows, understood = self.rows, {}
-        out = []
-        for a in actions:
-            row = rows.get(key(a.ref))
-            was = row.statuses[-1] if row is not None else ""
-            if not was and row is not None:  # not in last period: its last status before (a reopened action)
-                was = next((s for s in reversed(row.statuses) if s), "")
-            if not was:
-                out.append(NEW_DIRECTION)
-                continue
-            if was not in understood:
-                understood[was] = normalise_status(was)
-            out.append(direction(understood[was], a.status))
-        return out
 
     def header(self, derived: bool = True) -> list[str]:
         """The History sheet's header (``derived``: with the Trend and Not updated for columns)."""
