@@ -180,3 +180,25 @@ def test_bad_inputs_give_a_clear_message(tmp_path, make, message):
     src = make(tmp_path / "legacy")
     result = run_cli("import", src, "--out", tmp_path / "p.xlsx")
     assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("ext", ["csv", "xlsx", "docx"])
+@pytest.mark.parametrize("status, notes", [("Status", "Progress"), ("RAG", "Progress"), ("Status", "Progress to date"),
+                                           ("Status", "Current progress"), ("RAG status", "Progress and RAG")])
+def test_a_progress_column_beside_a_status_column_is_the_update(tmp_path, ext, status, notes):
+    """A Status (or RAG) column and a column of progress notes: the status from the one, the
+    notes kept whole as the Progress update (as the mapping says), from every format — and a
+    blank Status cell takes the status word leading the notes."""
+    from .import_layouts import Layout, Table
+
+    rows = [["1.1", "Map youth provision", "Jane Smith", "On track", "Met partners in May"],
+            ["1.2", "Audit safeguarding", "Jane Smith", "Amber", "Delayed by budget; review in July"],
+            ["1.3", "Publish a leaflet", "Jane Smith", "", "Complete - sent to print 3 June"],
+            ["1.4", "Train nurses", "Jane Smith", "Off track", ""]]
+    layout = Layout("legacy", "Plan", [Table("", ["Ref", "Action", "Lead", status, notes], rows)], 4, [], 3)
+    import_plan(layout.save(tmp_path, ext), tmp_path / "plan.xlsx", period="Q1 2026/27")
+    got = {a.ref: (a.status, a.progress) for a in read_plan(tmp_path / "plan.xlsx").actions}
+    assert got == {"1.1": ("On track", "Met partners in May"),
+                   "1.2": ("Slippage", "Delayed by budget; review in July"),
+                   "1.3": ("Complete", "Complete - sent to print 3 June"),
+                   "1.4": ("Off track", "")}

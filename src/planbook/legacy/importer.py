@@ -492,6 +492,16 @@ def _import_status(a: Action, values: dict[str, str], col_of: dict[str, int], re
                                f"no status word (Complete, On track, Slippage, Off track, Not started) in "
                                f"{text[:80]!r}", severity=WARNING,
                                outcome="Status left blank (No status given); the text is kept as Progress update"))
+    notes = values.get(PROGRESS_NOTES, "").strip() if fld != PROGRESS_NOTES else ""
+    if notes:  # a Progress column of notes beside the Status column: its text is the update too
+        status, _, how, word = _status_word(notes)
+        if a.status == NO_STATUS and status is not None:  # the Status cell blank: a leading word gives it
+            counters["status_with_word"] += 1
+            a.status, a.status_text = status, status
+            report.add(Finding("status-read", file, table.name, table.where(r, col_of[PROGRESS_NOTES]), notes[:200],
+                               reading_note(word, status, how or "word") + " (the status word leading the notes; "
+                               "the Status cell blank)", outcome=f"Status {status}, read from the notes"))
+        progress.append(notes)
     if a.status == NO_STATUS:
         counters["status_blank"] += 1
     a.progress = "\n".join(p for p in progress if p)
