@@ -201,3 +201,30 @@ def test_a_rename_is_no_hand_over_and_a_move_is_one_whatever_the_comparison(plan
     result = consolidate_to([tmp_path / "copies"], tmp_path / "c2.xlsx", today=dt.date(2009, 10, 9), previous=previous)
     said = [(c.kind, c.ref, c.before, c.after) for c in result.changes if c.kind in (HANDED_OVER, THEME_MOVED)]
     assert said == [(HANDED_OVER, "1.2", "Jane Smith", "Achievement Director")], said
+
+
+@pytest.mark.parametrize("change", [["settings", "{plan}", "--return-by", "2009-10-02"],
+                                    ["lead", "add", "{plan}", "Sam Patel"],
+                                    ["lead", "email", "{plan}", "Jane Smith", "jane.smith@council.example"],
+                                    ["lead", "rename", "{plan}", "DD Achievement", "Director of Achievement"],
+                                    ["lead", "merge", "{plan}", "DD Achievement", "Jane Smith"],
+                                    ["theme", "rename", "{plan}", "Staying Safe", "Safe from harm"],
+                                    ["theme", "merge", "{plan}", "Staying Safe", "Being Healthy"],
+                                    ["action", "move", "{plan}", "1.2", "--to", "DD Achievement"],
+                                    ["action", "retire", "{plan}", "1.1"]], ids=lambda c: " ".join(c[:2]))
+def test_out_never_replaces_another_file_unless_forced(plan, tmp_path, change):
+    """Every command that changes the plan and writes it to --out: a file already there (a lead's
+    returned copy) is refused and left as it was; --force replaces it; --out naming the plan
+    itself changes it in place, as with no --out."""
+    returned = tmp_path / "returns" / "Jane Smith.xlsx"
+    returned.parent.mkdir()
+    returned.write_bytes(b"a lead's return")
+    args = [a.replace("{plan}", str(plan)) for a in change]
+    refused = run_cli(*args, "--out", returned)
+    assert refused.returncode == 2 and "already exists" in refused.stderr and "--force" in refused.stderr
+    assert returned.read_bytes() == b"a lead's return"
+    forced = run_cli(*args, "--out", returned, "--force")
+    assert forced.returncode == 0, forced.stderr
+    assert read_plan(returned).role == "plan"
+    again = run_cli(*args, "--out", plan)
+    assert again.returncode in (0, 2) and "already exists" not in again.stderr  # 2: the change is made already

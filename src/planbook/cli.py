@@ -87,7 +87,7 @@ def cmd_settings(args: argparse.Namespace) -> int:
     changes = {k: getattr(args, k) for k in ("title", "period", "coordinator", "coordinator_email", "return_by",
                                              "retire_complete_after") if getattr(args, k) is not None}
     if changes:
-        plan = change_settings(args.plan, args.out, **changes)
+        plan = change_settings(args.plan, args.out, **changes, overwrite=args.force)
     else:
         if args.out:
             raise PlanbookError("--out writes a changed plan: give a setting to change (see --help)")
@@ -137,26 +137,27 @@ def cmd_maintain(args: argparse.Namespace) -> int:
     what, how = args.command, args.change
     if what == "lead":
         if how == "add":
-            plan = m.add_lead(args.plan, args.name, args.email or "", out=args.out)
+            plan = m.add_lead(args.plan, args.name, args.email or "", out=args.out, overwrite=args.force)
             done = f"added lead {args.name!r}" + (f" ({args.email})" if args.email else "")
         elif how == "email":
-            plan = m.set_lead_email(args.plan, args.name, args.email, out=args.out)
+            plan = m.set_lead_email(args.plan, args.name, args.email, out=args.out, overwrite=args.force)
             done = f"{args.name}'s email is now {args.email or '(none)'}"
         else:
-            plan = m.rename_lead(args.plan, args.old, args.new, out=args.out, merge=how == "merge")
+            plan = m.rename_lead(args.plan, args.old, args.new, out=args.out, overwrite=args.force,
+                                 merge=how == "merge")
             done = f"{'merged' if how == 'merge' else 'renamed'} lead {args.old!r} {'into' if how == 'merge' else 'as'} {args.new!r}"
     elif what == "theme":
-        plan = m.rename_theme(args.plan, args.old, args.new, out=args.out, merge=how == "merge",
+        plan = m.rename_theme(args.plan, args.old, args.new, out=args.out, overwrite=args.force, merge=how == "merge",
                               heading=getattr(args, "heading", None))
         done = f"{'merged' if how == 'merge' else 'renamed'} theme {args.old!r} {'into' if how == 'merge' else 'as'} {args.new!r}"
     elif how == "move":
-        plan = m.move_action(args.plan, args.refs, args.to, out=args.out)
+        plan = m.move_action(args.plan, args.refs, args.to, out=args.out, overwrite=args.force)
         done = f"moved {', '.join(args.refs)} to {args.to}"
     elif how == "retire":
-        plan = m.retire_actions(args.plan, args.refs, out=args.out)
+        plan = m.retire_actions(args.plan, args.refs, out=args.out, overwrite=args.force)
         done = f"retired {', '.join(args.refs)} (off the leads' tabs; history kept)"
     else:
-        plan = m.reopen_actions(args.plan, args.refs, out=args.out)
+        plan = m.reopen_actions(args.plan, args.refs, out=args.out, overwrite=args.force)
         done = f"reopened {', '.join(args.refs)}"
     print(f"wrote {args.out or args.plan}: {done}; {len(plan.actions)} action(s), {len(plan.info.leads)} lead(s), "
           f"{len(plan.info.themes)} theme(s)" + (f", {len(plan.retired)} retired" if plan.retired else ""))
@@ -648,6 +649,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a Complete action leaves the leads' copies after N periods Complete (0: never); "
                         "it stays in the history")
     p.add_argument("--out", metavar="OUT.xlsx", help="write the changed plan here (default: change PLAN in place)")
+    p.add_argument("--force", action="store_true", help="replace OUT if it exists")
     p.add_argument("--json", action="store_true", help="print the settings as JSON")
     p.set_defaults(func=cmd_settings, api=("change_settings",))
 
@@ -837,6 +839,7 @@ def _add_maintenance(sub) -> None:
 
     def out(p) -> None:
         p.add_argument("--out", metavar="OUT.xlsx", help="write the changed plan here (default: change PLAN in place)")
+        p.add_argument("--force", action="store_true", help="replace OUT if it exists")
 
     lead_parser = sub.add_parser("lead", help="add, rename or merge the plan's leads")
     lead_parser.set_defaults(api=("add_lead", "set_lead_email", "rename_lead", "merge_leads"))

@@ -53,19 +53,23 @@ def open_for_edit(path: str | os.PathLike[str]) -> Plan:
     return plan
 
 
-def save_plan(plan: Plan, out: str | os.PathLike[str] | None = None) -> dict[str, str]:
+def save_plan(plan: Plan, out: str | os.PathLike[str] | None = None, *, overwrite: bool = False) -> dict[str, str]:
     """Write ``plan`` (as changed) to ``out``, or back over the file it was read from.  Returns
-    the lead tabs written (sheet -> lead)."""
-    return write_plan(out or plan.path, plan.info, plan.actions, columns=plan.extra_columns, history=plan.history,
-                      retired=plan.retired)
+    the lead tabs written (sheet -> lead).  ``out`` naming another file that exists (a lead's
+    return, last quarter's plan) is refused unless ``overwrite``."""
+    target = out or plan.path
+    again = out is None or Path(os.fspath(out)).resolve() == Path(plan.path).resolve()
+    return write_plan(target, plan.info, plan.actions, columns=plan.extra_columns, history=plan.history,
+                      retired=plan.retired, overwrite=overwrite or again)
 
 
 def change_settings(path: str | os.PathLike[str], out: str | os.PathLike[str] | None = None, *,
                     title: str | None = None, period: str | None = None, coordinator: str | None = None,
                     coordinator_email: str | None = None, return_by: dt.date | None = None,
-                    retire_complete_after: int | None = None) -> Plan:
+                    retire_complete_after: int | None = None, overwrite: bool = False) -> Plan:
     """Set the coordinator's settings of the plan at ``path`` (``None``: leave as it is; ``""``
-    clears a text setting) and write it to ``out`` (default: in place).  Every output made from
+    clears a text setting) and write it to ``out`` (default: in place; another file that exists
+    is replaced only with ``overwrite``).  Every output made from
     the plan afterwards follows: the leads' copies' Guide, emails' sender and sign-off, the
     consolidated workbook, the report."""
     plan = open_for_edit(path)
@@ -95,5 +99,5 @@ def change_settings(path: str | os.PathLike[str], out: str | os.PathLike[str] | 
         if retire_complete_after < 0:
             raise PlanbookError("the number of periods must be 0 (never) or more")
         info.retire_complete_after = retire_complete_after
-    save_plan(plan, out)
+    save_plan(plan, out, overwrite=overwrite)
     return plan

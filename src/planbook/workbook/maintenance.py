@@ -48,7 +48,7 @@ def _leads_named(plan: Plan) -> str:
     return ", ".join(lead.name for lead in plan.info.leads) or "none"
 
 
-def add_lead(path: Path, name: str, email: str = "", *, out: Path | None = None) -> Plan:
+def add_lead(path: Path, name: str, email: str = "", *, out: Path | None = None, overwrite: bool = False) -> Plan:
     """A new lead: on the Lists sheet (with their email address) and a tab of their own, with
     everything a tab has (table, drop-downs, colours, protection)."""
     plan = open_for_edit(path)
@@ -59,11 +59,11 @@ def add_lead(path: Path, name: str, email: str = "", *, out: Path | None = None)
     if email:
         check_email(email, name)  # one bare address, as for the coordinator
     plan.info.leads.append(Lead(name, email))
-    save_plan(plan, out)
+    save_plan(plan, out, overwrite=overwrite)
     return plan
 
 
-def set_lead_email(path: Path, name: str, email: str, *, out: Path | None = None) -> Plan:
+def set_lead_email(path: Path, name: str, email: str, *, out: Path | None = None, overwrite: bool = False) -> Plan:
     """Change a lead's email address on the Lists sheet."""
     plan = open_for_edit(path)
     lead = _lead_in(plan, name)
@@ -72,11 +72,12 @@ def set_lead_email(path: Path, name: str, email: str, *, out: Path | None = None
     if email.strip():
         check_email(email.strip(), lead.name)
     plan.info.leads = [Lead(x.name, email.strip()) if x is lead else x for x in plan.info.leads]
-    save_plan(plan, out)
+    save_plan(plan, out, overwrite=overwrite)
     return plan
 
 
-def rename_lead(path: Path, old: str, new: str, *, out: Path | None = None, merge: bool = False) -> Plan:
+def rename_lead(path: Path, old: str, new: str, *, out: Path | None = None, overwrite: bool = False,
+                merge: bool = False) -> Plan:
     """Rename a lead everywhere (actions, Lists, the tab, the history).  With ``merge``, ``old``'s
     actions join ``new``'s, who must be a lead already (their email address is kept, else old's)."""
     plan = open_for_edit(path)
@@ -109,7 +110,7 @@ def rename_lead(path: Path, old: str, new: str, *, out: Path | None = None, merg
     if not merge:  # a rename, not a hand-over (a merge is one: its actions go to another lead)
         _renamed(plan, "lead", was.name if was is not None else old.strip(), new)
     _rename_in_history(plan.history, "lead", old, target)
-    save_plan(plan, out)
+    save_plan(plan, out, overwrite=overwrite)
     return plan
 
 
@@ -122,12 +123,12 @@ def _renamed(plan: Plan, kind: str, old: str, new: str) -> None:
     plan.info.renamed = entries
 
 
-def merge_leads(path: Path, old: str, into: str, *, out: Path | None = None) -> Plan:
+def merge_leads(path: Path, old: str, into: str, *, out: Path | None = None, overwrite: bool = False) -> Plan:
     """Put ``old``'s actions with ``into``'s, and take ``old`` off the plan."""
-    return rename_lead(path, old, into, out=out, merge=True)
+    return rename_lead(path, old, into, out=out, overwrite=overwrite, merge=True)
 
 
-def rename_theme(path: Path, old: str, new: str, *, heading: str | None = None, out: Path | None = None,
+def rename_theme(path: Path, old: str, new: str, *, heading: str | None = None, out: Path | None = None, overwrite: bool = False,
                  merge: bool = False) -> Plan:
     """Rename a theme everywhere (actions, Lists, the history); ``heading`` keeps the full section
     heading the short name stands for.  With ``merge``, ``old``'s actions join theme ``new``."""
@@ -158,13 +159,13 @@ def rename_theme(path: Path, old: str, new: str, *, heading: str | None = None, 
     if not merge:
         _renamed(plan, "theme", was or old.strip(), new)
     _rename_in_history(plan.history, "theme", old, target)
-    save_plan(plan, out)
+    save_plan(plan, out, overwrite=overwrite)
     return plan
 
 
-def merge_themes(path: Path, old: str, into: str, *, out: Path | None = None) -> Plan:
+def merge_themes(path: Path, old: str, into: str, *, out: Path | None = None, overwrite: bool = False) -> Plan:
     """Put ``old``'s actions under theme ``into``, and take ``old`` off the plan."""
-    return rename_theme(path, old, into, out=out, merge=True)
+    return rename_theme(path, old, into, out=out, overwrite=overwrite, merge=True)
 
 
 def _rename_in_history(history: History, field: str, old: str, new: str) -> None:
@@ -190,7 +191,8 @@ def _find(plan: Plan, refs: Iterable[str], where: list[Action], what: str) -> li
     return found
 
 
-def move_action(path: Path, refs: str | Iterable[str], to_lead: str, *, out: Path | None = None) -> Plan:
+def move_action(path: Path, refs: str | Iterable[str], to_lead: str, *, out: Path | None = None,
+                overwrite: bool = False) -> Plan:
     """Hand actions to another lead (already on the plan): they move to that lead's tab.  The
     history keeps the lead who had them last period (the next consolidation records the new one,
     and says the hand-over on its Changes sheet)."""
@@ -201,22 +203,22 @@ def move_action(path: Path, refs: str | Iterable[str], to_lead: str, *, out: Pat
                             "first (planbook lead add)")
     for a in _find(plan, [refs] if isinstance(refs, str) else refs, plan.actions, "on the leads' tabs"):
         a.lead = lead.name
-    save_plan(plan, out)
+    save_plan(plan, out, overwrite=overwrite)
     return plan
 
 
-def retire_actions(path: Path, refs: str | Iterable[str], *, out: Path | None = None) -> Plan:
+def retire_actions(path: Path, refs: str | Iterable[str], *, out: Path | None = None, overwrite: bool = False) -> Plan:
     """Take actions out of the leads' tabs (and so their copies) onto the Retired actions sheet;
     their history stays."""
     plan = open_for_edit(path)
     gone = _find(plan, [refs] if isinstance(refs, str) else refs, plan.actions, "on the leads' tabs")
     plan.actions = [a for a in plan.actions if not any(a is g for g in gone)]
     plan.retired.extend(gone)
-    save_plan(plan, out)
+    save_plan(plan, out, overwrite=overwrite)
     return plan
 
 
-def reopen_actions(path: Path, refs: str | Iterable[str], *, out: Path | None = None) -> Plan:
+def reopen_actions(path: Path, refs: str | Iterable[str], *, out: Path | None = None, overwrite: bool = False) -> Plan:
     """Put retired actions back on their lead's tab."""
     plan = open_for_edit(path)
     back = _find(plan, [refs] if isinstance(refs, str) else refs, plan.retired, "among the retired actions")
@@ -226,5 +228,5 @@ def reopen_actions(path: Path, refs: str | Iterable[str], *, out: Path | None = 
         raise PlanbookError(f"Ref {clash[0]} is used on a lead's tab now: renumber that action first")
     plan.retired = [a for a in plan.retired if not any(a is b for b in back)]
     plan.actions.extend(back)
-    save_plan(plan, out)
+    save_plan(plan, out, overwrite=overwrite)
     return plan
