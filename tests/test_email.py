@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import email
+import json
 import socket
 from email import policy
 from pathlib import Path
@@ -175,3 +176,48 @@ def test_request_updates_without_a_sender_writes_nothing(plan_file, tmp_path):
                      "--save-dir", tmp_path / "eml")
     assert result.returncode == 2 and "--from" in result.stderr
     assert not (tmp_path / "out").exists() and not (tmp_path / "eml").exists()
+
+
+@pytest.mark.parametrize("typed, why", [("jane@council.example, deputy@council.example", "more than one address"),
+                                        ("raj@council.example; pa.raj@council.example", "more than one address"),
+                                        ("zoë.ward@council.example", "characters an email address cannot have"),
+                                        ("jane@council.example\u202e", "characters an email address cannot have"),
+                                        ("Jane Smith <jane@council.example>", "a name and an address"),
+                                        ("jane at council dot example", "not an email address")])
+def test_a_lead_email_no_message_can_go_to_is_said_before_anything_is_written(tmp_path, typed, why):
+    """An email cell Excel takes but no mail server can use — two addresses, an accent, a name
+    and an address — is a finding with its Lists cell for validate, and update requests,
+    reminders and receipts refuse it in one line before a copy or a message is written (the
+    mail would have gone to the first address only, or stopped half way with an internal error)."""
+    import openpyxl
+    from planbook import Action, Lead, PlanInfo, write_plan
+
+    plan = tmp_path / "plan.xlsx"
+    write_plan(plan, PlanInfo("Youth plan", "Q3 2009/10", coordinator="Pat", coordinator_email="pat@council.example",
+                              leads=[Lead("Jane Smith", "jane@council.example"), Lead("Raj Patel", "raj@council.example")]),
+               [Action("1.1", "Do it", "Jane Smith"), Action("1.2", "Do that", "Raj Patel")])
+    wb = openpyxl.load_workbook(plan)
+    lists = wb["Lists"]
+    header = [c.value for c in lists[1]]
+    cell = next(lists.cell(r, header.index("Email") + 1) for r in range(2, lists.max_row + 1)
+                if lists.cell(r, header.index("Lead") + 1).value == "Jane Smith")
+    cell.value = typed
+    wb.save(plan)
+    checked = run_cli("validate", plan, "--json")
+    found = [f for f in json.loads(checked.stdout)["findings"] if f["code"] == "bad-email"]
+    assert [(f["sheet"], f["cell"]) for f in found] == [("Lists", cell.coordinate)] and why in found[0]["message"]
+    asked = run_cli("request-updates", plan, "--out", tmp_path / "out", "--return-by", "2010-01-15",
+                    "--save-dir", tmp_path / "eml")
+    assert asked.returncode == 2 and "Jane Smith" in asked.stderr and why in asked.stderr
+    assert "internal error" not in asked.stderr
+    assert not (tmp_path / "out").exists() and not (tmp_path / "eml").exists()
+    (tmp_path / "returns-none").mkdir()
+    chased = run_cli("chase", plan, tmp_path / "returns-none", "--save-dir", tmp_path / "eml")
+    assert chased.returncode == 2 and why in chased.stderr and not (tmp_path / "eml").exists()
+    from planbook.rollup.pipeline import consolidate_to
+    from planbook.workbook.split import split_plan
+
+    split_plan(plan, tmp_path / "returns")
+    consolidate_to([tmp_path / "returns", plan], tmp_path / "c.xlsx")
+    receipted = run_cli("receipts", tmp_path / "c.xlsx", "--save-dir", tmp_path / "eml")
+    assert receipted.returncode == 2 and why in receipted.stderr and not (tmp_path / "eml").exists()

@@ -21,6 +21,7 @@ CODES: dict[str, tuple[str, str]] = {
     "unknown-status": (ERROR, "the Status is not one of the status list"),
     "unknown-lead": (ERROR, f"the Lead is not on the {LISTS} sheet"),
     "unknown-theme": (WARNING, f"the Theme is not on the {LISTS} sheet"),
+    "bad-email": (ERROR, f"a lead's email on the {LISTS} sheet is not one address a message can be sent to"),
     "bad-due": (WARNING, "the Due cell is not a date or a recognised phrase"),
     "bad-date": (WARNING, "a date cell holds something that is not a date"),
     "unknown-column": (WARNING, "a column planbook does not know; kept as an extra column"),

@@ -18,10 +18,9 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from email.message import EmailMessage
-from email.utils import formataddr
 from pathlib import Path
 
-from planbook.core.addresses import check_address, one_line
+from planbook.core.addresses import check_address, one_line, recipient, refuse_bad_emails
 from planbook.core.direction import COMMENTARY, NEW
 from planbook.core.errors import PlanbookError
 from planbook.core.findings import WARNING
@@ -164,6 +163,7 @@ def chase(plan_path: str | os.PathLike[str], returns_dir: str | os.PathLike[str]
     to_chase = [r for r in tracker.leads if (r.state in (NOT_RETURNED, UNCHANGED) and (r.actions or r.returned))
                 or r.error_count]  # a lead with no actions who sent nothing has nothing to be reminded of
     run = MailRun([], [r.lead for r in to_chase if not r.email], tracker, dry_run)
+    refuse_bad_emails([(r.lead, r.email) for r in to_chase])
     return_by = tracker.return_by  # as given, else the plan's setting
     by_when = f"{return_by.day} {return_by:%B %Y}" if return_by else ""
     with tempfile.TemporaryDirectory() as tmpdir:
@@ -188,7 +188,7 @@ def chase(plan_path: str | os.PathLike[str], returns_dir: str | os.PathLike[str]
             overdue = any(r.state in (NOT_RETURNED, UNCHANGED) or r.unreadable for r in rows)
             subject = (f"Reminder: update needed{' by ' + by_when if by_when else ''}: " if overdue
                        else "Please correct your return: ") + f"{context['title']} ({', '.join(names)})"
-            msg = new_message(from_addr, [formataddr((one_line(", ".join(names)), rows[0].email.strip()))], subject)
+            msg = new_message(from_addr, [recipient(", ".join(names), rows[0].email)], subject)
             msg.set_content(render_template("reminder.txt.j2", context, html=False))
             msg.add_alternative(render_template("reminder.html.j2", context, html=True), subtype="html")
             for path in attachments:
@@ -228,6 +228,8 @@ def receipts(consolidated: str | os.PathLike[str], *, sender: str | None = None,
     tracker = read_returns_sheet(view)  # whose copy was used: the consolidation's own tracker
     returned = [r for r in tracker.leads if r.returned and not r.unreadable]
     run = MailRun([], [r.lead for r in returned if not emails.get(lead_key(r.lead))], tracker, dry_run)
+    refuse_bad_emails([(r.lead, emails.get(lead_key(r.lead), "")) for r in returned],
+                      ", then consolidate again (or give --plan)")
     findings = [f for f in map(finding_of_row, view.issue_rows) if f is not None]
     title, period = one_line(view.title) or "action plan", one_line(view.period) or "this period"
     # what each lead changed is known against the master's copy of their actions (not for an older
@@ -268,7 +270,7 @@ def receipts(consolidated: str | os.PathLike[str], *, sender: str | None = None,
                    "coordinator_email": view.coordinator_email}
         to = emails[lead_key(leads[0].lead)]
         fix = any(i["note"]["problems"] for i in items)
-        msg = new_message(from_addr, [formataddr((one_line(", ".join(names)), to))],
+        msg = new_message(from_addr, [recipient(", ".join(names), to)],
                           f"Received{', with cells to correct' if fix else ''}: your update to the {title} "
                           f"({', '.join(names)})")
         msg.set_content(render_template("receipt.txt.j2", context, html=False))

@@ -5,10 +5,9 @@ import datetime as dt
 import os
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import formataddr
 from pathlib import Path
 
-from planbook.core.addresses import check_address, one_line
+from planbook.core.addresses import check_address, one_line, recipient, refuse_bad_emails
 from planbook.core.dates import prose_date, table_date
 from planbook.core.errors import PlanbookError, SendError
 from planbook.core.leads import lead_key
@@ -118,6 +117,7 @@ def request_updates(plan_path: str | os.PathLike[str], out_dir: str | os.PathLik
     plan.info.return_by = return_by  # the copies' Guide says the date the message gives
     from_addr = check_address(sender_address(sender, plan.info.coordinator, plan.info.coordinator_email))  # before writing
     emails = {lead_key(lead.name): lead.email.strip() for lead in plan.info.leads}
+    refuse_bad_emails([(lead.name, lead.email) for lead in plan.info.leads])
     already = read_sent_log(out_dir, return_by) if smtp is not None else {}
     if already and not only_unsent:
         names = sorted(r["lead"] for r in already.values())
@@ -140,7 +140,7 @@ def request_updates(plan_path: str | os.PathLike[str], out_dir: str | os.PathLik
                    "attachment": copy.path.name, "actions": copy.actions,
                    "return_by": prose_date(return_by),
                    "coordinator": one_line(plan.info.coordinator) or "The plan coordinator"}
-        msg = new_message(from_addr, [formataddr((one_line(copy.lead), email))],
+        msg = new_message(from_addr, [recipient(copy.lead, email)],
                            f"Update needed by {context['return_by']}: {context['title']} ({copy.lead})")
         msg.set_content(render_template("request.txt.j2", context, html=False))
         attach(msg, copy.path)

@@ -12,6 +12,7 @@ import functools
 import os
 from pathlib import Path
 
+from planbook.core.addresses import email_problem
 from planbook.core.columns import HEADER_OF_FIELD, REQUIRED_FIELDS, field_for_header, header_key
 from planbook.core.due import BLANK_DUE, DATE, UNKNOWN, Due, fy_of, parse_due
 from planbook.core.errors import UnusableFileError
@@ -70,12 +71,13 @@ def _read_meta(book: LoadedWorkbook) -> dict[str, list[str]] | None:
     return meta
 
 
-def _read_lists(book: LoadedWorkbook) -> tuple[list[str], list[Lead]] | None:
+def _read_lists(book: LoadedWorkbook) -> tuple[list[str], list[Lead], dict[str, str]] | None:
+    """The Lists sheet's themes and leads, and the cell of each lead's email (lead -> "B3")."""
     if LISTS not in book.parsed:
         return None
     rows = book.rows(LISTS)
     if not rows:
-        return [], []
+        return [], [], {}
     header = {as_text(v).strip().lower(): i for i, v in enumerate(rows[0]) if not _blank(v)}
 
     def column(name: str) -> list[str]:
@@ -88,7 +90,21 @@ def _read_lists(book: LoadedWorkbook) -> tuple[list[str], list[Lead]] | None:
     themes = [t for t in column("theme") if t]
     names_col, emails = column("lead"), column("email")
     leads = [Lead(n, emails[i] if i < len(emails) else "") for i, n in enumerate(names_col) if n]
-    return themes, leads
+    at = header.get("email")
+    cells = {n: cell_ref(i + 1, at) for i, n in enumerate(names_col) if n and at is not None}
+    return themes, leads, cells
+
+
+def _check_emails(report: Report, file: str, leads: list[Lead], cells: dict[str, str]) -> None:
+    """A lead's email no message can be sent to (two addresses in one cell, an accented letter)
+    is said with its cell now, not when an update request fails half way."""
+    for lead in leads:
+        why = email_problem(lead.email)
+        if why:
+            report.add(Finding("bad-email", file, LISTS, cells.get(lead.name, ""), lead.email,
+                               f"{lead.name}'s email {lead.email!r} {why}: no update request, reminder or receipt "
+                               f"can be sent to them until it is corrected (on the {LISTS} sheet, or with "
+                               "planbook lead email)", outcome="no email can be sent to this lead"))
 
 
 def _note_rows_above(report: Report, file: str, sheet: str, rows: list[list[object]], header_row: int) -> None:
@@ -169,9 +185,11 @@ def read_plan(path: str | os.PathLike[str], *, loaded: LoadedWorkbook | None = N
         known_extras = {name.strip().lower() for name in meta.get("extra_column", [])}
         info.source_gaps = list(meta.get("source_gap", []))
         read_meta_settings(info, meta)
-    if lists is not None:
-        info.themes, info.leads = lists
     role = ((meta.get("role") or ["plan"])[0] or "plan") if meta is not None else "plan"
+    if lists is not None:
+        info.themes, info.leads, email_cells = lists
+        if role == "plan":  # the master's (a copy's Lists is the master's, as sent)
+            _check_emails(report, file, info.leads, email_cells)
     guide = read_guide(book.rows(GUIDE)) if GUIDE in book.parsed else {}
     if meta is not None and role == "plan":  # the master: what a person changed on its Guide is the setting
         report.extend(apply_guide(info, guide, file))
