@@ -207,7 +207,7 @@ def build() -> None:
     doc.add_paragraph("{%p endfor %}")
     doc.add_paragraph("{%p if trend_rows %}")
     doc.add_paragraph("{{ trend_sentence }}")
-    _loop_table(doc, ["Ref", "Action", "Lead", "Trend over the year", "Not updated for"], [1.3, 6.4, 3.0, 4.2, 2.5],
+    _loop_table(doc, ["Ref", "Action", "Lead", "Trend over the year", "Unchanged for"], [1.3, 6.4, 3.0, 4.2, 2.5],
                 ["{{ r.ref }}", "{{ r.action }}", "{{ r.lead }}", "{{ r.trend }}", "{{ r.still }}"], "for r in trend_rows")
     doc.add_paragraph("{%p endif %}")
     doc.add_paragraph("{%p if still_sentence %}")
@@ -231,7 +231,7 @@ def build() -> None:
     doc.add_paragraph("{%p endif %}")
     doc.add_paragraph("{%p if commentary_sentence %}")
     doc.add_paragraph("{{ commentary_sentence }}").paragraph_format.space_before = Pt(10)
-    _loop_table(doc, ["Theme", "Commentary updated", "Not updated", "Actions"], [7, 3.5, 3.5, 3],
+    _loop_table(doc, ["Theme", "Commentary updated", "Unchanged", "Actions"], [7, 3.5, 3.5, 3],
                 ["{{ c.theme }}", "{{ c.updated }}", "{{ c.not_updated }}", "{{ c.total }}"], "for c in commentary_rows")
     doc.add_paragraph("{%p endif %}")
     doc.add_paragraph("{%p if not_updated_sentence %}")

@@ -232,7 +232,7 @@ def test_cli_prints_every_status_line_and_real_changes(family, tmp_path):
     assert "No status given: 1 (11%)" in run.stdout and "Status not recognised: 1 (11%)" in run.stdout
     shares = [int(p) for p in re.findall(r"\((\d+)%\)", run.stdout)]
     assert sum(shares) == 100
-    assert "6 action(s) changed" in run.stdout and "5 not updated" in run.stdout
+    assert "6 action(s) changed" in run.stdout and "5 with commentary unchanged" in run.stdout
 
 
 # --- dates, print set-up, row heights, chart labels ----------------------------------------

@@ -116,7 +116,7 @@ def test_consolidation_adds_this_period_exactly_as_all_actions_shows_it(plan_wit
     assert actions["4.2a"]["Status"] == "No status given"
     changes = {(r["Change"], r["Ref"]) for r in sheet(out, "Changes")}
     assert ("Status better", "3.10") in changes and ("New action", "4.3") in changes
-    assert ("Not updated", "3.10") in changes and ("Not updated", "1.1") not in changes  # 1.1 is Complete
+    assert ("Commentary unchanged", "3.10") in changes and ("Commentary unchanged", "1.1") not in changes  # 1.1 is Complete
     trend = sheet(out, "Trend")
     whole = [r for r in trend if r["Theme"] == "Whole plan"]
     assert [r["Period"] for r in whole] == [Q1, Q2] and whole[1]["Total"] == 5
@@ -217,3 +217,16 @@ def test_a_reopened_action_is_compared_with_the_last_period_it_was_in():
     assert comparison.directions == [WORSE, BETTER, NEW_DIRECTION]
     assert [(c.kind, c.ref, c.before) for c in comparison.changes if c.kind.startswith("Status")] == \
         [("Status worse", "1.1", "On track"), ("Status better", "1.2", "Slippage")]
+
+
+def test_commentary_unchanged_is_one_rule_and_older_workbooks_words_are_read():
+    """The Changes sheet's "Commentary unchanged" (word for word last period's) is not the
+    Exceptions' "Not updated this period"; a consolidated workbook written before the words
+    changed ("Not updated", "Not updated for") still reads the same."""
+    from planbook.core.attention import NOT_UPDATED as NOT_TOUCHED
+    from planbook.core.direction import NOT_UPDATED, is_unchanged
+    from planbook.workbook.history import STILL, STILL_BEFORE
+
+    assert is_unchanged(NOT_UPDATED) and is_unchanged("Not updated") and not is_unchanged("Commentary updated")
+    assert NOT_UPDATED.lower() != NOT_TOUCHED.lower() and not is_unchanged(NOT_TOUCHED)
+    assert STILL != STILL_BEFORE

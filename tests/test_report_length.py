@@ -154,7 +154,7 @@ def _table(doc, first_header: str, second: str | None = None) -> list[list[str]]
 def test_changes_in_full_and_commentary_counted_by_theme(year):
     q4 = year["quarters"][-1]
     changes = _sheet(q4.consolidated, "Changes")
-    real = [c for c in changes if c["Change"] != "Not updated"]
+    real = [c for c in changes if c["Change"] != "Commentary unchanged"]
     commentary = [c for c in real if c["Change"] == COMMENTARY]
     doc = Document(str(q4.report))
     listed = _table(doc, "Change")[1:]
@@ -190,7 +190,7 @@ def test_changes_in_full_and_commentary_counted_by_theme(year):
 
 def test_all_commentary_lists_every_update_in_full(year, tmp_path):
     q4 = year["quarters"][-1]
-    real = [c for c in _sheet(q4.consolidated, "Changes") if c["Change"] != "Not updated"]
+    real = [c for c in _sheet(q4.consolidated, "Changes") if c["Change"] != "Commentary unchanged"]
     out = tmp_path / "all.docx"
     result = run_cli("report", q4.consolidated, "--out", out, "--all-commentary")
     assert result.returncode == 0, result.stderr

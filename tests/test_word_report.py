@@ -326,19 +326,19 @@ def test_without_previous_there_is_no_direction_column(hostile):
 
 def test_changes_count_only_real_changes_and_list_not_updated_apart(demo):
     view = read_consolidated(demo.files["consolidated"])
-    real = view.changes  # the Changes sheet lists "Not updated" apart, and they are never counted
+    real = view.changes  # the Changes sheet lists "Commentary unchanged" apart, and they are never counted
     stale = view.not_updated
-    assert real and stale and all(c["Change"] == "Not updated" for c in stale)
+    assert real and stale and all(c["Change"] == "Commentary unchanged" for c in stale)
     doc = Document(str(demo.files["summary"]))
     text = _doc_text(demo.files["summary"])
     kinds = Counter(c["Change"] for c in real)
     assert f"{kinds['Status better'] + kinds['Status worse']} actions changed status" in text
     table = next(t for t in doc.tables if t.rows[0].cells[0].text == "Change")
-    assert [r.cells[0].text for r in table.rows[1:]].count("Not updated") == 0
+    assert [r.cells[0].text for r in table.rows[1:]].count("Commentary unchanged") == 0
     # every change but commentary updates, which are counted (by theme) rather than listed
     assert len(table.rows) - 1 == len(real) - kinds["Commentary updated"]
     assert f"The commentary on {kinds['Commentary updated']} actions was updated this period" in text
-    assert f"the commentary on {len(stale)} actions has not changed" in text
+    assert f"Commentary unchanged: the commentary on {len(stale)} unfinished actions is the same as in the last report" in text
     bullets = [p.text for p in doc.paragraphs if p.style.name == "List Bullet"]
     assert sum(len(b.split(": ", 1)[1].split(", ")) for b in bullets) == len(stale)
 

@@ -183,7 +183,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
               + describe_counts(counts))
         print(f"  {attention_sentence(c.attention())}")
         print(f"  {c.actions_changed} action(s) changed since last quarter, "
-              f"{len(c.not_updated)} not updated (commentary as last quarter's)")
+              f"{len(c.not_updated)} with commentary unchanged (as last quarter's)")
     if result.tracker is not None:
         print("Returns:")
         _print_tracker(result.tracker)
@@ -338,7 +338,7 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
     print(f"  {len(result.report.errors)} data error(s), "
           f"{len(result.report.warnings)} warning(s) on the {DATA_ISSUES} sheet"
           + (f"; {result.actions_changed} action(s) changed since {args.previous}, {len(result.not_updated)} "
-             "not updated (commentary as last time)" if args.previous else ""))
+             "with commentary unchanged (as last time)" if args.previous else ""))
     for s in skipped:
         if not s.skipped.startswith("superseded by "):  # said below, with the copy used
             print(f"  skipped {s.file}: {s.skipped}")

@@ -36,8 +36,16 @@ DUE_MOVED, NEW, REMOVED, COMMENTARY = "Due date moved", "New action", "Removed a
 
 
 #: Not a change: an unfinished action whose commentary is what it was last period (it has not
-#: moved for two periods).  Listed after the changes, never counted with them.
-NOT_UPDATED = "Not updated"
+#: moved for two periods).  Listed after the changes, never counted with them.  Not "not updated
+#: this period" (planbook.core.attention), which asks whether the lead touched it at all.
+NOT_UPDATED = "Commentary unchanged"
+#: What consolidated workbooks before 8 December 2026 called it (still read).
+_NOT_UPDATED_BEFORE = "Not updated"
+
+
+def is_unchanged(kind: str) -> bool:
+    """Is this Changes row's kind "commentary unchanged" (as this version or an older one wrote it)?"""
+    return kind.strip().lower() in (NOT_UPDATED.lower(), _NOT_UPDATED_BEFORE.lower())
 
 
 #: An action handed to another lead, moved to another theme, or renumbered by its lead (the

@@ -35,6 +35,7 @@ from planbook.core.direction import (
     THEME_MOVED,
     count_directions,
     direction_of_change,
+    is_unchanged,
     theme_direction,
 )
 from planbook.core.errors import TemplateError
@@ -114,11 +115,6 @@ def _theme_direction(values: Sequence[str]) -> str:
     return shown_direction(theme_direction(values))
 
 
-def _is_not_updated(kind: str) -> bool:
-    k = kind.lower()
-    return "unchanged" in k or "not updated" in k
-
-
 _CHANGE_ORDER = {"status worse": 0, "status better": 1, "handed over": 2, "theme changed": 3, "new action": 4,
                  "removed action": 5}
 #: How the report's Now column words a hand-over and a theme move ("handed to Raj Patel").
@@ -142,8 +138,8 @@ def build_context(view: ConsolidatedView, recommendations: Sequence[str] = (), *
     on_target = sum(1 for line in with_dates if line in (COMPLETE, ON_TRACK))
 
     has_direction = any(a.get("Direction") for a in actions)
-    real_changes = [c for c in view.changes if not _is_not_updated(c.get("Change", ""))]
-    not_updated = [c for c in [*view.changes, *view.not_updated] if _is_not_updated(c.get("Change", ""))]
+    real_changes = [c for c in view.changes if not is_unchanged(c.get("Change", ""))]
+    not_updated = [c for c in [*view.changes, *view.not_updated] if is_unchanged(c.get("Change", ""))]
     derived = None
     if not has_direction and view.changes:  # a workbook without the Direction column: from Changes
         derived = {}
@@ -258,8 +254,8 @@ def build_context(view: ConsolidatedView, recommendations: Sequence[str] = (), *
     not_updated_rows = [{"lead": lead, "refs": ", ".join(refs[:NOT_UPDATED_REFS])
                          + (f" and {len(refs) - NOT_UPDATED_REFS:,} more" if len(refs) > NOT_UPDATED_REFS else "")}
                         for lead, refs in stale.items()]
-    not_updated_sentence = (f"Not updated: the commentary on {counted(len(not_updated), 'action', 'actions')} has not changed since "
-                            "the last report. By lead:" if not_updated else "")
+    not_updated_sentence = (f"Commentary unchanged: the commentary on {counted(len(not_updated), 'unfinished action', 'unfinished actions')} "
+                            "is the same as in the last report. By lead:" if not_updated else "")
     commentary_sentence, commentary_rows = "", []
     if commentary:
         where = ("each update is listed in full above, before and after" if all_commentary else

@@ -30,7 +30,9 @@ from planbook.fast.bulk import pack_texts, unpack_texts
 
 #: The columns before the periods' (the consolidated workbook's History also has TREND and STILL).
 KEY_HEADERS = ("Ref", "Theme", "Lead", "Action")
-TREND, STILL = "Trend", "Not updated for"
+TREND, STILL = "Trend", "Unchanged for"  # how long the commentary has stood still
+#: STILL as consolidated workbooks before 8 December 2026 headed it (still read).
+STILL_BEFORE = "Not updated for"
 STATUS_PREFIX, UPDATE_PREFIX = "Status ", "Update "
 NO_PERIOD = "(no period)"
 #: The two columns of a lead's tab that show what the lead said last period (read-only).

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from planbook.core.attention import Attention, attention_of, severity
-from planbook.core.direction import NOT_UPDATED
+from planbook.core.direction import is_unchanged
 from planbook.core.errors import UnusableFileError
 from planbook.core.layout import (
     ALL_ACTIONS,
@@ -26,7 +26,7 @@ from planbook.core.layout import (
 from planbook.core.status import tally_text
 from planbook.core.text import clean_rows, clean_text
 from planbook.files.opening import as_text, open_workbook
-from planbook.workbook.history import STATUS_PREFIX, UPDATE_PREFIX
+from planbook.workbook.history import STATUS_PREFIX, STILL, STILL_BEFORE, UPDATE_PREFIX
 
 #: The columns that tell one All actions row from another (an Exceptions row has them too).
 _ROW_KEY = ("Ref", "Source file", "Source sheet", "Source row")
@@ -140,7 +140,7 @@ def read_consolidated(path: str | os.PathLike[str], columns: Sequence[str] | Non
     actions = [row for n in names if n == ALL_ACTIONS or n.startswith(ALL_ACTIONS + " (") for row in table(n, keep)]
 
     rows = [c for c in table(CHANGES) if c.get("Ref")] if CHANGES in names else []
-    changes = [c for c in rows if c.get("Change") != NOT_UPDATED]
+    changes = [c for c in rows if not is_unchanged(c.get("Change", ""))]
     issues = table(DATA_ISSUES) if DATA_ISSUES in names else []
     periods, history = [], []
     if HISTORY in names:
@@ -148,11 +148,14 @@ def read_consolidated(path: str | os.PathLike[str], columns: Sequence[str] | Non
         header = [as_text(h) for h in (cells[:1] or [[]])[0]]
         periods = [h[len(STATUS_PREFIX):] for h in header if h.startswith(STATUS_PREFIX)]
         history = table(HISTORY, [h for h in header if not h.startswith(UPDATE_PREFIX)], cells)
+        for row in history:  # an older workbook's heading of the same column
+            if STILL_BEFORE in row:
+                row.setdefault(STILL, row.pop(STILL_BEFORE))
     as_of = dt.date.fromisoformat(meta["as_of"]) if meta.get("as_of") else None
     return ConsolidatedView(str(p), meta.get("title", ""), meta.get("period", ""), as_of, actions, changes,
                             issues=len(issues), errors=sum(1 for i in issues if i.get("Severity") == "error"),
                             coordinator=meta.get("coordinator", ""), coordinator_email=meta.get("coordinator_email", ""),
-                            not_updated=[c for c in rows if c.get("Change") == NOT_UPDATED],
+                            not_updated=[c for c in rows if is_unchanged(c.get("Change", ""))],
                             returns=table(RETURNS) if RETURNS in names else [],
                             return_by=dt.date.fromisoformat(meta["return_by"]) if meta.get("return_by") else None,
                             issue_rows=issues, sources=table(SOURCES) if SOURCES in names else [],
