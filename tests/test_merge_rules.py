@@ -615,3 +615,31 @@ def test_a_row_whose_ref_a_lead_blanked_is_the_plans_action(tmp_path, case):
     else:  # not guessed: the row without a Ref is listed, the plan's row kept and marked
         assert "ref-restored" not in codes and "missing-required" in codes and "not-in-return" in codes
         assert "" in [a.ref for a in jane] and "1.1" in [a.ref for a in jane]
+
+
+def test_the_plans_own_ref_collision_names_its_cells_in_the_plan(tmp_path):
+    """A Ref the plan itself gives two leads' actions, returned as sent in both copies: each
+    ref-collision finding names the plan's file, the lead's tab and the Ref's cell there — the
+    place to renumber — on Data issues as in the findings."""
+    import openpyxl
+
+    from planbook import Action, write_plan
+    from planbook.rollup.pipeline import consolidate_to
+    from planbook.workbook.split import split_plan
+    from tests.conftest import small_plan
+
+    info, actions = small_plan()
+    actions.append(Action("1.2", "Map youth provision", "DD Achievement", theme="Staying Safe", status="On track"))
+    write_plan(tmp_path / "plan.xlsx", info, actions)
+    split_plan(tmp_path / "plan.xlsx", tmp_path / "returns")
+    result = consolidate_to([tmp_path / "returns", tmp_path / "plan.xlsx"], tmp_path / "c.xlsx")
+    found = sorted((f.file, f.sheet, f.cell) for f in result.report if f.code == "ref-collision")
+    plan = openpyxl.load_workbook(tmp_path / "plan.xlsx")
+    where = sorted(("plan.xlsx", tab, f"A{r}") for tab in ("Jane Smith", "DD Achievement")
+                   for r in range(2, plan[tab].max_row + 1) if plan[tab].cell(r, 1).value == "1.2")
+    assert found == where and len(where) == 2
+    issues = [r for r in openpyxl.load_workbook(tmp_path / "c.xlsx")["Data issues"].iter_rows(values_only=True)]
+    header = issues[0]
+    rows = sorted((r[header.index("File")], r[header.index("Sheet")], r[header.index("Cell")]) for r in issues[1:]
+                  if r[header.index("Problem")] == "ref-collision")
+    assert rows == where

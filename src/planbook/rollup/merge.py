@@ -390,9 +390,10 @@ class Merged:
     rows_superseded: int = 0  # rows replaced by another copy of the same action
     extra_columns: list[str] = field(default_factory=list)
     unusable: dict[str, Unusable] = field(default_factory=dict)  # lead key -> their return, not used
-    #: Refs (folded) a master itself gives to actions on different leads' tabs: (its file, those
-    #: leads' keys).  Two copies returning such a Ref as they were sent collide by the plan's doing.
-    twins: dict[str, tuple[str, set[str]]] = field(default_factory=dict)
+    #: Refs (folded) a master itself gives to actions on different leads' tabs: (its file, each of
+    #: those leads' key -> its row in the master).  Two copies returning such a Ref as they were
+    #: sent collide by the plan's doing.
+    twins: dict[str, tuple[str, dict[str, Origin | None]]] = field(default_factory=dict)
 
 
 def merge(pairs: list, report: Report, full: Callable[[Action], Action],
@@ -475,13 +476,14 @@ def _same_ref(action: Action, plan: Plan, candidates: list[int], actions: list[A
             _add_note(action, f"{NOTE_COLLISION}: {action.ref} is also {_cell(actions[i])}; renumber one")
     for i in others:
         kept = actions[i]
-        plans, leads = merged.twins.get(key, ("", set()))
+        plans, leads = merged.twins.get(key, ("", {}))
         as_sent = kept.ref == action.ref and lead_key(kept.lead) in leads and lead_key(action.lead) in leads
         for row, other in ((action, kept), (kept, action)):
             o = row.origin
             how = "the same Ref" if row.ref == other.ref else f"Ref {other.ref!r}, the same but for capitals,"
             if as_sent:  # the plan's own collision, carried into both copies: the plan's to fix, not the leads'
-                report.add(Finding("ref-collision", plans, "", "", row.ref,
+                at = leads.get(lead_key(row.lead))  # the row in the plan
+                report.add(Finding("ref-collision", plans, at.sheet if at else "", f"A{at.row}" if at else "", row.ref,
                                    f"Ref {row.ref} ({row.lead or 'no lead'}, {_cell(row)}) collides with {_cell(other)} "
                                    f"({other.lead or 'no lead'}): the plan gives both actions this Ref, and each "
                                    "lead's copy kept it as sent; renumber one of them in the plan",
@@ -497,16 +499,17 @@ def _same_ref(action: Action, plan: Plan, candidates: list[int], actions: list[A
     plan_of.append(plan)
 
 
-def _plans_twins(pairs: list, file_of: dict[int, str]) -> dict[str, tuple[str, set[str]]]:
-    """See :attr:`Merged.twins`: a master's Refs on two or more of its leads' tabs."""
-    twins: dict[str, tuple[str, set[str]]] = {}
+def _plans_twins(pairs: list, file_of: dict[int, str]) -> dict[str, tuple[str, dict[str, Origin | None]]]:
+    """See :attr:`Merged.twins`: a master's Refs on two or more of its leads' tabs, each lead's
+    row of it in the master (for the finding's sheet and cell)."""
+    twins: dict[str, tuple[str, dict[str, Origin | None]]] = {}
     for plan, _ in pairs:
         if plan.role == "lead-copy":
             continue
-        leads: dict[str, set[str]] = {}
+        leads: dict[str, dict[str, Origin | None]] = {}
         for a in plan.actions:
             if a.ref:
-                leads.setdefault(a.ref.lower(), set()).add(lead_key(a.lead))
+                leads.setdefault(a.ref.lower(), {}).setdefault(lead_key(a.lead), a.origin)
         for key, found in leads.items():
             if len(found) > 1:
                 twins.setdefault(key, (file_of[id(plan)], found))
