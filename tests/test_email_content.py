@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email
+import html
 import re
 from email import policy
 from html.parser import HTMLParser
@@ -243,3 +244,22 @@ def test_update_requests_keep_lead_text_out_of_headers(tmp_path):
     bodies = " ".join(email.message_from_bytes(p.read_bytes(), policy=policy.default).get_body(("plain",))
                       .get_content() for p in emls)
     assert 'Dear AT&T <Jane> "Smith",' in bodies and "Dear Raj Bcc: evil@attacker.example," in bodies
+
+
+def test_a_status_not_recognised_is_listed_as_such_in_the_email_and_the_report(hostile, tmp_path):
+    """An action listed with a word planbook does not count ("Waiting for funding") is marked as
+    such in the email's list, both bodies, as the Word report marks it — never shown as a status."""
+    from docx import Document
+
+    consolidated, _ = hostile
+    msg = _save(consolidated, tmp_path)
+    text = msg.get_body(("plain",)).get_content()
+    page = msg.get_body(("html",)).get_content()
+    marked = "Waiting for funding (status not recognised)"
+    line = next(x for x in text.splitlines() if x.startswith("- 2.1 "))
+    assert marked in line
+    assert marked in html.unescape(re.sub(r"<[^>]+>", "", page))
+    report = tmp_path / "summary.docx"
+    assert run_cli("report", consolidated, "--out", report).returncode == 0
+    cells = [c.text for t in Document(str(report)).tables for r in t.rows for c in r.cells]
+    assert any(marked in c for c in cells)

@@ -162,6 +162,14 @@ def count_line_of_text(text: str) -> str:
     return _WRITTEN.get(key, NOT_RECOGNISED) if key else NO_STATUS
 
 
+def status_as_listed(text: str) -> str:
+    """A Status cell's text as a list of actions shows it (the report, the email): a word
+    planbook does not count marked as such ("on trak (status not recognised)"), never passed
+    off as a status."""
+    text = " ".join(text.split())
+    return f"{text} ({NOT_RECOGNISED.lower()})" if count_line_of_text(text) == NOT_RECOGNISED else text
+
+
 def tally(statuses: Iterable[str | None]) -> Counter:
     """Actions counted by line of :data:`COUNT_LINES` from their normalised statuses (``None``:
     not recognised).  The counts sum to the number of statuses given."""

@@ -18,7 +18,7 @@ from planbook.core.attention import attention_mark
 from planbook.core.dates import prose_date, uk_text
 from planbook.core.direction import DIRECTIONS, count_directions
 from planbook.core.prose import attention_sentence, direction_sentence, summary_sentence
-from planbook.core.status import COLOURS, COUNT_LINES, STATUSES, count_line_of_text, tally_text
+from planbook.core.status import COLOURS, COUNT_LINES, STATUSES, count_line_of_text, status_as_listed, tally_text
 from planbook.mail.year import email_year_context
 from planbook.workbook.view import ConsolidatedView
 
@@ -42,7 +42,8 @@ def _exception(e: dict[str, str], a: dict[str, str] | None) -> dict[str, str]:
     status = _line(a.get("Status", ""))
     due = _line(a.get("Due", ""))
     line = count_line_of_text(status)
-    return {"ref": _line(a.get("Ref", "")), "status": status or line, "overdue": bool(a.get("Overdue", "").strip()),
+    return {"ref": _line(a.get("Ref", "")), "status": status_as_listed(status) if status else line,
+            "overdue": bool(a.get("Overdue", "").strip()),
             "why": attention_mark(e.get("Why", "")),
             "action": _line(a.get("Action", "")), "lead": _line(a.get("Lead", "")),
             "due": uk_text(due, prose=True), "due_table": uk_text(due),

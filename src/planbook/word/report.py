@@ -61,6 +61,7 @@ from planbook.core.status import (
     STATUSES,
     count_line_of_text,
     percentages,
+    status_as_listed,
 )
 from planbook.files.atomic import atomic_output, check_output
 from planbook.files.guard import (
@@ -159,7 +160,7 @@ def build_context(view: ConsolidatedView, recommendations: Sequence[str] = (), *
         dir_by_theme[t].append(d)
 
     def row(a: Mapping[str, str], line: str, direction: str, why: str = "") -> dict[str, str]:
-        status = line if line != NOT_RECOGNISED else f"{clean(a.get('Status', ''))} ({NOT_RECOGNISED.lower()})"
+        status = line if line != NOT_RECOGNISED else status_as_listed(clean(a.get("Status", "")))
         overdue = a.get("Overdue") and line != COMPLETE
         mark = attention_mark(why) if why else ""
         return {"ref": clean(a.get("Ref", "")), "action": clean(a.get("Action", "")), "lead": clean(a.get("Lead", "")),
