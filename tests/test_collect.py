@@ -639,3 +639,50 @@ def test_a_return_forwarded_as_a_file_or_sent_without_a_name_is_saved(quarter):
     saved = {a.saved_as: a for a in run.saved}
     assert saved["Jane Smith.xlsx"].sha256 == _sha(b["jane"]) and saved["Ann Lee.xlsx"].sha256 == _sha(b["ann"])
     assert [a.attachment for a in run.arrivals if a.outcome == arrivals.NOT_A_WORKBOOK] == ["notes.eml"]
+
+
+def _mbox(path: Path, *messages: EmailMessage) -> None:
+    """Add ``messages`` to the mbox file ``path`` (made if need be), as a mail program does."""
+    import mailbox
+
+    box = mailbox.mbox(path)
+    for msg in messages:
+        box.add(msg)
+    box.flush()
+    box.close()
+
+
+def test_an_mbox_file_is_collected_message_by_message(quarter):
+    """Thunderbird keeps a folder as one mbox file (no extension); mail programs export .mbox: each
+    message in it is collected once, by its own Message-ID (by its bytes when it has none), so the
+    messages added to the file later are collected by a later run; the file is only read."""
+    msgs = dict(quarter["messages"])
+    no_id = _message("ann@example.org", "done", _local(2009, 9, 26, 12, 0),
+                     [("../../x.xlsx", quarter["bytes"]["ann"], XLSX)], mid="<unused@example.org>")
+    del no_id["Message-ID"]
+    mail = quarter["tmp"] / "Mail"
+    mail.mkdir()
+    (mail / "Plan returns.msf").write_text('// <!-- <mdb:mork:z v="1.4"/> -->')  # Thunderbird's index, not mail
+    folder_file = mail / "Plan returns"
+    _mbox(folder_file, msgs["jane"], msgs["dd-1"])
+    returns = quarter["returns"]
+    run = collect_returns(quarter["plan"], returns, messages=folder_file)
+    assert sorted(a.saved_as for a in run.saved) == ["DD Achievement.xlsx", "Jane Smith.xlsx"]
+    assert {a.source for a in run.arrivals} == {f"{folder_file}, message 1", f"{folder_file}, message 2"}
+
+    _mbox(folder_file, msgs["dd-2"], no_id, msgs["jane-again"])  # more mail arrives in the folder
+    before = (folder_file.read_bytes(), folder_file.stat().st_mtime_ns)
+    run = collect_returns(quarter["plan"], returns, messages=folder_file)
+    assert sorted(a.saved_as for a in run.saved) == ["Ann Lee.xlsx", "DD Achievement-2.xlsx"]
+    assert run.already == 3 and not run.problems  # Jane (twice) and DD's first
+    assert (folder_file.read_bytes(), folder_file.stat().st_mtime_ns) == before
+
+    # the folder of such files: an .mbox export, and an .eml written as an mbox of one message
+    _mbox(mail / "export.mbox", msgs["omar"], no_id)
+    (mail / "note.eml").write_bytes(b"From omar@example.org Tue Sep 29 08:00:00 2009\n" + msgs["omar-note"].as_bytes())
+    run = collect_returns(quarter["plan"], returns, messages=mail)
+    assert [a.saved_as for a in run.saved] == ["Omar Khan.xlsx"]
+    assert [a.subject for a in run.of(arrivals.NO_ATTACHMENT)] == ["Will send next week"]
+    assert run.already == 6 and not run.problems
+    again = collect_returns(quarter["plan"], returns, messages=mail)
+    assert again.arrivals == [] and again.already == 8

@@ -757,7 +757,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("plan", metavar="PLAN.xlsx", help="the master plan (its Lists sheet has the leads' addresses)")
     p.add_argument("returns", metavar="RETURNS", help="the folder the leads' returned workbooks are saved in")
     src = p.add_mutually_exclusive_group(required=True)
-    src.add_argument("--messages", metavar="PATH", help="a folder of saved messages (.eml, .msg), or one such file")
+    src.add_argument("--messages", metavar="PATH", help="a folder of saved messages (.eml, .msg, mbox), or one such file")
     src.add_argument("--imap-host", metavar="HOST", help="read the mailbox on this IMAP server (TLS)")
     p.add_argument("--imap-user", metavar="USER",
                    help="mailbox login; the password comes from PLANBOOK_IMAP_PASSWORD")

@@ -1,7 +1,7 @@
 """Collecting returns from email: each workbook a lead attached saved into the returns folder.
 
-:func:`collect_returns` reads messages from a folder of saved messages (.eml, Outlook .msg) or
-an IMAP mailbox folder (planbook.mail.imap) and, for every workbook attached:
+:func:`collect_returns` reads messages from a folder of saved messages (.eml, Outlook .msg, mbox
+files as Thunderbird keeps a folder) or an IMAP mailbox folder (planbook.mail.imap) and, for every workbook attached:
 
 * matches it to a lead of the plan — by the sender's address on the Lists sheet, and by the
   workbook's own metadata (the lead tab it is a copy for, as the merge rules read it);
@@ -39,7 +39,8 @@ from planbook.files.atomic import make_folder, write_new_file
 from planbook.files.guard import check_input_file
 from planbook.files.opening import load_workbook
 from planbook.mail.imap import ImapSettings, Mailbox
-from planbook.mail.incoming import Incoming, from_bytes, max_message_bytes, message_id_of
+from planbook.mail.incoming import (Incoming, from_bytes, is_mbox, max_message_bytes, mbox_messages, message_id_of,
+                                    too_big)
 from planbook.mail.outlook_msg import from_msg_bytes
 from planbook.rollup import arrivals
 from planbook.rollup.arrivals import Arrival
@@ -50,8 +51,8 @@ from planbook.rollup.tracker import UNCHANGED, ReturnsTracker
 from planbook.workbook.plan import Plan
 from planbook.workbook.reader import read_plan
 
-#: Saved-message files collect reads from a folder.
-MESSAGE_SUFFIXES = (".eml", ".msg")
+#: Saved-message files collect reads from a folder (and any file that is an mbox by its content).
+MESSAGE_SUFFIXES = (".eml", ".msg", ".mbox")
 
 
 @dataclass
@@ -110,7 +111,8 @@ def collect_returns(plan: str | os.PathLike[str], returns_dir: str | os.PathLike
                     mark_read: bool = False, move_to: str | None = None, since: dt.date | None = None,
                     on_message: Callable[[int, int], None] | None = None) -> CollectRun:
     """Save the workbooks leads emailed into ``returns_dir``, from ``messages`` (a folder of
-    saved .eml/.msg files, or one such file) or an ``imap`` mailbox folder.
+    saved .eml/.msg/mbox files, or one such file; each message of an mbox is collected once,
+    so a message added to it later is collected by a later run) or an ``imap`` mailbox folder.
 
     ``mark_read`` / ``move_to`` (IMAP only) mark read or move the messages whose workbooks were
     collected (this run or before); without them the mailbox is left exactly as it was.
@@ -148,33 +150,65 @@ def collect_returns(plan: str | os.PathLike[str], returns_dir: str | os.PathLike
 
 
 def _saved_messages(path: Path, seen: set[str], run: CollectRun) -> Iterator[Incoming]:
-    """Each saved message of a folder (or the one file given), in name order; an .eml whose
-    Message-ID is in ``seen`` (collected before) is counted in ``run.already`` without reading
-    the rest of it."""
+    """Each saved message of a folder (or the one file given), in name order, an mbox file's one
+    by one; a message whose Message-ID is in ``seen`` (collected before) is counted in
+    ``run.already`` without reading the rest of it."""
     if not path.exists():
         raise PlanbookError(f"messages not found: {path}")
-    files = [path] if path.is_file() else sorted(p for p in path.iterdir()
-                                                 if p.suffix.lower() in MESSAGE_SUFFIXES and not p.name.startswith("."))
+    files = [path] if path.is_file() else sorted(p for p in path.iterdir() if _is_message_file(p))
     if not files:
-        raise PlanbookError(f"no saved messages (.eml or .msg) in {path}")
+        raise PlanbookError(f"no saved messages (.eml, .msg or mbox) in {path}")
     for p in files:
         try:
             check_input_file(p, "saved message")
+        except UnusableFileError as exc:
+            yield Incoming(str(p), problem=exc.reason)
+            continue
+        if p.suffix.lower() != ".msg" and is_mbox(p):
+            yield from _mbox_file(p, seen, run)
+            continue
+        try:
             size = p.stat().st_size
             if size > max_message_bytes():
-                yield Incoming(str(p), problem=f"the message is {size >> 20} MB, more than planbook reads "
-                                              f"({max_message_bytes() >> 20} MB; PLANBOOK_MAX_MESSAGE_MB changes it): not read")
+                yield Incoming(str(p), problem=too_big(size))
                 continue
             data = p.read_bytes()
-        except (UnusableFileError, OSError) as exc:
-            yield Incoming(str(p), problem=getattr(exc, "reason", None) or f"cannot be read ({exc})")
+        except OSError as exc:
+            yield Incoming(str(p), problem=f"cannot be read ({exc})")
             continue
         if p.suffix.lower() == ".msg":
             yield from_msg_bytes(data, str(p))
-        elif (mid := message_id_of(data)) and mid in seen:
-            run.already += 1
         else:
-            yield from_bytes(data, str(p))
+            yield from _unless_seen(data, str(p), seen, run)
+
+
+def _is_message_file(p: Path) -> bool:
+    """A file of a folder that collect reads: .eml, .msg, .mbox, or an mbox by its content
+    (Thunderbird's folder files have no extension)."""
+    if p.name.startswith("."):
+        return False
+    return p.suffix.lower() in MESSAGE_SUFFIXES or (p.is_file() and is_mbox(p))
+
+
+def _mbox_file(p: Path, seen: set[str], run: CollectRun) -> Iterator[Incoming]:
+    """Each message of an mbox file, its source "file, message N": each collected once, by its own
+    Message-ID, so messages added to the file later are collected by a later run."""
+    n = 0
+    try:
+        for n, raw in enumerate(mbox_messages(p), start=1):
+            source = f"{p}, message {n}"
+            yield from _unless_seen(raw, source, seen, run)  # (from_bytes says when it is too big)
+    except OSError as exc:
+        yield Incoming(f"{p}, message {n + 1}", problem=f"cannot be read ({exc}): the rest of the file is not read")
+
+
+def _unless_seen(raw: bytes, source: str, seen: set[str], run: CollectRun) -> Iterator[Incoming]:
+    """The message, unless its Message-ID (read from its header alone) is in ``seen``: then it is
+    counted in ``run.already``."""
+    if (mid := message_id_of(raw)) and mid in seen:
+        run.already += 1
+    else:
+        yield from_bytes(raw, source)
 
 
 def _from_mailbox(settings: ImapSettings, collector: _Collector, seen: set[str], log: list[Arrival],
@@ -197,8 +231,7 @@ def _from_mailbox(settings: ImapSettings, collector: _Collector, seen: set[str],
                     done.append(entry.uid)
                 continue
             if entry.size > max_message_bytes():
-                run.problems.append(f"{source}: the message is {entry.size >> 20} MB, more than planbook reads "
-                                    f"({max_message_bytes() >> 20} MB; PLANBOOK_MAX_MESSAGE_MB changes it): not read")
+                run.problems.append(f"{source}: {too_big(entry.size)}")
                 continue
             try:
                 raw = box.fetch(entry.uid, entry.size)

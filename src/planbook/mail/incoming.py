@@ -12,6 +12,7 @@ import datetime as dt
 import email
 import hashlib
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email import policy
 from email.utils import parseaddr, parsedate_to_datetime
@@ -27,6 +28,12 @@ def max_message_bytes() -> int:
         return max(1, int(os.environ.get("PLANBOOK_MAX_MESSAGE_MB", ""))) << 20
     except ValueError:
         return MAX_MESSAGE_MB << 20
+
+
+def too_big(size: int) -> str:
+    """Why a message of ``size`` bytes is not read (more than :func:`max_message_bytes`)."""
+    return (f"the message is {size >> 20} MB, more than planbook reads "
+            f"({max_message_bytes() >> 20} MB; PLANBOOK_MAX_MESSAGE_MB changes it): not read")
 
 
 @dataclass
@@ -112,12 +119,37 @@ def message_id_of(raw: bytes) -> str:
     return _header(msg, "Message-ID")[:500]
 
 
+def is_mbox(path: str | os.PathLike[str]) -> bool:
+    """Is the file an mbox — several messages in one file, each starting with a "From " line, as
+    Thunderbird keeps a folder and mail programs export one (``.mbox``)?  Told by its content."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(5) == b"From "
+    except OSError:
+        return False
+
+
+def mbox_messages(path: str | os.PathLike[str]) -> Iterator[bytes]:
+    """Each message of an mbox file, in order, as the bytes :func:`from_bytes` reads (the "From "
+    line that starts it left out).  The file is only read, never changed or locked."""
+    import mailbox
+
+    try:
+        box = mailbox.mbox(path, create=False)
+    except mailbox.Error as exc:  # gone since it was listed
+        raise OSError(str(exc)) from exc
+    try:
+        for key in box.iterkeys():
+            yield box.get_bytes(key)
+    finally:
+        box.close()  # nothing was changed: nothing is written
+
+
 def from_bytes(raw: bytes, source: str, *, received: dt.datetime | None = None, uid: str = "") -> Incoming:
     """Parse a whole message (RFC 5322 bytes, as an .eml holds it or IMAP gives it)."""
     item = Incoming(source, raw_sha256=hashlib.sha256(raw).hexdigest(), uid=uid)
     if len(raw) > max_message_bytes():
-        item.problem = (f"the message is {len(raw) >> 20} MB, more than planbook reads "
-                        f"({max_message_bytes() >> 20} MB; PLANBOOK_MAX_MESSAGE_MB changes it): not read")
+        item.problem = too_big(len(raw))
         return item
     try:
         msg = email.message_from_bytes(raw, policy=policy.default)

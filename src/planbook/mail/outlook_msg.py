@@ -17,7 +17,7 @@ from email import message_from_string, policy
 from email.utils import parseaddr
 
 from planbook.core.addresses import one_line
-from planbook.mail.incoming import Attachment, Incoming, max_message_bytes, received_date
+from planbook.mail.incoming import Attachment, Incoming, max_message_bytes, received_date, too_big
 
 _SUBJECT, _MESSAGE_ID, _HEADERS = 0x0037, 0x1035, 0x007D
 _SENDER_SMTP, _SENT_REPR_SMTP, _SENDER_EMAIL, _SENDER_ADDRTYPE = 0x5D01, 0x5D02, 0x0C1F, 0x0C1E
@@ -31,8 +31,7 @@ def from_msg_bytes(data: bytes, source: str) -> Incoming:
     """Read a saved Outlook message; :attr:`Incoming.problem` says why when it cannot be read."""
     item = Incoming(source, raw_sha256=hashlib.sha256(data).hexdigest())
     if len(data) > max_message_bytes():
-        item.problem = (f"the message is {len(data) >> 20} MB, more than planbook reads "
-                        f"({max_message_bytes() >> 20} MB; PLANBOOK_MAX_MESSAGE_MB changes it): not read")
+        item.problem = too_big(len(data))
         return item
     import olefile
 
