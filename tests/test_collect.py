@@ -686,3 +686,56 @@ def test_an_mbox_file_is_collected_message_by_message(quarter):
     assert run.already == 6 and not run.problems
     again = collect_returns(quarter["plan"], returns, messages=mail)
     assert again.arrivals == [] and again.already == 8
+
+
+def test_a_file_set_aside_and_resent_by_its_lead_is_their_return(quarter):
+    """Jane first sends her copy from her personal address (set aside), then the very same file from
+    her address on the plan: that is her return, saved, whether it comes in the same run or a later
+    one.  Sent again from an address that is not a lead's, it stays set aside once."""
+    b = quarter["bytes"]
+    personal = _message("jane.home@mail.example", "my update", _local(2009, 9, 30, 18, 0),
+                        [("Jane.xlsx", b["stranger"], XLSX)], mid="<home-1@mail.example>")
+    personal_again = _message("jane.home@mail.example", "again", _local(2009, 9, 30, 19, 0),
+                              [("Jane.xlsx", b["stranger"], XLSX)], mid="<home-2@mail.example>")
+    from_work = _message("jane.smith@example.org", "FW: my update", _local(2009, 10, 1, 9, 0),
+                         [("Jane.xlsx", b["stranger"], XLSX)], mid="<work-1@example.org>")
+    ann_home = _message("ann.home@mail.example", "done", _local(2009, 9, 26, 12, 0),
+                        [("Ann.xlsx", b["ann"], XLSX)], mid="<ann-home@mail.example>")
+    ann_work = _message("ann@example.org", "done", _local(2009, 9, 26, 13, 0), [("Ann.xlsx", b["ann"], XLSX)],
+                        mid="<ann-work@example.org>")
+    mail = quarter["tmp"] / "mail"
+    mail.mkdir()
+    for i, msg in enumerate((personal, personal_again, ann_home)):
+        (mail / f"{i}.eml").write_bytes(msg.as_bytes())
+    returns = quarter["returns"]
+    run = collect_returns(quarter["plan"], returns, messages=mail)  # set aside, once
+    assert [a.outcome for a in run.arrivals] == [arrivals.SET_ASIDE_OUTCOME, arrivals.SAME_FILE,
+                                                 arrivals.SET_ASIDE_OUTCOME]
+    (mail / "3.eml").write_bytes(ann_work.as_bytes())  # in a later run
+    (mail / "4.eml").write_bytes(from_work.as_bytes())
+    (mail / "5.eml").write_bytes(personal.as_bytes().replace(b"home-1@", b"home-3@"))  # a third time, from home
+    run = collect_returns(quarter["plan"], returns, messages=mail)
+    got = {a.message_id: (a.outcome, a.saved_as, a.lead) for a in run.arrivals}
+    assert got == {"<ann-work@example.org>": (arrivals.SAVED, "Ann Lee.xlsx", "Ann Lee"),
+                   "<work-1@example.org>": (arrivals.SAVED, "Jane Smith.xlsx", "Jane Smith"),
+                   "<home-3@mail.example>": (arrivals.SAME_FILE, "Jane Smith.xlsx", "Jane Smith")}
+    rows = {r.lead: r for r in run.tracker.leads}
+    assert rows["Jane Smith"].returned and rows["Ann Lee"].returned
+    assert len(list((returns / arrivals.SET_ASIDE).iterdir())) == 2
+
+    # the lead's first, then from home: the same file as the lead's return
+    returns2 = quarter["tmp"] / "returns2"
+    for i, msg in enumerate((personal, from_work)):
+        (mail / f"{i}.eml").write_bytes(msg.as_bytes())
+    collect_returns(quarter["plan"], returns2, messages=mail / "1.eml")
+    run = collect_returns(quarter["plan"], returns2, messages=mail / "0.eml")
+    assert [(a.outcome, a.saved_as) for a in run.arrivals] == [(arrivals.SAME_FILE, "Jane Smith.xlsx")]
+    # within one run: set aside, then the lead's own message carries the same file
+    returns3 = quarter["tmp"] / "returns3"
+    one = quarter["tmp"] / "one"
+    one.mkdir()
+    (one / "a.eml").write_bytes(personal.as_bytes())
+    (one / "b.eml").write_bytes(from_work.as_bytes())
+    run = collect_returns(quarter["plan"], returns3, messages=one)
+    assert [(a.outcome, a.saved_as) for a in run.arrivals] == [
+        (arrivals.SET_ASIDE_OUTCOME, "Set aside/jane.home-mail.example Jane.xlsx"), (arrivals.SAVED, "Jane Smith.xlsx")]

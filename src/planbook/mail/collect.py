@@ -15,7 +15,7 @@ files as Thunderbird keeps a folder) or an IMAP mailbox folder (planbook.mail.im
   in the returns folder's collect log (planbook.rollup.arrivals), which the tracker and the
   consolidation's Returns and Sources sheets show;
 * collects a message once: a message already in the log, or a file whose bytes were saved
-  before, is not saved again.
+  before, is not saved again (but a file set aside before is saved when its lead sends it).
 
 Mail is data from outside: an attachment's name never becomes a path (only its extension is
 kept), every workbook passes the same guards as any return before it is matched (size, zip
@@ -299,11 +299,11 @@ class _Collector:
             row.note = "sent by the plan's coordinator (your own message): not a return"
             return row
         earlier = self.saved_sha.get(row.sha256)
-        if earlier is not None:
-            row.outcome, row.saved_as, row.lead = arrivals.SAME_FILE, earlier.saved_as, earlier.lead
-            row.note = f"the same file as {earlier.saved_as}, saved before: not saved again"
-            return row
+        if earlier is not None and earlier.outcome != arrivals.SET_ASIDE_OUTCOME:
+            return _same_file(row, earlier)
         lead, aside = self._match(item, att, row)
+        if earlier is not None and aside:  # set aside before: once is enough (from a lead now, it is their return)
+            return _same_file(row, earlier)
         stem = lead if lead else f"{item.sender or 'unknown sender'} {Path(_base_name(att.name)).stem}"
         target = self.folder / arrivals.SET_ASIDE if aside else self.folder
         path = _save(target, stem, suffix, att.data, item.received or item.sent)
@@ -344,6 +344,13 @@ class _Collector:
         if why:
             row.note = f"the workbook cannot be read ({why}): saved as {senders[0]}'s return, which the tracker reports"
         return senders[0], False
+
+
+def _same_file(row: Arrival, earlier: Arrival) -> Arrival:
+    """``row`` noted as the same bytes as ``earlier``'s, saved before: not saved again."""
+    row.outcome, row.saved_as, row.lead = arrivals.SAME_FILE, earlier.saved_as, earlier.lead
+    row.note = f"the same file as {earlier.saved_as}, saved before: not saved again"
+    return row
 
 
 def _files_there(folder: Path) -> dict[str, Arrival]:
