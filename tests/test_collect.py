@@ -739,3 +739,49 @@ def test_a_file_set_aside_and_resent_by_its_lead_is_their_return(quarter):
     run = collect_returns(quarter["plan"], returns3, messages=one)
     assert [(a.outcome, a.saved_as) for a in run.arrivals] == [
         (arrivals.SET_ASIDE_OUTCOME, "Set aside/jane.home-mail.example Jane.xlsx"), (arrivals.SAVED, "Jane Smith.xlsx")]
+
+
+def test_a_workbook_is_known_by_its_type_when_its_name_does_not_say(quarter):
+    """However a mail program attaches a workbook — no file name, no Content-Disposition or an
+    inline one, a name without an extension (the old Excel type on an .xlsx), a name that is only
+    ".xlsx" or ends in a dot as Windows drops it — it is saved as the lead's return, with the
+    extension its type (or its name) says."""
+    from email.mime.application import MIMEApplication
+    from email.mime.multipart import MIMEMultipart
+    from email.mime.text import MIMEText
+
+    b = quarter["bytes"]
+
+    def sent(sender: str, mid: str, data: bytes, ctype: str = XLSX, disposition: str | None = None) -> bytes:
+        msg = MIMEMultipart()
+        msg["From"], msg["Subject"], msg["Message-ID"] = sender, mid, f"<{mid}@example.org>"
+        msg["Date"] = format_datetime(_local(2009, 9, 30, 12, 0))
+        msg.attach(MIMEText("My update is attached."))
+        part = MIMEApplication(data, _subtype=ctype.split("/")[1])
+        if disposition:
+            part["Content-Disposition"] = disposition
+        msg.attach(part)
+        return msg.as_bytes()
+
+    mail = quarter["tmp"] / "mail"
+    mail.mkdir()
+    for mid, sender, data, ctype, disposition in (
+            ("bare", "jane.smith@example.org", b["jane"], XLSX, None),
+            ("inline", "dd@example.org", b["dd1"], XLSX, "inline"),
+            ("no-extension", "omar@example.org", b["omar"], "application/vnd.ms-excel",
+             'attachment; filename="Omar Khan"'),
+            ("only-extension", "ann@example.org", b["ann"], "application/octet-stream", 'attachment; filename=".xlsx"'),
+            ("trailing-dot", "dd@example.org", b["dd2"], "application/octet-stream",
+             'attachment; filename="DD update.xlsx. "'),
+            ("text", "kim@example.org", b"just a note", "application/octet-stream", "inline")):
+        (mail / f"{mid}.eml").write_bytes(sent(sender, mid, data, ctype, disposition))
+    run = collect_returns(quarter["plan"], quarter["returns"], messages=mail)
+    got = {a.subject: (a.outcome, a.saved_as, a.attachment) for a in run.arrivals}
+    assert got == {"bare": (arrivals.SAVED, "Jane Smith.xlsx", "(no name)"),
+                   "inline": (arrivals.SAVED, "DD Achievement.xlsx", "(no name)"),
+                   "no-extension": (arrivals.SAVED, "Omar Khan.xlsx", "Omar Khan"),
+                   "only-extension": (arrivals.SAVED, "Ann Lee.xlsx", ".xlsx"),
+                   "trailing-dot": (arrivals.SAVED, "DD Achievement-2.xlsx", "DD update.xlsx."),
+                   "text": (arrivals.NO_ATTACHMENT, "", "")}  # an inline part of no workbook type is the text
+    assert _files(quarter["returns"]) == {k: v for k, v in _expected(quarter).items()
+                                          if not k.startswith(("Raj", "Set aside"))}

@@ -287,7 +287,7 @@ class _Collector:
 
     def _file(self, item: Incoming, att, base: dict) -> Arrival:
         row = Arrival(**base, attachment=att.name, sha256=att.sha256, outcome=arrivals.NOT_SAVED)
-        suffix = _suffix(att.name)
+        suffix = _suffix(att.name) or att.kind  # by its type when its name does not say
         if att.problem:
             row.note = att.problem
             self.run.problems.append(f"{item.source}: attachment {att.name!r} {att.problem}")
@@ -301,10 +301,10 @@ class _Collector:
         earlier = self.saved_sha.get(row.sha256)
         if earlier is not None and earlier.outcome != arrivals.SET_ASIDE_OUTCOME:
             return _same_file(row, earlier)
-        lead, aside = self._match(item, att, row)
+        lead, aside = self._match(item, att, suffix, row)
         if earlier is not None and aside:  # set aside before: once is enough (from a lead now, it is their return)
             return _same_file(row, earlier)
-        stem = lead if lead else f"{item.sender or 'unknown sender'} {Path(_base_name(att.name)).stem}"
+        stem = lead if lead else f"{item.sender or 'unknown sender'} {_stem(att.name)}".strip()
         target = self.folder / arrivals.SET_ASIDE if aside else self.folder
         path = _save(target, stem, suffix, att.data, item.received or item.sent)
         row.saved_as = path.relative_to(self.folder).as_posix()
@@ -313,10 +313,10 @@ class _Collector:
         self.saved_sha[row.sha256] = row
         return row
 
-    def _match(self, item: Incoming, att, row: Arrival) -> tuple[str | None, bool]:
+    def _match(self, item: Incoming, att, suffix: str, row: Arrival) -> tuple[str | None, bool]:
         """(the lead it is filed for, or None; set aside?), noting why on ``row``."""
         senders = self.leads.of_sender(item.sender)
-        copy, why = _read_copy(att)
+        copy, why = _read_copy(att, suffix)
         owner = None
         if copy is not None and not copy.has_metadata:
             copy, why = None, NOT_A_COPY  # a workbook planbook did not make: the sender's unusable return
@@ -370,9 +370,9 @@ def _files_there(folder: Path) -> dict[str, Arrival]:
     return out
 
 
-def _read_copy(att) -> tuple[Plan | None, str]:
+def _read_copy(att, suffix: str) -> tuple[Plan | None, str]:
     """The attachment read as any return is read (every guard first), or why it cannot be."""
-    name = Path(_base_name(att.name)).name or "attachment.xlsx"
+    name = f"{_stem(att.name) or 'attachment'}{suffix}"
     try:
         return read_plan(name, loaded=load_workbook(name, data=att.data)), ""
     except UnusableFileError as exc:
@@ -385,7 +385,16 @@ def _base_name(name: str) -> str:
 
 
 def _suffix(name: str) -> str:
-    return Path(_base_name(name)).suffix.lower().strip()
+    """A file name's extension, lower case, as Windows takes it: dots and spaces at the end left
+    out ("x.xlsx." is an .xlsx), a name that is only an extension (".xlsx") has it."""
+    base = _base_name(name).rstrip(". ")
+    return f".{base.rpartition('.')[2]}".lower().strip() if "." in base else ""
+
+
+def _stem(name: str) -> str:
+    """A file name without its extension (see :func:`_suffix`), one line, never a path."""
+    base = _base_name(name).rstrip(". ")
+    return base.rpartition(".")[0] if "." in base else base
 
 
 def _save(folder: Path, stem: str, suffix: str, data: bytes, when: dt.datetime | None) -> Path:

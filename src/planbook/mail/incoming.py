@@ -43,6 +43,7 @@ class Attachment:
     name: str
     data: bytes = b""
     problem: str = ""  # why its bytes cannot be had ("" when they can)
+    kind: str = ""  # the workbook extension its type says (".xlsx"), "" when its type is not a workbook's
 
     @property
     def sha256(self) -> str:
@@ -171,13 +172,20 @@ def from_bytes(raw: bytes, source: str, *, received: dt.datetime | None = None, 
     return item
 
 
-#: The extension of a workbook attached with its type but no file name.
+#: The extension of a workbook by its type (a MIME Content-Type, Outlook's attachment MIME tag).
 _WORKBOOK_TYPES = {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
                    "application/vnd.ms-excel.sheet.macroenabled.12": ".xlsm",
                    "application/vnd.ms-excel.sheet.binary.macroenabled.12": ".xlsb",
                    "application/vnd.ms-excel": ".xls", "application/vnd.oasis.opendocument.spreadsheet": ".ods"}
 #: How deep a message saved as a file inside a message (a forward "as attachment") is opened.
 _NESTED = 3
+
+
+def workbook_kind(content_type: str, data: bytes) -> str:
+    """The workbook extension a part's type says (".xlsx"), "" when the type is not a workbook's.
+    The old Excel type is often sent with an .xlsx: a zip is an .xlsx, whatever that type says."""
+    kind = _WORKBOOK_TYPES.get(content_type.strip().lower(), "")
+    return ".xlsx" if kind == ".xls" and data[:2] == b"PK" else kind
 
 
 def _attachments(msg, depth: int = 0):
@@ -189,12 +197,11 @@ def _attachments(msg, depth: int = 0):
             disposition = part.get_content_disposition()
         except Exception:
             name, disposition = None, "attachment"
-        if not name and disposition != "attachment":
+        workbook = part.get_content_type() in _WORKBOOK_TYPES  # a workbook by its type, however it is attached
+        if not name and disposition != "attachment" and not workbook:
             continue  # the body text
         if disposition == "inline" and part.get_content_maintype() == "image":
             continue  # a picture in the text (a signature's logo): not something sent back
-        if not name and part.get_content_type() in _WORKBOOK_TYPES:  # its type says what it is
-            name = f"attachment{_WORKBOOK_TYPES[part.get_content_type()]}"
         name = one_line(name or "") or "(no name)"
         try:
             data = part.get_payload(decode=True)
@@ -211,7 +218,7 @@ def _attachments(msg, depth: int = 0):
             if inner is not None:
                 yield from _attachments(inner, depth + 1)
                 continue
-        yield Attachment(name, bytes(data))
+        yield Attachment(name, bytes(data), kind=workbook_kind(part.get_content_type(), bytes(data)))
 
 
 def _forwarded(data: bytes):

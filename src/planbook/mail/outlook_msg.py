@@ -17,12 +17,14 @@ from email import message_from_string, policy
 from email.utils import parseaddr
 
 from planbook.core.addresses import one_line
-from planbook.mail.incoming import Attachment, Incoming, max_message_bytes, received_date, too_big
+from planbook.mail.incoming import (Attachment, Incoming, max_message_bytes, received_date, too_big,
+                                    workbook_kind)
 
 _SUBJECT, _MESSAGE_ID, _HEADERS = 0x0037, 0x1035, 0x007D
 _SENDER_SMTP, _SENT_REPR_SMTP, _SENDER_EMAIL, _SENDER_ADDRTYPE = 0x5D01, 0x5D02, 0x0C1F, 0x0C1E
 _DELIVERY_TIME, _SUBMIT_TIME = 0x0E06, 0x0039
 _ATTACH_DATA, _ATTACH_LONG_NAME, _ATTACH_NAME, _DISPLAY_NAME, _ATTACH_METHOD = 0x3701, 0x3707, 0x3704, 0x3001, 0x3705
+_ATTACH_MIME_TAG = 0x370E
 _PT_SYSTIME, _PT_LONG = 0x0040, 0x0003
 _FILETIME_EPOCH = dt.datetime(1601, 1, 1, tzinfo=dt.timezone.utc)
 
@@ -68,7 +70,8 @@ def _read(ole, item: Incoming) -> None:
                         or _string(ole, storage, _DISPLAY_NAME)) or "(no name)"
         stream = f"{storage}/__substg1.0_{_ATTACH_DATA:04X}0102"
         if ole.exists(stream):
-            item.attachments.append(Attachment(name, ole.openstream(stream).read()))
+            data = ole.openstream(stream).read()
+            item.attachments.append(Attachment(name, data, kind=workbook_kind(_string(ole, storage, _ATTACH_MIME_TAG), data)))
         else:
             item.attachments.append(Attachment(name, problem="an attached message or object, not a file: not read"))
 
