@@ -317,7 +317,9 @@ def test_the_cli_lists_what_arrived_and_what_was_not_saved(quarter):
 
 
 def _msg_file(path: Path, sender: str, subject: str, mid: str, when: dt.datetime, attachments) -> Path:
-    """An Outlook .msg (MS-OXMSG) written with ms-cfb, another project's compound-file writer."""
+    """An Outlook .msg (MS-OXMSG) written with ms-cfb, another project's compound-file writer.
+    ``attachments``: (name, bytes) for a file, (subject, [attachments]) for a message attached
+    (Outlook's "forward as attachment": ATTACH_METHOD 5, the message a storage of its own)."""
     from ms_cfb.Models.Directories.root_directory import RootDirectory
     from ms_cfb.Models.Directories.storage_directory import StorageDirectory
     from ms_cfb.Models.Directories.stream_directory import StreamDirectory
@@ -348,13 +350,26 @@ def _msg_file(path: Path, sender: str, subject: str, mid: str, when: dt.datetime
         for prop, value in ((0x001A, "IPM.Note"), (0x0037, subject), (0x5D01, sender), (0x0C1F, sender),
                             (0x0C1E, "SMTP"), (0x1035, mid)):
             root.add_directory(text(prop, value))
-        for i, (name, data) in enumerate(attachments):
-            storage = StorageDirectory(f"__attach_version1.0_#{i:08X}")
-            storage.add_directory(stream("__properties_version1.0",
-                                         b"\0" * 8 + struct.pack("<HHII", 0x0003, 0x3705, 6, 1) + b"\0" * 4))
-            storage.add_directory(text(0x3707, name))
-            storage.add_directory(stream("__substg1.0_37010102", data))
-            root.add_directory(storage)
+        def attach(node, attachments) -> None:
+            for i, (name, data) in enumerate(attachments):
+                storage = StorageDirectory(f"__attach_version1.0_#{i:08X}")
+                method = 5 if isinstance(data, list) else 1
+                storage.add_directory(stream("__properties_version1.0",
+                                             b"\0" * 8 + struct.pack("<HHII", 0x0003, 0x3705, 6, method) + b"\0" * 4))
+                if method == 1:
+                    storage.add_directory(text(0x3707, name))
+                    storage.add_directory(stream("__substg1.0_37010102", data))
+                else:
+                    storage.add_directory(text(0x3001, name))
+                    inner = StorageDirectory("__substg1.0_3701000D")
+                    inner.add_directory(stream("__properties_version1.0", b"\0" * 8 + struct.pack(
+                        "<IIII", 0, len(data), 0, len(data)) + struct.pack("<HHIQ", 0x0040, 0x0039, 6, ticks)))
+                    inner.add_directory(text(0x0037, name))
+                    attach(inner, data)
+                    storage.add_directory(inner)
+                node.add_directory(storage)
+
+        attach(root, attachments)
         ole = OleFile()
         ole.root_directory = root
         cwd = os.getcwd()
@@ -396,6 +411,23 @@ def test_outlook_msg_files(quarter):
     assert ann.lead == "Ann Lee" and "sent by jane.smith@example.org (Jane Smith) for Ann Lee" in ann.note
     again = run_cli("collect", quarter["plan"], quarter["returns"], "--messages", saved)
     assert "0 return(s) saved" in again.stdout and "2 message(s) collected before" in again.stdout
+
+
+def test_an_outlook_message_attached_to_an_outlook_message_is_opened(quarter):
+    """A PA forwards a lead's reply "as attachment" from Outlook (an attached message, two deep
+    when forwarded again): its workbooks are collected, as from a forwarded .eml."""
+    b = quarter["bytes"]
+    saved = quarter["tmp"] / "outlook"
+    saved.mkdir()
+    when = _local(2009, 10, 2, 10, 14)
+    _msg_file(saved / "FW.msg", "omar@example.org", "FW: updates", "<fw-msg@example.org>", when,
+              [("RE: Youth plan", [("Action plan.xlsx", b["jane"])]),
+               ("FW: Ann's", [("Ann's reply", [("Ann Lee.xlsx", b["ann"])])]),
+               ("a note", [])])
+    run = collect_returns(quarter["plan"], quarter["returns"], messages=saved)
+    assert not run.problems
+    assert _files(quarter["returns"]) == {"Jane Smith.xlsx": _sha(b["jane"]), "Ann Lee.xlsx": _sha(b["ann"])}
+    assert {a.attachment for a in run.saved} == {"Action plan.xlsx", "Ann Lee.xlsx"}
 
 
 def test_mark_read_and_move_touch_only_the_messages_collected(dovecot, quarter):

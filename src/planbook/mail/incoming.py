@@ -177,8 +177,8 @@ _WORKBOOK_TYPES = {"application/vnd.openxmlformats-officedocument.spreadsheetml.
                    "application/vnd.ms-excel.sheet.macroenabled.12": ".xlsm",
                    "application/vnd.ms-excel.sheet.binary.macroenabled.12": ".xlsb",
                    "application/vnd.ms-excel": ".xls", "application/vnd.oasis.opendocument.spreadsheet": ".ods"}
-#: How deep a message saved as a file inside a message (a forward "as attachment") is opened.
-_NESTED = 3
+#: How deep a message attached to a message (a forward "as attachment": .eml, Outlook's own) is opened.
+NESTED = 3
 
 
 def workbook_kind(content_type: str, data: bytes) -> str:
@@ -213,7 +213,7 @@ def _attachments(msg, depth: int = 0):
             why = type(broken[0]).__name__ if broken else "no content"
             yield Attachment(name, problem=f"damaged in the message ({why}): its bytes cannot be trusted")
             continue
-        if name.lower().endswith(".eml") and depth < _NESTED:  # a message forwarded as a file: its attachments
+        if name.lower().endswith(".eml") and depth < NESTED:  # a message forwarded as a file: its attachments
             inner = _forwarded(bytes(data))
             if inner is not None:
                 yield from _attachments(inner, depth + 1)

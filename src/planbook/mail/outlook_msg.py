@@ -13,11 +13,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import struct
+from collections.abc import Iterator
 from email import message_from_string, policy
 from email.utils import parseaddr
 
 from planbook.core.addresses import one_line
-from planbook.mail.incoming import (Attachment, Incoming, max_message_bytes, received_date, too_big,
+from planbook.mail.incoming import (NESTED, Attachment, Incoming, max_message_bytes, received_date, too_big,
                                     workbook_kind)
 
 _SUBJECT, _MESSAGE_ID, _HEADERS = 0x0037, 0x1035, 0x007D
@@ -64,16 +65,28 @@ def _read(ole, item: Incoming) -> None:
     times = _times(ole.openstream("__properties_version1.0").read(), 32)
     item.received = times.get(_DELIVERY_TIME) or (received_date(parsed) if parsed is not None else None)
     item.sent = times.get(_SUBMIT_TIME)
-    for storage in sorted({e[0] for e in ole.listdir(streams=True, storages=True)
-                           if e and e[0].startswith("__attach_version1.0_#")}):
+    item.attachments = list(_attachments(ole, []))
+
+
+def _attachments(ole, message: list[str], depth: int = 0) -> Iterator[Attachment]:
+    """The files attached to the message stored at ``message`` (its storage's path, [] for the
+    .msg itself); a message attached to it (Outlook's "forward as attachment") is opened for
+    its own, as a forwarded .eml is (planbook.mail.incoming)."""
+    level = len(message)
+    for parts in sorted({tuple(e[:level + 1]) for e in ole.listdir(streams=True, storages=True)
+                         if len(e) > level and e[:level] == message and e[level].startswith("__attach_version1.0_#")}):
+        storage = "/".join(parts)
         name = one_line(_string(ole, storage, _ATTACH_LONG_NAME) or _string(ole, storage, _ATTACH_NAME)
                         or _string(ole, storage, _DISPLAY_NAME)) or "(no name)"
         stream = f"{storage}/__substg1.0_{_ATTACH_DATA:04X}0102"
+        inner = f"{storage}/__substg1.0_{_ATTACH_DATA:04X}000D"  # an attached message: a storage of its own
         if ole.exists(stream):
             data = ole.openstream(stream).read()
-            item.attachments.append(Attachment(name, data, kind=workbook_kind(_string(ole, storage, _ATTACH_MIME_TAG), data)))
+            yield Attachment(name, data, kind=workbook_kind(_string(ole, storage, _ATTACH_MIME_TAG), data))
+        elif ole.exists(inner) and depth < NESTED:
+            yield from _attachments(ole, [*parts, inner.rpartition("/")[2]], depth + 1)
         else:
-            item.attachments.append(Attachment(name, problem="an attached message or object, not a file: not read"))
+            yield Attachment(name, problem="an attached object, not a file: not read")
 
 
 def _string(ole, storage: str, prop: int) -> str:
