@@ -817,3 +817,31 @@ def test_a_workbook_is_known_by_its_type_when_its_name_does_not_say(quarter):
                    "text": (arrivals.NO_ATTACHMENT, "", "")}  # an inline part of no workbook type is the text
     assert _files(quarter["returns"]) == {k: v for k, v in _expected(quarter).items()
                                           if not k.startswith(("Raj", "Set aside"))}
+
+
+def test_a_return_deleted_after_it_was_collected_is_collected_again(quarter):
+    """The coordinator deletes returns collected before (by mistake, or to start the folder afresh):
+    the next collect saves them again, saying so; a return renamed, or opened and saved again, is
+    still there and is not collected twice."""
+    eml = quarter["tmp"] / "saved"
+    eml.mkdir()
+    for i, (name, msg) in enumerate(quarter["messages"]):
+        (eml / f"{i:02d} {name}.eml").write_bytes(msg.as_bytes())
+    returns = quarter["returns"]
+    collect_returns(quarter["plan"], returns, messages=eml)
+    aside = "Set aside/someone-elsewhere.example Action plan.xlsx"
+    for gone in ("Jane Smith.xlsx", "DD Achievement-2.xlsx", aside):
+        (returns / gone).unlink()
+    (returns / "Ann Lee.xlsx").rename(returns / "Ann.xlsx")
+    (returns / "Omar Khan.xlsx").write_bytes((returns / "Omar Khan.xlsx").read_bytes() + b"\0")  # saved again by hand
+    run = collect_returns(quarter["plan"], returns, messages=eml)
+    again = {a.saved_as: a.note for a in run.arrivals if a.outcome in (arrivals.SAVED, arrivals.SET_ASIDE_OUTCOME)}
+    assert set(again) == {"Jane Smith.xlsx", "DD Achievement-2.xlsx", aside}
+    assert again["Jane Smith.xlsx"].startswith("collected before as Jane Smith.xlsx, no longer in the returns folder: "
+                                               "saved again")
+    assert run.already == len(quarter["messages"]) - 3
+    expected = _expected(quarter)
+    expected["Ann.xlsx"] = expected.pop("Ann Lee.xlsx")
+    del expected["Omar Khan.xlsx"]
+    assert {k: v for k, v in _files(returns).items() if k != "Omar Khan.xlsx"} == expected
+    assert collect_returns(quarter["plan"], returns, messages=eml).arrivals == []

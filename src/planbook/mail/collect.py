@@ -15,7 +15,8 @@ files as Thunderbird keeps a folder) or an IMAP mailbox folder (planbook.mail.im
   in the returns folder's collect log (planbook.rollup.arrivals), which the tracker and the
   consolidation's Returns and Sources sheets show;
 * collects a message once: a message already in the log, or a file whose bytes were saved
-  before, is not saved again (but a file set aside before is saved when its lead sends it).
+  before, is not saved again (but a file set aside before is saved when its lead sends it, and
+  a message whose workbook is no longer in the returns folder — deleted since — is collected again).
 
 Mail is data from outside: an attachment's name never becomes a path (only its extension is
 kept), every workbook passes the same guards as any return before it is matched (size, zip
@@ -132,11 +133,12 @@ def collect_returns(plan: str | os.PathLike[str], returns_dir: str | os.PathLike
     folder = make_folder(returns_dir)
     run = CollectRun(folder)
     log = arrivals.read_log(folder)
-    seen = {a.message_id for a in log if a.message_id}
     saved_sha = _files_there(folder)
     saved_sha.update({a.sha256: a for a in log if a.outcome in (arrivals.SAVED, arrivals.SET_ASIDE_OUTCOME)
                       and a.sha256 and (folder / a.saved_as).exists()})
-    collector = _Collector(master, leads, folder, run, saved_sha)
+    gone = _gone(log, saved_sha)
+    seen = {a.message_id for a in log if a.message_id and a.message_id not in gone}
+    collector = _Collector(master, leads, folder, run, saved_sha, gone)
     if messages is not None:
         for item in _saved_messages(Path(messages), seen, run):
             when = item.received or item.sent
@@ -255,8 +257,10 @@ def _from_mailbox(settings: ImapSettings, collector: _Collector, seen: set[str],
 class _Collector:
     """Takes one message at a time: files its attachments, logs it."""
 
-    def __init__(self, master: Plan, leads: _Leads, folder: Path, run: CollectRun, saved_sha: dict) -> None:
+    def __init__(self, master: Plan, leads: _Leads, folder: Path, run: CollectRun, saved_sha: dict,
+                 gone: dict[str, str]) -> None:
         self.master, self.leads, self.folder, self.run, self.saved_sha = master, leads, folder, run, saved_sha
+        self.gone = gone  # messages collected before whose file is no longer there: key -> the file it was
 
     def take(self, item: Incoming, seen: set[str]) -> bool:
         """File ``item``'s attachments and log them; True if a workbook of it was filed (saved or set aside)."""
@@ -280,6 +284,8 @@ class _Collector:
         except PlanbookError:  # a file could not be written (disk full …): what was saved is still logged
             arrivals.add_to_log(self.folder, [r for r in rows if r.saved_as])
             raise
+        if item.key in self.gone:
+            _note_again(rows, self.gone[item.key])
         arrivals.add_to_log(self.folder, rows)  # after every file of the message is saved
         seen.add(item.key)
         self.run.arrivals += rows
@@ -344,6 +350,22 @@ class _Collector:
         if why:
             row.note = f"the workbook cannot be read ({why}): saved as {senders[0]}'s return, which the tracker reports"
         return senders[0], False
+
+
+def _gone(log: list[Arrival], there: dict[str, Arrival]) -> dict[str, str]:
+    """The messages collected before a workbook of which is no longer in the returns folder
+    (deleted, or moved away since; not found by its bytes either): message key -> the file it
+    was saved as.  They are collected again."""
+    return {a.message_id: a.saved_as for a in log if a.message_id and a.sha256 not in there
+            and a.outcome in (arrivals.SAVED, arrivals.SET_ASIDE_OUTCOME)}
+
+
+def _note_again(rows: list[Arrival], was: str) -> None:
+    """Say, beside what was saved, that the message is collected again and why."""
+    for r in rows:
+        if r.outcome in (arrivals.SAVED, arrivals.SET_ASIDE_OUTCOME):
+            again = f"collected before as {was}, no longer in the returns folder: saved again"
+            r.note = f"{again}; {r.note}" if r.note else again
 
 
 def _same_file(row: Arrival, earlier: Arrival) -> Arrival:
