@@ -216,7 +216,7 @@ def _check_quarter(q: dict, run) -> None:
     assert raj.outcome == arrivals.SAVED and "expands to more than" in raj.note and "a zip bomb" in raj.note
     omar = next(a for a in run.arrivals if a.attachment == "Omar Khan.xlsx")
     assert UNCHANGED in omar.note
-    assert run.already == 1  # Jane's message, delivered twice, is collected once
+    assert (run.already, run.repeated) == (0, 1)  # Jane's message, delivered twice, is collected once
     assert len(run.saved) == 6 and not run.problems
     log = arrivals.read_log(returns)
     jane = next(a for a in log if a.saved_as == "Jane Smith.xlsx")
@@ -309,6 +309,7 @@ def test_the_cli_lists_what_arrived_and_what_was_not_saved(quarter):
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     assert lines[0].startswith(f"Collected from {eml} into") and "6 return(s) saved, 1 set aside, 1 already saved" in lines[0]
+    assert lines[0].endswith("0 message(s) collected before, 1 met twice in this run (the same message saved twice)")
     assert any("not a workbook" in line and "'notes.docx'" in line for line in lines)
     assert any("no attachment" in line and "Will send next week" in line for line in lines)
     assert any("set aside" in line and "someone@elsewhere.example" in line for line in lines)
@@ -839,7 +840,7 @@ def test_a_return_deleted_after_it_was_collected_is_collected_again(quarter):
     assert set(again) == {"Jane Smith.xlsx", "DD Achievement-2.xlsx", aside}
     assert again["Jane Smith.xlsx"].startswith("collected before as Jane Smith.xlsx, no longer in the returns folder: "
                                                "saved again")
-    assert run.already == len(quarter["messages"]) - 3
+    assert (run.already, run.repeated) == (len(quarter["messages"]) - 4, 1)  # Jane's, there twice, taken once
     expected = _expected(quarter)
     expected["Ann.xlsx"] = expected.pop("Ann Lee.xlsx")
     del expected["Omar Khan.xlsx"]

@@ -531,7 +531,8 @@ def cmd_collect(args: argparse.Namespace) -> int:
     where = args.messages or f"{args.imap_user}@{args.imap_host}/{args.imap_folder}"
     print(f"Collected from {where} into {run.returns_dir}: {len(run.saved)} return(s) saved, "
           f"{len(run.of(arrivals.SET_ASIDE_OUTCOME))} set aside, {len(run.of(arrivals.SAME_FILE))} already saved, "
-          f"{run.already} message(s) collected before")
+          f"{run.already} message(s) collected before"
+          + (f", {run.repeated} met twice in this run (the same message saved twice)" if run.repeated else ""))
     for a in run.arrivals:
         what = f"{a.attachment!r}" if a.attachment else "(no attachment)"
         about = f"{a.describe()}: {one_line(a.subject)!r}"

@@ -65,9 +65,18 @@ class CollectRun:
     arrivals: list[Arrival] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # messages that could not be read: one line each
     already: int = 0  # messages collected by an earlier run, passed over
+    repeated: int = 0  # messages met a second time in this run (one message saved in two files), passed over
     marked_read: int = 0
     moved: int = 0
     tracker: ReturnsTracker | None = None
+    earlier: set[str] = field(default_factory=set, repr=False, init=False)  # the messages an earlier run collected
+
+    def pass_over(self, key: str) -> None:
+        """Count a message collected before, by an earlier run or earlier in this one."""
+        if key in self.earlier:
+            self.already += 1
+        else:
+            self.repeated += 1
 
     def of(self, *outcomes: str) -> list[Arrival]:
         return [a for a in self.arrivals if a.outcome in outcomes]
@@ -81,6 +90,7 @@ class CollectRun:
 
         return {"returns": str(self.returns_dir), "saved": len(self.saved),
                 "set_aside": len(self.of(arrivals.SET_ASIDE_OUTCOME)), "already_collected": self.already,
+                "repeated": self.repeated,
                 "marked_read": self.marked_read, "moved": self.moved, "problems": self.problems,
                 "arrivals": [asdict(a) for a in self.arrivals],
                 "tracker": self.tracker.to_dict() if self.tracker is not None else None}
@@ -138,6 +148,7 @@ def collect_returns(plan: str | os.PathLike[str], returns_dir: str | os.PathLike
                       and a.sha256 and (folder / a.saved_as).exists()})
     gone = _gone(log, saved_sha)
     seen = {a.message_id for a in log if a.message_id and a.message_id not in gone}
+    run.earlier = set(seen)
     collector = _Collector(master, leads, folder, run, saved_sha, gone)
     if messages is not None:
         for item in _saved_messages(Path(messages), seen, run):
@@ -153,8 +164,8 @@ def collect_returns(plan: str | os.PathLike[str], returns_dir: str | os.PathLike
 
 def _saved_messages(path: Path, seen: set[str], run: CollectRun) -> Iterator[Incoming]:
     """Each saved message of a folder (or the one file given), in name order, an mbox file's one
-    by one; a message whose Message-ID is in ``seen`` (collected before) is counted in
-    ``run.already`` without reading the rest of it."""
+    by one; a message whose Message-ID is in ``seen`` (collected before) is counted
+    (:meth:`CollectRun.pass_over`) without reading the rest of it."""
     if not path.exists():
         raise PlanbookError(f"messages not found: {path}")
     files = [path] if path.is_file() else sorted(p for p in path.iterdir() if _is_message_file(p))
@@ -206,9 +217,9 @@ def _mbox_file(p: Path, seen: set[str], run: CollectRun) -> Iterator[Incoming]:
 
 def _unless_seen(raw: bytes, source: str, seen: set[str], run: CollectRun) -> Iterator[Incoming]:
     """The message, unless its Message-ID (read from its header alone) is in ``seen``: then it is
-    counted in ``run.already``."""
+    counted (:meth:`CollectRun.pass_over`)."""
     if (mid := message_id_of(raw)) and mid in seen:
-        run.already += 1
+        run.pass_over(mid)
     else:
         yield from_bytes(raw, source)
 
@@ -228,7 +239,7 @@ def _from_mailbox(settings: ImapSettings, collector: _Collector, seen: set[str],
                 on_message(i, len(listed))
             source = f"{where} UID {entry.uid}"
             if entry.message_id and entry.message_id in seen:
-                run.already += 1
+                run.pass_over(entry.message_id)
                 if entry.message_id in filed:
                     done.append(entry.uid)
                 continue
@@ -268,7 +279,7 @@ class _Collector:
             self.run.problems.append(f"{item.source}: {item.problem}")
             return False
         if item.key in seen:
-            self.run.already += 1
+            self.run.pass_over(item.key)
             return False
         now = dt.datetime.now().astimezone().isoformat(timespec="seconds")
         base = dict(sender=item.sender, received=item.received.isoformat() if item.received else "",
