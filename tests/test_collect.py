@@ -846,3 +846,31 @@ def test_a_return_deleted_after_it_was_collected_is_collected_again(quarter):
     del expected["Omar Khan.xlsx"]
     assert {k: v for k, v in _files(returns).items() if k != "Omar Khan.xlsx"} == expected
     assert collect_returns(quarter["plan"], returns, messages=eml).arrivals == []
+
+
+def test_a_copy_sent_before_the_period_was_renamed_is_the_leads_return(quarter, tmp_path):
+    """The copies went out for "Q2 2009/10"; the coordinator then renamed the period (twice):
+    collect files a copy sent under any earlier name as the lead's return, as consolidation reads
+    it; a copy of this plan for a period it never was is still set aside."""
+    from planbook.workbook.edit import change_settings
+
+    change_settings(quarter["plan"], period="Jul-Sep 2009")
+    change_settings(quarter["plan"], period="July-September 2009")
+    other = tmp_path / "other period.xlsx"
+    shutil.copy(quarter["copies"] / "DD Achievement.xlsx", other)
+    copy = read_plan(other)
+    copy.info.period = "Q4 2008/09"
+    write_plan(other, copy.info, copy.actions, only_leads=list(copy.tabs.values()), role="lead-copy")
+    mail = tmp_path / "mail"
+    mail.mkdir()
+    for name, sender, data in (("jane", "jane.smith@example.org", quarter["bytes"]["jane"]),
+                               ("ann", "ann@example.org", quarter["bytes"]["ann"]),
+                               ("dd", "dd@example.org", other.read_bytes())):
+        msg = _message(sender, name, _local(2009, 9, 30, 9), [("update.xlsx", data, XLSX)], mid=f"<{name}@example.org>")
+        (mail / f"{name}.eml").write_bytes(msg.as_bytes())
+    run = collect_returns(quarter["plan"], quarter["returns"], messages=mail)
+    got = {a.subject: (a.outcome, a.saved_as) for a in run.arrivals}
+    assert got["jane"] == (arrivals.SAVED, "Jane Smith.xlsx") and got["ann"] == (arrivals.SAVED, "Ann Lee.xlsx")
+    assert got["dd"][0] == arrivals.SET_ASIDE_OUTCOME
+    rows = {r.lead: r for r in run.tracker.leads}
+    assert rows["Jane Smith"].returned and rows["Ann Lee"].returned and not rows["DD Achievement"].returned

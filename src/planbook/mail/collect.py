@@ -46,7 +46,7 @@ from planbook.mail.outlook_msg import from_msg_bytes
 from planbook.rollup import arrivals
 from planbook.rollup.arrivals import Arrival
 from planbook.rollup.inputs import WORKBOOK_SUFFIXES
-from planbook.rollup.merge import NOT_A_COPY, describe, same_plan
+from planbook.rollup.merge import NOT_A_COPY, describe, same_plan, sent_before_renaming
 from planbook.rollup.pipeline import track_returns
 from planbook.rollup.tracker import UNCHANGED, ReturnsTracker
 from planbook.workbook.plan import Plan
@@ -341,7 +341,7 @@ class _Collector:
             if copy.role != "lead-copy":
                 row.note = "not a lead's copy (a master plan or another workbook): set aside"
                 return None, True
-            if not same_plan(self.master.info, copy.info):
+            if not (same_plan(self.master.info, copy.info) or sent_before_renaming(self.master.info, copy.info)):
                 row.note = f"a copy of {describe(copy.info)}, not this plan: set aside"
                 return None, True
             owners = [lead for lead in copy.tabs.values() if lead] or list(copy.tabs)

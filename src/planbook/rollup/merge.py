@@ -91,8 +91,9 @@ def same_plan(a: PlanInfo, b: PlanInfo) -> bool:
     return not (a.title and b.title and not same_words(a.title, b.title))
 
 
-def _sent_before_renaming(this: PlanInfo, copy: PlanInfo) -> bool:
-    """Is ``copy`` of this plan, sent out under a name this period had before it was renamed?"""
+def sent_before_renaming(this: PlanInfo, copy: PlanInfo) -> bool:
+    """Is ``copy`` of this plan, sent out under a name this period had before it was renamed?
+    (Consolidation reads it as this period's return, and collect files it as one.)"""
     return bool(this.plan_id and copy.plan_id == this.plan_id and copy.period
                 and any(same_words(copy.period, name) for name in this.period_was))
 
@@ -163,7 +164,7 @@ def choose_plans(pairs: list, report: Report, found_in_folder: Callable[[Plan], 
     this = _this_plan([p for p, _ in masters] or [p for p, _ in kept if p.has_metadata])
     copies = []
     for plan, src in kept:
-        if this is not None and plan.role == "lead-copy" and _sent_before_renaming(this, plan.info):
+        if this is not None and plan.role == "lead-copy" and sent_before_renaming(this, plan.info):
             report.add(Finding("period-renamed", src.file, "", "", plan.info.period,
                                f"{src.file} was sent out for {plan.info.period}, the name this period had before "
                                f"it was renamed {this.period}: read as this period's return", outcome="rolled up"))
