@@ -132,18 +132,22 @@ def is_mbox(path: str | os.PathLike[str]) -> bool:
 
 def mbox_messages(path: str | os.PathLike[str]) -> Iterator[bytes]:
     """Each message of an mbox file, in order, as the bytes :func:`from_bytes` reads (the "From "
-    line that starts it left out).  The file is only read, never changed or locked."""
-    import mailbox
-
-    try:
-        box = mailbox.mbox(path, create=False)
-    except mailbox.Error as exc:  # gone since it was listed
-        raise OSError(str(exc)) from exc
-    try:
-        for key in box.iterkeys():
-            yield box.get_bytes(key)
-    finally:
-        box.close()  # nothing was changed: nothing is written
+    line that starts it left out).  The file is opened for reading only (a mail program keeping
+    it open is never disturbed) and read a line at a time: a message starts at a "From " line
+    that begins the file or follows a blank line, as mbox writers leave them."""
+    with open(path, "rb") as f:
+        lines: list[bytes] = []
+        started, blank = False, True
+        for line in f:
+            if line.startswith(b"From ") and blank:
+                if started:
+                    yield b"".join(lines)
+                lines, started = [], True
+            elif started:
+                lines.append(line)
+            blank = line in (b"\n", b"\r\n")
+        if started:
+            yield b"".join(lines)
 
 
 def from_bytes(raw: bytes, source: str, *, received: dt.datetime | None = None, uid: str = "") -> Incoming:
