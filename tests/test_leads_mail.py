@@ -390,3 +390,11 @@ def test_a_lead_name_typed_over_two_lines_is_greeted_on_one(tmp_path):
     sent += [m.eml for m in chase(plan, tmp_path / "returns", save_dir=tmp_path / "reminders",
                                   copies_dir=tmp_path / "out").messages if "Kim Ray" in m.leads]
     assert len(sent) == 2 and all(body(p).startswith("Dear Kim Ray,\n") for p in sent)
+
+
+def test_what_is_shown_for_an_untouched_row_is_the_plans_entry_not_last_quarters(family):
+    """In a plan's first quarter there is no last quarter: a row left out of a return, or a copy
+    sent back untouched, shows the plan's entry as sent, and the receipt and reminder say so."""
+    texts = [_text(msg) for kind in ("receipt", "reminder") for msg in family["mails"][kind].values()]
+    said = [t for t in texts if "as sent to you) is shown" in t or "as sent to you) are shown" in t]
+    assert said and not [t for t in texts if "last quarter's entry" in t or "last period's entries" in t]

@@ -261,8 +261,8 @@ def receipts(consolidated: str | os.PathLike[str], *, sender: str | None = None,
                                        "named": c.get("Change") == NEW}
                                       for c in changes],
                           "warnings": [plain_problem(f) for f in theirs if f.severity == WARNING] +
-                                      [f"{a.get('Ref', '')} is in the plan but not in your return, so last quarter's "
-                                       "entry is shown: tell us if you dropped it on purpose"
+                                      [f"{a.get('Ref', '')} is in the plan but not in your return, so the plan's entry (as "
+                                       "sent to you) is shown: tell us if you dropped it on purpose"
                                        for a in mine if a.get("Note", "").startswith("Not in the lead's return")]})
         names = [one_line(r.lead) for r in leads]
         context = {"leads": " and ".join(names), "items": items, "title": title, "period": period,

@@ -97,8 +97,8 @@ def return_note(r: LeadReturn, problems: Iterable[Finding], *, title: str, perio
                               "workbook, .xlsx) and send it again.")
     if r.state == UNCHANGED:
         return ReturnNote(r.state, False, f"The copy of {plan} we have from you has no updates yet: no Status, "
-                          "Progress update or Last updated has changed since it was sent out, so last period's "
-                          "entries are shown" + (f". Updates are due by {by}." if by else "."),
+                          "Progress update or Last updated has changed since it was sent out, so the plan's "
+                          "entries (as sent to you) are shown" + (f". Updates are due by {by}." if by else "."),
                           fix="Please update it and send it back by replying to this message.")
     late = f" It arrived after the return date ({by})." if r.late and by else ""
     if not lines:
