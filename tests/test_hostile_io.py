@@ -655,3 +655,29 @@ def test_an_honest_part_too_big_is_named_by_its_tab(tmp_path):
     assert result.returncode == 2 and line.endswith("not read"), line
     assert "tab 'Jane Smith' (part xl/worksheets/sheet2.xml) expands to more than 1 MB" in line
     assert "PLANBOOK_MAX_PART_MB raises the limit" in line and "zip bomb" not in line
+
+
+def test_split_starts_putting_copies_in_place_only_once_all_are_written(tmp_path, monkeypatch):
+    """The moment after which a Ctrl-C no longer stops a run (the outputs are being put in
+    place) comes once, after every copy is written into the staging folder — not at the first
+    staged copy, which made a Ctrl-C during a long split --force replace every copy all the same."""
+    from planbook.files import atomic
+    from planbook.workbook.split import split_plan
+    from tests.conftest import small_plan
+
+    info, actions = small_plan()
+    plan = tmp_path / "plan.xlsx"
+    write_plan(plan, info, actions)
+    first = {c.path: c.path.read_bytes() for c in split_plan(plan, tmp_path / "copies")}
+    info.title = "Renamed plan"
+    write_plan(plan, info, actions)
+    seen = []
+
+    def hook() -> None:
+        stage = next((tmp_path / "copies").glob(".staged*"))
+        seen.append((sorted(p.name for p in stage.iterdir()), all(p.read_bytes() == b for p, b in first.items())))
+
+    monkeypatch.setattr(atomic, "BEFORE_COMMIT", [hook])
+    split_plan(plan, tmp_path / "copies", force=True)
+    assert seen == [(sorted(p.name for p in first), True)]  # once: every copy staged, none yet replaced
+    assert all(p.read_bytes() != b for p, b in first.items())

@@ -93,9 +93,11 @@ def staged_outputs(folder: str | os.PathLike[str]) -> Iterator[Path]:
             stage = Path(tempfile.mkdtemp(prefix=f".staged.pb{os.getpid()}-{_MACHINE}.", suffix=".tmp", dir=folder))
         except OSError as exc:
             raise OutputError(f"cannot write to {folder}: {describe_os_error(exc)}") from exc
+        _STAGES.add(os.fspath(stage))
         try:
             yield stage
         finally:
+            _STAGES.discard(os.fspath(stage))
             shutil.rmtree(stage, ignore_errors=True)
     except BaseException:
         for made_folder in reversed(made):
@@ -103,6 +105,10 @@ def staged_outputs(folder: str | os.PathLike[str]) -> Iterator[Path]:
                 made_folder.rmdir()
         raise
 
+
+#: Staging folders open now (see :func:`staged_outputs`): a file written into one is not yet an
+#: output put in place, so writing it never starts the "finishing" state (a Ctrl-C still stops).
+_STAGES: set[str] = set()
 
 #: Folders this process has written temporary files into (see :func:`remove_own_temporaries`).
 _FOLDERS: set[str] = set()
@@ -262,7 +268,8 @@ def _written(target: Path, overwrite: bool) -> Iterator[Path]:
         try:
             yield tmp_path
             _set_mode(tmp_path, target)
-            about_to_commit()
+            if os.fspath(target.parent) not in _STAGES:  # staged (split's copies): put in place later
+                about_to_commit()
             try:
                 os.replace(tmp_path, target)
             except PermissionError as exc:
