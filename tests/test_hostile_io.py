@@ -681,3 +681,46 @@ def test_split_starts_putting_copies_in_place_only_once_all_are_written(tmp_path
     split_plan(plan, tmp_path / "copies", force=True)
     assert seen == [(sorted(p.name for p in first), True)]  # once: every copy staged, none yet replaced
     assert all(p.read_bytes() != b for p, b in first.items())
+
+
+@pytest.mark.parametrize("command", ["request-updates", "chase"])
+def test_drafts_are_saved_all_or_none(tmp_path, command):
+    """A disk that fills while drafts are saved (a file-size limit here: the same failure of
+    write(2)) leaves no draft at all, never some leads' and not others', and says what was
+    written: an all-or-nothing run can simply be run again."""
+    import random
+
+    from tests.conftest import small_plan
+
+    rng = random.Random(7)
+    info, actions = small_plan()
+    info.leads = [*info.leads, Lead("Raj Patel", "raj@example.org")]
+    words = lambda n: " ".join("".join(rng.choices("abcdefghij", k=7)) for _ in range(n))  # noqa: E731
+    actions = [*actions, *(Action(f"5.{i}", words(400), "Raj Patel", progress=words(400)) for i in range(1, 6))]
+    plan = tmp_path / "plan.xlsx"
+    write_plan(plan, info, actions)
+    (tmp_path / "returns").mkdir()
+
+    def args(copies: Path) -> list:
+        return (["request-updates", plan, "--out", copies, "--return-by", "2010-01-15"] if command == "request-updates"
+                else ["chase", plan, tmp_path / "returns", "--return-by", "2009-10-02"])
+
+    sizes = run_cli(*args(tmp_path / "measure"), "--save-dir", tmp_path / "measure-drafts")
+    assert sizes.returncode in (0, 1), sizes.stderr
+    drafts_made = sorted(p.stat().st_size for p in (tmp_path / "measure-drafts").glob("*.eml"))
+    copies_made = [p.stat().st_size for p in (tmp_path / "measure").glob("*.xlsx")] or [0]
+    limit = (max(max(copies_made), drafts_made[0]) + drafts_made[-1]) // 2  # the smaller drafts fit, the biggest not
+    assert max(copies_made) < limit < drafts_made[-1]
+    drafts = tmp_path / "drafts"
+    result = subprocess.run([sys.executable, "-m", "planbook.cli", *map(str, args(tmp_path / "copies")),
+                             "--save-dir", str(drafts)], capture_output=True, text=True,
+                            preexec_fn=lambda: (signal.signal(signal.SIGXFSZ, signal.SIG_IGN),
+                                                resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))))
+    assert result.returncode == 2 and "File too large" in result.stderr, result.stderr
+    if command == "request-updates":
+        assert "no draft was saved, but the leads' copies were written" in result.stderr
+    assert not drafts.exists() or not list(drafts.iterdir())  # no draft, and no temporary file
+    again = run_cli(*args(tmp_path / "copies"), "--save-dir", drafts, *(["--force"] if command == "request-updates"
+                                                                          else []))
+    assert again.returncode in (0, 1), again.stderr
+    assert len(list(drafts.glob("*.eml"))) == len(drafts_made) == 3

@@ -27,14 +27,13 @@ from planbook.core.findings import WARNING
 from planbook.core.leads import lead_key
 from planbook.core.names import file_stem
 from planbook.core.status import COUNT_LINES, tally_text
-from planbook.files.atomic import make_folder
 from planbook.mail.return_note import ReturnNote, finding_of_row, plain_problem, return_note
 from planbook.mail.templates import render_template
 from planbook.mail.transport import (
     SmtpSettings,
     attach,
     new_message,
-    save_eml,
+    save_drafts,
     send,
     sender_address,
 )
@@ -94,10 +93,10 @@ def _deliver(run: MailRun, smtp: SmtpSettings | None, save_dir: str | os.PathLik
     if run.dry_run or not run.messages:
         return
     if save_dir is not None:
-        folder = make_folder(save_dir)
         taken: set[str] = set()
-        for m in run.messages:
-            m.eml = save_eml(m.message, folder / f"{prefix}-{file_stem(m.leads[0], taken)}.eml")
+        paths = save_drafts([(m.message, f"{prefix}-{file_stem(m.leads[0], taken)}.eml") for m in run.messages], save_dir)
+        for m, path in zip(run.messages, paths):
+            m.eml = path
         return
     send([m.message for m in run.messages], smtp)
     for m in run.messages:

@@ -9,15 +9,14 @@ from pathlib import Path
 
 from planbook.core.addresses import check_address, one_line, recipient, refuse_bad_emails
 from planbook.core.dates import prose_date, table_date
-from planbook.core.errors import PlanbookError, SendError
+from planbook.core.errors import OutputError, PlanbookError, SendError
 from planbook.core.leads import lead_key
-from planbook.files.atomic import make_folder
 from planbook.mail.templates import render_template
 from planbook.mail.transport import (
     SmtpSettings,
     attach,
     new_message,
-    save_eml,
+    save_drafts,
     send,
     sender_address,
 )
@@ -147,10 +146,13 @@ def request_updates(plan_path: str | os.PathLike[str], out_dir: str | os.PathLik
         requests.append(UpdateRequest(copy.lead, email, copy.path))
         messages.append(msg)
     if save_dir is not None:
-        folder = Path(save_dir)
-        make_folder(folder)
-        for req, msg in zip(requests, messages):
-            req.eml = save_eml(msg, folder / f"{req.workbook.stem}.eml")
+        try:
+            paths = save_drafts([(msg, f"{req.workbook.stem}.eml") for req, msg in zip(requests, messages)], save_dir)
+        except OutputError as exc:  # the copies are written (split puts them all in place, or none)
+            raise OutputError(f"{exc}; no draft was saved, but the leads' copies were written to {out_dir}: "
+                              "make room and run again with --force") from exc
+        for req, path in zip(requests, paths):
+            req.eml = path
         return requests, missing
     log = Path(out_dir) / SENT_LOG
 

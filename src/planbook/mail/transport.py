@@ -15,7 +15,7 @@ from pathlib import Path
 
 from planbook.core.addresses import check_address, one_line
 from planbook.core.errors import PlanbookError, SendError
-from planbook.files.atomic import atomic_output
+from planbook.files.atomic import about_to_commit, atomic_output, staged_outputs
 from planbook.files.guard import refuse_overwriting_inputs, require_suffix
 
 PASSWORD_ENV = "PLANBOOK_SMTP_PASSWORD"
@@ -70,6 +70,20 @@ def save_eml(msg: EmailMessage, path: str | os.PathLike[str],
     with atomic_output(path) as tmp:
         tmp.write_bytes(msg.as_bytes())
     return Path(path)
+
+
+def save_drafts(drafts: Sequence[tuple[EmailMessage, str]], folder: str | os.PathLike[str]) -> list[Path]:
+    """Save each (message, file name) as an unsent draft in ``folder``, all or none: every draft
+    is written into a staging folder first and put in place only once all are (a full disk half
+    way leaves no draft, and says so).  Returns the drafts' paths, in order."""
+    folder = Path(folder)
+    with staged_outputs(folder) as stage:
+        for msg, name in drafts:
+            save_eml(msg, stage / name)
+        about_to_commit()
+        for _, name in drafts:
+            os.replace(stage / name, folder / name)
+    return [folder / name for _, name in drafts]
 
 
 def send(messages: Sequence[EmailMessage], smtp: SmtpSettings,
