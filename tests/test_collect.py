@@ -874,3 +874,38 @@ def test_a_copy_sent_before_the_period_was_renamed_is_the_leads_return(quarter, 
     assert got["dd"][0] == arrivals.SET_ASIDE_OUTCOME
     rows = {r.lead: r for r in run.tracker.leads}
     assert rows["Jane Smith"].returned and rows["Ann Lee"].returned and not rows["DD Achievement"].returned
+
+
+@pytest.mark.parametrize("order", ["damaged one later", "damaged one first"])
+def test_a_later_return_that_cannot_be_read_is_said_and_chased(quarter, order):
+    """Jane sends her return, then a corrected one that arrives damaged (a truncated attachment):
+    collect files it as hers, and the tracker, the consolidation and chasing all say her latest
+    return could not be read — her earlier one is used, and she is asked to send it again.  The
+    other way round (the damaged one first, a good one after) the good one is simply her return."""
+    from planbook.mail.chasing import chase
+
+    jane = quarter["bytes"]["jane"]
+    good = _message("jane.smith@example.org", "my update", _local(2009, 9, 29, 9, 0),
+                    [("Jane.xlsx", jane, XLSX)], mid="<good@example.org>")
+    damaged = _message("jane.smith@example.org", "corrected", _local(2009, 9, 30, 9, 0) if order == "damaged one later"
+                       else _local(2009, 9, 28, 9, 0), [("Jane v2.xlsx", jane[: len(jane) // 2], XLSX)],
+                       mid="<damaged@example.org>")
+    mail = quarter["tmp"] / "mail"
+    mail.mkdir()
+    for name, msg in (("a.eml", good), ("b.eml", damaged)):
+        (mail / name).write_bytes(msg.as_bytes())
+    run = collect_returns(quarter["plan"], quarter["returns"], messages=mail)
+    assert sorted(a.lead for a in run.arrivals if a.saved_as) == ["Jane Smith", "Jane Smith"]
+    tracker = track_returns(quarter["plan"], quarter["returns"], return_by=RETURN_BY)
+    row = next(r for r in tracker.leads if r.lead == "Jane Smith")
+    result = consolidate_to([quarter["returns"], quarter["plan"]], quarter["tmp"] / "c.xlsx")
+    assert next(a for a in result.actions if a.lead == "Jane Smith").status == "Complete"  # the good one's
+    said = [f for f in result.report if f.code == "return-unreadable" and f.value == "Jane Smith"]
+    reminded = chase(quarter["plan"], quarter["returns"], return_by=RETURN_BY, dry_run=True)
+    if order == "damaged one later":
+        assert row.state == WITH_ERRORS and any("could not be read" in f.message for f in row.errors)
+        assert len(said) == 1 and "sent after" in said[0].message
+        assert "Jane Smith" in [lead for m in reminded.messages for lead in m.leads]
+    else:
+        assert row.state == RETURNED and not said
+        assert "Jane Smith" not in [lead for m in reminded.messages for lead in m.leads]

@@ -46,6 +46,8 @@ def plain_problem(f: Finding) -> str:
         return f"Due in {cell} is {value}: type a date such as 31/03/2010 or a timescale such as December 2009"
     if f.code == "bad-date":
         return f"Last updated in {cell} is {value}: type a date such as 31/03/2010"
+    if f.code == "return-unreadable" and not f.cell:  # a whole file: the message names it
+        return f.message
     if f.message.startswith(f"{cell} "):  # the message names its cell already ("J5 is filled red …")
         return f.message
     return f"{cell}: {f.message}"

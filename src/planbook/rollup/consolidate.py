@@ -258,7 +258,9 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
             progress(i, len(files), str(path))
         src = Source(shown[path][0], sha256=sha256, modified=modified, path=str(Path(path).absolute()))
         if path.resolve() in arrived:
-            src.received = arrived[path.resolve()].describe()
+            arrival = arrived[path.resolve()]
+            src.received, src.filed_for = arrival.describe(), arrival.lead
+            src.arrived = arrival.when.isoformat() if arrival.when else ""
         if plan is None:
             src.skipped = reason
             sources.append(src)
@@ -337,7 +339,8 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
     since = master.info.updates_since if master is not None else next((i.updates_since for i in infos
                                                                          if i.updates_since), None)
     result.returns = lead_returns(plans, chosen.superseded, list(merged.unusable.values()), period, return_by, names,
-                                  tabs_given_up=chosen.tabs_given_up, full=result.full, report=report, since=since)
+                                  tabs_given_up=chosen.tabs_given_up, full=result.full, report=report, since=since,
+                                  unusable_later=list(merged.unusable_later.values()))
     result.return_by = return_by
     result.master = master
     sent = {a.ref.strip().lower(): a for a in master.actions if a.ref.strip()} if master is not None else None

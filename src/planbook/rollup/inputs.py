@@ -32,6 +32,8 @@ class Source:
     rows_with_findings: int = 0
     label: str = ""  # the file as cell pointers name it: its name, or its relative path if names clash
     received: str = ""  # "received from jane@example.org on 2 Oct 2009 10:14" (planbook collect's log)
+    filed_for: str = ""  # the lead planbook collect saved it as the return of ("" when saved by hand)
+    arrived: str = ""  # when it arrived, ISO, as the log has it ("" when not known)
     path: str = ""  # where the file is, in full (``file`` is shown relative to the folder it was found in)
 
     def to_dict(self) -> dict:

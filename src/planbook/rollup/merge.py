@@ -391,6 +391,9 @@ class Merged:
     rows_superseded: int = 0  # rows replaced by another copy of the same action
     extra_columns: list[str] = field(default_factory=list)
     unusable: dict[str, Unusable] = field(default_factory=dict)  # lead key -> their return, not used
+    #: Lead key -> a return of theirs that could not be read, later than the return that was used
+    #: (a corrected copy that arrived damaged): the lead is told, and chased for it.
+    unusable_later: dict[str, Unusable] = field(default_factory=dict)
     #: Refs (folded) a master itself gives to actions on different leads' tabs: (its file, each of
     #: those leads' key -> its row in the master).  Two copies returning such a Ref as they were
     #: sent collide by the plan's doing.
@@ -412,12 +415,13 @@ def merge(pairs: list, report: Report, full: Callable[[Action], Action],
             for lead in plan.tabs.values():
                 if lead:
                     returned.setdefault(lead_key(lead), plan)
-    unreadable = _unreadable_returns(pairs, returned, report, file_of, unread)
+    later: dict[str, Unusable] = {}
+    unreadable = _unreadable_returns(pairs, returned, report, file_of, unread, later)
     chosen: dict[str, int] = {}  # ref (folded) -> index of its first row in actions
     more: dict[str, list[int]] = {}  # ref (folded) -> later rows kept with that ref
     actions: list[Action] = []
     plan_of: list[Plan] = []
-    merged = Merged(actions, unusable=unreadable, twins=_plans_twins(pairs, file_of))
+    merged = Merged(actions, unusable=unreadable, unusable_later=later, twins=_plans_twins(pairs, file_of))
     extras: dict[str, None] = {}
     for plan, src in pairs:
         todo, kept_rows, replaced = _tabs_replaced(plan, returned, unreadable, report, file_of, merged)
@@ -526,10 +530,13 @@ def _owns(action: Action, plan: Plan) -> bool:
 
 
 def _unreadable_returns(pairs: list, returned: dict[str, Plan], report: Report, file_of: dict[int, str],
-                        unread: Sequence[tuple[Source, str]] = ()) -> dict[str, Unusable]:
+                        unread: Sequence[tuple[Source, str]] = (),
+                        later: dict[str, Unusable] | None = None) -> dict[str, Unusable]:
     """Leads of a master whose returned copy has no readable tab for them, or whose return (a
-    file named after them) could not be read at all, and who sent nothing usable: lead key ->
-    their return (the master's rows for them will be used, marked stale)."""
+    file collect filed for them, or named after them) could not be read at all, and who sent
+    nothing usable: lead key -> their return (the master's rows for them will be used, marked
+    stale).  A lead who did send a readable return, and later one that cannot be read, goes in
+    ``later`` (their readable return is used; they are asked to send the other again)."""
     masters_tabs: dict[str, Plan] = {}
     for plan, _ in pairs:
         if plan.role != "lead-copy":
@@ -561,10 +568,21 @@ def _unreadable_returns(pairs: list, returned: dict[str, Plan], report: Report, 
                 out.setdefault(key, Unusable(lead, src, why, finding))
     leads = {key: lead for key, plan in masters_tabs.items() for lead in plan.tabs.values()
              if lead and lead_key(lead) == key}
+    source_of = {id(p): s for p, s in pairs}
     for src, why in unread:
         name = src.label or src.file
-        lead = lead_named_by_file(Path(name).stem, leads.values()) or ""
+        lead = (next((n for n in leads.values() if src.filed_for and same_lead(n, src.filed_for)), "")
+                or lead_named_by_file(Path(name).stem, leads.values()) or "")
         key = lead_key(lead) if lead else ""
+        if key and key in returned and later is not None and key not in later \
+                and _arrived_after(src, source_of[id(returned[key])]):
+            used = file_of[id(returned[key])]
+            finding = Finding("return-unreadable", name, "", "", lead,
+                              f"{name}, which {lead} sent after {used}, could not be read ({why}): {used} was "
+                              "used until it is sent again", outcome="return not used; the earlier one used")
+            report.add(finding)
+            later[key] = Unusable(lead, src, why, finding)
+            continue
         if key and key not in returned and key not in out:
             finding = Finding("return-unreadable", name, "", "", lead,
                               f"{name} (named for {lead}) could not be read ({why}): "
@@ -572,6 +590,14 @@ def _unreadable_returns(pairs: list, returned: dict[str, Plan], report: Report, 
             report.add(finding)
             out[key] = Unusable(lead, src, why, finding)
     return out
+
+
+def _arrived_after(src: Source, used: Source) -> bool:
+    """Did ``src`` arrive after the return ``used`` (both by email: when received; else when the
+    files were saved)?"""
+    if src.arrived and used.arrived:
+        return src.arrived > used.arrived
+    return bool(src.modified) and src.modified > used.modified
 
 
 def _stale_used(master: Plan, key: str, lead: str) -> str:

@@ -233,14 +233,16 @@ def lead_returns(used: Sequence[tuple[Plan, Source]], set_aside: Sequence[tuple[
                  unusable: Sequence[Unusable], period: str, return_by: dt.date | None = None,
                  names: LeadNames | None = None, tabs_given_up: Sequence[tuple[str, str]] = (),
                  full: Callable[[Action], Action] = lambda a: a, report: Report | None = None,
-                 since: dt.date | None = None) -> list[LeadReturn]:
+                 since: dt.date | None = None, unusable_later: Sequence[Unusable] = ()) -> list[LeadReturn]:
     """The tracker's rows, from a consolidation's decisions: worst first, then in plan order.
     ``since``: the day last period's consolidation was made (see planbook.rollup.inputs.updated_from).
 
     ``used`` are the plans the consolidation merged (masters and the copy used for each lead);
     ``set_aside`` the older copies of a lead (listed as other files), ``tabs_given_up`` the
     (lead key, file) of joint files whose tab for that lead another file replaced (listed too);
-    ``unusable`` the returns that could not be used, each that lead's return with one error.  Every lead with a tab on a
+    ``unusable`` the returns that could not be used, each that lead's return with one error;
+    ``unusable_later`` returns that could not be read, sent after the one used: an error of that
+    lead's return (they are chased to send it again).  Every lead with a tab on a
     master is a row, and every lead whose copy came back; a copy's actions are its lead's (each
     lead's own tab when one copy holds several).  ``names`` spells the leads (see
     :class:`planbook.core.leads.LeadNames`); ``full`` gives an action whole (its texts may wait on disk).
@@ -305,6 +307,11 @@ def lead_returns(used: Sequence[tuple[Plan, Source]], set_aside: Sequence[tuple[
         row.file, row.modified = path, _when(u.source.modified, path)
         row.errors, row.unreadable = [u.finding], u.reason
         row.note_arrival(arrived.get(Path(path).resolve()))  # an unreadable return: who sent it still matters
+    for u in unusable_later:
+        row = rows.get(lead_key(u.lead))
+        if row is not None and row.returned:
+            row.errors.append(u.finding)
+            row.other_files.append(u.source.path or u.source.file)
     order = {key: i for i, key in enumerate(rows)}
     return sorted(rows.values(), key=lambda r: (_ORDER[r.state], order[lead_key(r.lead)]))
 
