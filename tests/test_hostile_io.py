@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import os
 import re
 import resource
@@ -724,3 +725,25 @@ def test_drafts_are_saved_all_or_none(tmp_path, command):
                                                                           else []))
     assert again.returncode in (0, 1), again.stderr
     assert len(list(drafts.glob("*.eml"))) == len(drafts_made) == 3
+
+
+def test_a_finding_about_a_huge_cell_is_one_short_line_on_the_console(tmp_path):
+    """A status cell of 40,000 characters: validate's line about it stays one short line (the
+    whole text is in --json and on Data issues), not a screenful of what the lead pasted."""
+    import openpyxl
+
+    from tests.conftest import small_plan
+
+    info, actions = small_plan()
+    plan = tmp_path / "plan.xlsx"
+    write_plan(plan, info, actions)
+    wb = openpyxl.load_workbook(plan)
+    ws = wb["Jane Smith"]
+    header = [c.value for c in ws[1]]
+    ws.cell(2, header.index("Status") + 1).value = "nearly " * 6000
+    wb.save(plan)
+    result = run_cli("validate", plan)
+    lines = [line for line in result.stdout.splitlines() if "unknown-status" in line]
+    assert lines and all(len(line) < 400 for line in lines)
+    whole = json.loads(run_cli("validate", plan, "--json").stdout)
+    assert any(len(f["message"]) > 1000 or len(f.get("value") or "") > 1000 for f in whole["findings"])

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from planbook.core.errors import PlanbookError
 from planbook.core.layout import DATA_ISSUES, LISTS, RETURNS
+from planbook.core.text import shortened
 from planbook.core.version import __version__
 from planbook.excel import BUTTONS, JOBS
 
@@ -25,8 +26,8 @@ ISSUE_FIELDS = ("severity", "code", "file", "sheet", "cell", "message")
 
 def _print_findings(findings, stream=sys.stdout, limit: int | None = None) -> None:
     shown = list(findings)[:limit] if limit else list(findings)
-    for f in shown:
-        print(f"  {f.sheet}!{f.cell or '-'}  {f.severity:<7} {f.code:<16} {f.message}", file=stream)
+    for f in shown:  # one line each, however long the text a lead typed (--json has it whole)
+        print(f"  {f.sheet}!{f.cell or '-'}  {f.severity:<7} {f.code:<16} {shortened(f.message, 300)}", file=stream)
     if limit and len(list(findings)) > limit:
         print(f"  … and {len(list(findings)) - limit} more (use --json for all)", file=stream)
 
