@@ -242,3 +242,105 @@ def test_the_rows_file_escapes_everything_a_cell_can_hold(tmp_path):
     assert excel.issue_link("C:\\a \"b\".xlsx", "O'Brien", "J2") == \
         '=HYPERLINK("C:\\a ""b"".xlsx#\'O\'\'Brien\'!J2","open")'
     assert excel.issue_link("/x/plan.xlsx", "Lead", "") == '=HYPERLINK("/x/plan.xlsx","open")'
+
+
+# ---- the Data issues "Go to" links -------------------------------------------------------------------
+
+_DEEP = ("C:\\Users\\jane.smith\\OneDrive - Anytown Metropolitan Borough Council\\Shared Documents\\"
+         "Children's Services Partnership Board\\Action Plan 2026-27\\Quarter 1 Returns and Consolidation\\"
+         "Returned copies from lead officers (do not rename)\\")
+#: Where a return may be: folders named with #, %, spaces, apostrophes, non-ASCII, brackets;
+#: UNC paths; paths longer than a formula's text holds (a quote, an emoji, a # at the cut).
+LINK_FILES = [
+    "C:\\Plans\\plan.xlsx",
+    "C:\\Plans\\Action Plan 2026-27 #2\\plan.xlsx",
+    "C:\\Plans\\#1 priority\\#2 #3.xlsx",
+    "C:\\Plans\\100% done\\50%20off.xlsx",
+    "C:\\Plans\\Children's Services\\Jane O'Brien.xlsx",
+    "C:\\Plans\\Équipe – Zoë\\😀 plan.xlsx",
+    "\\\\server\\share\\Plans\\plan.xlsx",
+    "\\\\server\\share\\Plan #2\\plan.xlsx",
+    "/home/jane/Plans/a \"quoted\" name.xlsx",
+    _DEEP + "Jane Smith.xlsx",
+    _DEEP.replace("2026-27", "2026-27 #2") + "Jane Smith.xlsx",
+    _DEEP * 3 + "😀" * 40 + '"' * 5 + "#" + "x.xlsx",
+    "C:\\Plans [draft]\\Plan #2\\plan.xlsx",  # a # and a bracket: no form opens it right
+    "C:\\" + "long folder name\\" * 600 + "plan.xlsx",  # longer than a formula holds
+]
+LINK_PLACES = [("Jane Smith", "J7"), ("O'Brien's 'team'", "AB12"), ("Zoë – équipe", "C3"), ("Lead", "")]
+
+
+def _excel_reads(location: str) -> tuple[str, str]:
+    """(file, place) of a link location as Excel reads it: [file]place, or file#place."""
+    if location.startswith("["):
+        file, _, place = location[1:].partition("]")
+        return file, place
+    file, _, place = location.partition("#")
+    return file, place
+
+
+def _literal_units(token: str) -> int:
+    """A string operand's length as written between its quotes, in UTF-16 units."""
+    return len(token[1:-1].encode("utf-16-le")) // 2
+
+
+def _read_link(formula: str) -> tuple[str, str | None]:
+    """(the formula's kind, its link location or text), read with openpyxl's formula tokenizer:
+    every text in it checked against Excel's limits."""
+    from openpyxl.formula.tokenizer import Token, Tokenizer
+
+    if not formula.startswith("="):  # a path too long for any formula: itself, which no reader takes for one
+        assert formula[:1] not in "=+-@" and len(formula) > 8192 - 20
+        return "text", formula
+    assert len(formula) <= 8192, formula[:80]
+    tokens = [t for t in Tokenizer(formula).items if t.type != Token.WSPACE]
+    texts = [t.value for t in tokens if t.type == Token.OPERAND and t.subtype == Token.TEXT]
+    assert texts and all(_literal_units(t) <= 255 for t in texts), [len(t) for t in texts]
+    values = [t[1:-1].replace('""', '"') for t in texts]
+    if tokens[0].value == "HYPERLINK(":
+        # HYPERLINK( "a" & "b" & … , "open" )
+        assert [t.value for t in tokens[-3:]] == [",", '"open"', ")"], formula[-40:]
+        middle = tokens[1:-3]
+        assert [t.value for t in middle[1::2]] == ["&"] * (len(middle) // 2)
+        return "link", "".join(values[:-1])
+    assert all(t.value in ("&",) or t.subtype == Token.TEXT for t in tokens), formula[:80]
+    return "text", "".join(values)
+
+
+@pytest.mark.parametrize("file", LINK_FILES)
+def test_a_go_to_link_opens_its_file_at_its_cell_whatever_the_path(file):
+    for sheet, cell in LINK_PLACES:
+        formula = excel.issue_link(file, sheet, cell)
+        kind, value = _read_link(formula)
+        if kind == "link":
+            opened, place = _excel_reads(value)
+            assert opened == file
+            assert place == (f"'{sheet.replace(chr(39), chr(39) * 2)}'!{cell}" if cell else "")
+        else:  # no link would open the right file: its path, as text
+            assert value == file and (("#" in file and ("[" in file or not cell)) or len(file) > 8000), file[:80]
+    assert _read_link(excel.issue_link("C:\\Plans\\plan.xlsx", "Lead", "J2"))[0] == "link"
+    if "#" not in file and len(file) < 8000:
+        assert _read_link(excel.issue_link(file, "Lead", "J2"))[0] == "link"
+
+
+def test_libreoffice_reads_each_go_to_link_as_a_formula_giving_its_target(tmp_path, soffice):
+    """An independent reader: LibreOffice calculates each link (its value 'open') and, beside it,
+    the link's location alone, which must be the target Excel reads."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    expected = []
+    for file in LINK_FILES[:-1]:
+        for name, cell in LINK_PLACES:
+            formula = excel.issue_link(file, name, cell)
+            kind, value = _read_link(formula)
+            location = formula[len("=HYPERLINK("):-len(',"open")')] if kind == "link" else formula[1:]
+            sheet.append([formula, "=" + location])
+            expected.append(["open" if kind == "link" else value, value])
+    book.save(tmp_path / "links.xlsx")
+    out = lo_convert(soffice, tmp_path / "links.xlsx", "xlsx", tmp_path / "lo")
+    from python_calamine import CalamineWorkbook
+
+    rows = CalamineWorkbook.from_path(str(out)).get_sheet_by_index(0).to_python()
+    assert [[str(v) for v in row[:2]] for row in rows] == expected

@@ -24,6 +24,7 @@ from pathlib import Path
 from planbook.core.dates import parse_day
 from planbook.core.errors import PlanbookError
 from planbook.core.layout import DATA_ISSUES, RETURNS
+from planbook.core.limits import MAX_FORMULA, formula_text
 from planbook.files.synced import is_web_address, local_path, web_folder
 
 #: Control-sheet settings: defined name -> (label, default).  Paths may be relative to the workbook.
@@ -128,9 +129,29 @@ class JobResult:
 
 
 def issue_link(file: str, sheet: str, cell: str) -> str:
-    """The Data issues sheet's "Go to" formula: a link that opens the file at the cell."""
-    target = f"{file}#'{sheet.replace(chr(39), chr(39) * 2)}'!{cell}" if cell[:1].isalpha() else file
-    return '=HYPERLINK("' + target.replace('"', '""') + '","open")'
+    """The Data issues sheet's "Go to" formula: a link that opens the file at the cell.
+
+    ``FILE#'Sheet'!A1`` as a rule.  Excel takes a link's first ``#`` as where the place in the
+    file starts, so for a file whose path holds one (a folder "Action Plan #2") the link is
+    ``[FILE]'Sheet'!A1``, the form Excel documents for a place in another workbook, whose brackets
+    say where the file ends.  A path of any length is written whole (:func:`formula_text` cuts a
+    long one into pieces joined by ``&``).  Where no link would open the right file (a ``#`` and a
+    bracket in its path, or no cell to go to), the cell holds the file's path as text instead."""
+    place = f"'{sheet.replace(chr(39), chr(39) * 2)}'!{cell}" if cell[:1].isalpha() else ""
+    if "#" not in file:
+        target = f"{file}#{place}" if place else file
+    elif place and "[" not in file and "]" not in file:
+        target = f"[{file}]{place}"
+    else:
+        return _text_formula(file)
+    formula = f'=HYPERLINK({formula_text(target)},"open")'
+    return formula if len(formula) <= MAX_FORMULA else _text_formula(file)
+
+
+def _text_formula(text: str) -> str:
+    """A text written as a formula (so never read as a number, a date or a formula of its own)."""
+    formula = "=" + formula_text(text)
+    return formula if len(formula) <= MAX_FORMULA else text
 
 
 #: The rows file's escape character: character 1, which no path or cell text holds (Excel and

@@ -1,4 +1,5 @@
-"""Excel's own limits, kept in what planbook writes: a cell holds at most 32,767 characters.
+"""Excel's own limits, kept in what planbook writes: a cell holds at most 32,767 characters, a
+formula 8,192, and a text written in a formula 255 (:func:`formula_text`).
 
 A text longer than that (pasted from a long Word document, or imported) is cut to fit its
 cell with a note saying so, and the rest is kept as a finding on ``Data issues`` — never lost.
@@ -16,6 +17,8 @@ from planbook.core.model import Action
 
 #: The most characters an Excel cell holds.
 MAX_CELL = 32_767
+#: Excel's longest formula, and longest text written in a formula (a "…" literal).
+MAX_FORMULA, MAX_LITERAL = 8192, 255
 _FIELDS = (("Ref", "ref"), ("Theme", "theme"), ("Objective", "objective"), ("Action", "action"),
            ("Lead", "lead"), ("Partners", "partners"), ("Success measure", "success_measure"),
            ("Resources", "resources"), ("Status", "status_text"), ("Progress update", "progress"),
@@ -102,3 +105,29 @@ def label_lines(text: str, width: int, max_lines: int) -> str:
 def _fit(line: str, width: int) -> str:
     """A single word longer than a line is cut with "…" (nothing else breaks a word)."""
     return line if len(line) <= width else line[:width - 1] + "…"
+
+
+def _literal_length(text: str) -> int:
+    """A text's length as a formula literal, counted the way that never undercounts: in UTF-16
+    units (as Excel counts), a quote twice (as it is written)."""
+    return len(text.encode("utf-16-le")) // 2 + text.count('"')
+
+
+def literal_fits(text: str) -> bool:
+    """Can ``text`` be written as one literal in a formula (at most :data:`MAX_LITERAL`)?"""
+    return len(text) * 2 <= MAX_LITERAL or _literal_length(text) <= MAX_LITERAL
+
+
+def formula_text(text: str) -> str:
+    """``text`` as a formula expression: one "quoted" literal (a quote doubled), or, for a text
+    longer than a literal holds, literals of at most :data:`MAX_LITERAL` joined by ``&``, so a
+    formula holding it is never refused.  The one place planbook writes a text into a formula."""
+    pieces, start, size = [], 0, 0
+    for i, ch in enumerate(text):
+        units = (2 if ord(ch) > 0xFFFF else 1) + (ch == '"')
+        if size + units > MAX_LITERAL:
+            pieces.append(text[start:i])
+            start, size = i, 0
+        size += units
+    pieces.append(text[start:])
+    return "&".join('"' + piece.replace('"', '""') + '"' for piece in pieces)

@@ -31,7 +31,7 @@ from planbook.core.layout import (
     SUMMARY,
 )
 from planbook.core.leads import lead_key
-from planbook.core.limits import MAX_CELL, fit_long_cells, label_lines
+from planbook.core.limits import MAX_CELL, MAX_FORMULA, fit_long_cells, formula_text, label_lines, literal_fits
 from planbook.core.model import Action
 from planbook.core.names import col_letter
 from planbook.core.status import (
@@ -80,16 +80,18 @@ _WRAPPED = {"Theme", "Action", "Lead", "Due", "Status", "Progress update", "Obje
 #: Columns of All actions that always hold text.
 _TEXT_HEADERS = ["Ref", "Theme", "Action", "Lead", "Status", "Progress update", "Objective", "Partners",
                  "Success measure", "Resources"]
-#: Excel's longest formula, and longest text in a formula.
-MAX_FORMULA, MAX_LITERAL = 8192, 255
 #: The fills of the two count lines that are not statuses (their words say what they are).
 _LINE_FILLS = {NO_STATUS: "#FFFFFF", NOT_RECOGNISED: "#F2F2F2"}
 
 
+def _criterion(text: str) -> str:
+    """The COUNTIFS criterion matching ``text`` exactly (no wildcards, no operators)."""
+    return "=" + text.replace("~", "~~").replace("*", "~*").replace("?", "~?")
+
+
 def _criteria(text: str) -> str:
-    """A COUNTIFS criterion matching ``text`` exactly (no wildcards, no operators)."""
-    escaped = text.replace("~", "~~").replace("*", "~*").replace("?", "~?").replace('"', '""')
-    return f'"={escaped}"'
+    """The criterion as a formula's literal."""
+    return formula_text(_criterion(text))
 
 
 def _sheet_chunks(n: int, limit: int) -> list[tuple[str, int, int]]:
@@ -231,12 +233,12 @@ class _Counts:
 
     def formula(self, parts: list[tuple[str, str, str]]) -> str:
         """``parts``: (column letter, text to match, the cell holding the text)."""
-        if all(len(_criteria(text)) - 2 <= MAX_LITERAL for _, text, _ in parts):
+        if all(literal_fits(_criterion(text)) for _, text, _ in parts):
             terms = [f"COUNTIFS({','.join(f'{self._range(name, n, c)},{_criteria(text)}' for c, text, _ in parts)})"
                      for name, n in self.ranges]
         else:
             terms = ["SUMPRODUCT(" + "*".join(
-                f"--({self._range(name, n, c)}={cell if len(text) > MAX_LITERAL - 2 else _quoted(text)})"
+                f"--({self._range(name, n, c)}={formula_text(text) if literal_fits(text) else cell})"
                 for c, text, cell in parts) + ")" for name, n in self.ranges]
         return "=" + "+".join(terms)
 
@@ -252,10 +254,6 @@ def _formula_as_written(formula: str, expand_future_functions: bool = False) -> 
     "_xlfn.TAKE(2) team" (and the cell an array formula), counting nothing; our formulas use
     none of those functions.  It was also over half the Summary's time (30 regexes a formula)."""
     return formula[1:] if formula.startswith("=") else formula
-
-
-def _quoted(text: str) -> str:
-    return '"' + text.replace('"', '""') + '"'
 
 
 def _write_formula(ws, row: int, col: int, formula: str, fmt, value) -> None:
