@@ -159,24 +159,19 @@ Private Function RunCommand(ByVal args As Collection, ByVal tmpStem As String) A
     jsonFile = tmpStem & ".json"
     errFile = tmpStem & ".err"
     If IsWindows() Then
-        cmdLine = Quote(command, True)
-        For Each arg In args
-            cmdLine = cmdLine & " " & Quote(CStr(arg), True)
-        Next
-        cmdLine = "cmd /c """ & cmdLine & " > " & Quote(jsonFile, True) & " 2> " & Quote(errFile, True) & """"
         Set wsh = CreateObject("WScript.Shell")
-        exitCode = wsh.Run(cmdLine, 0, True)
+        exitCode = wsh.Run(WindowsCommandLine(command, args, jsonFile, errFile), 0, True)
     Else
         ' The arguments go into a script file: no quoting through Shell's own command line.
         doneFile = tmpStem & ".done"
-        cmdLine = Quote(command, False)
+        cmdLine = ShellQuoted(command)
         For Each arg In args
-            cmdLine = cmdLine & " " & Quote(CStr(arg), False)
+            cmdLine = cmdLine & " " & ShellQuoted(CStr(arg))
         Next
         f = FreeFile
         Open tmpStem & ".sh" For Output As #f
-        Print #f, cmdLine & " > " & Quote(jsonFile, False) & " 2> " & Quote(errFile, False)
-        Print #f, "echo $? > " & Quote(doneFile & ".tmp", False) & " && mv " & Quote(doneFile & ".tmp", False) & " " & Quote(doneFile, False)
+        Print #f, cmdLine & " > " & ShellQuoted(jsonFile) & " 2> " & ShellQuoted(errFile)
+        Print #f, "echo $? > " & ShellQuoted(doneFile & ".tmp") & " && mv " & ShellQuoted(doneFile & ".tmp") & " " & ShellQuoted(doneFile)
         Close #f
         Shell "/bin/sh """ & tmpStem & ".sh""", 0
         started = Now
@@ -218,12 +213,61 @@ Private Sub Cleanup(ByVal tmpStem As String)
     Next
 End Sub
 
-Private Function Quote(ByVal text As String, ByVal forWindows As Boolean) As String
-    If forWindows Then
-        Quote = """" & Replace(text, """", "") & """"
+' A text as one word of a POSIX shell's command line.
+Private Function ShellQuoted(ByVal text As String) As String
+    ShellQuoted = "'" & Replace(text, "'", "'\''") & "'"
+End Function
+
+' The line WScript.Shell runs on Windows: cmd, to send the output of COMMAND ARGS... to the two
+' files.  Each argument is written as the C runtime reads it back (WindowsArgument), then every
+' character cmd or WScript.Shell would act on is escaped with ^ (CmdEscaped), so whatever a
+' setting holds -- a trailing backslash, quotes, &, %PATH% -- reaches planbook as it was typed.
+' /d: no AutoRun commands; /v:off: no !variables!; /s /c "...": the outer quotes are taken off.
+Private Function WindowsCommandLine(ByVal command As String, ByVal args As Variant, ByVal jsonFile As String, _
+                                    ByVal errFile As String) As String
+    Dim cmdLine As String, arg As Variant
+    cmdLine = """" & command & """"
+    For Each arg In args
+        cmdLine = cmdLine & " " & CmdEscaped(WindowsArgument(CStr(arg)))
+    Next
+    WindowsCommandLine = "cmd /d /v:off /s /c """ & cmdLine & " > """ & jsonFile & """ 2> """ & errFile & """"""
+End Function
+
+' One argument as the Windows C runtime splits a command line (Python's subprocess.list2cmdline):
+' in quotes if it is empty or has a space or tab; backslashes before a quote, and before the
+' closing quote, doubled; a quote as \".
+Private Function WindowsArgument(ByVal text As String) As String
+    Dim i As Long, ch As String, slashes As Long, out As String
+    For i = 1 To Len(text)
+        ch = Mid$(text, i, 1)
+        If ch = "\" Then
+            slashes = slashes + 1
+        Else
+            If ch = """" Then
+                out = out & String$(slashes * 2 + 1, "\") & ch
+            Else
+                out = out & String$(slashes, "\") & ch
+            End If
+            slashes = 0
+        End If
+    Next
+    If text = "" Or InStr(text, " ") > 0 Or InStr(text, vbTab) > 0 Then
+        WindowsArgument = """" & out & String$(slashes * 2, "\") & """"
     Else
-        Quote = "'" & Replace(text, "'", "'\''") & "'"
+        WindowsArgument = out & String$(slashes, "\")
     End If
+End Function
+
+' A text with every character cmd.exe (or WScript.Shell's %variable% expansion) acts on escaped
+' with ^: then cmd sees no quotes, operators or variables in it, and passes it on as it is.
+Private Function CmdEscaped(ByVal text As String) As String
+    Dim i As Long, ch As String, out As String
+    For i = 1 To Len(text)
+        ch = Mid$(text, i, 1)
+        If InStr("()%!^""<>&|", ch) > 0 Then out = out & "^"
+        out = out & ch
+    Next
+    CmdEscaped = out
 End Function
 
 Private Function ReadFile(ByVal path As String) As String

@@ -86,6 +86,16 @@ class Office:
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout)
 
+    def call(self, workbook: Path, *calls: tuple[str, list]) -> list:
+        """The results of functions of the workbook's macros, each called with its arguments."""
+        self.clicks += 1
+        request = self.folder / f"call-{self.clicks}.json"
+        request.write_text(json.dumps({"workbook": str(workbook), "calls": calls}))
+        done = subprocess.run([self.python, str(DRIVER), self.pipe, str(request)], capture_output=True, text=True,
+                              timeout=CLICK_TIMEOUT)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)["results"]
+
     def close(self) -> None:
         if self.proc.poll() is None:
             self.proc.terminate()
@@ -551,3 +561,143 @@ def test_collect_returns_button_saves_the_emailed_returns_and_shows_the_tracker(
     assert job.counts == results["pb_counts"] and shown(_lo_rows(job.returns)) == shown(click["returns"][1:])
     missing = office.click(folder / "Coordinator.xlsm", "Collect returns", pb_command=str(PLANBOOK))
     assert missing["results"]["pb_status"].startswith("Failed: fill in 'Collect returns from:")
+
+
+# ---- the command line the buttons run on Windows ----------------------------------------------------
+
+#: What a setting, a folder or a file name may hold, each a trap for some layer of a Windows
+#: command line: the C runtime's backslash and quote rules, cmd's operators, carets and
+#: %variables%, WScript.Shell's own %variable% expansion.
+AWKWARD_ARGUMENTS = [
+    "C:\\Users\\jane\\OneDrive - Anytown Council\\Plan\\",  # a folder typed with a trailing backslash
+    "pb_local_folder=C:\\Users\\jane\\OneDrive - Anytown Council\\Plan\\",
+    "C:\\Plan\\", "Plan\\\\", "\\", "\\\\", "\\\\server\\share\\", "\\\\server\\share\\Plans #2\\plan.xlsx",
+    'say "hello"', 'a\\"b', 'a\\\\"b', '"', '""', '\\"', 'ends with a quote"', 'trailing \\ "\\\\',
+    "", " ", "two  spaces", "tab\there", "Équipe – Zoë 😀", "Children's Services",
+    "%PATH%", "100% & 50%", "%USERNAME%\\%TEMP%", "%%", "^", "^^ caret", "!PATH!", "a & calc", "a | more",
+    "a > out.txt", "< in", "(brackets)", "Program Files (x86)", 'x" & calc & "', '"&calc&"', "a;b,c=d",
+]
+#: The environment on the 'Windows' the simulation runs: what %...% would expand to.
+WINDOWS_ENV = {"PATH": "C:\\Windows", "USERNAME": "jane", "TEMP": "C:\\Temp", "A": "expanded"}
+
+
+def _expand_variables(text: str) -> str:
+    """%NAME% of a defined variable replaced by its value, as WScript.Shell's Run does and cmd does
+    on its command line (an undefined one is left as it is)."""
+    out, i = [], 0
+    while i < len(text):
+        end = text.find("%", i + 1) if text[i] == "%" else -1
+        if end > 0 and text[i + 1:end].upper() in WINDOWS_ENV:
+            out.append(WINDOWS_ENV[text[i + 1:end].upper()])
+            i = end + 1
+        else:
+            out.append(text[i])
+            i += 1
+    return "".join(out)
+
+
+def _cmd(line: str) -> tuple[str, list[tuple[str, str]]]:
+    """What ``cmd /d /v:off /s /c "…"`` does with its line: the outer quotes taken off, variables
+    expanded, then outside quotes ^ escapes the next character and < > redirect; & | ( ) there
+    would be operators.  Returns the command line it starts and its redirections."""
+    prefix = "cmd /d /v:off /s /c "
+    assert line.startswith(prefix + '"') and line.endswith('"'), line
+    rest = _expand_variables(line[len(prefix) + 1:-1])
+    out, redirections, quoted, i = [], [], False, 0
+    while i < len(rest):
+        c = rest[i]
+        if quoted or c not in '^"<>&|()':
+            out.append(c)
+            quoted = quoted != (c == '"')
+            i += 1
+        elif c == "^":
+            out.append(rest[i + 1])
+            i += 2
+        elif c == '"':
+            out.append(c)
+            quoted, i = True, i + 1
+        elif c in "<>":
+            handle = out.pop() if len(out) > 1 and out[-1].isdigit() and out[-2] == " " else "1"
+            i += 1
+            while rest[i] == " ":
+                i += 1
+            if rest[i] == '"':
+                end = rest.index('"', i + 1)
+                target, i = rest[i + 1:end], end + 1
+            else:
+                end = rest.find(" ", i)
+                end = len(rest) if end < 0 else end
+                target, i = rest[i:end], end
+            redirections.append((handle + c, target))
+        else:
+            raise AssertionError(f"cmd would take {c!r} as an operator at {rest[max(0, i - 20):i + 20]!r}")
+    return "".join(out).strip(), redirections
+
+
+def _argv(line: str) -> list[str]:
+    """A command line split as the Windows C runtime and CommandLineToArgvW split it: the program
+    to its closing quote or a space; then 2n backslashes and a quote are n backslashes and a quote
+    that opens or closes quoting, 2n+1 are n and a quote itself; other backslashes are themselves."""
+    if line.startswith('"'):
+        end = line.index('"', 1)
+        args, i = [line[1:end]], end + 1
+    else:
+        end = min([p for p in (line.find(" "), line.find("\t")) if p >= 0] or [len(line)])
+        args, i = [line[:end]], end
+    current, quoted, started = [], False, False
+    while i < len(line):
+        c = line[i]
+        if c == "\\":
+            j = i
+            while j < len(line) and line[j] == "\\":
+                j += 1
+            n = j - i
+            if j < len(line) and line[j] == '"':
+                current.append("\\" * (n // 2))
+                if n % 2:
+                    current.append('"')
+                    j += 1
+            else:
+                current.append("\\" * n)
+            started, i = True, j
+        elif c == '"':
+            if quoted and line[i + 1:i + 2] == '"':
+                current.append('"')
+                i += 2
+            else:
+                quoted, started, i = not quoted, True, i + 1
+        elif c in " \t" and not quoted:
+            if started:
+                args.append("".join(current))
+                current, started = [], False
+            i += 1
+        else:
+            current.append(c)
+            started, i = True, i + 1
+    if started:
+        args.append("".join(current))
+    return args
+
+
+def test_the_windows_command_line_gives_planbook_every_argument_as_it_was(office, tmp_path):
+    """The macros' own functions, run in LibreOffice: each argument as list2cmdline writes it,
+    and the whole line, through WScript.Shell, cmd and the C runtime, gives planbook exactly the
+    arguments (one with each awkward value, and all of them at once) and redirects only its output."""
+    import subprocess as sp
+
+    book = tmp_path / "Coordinator.xlsm"
+    shutil.copy(ROOT / "workbooks" / "Coordinator.xlsm", book)
+    command, json_file, err_file = ("C:\\Program Files (x86)\\planbook\\Scripts\\planbook.exe",
+                                    "C:\\Users\\JANE~1\\AppData\\Local\\Temp\\planbook-button-1.json",
+                                    "C:\\Users\\JANE~1\\AppData\\Local\\Temp\\planbook-button-1.err")
+    argument_lists = [["button", "consolidate", "--set", value, "--json"] for value in AWKWARD_ARGUMENTS]
+    argument_lists.append(AWKWARD_ARGUMENTS)
+    results = office.call(book, *[("Planbook.WindowsArgument", [value]) for value in AWKWARD_ARGUMENTS],
+                          *[("Planbook.WindowsCommandLine", [command, args, json_file, err_file])
+                            for args in argument_lists])
+    quoted, lines = results[:len(AWKWARD_ARGUMENTS)], results[len(AWKWARD_ARGUMENTS):]
+    assert quoted == [sp.list2cmdline([value]) for value in AWKWARD_ARGUMENTS]
+    for args, line in zip(argument_lists, lines):
+        started, redirections = _cmd(_expand_variables(line))
+        assert _argv(started) == [command, *args], line
+        assert redirections == [("1>", json_file), ("2>", err_file)], line

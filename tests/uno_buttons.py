@@ -5,6 +5,9 @@ python3-uno) against the LibreOffice it started, once per click::
 
     python3 uno_buttons.py PIPE-NAME REQUEST.json
 
+A request with "calls" (``[["Module.Function", [arguments]], ...]``) instead runs those functions
+of the workbook's macros and prints their results: how the tests run the macros' pure helpers.
+
 The request names the workbook, the Control-sheet settings to fill in (by defined name), the
 caption of the button to click and, optionally, the location the macros are to take as the
 workbook's (an ``https://`` address, as Excel gives a workbook opened from OneDrive or SharePoint:
@@ -102,11 +105,29 @@ def click(ctx, request: dict) -> dict:
         doc.close(True)
 
 
+def call(ctx, request: dict) -> dict:
+    """Run functions of the workbook's macros with arguments, as Excel would call them (even private
+    ones: LibreOffice's script provider reaches every procedure of a module); their results."""
+    desktop = ctx.ServiceManager.createInstanceWithContext("com.sun.star.frame.Desktop", ctx)
+    url = uno.systemPathToFileUrl(request["workbook"])
+    doc = desktop.loadComponentFromURL(url, "_blank", 0, (_prop("MacroExecutionMode", ALWAYS_EXECUTE_NO_WARN),
+                                                          _prop("Hidden", True)))
+    try:
+        provider = doc.getScriptProvider()
+        results = []
+        for name, args in request["calls"]:
+            script = provider.getScript(f"vnd.sun.star.script:VBAProject.{name}?language=Basic&location=document")
+            results.append(script.invoke(tuple(tuple(a) if isinstance(a, list) else a for a in args), (), ())[0])
+        return {"results": results}
+    finally:
+        doc.close(True)
+
+
 def main(argv: list[str]) -> int:
     pipe, request_file = argv
     with open(request_file, encoding="utf-8") as f:
         request = json.load(f)
-    print(json.dumps(click(connect(pipe), request)), flush=True)
+    print(json.dumps((call if "calls" in request else click)(connect(pipe), request)), flush=True)
     return 0
 
 
