@@ -214,7 +214,7 @@ def test_consolidate_button_writes_what_the_cli_reports(clicked):
 
 def _as_libreoffice_writes(formula: str) -> str:
     """A Go to link as LibreOffice gives it back: its arguments separated by ;."""
-    return formula.removesuffix(',"open")') + ';"open")'
+    return formula.removesuffix(',"open")') + ';"open")' if formula.endswith(',"open")') else formula
 
 
 def test_the_command_line_way_writes_what_the_xlwings_way_writes(clicked, tmp_path):
@@ -701,3 +701,20 @@ def test_the_windows_command_line_gives_planbook_every_argument_as_it_was(office
         started, redirections = _cmd(_expand_variables(line))
         assert _argv(started) == [command, *args], line
         assert redirections == [("1>", json_file), ("2>", err_file)], line
+
+
+def test_go_to_links_in_a_deep_folder_with_a_hash_are_written_whole(office, demo, tmp_path):
+    """A council OneDrive folder: a # in a folder's name, paths longer than a formula's text holds.
+    The macro writes each link planbook gives (its location in pieces joined by &) as a formula
+    LibreOffice calculates."""
+    folder = _coordinator_folder(demo, tmp_path / "OneDrive - Anytown Metropolitan Borough Council" / "Shared Documents"
+                                 / "Children's Services Partnership Board" / "Action Plan 2026-27 #2"
+                                 / "Quarter 1 Returns and Consolidation" / "Returned copies (do not rename)")
+    click = office.click(folder / "Coordinator.xlsm", "Consolidate", pb_command=str(PLANBOOK), pb_as_of=AS_OF)
+    assert click["results"]["pb_status"].startswith("Consolidated "), click["results"]
+    rows, formulas = click["issues"][1:], click["formulas"][1:]
+    assert len(rows) > 5 and all(len(row[2]) > 255 for row in rows)
+    for row, formula in zip(rows, formulas):
+        assert formula[6] == _as_libreoffice_writes(excel.issue_link(*row[2:5]))
+        assert row[6] == ("open" if row[4] else row[2])  # no cell to go to: the file's path, as text
+    assert any('"&"' in formula[6] and formula[6].startswith('=HYPERLINK("[') for formula in formulas)
