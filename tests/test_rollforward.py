@@ -509,3 +509,17 @@ def test_a_ref_the_coordinator_changes_by_hand_reads_the_same_in_direction_and_c
     for ref, direction in way.items():
         expected = {"↑ better": "Status better", "↓ worse": "Status worse"}.get(direction)
         assert said.get(ref) == expected or (direction == "→ same" and said.get(ref) == "Status changed"), (ref, direction)
+
+
+@pytest.mark.parametrize("why, old, action, said", [
+    ("had no Ref in the plan", "", "", "Jane Smith's action with no text had no Ref in the plan"),
+    ("had no Ref in the plan", "", "Map provision", "Jane Smith's action 'Map provision' had no Ref in the plan"),
+    ("shared its Ref with another action", "1.2", "Map provision",
+     "Jane Smith's action 'Map provision' shared its Ref with another action"),
+    ("no Ref given", "", "", "Jane Smith added an action with no text last period with no Ref"),
+    ("that Ref is another action's", "3.10", "Train nurses",
+     "Jane Smith added 'Train nurses' last period as 3.10: that Ref is another action's")])
+def test_each_ref_given_is_said_in_a_sentence_that_reads(why, old, action, said):
+    from planbook.rollup.rollforward import Renumbered
+
+    assert Renumbered(old, "1.9", "Jane Smith", action, why).describe() == said

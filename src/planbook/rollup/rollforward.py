@@ -73,10 +73,12 @@ class Renumbered:
     def describe(self) -> str:
         """Why it was given, in a sentence's first half ("Jane Smith added 'Survey …' last period
         as 1.3: that Ref is another action's"); the finding and the command both say it."""
-        who, what = self.lead or "a lead", repr(shortened(self.action)) if self.action.strip() else "an action"
+        who = self.lead or "a lead"
+        what = repr(shortened(self.action)) if self.action.strip() else "with no text"
         if self.why in (NO_REF, SHARED):
             return f"{who}'s action {what} {self.why}"
-        return f"{who} added {what} last period " + (f"as {self.old}: {self.why}" if self.old else "with no Ref")
+        return (f"{who} added {what if self.action.strip() else 'an action with no text'} last period "
+                + (f"as {self.old}: {self.why}" if self.old else "with no Ref"))
 
 
 NO_REF = "had no Ref in the plan"
