@@ -909,3 +909,35 @@ def test_a_later_return_that_cannot_be_read_is_said_and_chased(quarter, order):
     else:
         assert row.state == RETURNED and not said
         assert "Jane Smith" not in [lead for m in reminded.messages for lead in m.leads]
+
+
+def test_a_later_run_marks_and_moves_every_message_collected_whatever_its_message_id(dovecot, quarter):
+    """--mark-read / --move-to on a run after the one that collected: a Message-ID header folded
+    onto a second line (as Exchange writes a long one), and a message with no Message-ID at all,
+    are marked and moved as any message collected is (by its id read whole, else by its bytes,
+    as the collect log knows it)."""
+    b = quarter["bytes"]
+    folded = _message("jane.smith@example.org", "folded", _local(2009, 9, 30, 9), [("J.xlsx", b["jane"], XLSX)],
+                      mid="<unused@example.org>")
+    del folded["Message-ID"]
+    raw_folded = folded.as_bytes().replace(
+        b"From:", b"Message-ID:\n <DB7PR10MB2345A1B2C3D4E5F6A7B8C9D0@DB7PR10MB2345.EURPRD10.PROD.OUTLOOK.COM>\nFrom:", 1)
+    no_id = _message("ann@example.org", "no id", _local(2009, 9, 30, 10), [("A.xlsx", b["ann"], XLSX)],
+                     mid="<unused@example.org>")
+    del no_id["Message-ID"]
+    user, password = _fill(dovecot, [("dd", _message("dd@example.org", "normal", _local(2009, 9, 30, 11),
+                                                     [("D.xlsx", b["dd1"], XLSX)], mid="<dd-n@example.org>")),
+                                     ("no-id", no_id)])
+    box = dovecot.connect(user, password)
+    box.append("INBOX", None, imaplib.Time2Internaldate(time.time()), raw_folded.replace(b"\n", b"\r\n"))
+    box.create('"Done"')
+    box.logout()
+    first = collect_returns(quarter["plan"], quarter["returns"], imap=_settings(dovecot, user, password=password))
+    assert sorted(a.saved_as for a in first.saved) == ["Ann Lee.xlsx", "DD Achievement.xlsx", "Jane Smith.xlsx"]
+    assert "<DB7PR10MB2345A1B2C3D4E5F6A7B8C9D0@DB7PR10MB2345.EURPRD10.PROD.OUTLOOK.COM>" in {
+        a.message_id for a in first.saved}
+    later = collect_returns(quarter["plan"], quarter["returns"], imap=_settings(dovecot, user, password=password),
+                            mark_read=True, move_to="Done")
+    assert later.arrivals == [] and later.already == 3 and (later.marked_read, later.moved) == (3, 3)
+    state = _mailbox(dovecot, user, password)
+    assert state["INBOX"] == [] and len(state["Done"]) == 3 and all("\\Seen" in line for line in state["Done"])

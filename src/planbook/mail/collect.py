@@ -252,8 +252,9 @@ def _from_mailbox(settings: ImapSettings, collector: _Collector, seen: set[str],
                 raise MailboxError(f"{exc}; {len(run.saved)} return(s) saved before that are kept and logged") from exc
             item = from_bytes(raw, source, received=entry.received, uid=entry.uid)
             if collector.take(item, seen):
-                done.append(entry.uid)
                 filed.add(item.key)
+            if item.key in filed:  # filed now, or before (a message without a Message-ID: known by its bytes)
+                done.append(entry.uid)
         try:
             if mark_read:
                 box.mark_read(done)

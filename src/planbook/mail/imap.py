@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from planbook.core.errors import MailboxError
+from planbook.mail.incoming import message_id_of
 from planbook.mail.transport import timed_out
 
 PASSWORD_ENV = "PLANBOOK_IMAP_PASSWORD"
@@ -46,7 +47,7 @@ class Listed:
     uid: str
     size: int
     received: dt.datetime | None
-    message_id: str
+    message_id: str  # as planbook.mail.incoming reads it from the whole message ("" when it has none)
 
 
 def quote_folder(name: str) -> str:
@@ -280,11 +281,7 @@ def _parse_listing(data: list) -> list[Listed]:
                 when = _internaldate(m.group(3).decode("ascii", "replace"))
         if not uid:
             continue
-        mid = ""
-        for line in body.decode("utf-8", "replace").splitlines():
-            if line.lower().startswith("message-id:"):
-                mid = " ".join(line.split(":", 1)[1].split())
-        out.append(Listed(uid, size, when, mid[:500]))
+        out.append(Listed(uid, size, when, message_id_of(body)))  # a header folded over lines read whole
     return out
 
 
