@@ -941,3 +941,43 @@ def test_a_later_run_marks_and_moves_every_message_collected_whatever_its_messag
     assert later.arrivals == [] and later.already == 3 and (later.marked_read, later.moved) == (3, 3)
     state = _mailbox(dovecot, user, password)
     assert state["INBOX"] == [] and len(state["Done"]) == 3 and all("\\Seen" in line for line in state["Done"])
+
+
+def test_a_winmail_dat_or_a_zip_file_is_a_problem_that_says_the_return_may_be_inside(quarter):
+    """Outlook's winmail.dat (TNEF: the attachments wrapped in Outlook's own format, whatever it
+    is named or typed) and a zip file may hold the lead's workbook: each is a line saying so and
+    what to do, counted among the problems (the exit status says a person is needed), never
+    "not a workbook" passed over; a .docx is still only listed."""
+    import zipfile
+
+    zipped = io.BytesIO()
+    with zipfile.ZipFile(zipped, "w") as z:
+        z.writestr("Jane Smith.xlsx", quarter["bytes"]["jane"])
+    tnef = b"\x78\x9f\x3e\x22" + b"\0" * 200
+    mail = quarter["tmp"] / "mail"
+    mail.mkdir()
+    for name, sender, attachment in (
+            ("winmail", "omar@example.org", ("winmail.dat", tnef, "application/ms-tnef")),
+            ("tnef-renamed", "ann@example.org", ("(no name)", tnef, "application/octet-stream")),
+            ("tnef-typed", "kim@example.org", ("att00001.bin", b"\0" * 10, "application/vnd.ms-tnef")),
+            ("zip", "jane.smith@example.org", ("update.zip", zipped.getvalue(), "application/zip")),
+            ("zip-typed", "raj@example.org", ("update", zipped.getvalue(), "application/x-zip-compressed")),
+            ("docx", "dd@example.org", ("notes.docx", b"PK\x03\x04 a Word document",
+                                        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"))):
+        msg = _message(sender, name, _local(2009, 9, 30, 9), [attachment], mid=f"<{name}@example.org>")
+        (mail / f"{name}.eml").write_bytes(msg.as_bytes())
+    run = collect_returns(quarter["plan"], quarter["returns"], messages=mail)
+    got = {a.subject: (a.outcome, a.note) for a in run.arrivals}
+    assert got["docx"][0] == arrivals.NOT_A_WORKBOOK and not any("docx" in p for p in run.problems)
+    for subject in ("winmail", "tnef-renamed", "tnef-typed"):
+        outcome, note = got[subject]
+        assert outcome == arrivals.NOT_SAVED and "may hold the lead's workbook" in note, (subject, note)
+        assert "ask the lead to send it again as a plain attachment" in note
+    for subject in ("zip", "zip-typed"):
+        outcome, note = got[subject]
+        assert outcome == arrivals.NOT_SAVED and "a zip file" in note and "may hold the lead's workbook" in note
+        assert "save the workbook in it into the returns folder" in note
+    assert len(run.problems) == 5 and all("may hold the lead's workbook" in p for p in run.problems)
+    assert _files(quarter["returns"]) == {}
+    out = run_cli("collect", quarter["plan"], quarter["tmp"] / "returns-cli", "--messages", mail)
+    assert out.returncode == 2 and "winmail.dat" in out.stderr and "update.zip" in out.stderr

@@ -10,7 +10,8 @@ files as Thunderbird keeps a folder) or an IMAP mailbox folder (planbook.mail.im
   merge rules choose), its modified time the date it was received;
 * keeps attachments from unknown senders, and copies of another plan, in the ``Set aside``
   folder, listed, never read as returns;
-* lists non-workbook attachments and messages without one, and saves nothing for them;
+* lists non-workbook attachments and messages without one, and saves nothing for them; a
+  winmail.dat (TNEF) or zip file, which may hold the lead's workbook, is a problem saying what to do;
 * records every arrival (sender, date received, subject, message id, attachment name, sha256)
   in the returns folder's collect log (planbook.rollup.arrivals), which the tracker and the
   consolidation's Returns and Sources sheets show;
@@ -40,7 +41,7 @@ from planbook.files.atomic import make_folder, write_new_file
 from planbook.files.guard import check_input_file
 from planbook.files.opening import load_workbook
 from planbook.mail.imap import ImapSettings, Mailbox
-from planbook.mail.incoming import (Incoming, from_bytes, is_mbox, max_message_bytes, mbox_messages, message_id_of,
+from planbook.mail.incoming import (TNEF, Incoming, from_bytes, is_mbox, max_message_bytes, mbox_messages, message_id_of,
                                     too_big)
 from planbook.mail.outlook_msg import from_msg_bytes
 from planbook.rollup import arrivals
@@ -310,6 +311,11 @@ class _Collector:
             row.note = att.problem
             self.run.problems.append(f"{item.source}: attachment {att.name!r} {att.problem}")
             return row
+        if suffix not in WORKBOOK_SUFFIXES and att.wraps:
+            row.note = self._wrapped(item, att)
+            self.run.problems.append(f"{item.source}: attachment {att.name!r} from {item.sender or 'an unknown sender'}"
+                                     f": {row.note}")
+            return row
         if suffix not in WORKBOOK_SUFFIXES:
             row.outcome, row.note = arrivals.NOT_A_WORKBOOK, f"not a workbook ({suffix or 'no extension'}): not saved"
             return row
@@ -330,6 +336,17 @@ class _Collector:
         row.lead = lead or ""
         self.saved_sha[row.sha256] = row
         return row
+
+    def _wrapped(self, item: Incoming, att) -> str:
+        """What to do with a winmail.dat or a zip file, which may hold the lead's workbook."""
+        senders = self.leads.of_sender(item.sender)
+        named = f' ("{senders[0]}.xlsx")' if len(senders) == 1 else ""
+        if att.wraps == TNEF:
+            return ("Outlook's winmail.dat, which wraps the message's attachments in Outlook's own format: it may "
+                    "hold the lead's workbook, which planbook cannot open; ask the lead to send it again as a plain "
+                    "attachment (in Outlook, the message in HTML or plain text, not Rich Text): not saved")
+        return ("a zip file: it may hold the lead's workbook, which planbook does not unpack; save the workbook in "
+                f"it into the returns folder named for the lead{named}, or ask them to send it unzipped: not saved")
 
     def _match(self, item: Incoming, att, suffix: str, row: Arrival) -> tuple[str | None, bool]:
         """(the lead it is filed for, or None; set aside?), noting why on ``row``."""

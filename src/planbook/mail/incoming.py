@@ -44,6 +44,7 @@ class Attachment:
     data: bytes = b""
     problem: str = ""  # why its bytes cannot be had ("" when they can)
     kind: str = ""  # the workbook extension its type says (".xlsx"), "" when its type is not a workbook's
+    wraps: str = ""  # TNEF or ZIP: a file wrapping other files, the lead's workbook maybe among them (see wrapper)
 
     @property
     def sha256(self) -> str:
@@ -192,6 +193,23 @@ def workbook_kind(content_type: str, data: bytes) -> str:
     return ".xlsx" if kind == ".xls" and data[:2] == b"PK" else kind
 
 
+#: Attachments that wrap other files: Outlook's winmail.dat (TNEF, Rich Text mail sent outside
+#: Outlook: the message's attachments inside it, whatever it is named) and a zip file.
+TNEF, ZIP = "winmail.dat", "zip"
+_WRAPPER_TYPES = {"application/ms-tnef": TNEF, "application/vnd.ms-tnef": TNEF, "application/zip": ZIP,
+                  "application/x-zip-compressed": ZIP, "application/x-zip": ZIP}
+_TNEF_SIGNATURE = b"\x78\x9f\x3e\x22"
+
+
+def wrapper(name: str, content_type: str, data: bytes) -> str:
+    """:data:`TNEF` or :data:`ZIP` when the attachment wraps other files (by its type, its first
+    bytes or its name), else "": a lead's workbook may be inside, where planbook does not look."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1].strip(" .").lower()
+    if data[:4] == _TNEF_SIGNATURE or base == "winmail.dat":
+        return TNEF
+    return _WRAPPER_TYPES.get(content_type.strip().lower(), "") or (ZIP if base.endswith(".zip") else "")
+
+
 def _attachments(msg, depth: int = 0):
     for part in msg.walk():
         if part.is_multipart():
@@ -222,7 +240,9 @@ def _attachments(msg, depth: int = 0):
             if inner is not None:
                 yield from _attachments(inner, depth + 1)
                 continue
-        yield Attachment(name, bytes(data), kind=workbook_kind(part.get_content_type(), bytes(data)))
+        data = bytes(data)
+        yield Attachment(name, data, kind=workbook_kind(part.get_content_type(), data),
+                         wraps=wrapper(name, part.get_content_type(), data))
 
 
 def _forwarded(data: bytes):

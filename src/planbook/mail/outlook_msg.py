@@ -19,7 +19,7 @@ from email.utils import parseaddr
 
 from planbook.core.addresses import one_line
 from planbook.mail.incoming import (NESTED, Attachment, Incoming, max_message_bytes, received_date, too_big,
-                                    workbook_kind)
+                                    workbook_kind, wrapper)
 
 _SUBJECT, _MESSAGE_ID, _HEADERS = 0x0037, 0x1035, 0x007D
 _SENDER_SMTP, _SENT_REPR_SMTP, _SENDER_EMAIL, _SENDER_ADDRTYPE = 0x5D01, 0x5D02, 0x0C1F, 0x0C1E
@@ -82,7 +82,8 @@ def _attachments(ole, message: list[str], depth: int = 0) -> Iterator[Attachment
         inner = f"{storage}/__substg1.0_{_ATTACH_DATA:04X}000D"  # an attached message: a storage of its own
         if ole.exists(stream):
             data = ole.openstream(stream).read()
-            yield Attachment(name, data, kind=workbook_kind(_string(ole, storage, _ATTACH_MIME_TAG), data))
+            mime = _string(ole, storage, _ATTACH_MIME_TAG)
+            yield Attachment(name, data, kind=workbook_kind(mime, data), wraps=wrapper(name, mime, data))
         elif ole.exists(inner) and depth < NESTED:
             yield from _attachments(ole, [*parts, inner.rpartition("/")[2]], depth + 1)
         else:
