@@ -981,3 +981,48 @@ def test_a_winmail_dat_or_a_zip_file_is_a_problem_that_says_the_return_may_be_in
     assert _files(quarter["returns"]) == {}
     out = run_cli("collect", quarter["plan"], quarter["tmp"] / "returns-cli", "--messages", mail)
     assert out.returncode == 2 and "winmail.dat" in out.stderr and "update.zip" in out.stderr
+
+
+def test_two_copies_nothing_tells_apart_are_a_choice_to_check(quarter, tmp_path):
+    """DD attaches two versions to one message, both last updated on the same day: saved as it
+    was received, nothing tells them apart, whichever file name comes first.  The consolidation
+    and the tracker say so, naming both files, as a choice to check; the same for two copies
+    saved by hand at the same time.  Copies told apart by their Last updated are not."""
+    from planbook.rollup.consolidate import consolidate
+
+    dd_a = _copy(quarter["copies"], "DD Achievement", "Slippage", "Draft", dt.date(2009, 9, 29), tmp_path / "a.xlsx")
+    dd_b = _copy(quarter["copies"], "DD Achievement", "On track", "Final", dt.date(2009, 9, 29), tmp_path / "b.xlsx")
+    msg = _message("dd@example.org", "two files, use the final one", _local(2009, 9, 30, 16, 30),
+                   [("DD draft.xlsx", dd_a, XLSX), ("DD final.xlsx", dd_b, XLSX)], mid="<dd-two@example.org>")
+    (tmp_path / "dd.eml").write_bytes(msg.as_bytes())
+    returns = quarter["returns"]
+    run = collect_returns(quarter["plan"], returns, messages=tmp_path / "dd.eml")
+    assert sorted(a.saved_as for a in run.saved) == ["DD Achievement-2.xlsx", "DD Achievement.xlsx"]
+    by_hand = tmp_path / "by hand"
+    by_hand.mkdir()
+    for name, data in (("DD one.xlsx", dd_a), ("DD two.xlsx", dd_b)):
+        (by_hand / name).write_bytes(data)
+        os.utime(by_hand / name, (1_254_000_000, 1_254_000_000))
+    for folder, files in ((returns, ("DD Achievement-2.xlsx", "DD Achievement.xlsx")),
+                          (by_hand, ("DD one.xlsx", "DD two.xlsx"))):
+        result = consolidate([quarter["plan"], folder], today=dt.date(2009, 10, 9))
+        [line] = [n for n in result.notices if n.startswith("DD Achievement returned 2 copies")]
+        assert f"nothing tells {files[0]} and {files[1]} apart (the same newest Last updated, 29 Sep 2009, " \
+               "saved at the same time" in line, line
+        assert f"check that {files[0]} is the one to use" in line
+        [warning] = [f for f in result.report if f.code == "superseded-copy"]
+        assert warning.severity == "warning" and files[0] in warning.message and files[1] in warning.message
+        assert warning.outcome.endswith("check which is the one to use")
+        rows = {r.lead: r for r in track_returns(quarter["plan"], folder).leads}
+        dd = rows["DD Achievement"]
+        assert [Path(f).name for f in dd.alike] == [Path(f).name for f in dd.other_files] == [files[1]]
+    out = run_cli("returns", quarter["plan"], by_hand)
+    assert "also returned" in out.stdout and "nothing tells it apart from the one used: check which is right" in out.stdout
+    # told apart by the Last updated: the reasoned choice, nothing to check
+    (by_hand / "DD two.xlsx").write_bytes(_copy(quarter["copies"], "DD Achievement", "On track", "Final",
+                                                dt.date(2009, 9, 30), tmp_path / "c.xlsx"))
+    os.utime(by_hand / "DD two.xlsx", (1_254_000_000, 1_254_000_000))
+    result = consolidate([quarter["plan"], by_hand], today=dt.date(2009, 10, 9))
+    [line] = [n for n in result.notices if n.startswith("DD Achievement returned 2 copies")]
+    assert line == "DD Achievement returned 2 copies: used DD two.xlsx (30 Sep 2009), not DD one.xlsx (29 Sep 2009)"
+    assert not track_returns(quarter["plan"], by_hand).leads[0].alike

@@ -501,7 +501,8 @@ def _print_tracker(tracker) -> None:
         if r.arrival:
             print(f"      {r.arrival}")
         for other in r.other_files:
-            print(f"      also returned {other} (older: not used)")
+            print(f"      also returned {other} (nothing tells it apart from the one used: check which is right)"
+                  if other in r.alike else f"      also returned {other} (older: not used)")
         if r.unreadable:
             print(f"      {r.unreadable}")
     for file, why in tracker.skipped:

@@ -36,7 +36,8 @@ CODES: dict[str, tuple[str, str]] = {
     "ref-of-retired": (WARNING, "a lead added an action under the Ref of a retired action: kept as a new action "
                                 "(roll forward gives it a Ref of its own); the retired action's history is untouched"),
     "not-in-return": (WARNING, "a master row for a lead is missing from the lead's returned copy: kept"),
-    "superseded-copy": (WARNING, "a lead returned more than one copy: the one with the latest edits was used"),
+    "superseded-copy": (WARNING, "a lead returned more than one copy: the one with the latest edits was used "
+                                 "(when nothing tells them apart, the first: to check)"),
     "other-plan": (WARNING, "a returned copy belongs to another plan or period: skipped"),
     "not-a-planbook": (WARNING, "a workbook in an input folder that is not a planbook workbook: skipped"),
     "return-unreadable": (ERROR, "a lead's returned copy could not be read: the master's older copy was used"),

@@ -340,7 +340,8 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
                                                                          if i.updates_since), None)
     result.returns = lead_returns(plans, chosen.superseded, list(merged.unusable.values()), period, return_by, names,
                                   tabs_given_up=chosen.tabs_given_up, full=result.full, report=report, since=since,
-                                  unusable_later=list(merged.unusable_later.values()))
+                                  unusable_later=list(merged.unusable_later.values()),
+                                  alike=chosen.alike)
     result.return_by = return_by
     result.master = master
     sent = {a.ref.strip().lower(): a for a in master.actions if a.ref.strip()} if master is not None else None

@@ -36,6 +36,7 @@ from planbook.rollup.identity import NEAR_SAME, renumbered, same_action  # noqa:
 from planbook.rollup.inputs import Source
 from planbook.rollup.returned import REF_EMPTY
 from planbook.rollup.ownership import (
+    alike,
     credit_tabs,
     drop_backup_tabs,
     drop_tabs,
@@ -116,6 +117,7 @@ class Chosen:
     notices: list[str] = field(default_factory=list)  # lines for the command line's summary
     superseded: list = field(default_factory=list)  # (Plan, Source): a lead's older copies, set aside
     tabs_given_up: list = field(default_factory=list)  # (lead key, file): a joint file's tab another file replaced
+    alike: list = field(default_factory=list)  # (lead key, file): a copy not used that nothing told from the one used
     not_copies: list = field(default_factory=list)  # (Source, why): workbooks without metadata, set aside
 
 
@@ -325,11 +327,28 @@ def _latest_copies(pairs: list, report: Report, chosen: Chosen) -> list:
             return (f"{_day(newest)}, " if newest != dt.date.min else "") + f"file saved {_day(saved)} {clock}"
 
         lead = next(v for v in win.tabs.values() if v and lead_key(v) == key)
-        line = (f"{lead} returned {len(ranked)} copies: used {wsrc.file} ({shown(win)}), not "
-                + ", ".join(f"{src_of[id(p)].file} ({shown(p)})" for p in rest))
+        same = {id(p) for p in rest if alike(win, p, key)}
+        if same:  # nothing told them apart: the one used is the first given, for the coordinator to check
+            newest, mtime = when[id(win)]
+            saved = dt.datetime.fromtimestamp(mtime)
+            why = ((f"the same newest Last updated, {_day(newest)}" if newest != dt.date.min else "no Last updated")
+                   + f", saved at the same time, {_day(saved)} {saved:%H:%M:%S}")
+            names = [wsrc.file, *(src_of[id(p)].file for p in rest if id(p) in same)]
+            line = (f"{lead} returned {len(ranked)} copies and nothing tells {', '.join(names[:-1])} and {names[-1]} "
+                    f"apart ({why}): used {wsrc.file}, not "
+                    + ", ".join(src_of[id(p)].file if id(p) in same else f"{src_of[id(p)].file} ({shown(p)})"
+                                for p in rest)
+                    + f"; check that {wsrc.file} is the one to use, and take the other"
+                    + ("s" if len(rest) > 1 else "") + " out of the returns folder")
+        else:
+            line = (f"{lead} returned {len(ranked)} copies: used {wsrc.file} ({shown(win)}), not "
+                    + ", ".join(f"{src_of[id(p)].file} ({shown(p)})" for p in rest))
         chosen.notices.append(line)
         for plan in rest:
             src = src_of[id(plan)]
+            used = f"{wsrc.file} used instead" + (": check which is the one to use" if id(plan) in same else "")
+            if id(plan) in same:
+                chosen.alike.append((key, plan.path))
             mine = {t for t, owner in plan.tabs.items() if owner and lead_key(owner) == key}
             if len(owners(plan)) > 1:  # a joint file: only this lead's tab gives way
                 gone = drop_tabs(plan, mine)
@@ -337,15 +356,15 @@ def _latest_copies(pairs: list, report: Report, chosen: Chosen) -> list:
                 chosen.tabs_given_up.append((key, plan.path))
                 report.add(Finding("superseded-copy", src.label or src.file, ", ".join(sorted(mine)), "",
                                    str(len(gone)), f"{line}: this file's tab for {lead} ({len(gone)} row(s)) was "
-                                   "not rolled up", outcome=f"{wsrc.file} used instead"))
+                                   "not rolled up", outcome=used))
                 continue
             losers.add(id(plan))
             chosen.superseded.append((plan, src))
-            src.skipped = f"superseded by {wsrc.file} ({shown(win)}; this copy {shown(plan)})"
+            src.skipped = (f"superseded by {wsrc.file} (nothing tells them apart: check which is the one to use)"
+                           if id(plan) in same else f"superseded by {wsrc.file} ({shown(win)}; this copy {shown(plan)})")
             chosen.rows_skipped += plan.rows_read
             report.add(Finding("superseded-copy", src.label or src.file, "", "", str(plan.rows_read),
-                               f"{line}: this copy's {plan.rows_read} row(s) were not rolled up",
-                               outcome=f"{wsrc.file} used instead"))
+                               f"{line}: this copy's {plan.rows_read} row(s) were not rolled up", outcome=used))
     return [(p, s) for p, s in pairs if id(p) not in losers]
 
 

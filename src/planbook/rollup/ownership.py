@@ -166,8 +166,17 @@ def own_return(copy: Plan, key: str) -> bool:
 def rank_returns(copies: list[Plan], key: str) -> list[Plan]:
     """The files holding lead ``key``'s tab, the one to use first: their own return before
     anyone else's file (a lead's own return is never set aside for another's), then the latest
-    edits (newest Last updated, then the newer file)."""
+    edits (newest Last updated, then the newer file).  Copies nothing tells apart
+    (:func:`alike`) keep the order they were given in: that choice is for a person to check."""
     return sorted(copies, key=lambda p: (own_return(p, key), edited(p)), reverse=True)
+
+
+def alike(a: Plan, b: Plan, key: str) -> bool:
+    """Does nothing tell two copies holding lead ``key``'s tab apart by :func:`rank_returns`'s
+    rule — both their own return or neither, the same newest Last updated, saved in the same
+    second (two versions attached to one message, saved as it was received)?"""
+    (day_a, time_a), (day_b, time_b) = edited(a), edited(b)
+    return own_return(a, key) == own_return(b, key) and day_a == day_b and int(time_a) == int(time_b)
 
 
 def drop_tabs(copy: Plan, tabs: set[str]) -> list[Action]:

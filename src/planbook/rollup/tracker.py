@@ -66,6 +66,8 @@ class LeadReturn:
     changes: list[Change] = field(default_factory=list)
     #: Of ``actions``, how many were finished when the copy was sent (Complete: nothing to update).
     finished: int = 0
+    #: Of ``other_files``, those nothing told from the one used (planbook.rollup.ownership.alike): to check.
+    alike: list[str] = field(default_factory=list)
 
     @property
     def returned(self) -> bool:
@@ -90,6 +92,7 @@ class LeadReturn:
                 "file": self.file or None, "modified": self.modified.isoformat(sep=" ") if self.modified else None,
                 "actions": self.actions, "updated": self.updated, "added": self.added, "errors": self.error_count,
                 "warnings": self.warnings, "late": self.late, "other_files": self.other_files,
+                "other_files_alike": self.alike,
                 "unreadable": self.unreadable or None,
                 "received": self.received.isoformat(sep=" ") if self.received else None,
                 "sender": self.sender or None, "arrival": self.arrival or None}
@@ -233,13 +236,15 @@ def lead_returns(used: Sequence[tuple[Plan, Source]], set_aside: Sequence[tuple[
                  unusable: Sequence[Unusable], period: str, return_by: dt.date | None = None,
                  names: LeadNames | None = None, tabs_given_up: Sequence[tuple[str, str]] = (),
                  full: Callable[[Action], Action] = lambda a: a, report: Report | None = None,
-                 since: dt.date | None = None, unusable_later: Sequence[Unusable] = ()) -> list[LeadReturn]:
+                 since: dt.date | None = None, unusable_later: Sequence[Unusable] = (),
+                 alike: Sequence[tuple[str, str]] = ()) -> list[LeadReturn]:
     """The tracker's rows, from a consolidation's decisions: worst first, then in plan order.
     ``since``: the day last period's consolidation was made (see planbook.rollup.inputs.updated_from).
 
     ``used`` are the plans the consolidation merged (masters and the copy used for each lead);
     ``set_aside`` the older copies of a lead (listed as other files), ``tabs_given_up`` the
-    (lead key, file) of joint files whose tab for that lead another file replaced (listed too);
+    (lead key, file) of joint files whose tab for that lead another file replaced (listed too),
+    ``alike`` the (lead key, file) of those not used that nothing told from the one used;
     ``unusable`` the returns that could not be used, each that lead's return with one error;
     ``unusable_later`` returns that could not be read, sent after the one used: an error of that
     lead's return (they are chased to send it again).  Every lead with a tab on a
@@ -299,6 +304,9 @@ def lead_returns(used: Sequence[tuple[Plan, Source]], set_aside: Sequence[tuple[
     for key, path in tabs_given_up:
         if key in rows and path not in rows[key].other_files:
             rows[key].other_files.append(path)
+    for key, path in alike:
+        if key in rows and path in rows[key].other_files:
+            rows[key].alike.append(path)
     for u in unusable:
         row = rows.get(lead_key(u.lead))
         if row is None or row.returned:
