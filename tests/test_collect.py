@@ -320,7 +320,8 @@ def test_the_cli_lists_what_arrived_and_what_was_not_saved(quarter):
 def _msg_file(path: Path, sender: str, subject: str, mid: str, when: dt.datetime, attachments) -> Path:
     """An Outlook .msg (MS-OXMSG) written with ms-cfb, another project's compound-file writer.
     ``attachments``: (name, bytes) for a file, (subject, [attachments]) for a message attached
-    (Outlook's "forward as attachment": ATTACH_METHOD 5, the message a storage of its own)."""
+    (Outlook's "forward as attachment": ATTACH_METHOD 5, the message a storage of its own), or
+    (subject, (its sender, [attachments]))."""
     from ms_cfb.Models.Directories.root_directory import RootDirectory
     from ms_cfb.Models.Directories.storage_directory import StorageDirectory
     from ms_cfb.Models.Directories.stream_directory import StreamDirectory
@@ -354,6 +355,9 @@ def _msg_file(path: Path, sender: str, subject: str, mid: str, when: dt.datetime
         def attach(node, attachments) -> None:
             for i, (name, data) in enumerate(attachments):
                 storage = StorageDirectory(f"__attach_version1.0_#{i:08X}")
+                sender_of = ""
+                if isinstance(data, tuple):  # (its sender, [attachments]): an attached message with a sender
+                    sender_of, data = data
                 method = 5 if isinstance(data, list) else 1
                 storage.add_directory(stream("__properties_version1.0",
                                              b"\0" * 8 + struct.pack("<HHII", 0x0003, 0x3705, 6, method) + b"\0" * 4))
@@ -366,6 +370,8 @@ def _msg_file(path: Path, sender: str, subject: str, mid: str, when: dt.datetime
                     inner.add_directory(stream("__properties_version1.0", b"\0" * 8 + struct.pack(
                         "<IIII", 0, len(data), 0, len(data)) + struct.pack("<HHIQ", 0x0040, 0x0039, 6, ticks)))
                     inner.add_directory(text(0x0037, name))
+                    if sender_of:
+                        inner.add_directory(text(0x5D01, sender_of))
                     attach(inner, data)
                     storage.add_directory(inner)
                 node.add_directory(storage)
@@ -1026,3 +1032,77 @@ def test_two_copies_nothing_tells_apart_are_a_choice_to_check(quarter, tmp_path)
     [line] = [n for n in result.notices if n.startswith("DD Achievement returned 2 copies")]
     assert line == "DD Achievement returned 2 copies: used DD two.xlsx (30 Sep 2009), not DD one.xlsx (29 Sep 2009)"
     assert not track_returns(quarter["plan"], by_hand).leads[0].alike
+
+
+def test_a_return_in_the_coordinators_own_message_is_never_dropped(quarter, tmp_path):
+    """The coordinator's own messages: a lead's message forwarded as an attachment (a mail
+    program's message/rfc822, a saved .eml, Outlook's attached message) is that lead's return,
+    known by the forwarded message's sender, as from anyone who forwards it; a coordinator who
+    also leads actions (the same address) returns their filled copy; another lead's filled copy
+    forwarded inline is set aside with the reason; the copy as it was sent out (the request) is
+    not a return.  Messages an earlier version passed over as 'your own message' are read again."""
+    from planbook.workbook.edit import change_settings
+
+    b, copies = quarter["bytes"], quarter["copies"]
+    change_settings(quarter["plan"], coordinator_email="kim@example.org")  # the coordinator leads Kim Ray's actions
+    kim = _copy(copies, "Kim Ray", "Complete", "Done myself", dt.date(2009, 9, 30), tmp_path / "k.xlsx")
+    coordinator = "Kim Ray <kim@example.org>"
+
+    def forwarded(sender: str, name: str, data: bytes, mid: str) -> EmailMessage:
+        return _message(sender, "my update", _local(2009, 9, 29, 9), [(name, data, XLSX)], mid=mid)
+
+    as_message = _message(coordinator, "FW: Jane", _local(2009, 9, 30, 9), [], mid="<fw-rfc822@example.org>")
+    as_message.add_attachment(forwarded("jane.smith@example.org", "Jane.xlsx", b["jane"], "<j@example.org>"))
+    as_eml = _message(coordinator, "FW: DD", _local(2009, 9, 30, 10), [
+        ("DD.eml", forwarded("dd@example.org", "DD.xlsx", b["dd1"], "<d@example.org>").as_bytes(),
+         "application/octet-stream")], mid="<fw-eml@example.org>")
+    by_pa = _message("pa@elsewhere.example", "FW: Ann", _local(2009, 9, 30, 11), [], mid="<fw-pa@example.org>")
+    by_pa.add_attachment(forwarded("ann@example.org", "Ann.xlsx", b["ann"], "<a@example.org>"))
+    own = _message(coordinator, "my own update", _local(2009, 9, 30, 12), [("Kim Ray.xlsx", kim, XLSX)],
+                   mid="<kim-own@example.org>")
+    inline = _message(coordinator, "FW: Raj", _local(2009, 9, 30, 13), [
+        ("Raj.xlsx", _copy(copies, "Raj Patel", "On track", "Raj's words", dt.date(2009, 9, 28), tmp_path / "r.xlsx"),
+         XLSX)], mid="<fw-inline@example.org>")
+    request = _message(coordinator, "Youth plan: your update", _local(2009, 9, 1, 9),
+                       [("Omar Khan.xlsx", (copies / "Omar Khan.xlsx").read_bytes(), XLSX),
+                        ("Kim Ray.xlsx", (copies / "Kim Ray.xlsx").read_bytes(), XLSX)], mid="<request@example.org>")
+    mail = tmp_path / "mail"
+    mail.mkdir()
+    for i, msg in enumerate((as_message, as_eml, by_pa, own, inline, request)):
+        (mail / f"{i}.eml").write_bytes(msg.as_bytes())
+    _msg_file(mail / "outlook.msg", "kim@example.org", "FW: Omar", "<fw-msg@example.org>", _local(2009, 9, 30, 14),
+              [("RE: your update", ("omar@example.org", [("Omar.xlsx", _copy(
+                  copies, "Omar Khan", "Slippage", "Omar's words", dt.date(2009, 9, 27), tmp_path / "o.xlsx"))]))])
+    returns = quarter["returns"]
+    run = collect_returns(quarter["plan"], returns, messages=mail)
+    got = {(a.subject, a.attachment): (a.outcome, a.saved_as, a.lead) for a in run.arrivals}
+    assert got == {
+        ("FW: Jane", "Jane.xlsx"): (arrivals.SAVED, "Jane Smith.xlsx", "Jane Smith"),
+        ("FW: DD", "DD.xlsx"): (arrivals.SAVED, "DD Achievement.xlsx", "DD Achievement"),
+        ("FW: Ann", "Ann.xlsx"): (arrivals.SAVED, "Ann Lee.xlsx", "Ann Lee"),
+        ("my own update", "Kim Ray.xlsx"): (arrivals.SAVED, "Kim Ray.xlsx", "Kim Ray"),
+        ("FW: Raj", "Raj.xlsx"): (arrivals.SET_ASIDE_OUTCOME, "Set aside/kim-example.org Raj.xlsx", ""),
+        ("FW: Omar", "Omar.xlsx"): (arrivals.SAVED, "Omar Khan.xlsx", "Omar Khan"),
+        ("Youth plan: your update", "Omar Khan.xlsx"): (arrivals.NOT_SAVED, "", ""),
+        ("Youth plan: your update", "Kim Ray.xlsx"): (arrivals.NOT_SAVED, "", "")}, got
+    notes = {a.attachment: a.note for a in run.arrivals}
+    assert "forwarded by kim@example.org from jane.smith@example.org" in notes["Jane.xlsx"]
+    assert "forwarded by pa@elsewhere.example from ann@example.org" in notes["Ann.xlsx"]
+    assert "Raj Patel's copy filled in" in notes["Raj.xlsx"] and "set aside" in notes["Raj.xlsx"]
+    assert "as it was sent out: not a return" in notes["Omar Khan.xlsx"]
+    rows = {r.lead: r for r in run.tracker.leads}
+    assert all(rows[lead].state != NOT_RETURNED for lead in ("Jane Smith", "DD Achievement", "Ann Lee", "Kim Ray",
+                                                               "Omar Khan"))
+    assert rows["Raj Patel"].state == NOT_RETURNED  # set aside: the coordinator moves it in if it is Raj's
+
+    # a returns folder where an earlier version passed over the coordinator's messages: read again
+    old = tmp_path / "old returns"
+    old.mkdir()
+    arrivals.add_to_log(old, [arrivals.Arrival(coordinator, "", "", "my own update", "<kim-own@example.org>",
+                                               "Kim Ray.xlsx", _sha(kim), arrivals.NOT_SAVED,
+                                               note="sent by the plan's coordinator (your own message): not a return",
+                                               collected_at="2009-10-01T09:00:00+00:00")])
+    run = collect_returns(quarter["plan"], old, messages=mail / "3.eml")
+    assert [(a.outcome, a.saved_as) for a in run.arrivals] == [(arrivals.SAVED, "Kim Ray.xlsx")]
+    again = collect_returns(quarter["plan"], old, messages=mail / "3.eml")
+    assert again.arrivals == [] and again.already == 1

@@ -8,8 +8,13 @@ files as Thunderbird keeps a folder) or an IMAP mailbox folder (planbook.mail.im
 * saves a lead's workbook into the returns folder named for the lead ("Jane Smith.xlsx"),
   never over a file already there (a later copy goes beside it, "Jane Smith-2.xlsx", and the
   merge rules choose), its modified time the date it was received;
+* takes a workbook in a message forwarded as an attachment (message/rfc822, a saved .eml,
+  Outlook's attached message) as sent by that message's sender;
 * keeps attachments from unknown senders, and copies of another plan, in the ``Set aside``
   folder, listed, never read as returns;
+* passes over the coordinator's own messages' copies as they were sent out (the requests), and
+  files a filled copy the coordinator sent as the return of the lead it is for when the
+  coordinator is that lead (the same address), else sets it aside — never drops it;
 * lists non-workbook attachments and messages without one, and saves nothing for them; a
   winmail.dat (TNEF) or zip file, which may hold the lead's workbook, is a problem saying what to do;
 * records every arrival (sender, date received, subject, message id, attachment name, sha256)
@@ -46,12 +51,20 @@ from planbook.mail.incoming import (TNEF, Incoming, from_bytes, is_mbox, max_mes
 from planbook.mail.outlook_msg import from_msg_bytes
 from planbook.rollup import arrivals
 from planbook.rollup.arrivals import Arrival
+from planbook.rollup.changes import changes_since_sent
 from planbook.rollup.inputs import WORKBOOK_SUFFIXES
 from planbook.rollup.merge import NOT_A_COPY, describe, same_plan, sent_before_renaming
+from planbook.rollup.ownership import lead_part
 from planbook.rollup.pipeline import track_returns
 from planbook.rollup.tracker import UNCHANGED, ReturnsTracker
 from planbook.workbook.plan import Plan
 from planbook.workbook.reader import read_plan
+
+#: How a workbook in the coordinator's own message is said to be theirs.
+_OWN_MESSAGE = "sent by the plan's coordinator (your own message)"
+#: What collect said of every workbook in the coordinator's messages before it looked at them
+#: (a forwarded return, a coordinator's own as a lead): such messages are read again.
+_PASSED_OVER = f"{_OWN_MESSAGE}: not a return"
 
 #: Saved-message files collect reads from a folder (and any file that is an mbox by its content).
 MESSAGE_SUFFIXES = (".eml", ".msg", ".mbox")
@@ -148,7 +161,8 @@ def collect_returns(plan: str | os.PathLike[str], returns_dir: str | os.PathLike
     saved_sha.update({a.sha256: a for a in log if a.outcome in (arrivals.SAVED, arrivals.SET_ASIDE_OUTCOME)
                       and a.sha256 and (folder / a.saved_as).exists()})
     gone = _gone(log, saved_sha)
-    seen = {a.message_id for a in log if a.message_id and a.message_id not in gone}
+    again = _passed_over(log)
+    seen = {a.message_id for a in log if a.message_id and a.message_id not in gone and a.message_id not in again}
     run.earlier = set(seen)
     collector = _Collector(master, leads, folder, run, saved_sha, gone)
     if messages is not None:
@@ -319,16 +333,22 @@ class _Collector:
         if suffix not in WORKBOOK_SUFFIXES:
             row.outcome, row.note = arrivals.NOT_A_WORKBOOK, f"not a workbook ({suffix or 'no extension'}): not saved"
             return row
-        if self.leads.coordinator and item.sender == self.leads.coordinator:
-            row.note = "sent by the plan's coordinator (your own message): not a return"
-            return row
+        sender = att.sender or item.sender  # a message forwarded as an attachment: its own sender's workbook
+        own = None
+        if self.leads.coordinator and sender == self.leads.coordinator:
+            own = self._own(_read_copy(att, suffix)[0], row)
+            if own is None:
+                return row
         earlier = self.saved_sha.get(row.sha256)
         if earlier is not None and earlier.outcome != arrivals.SET_ASIDE_OUTCOME:
             return _same_file(row, earlier)
-        lead, aside = self._match(item, att, suffix, row)
+        lead, aside = own or self._match(item, att, suffix, row, sender)
         if earlier is not None and aside:  # set aside before: once is enough (from a lead now, it is their return)
             return _same_file(row, earlier)
-        stem = lead if lead else f"{item.sender or 'unknown sender'} {_stem(att.name)}".strip()
+        if sender != item.sender:
+            forward = f"forwarded by {item.sender or 'an unknown sender'} from {sender}"
+            row.note = f"{forward}; {row.note}" if row.note else forward
+        stem = lead if lead else f"{sender or 'unknown sender'} {_stem(att.name)}".strip()
         target = self.folder / arrivals.SET_ASIDE if aside else self.folder
         path = _save(target, stem, suffix, att.data, item.received or item.sent)
         row.saved_as = path.relative_to(self.folder).as_posix()
@@ -348,37 +368,78 @@ class _Collector:
         return ("a zip file: it may hold the lead's workbook, which planbook does not unpack; save the workbook in "
                 f"it into the returns folder named for the lead{named}, or ask them to send it unzipped: not saved")
 
-    def _match(self, item: Incoming, att, suffix: str, row: Arrival) -> tuple[str | None, bool]:
-        """(the lead it is filed for, or None; set aside?), noting why on ``row``."""
-        senders = self.leads.of_sender(item.sender)
+    def _own(self, copy: Plan | None, row: Arrival) -> tuple[str | None, bool] | None:
+        """A workbook the plan's coordinator sent (not a message of a lead's forwarded in theirs):
+        (the lead it is filed for, or None; set aside?), or None when it is not a return — the
+        copy as it was sent out (the request), or no lead's copy of this plan.  Noted on ``row``."""
+        owner, _ = self._whose(copy)
+        if owner is None:
+            row.note = f"{_OWN_MESSAGE}, not a lead's copy of this plan: not a return"
+            return None
+        key = lead_key(owner)
+        if self._as_sent(copy, key):
+            row.note = f"{_OWN_MESSAGE}, {owner}'s copy as it was sent out: not a return"
+            return None
+        if key in {lead_key(name) for name in self.leads.of_sender(self.leads.coordinator)}:
+            row.note = f"from the plan's coordinator, who is {owner} on the plan's Lists sheet: their return"
+            return owner, False
+        row.note = (f"{_OWN_MESSAGE} with {owner}'s copy filled in, not {owner}'s own message forwarded as an "
+                    f"attachment: set aside (if it is {owner}'s return, move it into the returns folder)")
+        return None, True
+
+    def _as_sent(self, copy: Plan, key: str) -> bool:
+        """Does lead ``key``'s part of ``copy`` hold nothing they changed against the master's (the copy as sent)?"""
+        tabs = {sheet for sheet, name in self.master.lead_tabs().items() if name and lead_key(name) == key}
+        sent = [a for a in self.master.actions if a.origin and a.origin.sheet in tabs]
+        return not changes_since_sent(lead_part(copy, key)[0], sent)
+
+    def _whose(self, copy: Plan | None) -> tuple[str | None, str]:
+        """(the lead whose copy of this plan the workbook is, None when it does not say; why it is
+        no copy of this plan, "" when it is or cannot be read)."""
+        if copy is None:
+            return None, ""
+        if copy.role != "lead-copy":
+            return None, "not a lead's copy (a master plan or another workbook)"
+        if not (same_plan(self.master.info, copy.info) or sent_before_renaming(self.master.info, copy.info)):
+            return None, f"a copy of {describe(copy.info)}, not this plan"
+        owners = [lead for lead in copy.tabs.values() if lead] or list(copy.tabs)
+        return (self.leads.named(owners[0]) if owners else None), ""
+
+    def _match(self, item: Incoming, att, suffix: str, row: Arrival, sender: str) -> tuple[str | None, bool]:
+        """(the lead it is filed for, or None; set aside?), noting why on ``row``.  ``sender``: who
+        sent the workbook (a forwarded message's sender, for a workbook attached to it)."""
+        senders = self.leads.of_sender(sender)
         copy, why = _read_copy(att, suffix)
-        owner = None
-        if copy is not None and not copy.has_metadata:
-            copy, why = None, NOT_A_COPY  # a workbook planbook did not make: the sender's unusable return
-        if copy is not None:
-            if copy.role != "lead-copy":
-                row.note = "not a lead's copy (a master plan or another workbook): set aside"
-                return None, True
-            if not (same_plan(self.master.info, copy.info) or sent_before_renaming(self.master.info, copy.info)):
-                row.note = f"a copy of {describe(copy.info)}, not this plan: set aside"
-                return None, True
-            owners = [lead for lead in copy.tabs.values() if lead] or list(copy.tabs)
-            owner = self.leads.named(owners[0]) if owners else None
+        owner, other = self._whose(copy)
+        if other:
+            row.note = f"{other}: set aside"
+            return None, True
         if not senders:
-            row.note = (f"from {item.sender or 'an unknown sender'}, who is not a lead on the plan's Lists sheet"
+            row.note = (f"from {sender or 'an unknown sender'}, who is not a lead on the plan's Lists sheet"
                         + (f" (the workbook is {owner}'s copy)" if owner else "") + ": set aside")
             return None, True
         if owner:
             if lead_key(owner) not in {lead_key(s) for s in senders}:
-                row.note = f"sent by {item.sender} ({', '.join(senders)}) for {owner}"
+                row.note = f"sent by {sender} ({', '.join(senders)}) for {owner}"
             return owner, False
         if len(senders) > 1:
-            row.note = (f"from {item.sender}, the address of {', '.join(senders)}, and the workbook does not say "
+            row.note = (f"from {sender}, the address of {', '.join(senders)}, and the workbook does not say "
                         "whose it is" + (f" ({why})" if why else "") + ": set aside")
             return None, True
         if why:
             row.note = f"the workbook cannot be read ({why}): saved as {senders[0]}'s return, which the tracker reports"
         return senders[0], False
+
+
+def _passed_over(log: list[Arrival]) -> set[str]:
+    """The coordinator's messages whose workbooks an earlier planbook passed over unread ("your
+    own message: not a return", when it was last collected): collected again, by today's rules."""
+    last: dict[str, str] = {}
+    for a in log:
+        if a.message_id:
+            last[a.message_id] = max(last.get(a.message_id, ""), a.collected_at)
+    return {a.message_id for a in log if a.message_id and a.note == _PASSED_OVER
+            and a.collected_at == last[a.message_id]}
 
 
 def _gone(log: list[Arrival], there: dict[str, Arrival]) -> dict[str, str]:
@@ -422,12 +483,14 @@ def _files_there(folder: Path) -> dict[str, Arrival]:
 
 
 def _read_copy(att, suffix: str) -> tuple[Plan | None, str]:
-    """The attachment read as any return is read (every guard first), or why it cannot be."""
+    """The attachment read as any return is read (every guard first), or why it cannot be (a
+    workbook planbook did not make: the sender's unusable return)."""
     name = f"{_stem(att.name) or 'attachment'}{suffix}"
     try:
-        return read_plan(name, loaded=load_workbook(name, data=att.data)), ""
+        copy = read_plan(name, loaded=load_workbook(name, data=att.data))
     except UnusableFileError as exc:
         return None, exc.reason
+    return (copy, "") if copy.has_metadata else (None, NOT_A_COPY)
 
 
 def _base_name(name: str) -> str:

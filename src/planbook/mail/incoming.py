@@ -45,6 +45,9 @@ class Attachment:
     problem: str = ""  # why its bytes cannot be had ("" when they can)
     kind: str = ""  # the workbook extension its type says (".xlsx"), "" when its type is not a workbook's
     wraps: str = ""  # TNEF or ZIP: a file wrapping other files, the lead's workbook maybe among them (see wrapper)
+    #: The From address (lower case) of the message it came in when that is a message forwarded
+    #: inside this one (attached to it), "" when it is the message's own attachment.
+    sender: str = ""
 
     @property
     def sha256(self) -> str:
@@ -95,6 +98,11 @@ def _date(text: str) -> dt.datetime | None:
         return _aware(parsedate_to_datetime(text))
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
+
+
+def sender_of(msg) -> str:
+    """A message's From address, lower case ("" when it has none)."""
+    return parseaddr(_header(msg, "From"))[1].strip().lower()
 
 
 def received_date(msg) -> dt.datetime | None:
@@ -166,7 +174,7 @@ def from_bytes(raw: bytes, source: str, *, received: dt.datetime | None = None, 
         item.problem = "not an email message (no From, Date, Subject or Message-ID header): not read"
         return item
     item.message_id = _header(msg, "Message-ID")[:500]
-    item.sender = parseaddr(_header(msg, "From"))[1].strip().lower()
+    item.sender = sender_of(msg)
     item.subject = _header(msg, "Subject")[:500]
     item.sent = _date(_header(msg, "Date"))
     item.received = _aware(received) or received_date(msg)
@@ -210,10 +218,21 @@ def wrapper(name: str, content_type: str, data: bytes) -> str:
     return _WRAPPER_TYPES.get(content_type.strip().lower(), "") or (ZIP if base.endswith(".zip") else "")
 
 
-def _attachments(msg, depth: int = 0):
-    for part in msg.walk():
-        if part.is_multipart():
-            continue
+def _leaves(msg, sender: str):
+    """Each part of ``msg`` that is not a container, with the sender of the message it is in: a
+    message attached to it (message/rfc822: a forward "as attachment") gives its own sender."""
+    if not msg.is_multipart():
+        yield msg, sender
+        return
+    inner = msg.get_content_maintype() == "message"
+    for part in msg.get_payload():
+        yield from _leaves(part, (sender_of(part) or sender) if inner else sender)
+
+
+def _attachments(msg, depth: int = 0, sender: str = ""):
+    """The files attached to ``msg`` (and to the messages forwarded in it), each with ``sender``
+    or its forwarded message's sender (see :attr:`Attachment.sender`)."""
+    for part, sender_is in _leaves(msg, sender):
         try:
             name = part.get_filename()
             disposition = part.get_content_disposition()
@@ -238,11 +257,11 @@ def _attachments(msg, depth: int = 0):
         if name.lower().endswith(".eml") and depth < NESTED:  # a message forwarded as a file: its attachments
             inner = _forwarded(bytes(data))
             if inner is not None:
-                yield from _attachments(inner, depth + 1)
+                yield from _attachments(inner, depth + 1, sender_of(inner) or sender_is)
                 continue
         data = bytes(data)
         yield Attachment(name, data, kind=workbook_kind(part.get_content_type(), data),
-                         wraps=wrapper(name, part.get_content_type(), data))
+                         wraps=wrapper(name, part.get_content_type(), data), sender=sender_is)
 
 
 def _forwarded(data: bytes):

@@ -56,9 +56,7 @@ def _read(ole, item: Incoming) -> None:
     parsed = message_from_string(headers, policy=policy.compat32) if headers else None
     item.subject = one_line(_string(ole, "", _SUBJECT))[:500]
     item.message_id = one_line(_string(ole, "", _MESSAGE_ID) or (parsed and parsed.get("Message-ID", "")) or "")[:500]
-    sender = _string(ole, "", _SENDER_SMTP) or _string(ole, "", _SENT_REPR_SMTP)
-    if not sender and _string(ole, "", _SENDER_ADDRTYPE).upper() == "SMTP":
-        sender = _string(ole, "", _SENDER_EMAIL)
+    sender = _sender(ole, "")
     if not sender and parsed is not None:
         sender = parseaddr(str(parsed.get("From", "")))[1]
     item.sender = sender.strip().lower()
@@ -68,10 +66,18 @@ def _read(ole, item: Incoming) -> None:
     item.attachments = list(_attachments(ole, []))
 
 
-def _attachments(ole, message: list[str], depth: int = 0) -> Iterator[Attachment]:
+def _sender(ole, storage: str) -> str:
+    """The SMTP address of the sender of the message stored at ``storage`` ("" for the .msg itself)."""
+    sender = _string(ole, storage, _SENDER_SMTP) or _string(ole, storage, _SENT_REPR_SMTP)
+    if not sender and _string(ole, storage, _SENDER_ADDRTYPE).upper() == "SMTP":
+        sender = _string(ole, storage, _SENDER_EMAIL)
+    return sender.strip().lower()
+
+
+def _attachments(ole, message: list[str], depth: int = 0, sender: str = "") -> Iterator[Attachment]:
     """The files attached to the message stored at ``message`` (its storage's path, [] for the
     .msg itself); a message attached to it (Outlook's "forward as attachment") is opened for
-    its own, as a forwarded .eml is (planbook.mail.incoming)."""
+    its own, as a forwarded .eml is (planbook.mail.incoming), its files given its sender."""
     level = len(message)
     for parts in sorted({tuple(e[:level + 1]) for e in ole.listdir(streams=True, storages=True)
                          if len(e) > level and e[:level] == message and e[level].startswith("__attach_version1.0_#")}):
@@ -83,9 +89,9 @@ def _attachments(ole, message: list[str], depth: int = 0) -> Iterator[Attachment
         if ole.exists(stream):
             data = ole.openstream(stream).read()
             mime = _string(ole, storage, _ATTACH_MIME_TAG)
-            yield Attachment(name, data, kind=workbook_kind(mime, data), wraps=wrapper(name, mime, data))
+            yield Attachment(name, data, kind=workbook_kind(mime, data), wraps=wrapper(name, mime, data), sender=sender)
         elif ole.exists(inner) and depth < NESTED:
-            yield from _attachments(ole, [*parts, inner.rpartition("/")[2]], depth + 1)
+            yield from _attachments(ole, [*parts, inner.rpartition("/")[2]], depth + 1, _sender(ole, inner) or sender)
         else:
             yield Attachment(name, problem="an attached object, not a file: not read")
 
