@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from planbook.core.findings import Finding
 from planbook.core.layout import HISTORY
+from planbook.core.leads import lead_key
 from planbook.core.model import Action
 from planbook.core.names import cell_ref
 from planbook.core.status import COMPLETE, NO_STATUS, STATUSES, count_line, normalise_status
@@ -305,9 +306,9 @@ def _owners(actions: Sequence[Action], rows: Mapping[str, HistoryRow]) -> dict[s
         if row is None:
             owners[k] = found[0]
             continue
-        text, lead = row.action.strip().casefold(), row.lead.strip().casefold()
+        text, lead = row.action.strip().casefold(), lead_key(row.lead)
         owners[k] = next((i for i in found if actions[i].action.strip().casefold() == text),
-                         next((i for i in found if actions[i].lead.strip().casefold() == lead), found[0]))
+                         next((i for i in found if lead_key(actions[i].lead) == lead), found[0]))
     return owners
 
 
