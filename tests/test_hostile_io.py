@@ -747,3 +747,19 @@ def test_a_finding_about_a_huge_cell_is_one_short_line_on_the_console(tmp_path):
     assert lines and all(len(line) < 400 for line in lines)
     whole = json.loads(run_cli("validate", plan, "--json").stdout)
     assert any(len(f["message"]) > 1000 or len(f.get("value") or "") > 1000 for f in whole["findings"])
+
+
+def test_a_draft_that_cannot_be_replaced_is_said_before_any_is_written(tmp_path):
+    """A folder where a draft would go (on Windows: a draft open in Outlook) is one line, exit 2,
+    before any draft is saved — never an internal error with some leads' drafts saved."""
+    from tests.conftest import small_plan
+
+    info, actions = small_plan()
+    plan = tmp_path / "plan.xlsx"
+    write_plan(plan, info, actions)
+    drafts = tmp_path / "drafts"
+    (drafts / "DD Achievement.eml").mkdir(parents=True)
+    result = run_cli("request-updates", plan, "--out", tmp_path / "copies", "--return-by", "2010-01-15",
+                     "--save-dir", drafts)
+    assert result.returncode == 2 and "internal error" not in result.stderr and "is a folder" in result.stderr
+    assert [p.name for p in drafts.iterdir()] == ["DD Achievement.eml"]

@@ -14,8 +14,8 @@ from email.utils import formataddr, formatdate, make_msgid
 from pathlib import Path
 
 from planbook.core.addresses import check_address, one_line
-from planbook.core.errors import PlanbookError, SendError
-from planbook.files.atomic import about_to_commit, atomic_output, staged_outputs
+from planbook.core.errors import OutputError, PlanbookError, SendError
+from planbook.files.atomic import about_to_commit, atomic_output, check_output, describe_os_error, staged_outputs
 from planbook.files.guard import refuse_overwriting_inputs, require_suffix
 
 PASSWORD_ENV = "PLANBOOK_SMTP_PASSWORD"
@@ -77,12 +77,17 @@ def save_drafts(drafts: Sequence[tuple[EmailMessage, str]], folder: str | os.Pat
     is written into a staging folder first and put in place only once all are (a full disk half
     way leaves no draft, and says so).  Returns the drafts' paths, in order."""
     folder = Path(folder)
+    for _, name in drafts:  # a draft that cannot be replaced is said before any is written
+        check_output(folder / name)
     with staged_outputs(folder) as stage:
         for msg, name in drafts:
             save_eml(msg, stage / name)
         about_to_commit()
         for _, name in drafts:
-            os.replace(stage / name, folder / name)
+            try:
+                os.replace(stage / name, folder / name)
+            except OSError as exc:
+                raise OutputError(f"cannot write {folder / name}: {describe_os_error(exc)}") from exc
     return [folder / name for _, name in drafts]
 
 
