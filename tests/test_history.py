@@ -4,6 +4,7 @@ changes and the trend — checked with openpyxl, not planbook's reader."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import openpyxl
 import pytest
@@ -14,6 +15,7 @@ from planbook.core.direction import BETTER, NEW_DIRECTION, SAME, WORSE
 from planbook.rollup.pipeline import consolidate_to
 from planbook.workbook.history import History, still_for, trend_text
 from planbook.workbook.reader import read_plan
+from tests.conftest import run_cli
 from planbook.workbook.split import split_plan
 from planbook.workbook.writer import last_period_line, write_plan
 from tests.conftest import small_plan
@@ -230,3 +232,13 @@ def test_commentary_unchanged_is_one_rule_and_older_workbooks_words_are_read():
     assert is_unchanged(NOT_UPDATED) and is_unchanged("Not updated") and not is_unchanged("Commentary updated")
     assert NOT_UPDATED.lower() != NOT_TOUCHED.lower() and not is_unchanged(NOT_TOUCHED)
     assert STILL != STILL_BEFORE
+
+
+def test_the_command_says_what_changed_since_last_period_without_previous(plan_with_history, tmp_path):
+    """With a history (no --previous), consolidate's line says the changes and the commentary
+    unchanged since last period, as the Changes sheet and the report do."""
+    split_plan(plan_with_history, tmp_path / "returns")
+    result = run_cli("consolidate", tmp_path / "returns", plan_with_history, "--out", tmp_path / "c.xlsx",
+                     "--as-of", "2009-10-09")
+    assert result.returncode in (0, 1), result.stderr
+    assert re.search(r"\d+ action\(s\) changed since last period, \d+ with commentary unchanged", result.stdout)

@@ -338,8 +338,8 @@ def cmd_consolidate(args: argparse.Namespace) -> int:
     print(f"  {attention_sentence(result.attention())}")
     print(f"  {len(result.report.errors)} data error(s), "
           f"{len(result.report.warnings)} warning(s) on the {DATA_ISSUES} sheet"
-          + (f"; {result.actions_changed} action(s) changed since {args.previous}, {len(result.not_updated)} "
-             "with commentary unchanged (as last time)" if args.previous else ""))
+          + (f"; {result.actions_changed} action(s) changed since {args.previous or 'last period'}, "
+             f"{len(result.not_updated)} with commentary unchanged (as last time)" if result.changes is not None else ""))
     for s in skipped:
         if not s.skipped.startswith("superseded by "):  # said below, with the copy used
             print(f"  skipped {s.file}: {s.skipped}")
