@@ -643,3 +643,25 @@ def test_the_plans_own_ref_collision_names_its_cells_in_the_plan(tmp_path):
     rows = sorted((r[header.index("File")], r[header.index("Sheet")], r[header.index("Cell")]) for r in issues[1:]
                   if r[header.index("Problem")] == "ref-collision")
     assert rows == where
+
+
+def test_two_leads_each_with_an_action_on_their_own_tab_keep_both_however_alike_the_words(tmp_path):
+    """Jane's action and DD's, the plan giving both one Ref, each on its own lead's tab, worded
+    nearly alike ("Jane new action …", "Raj new action …"): two actions, both rolled up and
+    flagged as a Ref collision — never one dropped as 'the same action'."""
+    from planbook import Action, write_plan
+    from planbook.rollup.pipeline import consolidate_to
+    from planbook.workbook.split import split_plan
+    from tests.conftest import small_plan
+
+    info, actions = small_plan()
+    actions += [Action("1.5", "Jane new action sharing ref", "Jane Smith", theme="Being Healthy"),
+                Action("1.5", "Raj new action sharing ref", "DD Achievement", theme="Staying Safe")]
+    write_plan(tmp_path / "plan.xlsx", info, actions)
+    split_plan(tmp_path / "plan.xlsx", tmp_path / "returns")
+    result = consolidate_to([tmp_path / "returns", tmp_path / "plan.xlsx"], tmp_path / "c.xlsx")
+    assert sorted(a.action for a in result.actions if a.ref == "1.5") == ["Jane new action sharing ref",
+                                                                          "Raj new action sharing ref"]
+    assert len(result.actions) == len(actions)
+    assert [f.value for f in result.report if f.code == "ref-collision"] == ["1.5", "1.5"]
+    assert not [f for f in result.report if f.code == "duplicate-across-sources"]

@@ -477,8 +477,11 @@ def _same_ref(action: Action, plan: Plan, candidates: list[int], actions: list[A
     text = full(action).action
     for i in others:
         kept = actions[i]
-        if kept.ref == action.ref and same_action(full(kept).action, text):
-            kept_plan = plan_of[i]
+        kept_plan = plan_of[i]
+        twins = merged.twins.get(key, ("", {}))[1]  # the plan gives this Ref to both leads' actions:
+        both = lead_key(action.lead) in twins and lead_key(kept.lead) in twins  # two, however alike
+        if kept.ref == action.ref and same_action(full(kept).action, text) and not (
+                both and not same_lead(action.lead, kept.lead)):
             if _owns(action, plan) and not _owns(kept, kept_plan):
                 actions[i], plan_of[i] = action, plan
                 loser, winner, winner_plan = kept, action, plan
