@@ -202,3 +202,18 @@ def test_a_progress_column_beside_a_status_column_is_the_update(tmp_path, ext, s
                    "1.2": ("Slippage", "Delayed by budget; review in July"),
                    "1.3": ("Complete", "Complete - sent to print 3 June"),
                    "1.4": ("Off track", "")}
+
+
+@pytest.mark.parametrize("headers", [["Ref", "Action", "Lead", "RAG status", "Progress", "Comments"],
+                                     ["Ref", "Action", "Lead", "RAG status", "Comments", "Progress"]])
+def test_notes_from_several_progress_columns_keep_the_columns_order(tmp_path, headers):
+    """A Progress column of notes and a Comments column beside a RAG column: both texts kept in
+    the Progress update, in the order of the columns."""
+    from .import_layouts import Layout, Table
+
+    texts = {"Progress": "Meeting held in June", "Comments": "a comment"}
+    row = ["1.1", "Map youth provision", "Jane Smith", "Green", *(texts[h] for h in headers[4:])]
+    layout = Layout("legacy", "Plan", [Table("", headers, [row])], 1, [], 1)
+    import_plan(layout.save(tmp_path, "csv"), tmp_path / "plan.xlsx", period="Q1 2026/27")
+    (action,) = read_plan(tmp_path / "plan.xlsx").actions
+    assert action.progress.split("\n") == [texts[h] for h in headers[4:]]

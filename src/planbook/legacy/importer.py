@@ -501,7 +501,8 @@ def _import_status(a: Action, values: dict[str, str], col_of: dict[str, int], re
             report.add(Finding("status-read", file, table.name, table.where(r, col_of[PROGRESS_NOTES]), notes[:200],
                                reading_note(word, status, how or "word") + " (the status word leading the notes; "
                                "the Status cell blank)", outcome=f"Status {status}, read from the notes"))
-        progress.append(notes)
+        before = col_of[PROGRESS_NOTES] < col_of.get("progress", col_of[PROGRESS_NOTES])  # in column order
+        progress.insert(len(progress) - 1 if before else len(progress), notes)
     if a.status == NO_STATUS:
         counters["status_blank"] += 1
     a.progress = "\n".join(p for p in progress if p)
