@@ -888,7 +888,7 @@ def test_a_later_return_that_cannot_be_read_is_said_and_chased(quarter, order):
     collect files it as hers, and the tracker, the consolidation and chasing all say her latest
     return could not be read — her earlier one is used, and she is asked to send it again.  The
     other way round (the damaged one first, a good one after) the good one is simply her return."""
-    from planbook.mail.chasing import chase
+    from planbook.mail.chasing import chase, receipts
 
     jane = quarter["bytes"]["jane"]
     good = _message("jane.smith@example.org", "my update", _local(2009, 9, 29, 9, 0),
@@ -908,13 +908,21 @@ def test_a_later_return_that_cannot_be_read_is_said_and_chased(quarter, order):
     assert next(a for a in result.actions if a.lead == "Jane Smith").status == "Complete"  # the good one's
     said = [f for f in result.report if f.code == "return-unreadable" and f.value == "Jane Smith"]
     reminded = chase(quarter["plan"], quarter["returns"], return_by=RETURN_BY, dry_run=True)
+    mine = [m for m in reminded.messages if "Jane Smith" in m.leads]
+    later = run.tracker.leads[[r.lead for r in run.tracker.leads].index("Jane Smith")].later_unreadable
     if order == "damaged one later":
-        assert row.state == WITH_ERRORS and any("could not be read" in f.message for f in row.errors)
+        saved = next(a.saved_as for a in run.arrivals if a.message_id == "<damaged@example.org>")
+        assert row.state == WITH_ERRORS and row.later_unreadable.startswith(saved) and row.error_count == 1
+        assert later == row.later_unreadable and saved not in row.other_files
         assert len(said) == 1 and "sent after" in said[0].message
-        assert "Jane Smith" in [lead for m in reminded.messages for lead in m.leads]
+        text = mine[0].message.get_body(("plain",)).get_content()
+        assert f"The copy you sent after it, {saved}" in text and "correct" not in text.split("The copy")[0]
+        receipts_run = receipts(quarter["tmp"] / "c.xlsx", dry_run=True)
+        receipt = next(m for m in receipts_run.messages if "Jane Smith" in m.leads)
+        assert f"The copy you sent after it, {saved}" in receipt.message.get_body(("plain",)).get_content()
     else:
-        assert row.state == RETURNED and not said
-        assert "Jane Smith" not in [lead for m in reminded.messages for lead in m.leads]
+        assert row.state == RETURNED and not said and not row.later_unreadable
+        assert not mine
 
 
 def test_a_later_run_marks_and_moves_every_message_collected_whatever_its_message_id(dovecot, quarter):

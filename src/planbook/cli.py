@@ -505,6 +505,8 @@ def _print_tracker(tracker) -> None:
                   if other in r.alike else f"      also returned {other} (older: not used)")
         if r.unreadable:
             print(f"      {r.unreadable}")
+        if r.later_unreadable:
+            print(f"      sent later, could not be read: {r.later_unreadable}")
     for file, why in tracker.skipped:
         print(f"  skipped {file}: {why}")
     if tracker.no_lead:

@@ -103,6 +103,12 @@ def return_note(r: LeadReturn, problems: Iterable[Finding], *, title: str, perio
                           "entries (as sent to you) are shown" + (f". Updates are due by {by}." if by else "."),
                           fix="Please update it and send it back by replying to this message.")
     late = f" It arrived after the return date ({by})." if r.late and by else ""
+    if r.later_unreadable:  # a later copy could not be opened: the one before it was counted
+        return ReturnNote(r.state, True, f"Your update to {plan} has been received and counted in the "
+                          f"consolidated report.{late} The copy you sent after it, {r.later_unreadable}, could not "
+                          "be opened, so the one before it was counted" + (":" if lines else "."), lines,
+                          fix="If the later copy has changes, please save it as an Excel workbook (.xlsx) and send "
+                              "it again" + (", with these cells corrected." if lines else "."))
     if not lines:
         return ReturnNote(r.state, True, f"Your update to {plan} has been received and counted in the "
                           f"consolidated report.{late}")

@@ -53,6 +53,7 @@ from planbook.files.atomic import atomic_output
 from planbook.rollup import year
 from planbook.rollup.consolidate import Consolidation
 from planbook.rollup.pagefit import SAMPLE, PrintedColumn, chars_per_line, fit_widths, text_lines
+from planbook.rollup.tracker import LATER_UNREADABLE
 from planbook.workbook.formats import HEADER_CHARS, Formats, header_text
 
 #: Excel's row limit less the header row: more actions go on "All actions (2)", …
@@ -755,12 +756,14 @@ def _returns_table(result: Consolidation) -> _Table:
     """Who returned their update (see planbook.rollup.tracker): leads not returned, late or with errors first."""
     rows = [[r.lead, r.state, os.path.basename(r.file), r.modified, r.actions, r.updated if r.returned else "",
              r.added if r.returned else "", r.error_count if r.returned else "", r.email,
-             ", ".join(os.path.basename(f) for f in r.other_files), r.arrival, r.unreadable]
+             ", ".join(os.path.basename(f) for f in r.other_files), r.arrival, r.unreadable, r.later_unreadable]
             for r in result.returns]
     return _table(RETURNS, ["Lead", "Return", "File", "Modified", "Actions", "Updated this period",
                             "Added by the lead", "Errors", "Email", "Other copies (not used)", "Received",
-                            "Could not be used because"], [28, 20, 30, 16, 9, 10, 9, 8, 28, 30, 36, 40], _capped(rows),
-                  wrap=("Lead", "Return", "File", "Other copies (not used)", "Received", "Could not be used because"))
+                            "Could not be used because", LATER_UNREADABLE],
+                  [28, 20, 30, 16, 9, 10, 9, 8, 28, 30, 36, 40, 40], _capped(rows),
+                  wrap=("Lead", "Return", "File", "Other copies (not used)", "Received", "Could not be used because",
+                        LATER_UNREADABLE))
 
 
 def _lead_changes_table(result: Consolidation) -> _Table:

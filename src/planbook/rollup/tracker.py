@@ -57,6 +57,8 @@ class LeadReturn:
     late: bool = False
     other_files: list[str] = field(default_factory=list)  # older copies from the same lead, not used
     unreadable: str = ""  # why the file they returned could not be used ("" if it could)
+    #: A copy they sent after the one used that could not be read: "Jane-2.xlsx (corrupt …)" ("" if none).
+    later_unreadable: str = ""
     received: dt.datetime | None = None  # when the email it came in was received (planbook collect)
     sender: str = ""  # who sent that email
     arrival: str = ""  # "received from jane@example.org on 2 Oct 2009 10:14" ("" when saved by hand)
@@ -75,7 +77,10 @@ class LeadReturn:
 
     @property
     def error_count(self) -> int:
-        return len(self.errors) if self.errors_counted is None else self.errors_counted
+        """Their return's errors (a later copy that could not be read is one)."""
+        if self.errors_counted is not None:
+            return self.errors_counted
+        return len(self.errors) + bool(self.later_unreadable)
 
     @property
     def state(self) -> str:
@@ -318,8 +323,7 @@ def lead_returns(used: Sequence[tuple[Plan, Source]], set_aside: Sequence[tuple[
     for u in unusable_later:
         row = rows.get(lead_key(u.lead))
         if row is not None and row.returned:
-            row.errors.append(u.finding)
-            row.other_files.append(u.source.path or u.source.file)
+            row.later_unreadable = f"{os.path.basename(u.source.path or u.source.file)} ({u.why})"
     order = {key: i for i, key in enumerate(rows)}
     return sorted(rows.values(), key=lambda r: (_ORDER[r.state], order[lead_key(r.lead)]))
 
@@ -329,6 +333,10 @@ def _number(text: str) -> int:
         return int(float(text))
     except ValueError:
         return 0
+
+
+#: The Returns sheet's column of a later copy that could not be read.
+LATER_UNREADABLE = "Sent later, could not be read"
 
 
 def read_returns_sheet(view: ConsolidatedView) -> ReturnsTracker:
@@ -348,6 +356,7 @@ def read_returns_sheet(view: ConsolidatedView) -> ReturnsTracker:
                        late=row.get("Return", "") == LATE,
                        other_files=[f for f in row.get("Other copies (not used)", "").split(", ") if f],
                        unreadable=row.get("Could not be used because", ""), arrival=row.get("Received", ""),
+                       later_unreadable=row.get(LATER_UNREADABLE, ""),
                        errors_counted=_number(row.get("Errors", "")),
                        # a return of nothing but finished actions is no "nothing updated": as the sheet says
                        finished=actions if row.get("Return", "") not in ("", UNCHANGED) else 0)
