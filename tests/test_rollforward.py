@@ -523,3 +523,27 @@ def test_each_ref_given_is_said_in_a_sentence_that_reads(why, old, action, said)
     from planbook.rollup.rollforward import Renumbered
 
     assert Renumbered(old, "1.9", "Jane Smith", action, why).describe() == said
+
+
+def test_a_new_action_under_a_ref_with_a_year_is_new_not_the_others_year(tmp_path):
+    """Q2's plan gives DD a new action under 1.1, the Ref of Jane's action with a Q1: DD's copy
+    shows no last period for it (never Jane's), and the consolidation calls it new — no
+    Direction against Jane's status, no 'hand-over' — while Jane's 1.1 is compared with her own."""
+    info, actions = small_plan()
+    info.period = Q2
+    master = tmp_path / "plan.xlsx"
+    stranger = Action("1.1", "Map youth provision", "DD Achievement", theme="Staying Safe", status="Not started")
+    write_plan(master, info, [*actions, stranger], history=History().with_period(Q1, actions))
+    copies = {c.lead: c.path for c in split_plan(master, tmp_path / "returns")}
+    shown = {(row["Lead"], row["Action"]): (row["Last period's status"], row["Last period's update"])
+             for lead, path in copies.items() for row in rows(path, lead)}
+    assert shown["DD Achievement", "Map youth provision"] == (None, None)
+    assert shown["Jane Smith", "Develop performance management"] == ("Complete", "Done in Nov.")
+    edit(copies["DD Achievement"], "DD Achievement", {(r, "Status"): "Off track" for r in range(2, 5)})
+    consolidate_to([tmp_path / "returns", master], tmp_path / "c.xlsx", today=TODAY)
+    way = {(r["Lead"], r["Action"]): r["Direction"] for r in rows(tmp_path / "c.xlsx", "All actions")}
+    assert way["DD Achievement", "Map youth provision"] == "new"
+    assert way["Jane Smith", "Develop performance management"] == "→ same"
+    said = [(r["Change"], r["Action"]) for r in rows(tmp_path / "c.xlsx", "Changes") if r["Ref"] == "1.1"]
+    assert ("New action", "Map youth provision") in said
+    assert not [c for c, a in said if a == "Map youth provision" and c != "New action"]

@@ -3,7 +3,7 @@ changes (status, due date, new, removed, commentary updated) and the actions not
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from planbook.core.dates import table_date, uk_text
@@ -68,13 +68,14 @@ def read_previous(path: str | os.PathLike[str]) -> dict[str, dict[str, str]]:
 
 
 def compare(actions: Sequence[Action], previous: str | os.PathLike[str] | Mapping[str, dict[str, str]],
-            full: Callable[[Action], Action] = lambda a: a, renamed: PlanInfo | None = None) -> Comparison:
+            full: Callable[[Action], Action] = lambda a: a, renamed: PlanInfo | None = None,
+            apart: Collection[int] = ()) -> Comparison:
     """Each action against the previous consolidation's, by Ref: ``previous`` is its workbook,
     or its All actions rows as :func:`read_previous` gives them (e.g. last period from the history).
 
     ``full`` gives an action with its texts when they are held on disk (very large runs);
     ``renamed`` the plan whose leads and themes renamed since (:attr:`PlanInfo.renamed`): a
-    rename is no hand-over and no move.
+    rename is no hand-over and no move; ``apart`` see :func:`compare_records`.
     """
     before = previous if isinstance(previous, Mapping) else read_previous(previous)
     if renamed is not None and renamed.renamed:
@@ -82,7 +83,7 @@ def compare(actions: Sequence[Action], previous: str | os.PathLike[str] | Mappin
         before = {k: {**rec, "Lead": leads.get(lead_key(rec.get("Lead", "")), rec.get("Lead", "")),
                       "Theme": themes.get(theme_key(rec.get("Theme", "")), rec.get("Theme", ""))}
                   for k, rec in before.items()}
-    return compare_records(actions, before, full)
+    return compare_records(actions, before, full, apart)
 
 
 def as_record(a: Action) -> dict[str, str]:
@@ -106,26 +107,28 @@ def changes_since_sent(returned: Sequence[Action], sent: Sequence[Action],
 
 
 def compare_records(actions: Sequence[Action], before: dict[str, dict[str, str]],
-                    full: Callable[[Action], Action] = lambda a: a) -> Comparison:
-    """Each action against ``before`` (Ref folded -> All actions row as header -> text)."""
+                    full: Callable[[Action], Action] = lambda a: a, apart: Collection[int] = ()) -> Comparison:
+    """Each action against ``before`` (Ref folded -> All actions row as header -> text).
+    ``apart``: actions (indexes) whose Ref another action's record is (two sharing a Ref): new."""
     out = Comparison()
     changes, directions = out.changes, out.directions
     seen: set[str] = set()
     was = _renumbered(actions, before, full)
     old_dues: dict[str, str] = {}  # each Due as typed before, and each Due now, worked out once
     new_dues: dict[int, str] = {}  # (by the Due's identity: a plan's actions share their Dues)
-    for a in map(full, actions):
+    for i, a in enumerate(map(full, actions)):
         key = a.ref.strip().lower()
-        old = before.get(key) if key else None
+        old = before.get(key) if key and i not in apart else None
         if old is None and key in was:  # the same action, renumbered: compared with what it was
             old = before[was[key]]
             seen.add(was[key])
             changes.append(Change(RENUMBERED, a.ref, a.lead, a.action, old.get("Ref", ""), a.ref))
         if old is None:
             directions.append(NEW_DIRECTION)
-            if key and key not in seen:
+            if key and (key not in seen or i in apart):
                 changes.append(Change(NEW, a.ref, a.lead, a.action, "", _shown(a)))
-            seen.add(key)
+            if i not in apart:
+                seen.add(key)
             continue
         seen.add(key)
         old_status = normalise_status(old.get("Status", ""))

@@ -164,7 +164,9 @@ def against_last_period(actions: Sequence[Action], history: History, master: Pla
     from the same records, so a Direction and the Changes sheet never tell an action apart."""
     if not history or master is None:
         return None
-    return compare(actions, previous_records(history, master, full), full=full)
+    owners = history.ref_owners(actions)  # two sharing a Ref: the one whose year it is compares; the other is new
+    apart = {i for i, a in enumerate(actions) if owners.get(key(a.ref), i) != i}
+    return compare(actions, previous_records(history, master, full), full=full, apart=apart)
 
 
 def plan_meta_rows(info: PlanInfo | None, added: Sequence[Action], extra_columns: Sequence[str]) -> list[tuple[str, str]]:

@@ -12,7 +12,7 @@ from planbook.files.atomic import about_to_commit, check_folder, staged_outputs
 from planbook.files.guard import refuse_overwriting_inputs
 from planbook.workbook.plan import Plan
 from planbook.workbook.reader import read_plan
-from planbook.workbook.writer import write_plan
+from planbook.workbook.writer import last_period_strangers, write_plan
 
 
 @dataclass(frozen=True)
@@ -58,9 +58,11 @@ def split_read_plan(plan: Plan, out_dir: str | os.PathLike[str], *, force: bool 
     if clashes and not force:
         raise OutputError(f"{len(clashes)} file(s) already exist in {out}, e.g. {clashes[0]} (use --force to replace them)")
     copies = []
+    strangers = last_period_strangers(plan.actions, plan.history)  # across tabs: two leads sharing a Ref
     with staged_outputs(out) as stage:  # every copy written before any is put in place: all or nothing
         for name, path, actions in jobs:
-            write_plan(stage / path.name, plan.info, actions, only_leads=[name], role="lead-copy", history=plan.history)
+            write_plan(stage / path.name, plan.info, actions, only_leads=[name], role="lead-copy",
+                       history=plan.history, strangers=strangers)
             copies.append(LeadCopy(name, path, len(actions)))
         about_to_commit()
         for _, path, _ in jobs:

@@ -11,7 +11,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 
 from planbook.core.addresses import is_bare_address
 from planbook.core.columns import HEADER_OF_FIELD, HEADERS, STANDARD_COLUMNS
@@ -32,6 +32,7 @@ from planbook.fast.fastrows import BLANK, Blank, rows_child, splice_rows
 from planbook.files.guard import require_suffix
 from planbook.workbook.formats import Formats, header_text
 from planbook.workbook.history import LAST_STATUS, LAST_UPDATE, History, history_rows, history_sheet
+from planbook.workbook.history import key as history_key
 from planbook.workbook.settings import guide_rows, meta_rows
 
 TIMESCALES = ("Ongoing", "Monthly", "Quarterly", "Annually", "Termly", "As appropriate", "To be confirmed")
@@ -87,7 +88,7 @@ def write_plan(path: str | os.PathLike[str], info: PlanInfo, actions: Sequence[A
                blank_rows: int = DEFAULT_BLANK_ROWS, overwrite: bool = True,
                only_leads: Sequence[str] | None = None, role: str = "plan",
                columns: Sequence[str] = (), history: History | None = None,
-               retired: Sequence[Action] = ()) -> dict[str, str]:
+               retired: Sequence[Action] = (), strangers: Collection[int] | None = None) -> dict[str, str]:
     """Write a standard plan workbook to ``path`` atomically.
 
     ``only_leads`` writes tabs for those leads only (a lead's own copy; ``Lists`` still holds
@@ -96,11 +97,17 @@ def write_plan(path: str | os.PathLike[str], info: PlanInfo, actions: Sequence[A
     ``history`` (planbook.workbook.history) goes on the History sheet (not in a lead's copy), and
     each lead tab shows last period's status and update beside the action, read-only.
     ``retired`` actions (finished, out of the leads' copies) go on the Retired actions sheet.
+    ``strangers``: actions (ids) whose Ref's last period is another action's (by default worked
+    out from ``actions``; a lead's copy is given the whole plan's, see :func:`last_period_strangers`).
     Returns the mapping sheet name -> lead name of the lead tabs written.
     """
     import xlsxwriter
 
+    if strangers is None:
+        strangers = last_period_strangers(actions, history)
+    apart = [i for i, a in enumerate(actions) if id(a) in strangers]  # by place: cleaning may copy an action
     info, actions = clean_plan(info, actions)  # last line of defence: nothing XML cannot hold reaches the file
+    strangers = {id(actions[i]) for i in apart}
     actions = [_fit_cells(a) for a in actions]
     groups = _group_by_lead(info, actions)
     if only_leads is not None:
@@ -134,7 +141,7 @@ def write_plan(path: str | os.PathLike[str], info: PlanInfo, actions: Sequence[A
             tab = sheet_name(lead, taken)
             tabs[tab] = lead
             spliced[1 + index] = _write_lead_tab(wb, fmt, tab, index, lead_actions, extras, blank_rows,
-                                                 history or None)  # sheet 1 is the Guide
+                                                 history or None, strangers)  # sheet 1 is the Guide
         _write_lists(wb, fmt, themes, leads, info.theme_headings)
         if history_spec is not None:
             at, _ = history_sheet(wb, history, fmt.header, fmt.wrap, fmt.status)
@@ -222,13 +229,24 @@ class _Formats(Formats):
                                       "bg_color": "#FFE4E1", "border": 2, "border_color": "#C00000"})
 
 
+def last_period_strangers(actions: Sequence[Action], history: History | None) -> set[int]:
+    """The actions (ids) under a Ref whose last period is another action's (two sharing a Ref:
+    :meth:`History.ref_owners`): their copy shows no last period, never the other's."""
+    if not history:
+        return set()
+    owners = history.ref_owners(actions)
+    return {id(a) for i, a in enumerate(actions) if owners.get(history_key(a.ref), i) != i}
+
+
 def _write_lead_tab(wb, fmt: _Formats, tab: str, index: int, actions: Sequence[Action],
-                    extras: list[str], blank_rows: int, history: History | None = None) -> tuple:
+                    extras: list[str], blank_rows: int, history: History | None = None,
+                    strangers: Collection[int] = ()) -> tuple:
     """A lead's tab: XlsxWriter makes its table, columns, drop-downs, colours, protection and
     print set-up, and a probe row holding each column's style; its actions' rows are streamed
     in once the workbook is closed (planbook.fast.fastrows: what it takes is returned).  The
     blank rows below them, where a lead adds actions, take their columns' styles (open to type
-    in; last period's columns locked)."""
+    in; last period's columns locked).  ``strangers``: actions (ids) under a Ref whose last
+    period is another action's (two sharing a Ref): their last-period cells are blank."""
     ws = wb.add_worksheet(tab)
     shown = (LAST_STATUS, LAST_UPDATE) if history is not None else ()
     headers = [*HEADERS, *shown, *extra_headers(extras)]
@@ -264,13 +282,14 @@ def _write_lead_tab(wb, fmt: _Formats, tab: str, index: int, actions: Sequence[A
     ws.set_footer("&LPlanbook action plan&RPage &P of &N")
     open_ref = Blank(f' s="{fmt.ref_open._get_xf_index()}"')  # a Ref not given yet: open to type in
     new_row = Blank(open_ref.style)  # the first cell of a blank row for new actions (Excel's own height)
-    rows = [_action_cells(a, extras, history, open_ref) for a in actions]
+    rows = [_action_cells(a, extras, history, open_ref, id(a) in strangers) for a in actions]
     rows += [[new_row, *[BLANK] * (len(headers) - 1)]] * (last_row - len(actions))
     return (len(headers), len(rows), lambda start, stop: rows[start:stop], _COL["Last updated"],
             lambda row: "" if row[0] is new_row else _row_height(row), True)
 
 
-def _action_cells(action: Action, extras: list[str], history: History | None, open_ref: Blank) -> list[object]:
+def _action_cells(action: Action, extras: list[str], history: History | None, open_ref: Blank,
+                  stranger: bool = False) -> list[object]:
     """An action's row of a lead's tab: the standard columns, last period's status and update
     (with a history), then the plan's own columns; a blank cell is written with its column's
     style all the same (open to type in, whatever a reader makes of a column's style)."""
@@ -289,7 +308,7 @@ def _action_cells(action: Action, extras: list[str], history: History | None, op
         else:
             row.append(getattr(action, attr) or BLANK)
     if history is not None:
-        row += [v or BLANK for v in history.last_of(action.ref) or ("", "")]
+        row += [v or BLANK for v in (not stranger and history.last_of(action.ref)) or ("", "")]
     for key in extras:
         value = action.extras.get(key)
         row.append(BLANK if value is None or value == "" else
