@@ -547,3 +547,22 @@ def test_a_new_action_under_a_ref_with_a_year_is_new_not_the_others_year(tmp_pat
     said = [(r["Change"], r["Action"]) for r in rows(tmp_path / "c.xlsx", "Changes") if r["Ref"] == "1.1"]
     assert ("New action", "Map youth provision") in said
     assert not [c for c, a in said if a == "Map youth provision" and c != "New action"]
+
+
+def test_a_ref_renumbered_by_hand_keeps_its_year(quarter, tmp_path):
+    """The coordinator types a new Ref over one in next period's plan (3.10 -> 3.11): the
+    History moves the action's year to the new Ref (one row, every period), the Direction and
+    Changes compare it with its own last period, and Changes says the Ref was renumbered."""
+    _, _, consolidated = quarter
+    rolled = roll_forward(consolidated, tmp_path / "q3.xlsx", period=Q3)
+    edit(rolled.path, "DD Achievement", {(2, "Ref"): "3.11"})  # was 3.10
+    copies = {c.lead: c.path for c in split_plan(rolled.path, tmp_path / "q3-returns")}
+    consolidate_to([tmp_path / "q3-returns", rolled.path], tmp_path / "c3.xlsx", today=TODAY)
+    history = [r for r in rows(tmp_path / "c3.xlsx", "History") if r["Action"] == "Audit safeguarding"]
+    assert len(history) == 1 and history[0]["Ref"] == "3.11"
+    assert history[0]["Status " + Q1] and history[0]["Status " + Q2] and history[0]["Status " + Q3]
+    way = {r["Ref"]: r["Direction"] for r in rows(tmp_path / "c3.xlsx", "All actions")}
+    assert way["3.11"] == "→ same"
+    said = [(r["Change"], r["Before"], r["Now"]) for r in rows(tmp_path / "c3.xlsx", "Changes") if r["Ref"] == "3.11"]
+    assert ("Ref renumbered", "3.10", "3.11") in said and not [c for c, _, _ in said if c == "New action"]
+    assert copies  # the copies went out under the new Ref

@@ -356,6 +356,9 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
                            "the plan reports on with planbook settings --period", outcome="earlier period kept"))
     result.added = [actions[i] for i in year.added_by_leads(actions, master, [p for p, _ in copies])]
     result.apart = year.under_retired_refs(actions, result.retired, report)
+    moved = year.renumbered_by_hand(actions, before, result.retired)  # its year moves with it
+    if moved:
+        before = before.renamed(moved)
     result.history_before = before
     comparison = None
     if previous:
@@ -365,6 +368,8 @@ def consolidate(inputs: Sequence[str | os.PathLike[str]], *, previous: str | os.
     else:  # with a history: against last period, as the history has it
         comparison = year.against_last_period(actions, before, master, result.full)
     if comparison is not None:
+        if moved and not previous:  # said as the Changes sheet says a lead's renumbering
+            comparison.changes[:0] = year.renumbering_changes(actions, moved, result.full)
         result.changes, result.not_updated = comparison.changes, comparison.not_updated
         result.directions = comparison.directions
     return result

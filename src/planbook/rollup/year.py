@@ -14,13 +14,15 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from planbook.core.columns import HEADERS
+from planbook.core.direction import RENUMBERED
 from planbook.core.findings import Finding, Report
 from planbook.core.layout import HISTORY, RETIRED, TREND
 from planbook.core.leads import lead_key
 from planbook.core.model import Action, PlanInfo
 from planbook.core.status import COUNT_LINES
 from planbook.core.text import shortened
-from planbook.rollup.changes import Comparison, compare
+from planbook.rollup.changes import Change, Comparison, compare
+from planbook.rollup.identity import renumbered
 from planbook.workbook.history import (
     NO_PERIOD,
     History,
@@ -63,6 +65,30 @@ def history_before(master: Plan | None, copies: Sequence[Plan], period: str, *, 
                           {k: type(r)(r.ref, r.theme, r.lead, r.action, [r.statuses[i] for i in keep],
                                       [r.updates[i] for i in keep]) for k, r in history.rows.items()})
     return history
+
+
+def renumbered_by_hand(actions: Sequence[Action], history: History, retired: Sequence[Action] = ()) -> dict[str, str]:
+    """Refs the plan's actions were renumbered to by hand since last period (the coordinator typed
+    a new Ref over one in the master): old Ref -> new Ref, for each action whose Ref has no
+    history and whose text is exactly that of a history row no action (and no retired action)
+    has now — the rule the Changes sheet uses for a lead's renumbering
+    (:func:`planbook.rollup.identity.renumbered`).  The row's year then moves with the action."""
+    if not history:
+        return {}
+    now = {key(a.ref) for a in actions} | {key(a.ref) for a in retired}
+    lost = [(row.ref, row.action) for k, row in history.rows.items() if k and k not in now and any(row.statuses)]
+    if not lost:
+        return {}
+    new = [(a.ref.strip(), a.action) for a in actions if key(a.ref) and key(a.ref) not in history.rows]
+    return {old: ref for ref, old in renumbered(lost, new).items()}
+
+
+def renumbering_changes(actions: Sequence[Action], moved: dict[str, str],
+                        full: Callable[[Action], Action]) -> list[Change]:
+    """The Changes sheet's lines for Refs renumbered by hand (see :func:`renumbered_by_hand`)."""
+    new_of = {key(new): old for old, new in moved.items()}
+    return [Change(RENUMBERED, a.ref, a.lead, a.action, new_of[key(a.ref)], a.ref)
+            for a in map(full, actions) if key(a.ref) in new_of]
 
 
 def copy_history_findings(history: History, copies: Sequence[tuple[Plan, str]]) -> list[Finding]:
