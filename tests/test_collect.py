@@ -1114,3 +1114,42 @@ def test_a_return_in_the_coordinators_own_message_is_never_dropped(quarter, tmp_
     assert [(a.outcome, a.saved_as) for a in run.arrivals] == [(arrivals.SAVED, "Kim Ray.xlsx")]
     again = collect_returns(quarter["plan"], old, messages=mail / "3.eml")
     assert again.arrivals == [] and again.already == 1
+
+
+@pytest.mark.parametrize("sender", ["jane.smith@example.org", "someone@elsewhere.example", "team"])
+def test_the_whole_plan_sent_back_by_a_lead_is_their_return(quarter, sender):
+    """Jane fills in her tab of the whole master plan and emails that back: collect saves it as
+    her return (the consolidation reads her tab of it), as it would if saved by hand under her
+    name.  The same from an address that is no lead's, or one two leads share, is set aside."""
+    import openpyxl
+
+    work = quarter["tmp"] / "whole.xlsx"
+    wb = openpyxl.load_workbook(quarter["plan"])
+    ws = wb["Jane Smith"]
+    header = [c.value for c in ws[1]]
+    ws.cell(2, header.index("Status") + 1).value = "Complete"
+    ws.cell(2, header.index("Progress update") + 1).value = "Finished in September"
+    wb.save(work)
+    if sender == "team":  # an address two leads share
+        wb = openpyxl.load_workbook(quarter["plan"])
+        lists = wb["Lists"]
+        for row in lists.iter_rows(min_row=2):
+            if row[0].value in ("Jane Smith", "Ann Lee"):
+                row[1].value = "team@example.org"
+        wb.save(quarter["plan"])
+        sender = "team@example.org"
+    mail = quarter["tmp"] / "mail"
+    mail.mkdir()
+    msg = _message(sender, "my update", _local(2009, 9, 30, 9), [("Youth plan.xlsx", work.read_bytes(), XLSX)],
+                   mid="<whole@example.org>")
+    (mail / "a.eml").write_bytes(msg.as_bytes())
+    run = collect_returns(quarter["plan"], quarter["returns"], messages=mail)
+    (arrival,) = run.arrivals
+    jane = next(r for r in run.tracker.leads if r.lead == "Jane Smith")
+    if sender == "jane.smith@example.org":
+        assert (arrival.outcome, arrival.saved_as, arrival.lead) == (arrivals.SAVED, "Jane Smith.xlsx", "Jane Smith")
+        assert jane.returned
+        result = consolidate_to([quarter["returns"], quarter["plan"]], quarter["tmp"] / "c.xlsx")
+        assert next(a for a in result.actions if a.lead == "Jane Smith").progress == "Finished in September"
+    else:
+        assert arrival.outcome == arrivals.SET_ASIDE_OUTCOME and not jane.returned

@@ -410,6 +410,11 @@ class _Collector:
         sent the workbook (a forwarded message's sender, for a workbook attached to it)."""
         senders = self.leads.of_sender(sender)
         copy, why = _read_copy(att, suffix)
+        if copy is not None and copy.role == "plan" and len(senders) == 1 and (
+                same_plan(self.master.info, copy.info) or sent_before_renaming(self.master.info, copy.info)):
+            row.note = (f"the whole plan, sent back by {senders[0]}: saved as their return (the consolidation "
+                        f"reads {senders[0]}'s tab of it)")
+            return senders[0], False
         owner, other = self._whose(copy)
         if other:
             row.note = f"{other}: set aside"
