@@ -164,8 +164,8 @@ _ESCAPES = {ESCAPE: ESCAPE * 2, "\t": ESCAPE + "t", "\n": ESCAPE + "n", "\r": ES
 def write_rows(path: str | os.PathLike[str], result: JobResult) -> Path:
     """The rows of every sheet ``result`` fills, in order, one a line, fields separated by tabs, in
     ASCII: a tab, line break, character 1 or any non-ASCII character is written as character 1 and
-    t, n, r, itself, or uXXXX (one UTF-16 unit), so VBA reads every line with Line Input whatever
-    the code page, and un-escapes only lines that need it."""
+    t, n, r, itself, or u and four hex digits (one UTF-16 unit), so VBA reads every line with Line
+    Input whatever the code page, and un-escapes only lines that need it."""
     path = Path(path)
     with open(path, "w", encoding="ascii", newline="\r\n") as f:
         for sheet in result.sheets():

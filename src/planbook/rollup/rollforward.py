@@ -370,11 +370,10 @@ def _write(outcome: _Outcome, out: Path, period: str, return_by: dt.date | None,
 
 def _sharing(actions: Sequence[Action], added: set[int], history: History) -> set[int]:
     """The actions (indexes) whose Ref another action of the plan has and whose year the Ref's
-    row is not (:meth:`History.ref_owners`): numbered afresh, so each carries its own year on.
+    row is not (:meth:`History.not_owning`): numbered afresh, so each carries its own year on.
     Actions a lead added are left to their own rule."""
     kept = [i for i in range(len(actions)) if i not in added]
-    owners = history.ref_owners([actions[i] for i in kept])
-    return {i for n, i in enumerate(kept) if owners.get(key(actions[i].ref), n) != n}
+    return {kept[n] for n in history.not_owning([actions[i] for i in kept])}
 
 
 def _give_refs(actions: list[Action], added: set[int], history: History, retired: Sequence[Action],

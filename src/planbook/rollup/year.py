@@ -190,8 +190,7 @@ def against_last_period(actions: Sequence[Action], history: History, master: Pla
     from the same records, so a Direction and the Changes sheet never tell an action apart."""
     if not history or master is None:
         return None
-    owners = history.ref_owners(actions)  # two sharing a Ref: the one whose year it is compares; the other is new
-    apart = {i for i, a in enumerate(actions) if owners.get(key(a.ref), i) != i}
+    apart = history.not_owning(actions)  # two sharing a Ref: the one whose year it is compares; the other is new
     return compare(actions, previous_records(history, master, full), full=full, apart=apart)
 
 

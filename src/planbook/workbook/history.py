@@ -224,12 +224,12 @@ class History:
                                   [r.updates[i] for i in keep] + [""]) for k, r in mine}
         blank = [""] * len(periods)
         actions = list(actions)
-        owners = _owners(actions, rows)
+        others = _not_owning(actions, rows)
         for i, a in enumerate(actions):
             k, ref = key(a.ref), a.ref.strip()
             if k in apart:
                 k = ref = ""  # shown without the Ref, as a new row without one is
-            elif k and owners.get(k, i) != i:  # the same Ref as another action: this period's row of its own
+            elif i in others:  # the same Ref as another action: this period's row of its own
                 k = ""
             row = rows.get(k) if k else None
             if row is None:
@@ -240,10 +240,10 @@ class History:
             row.updates[-1] = a.progress
         return History([*periods, label], rows)
 
-    def ref_owners(self, actions: Sequence[Action]) -> dict[str, int]:
-        """For each Ref two or more of ``actions`` share (key -> index): the action whose year
-        the Ref's row is (see :meth:`with_period`); the others are not this Ref's action."""
-        return _owners(actions, self.rows)
+    def not_owning(self, actions: Sequence[Action]) -> set[int]:
+        """Of ``actions``, those (indexes) under a Ref another of them shares whose year the Ref's
+        row is not (see :meth:`with_period`): not this Ref's action, but a new one."""
+        return _not_owning(actions, self.rows)
 
     def renamed(self, refs: Mapping[str, str]) -> History:
         """The history with rows moved to new Refs (old Ref -> new Ref)."""
@@ -289,9 +289,9 @@ class History:
         return out
 
 
-def _owners(actions: Sequence[Action], rows: Mapping[str, HistoryRow]) -> dict[str, int]:
-    """For each Ref two or more actions share: the action (index) whose year its row is — the
-    one with the row's action text, else its lead, else the first."""
+def _not_owning(actions: Sequence[Action], rows: Mapping[str, HistoryRow]) -> set[int]:
+    """For each Ref two or more actions share, all but the action (index) whose year its row is —
+    the one with the row's action text, else its lead, else the first."""
     first: dict[str, int] = {}
     shared: dict[str, list[int]] = {}
     for i, a in enumerate(actions):
@@ -300,16 +300,16 @@ def _owners(actions: Sequence[Action], rows: Mapping[str, HistoryRow]) -> dict[s
             j = first.setdefault(k, i)
             if j != i:
                 shared.setdefault(k, [j]).append(i)
-    owners = {}
+    others: set[int] = set()
     for k, found in shared.items():
         row = rows.get(k)
-        if row is None:
-            owners[k] = found[0]
-            continue
-        text, lead = row.action.strip().casefold(), lead_key(row.lead)
-        owners[k] = next((i for i in found if actions[i].action.strip().casefold() == text),
+        owner = found[0]
+        if row is not None:
+            text, lead = row.action.strip().casefold(), lead_key(row.lead)
+            owner = next((i for i in found if actions[i].action.strip().casefold() == text),
                          next((i for i in found if lead_key(actions[i].lead) == lead), found[0]))
-    return owners
+        others.update(i for i in found if i != owner)
+    return others
 
 
 def read_history(rows: list[list[object]]) -> History:

@@ -32,7 +32,6 @@ from planbook.fast.fastrows import BLANK, Blank, rows_child, splice_rows
 from planbook.files.guard import require_suffix
 from planbook.workbook.formats import Formats, header_text
 from planbook.workbook.history import LAST_STATUS, LAST_UPDATE, History, history_rows, history_sheet
-from planbook.workbook.history import key as history_key
 from planbook.workbook.settings import guide_rows, meta_rows
 
 TIMESCALES = ("Ongoing", "Monthly", "Quarterly", "Annually", "Termly", "As appropriate", "To be confirmed")
@@ -231,11 +230,8 @@ class _Formats(Formats):
 
 def last_period_strangers(actions: Sequence[Action], history: History | None) -> set[int]:
     """The actions (ids) under a Ref whose last period is another action's (two sharing a Ref:
-    :meth:`History.ref_owners`): their copy shows no last period, never the other's."""
-    if not history:
-        return set()
-    owners = history.ref_owners(actions)
-    return {id(a) for i, a in enumerate(actions) if owners.get(history_key(a.ref), i) != i}
+    :meth:`History.not_owning`): their copy shows no last period, never the other's."""
+    return {id(actions[i]) for i in history.not_owning(actions)} if history else set()
 
 
 def _write_lead_tab(wb, fmt: _Formats, tab: str, index: int, actions: Sequence[Action],
